@@ -1,0 +1,48 @@
+# The two commands of the README, plus the pieces they are made of.
+#   make demo   set up, build, run the default scenario, print its summary
+#   make test   set up, build, run every test through ctest
+SHELL := /bin/bash
+BUILD ?= build/release
+JOBS ?= 2
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test setup configure build install bench asan clean
+
+demo: install
+	$(VENV)/bin/podwire run scenarios/default.yaml
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+setup:
+	@bash scripts/setup.sh
+
+configure: setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -Dpybind11_DIR="$$($(PY) -m pybind11 --cmakedir)"
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# pip install into .venv through the same CMake project (scikit-build-core);
+# the build folder is kept so that reinstalling is incremental.
+install: setup
+	$(PY) -m pip install -q --no-build-isolation -C build-dir=build/pip .
+
+bench: setup
+	cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPODWIRE_BUILD_TESTS=OFF \
+	  -DPODWIRE_BUILD_PYTHON=OFF
+	cmake --build build/bench -j $(JOBS)
+
+# C++ tests under AddressSanitizer and UndefinedBehaviorSanitizer (the slowest
+# validation tests, labelled "slow", run only in the plain build).
+asan: setup
+	cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPODWIRE_SANITIZE=address,undefined \
+	  -DPODWIRE_WERROR=ON -DPODWIRE_BUILD_BENCH=OFF -DPODWIRE_BUILD_PYTHON=OFF
+	cmake --build build/asan -j $(JOBS)
+	cd build/asan && ctest --output-on-failure -j $(JOBS) -LE slow
+
+clean:
+	rm -rf build

@@ -1,0 +1,49 @@
+// Diagnostic: one problem found in a scenario or manifest, located by file,
+// line, column and the field's path, so a user can go straight to it. The
+// loader collects them all and reports them together before any run starts.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace podwire::scenario {
+
+enum class Severity { error, warning, notice };
+
+struct Diagnostic {
+  Severity severity = Severity::error;
+  std::string file;
+  int line = 0;    // 1-based; 0 when the value has no place in a file (a --set override)
+  int column = 0;  // 1-based
+  std::string path;  // the field, e.g. "farm.service_time.mean"
+  std::string message;
+
+  // "scenario.yaml:12:5: error: farm.servers: expected an integer >= 1, got 'four'"
+  std::string to_string() const;
+};
+
+class Diagnostics {
+ public:
+  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  bool has_errors() const;
+  std::size_t count(Severity s) const;
+  // Every diagnostic on its own line, errors and warnings in file order.
+  std::string to_string() const;
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// Thrown by loaders when a scenario has errors; carries every diagnostic found.
+class ScenarioError : public std::runtime_error {
+ public:
+  explicit ScenarioError(Diagnostics diagnostics);
+  const Diagnostics& diagnostics() const { return diagnostics_; }
+
+ private:
+  Diagnostics diagnostics_;
+};
+
+}  // namespace podwire::scenario

@@ -1,0 +1,149 @@
+#include "models/scenario/queueing_scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "models/queueing/queueing_theory.hpp"
+#include "models/scenario/overrides.hpp"
+#include "models/scenario/yaml_field.hpp"
+
+namespace podwire::scenario {
+
+using engine::Time;
+
+namespace {
+
+// yaml-cpp reports a syntax error as an exception with a mark; turn it into a
+// located diagnostic.
+Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+  Diagnostic d{Severity::error, file, 0, 0, "", e.msg};
+  if (!e.mark.is_null()) {
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+  }
+  return d;
+}
+
+}  // namespace
+
+QueueingScenario parse_queueing_scenario(const std::string& text, const std::string& file,
+                                         const std::vector<std::string>& overrides) {
+  QueueingScenario s;
+  s.file = file;
+  Diagnostics diags;
+  YamlContext ctx{file, &diags, {}};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diags.add(syntax_error(file, e));
+    throw ScenarioError(std::move(diags));
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  apply_overrides(root, overrides, ctx);
+
+  const YamlField top(root, "", ctx);
+  top.expect_mapping({"run", "queueing"});
+
+  const YamlField run = top["run"];
+  run.expect_mapping({"seed", "duration", "warmup"});
+  if (auto v = run["seed"].integer(0, INT64_MAX)) s.run.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = run["duration"].time()) {
+    if (*v <= Time::zero()) run["duration"].error("must be positive, got " + v->to_string());
+    s.run.duration = *v;
+  }
+  if (auto v = run["warmup"].time()) {
+    if (*v < Time::zero()) run["warmup"].error("must not be negative, got " + v->to_string());
+    else if (*v >= s.run.duration) run["warmup"].error("must be shorter than the duration " + s.run.duration.to_string());
+    s.run.warmup = *v;
+  }
+
+  const YamlField q = top["queueing"];
+  if (!q.present()) {
+    q.error("missing; expected a model section (queueing: {servers, arrival_rate, service_time})");
+  } else if (q.expect_mapping({"name", "servers", "arrival_rate", "service_time"})) {
+    if (auto v = q["name"].string()) s.name = *v;
+    if (auto v = q["servers"].integer(1, 1'000'000, true)) s.farm.servers = static_cast<int>(*v);
+    if (auto v = q["arrival_rate"].rate(true)) {
+      if (v->per_second() <= 0) q["arrival_rate"].error("must be positive");
+      else s.arrival_rate = v->per_second();
+    }
+    if (auto v = q["service_time"].time_distribution(true)) s.farm.service = *v;
+  }
+  s.farm.warmup = s.run.warmup;
+  if (s.arrival_rate > 0) s.farm.interarrival = engine::Distribution::exponential(1.0 / s.arrival_rate);
+
+  if (diags.has_errors()) throw ScenarioError(std::move(diags));
+  YAML::Emitter out;
+  out << root;
+  s.resolved_text = std::string(out.c_str()) + "\n";
+  s.diagnostics = std::move(diags);
+  return s;
+}
+
+QueueingScenario load_queueing_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) {
+    Diagnostics d;
+    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
+    throw ScenarioError(std::move(d));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_queueing_scenario(text.str(), path, overrides);
+}
+
+QueueingTheory queueing_theory_for(const QueueingScenario& s) {
+  QueueingTheory t;
+  const engine::Distribution& service = s.farm.service;
+  const double mean_s = service.mean();
+  const int c = s.farm.servers;
+  const double lambda = s.arrival_rate;
+  t.utilisation = lambda * mean_s / c;
+  const bool exponential = service.kind() == engine::Distribution::Kind::exponential;
+  const bool constant = service.kind() == engine::Distribution::Kind::constant;
+  t.model = std::string("M/") + (exponential ? "M" : constant ? "D" : "G") + "/" + std::to_string(c);
+  if (!(t.utilisation < 1.0)) return t;  // unstable: no steady state to compare with
+  if (exponential) {
+    const queueing::MmcQueue m(lambda, 1.0 / mean_s, c);
+    t.p_wait = m.p_wait();
+    t.mean_wait_s = m.mean_wait();
+    t.mean_sojourn_s = m.mean_sojourn();
+    t.mean_in_system = m.mean_in_system();
+    t.p50_s = m.sojourn_quantile(0.50);
+    t.p90_s = m.sojourn_quantile(0.90);
+    t.p99_s = m.sojourn_quantile(0.99);
+  } else if (constant && c == 1) {
+    t.p_wait = t.utilisation;
+    t.mean_wait_s = queueing::mg1_mean_wait(lambda, mean_s, mean_s * mean_s);
+    t.mean_sojourn_s = *t.mean_wait_s + mean_s;
+    t.mean_in_system = lambda * *t.mean_sojourn_s;
+  }
+  return t;
+}
+
+QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomic<bool>* stop_flag) {
+  engine::Simulator sim;
+  const engine::RandomRoot random(s.run.seed);
+  queueing::ServerFarm farm(sim, random, s.farm, s.name);
+  farm.start();
+  QueueingResult r;
+  // Slices keep a stop request responsive without a check per event.
+  const Time slice = std::max(Time::ms(1), s.run.duration / 1000);
+  while (sim.now() < s.run.duration) {
+    if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
+      r.stopped = true;
+      break;
+    }
+    sim.run_until(std::min(s.run.duration, sim.now() + slice));
+  }
+  r.stats = farm.stats();
+  r.theory = queueing_theory_for(s);
+  r.events = sim.events_executed();
+  r.simulated = sim.now();
+  return r;
+}
+
+}  // namespace podwire::scenario

@@ -1,0 +1,12 @@
+"""podwire: a packet-level discrete-event simulator of Kubernetes cluster networking.
+
+The simulation runs in the C++ core (``podwire._core``); this package loads
+scenarios, runs them with the GIL released and presents what they measured.
+"""
+
+from __future__ import annotations
+
+from podwire._core import ScenarioError, __version__
+from podwire.api import Scenario, load, run
+
+__all__ = ["Scenario", "ScenarioError", "__version__", "load", "run"]

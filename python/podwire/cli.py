@@ -1,0 +1,127 @@
+"""The ``podwire`` command line: ``podwire run`` and ``podwire validate``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence
+
+from podwire import __version__, _core
+from podwire.api import load, run
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 1:
+        return f"{seconds:.3f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3f} ms"
+    return f"{seconds * 1e6:.2f} us"
+
+
+def _fmt_num(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    sc = result["scenario"]
+    sim = result["simulated"]
+    th = result["theory"]
+    lines = [
+        f"podwire {__version__}: {sc['file']} (seed {sc['seed']})",
+        f"{th['model']} server farm '{sc['name']}': {sc['arrival_rate']:g} requests/s, "
+        f"{sc['servers']} servers, service {sc['service']}",
+        f"simulated {result['simulated_s']:g} s (warm-up {sc['warmup_s']:g} s): "
+        f"{sim['completions']:,} requests measured, {result['events']:,} events "
+        f"in {result['wall_s']:.2f} s wall ({result['events'] / max(result['wall_s'], 1e-9) / 1e6:.1f} M events/s)",
+    ]
+    if not result["complete"]:
+        lines.append("stopped early: figures cover the simulated time reached")
+    theory_name = "theory (Erlang C)" if th["model"].startswith("M/M/") else "theory"
+    rows = [
+        ("utilisation", _fmt_num(sim["utilisation"] / sc["servers"]), _fmt_num(th["utilisation"])),
+        ("P(wait)", _fmt_num(sim["p_wait"]), _fmt_num(th["p_wait"])),
+        ("mean wait", _fmt_time(sim["mean_wait_s"]), _fmt_time(th["mean_wait_s"])),
+        ("mean response", _fmt_time(sim["mean_sojourn_s"]), _fmt_time(th["mean_sojourn_s"])),
+        ("p50 response", _fmt_time(sim["p50_s"]), _fmt_time(th["p50_s"])),
+        ("p90 response", _fmt_time(sim["p90_s"]), _fmt_time(th["p90_s"])),
+        ("p99 response", _fmt_time(sim["p99_s"]), _fmt_time(th["p99_s"])),
+        ("mean in system", _fmt_num(sim["mean_in_system"], 2), _fmt_num(th["mean_in_system"], 2)),
+    ]
+    lines.append("")
+    lines.append(f"{'':16}{'simulated':>14}{theory_name:>20}")
+    for name, s, t in rows:
+        lines.append(f"{name:16}{s:>14}{t:>20}")
+    if th["utilisation"] >= 1:
+        lines.append("theory: utilisation >= 1, the queue has no steady state")
+    return "\n".join(lines)
+
+
+def _print_diagnostics(diagnostics: list[dict[str, Any]]) -> None:
+    for d in diagnostics:
+        print(d["text"], file=sys.stderr)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    overrides = list(args.set or [])
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    if args.duration is not None:
+        overrides.append(f"run.duration={args.duration}")
+    try:
+        scenario = load(args.scenario, overrides)
+    except _core.ScenarioError as e:
+        _print_diagnostics(e.args[1])
+        return 2
+    except OSError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return 2
+    _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
+    result = run(scenario)
+    print(format_summary(result))
+    return 0 if result["complete"] else 130
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        scenario = load(args.scenario, list(args.set or []))
+    except _core.ScenarioError as e:
+        _print_diagnostics(e.args[1])
+        errors = sum(1 for d in e.args[1] if d["severity"] == "error")
+        print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
+        return 1
+    diagnostics = scenario.validate()
+    _print_diagnostics(diagnostics)
+    print(f"{args.scenario}: valid ({len(diagnostics)} warning(s))")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podwire", description="Packet-level simulator of Kubernetes cluster networking."
+    )
+    parser.add_argument("--version", action="version", version=f"podwire {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_run = sub.add_parser("run", help="run a scenario and print its summary")
+    p_run.add_argument("scenario", help="scenario YAML file")
+    p_run.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
+    p_run.add_argument("--seed", type=int, help="run seed (same as --set run.seed=N)")
+    p_run.add_argument("--duration", help="simulated duration with unit, e.g. 60s")
+    p_run.set_defaults(func=_cmd_run)
+
+    p_val = sub.add_parser("validate", help="check a scenario and print every problem")
+    p_val.add_argument("scenario", help="scenario YAML file")
+    p_val.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
+    p_val.set_defaults(func=_cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

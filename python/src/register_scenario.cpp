@@ -1,0 +1,149 @@
+// Loading, validating and running scenarios from Python. The GIL is released
+// while a run goes; SIGINT/SIGTERM during a run stop it cleanly at the next
+// slice of simulated time instead of killing the interpreter.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+
+#include "models/scenario/queueing_scenario.hpp"
+
+namespace py = pybind11;
+
+namespace podwire::python {
+
+namespace {
+
+using scenario::Diagnostic;
+using scenario::Severity;
+
+// A signal handler can only reach a global; it is set only while a run is in progress.
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int) { g_stop_requested.store(true); }
+
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_stop_requested.store(false);
+    old_int_ = std::signal(SIGINT, request_stop);
+    old_term_ = std::signal(SIGTERM, request_stop);
+  }
+  ~SignalGuard() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+ private:
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
+py::dict diagnostic_dict(const Diagnostic& d) {
+  py::dict out;
+  out["severity"] = d.severity == Severity::error ? "error" : d.severity == Severity::warning ? "warning" : "notice";
+  out["file"] = d.file;
+  out["line"] = d.line;
+  out["column"] = d.column;
+  out["path"] = d.path;
+  out["message"] = d.message;
+  out["text"] = d.to_string();
+  return out;
+}
+
+py::list diagnostics_list(const scenario::Diagnostics& diags) {
+  py::list out;
+  for (const Diagnostic& d : diags.items()) out.append(diagnostic_dict(d));
+  return out;
+}
+
+py::dict stats_dict(const queueing::ServerFarmStats& s) {
+  py::dict out;
+  out["arrivals"] = s.arrivals;
+  out["completions"] = s.completions;
+  out["mean_wait_s"] = s.wait_s.mean();
+  out["mean_sojourn_s"] = s.sojourn_s.mean();
+  out["p_wait"] = s.wait.count() == 0 ? 0.0
+                                      : static_cast<double>(s.waited) / static_cast<double>(s.wait.count());
+  for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
+    out[name] = s.sojourn.empty() ? 0.0 : s.sojourn.percentile_time(p).seconds();
+  }
+  out["mean_in_system"] = s.mean_in_system;
+  out["utilisation"] = s.mean_busy;
+  out["window_s"] = s.window_s;
+  return out;
+}
+
+py::object optional_float(const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::none(); }
+
+}  // namespace
+
+void register_scenario(py::module_& m) {
+  // ScenarioError(message, diagnostics): a ValueError whose args carry every
+  // problem as a dict (severity, file, line, column, path, message, text).
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> error_type;
+  error_type.call_once_and_store_result(
+      [&m] { return py::exception<scenario::ScenarioError>(m, "ScenarioError", PyExc_ValueError); });
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const scenario::ScenarioError& e) {
+      const py::tuple args = py::make_tuple(e.what(), diagnostics_list(e.diagnostics()));
+      PyErr_SetObject(error_type.get_stored().ptr(), args.ptr());
+    }
+  });
+
+  py::class_<scenario::QueueingScenario>(m, "QueueingScenario")
+      .def_readonly("file", &scenario::QueueingScenario::file)
+      .def_readonly("resolved_text", &scenario::QueueingScenario::resolved_text)
+      .def_readonly("name", &scenario::QueueingScenario::name)
+      .def_property_readonly("seed", [](const scenario::QueueingScenario& s) { return s.run.seed; })
+      .def_property_readonly("duration_s", [](const scenario::QueueingScenario& s) { return s.run.duration.seconds(); })
+      .def_property_readonly("warmup_s", [](const scenario::QueueingScenario& s) { return s.run.warmup.seconds(); })
+      .def_property_readonly("servers", [](const scenario::QueueingScenario& s) { return s.farm.servers; })
+      .def_readonly("arrival_rate", &scenario::QueueingScenario::arrival_rate)
+      .def_property_readonly("service", [](const scenario::QueueingScenario& s) { return s.farm.service.describe(); })
+      .def_property_readonly("diagnostics", [](const scenario::QueueingScenario& s) { return diagnostics_list(s.diagnostics); });
+
+  m.def("load_scenario", &scenario::load_queueing_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+        "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every problem.");
+  m.def("parse_scenario", &scenario::parse_queueing_scenario, py::arg("text"), py::arg("file") = "<string>",
+        py::arg("overrides") = std::vector<std::string>{});
+
+  m.def(
+      "run_scenario",
+      [](const scenario::QueueingScenario& s) {
+        scenario::QueueingResult r;
+        const auto start = std::chrono::steady_clock::now();
+        {
+          py::gil_scoped_release release;
+          SignalGuard guard;
+          r = scenario::run_queueing_scenario(s, &g_stop_requested);
+        }
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        py::dict out;
+        out["simulated"] = stats_dict(r.stats);
+        py::dict theory;
+        theory["model"] = r.theory.model;
+        theory["utilisation"] = r.theory.utilisation;
+        theory["p_wait"] = optional_float(r.theory.p_wait);
+        theory["mean_wait_s"] = optional_float(r.theory.mean_wait_s);
+        theory["mean_sojourn_s"] = optional_float(r.theory.mean_sojourn_s);
+        theory["mean_in_system"] = optional_float(r.theory.mean_in_system);
+        theory["p50_s"] = optional_float(r.theory.p50_s);
+        theory["p90_s"] = optional_float(r.theory.p90_s);
+        theory["p99_s"] = optional_float(r.theory.p99_s);
+        out["theory"] = theory;
+        out["events"] = r.events;
+        out["simulated_s"] = r.simulated.seconds();
+        out["wall_s"] = wall;
+        out["complete"] = !r.stopped;
+        return out;
+      },
+      py::arg("scenario"), "Run a scenario to its end (or until SIGINT/SIGTERM); returns a dict of results.");
+}
+
+}  // namespace podwire::python
