@@ -23,7 +23,8 @@ TwoPass two_pass(const std::vector<double>& xs) {
   const long double mean = sum / static_cast<long double>(xs.size());
   long double ss = 0;
   for (double x : xs) ss += (x - mean) * (x - mean);
-  return {static_cast<double>(mean), static_cast<double>(ss / static_cast<long double>(xs.size() - 1))};
+  const long double variance = ss / static_cast<long double>(xs.size() - 1);
+  return {static_cast<double>(mean), static_cast<double>(variance)};
 }
 
 std::vector<double> offset_noise(std::size_t n, std::uint64_t seed) {

@@ -1,0 +1,125 @@
+"""The podwire command line on the default scenario and on broken ones."""
+
+import math
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import podwire
+
+
+def test_version(podwire_cli):
+    r = podwire_cli("--version")
+    assert r.returncode == 0
+    assert r.stdout.strip() == f"podwire {podwire.__version__}"
+
+
+def test_run_default_prints_simulated_beside_erlang_c(podwire_cli):
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "40s")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "M/M/4 server farm 'web'" in out
+    assert "theory (Erlang C)" in out
+    row = re.search(r"mean wait\s+([\d.]+) ms\s+([\d.]+) ms", out)
+    assert row, out
+    simulated, theory = float(row.group(1)), float(row.group(2))
+    # lambda = 3200/s, mu = 1000/s, c = 4: Erlang C = 0.5964, Wq = C / (c mu - lambda).
+    assert math.isclose(theory, 0.5964 / 800 * 1e3, rel_tol=1e-3)
+    assert math.isclose(simulated, theory, rel_tol=0.1)
+
+
+def test_overrides_change_the_model(podwire_cli):
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "5s", "--set", "queueing.servers=8")
+    assert r.returncode == 0, r.stderr
+    assert "M/M/8" in r.stdout
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
+    p = write(
+        tmp_path,
+        "run:\n"
+        "  duration: 10\n"  # line 2: no unit
+        "queueing:\n"
+        "  servers: four\n"  # line 4
+        "  arrival_rate: 100/s\n"
+        "  service_time: {distribution: exponentail, mean: 1ms}\n"  # line 6: typo
+        "  colour: blue\n",  # line 7: unknown field, a warning
+    )
+    r = podwire_cli("validate", str(p))
+    assert r.returncode == 1
+    err = r.stderr
+    assert f"{p}:2:13: error: run.duration: time '10' has no unit" in err
+    assert f"{p}:4:12: error: queueing.servers: expected an integer from 1 to 1000000, got 'four'" in err
+    assert f"{p}:6:33: error: queueing.service_time.distribution: unknown distribution 'exponentail'" in err
+    assert f"{p}:7:3: warning: queueing.colour: unknown field 'colour' is ignored" in err
+    assert "3 error(s)" in err
+
+
+def test_run_refuses_a_bad_scenario_without_running(podwire_cli, tmp_path):
+    p = write(tmp_path, "queueing: {servers: 2, arrival_rate: 5000, service_time: 1ms}\n")
+    r = podwire_cli("run", str(p))
+    assert r.returncode == 2
+    assert "queueing.arrival_rate: rate '5000' has no unit" in r.stderr
+    assert r.stdout == ""
+
+
+def test_syntax_errors_are_located(podwire_cli, tmp_path):
+    p = write(tmp_path, "run:\n  seed: [1, 2\nqueueing: {}\n")
+    r = podwire_cli("validate", str(p))
+    assert r.returncode == 1
+    assert re.search(re.escape(str(p)) + r":\d+:\d+: error: ", r.stderr), r.stderr
+
+
+def test_bad_override_is_blamed_on_the_override(podwire_cli):
+    r = podwire_cli("validate", "scenarios/default.yaml", "--set", "queueing.servers=0")
+    assert r.returncode == 1
+    assert "--set queueing.servers: error: queueing.servers: expected an integer from 1" in r.stderr
+
+
+def test_missing_file(podwire_cli):
+    r = podwire_cli("validate", "no-such-file.yaml")
+    assert r.returncode == 1
+    assert "no-such-file.yaml: error: cannot open the scenario file" in r.stderr
+
+
+def test_sigint_stops_a_run_cleanly(source_dir, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "podwire", "run", "scenarios/default.yaml", "--duration", "100000s"],
+        cwd=source_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped early" in out
+    assert "mean wait" in out
+
+
+def test_python_api_matches_the_cli(source_dir):
+    scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=5s"])
+    a = podwire.run(scenario)
+    b = podwire.run(scenario)
+    assert a["complete"] and b["complete"]
+    assert a["events"] == b["events"]
+    assert a["simulated"] == b["simulated"]
+    scenario.set("run.seed", 2)
+    c = podwire.run(scenario)
+    assert c["events"] != a["events"]
+
+
+def test_validate_from_python_lists_problems(tmp_path):
+    p = write(tmp_path, "queueing: {servers: 0, arrival_rate: 1/s, service_time: 1ms}\n")
+    problems = podwire.Scenario(p).validate()
+    assert [(d["line"], d["path"]) for d in problems] == [(1, "queueing.servers")]
