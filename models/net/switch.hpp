@@ -1,0 +1,62 @@
+// Switch: store-and-forward, output-queued. A packet that has fully arrived is
+// looked up by destination host, waits the forwarding latency, and joins the
+// egress queue of its port; with several equal-cost ports (ECMP) the port is
+// chosen by a salted hash of the 5-tuple, so one flow keeps one path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/simulator.hpp"
+#include "models/net/delay_line.hpp"
+#include "models/net/link.hpp"
+#include "models/net/packet_pool.hpp"
+#include "models/net/packet_sink.hpp"
+
+namespace podwire::net {
+
+class Switch final : public PacketSink {
+ public:
+  // ecmp_salt makes each switch hash flows independently (polarisation otherwise).
+  Switch(engine::Simulator& sim, PacketPool& pool, std::string name, engine::Time forwarding_latency,
+         std::uint64_t ecmp_salt);
+
+  // Adds an egress port; returns its index.
+  std::uint16_t add_port(Link& egress);
+  std::size_t port_count() const { return ports_.size(); }
+  Link& port(std::size_t i) { return *ports_[i]; }
+
+  // The equal-cost ports towards destination host `dst_node`.
+  void set_route(std::uint32_t dst_node, std::vector<std::uint16_t> ports);
+  const std::vector<std::uint16_t>& route(std::uint32_t dst_node) const;
+
+  void receive(Packet& p) override { forwarding_.push(p); }
+
+  const std::string& name() const { return name_; }
+  std::uint64_t no_route_drops() const { return no_route_drops_; }
+
+ private:
+  // After the forwarding latency: pick the port and enqueue.
+  class Forwarder final : public PacketSink {
+   public:
+    explicit Forwarder(Switch& s) : switch_(s) {}
+    void receive(Packet& p) override { switch_.forward(p); }
+
+   private:
+    Switch& switch_;
+  };
+
+  void forward(Packet& p);
+
+  PacketPool& pool_;
+  std::string name_;
+  std::uint64_t salt_;
+  std::vector<Link*> ports_;
+  std::vector<std::vector<std::uint16_t>> routes_;  // by destination host
+  Forwarder forwarder_{*this};
+  DelayLine forwarding_;
+  std::uint64_t no_route_drops_ = 0;
+};
+
+}  // namespace podwire::net
