@@ -30,14 +30,18 @@ std::size_t Diagnostics::count(Severity s) const {
       std::count_if(items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
 }
 
-std::string Diagnostics::to_string() const {
-  std::vector<const Diagnostic*> sorted;
-  for (const Diagnostic& d : items_) sorted.push_back(&d);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
-    return a->file != b->file ? a->file < b->file : a->line < b->line;
+std::vector<Diagnostic> Diagnostics::sorted() const {
+  std::vector<Diagnostic> out = items_;
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.file != b.file) return a.file < b.file;
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
   });
+  return out;
+}
+
+std::string Diagnostics::to_string() const {
   std::string out;
-  for (const Diagnostic* d : sorted) out += d->to_string() + "\n";
+  for (const Diagnostic& d : sorted()) out += d.to_string() + "\n";
   return out;
 }
 

@@ -29,7 +29,9 @@ class Diagnostics {
   const std::vector<Diagnostic>& items() const { return items_; }
   bool has_errors() const;
   std::size_t count(Severity s) const;
-  // Every diagnostic on its own line, errors and warnings in file order.
+  // By file, then line and column (the order a reader fixes them in).
+  std::vector<Diagnostic> sorted() const;
+  // Every diagnostic on its own line, in sorted() order.
   std::string to_string() const;
 
  private:

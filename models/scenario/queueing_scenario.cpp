@@ -70,7 +70,12 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
       if (v->per_second() <= 0) q["arrival_rate"].error("must be positive");
       else s.arrival_rate = v->per_second();
     }
-    if (auto v = q["service_time"].time_distribution(true)) s.farm.service = *v;
+    if (auto v = q["service_time"].time_distribution(true)) {
+      s.farm.service = *v;
+      YAML::Emitter text;
+      text << YAML::Flow << q["service_time"].node();
+      s.service_text = text.c_str();
+    }
   }
   s.farm.warmup = s.run.warmup;
   if (s.arrival_rate > 0) s.farm.interarrival = engine::Distribution::exponential(1.0 / s.arrival_rate);

@@ -19,7 +19,9 @@ std::string join(std::initializer_list<std::string_view> items) {
 
 YamlField YamlField::operator[](std::string_view key) const {
   const std::string child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-  if (!node_.IsMap()) return YamlField(YAML::Node(YAML::NodeType::Undefined), child_path, *context_);
+  if (!node_.IsDefined() || !node_.IsMap()) {
+    return YamlField(YAML::Node(YAML::NodeType::Undefined), child_path, *context_);
+  }
   // A const lookup never inserts into the document.
   const YAML::Node& map = node_;
   return YamlField(map[std::string(key)], child_path, *context_);

@@ -56,7 +56,7 @@ py::dict diagnostic_dict(const Diagnostic& d) {
 
 py::list diagnostics_list(const scenario::Diagnostics& diags) {
   py::list out;
-  for (const Diagnostic& d : diags.items()) out.append(diagnostic_dict(d));
+  for (const Diagnostic& d : diags.sorted()) out.append(diagnostic_dict(d));
   return out;
 }
 
@@ -105,7 +105,7 @@ void register_scenario(py::module_& m) {
       .def_property_readonly("warmup_s", [](const scenario::QueueingScenario& s) { return s.run.warmup.seconds(); })
       .def_property_readonly("servers", [](const scenario::QueueingScenario& s) { return s.farm.servers; })
       .def_readonly("arrival_rate", &scenario::QueueingScenario::arrival_rate)
-      .def_property_readonly("service", [](const scenario::QueueingScenario& s) { return s.farm.service.describe(); })
+      .def_readonly("service", &scenario::QueueingScenario::service_text)
       .def_property_readonly("diagnostics", [](const scenario::QueueingScenario& s) { return diagnostics_list(s.diagnostics); });
 
   m.def("load_scenario", &scenario::load_queueing_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{},

@@ -18,21 +18,25 @@ def test_version(podwire_cli):
 
 
 def test_run_default_prints_simulated_beside_erlang_c(podwire_cli):
-    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "40s")
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "60s", "--set", "run.warmup=5s")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "M/M/4 server farm 'web'" in out
     assert "theory (Erlang C)" in out
-    row = re.search(r"mean wait\s+([\d.]+) ms\s+([\d.]+) ms", out)
+    row = re.search(r"mean wait\s+([\d.]+) (ms|us)\s+([\d.]+) (ms|us)", out)
     assert row, out
-    simulated, theory = float(row.group(1)), float(row.group(2))
+    scale = {"ms": 1e-3, "us": 1e-6}
+    simulated = float(row.group(1)) * scale[row.group(2)]
+    theory = float(row.group(3)) * scale[row.group(4)]
     # lambda = 3200/s, mu = 1000/s, c = 4: Erlang C = 0.5964, Wq = C / (c mu - lambda).
-    assert math.isclose(theory, 0.5964 / 800 * 1e3, rel_tol=1e-3)
+    assert math.isclose(theory, 0.5964 / 800, rel_tol=1e-3)
     assert math.isclose(simulated, theory, rel_tol=0.1)
 
 
 def test_overrides_change_the_model(podwire_cli):
-    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "5s", "--set", "queueing.servers=8")
+    r = podwire_cli(
+        "run", "scenarios/default.yaml", "--duration", "5s", "--set", "run.warmup=1s", "--set", "queueing.servers=8"
+    )
     assert r.returncode == 0, r.stderr
     assert "M/M/8" in r.stdout
 
@@ -59,7 +63,7 @@ def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
     err = r.stderr
     assert f"{p}:2:13: error: run.duration: time '10' has no unit" in err
     assert f"{p}:4:12: error: queueing.servers: expected an integer from 1 to 1000000, got 'four'" in err
-    assert f"{p}:6:33: error: queueing.service_time.distribution: unknown distribution 'exponentail'" in err
+    assert f"{p}:6:32: error: queueing.service_time.distribution: unknown distribution 'exponentail'" in err
     assert f"{p}:7:3: warning: queueing.colour: unknown field 'colour' is ignored" in err
     assert "3 error(s)" in err
 
@@ -108,7 +112,7 @@ def test_sigint_stops_a_run_cleanly(source_dir, tmp_path):
 
 
 def test_python_api_matches_the_cli(source_dir):
-    scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=5s"])
+    scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=5s", "run.warmup=1s"])
     a = podwire.run(scenario)
     b = podwire.run(scenario)
     assert a["complete"] and b["complete"]

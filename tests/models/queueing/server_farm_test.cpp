@@ -13,12 +13,12 @@ namespace {
 using engine::Distribution;
 using engine::Time;
 
-struct Run {
+struct FarmRun {
   ServerFarmStats stats;
   std::uint64_t events = 0;
 };
 
-Run simulate(double lambda, Distribution service, int servers, double jobs, std::uint64_t seed = 1) {
+FarmRun simulate(double lambda, Distribution service, int servers, double jobs, std::uint64_t seed = 1) {
   engine::Simulator sim;
   engine::RandomRoot random(seed);
   const double warmup_s = 2000.0 / lambda;
@@ -34,7 +34,7 @@ double relative_error(double got, double want) { return std::fabs(got - want) / 
 
 void check_mm1(double rho, double jobs) {
   const double mu = 1000.0, lambda = rho * mu;
-  const Run r = simulate(lambda, Distribution::exponential(1.0 / mu), 1, jobs);
+  const FarmRun r = simulate(lambda, Distribution::exponential(1.0 / mu), 1, jobs);
   const double mean_sojourn = 1.0 / (mu - lambda);
   const double p99 = std::log(100.0) / (mu - lambda);  // the sojourn is exponential(mu - lambda)
   EXPECT_LT(relative_error(r.stats.sojourn_s.mean(), mean_sojourn), 0.02)
@@ -49,7 +49,7 @@ TEST(ServerFarmValidation, MM1AtNinetyPercentLoad) { check_mm1(0.9, 1e7); }
 
 TEST(ServerFarmValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
   const double d = 1e-3, lambda = 800.0, rho = lambda * d;
-  const Run r = simulate(lambda, Distribution::constant(d), 1, 4e6);
+  const FarmRun r = simulate(lambda, Distribution::constant(d), 1, 4e6);
   const double wq = rho * d / (2 * (1 - rho));
   EXPECT_LT(relative_error(r.stats.wait_s.mean(), wq), 0.02) << r.stats.wait_s.mean() << " vs " << wq;
 }
@@ -57,7 +57,7 @@ TEST(ServerFarmValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
 TEST(ServerFarmValidation, MMcMeanWaitMatchesErlangC) {
   const int c = 4;
   const double mu = 1000.0, lambda = 0.8 * c * mu, a = lambda / mu;
-  const Run r = simulate(lambda, Distribution::exponential(1.0 / mu), c, 8e6);
+  const FarmRun r = simulate(lambda, Distribution::exponential(1.0 / mu), c, 8e6);
   // Erlang C by its defining sum.
   double term = 1.0, sum = 0.0;
   for (int k = 0; k < c; ++k) {
@@ -72,7 +72,7 @@ TEST(ServerFarmValidation, MMcMeanWaitMatchesErlangC) {
 }
 
 TEST(ServerFarmValidation, LittlesLawHoldsOnTheSamplePath) {
-  const Run r = simulate(700.0, Distribution::lognormal_from_mean_stddev(1e-3, 2e-3), 1, 1e6);
+  const FarmRun r = simulate(700.0, Distribution::lognormal_from_mean_stddev(1e-3, 2e-3), 1, 1e6);
   const double lambda_measured = static_cast<double>(r.stats.arrivals) / r.stats.window_s;
   const double l_from_w = lambda_measured * r.stats.sojourn_s.mean();
   EXPECT_LT(relative_error(r.stats.mean_in_system, l_from_w), 0.01)
@@ -80,9 +80,9 @@ TEST(ServerFarmValidation, LittlesLawHoldsOnTheSamplePath) {
 }
 
 TEST(ServerFarmDeterminism, SameSeedSameRunOtherSeedOtherRun) {
-  const Run a = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 7);
-  const Run b = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 7);
-  const Run c = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 8);
+  const FarmRun a = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 7);
+  const FarmRun b = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 7);
+  const FarmRun c = simulate(800.0, Distribution::exponential(1e-3), 2, 1e5, 8);
   EXPECT_EQ(a.events, b.events);
   EXPECT_EQ(a.stats.completions, b.stats.completions);
   EXPECT_EQ(a.stats.sojourn, b.stats.sojourn);  // every histogram bucket
@@ -95,7 +95,7 @@ TEST(ServerFarmDeterminism, SameSeedSameRunOtherSeedOtherRun) {
 TEST(ServerFarm, RefusesZeroServers) {
   engine::Simulator sim;
   engine::RandomRoot random(1);
-  EXPECT_THROW(ServerFarm(sim, random, ServerFarmConfig{.servers = 0}), std::invalid_argument);
+  EXPECT_THROW(ServerFarm(sim, random, ServerFarmConfig{.servers = 0, .warmup = Time::zero()}), std::invalid_argument);
 }
 
 }  // namespace
