@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/heap_event_queue.hpp"
+#include "engine/random_stream.hpp"
 #include "engine/radix_event_queue.hpp"
 #include "engine/simulator.hpp"
 
@@ -82,13 +83,14 @@ void BM_HoldStdPriorityQueue(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// The simulator loop itself: each event reschedules itself, with an exponential
-// draw per event (std::exponential_distribution on mt19937_64).
+// The simulator loop itself, as a model uses it: each event reschedules itself
+// an exponential delay later, drawn from a podwire random stream.
 struct HoldModel {
   Simulator sim;
-  std::mt19937_64 rng{11};
-  std::exponential_distribution<double> exp{1.0 / kMeanDelayPs};
-  void fire() { sim.schedule_in<&HoldModel::fire>(Time::ps(static_cast<std::int64_t>(exp(rng))), this); }
+  podwire::engine::RandomStream rng = podwire::engine::RandomRoot(11).stream("hold");
+  void fire() {
+    sim.schedule_in<&HoldModel::fire>(Time::ps(static_cast<std::int64_t>(rng.exponential(kMeanDelayPs))), this);
+  }
 };
 
 void BM_HoldSimulator(benchmark::State& state) {
