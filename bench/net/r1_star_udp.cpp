@@ -21,6 +21,7 @@
 
 #include "engine/simulator.hpp"
 #include "models/net/network.hpp"
+#include "models/net/topology.hpp"
 #include "models/net/udp_source.hpp"
 
 namespace {
@@ -77,14 +78,9 @@ int main(int argc, char** argv) {
   const net::LinkConfig link{engine::BitRate::parse("10Gbps"), engine::Time::us(1), 1000, 0, 0};
   const std::uint32_t wire = 1500;
 
-  net::Switch& sw = network.add_switch("switch", engine::Time::zero());
+  net::build_star(network, net::StarConfig{static_cast<std::uint32_t>(opt.hosts), link, engine::Time::zero(), 1});
   std::vector<net::Address> addresses;
-  for (int h = 0; h < opt.hosts; ++h) {
-    const net::Address a = net::parse_address("10.0.0.0") + static_cast<net::Address>(h + 1);
-    addresses.push_back(a);
-    network.connect(network.add_host(std::string("host-").append(std::to_string(h)), a), sw, link);
-  }
-  network.compute_routes();
+  for (int h = 0; h < opt.hosts; ++h) addresses.push_back(network.host(static_cast<std::size_t>(h)).address());
 
   // Offered load on the 1500 B wire size: lambda = load / serialization time.
   const double tx_s = link.rate.serialization(engine::Bytes(wire)).seconds();

@@ -9,6 +9,7 @@
 #include <deque>
 
 #include "models/net/network.hpp"
+#include "models/net/topology.hpp"
 #include "models/net/udp_source.hpp"
 
 namespace podwire::net {
@@ -17,7 +18,7 @@ namespace {
 using engine::Time;
 
 TEST(R1StarUdp, MeanLatencyMatchesTwoMD1QueuesPlusWireTime) {
-  const int hosts = 16;
+  const std::uint32_t hosts = 16;
   const double load = 0.5;
   const std::uint32_t wire = 1500;
   engine::Simulator sim;
@@ -25,24 +26,20 @@ TEST(R1StarUdp, MeanLatencyMatchesTwoMD1QueuesPlusWireTime) {
   Network network(sim, pool);
   const engine::RandomRoot random(1);
   const LinkConfig link{engine::BitRate::parse("10Gbps"), Time::us(1), 1000, 0, 0};
-  Switch& sw = network.add_switch("switch");
+  build_star(network, StarConfig{hosts, link, Time::zero(), 1});
   std::vector<Address> addresses;
-  for (int h = 0; h < hosts; ++h) {
-    addresses.push_back(parse_address("10.0.0.1") + static_cast<Address>(h));
-    network.connect(network.add_host(std::string("h").append(std::to_string(h)), addresses.back()), sw, link);
-  }
-  network.compute_routes();
+  for (std::uint32_t h = 0; h < hosts; ++h) addresses.push_back(network.host(h).address());
 
   const double d = link.rate.serialization(engine::Bytes(wire)).seconds();  // 1.2 us
   const Time stop = Time::ms(50);
   std::deque<UdpSource> sources;
   std::deque<UdpLatencySink> sinks;
-  for (int h = 0; h < hosts; ++h) {
+  for (std::uint32_t h = 0; h < hosts; ++h) {
     std::vector<Address> others;
-    for (int o = 0; o < hosts; ++o) {
-      if (o != h) others.push_back(addresses[static_cast<std::size_t>(o)]);
+    for (std::uint32_t o = 0; o < hosts; ++o) {
+      if (o != h) others.push_back(addresses[o]);
     }
-    Host& host = network.host(static_cast<std::size_t>(h));
+    Host& host = network.host(h);
     sinks.emplace_back(host, 9);
     sources.emplace_back(host, random,
                          UdpSourceConfig{wire, 40000, 9, engine::Distribution::exponential(d / load), stop},
