@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "tests/support/error_of.hpp"
 
 namespace podwire::engine {
 namespace {
@@ -58,14 +59,7 @@ TEST(Simulator, ZeroDelayEventsRunAfterTheCurrentOne) {
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test_support::error_of;
 
 TEST(Simulator, RefusesThePastWithAClearMessage) {
   Simulator sim;

@@ -4,17 +4,14 @@
 
 #include <stdexcept>
 #include <string>
+#include "tests/support/error_of.hpp"
 
 namespace podwire::engine {
 namespace {
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
+template <class F>
+std::string error_of(F&& f) {
+  return test_support::error_of<std::invalid_argument>(f);
 }
 
 TEST(Bytes, ParsesDecimalAndBinaryUnits) {

@@ -8,6 +8,7 @@
 #include "models/kube/pod_ip_pool.hpp"
 #include "models/kube/range_allocator.hpp"
 #include "models/net/host.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace podwire::kube {
 namespace {
@@ -15,14 +16,7 @@ namespace {
 using net::format_address;
 using net::parse_address;
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test_support::error_of;
 
 TEST(Cidr, ParsesAndSplits) {
   const Cidr services = Cidr::parse("10.96.0.0/12");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/net/network.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace podwire::net {
 namespace {
@@ -106,14 +107,7 @@ TEST(Link, ByteLimitAndEcnThreshold) {
   sim.run();
 }
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test_support::error_of;
 
 TEST(Link, RefusesBadParametersByName) {
   engine::Simulator sim;

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <vector>
+#include "tests/support/error_of.hpp"
 
 namespace podwire::net {
 namespace {
@@ -24,13 +25,9 @@ struct Fabric {
   Network net{sim, pool};
 };
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "no error";
+template <class F>
+std::string error_of(F&& f) {
+  return test_support::error_of<std::invalid_argument>(f);
 }
 
 // Every datagram that reaches a bound port: who sent it, who got it, links crossed.
