@@ -41,6 +41,9 @@ namespace tcp_flags {
 inline constexpr std::uint8_t fin = 0x01;
 inline constexpr std::uint8_t syn = 0x02;
 inline constexpr std::uint8_t rst = 0x04;
+// Set on the last segment of an application message, as Linux sets PSH on the
+// last segment of each write; TcpConnection delivers the message when it arrives.
+inline constexpr std::uint8_t psh = 0x08;
 inline constexpr std::uint8_t ack = 0x10;
 inline constexpr std::uint8_t ece = 0x40;
 inline constexpr std::uint8_t cwr = 0x80;

@@ -1,0 +1,739 @@
+#include "models/net/tcp_connection.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "models/net/tcp_stack.hpp"
+
+namespace podwire::net {
+
+using engine::Time;
+
+namespace {
+constexpr Time kUnset = Time::max();
+}  // namespace
+
+const char* to_string(TcpState state) {
+  switch (state) {
+    case TcpState::closed:
+      return "CLOSED";
+    case TcpState::syn_sent:
+      return "SYN_SENT";
+    case TcpState::syn_received:
+      return "SYN_RECEIVED";
+    case TcpState::established:
+      return "ESTABLISHED";
+    case TcpState::fin_wait_1:
+      return "FIN_WAIT_1";
+    case TcpState::fin_wait_2:
+      return "FIN_WAIT_2";
+    case TcpState::closing:
+      return "CLOSING";
+    case TcpState::time_wait:
+      return "TIME_WAIT";
+    case TcpState::close_wait:
+      return "CLOSE_WAIT";
+    case TcpState::last_ack:
+      return "LAST_ACK";
+  }
+  return "?";
+}
+
+TcpConnection::TcpConnection(TcpStack& stack, engine::Simulator& sim, const TcpConfig& config,
+                             TcpCounters& stack_counters)
+    : stack_(stack), sim_(sim), config_(config), stack_counters_(stack_counters) {
+  reset();
+}
+
+void TcpConnection::reset() {
+  callbacks_ = TcpCallbacks{};
+  counters_ = TcpCounters{};
+  flow_ = FlowKey{};
+  id_ = 0;
+  state_ = TcpState::closed;
+  passive_ = false;
+  owns_port_ = false;
+  local_peer_ = false;
+  depth_ = 0;
+  iss_ = snd_una_ = snd_nxt_ = snd_max_ = snd_end_ = 0;
+  messages_.clear();
+  send_index_ = 0;
+  fin_queued_ = false;
+  peer_window_ = 0;
+  cc_.reset(config_.congestion, config_.mss(), config_.initial_cwnd_segments);
+  cwnd_limited_ = false;
+  dupacks_ = 0;
+  in_recovery_ = false;
+  recover_ = 0;
+  retries_ = 0;
+  backoff_ = 0;
+  srtt_ = rttvar_ = Time::zero();
+  base_rto_ = config_.initial_rto;
+  have_rtt_ = false;
+  ecn_recover_ = 0;
+  send_cwr_ = false;
+  rcv_nxt_ = rcv_edge_ = last_ack_sent_ = 0;
+  ts_recent_ = Time::zero();
+  message_bytes_ = 0;
+  out_of_order_.clear();
+  out_of_order_bytes_ = 0;
+  ack_now_ = false;
+  ece_echo_ = false;
+  rto_at_ = delack_at_ = local_queue_at_ = time_wait_at_ = kUnset;
+  timer_ = engine::EventId{};
+  timer_at_ = kUnset;
+}
+
+Time TcpConnection::rto() const {
+  Time t = base_rto_;
+  for (std::uint32_t i = 0; i < backoff_ && t < config_.max_rto; ++i) t = t * 2;
+  return std::min(t, config_.max_rto);
+}
+
+void TcpConnection::open_active(const FlowKey& flow, std::uint64_t id, std::uint64_t iss,
+                                const TcpCallbacks& callbacks, bool owns_port) {
+  flow_ = flow;
+  id_ = id;
+  callbacks_ = callbacks;
+  owns_port_ = owns_port;
+  local_peer_ = flow.dst == flow.src;
+  iss_ = iss;
+  snd_una_ = iss;
+  snd_nxt_ = snd_max_ = snd_end_ = iss + 1;
+  recover_ = iss + 1;
+  ecn_recover_ = iss + 1;
+  state_ = TcpState::syn_sent;
+  enter();
+  send_syn();
+  rto_at_ = sim_.now() + rto();
+  leave();
+}
+
+void TcpConnection::open_passive(const Packet& syn, std::uint64_t iss,
+                                 const TcpCallbacks& callbacks) {
+  flow_ = syn.flow.reversed();
+  id_ = syn.flow_id;
+  callbacks_ = callbacks;
+  passive_ = true;
+  local_peer_ = flow_.dst == flow_.src;
+  iss_ = iss;
+  snd_una_ = iss;
+  snd_nxt_ = snd_max_ = snd_end_ = iss + 1;
+  recover_ = iss + 1;
+  ecn_recover_ = iss + 1;
+  rcv_nxt_ = rcv_edge_ = last_ack_sent_ = syn.seq + 1;
+  ts_recent_ = syn.ts_val;
+  peer_window_ = syn.window;
+  state_ = TcpState::syn_received;
+  enter();
+  send_syn();
+  rto_at_ = sim_.now() + rto();
+  leave();
+}
+
+void TcpConnection::become_established() {
+  state_ = TcpState::established;
+  ++stack_.stack_counters_.established;
+  if (passive_) notify(callbacks_.on_accept);
+  if (state_ == TcpState::established) notify(callbacks_.on_established);
+}
+
+void TcpConnection::send_message(std::uint64_t bytes, std::uint64_t tag) {
+  if (bytes == 0) {
+    throw std::invalid_argument("TcpConnection::send_message: a message needs at least one byte");
+  }
+  const bool open = state_ == TcpState::syn_sent || state_ == TcpState::syn_received ||
+                    state_ == TcpState::established || state_ == TcpState::close_wait;
+  if (!open || fin_queued_) {
+    throw std::logic_error(std::string("TcpConnection::send_message: connection is ")
+                               .append(fin_queued_ ? "closing" : to_string(state_)));
+  }
+  enter();
+  snd_end_ += bytes;
+  messages_.push_back(OutMessage{snd_end_, tag});
+  count(&TcpCounters::messages_sent);
+  try_send();
+  leave();
+}
+
+void TcpConnection::close() {
+  if (fin_queued_ || state_ == TcpState::closed || state_ == TcpState::time_wait) return;
+  enter();
+  fin_queued_ = true;
+  try_send();  // while connecting, the FIN waits for the handshake like queued messages
+  leave();
+}
+
+void TcpConnection::abort() {
+  if (state_ == TcpState::closed) return;
+  enter();
+  if (state_ != TcpState::syn_sent && state_ != TcpState::time_wait) send_rst();
+  ++stack_.stack_counters_.aborted;
+  state_ = TcpState::closed;
+  leave();
+}
+
+void TcpConnection::leave() {
+  if (--depth_ > 0) return;
+  if (state_ == TcpState::closed) {
+    stack_.recycle(*this);
+    return;
+  }
+  arm_timer();
+}
+
+void TcpConnection::finish(void (*callback)(void*, TcpConnection&)) {
+  state_ = TcpState::closed;
+  notify(callback);
+}
+
+void TcpConnection::on_segment(const Packet& p) {
+  enter();
+  count(&TcpCounters::segments_received);
+  const std::uint8_t f = p.tcp_flags;
+  if (f & tcp_flags::rst) {
+    on_rst(p);
+  } else if (state_ == TcpState::syn_sent) {
+    on_syn_ack(p);
+  } else if (f & tcp_flags::syn) {
+    // Our SYN-ACK or our handshake ACK was lost and the peer sent its SYN again.
+    if (state_ == TcpState::syn_received && !(f & tcp_flags::ack)) {
+      send_syn();
+    } else if (state_ != TcpState::syn_received) {
+      ack_now_ = true;
+    }
+  } else if (f & tcp_flags::ack) {
+    // RFC 7323 (4.3): keep the timestamp of the segment our next ACK covers, so
+    // the echo measures from the oldest unacknowledged segment.
+    if (p.seq <= last_ack_sent_ && p.ts_val >= ts_recent_) ts_recent_ = p.ts_val;
+    if (process_ack(p) && (p.payload_bytes > 0 || (f & tcp_flags::fin))) process_data(p);
+    if (state_ != TcpState::closed) try_send();
+  }
+  if (ack_now_ && state_ != TcpState::closed && state_ != TcpState::syn_sent) send_ack();
+  leave();
+}
+
+void TcpConnection::on_rst(const Packet& p) {
+  switch (state_) {
+    case TcpState::syn_sent:
+      if ((p.tcp_flags & tcp_flags::ack) && p.ack == iss_ + 1) {
+        ++stack_.stack_counters_.refused;
+        finish(callbacks_.on_refused);
+      }
+      return;
+    case TcpState::time_wait:
+      state_ = TcpState::closed;
+      return;
+    default:
+      break;
+  }
+  // RFC 793: a reset outside the window offered is stale and ignored.
+  if (p.seq < rcv_nxt_ || p.seq > rcv_edge_) return;
+  ++stack_.stack_counters_.resets_received;
+  if (state_ == TcpState::syn_received) {
+    state_ = TcpState::closed;  // the application never saw it
+    return;
+  }
+  // Our FIN is all that is missing: the peer is gone, but every byte arrived.
+  const bool all_delivered = fin_queued_ && snd_una_ >= snd_end_;
+  if ((state_ == TcpState::last_ack || state_ == TcpState::closing) && all_delivered) {
+    ++stack_.stack_counters_.closed;
+    finish(callbacks_.on_closed);
+  } else {
+    finish(callbacks_.on_reset);
+  }
+}
+
+void TcpConnection::on_syn_ack(const Packet& p) {
+  const std::uint8_t f = p.tcp_flags;
+  const std::uint8_t syn_ack = tcp_flags::syn | tcp_flags::ack;
+  if ((f & syn_ack) != syn_ack || p.ack != iss_ + 1) return;
+  rcv_nxt_ = rcv_edge_ = last_ack_sent_ = p.seq + 1;
+  ts_recent_ = p.ts_val;
+  peer_window_ = p.window;
+  snd_una_ = iss_ + 1;
+  retries_ = 0;
+  backoff_ = 0;
+  take_rtt_sample(p.ts_ecr);
+  rto_at_ = kUnset;
+  ack_now_ = true;
+  become_established();
+  // Data queued while connecting goes now, the first segment carrying the ACK.
+  if (state_ == TcpState::established) try_send();
+}
+
+void TcpConnection::take_rtt_sample(Time echoed) {
+  const Time r = sim_.now() - echoed;
+  if (r < Time::zero()) return;
+  count(&TcpCounters::rtt_samples);
+  // RFC 6298 (2.2, 2.3) with alpha = 1/8, beta = 1/4.
+  if (!have_rtt_) {
+    srtt_ = r;
+    rttvar_ = r / 2;
+    have_rtt_ = true;
+  } else {
+    const Time err = srtt_ > r ? srtt_ - r : r - srtt_;
+    rttvar_ = (rttvar_ * 3 + err) / 4;
+    srtt_ = (srtt_ * 7 + r) / 8;
+  }
+  base_rto_ = std::clamp(srtt_ + rttvar_ * 4, config_.min_rto, config_.max_rto);
+}
+
+bool TcpConnection::process_ack(const Packet& p) {
+  if (state_ == TcpState::syn_received) {
+    if (p.ack != iss_ + 1) return false;
+    snd_una_ = iss_ + 1;
+    peer_window_ = p.window;
+    retries_ = 0;
+    backoff_ = 0;
+    take_rtt_sample(p.ts_ecr);
+    rto_at_ = kUnset;
+    become_established();
+    return state_ == TcpState::established;
+  }
+  const std::uint64_t ack = p.ack;
+  if (ack > snd_max_) {
+    ack_now_ = true;  // acknowledges what was never sent (RFC 793): answer, drop
+    return false;
+  }
+  if (ack < snd_una_) return true;  // an old ACK; its data may still be new
+  const bool window_changed = p.window != peer_window_;
+  peer_window_ = p.window;
+  if (ack == snd_una_) {
+    const bool duplicate = p.payload_bytes == 0 && !(p.tcp_flags & tcp_flags::fin) &&
+                           !window_changed && snd_max_ > snd_una_;
+    if (duplicate) on_duplicate_ack();
+    return true;
+  }
+
+  const std::uint64_t flight_before = snd_nxt_ - snd_una_;
+  const std::uint64_t acked = ack - snd_una_;
+  const std::uint64_t payload_acked = std::min(ack, snd_end_) - std::min(snd_una_, snd_end_);
+  count(&TcpCounters::bytes_acked, payload_acked);
+  // Timestamps make every ACK of new data a valid sample, retransmitted or not
+  // (RFC 7323 (4.1)), so Karn's rule is not needed.
+  take_rtt_sample(p.ts_ecr);
+  snd_una_ = ack;
+  if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+  while (!messages_.empty() && messages_.front().end <= snd_una_) {
+    messages_.pop_front();
+    if (send_index_ > 0) --send_index_;
+  }
+  while (send_index_ < messages_.size() && messages_[send_index_].end <= snd_nxt_) ++send_index_;
+  retries_ = 0;
+  backoff_ = 0;
+
+  const std::uint32_t mss = config_.mss();
+  if (in_recovery_) {
+    if (ack >= recover_) {
+      // RFC 6582 (3.2, step 3, option 1): deflate without a burst.
+      const std::uint64_t flight = snd_max_ - snd_una_;
+      cc_.set_cwnd(std::min(cc_.ssthresh(), std::max<std::uint64_t>(flight, mss) + mss));
+      in_recovery_ = false;
+      dupacks_ = 0;
+    } else {
+      // Partial ACK: the next hole is lost too. Retransmit it, deflate by what
+      // was acknowledged and add back one MSS (RFC 6582 (3.2, step 5)).
+      retransmit_head();
+      std::uint64_t w = cc_.cwnd() > acked ? cc_.cwnd() - acked : 0;
+      if (acked >= mss) w += mss;
+      cc_.set_cwnd(w);
+    }
+  } else {
+    dupacks_ = 0;
+    // Linux tcp_is_cwnd_limited: in slow start, a flow using half its window counts.
+    const bool limited = cwnd_limited_ || (cc_.in_slow_start() && 2 * flight_before >= cc_.cwnd());
+    cc_.on_ack(payload_acked, limited);
+  }
+  if (config_.ecn && (p.tcp_flags & tcp_flags::ece) && !in_recovery_ && snd_una_ >= ecn_recover_) {
+    // RFC 3168 (6.1.2): at most one reduction per window of data.
+    cc_.on_ecn_echo();
+    ecn_recover_ = snd_max_;
+    send_cwr_ = true;
+    count(&TcpCounters::ecn_reductions);
+  }
+  rto_at_ = snd_una_ == snd_max_ ? kUnset : sim_.now() + rto();
+
+  if (fin_queued_ && snd_una_ == snd_end_ + 1) {
+    switch (state_) {
+      case TcpState::fin_wait_1:
+        state_ = TcpState::fin_wait_2;
+        break;
+      case TcpState::closing:
+        enter_time_wait();
+        break;
+      case TcpState::last_ack:
+        ++stack_.stack_counters_.closed;
+        finish(callbacks_.on_closed);
+        break;
+      default:
+        break;
+    }
+  }
+  return state_ != TcpState::closed;
+}
+
+void TcpConnection::on_duplicate_ack() {
+  count(&TcpCounters::dup_acks);
+  ++dupacks_;
+  const std::uint32_t mss = config_.mss();
+  if (in_recovery_) {
+    cc_.set_cwnd(cc_.cwnd() + mss);  // one more segment has left the network
+    return;
+  }
+  // RFC 6582 (3.2, step 1): only a loss beyond the last recovery or timeout
+  // starts a new one, so duplicates of go-back-N resends do not.
+  if (dupacks_ != config_.dupack_threshold || snd_una_ < recover_) return;
+  cc_.on_fast_retransmit();
+  recover_ = snd_max_;
+  in_recovery_ = true;
+  count(&TcpCounters::fast_retransmits);
+  retransmit_head();
+  cc_.set_cwnd(cc_.ssthresh() + static_cast<std::uint64_t>(config_.dupack_threshold) * mss);
+}
+
+void TcpConnection::process_data(const Packet& p) {
+  const std::uint64_t seq = p.seq;
+  const std::uint64_t end = seq + p.payload_bytes;
+  const bool fin = p.tcp_flags & tcp_flags::fin;
+  const bool message_end = p.tcp_flags & tcp_flags::psh;
+  if (p.ecn_marked) ece_echo_ = true;
+  if (p.tcp_flags & tcp_flags::cwr) ece_echo_ = false;
+  const bool peer_finished = state_ == TcpState::close_wait || state_ == TcpState::last_ack ||
+                             state_ == TcpState::closing || state_ == TcpState::time_wait;
+  // Entirely old (a retransmission we already have), or out of order beyond
+  // the offered window: acknowledge at once so the sender learns where we are.
+  // In-order data is always taken (Linux prunes out-of-order data to make room).
+  if (peer_finished || end + (fin ? 1 : 0) <= rcv_nxt_ || (seq > rcv_nxt_ && end > rcv_edge_)) {
+    ack_now_ = true;
+    return;
+  }
+  if (seq > rcv_nxt_) {
+    auto at = std::lower_bound(out_of_order_.begin(), out_of_order_.end(), seq,
+                               [](const OutOfOrder& s, std::uint64_t v) { return s.seq < v; });
+    if (at == out_of_order_.end() || at->seq != seq) {
+      out_of_order_.insert(at, OutOfOrder{seq, end, p.request_id, message_end, fin});
+      out_of_order_bytes_ += end - seq;
+    }
+    count(&TcpCounters::out_of_order_segments);
+    ack_now_ = true;  // a duplicate ACK for the sender's fast retransmit
+    return;
+  }
+  const bool filled_hole = !out_of_order_.empty();
+  if (!accept_in_order(seq, end, p.request_id, message_end, fin)) return;
+  std::size_t used = 0;
+  while (used < out_of_order_.size() && out_of_order_[used].seq <= rcv_nxt_) {
+    const OutOfOrder s = out_of_order_[used++];
+    out_of_order_bytes_ -= s.end - s.seq;
+    if (!accept_in_order(s.seq, s.end, s.tag, s.message_end, s.fin)) return;
+  }
+  out_of_order_.erase(out_of_order_.begin(),
+                      out_of_order_.begin() + static_cast<std::ptrdiff_t>(used));
+
+  if (filled_hole || fin || !config_.delayed_ack || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
+    // Linux acknowledges at once when more than one full segment is unacknowledged.
+    ack_now_ = true;
+  } else if (delack_at_ == kUnset) {
+    delack_at_ = sim_.now() + config_.ack_delay;
+  }
+}
+
+bool TcpConnection::accept_in_order(std::uint64_t seq, std::uint64_t end, std::uint64_t tag,
+                                    bool message_end, bool fin) {
+  if (end > rcv_nxt_) {
+    const std::uint64_t fresh = end - std::max(seq, rcv_nxt_);
+    rcv_nxt_ = end;
+    message_bytes_ += fresh;
+    count(&TcpCounters::bytes_received, fresh);
+    if (message_end) {
+      const std::uint64_t bytes = message_bytes_;
+      message_bytes_ = 0;
+      count(&TcpCounters::messages_received);
+      if (callbacks_.on_message != nullptr) {
+        callbacks_.on_message(callbacks_.context, *this, tag, bytes);
+      }
+      if (state_ == TcpState::closed) return false;
+    }
+  } else if (end < rcv_nxt_ || !fin) {
+    return true;  // nothing new
+  }
+  if (fin) on_fin();
+  return state_ != TcpState::closed;
+}
+
+void TcpConnection::on_fin() {
+  rcv_nxt_ += 1;
+  ack_now_ = true;
+  switch (state_) {
+    case TcpState::established:
+      state_ = TcpState::close_wait;
+      if (callbacks_.on_peer_closed != nullptr) {
+        notify(callbacks_.on_peer_closed);
+      } else {
+        close();
+      }
+      break;
+    case TcpState::fin_wait_1:
+      state_ = TcpState::closing;
+      break;
+    case TcpState::fin_wait_2:
+      send_ack();
+      enter_time_wait();
+      break;
+    default:
+      break;
+  }
+}
+
+void TcpConnection::enter_time_wait() {
+  ++stack_.stack_counters_.closed;
+  rto_at_ = delack_at_ = local_queue_at_ = kUnset;
+  if (config_.time_wait > Time::zero()) {
+    state_ = TcpState::time_wait;
+    time_wait_at_ = sim_.now() + config_.time_wait;
+  } else {
+    state_ = TcpState::closed;
+  }
+  notify(callbacks_.on_closed);
+}
+
+bool TcpConnection::sending_state() const {
+  switch (state_) {
+    case TcpState::established:
+    case TcpState::close_wait:
+    case TcpState::fin_wait_1:
+    case TcpState::closing:
+    case TcpState::last_ack:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void TcpConnection::try_send() {
+  if (!sending_state()) return;
+  const std::uint32_t mss = config_.mss();
+  // Limited Transmit (RFC 3042; Linux counts duplicate ACKs as segments that
+  // left): each of the first duplicate ACKs lets one new segment out, so a
+  // small window still collects enough duplicates for a fast retransmit.
+  const std::uint64_t allowance = !in_recovery_ && dupacks_ < config_.dupack_threshold
+                                      ? static_cast<std::uint64_t>(dupacks_) * mss
+                                      : 0;
+  const std::uint64_t window = cc_.cwnd() + allowance;
+  bool cwnd_blocked = false;
+  while (snd_nxt_ < snd_end_) {
+    const OutMessage& m = messages_[send_index_];
+    const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(mss, m.end - snd_nxt_));
+    // The segment at snd_una always goes: it is what every window is waiting for.
+    if (snd_nxt_ != snd_una_) {
+      const std::uint64_t used = snd_nxt_ + len - snd_una_;
+      if (used > window) {
+        cwnd_blocked = true;
+        break;
+      }
+      if (used > peer_window_) break;
+      if (local_queue_at_ != kUnset) break;  // waiting for our uplink to drain
+      if (!local_peer_) {
+        const Time wait = stack_.local_queue_wait();
+        if (wait > Time::zero()) {
+          local_queue_at_ = sim_.now() + wait;
+          break;
+        }
+      }
+    }
+    send_data(snd_nxt_, len, m);
+    snd_nxt_ += len;
+    if (snd_nxt_ == m.end) ++send_index_;
+    snd_max_ = std::max(snd_max_, snd_nxt_);
+  }
+  cwnd_limited_ = cwnd_blocked;
+  if (fin_queued_ && snd_nxt_ == snd_end_) send_fin();
+}
+
+Packet& TcpConnection::new_segment(std::uint8_t flags) {
+  Packet& p = stack_.pool_.allocate();
+  const Time now = sim_.now();
+  p.flow = flow_;
+  p.flow_id = id_;
+  p.created = now;
+  p.ts_val = now;
+  p.ts_ecr = ts_recent_;
+  if (flags & tcp_flags::ack) {
+    p.ack = rcv_nxt_;
+    last_ack_sent_ = rcv_nxt_;
+    ack_now_ = false;
+    delack_at_ = kUnset;
+    if (ece_echo_) flags |= tcp_flags::ece;
+  }
+  p.tcp_flags = flags;
+  p.window = advertise_window();
+  count(&TcpCounters::segments_sent);
+  return p;
+}
+
+std::uint32_t TcpConnection::advertise_window() {
+  const std::uint64_t free = config_.receive_buffer > out_of_order_bytes_
+                                 ? config_.receive_buffer - out_of_order_bytes_
+                                 : 0;
+  // Never move the right edge left (RFC 7323 (2.4), Linux tcp_select_window):
+  // a shrinking window would make the duplicate ACKs of a loss look like
+  // window updates.
+  rcv_edge_ = std::max(rcv_edge_, rcv_nxt_ + free);
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(rcv_edge_ - rcv_nxt_, 0xFFFFFFFFULL));
+}
+
+void TcpConnection::send_data(std::uint64_t seq, std::uint32_t len, const OutMessage& m) {
+  std::uint8_t flags = tcp_flags::ack;
+  if (seq + len == m.end) flags |= tcp_flags::psh;
+  if (send_cwr_) {
+    flags |= tcp_flags::cwr;
+    send_cwr_ = false;
+  }
+  Packet& p = new_segment(flags);
+  p.seq = seq;
+  p.payload_bytes = len;
+  p.wire_bytes = len + kTcpSegmentOverhead;
+  p.request_id = m.tag;
+  p.ecn_capable = config_.ecn;
+  count(&TcpCounters::data_segments_sent);
+  count(&TcpCounters::bytes_sent, len);
+  if (seq < snd_max_) count(&TcpCounters::retransmissions);
+  if (rto_at_ == kUnset) rto_at_ = sim_.now() + rto();  // RFC 6298 (5.1)
+  stack_.transmit(p);
+}
+
+void TcpConnection::retransmit_head() {
+  if (snd_una_ < snd_end_) {
+    const OutMessage& m = messages_.front();
+    const auto len =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(config_.mss(), m.end - snd_una_));
+    send_data(snd_una_, len, m);
+  } else if (fin_queued_ && snd_max_ > snd_end_) {
+    send_fin();
+  }
+}
+
+void TcpConnection::send_syn() {
+  std::uint8_t flags = tcp_flags::syn;
+  if (passive_) flags |= tcp_flags::ack;
+  if (counters_.segments_sent > 0) count(&TcpCounters::retransmissions);  // the SYN is always first
+  Packet& p = new_segment(flags);
+  p.seq = iss_;
+  p.wire_bytes = kTcpSynBytes;
+  stack_.transmit(p);
+}
+
+void TcpConnection::send_ack() {
+  Packet& p = new_segment(tcp_flags::ack);
+  p.seq = snd_nxt_;
+  p.wire_bytes = kTcpSegmentOverhead;
+  stack_.transmit(p);
+}
+
+void TcpConnection::send_fin() {
+  if (snd_max_ > snd_end_) count(&TcpCounters::retransmissions);
+  Packet& p = new_segment(tcp_flags::fin | tcp_flags::ack);
+  p.seq = snd_end_;
+  p.wire_bytes = kTcpSegmentOverhead;
+  snd_nxt_ = snd_end_ + 1;
+  snd_max_ = std::max(snd_max_, snd_nxt_);
+  if (rto_at_ == kUnset) rto_at_ = sim_.now() + rto();
+  if (state_ == TcpState::established) {
+    state_ = TcpState::fin_wait_1;
+  } else if (state_ == TcpState::close_wait) {
+    state_ = TcpState::last_ack;
+  }
+  stack_.transmit(p);
+}
+
+void TcpConnection::send_rst() {
+  // snd_max is inside the peer's window even after a timeout moved snd_nxt back.
+  Packet& p = new_segment(tcp_flags::rst | tcp_flags::ack);
+  p.seq = snd_max_;
+  p.wire_bytes = kTcpSegmentOverhead;
+  ++stack_.stack_counters_.resets_sent;
+  stack_.transmit(p);
+}
+
+void TcpConnection::on_timer() {
+  timer_ = engine::EventId{};
+  timer_at_ = kUnset;
+  enter();
+  const Time now = sim_.now();
+  if (time_wait_at_ <= now) {
+    time_wait_at_ = kUnset;
+    state_ = TcpState::closed;
+  }
+  if (state_ != TcpState::closed && rto_at_ <= now) {
+    rto_at_ = kUnset;
+    on_rto();
+  }
+  if (state_ != TcpState::closed && delack_at_ <= now) {
+    delack_at_ = kUnset;
+    send_ack();
+  }
+  if (state_ != TcpState::closed && local_queue_at_ <= now) {
+    local_queue_at_ = kUnset;
+    try_send();
+  }
+  leave();
+}
+
+void TcpConnection::on_rto() {
+  count(&TcpCounters::timeouts);
+  const Time now = sim_.now();
+  if (state_ == TcpState::syn_sent || state_ == TcpState::syn_received) {
+    const std::uint32_t limit =
+        state_ == TcpState::syn_sent ? config_.syn_retries : config_.synack_retries;
+    if (retries_ >= limit) {
+      ++stack_.stack_counters_.timed_out;
+      // A half-open server connection was never seen by its application.
+      finish(state_ == TcpState::syn_sent ? callbacks_.on_timeout : nullptr);
+      return;
+    }
+    ++retries_;
+    ++backoff_;  // RFC 6298 (5.5): 1 s, 2 s, 4 s, ...
+    send_syn();
+    rto_at_ = now + rto();
+    return;
+  }
+  if (snd_una_ == snd_max_) return;
+  if (retries_ >= config_.retries2) {
+    ++stack_.stack_counters_.timed_out;
+    finish(callbacks_.on_timeout);
+    return;
+  }
+  cc_.on_timeout(retries_ == 0 && !in_recovery_);
+  ++retries_;
+  ++backoff_;
+  in_recovery_ = false;
+  dupacks_ = 0;
+  // Everything outstanding is presumed lost: resend from snd_una in slow start
+  // (go-back-N, as Linux marks the whole queue lost), and let only losses of
+  // data sent after this point trigger a fast retransmit (RFC 6582 (3.2)).
+  recover_ = snd_max_;
+  snd_nxt_ = snd_una_;
+  send_index_ = 0;
+  rto_at_ = now + rto();
+  try_send();
+}
+
+void TcpConnection::arm_timer() {
+  const Time next = std::min({rto_at_, delack_at_, local_queue_at_, time_wait_at_});
+  // Deadlines that moved later (the RTO on every ACK) keep the pending event,
+  // which fires early and re-arms; only an earlier deadline reschedules.
+  if (next == kUnset) return;
+  if (timer_.valid() && timer_at_ <= next) return;
+  if (timer_.valid()) sim_.cancel(timer_);
+  timer_at_ = std::max(next, sim_.now());
+  timer_ = sim_.schedule_at<&TcpConnection::on_timer>(timer_at_, this);
+}
+
+void TcpConnection::cancel_timer() {
+  if (timer_.valid()) sim_.cancel(timer_);
+  timer_ = engine::EventId{};
+  timer_at_ = kUnset;
+}
+
+}  // namespace podwire::net

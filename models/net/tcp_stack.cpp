@@ -1,0 +1,172 @@
+#include "models/net/tcp_stack.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace podwire::net {
+
+using engine::Time;
+
+TcpStack::TcpStack(Host& host, TcpConfig config)
+    : host_(host),
+      sim_(host.simulator()),
+      pool_(host.pool()),
+      config_(config),
+      next_port_(config.ephemeral_first) {
+  validate(config_);
+  host_.set_tcp_stack(this);
+}
+
+TcpStack::~TcpStack() {
+  host_.set_tcp_stack(nullptr);
+  for (auto& c : all_) c->cancel_timer();
+  if (loopback_scheduled_) sim_.cancel(loopback_event_);
+  while (!loopback_.empty()) pool_.release(*loopback_.pop_front());
+}
+
+void TcpStack::listen(std::uint16_t port, const TcpCallbacks& callbacks) {
+  if (!listeners_.emplace(port, callbacks).second) {
+    throw std::invalid_argument(std::string("host '")
+                                    .append(host_.name())
+                                    .append("': TCP port ")
+                                    .append(std::to_string(port))
+                                    .append(" is already listening"));
+  }
+}
+
+TcpConnection& TcpStack::connect(Address dst, std::uint16_t dst_port,
+                                 const TcpCallbacks& callbacks) {
+  const std::uint16_t port = allocate_port();
+  TcpConnection& c = allocate();
+  const FlowKey flow{host_.address(), dst, port, dst_port, Protocol::tcp};
+  connections_.emplace(flow.reversed(), &c);
+  ++stack_counters_.active_opens;
+  const std::uint64_t id = (static_cast<std::uint64_t>(host_.node()) + 1) << 40 | ++next_id_;
+  c.open_active(flow, id, next_iss(), callbacks, true);
+  return c;
+}
+
+std::uint16_t TcpStack::allocate_port() {
+  if (port_used_.empty()) port_used_.assign(65536, false);
+  const std::uint32_t first = config_.ephemeral_first;
+  const std::uint32_t last = config_.ephemeral_last;
+  for (std::uint32_t tries = last - first + 1; tries > 0; --tries) {
+    const std::uint16_t port = next_port_;
+    next_port_ =
+        port == last ? static_cast<std::uint16_t>(first) : static_cast<std::uint16_t>(port + 1);
+    if (!port_used_[port] && !listeners_.contains(port)) {
+      port_used_[port] = true;
+      return port;
+    }
+  }
+  throw std::runtime_error(
+      std::string("host '").append(host_.name()).append("': every ephemeral TCP port is in use"));
+}
+
+TcpConnection& TcpStack::allocate() {
+  if (free_.empty()) {
+    all_.push_back(
+        std::unique_ptr<TcpConnection>(new TcpConnection(*this, sim_, config_, counters_)));
+    free_.push_back(all_.back().get());
+  }
+  TcpConnection* c = free_.back();
+  free_.pop_back();
+  ++live_;
+  return *c;
+}
+
+void TcpStack::recycle(TcpConnection& c) {
+  connections_.erase(c.flow_.reversed());
+  if (c.owns_port_) port_used_[c.flow_.src_port] = false;
+  c.cancel_timer();
+  c.reset();
+  free_.push_back(&c);
+  --live_;
+}
+
+void TcpStack::receive(Packet& p) {
+  const std::uint8_t f = p.tcp_flags;
+  const bool bare_syn = (f & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
+  const auto it = connections_.find(p.flow);
+  if (it != connections_.end()) {
+    TcpConnection& c = *it->second;
+    if (!(bare_syn && c.state() == TcpState::time_wait)) {
+      c.on_segment(p);
+      pool_.release(p);
+      return;
+    }
+    // A new connection on the 4-tuple of one in TIME_WAIT: the old one gives way.
+    c.enter();
+    c.state_ = TcpState::closed;
+    c.leave();
+  }
+  if (bare_syn) {
+    const auto listener = listeners_.find(p.flow.dst_port);
+    if (listener != listeners_.end()) {
+      TcpConnection& c = allocate();
+      connections_.emplace(p.flow, &c);
+      ++stack_counters_.passive_opens;
+      c.open_passive(p, next_iss(), listener->second);
+      pool_.release(p);
+      return;
+    }
+  }
+  if (!(f & tcp_flags::rst)) send_reset_for(p);
+  pool_.release(p);
+}
+
+void TcpStack::send_reset_for(const Packet& in) {
+  // RFC 793 (3.4, "Reset Generation"): take the sequence number from the
+  // segment's ACK if it has one, else acknowledge everything it occupied.
+  Packet& r = pool_.allocate();
+  r.flow = in.flow.reversed();
+  r.flow_id = in.flow_id;
+  r.created = sim_.now();
+  r.wire_bytes = kTcpResetBytes;
+  if (in.tcp_flags & tcp_flags::ack) {
+    r.tcp_flags = tcp_flags::rst;
+    r.seq = in.ack;
+  } else {
+    r.tcp_flags = tcp_flags::rst | tcp_flags::ack;
+    r.ack = in.seq + in.payload_bytes + ((in.tcp_flags & tcp_flags::syn) ? 1 : 0) +
+            ((in.tcp_flags & tcp_flags::fin) ? 1 : 0);
+  }
+  ++stack_counters_.resets_sent;
+  transmit(r);
+}
+
+void TcpStack::transmit(Packet& p) {
+  if (p.flow.dst == host_.address()) {
+    // Loopback, delivered in its own event: a segment never re-enters the
+    // connection that is sending it.
+    p.dst_node = host_.node();
+    loopback_.push_back(&p);
+    if (!loopback_scheduled_) {
+      loopback_scheduled_ = true;
+      loopback_event_ = sim_.schedule_in<&TcpStack::on_loopback>(Time::zero(), this);
+    }
+    return;
+  }
+  host_.send(p);
+}
+
+void TcpStack::on_loopback() {
+  loopback_scheduled_ = false;
+  // Segments sent while these are handled go in the next event.
+  for (std::size_t n = loopback_.size(); n > 0; --n) receive(*loopback_.pop_front());
+}
+
+Time TcpStack::local_queue_wait() const {
+  if (config_.local_queue_limit == 0) return Time::zero();
+  const Link* up = host_.uplink();
+  if (up == nullptr) return Time::zero();
+  const auto queued = static_cast<std::uint64_t>(up->queued_bytes());
+  if (queued < config_.local_queue_limit) return Time::zero();
+  // Wake when half the limit has drained: the port stays busy meanwhile, and
+  // senders wake once per half-limit of bytes, not once per segment.
+  const auto drain = static_cast<std::int64_t>(queued - config_.local_queue_limit / 2);
+  return std::max(Time::ps(1), up->config().rate.serialization(engine::Bytes(drain)));
+}
+
+}  // namespace podwire::net

@@ -1,0 +1,106 @@
+// TcpStack: a host's TCP: listening ports, connect() with ephemeral ports,
+// demultiplexing of arriving segments to connections by 4-tuple, resets for
+// segments that match nothing, and a pool that recycles connection objects.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/ring_queue.hpp"
+#include "engine/simulator.hpp"
+#include "models/net/host.hpp"
+#include "models/net/packet_sink.hpp"
+#include "models/net/tcp_config.hpp"
+#include "models/net/tcp_connection.hpp"
+
+namespace podwire::net {
+
+struct TcpStackCounters {
+  std::uint64_t active_opens = 0;     // connect() calls
+  std::uint64_t passive_opens = 0;    // SYNs taken by a listener
+  std::uint64_t established = 0;      // handshakes completed, both roles
+  std::uint64_t refused = 0;          // connect() answered by RST
+  std::uint64_t resets_received = 0;  // connections ended by a peer's RST
+  std::uint64_t timed_out = 0;        // connections given up (SYN or data retries)
+  std::uint64_t closed = 0;           // orderly closes
+  std::uint64_t aborted = 0;          // abort() calls
+  std::uint64_t resets_sent = 0;      // by abort() and for segments that match nothing
+};
+
+class TcpStack final : public PacketSink {
+ public:
+  // Registers itself as the host's TCP stack (host.set_tcp_stack(this)).
+  // std::invalid_argument naming the field for a config validate() refuses.
+  explicit TcpStack(Host& host, TcpConfig config = {});
+  // Unregisters, cancels its connections' timers and releases packets it holds.
+  ~TcpStack() override;
+  TcpStack(const TcpStack&) = delete;
+  TcpStack& operator=(const TcpStack&) = delete;
+
+  // Accepts connections on `port`; each gets a copy of `callbacks` and
+  // on_accept. std::invalid_argument when the port is already listening.
+  void listen(std::uint16_t port, const TcpCallbacks& callbacks);
+  void stop_listening(std::uint16_t port) { listeners_.erase(port); }
+
+  // Opens a connection from the next free ephemeral port (ports in use by this
+  // stack's connections or listeners are skipped) and sends SYN. The reference
+  // stays valid until the connection is recycled (see TcpCallbacks).
+  // std::runtime_error when every ephemeral port is in use. O(1) amortised.
+  TcpConnection& connect(Address dst, std::uint16_t dst_port, const TcpCallbacks& callbacks);
+
+  // Takes an arriving segment: to its connection, to a listener, or answered
+  // with RST. Releases the packet. O(1) expected (hash lookup).
+  void receive(Packet& p) override;
+
+  Host& host() { return host_; }
+  const TcpConfig& config() const { return config_; }
+  // Summed over every connection this stack has had.
+  const TcpCounters& counters() const { return counters_; }
+  const TcpStackCounters& stack_counters() const { return stack_counters_; }
+  std::size_t live_connections() const { return live_; }
+  std::size_t pooled_connections() const { return all_.size(); }
+
+ private:
+  friend class TcpConnection;
+
+  struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& k) const { return static_cast<std::size_t>(k.hash()); }
+  };
+
+  TcpConnection& allocate();
+  std::uint16_t allocate_port();
+  // Puts a segment on the wire, or on the loopback queue for this host.
+  void transmit(Packet& p);
+  void on_loopback();
+  void send_reset_for(const Packet& p);
+  // How long until the uplink has drained below the local queue limit; zero
+  // when a segment may be sent now.
+  engine::Time local_queue_wait() const;
+  // Called by a connection that reached CLOSED with no entry point active.
+  void recycle(TcpConnection& c);
+  std::uint64_t next_iss() { return next_iss_ += std::uint64_t{1} << 32; }
+
+  Host& host_;
+  engine::Simulator& sim_;
+  PacketPool& pool_;
+  TcpConfig config_;
+  std::unordered_map<std::uint16_t, TcpCallbacks> listeners_;
+  // Keyed by the flow of arriving segments (remote to local).
+  std::unordered_map<FlowKey, TcpConnection*, FlowKeyHash> connections_;
+  std::vector<std::unique_ptr<TcpConnection>> all_;
+  std::vector<TcpConnection*> free_;
+  std::vector<bool> port_used_;  // ephemeral ports held by connect(), by number
+  std::uint16_t next_port_;
+  std::uint64_t next_iss_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::size_t live_ = 0;
+  engine::RingQueue<Packet*> loopback_;
+  bool loopback_scheduled_ = false;
+  engine::EventId loopback_event_;
+  TcpCounters counters_;
+  TcpStackCounters stack_counters_;
+};
+
+}  // namespace podwire::net
