@@ -1,0 +1,80 @@
+// Appender: chunk-aligned buffered writes to extendible datasets.
+#include "models/trace/hdf5/appender.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include "models/trace/hdf5/error.hpp"
+
+namespace podwire::trace::h5::detail {
+
+Appender::Appender(FileState& file, hid_t dataset, Handle mem_type, std::size_t row_bytes,
+                   std::size_t chunk_rows, std::size_t width, std::string where)
+    : file_(&file),
+      dataset_(dataset),
+      mem_type_(std::move(mem_type)),
+      row_bytes_(row_bytes),
+      chunk_rows_(chunk_rows),
+      width_(width),
+      where_(std::move(where)),
+      buffer_(std::make_unique<std::byte[]>(row_bytes * chunk_rows)),
+      limit_(chunk_rows) {
+  file_->appenders.push_back(this);
+}
+
+Appender::~Appender() {
+  if (attached_ && file_->open) {
+    try {
+      flush();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "podwire: rows lost while closing a trace dataset: %s\n", e.what());
+    }
+  }
+  file_->remove(this);
+}
+
+void Appender::append_rows(const std::byte* rows, std::size_t n) {
+  while (n > 0) {
+    if (buffered_ == limit_) flush();
+    const std::size_t take = std::min(n, limit_ - buffered_);
+    std::memcpy(buffer_.get() + buffered_ * row_bytes_, rows, take * row_bytes_);
+    buffered_ += take;
+    rows += take * row_bytes_;
+    n -= take;
+  }
+}
+
+void Appender::flush() {
+  if (!attached_) throw std::logic_error("hdf5: " + where_ + " belongs to a closed file");
+  if (buffered_ == 0) return;
+  quiet_hdf5_errors();
+  const int rank = width_ == 0 ? 1 : 2;
+  const hsize_t dims[2] = {written_ + buffered_, width_};
+  check(H5Dset_extent(dataset_, dims), "extend dataset", where_);
+  const Handle file_space =
+      checked(H5Dget_space(dataset_), Handle::Kind::kDataspace, "get dataspace", where_);
+  const hsize_t start[2] = {written_, 0};
+  const hsize_t count[2] = {buffered_, width_};
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+        "select rows", where_);
+  const Handle mem_space = checked(H5Screate_simple(rank, count, nullptr),
+                                   Handle::Kind::kDataspace, "create dataspace", where_);
+  check(H5Dwrite(dataset_, mem_type_.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
+                 buffer_.get()),
+        "write rows", where_);
+  written_ += buffered_;
+  buffered_ = 0;
+  limit_ = chunk_rows_ - static_cast<std::size_t>(written_ % chunk_rows_);
+}
+
+void Appender::detach() {
+  attached_ = false;
+  buffered_ = 0;
+  limit_ = 0;  // the next claim_row() calls flush(), which throws
+}
+
+}  // namespace podwire::trace::h5::detail

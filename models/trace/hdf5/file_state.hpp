@@ -1,0 +1,35 @@
+// FileState: what all objects of one open file share, so that closing the File can
+// flush every writer still open and objects that outlive it never touch identifiers
+// HDF5 has already closed. Internal to models/trace/hdf5.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/trace/hdf5/handle.hpp"
+
+namespace podwire::trace::h5::detail {
+
+class Appender;
+
+struct FileState {
+  Handle file;
+  std::string path;       // the name the file has once closed
+  std::string temp_path;  // where it is written until then; == path when read
+  bool writable = false;
+  bool open = false;
+  // Writers with buffered rows, flushed by File::flush/close. Each registers in its
+  // constructor and leaves in its destructor.
+  std::vector<Appender*> appenders;
+
+  std::string where(std::string_view object_path) const {
+    std::string w = path;
+    w.append(":").append(object_path);
+    return w;
+  }
+  void remove(Appender* a) { std::erase(appenders, a); }
+};
+
+}  // namespace podwire::trace::h5::detail
