@@ -10,7 +10,8 @@ PY := $(VENV)/bin/python
 .PHONY: demo test setup configure build install bench asan clean
 
 demo: install
-	$(VENV)/bin/podwire run scenarios/default.yaml
+	$(VENV)/bin/podwire run scenarios/default.yaml -o build/demo.h5
+	$(VENV)/bin/podwire summary build/demo.h5
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

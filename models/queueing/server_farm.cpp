@@ -18,6 +18,8 @@ ServerFarm::ServerFarm(engine::Simulator& sim, const engine::RandomRoot& random,
     throw std::invalid_argument("server farm '" + name + "' needs at least 1 server, got " +
                                 std::to_string(config_.servers));
   }
+  in_service_.resize(static_cast<std::size_t>(config_.servers));
+  for (std::uint64_t s = static_cast<std::uint64_t>(config_.servers); s > 0; --s) idle_servers_.push_back(s - 1);
 }
 
 void ServerFarm::start() {
@@ -34,36 +36,42 @@ void ServerFarm::on_arrival() {
   const Time now = sim_.now();
   if (now >= config_.warmup) ++arrivals_;
   in_system_.add(now, 1);
+  const Waiting job{++next_id_, now};
   if (busy_ < config_.servers) {
-    begin_service(now);
+    begin_service(job);
   } else {
-    queue_.push_back(now);
+    queue_.push_back(job);
   }
   sim_.schedule_in<&ServerFarm::on_arrival>(draw(config_.interarrival, arrivals_rng_), this);
 }
 
-void ServerFarm::begin_service(Time arrived) {
+void ServerFarm::begin_service(const Waiting& job) {
   const Time now = sim_.now();
   ++busy_;
   busy_servers_.set(now, busy_);
-  if (arrived >= config_.warmup) {
-    if (now > arrived) ++waited_;
-    wait_s_.add((now - arrived).seconds());
-    wait_hist_.record(now - arrived);
+  const bool measured = job.arrived >= config_.warmup;
+  if (measured) {
+    if (now > job.arrived) ++waited_;
+    wait_s_.add((now - job.arrived).seconds());
+    wait_hist_.record(now - job.arrived);
   }
-  // The departure carries the job's arrival time, so servers need no job records.
-  sim_.schedule_in<&ServerFarm::on_departure>(draw(config_.service, service_rng_), this,
-                                              static_cast<std::uint64_t>(arrived.ps()));
+  const std::uint64_t server = idle_servers_.back();
+  idle_servers_.pop_back();
+  in_service_[server] = JobRecord{job.id, job.arrived, now, Time::zero(), measured};
+  sim_.schedule_in<&ServerFarm::on_departure>(draw(config_.service, service_rng_), this, server);
 }
 
-void ServerFarm::on_departure(std::uint64_t arrival_ps) {
+void ServerFarm::on_departure(std::uint64_t server) {
   const Time now = sim_.now();
-  const Time arrived = Time::ps(static_cast<std::int64_t>(arrival_ps));
-  if (arrived >= config_.warmup) {
+  JobRecord& job = in_service_[server];
+  job.finished = now;
+  if (job.measured) {
     ++completions_;
-    sojourn_s_.add((now - arrived).seconds());
-    sojourn_hist_.record(now - arrived);
+    sojourn_s_.add((now - job.arrived).seconds());
+    sojourn_hist_.record(now - job.arrived);
   }
+  job_done.emit(job);
+  idle_servers_.push_back(server);
   in_system_.add(now, -1);
   --busy_;
   busy_servers_.set(now, busy_);

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/distribution.hpp"
 #include "engine/latency_histogram.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/ring_queue.hpp"
 #include "engine/running_stats.hpp"
+#include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "engine/time_weighted.hpp"
 
@@ -39,6 +41,15 @@ struct ServerFarmStats {
   double window_s = 0;
 };
 
+// One finished job, as observers (a trace writer) see it.
+struct JobRecord {
+  std::uint64_t id = 0;  // arrival order, from 1
+  engine::Time arrived;
+  engine::Time started;   // service began
+  engine::Time finished;
+  bool measured = false;  // arrived after the warm-up
+};
+
 class ServerFarm {
  public:
   // Draws arrivals from stream "<name>/arrivals" and service times from
@@ -57,19 +68,30 @@ class ServerFarm {
   std::size_t in_queue() const { return queue_.size(); }
   int busy() const { return busy_; }
 
+  // Emitted for every job as it leaves; costs nothing when nobody listens.
+  engine::Signal<const JobRecord&> job_done;
+
  private:
+  struct Waiting {
+    std::uint64_t id;
+    engine::Time arrived;
+  };
+
   void on_arrival();
-  void on_departure(std::uint64_t arrival_ps);
+  void on_departure(std::uint64_t server);
   void on_warmup_end();
-  void begin_service(engine::Time arrived);
+  void begin_service(const Waiting& job);
   engine::Time draw(const engine::Distribution& d, engine::RandomStream& s);
 
   engine::Simulator& sim_;
   ServerFarmConfig config_;
   engine::RandomStream arrivals_rng_;
   engine::RandomStream service_rng_;
-  engine::RingQueue<engine::Time> queue_;  // arrival times of waiting jobs
+  engine::RingQueue<Waiting> queue_;
+  std::vector<JobRecord> in_service_;      // by server
+  std::vector<std::uint64_t> idle_servers_;
   int busy_ = 0;
+  std::uint64_t next_id_ = 0;
 
   std::uint64_t arrivals_ = 0;
   std::uint64_t completions_ = 0;

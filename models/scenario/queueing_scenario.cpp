@@ -3,11 +3,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <limits>
+#include <memory>
 #include <sstream>
 
 #include "models/queueing/queueing_theory.hpp"
 #include "models/scenario/overrides.hpp"
 #include "models/scenario/yaml_field.hpp"
+#include "models/trace/queueing_trace.hpp"
 
 namespace podwire::scenario {
 
@@ -129,13 +132,60 @@ QueueingTheory queueing_theory_for(const QueueingScenario& s) {
   return t;
 }
 
-QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomic<bool>* stop_flag) {
+namespace {
+
+trace::SummaryFigures summary_figures(const QueueingScenario& s, const QueueingResult& r) {
+  constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  const queueing::ServerFarmStats& st = r.stats;
+  auto percentile = [&](double p) { return st.sojourn.empty() ? kNone : st.sojourn.percentile_time(p).seconds(); };
+  auto theory = [&](const std::optional<double>& v) { return v.value_or(kNone); };
+  trace::SummaryFigures f;
+  f.texts = {{"name", s.name}, {"model", r.theory.model}, {"service", s.service_text}};
+  f.numbers = {
+      {"servers", s.farm.servers},
+      {"arrival_rate", s.arrival_rate},
+      {"warmup_s", s.run.warmup.seconds()},
+      {"duration_s", s.run.duration.seconds()},
+      {"requests", static_cast<double>(st.completions)},
+      {"window_s", st.window_s},
+      {"utilisation", st.mean_busy / s.farm.servers},
+      {"p_wait", st.wait.empty() ? kNone : static_cast<double>(st.waited) / static_cast<double>(st.wait.count())},
+      {"mean_wait_s", st.wait_s.mean()},
+      {"mean_sojourn_s", st.sojourn_s.mean()},
+      {"p50_s", percentile(50)},
+      {"p90_s", percentile(90)},
+      {"p99_s", percentile(99)},
+      {"p999_s", percentile(99.9)},
+      {"mean_in_system", st.mean_in_system},
+      {"theory_utilisation", r.theory.utilisation},
+      {"theory_p_wait", theory(r.theory.p_wait)},
+      {"theory_mean_wait_s", theory(r.theory.mean_wait_s)},
+      {"theory_mean_sojourn_s", theory(r.theory.mean_sojourn_s)},
+      {"theory_p50_s", theory(r.theory.p50_s)},
+      {"theory_p90_s", theory(r.theory.p90_s)},
+      {"theory_p99_s", theory(r.theory.p99_s)},
+      {"theory_mean_in_system", theory(r.theory.mean_in_system)},
+  };
+  return f;
+}
+
+}  // namespace
+
+QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomic<bool>* stop_flag,
+                                     const std::string& trace_path) {
   engine::Simulator sim;
   const engine::RandomRoot random(s.run.seed);
   queueing::ServerFarm farm(sim, random, s.farm, s.name);
+  std::unique_ptr<trace::QueueingTrace> out;
+  if (!trace_path.empty()) {
+    out = std::make_unique<trace::QueueingTrace>(
+        trace_path, trace::RunIdentity{PODWIRE_VERSION, s.run.seed, s.file, s.resolved_text});
+    out->attach(farm);
+  }
   farm.start();
   QueueingResult r;
-  // Slices keep a stop request responsive without a check per event.
+  // Slices keep a stop request responsive without a check per event. If the
+  // model throws, the trace's destructor still closes the file, complete = false.
   const Time slice = std::max(Time::ms(1), s.run.duration / 1000);
   while (sim.now() < s.run.duration) {
     if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
@@ -148,6 +198,7 @@ QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomi
   r.theory = queueing_theory_for(s);
   r.events = sim.events_executed();
   r.simulated = sim.now();
+  if (out) out->finish(summary_figures(s, r), r.events, r.simulated, !r.stopped);
   return r;
 }
 

@@ -7,6 +7,6 @@ scenarios, runs them with the GIL released and presents what they measured.
 from __future__ import annotations
 
 from podwire._core import ScenarioError, __version__
-from podwire.api import Scenario, load, run
+from podwire.api import Scenario, load, read_summary, run
 
-__all__ = ["Scenario", "ScenarioError", "__version__", "load", "run"]
+__all__ = ["Scenario", "ScenarioError", "__version__", "load", "read_summary", "run"]

@@ -1,4 +1,4 @@
-"""Loading and running scenarios from Python."""
+"""Loading and running scenarios from Python, and reading their traces."""
 
 from __future__ import annotations
 
@@ -40,10 +40,14 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     return scenario
 
 
-def run(scenario: Scenario) -> dict[str, Any]:
-    """Run a scenario to its end; Ctrl-C stops it cleanly with ``complete`` False."""
+def run(scenario: Scenario, out: str | Path | None = None) -> dict[str, Any]:
+    """Run a scenario to its end, writing its trace to ``out`` (HDF5) when given.
+
+    Ctrl-C stops the run cleanly: the result says ``complete`` False and the
+    trace is closed with ``complete=false``.
+    """
     loaded = scenario._load()
-    result = _core.run_scenario(loaded)
+    result = _core.run_scenario(loaded, str(out) if out is not None else "")
     result["scenario"] = {
         "file": loaded.file,
         "name": loaded.name,
@@ -56,3 +60,54 @@ def run(scenario: Scenario) -> dict[str, Any]:
         "resolved_text": loaded.resolved_text,
     }
     return result
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if value != value else float(value)
+
+
+def read_summary(path: str | Path) -> dict[str, Any]:
+    """The summary of a trace on disk, in the shape ``run`` returns."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        meta = f["meta"].attrs
+        if "summary" not in f:
+            raise ValueError(f"{path}: the run did not finish writing its summary (complete={bool(meta['complete'])})")
+        s = f["summary"].attrs
+        simulated = {
+            "completions": int(s["requests"]),
+            "utilisation": float(s["utilisation"]) * float(s["servers"]),
+            "p_wait": _none_if_nan(s["p_wait"]),
+            "mean_wait_s": _none_if_nan(s["mean_wait_s"]),
+            "mean_sojourn_s": _none_if_nan(s["mean_sojourn_s"]),
+            "p50_s": _none_if_nan(s["p50_s"]),
+            "p90_s": _none_if_nan(s["p90_s"]),
+            "p99_s": _none_if_nan(s["p99_s"]),
+            "p999_s": _none_if_nan(s["p999_s"]),
+            "mean_in_system": _none_if_nan(s["mean_in_system"]),
+        }
+        theory = {
+            "model": str(s["model"]),
+            "utilisation": float(s["theory_utilisation"]),
+            **{k: _none_if_nan(s["theory_" + k]) for k in
+               ("p_wait", "mean_wait_s", "mean_sojourn_s", "p50_s", "p90_s", "p99_s", "mean_in_system")},
+        }
+        return {
+            "scenario": {
+                "file": str(meta["scenario_file"]),
+                "name": str(s["name"]),
+                "seed": int(meta["seed"]),
+                "duration_s": float(s["duration_s"]),
+                "warmup_s": float(s["warmup_s"]),
+                "servers": int(s["servers"]),
+                "arrival_rate": float(s["arrival_rate"]),
+                "service": str(s["service"]),
+            },
+            "simulated": simulated,
+            "theory": theory,
+            "events": int(meta["events"]),
+            "simulated_s": int(meta["simulated_ps"]) * 1e-12,
+            "wall_s": None,
+            "complete": bool(meta["complete"]),
+        }

@@ -1,4 +1,4 @@
-"""The ``podwire`` command line: ``podwire run`` and ``podwire validate``."""
+"""The ``podwire`` command line: ``podwire run``, ``validate`` and ``summary``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import sys
 from typing import Any, Sequence
 
 from podwire import __version__, _core
-from podwire.api import load, run
+from pathlib import Path
+
+from podwire.api import load, read_summary, run
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -28,13 +30,16 @@ def format_summary(result: dict[str, Any]) -> str:
     sc = result["scenario"]
     sim = result["simulated"]
     th = result["theory"]
+    speed = ""
+    if result.get("wall_s"):
+        speed = (f" in {result['wall_s']:.2f} s wall "
+                 f"({result['events'] / max(result['wall_s'], 1e-9) / 1e6:.1f} M events/s)")
     lines = [
         f"podwire {__version__}: {sc['file']} (seed {sc['seed']})",
         f"{th['model']} server farm '{sc['name']}': {sc['arrival_rate']:g} requests/s, "
         f"{sc['servers']} servers, service {sc['service']}",
         f"simulated {result['simulated_s']:g} s (warm-up {sc['warmup_s']:g} s): "
-        f"{sim['completions']:,} requests measured, {result['events']:,} events "
-        f"in {result['wall_s']:.2f} s wall ({result['events'] / max(result['wall_s'], 1e-9) / 1e6:.1f} M events/s)",
+        f"{sim['completions']:,} requests measured, {result['events']:,} events{speed}",
     ]
     if not result["complete"]:
         lines.append("stopped early: figures cover the simulated time reached")
@@ -78,9 +83,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"podwire: {e}", file=sys.stderr)
         return 2
     _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
-    result = run(scenario)
+    out = None if args.no_trace else Path(args.output or Path(args.scenario).stem + ".h5")
+    try:
+        result = run(scenario, out)
+    except RuntimeError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return 1
     print(format_summary(result))
+    if out is not None:
+        print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
     return 0 if result["complete"] else 130
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    try:
+        result = read_summary(args.trace)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"podwire: {args.trace}: {e}", file=sys.stderr)
+        return 1
+    print(format_summary(result))
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -109,12 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_run.add_argument("--seed", type=int, help="run seed (same as --set run.seed=N)")
     p_run.add_argument("--duration", help="simulated duration with unit, e.g. 60s")
+    p_run.add_argument("-o", "--output", metavar="FILE.h5", help="trace file (default: <scenario name>.h5 here)")
+    p_run.add_argument("--no-trace", action="store_true", help="write no trace file")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
     p_val.add_argument("scenario", help="scenario YAML file")
     p_val.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_val.set_defaults(func=_cmd_validate)
+
+    p_sum = sub.add_parser("summary", help="print the summary of a trace file")
+    p_sum.add_argument("trace", help="HDF5 trace written by podwire run")
+    p_sum.set_defaults(func=_cmd_summary)
     return parser
 
 

@@ -115,13 +115,13 @@ void register_scenario(py::module_& m) {
 
   m.def(
       "run_scenario",
-      [](const scenario::QueueingScenario& s) {
+      [](const scenario::QueueingScenario& s, const std::string& trace_path) {
         scenario::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          r = scenario::run_queueing_scenario(s, &g_stop_requested);
+          r = scenario::run_queueing_scenario(s, &g_stop_requested, trace_path);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out;
@@ -143,7 +143,9 @@ void register_scenario(py::module_& m) {
         out["complete"] = !r.stopped;
         return out;
       },
-      py::arg("scenario"), "Run a scenario to its end (or until SIGINT/SIGTERM); returns a dict of results.");
+      py::arg("scenario"), py::arg("trace_path") = std::string(),
+      "Run a scenario to its end (or until SIGINT/SIGTERM), streaming it to trace_path when given "
+      "(HDF5, closed with complete=false if the run stops early); returns a dict of results.");
 }
 
 }  // namespace podwire::python

@@ -18,7 +18,7 @@ def test_version(podwire_cli):
 
 
 def test_run_default_prints_simulated_beside_erlang_c(podwire_cli):
-    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "60s", "--set", "run.warmup=5s")
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "60s", "--set", "run.warmup=5s", "--no-trace")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "M/M/4 server farm 'web'" in out
@@ -35,7 +35,8 @@ def test_run_default_prints_simulated_beside_erlang_c(podwire_cli):
 
 def test_overrides_change_the_model(podwire_cli):
     r = podwire_cli(
-        "run", "scenarios/default.yaml", "--duration", "5s", "--set", "run.warmup=1s", "--set", "queueing.servers=8"
+        "run", "scenarios/default.yaml", "--duration", "5s", "--set", "run.warmup=1s", "--set", "queueing.servers=8",
+        "--no-trace",
     )
     assert r.returncode == 0, r.stderr
     assert "M/M/8" in r.stdout
@@ -96,8 +97,9 @@ def test_missing_file(podwire_cli):
 
 
 def test_sigint_stops_a_run_cleanly(source_dir, tmp_path):
+    trace = tmp_path / "stopped.h5"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "podwire", "run", "scenarios/default.yaml", "--duration", "100000s"],
+        [sys.executable, "-m", "podwire", "run", "scenarios/default.yaml", "--duration", "100000s", "-o", str(trace)],
         cwd=source_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -109,6 +111,13 @@ def test_sigint_stops_a_run_cleanly(source_dir, tmp_path):
     assert proc.returncode == 130, err
     assert "stopped early" in out
     assert "mean wait" in out
+    # The trace is under its final name, readable, and says it is incomplete.
+    import h5py
+
+    with h5py.File(trace, "r") as f:
+        assert not f["meta"].attrs["complete"]
+        assert f["requests"].shape[0] > 1000
+    assert list(tmp_path.iterdir()) == [trace]
 
 
 def test_python_api_matches_the_cli(source_dir):
@@ -127,3 +136,52 @@ def test_validate_from_python_lists_problems(tmp_path):
     p = write(tmp_path, "queueing: {servers: 0, arrival_rate: 1/s, service_time: 1ms}\n")
     problems = podwire.Scenario(p).validate()
     assert [(d["line"], d["path"]) for d in problems] == [(1, "queueing.servers")]
+
+
+def test_trace_reads_in_pandas_and_summary_matches_the_run(podwire_cli, tmp_path):
+    import h5py
+    import pandas as pd
+
+    trace = tmp_path / "run.h5"
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "20s", "--set", "run.warmup=2s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    with h5py.File(trace, "r") as f:
+        meta = dict(f["meta"].attrs)
+        assert meta["complete"] and meta["schema_version"] == 1 and meta["seed"] == 1
+        assert meta["model"] == "queueing"
+        assert "queueing:" in meta["scenario_text"] and "duration: 20s" in meta["scenario_text"]
+        assert meta["simulated_ps"] == 20 * 10**12
+        df = pd.DataFrame(f["requests"][:])
+    assert list(df.columns) == ["id", "arrival_ps", "start_ps", "end_ps", "warmup"]
+    assert str(df["end_ps"].dtype) == "int64" and str(df["warmup"].dtype) == "bool"
+    assert (df["start_ps"] >= df["arrival_ps"]).all() and (df["end_ps"] >= df["start_ps"]).all()
+    measured = df[~df["warmup"]]
+    sojourn_s = (measured["end_ps"] - measured["arrival_ps"]) * 1e-12
+    s = podwire_cli("summary", str(trace))
+    assert s.returncode == 0, s.stderr
+    # The table and the summary agree on the count and the mean response.
+    assert f"{len(measured):,} requests measured" in s.stdout
+    row = re.search(r"mean response\s+([\d.]+) ms", s.stdout)
+    assert row and math.isclose(float(row.group(1)), sojourn_s.mean() * 1e3, rel_tol=1e-3)
+    # The run's own summary and the trace's are the same table.
+    assert r.stdout.split("\n\n")[1].strip() == s.stdout.split("\n\n")[1].strip()
+
+
+def test_summary_of_a_missing_file(podwire_cli, tmp_path):
+    r = podwire_cli("summary", str(tmp_path / "none.h5"))
+    assert r.returncode == 1
+    assert "none.h5" in r.stderr
+
+
+def test_same_seed_same_trace(podwire_cli, tmp_path):
+    import h5py
+    import numpy as np
+
+    tables = []
+    for name in ("a.h5", "b.h5"):
+        r = podwire_cli("run", "scenarios/default.yaml", "--duration", "5s", "--set", "run.warmup=1s",
+                        "-o", str(tmp_path / name))
+        assert r.returncode == 0, r.stderr
+        with h5py.File(tmp_path / name, "r") as f:
+            tables.append(f["requests"][:])
+    assert np.array_equal(tables[0], tables[1])
