@@ -75,23 +75,17 @@ def read_summary(path: str | Path) -> dict[str, Any]:
         if "summary" not in f:
             raise ValueError(f"{path}: the run did not finish writing its summary (complete={bool(meta['complete'])})")
         s = f["summary"].attrs
+        figures = ("p_wait", "mean_wait_s", "mean_sojourn_s", "p50_s", "p90_s", "p99_s", "mean_in_system")
         simulated = {
             "completions": int(s["requests"]),
             "utilisation": float(s["utilisation"]) * float(s["servers"]),
-            "p_wait": _none_if_nan(s["p_wait"]),
-            "mean_wait_s": _none_if_nan(s["mean_wait_s"]),
-            "mean_sojourn_s": _none_if_nan(s["mean_sojourn_s"]),
-            "p50_s": _none_if_nan(s["p50_s"]),
-            "p90_s": _none_if_nan(s["p90_s"]),
-            "p99_s": _none_if_nan(s["p99_s"]),
             "p999_s": _none_if_nan(s["p999_s"]),
-            "mean_in_system": _none_if_nan(s["mean_in_system"]),
+            **{k: _none_if_nan(s[k]) for k in figures},
         }
         theory = {
             "model": str(s["model"]),
             "utilisation": float(s["theory_utilisation"]),
-            **{k: _none_if_nan(s["theory_" + k]) for k in
-               ("p_wait", "mean_wait_s", "mean_sojourn_s", "p50_s", "p90_s", "p99_s", "mean_in_system")},
+            **{k: _none_if_nan(s["theory_" + k]) for k in figures},
         }
         return {
             "scenario": {
