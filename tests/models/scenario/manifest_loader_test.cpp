@@ -842,6 +842,19 @@ kind: Pod
   EXPECT_EQ(l.set.namespaces[0].source.line, 8);
 }
 
+// yaml-cpp 0.7 alone would loop, allocating, on a top-level ',' (yaml-cpp#1040).
+TEST(ManifestErrors, StrayTopLevelCommaIsASyntaxError) {
+  const Loaded l = parse("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n, stray\n---\n"
+                         "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+  EXPECT_EQ(l.errors(), std::vector<std::string>{
+                            "test.yaml:5:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
+  ASSERT_EQ(l.set.namespaces.size(), 2u);
+  EXPECT_EQ(l.set.namespaces[1].meta.name, "b");
+  const Loaded alone = parse("- a\n,\n");
+  EXPECT_EQ(alone.errors(), std::vector<std::string>{
+                                "test.yaml:2:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
+}
+
 TEST(ManifestErrors, NotKubernetesObjects) {
   const Loaded text = parse("This is a README, not a manifest.\n");
   EXPECT_EQ(text.errors(), std::vector<std::string>{
