@@ -1,5 +1,7 @@
 #include "models/scenario/kube_fields.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -25,6 +27,11 @@ std::string kind_of(const YAML::Node& n) {
 }
 
 }  // namespace
+
+bool is_ip_address(const std::string& text) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
 
 YamlField KubeFields::item(const YamlField& list, std::size_t i) const {
   return YamlField(list.node()[i], list.path() + "[" + std::to_string(i) + "]", *context_);

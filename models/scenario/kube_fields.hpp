@@ -17,6 +17,9 @@
 
 namespace podwire::scenario {
 
+// True for an IPv4 or IPv6 address literal.
+bool is_ip_address(const std::string& text);
+
 class KubeFields {
  public:
   explicit KubeFields(YamlContext& context) : context_(&context) {}

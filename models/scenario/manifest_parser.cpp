@@ -1,0 +1,149 @@
+#include "models/scenario/manifest_parser.hpp"
+
+#include "models/scenario/yaml_documents.hpp"
+
+namespace podwire::scenario {
+
+void ManifestParser::parse_text(const std::string& text) {
+  const std::vector<YAML::Node> documents = read_yaml_documents(text, context_.file, *context_.diagnostics);
+  for (const YAML::Node& d : documents) {
+    try {
+      parse_document(d);
+    } catch (const std::exception& e) {  // a yaml-cpp surprise must not end the load
+      const YamlField root = f_.root(d, "");
+      root.error(std::string("could not read this document: ") + e.what());
+    }
+  }
+  report_unknown_kinds();
+}
+
+void ManifestParser::parse_document(const YAML::Node& document) {
+  if (!document.IsDefined() || document.IsNull()) return;  // empty document: a trailing `---`, comments
+  const YamlField root = f_.root(document, "");
+  check_duplicate_keys(root);
+  if (!document.IsMap()) {
+    std::string got = document.IsSequence() ? "a list" : "the text '" + document.Scalar().substr(0, 40) + "'";
+    if (document.IsScalar() && document.Scalar().size() > 40) got.insert(got.size() - 1, "...");
+    root.error("expected a Kubernetes object (a mapping with apiVersion, kind and metadata), got " + got);
+    return;
+  }
+  parse_object(root);
+}
+
+// Kubernetes' YAML reader rejects a key given twice in one mapping; yaml-cpp
+// keeps both silently.
+void ManifestParser::check_duplicate_keys(const YamlField& f) {
+  const YAML::Node& n = f.node();
+  if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) check_duplicate_keys(f_.item(f, i));
+  } else if (n.IsMap()) {
+    std::map<std::string, int> seen;  // key -> line
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      const std::string path = f.path().empty() ? key : f.path() + "." + key;
+      const YamlField k(kv.first, path, context_);
+      const auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
+      if (!fresh) k.error("key '" + key + "' is given twice in this mapping (first at line " + std::to_string(it->second) + ")");
+      check_duplicate_keys(YamlField(kv.second, path, context_));
+    }
+  }
+}
+
+void ManifestParser::parse_object(const YamlField& root) {
+  const YamlField api_version = root["apiVersion"];
+  const YamlField kind_field = root["kind"];
+  if (!api_version.present()) f_.missing(root, "apiVersion", "the object's API version, such as apps/v1");
+  if (!kind_field.present()) f_.missing(root, "kind", "the object's kind, such as Deployment");
+  const auto version = api_version.string();
+  const auto kind = kind_field.string();
+  if (!version || !kind) return;
+  const std::size_t slash = version->find('/');
+  const std::string group = slash == std::string::npos ? "" : version->substr(0, slash);
+  const bool legacy_group = group == "extensions";
+  const bool beta = version->find("beta") != std::string::npos;
+
+  if (group.empty() && *kind == "List") {
+    const YamlField items = root["items"];
+    const std::size_t n = f_.list_size(items);
+    for (std::size_t i = 0; i < n; ++i) {
+      const YamlField item = f_.item(items, i);
+      if (f_.is_mapping(item, "a Kubernetes object")) parse_object(item);
+    }
+    return;
+  }
+  const bool apps = group == "apps" || legacy_group;
+  if (group.empty() && *kind == "Namespace") return namespace_(root);
+  if (group.empty() && *kind == "Pod") return pod(root);
+  if (group.empty() && *kind == "Service") return service(root);
+  if (group.empty() && *kind == "ReplicationController") return replication_controller(root);
+  if (apps && *kind == "Deployment") return deployment(root, legacy_group || beta);
+  if (apps && *kind == "ReplicaSet") return replica_set(root, legacy_group || beta);
+  if (apps && *kind == "DaemonSet") return daemon_set(root, legacy_group || beta);
+  if (group == "apps" && *kind == "StatefulSet") return stateful_set(root, beta);
+  if (group == "discovery.k8s.io" && *kind == "EndpointSlice") return endpoint_slice(root);
+  if ((group == "networking.k8s.io" || legacy_group) && *kind == "Ingress") return ingress(root, legacy_group || beta);
+  if ((group == "networking.k8s.io" || legacy_group) && *kind == "NetworkPolicy") return network_policy(root);
+
+  const std::string key = group.empty() ? *kind : *kind + "." + group;
+  Unknown& u = unknown_[key];
+  if (u.count++ == 0) {
+    unknown_order_.push_back(key);
+    u.api_version = *version;
+    u.first = kind_field.node();
+    u.path = kind_field.path();
+  }
+  ++out_.unknown_kinds[key];
+}
+
+void ManifestParser::report_unknown_kinds() {
+  for (const std::string& key : unknown_order_) {
+    const Unknown& u = unknown_.at(key);
+    const YamlField at = f_.root(u.first, u.path);
+    const std::string kind = key.substr(0, key.find('.'));
+    std::string message = kind + " (" + u.api_version + ") is not modelled by podwire; ";
+    message += u.count == 1 ? "this object is ignored"
+                            : "the " + std::to_string(u.count) + " objects of this kind in this file are ignored";
+    f_.report_at(at, u.path, Severity::notice, message);
+  }
+  unknown_order_.clear();
+  unknown_.clear();
+}
+
+bool ManifestParser::metadata(const YamlField& root, kube::ObjectMeta& meta, std::string_view kind, bool namespaced) {
+  const YamlField m = root["metadata"];
+  if (!m.present()) {
+    f_.missing(root, "metadata", "a mapping with at least a name");
+    return false;
+  }
+  if (!f_.is_mapping(m, "a mapping with at least a name")) return false;
+  const YamlField name = m["name"];
+  if (!name.present()) {
+    f_.missing(m, "name", m["generateName"].present() ? "a fixed name (podwire does not support generateName)"
+                                                       : "the object's name");
+  } else if (auto v = name.string()) {
+    const std::string problem = kind == "Service"     ? kube::dns_label_problem(*v, true)
+                                : kind == "Namespace" ? kube::dns_label_problem(*v, false)
+                                                      : kube::dns_subdomain_problem(*v);
+    if (!problem.empty()) name.error("'" + *v + "' is not a valid " + std::string(kind) + " name: " + problem);
+    meta.name = *v;
+  }
+  meta.namespace_ = namespaced ? "default" : "";
+  if (auto v = m["namespace"].string(); v && namespaced) {
+    const std::string problem = kube::dns_label_problem(*v, false);
+    if (!problem.empty()) m["namespace"].error("'" + *v + "' is not a valid namespace name: " + problem);
+    meta.namespace_ = *v;
+  }
+  if (auto v = f_.string_map(m["labels"], "a mapping of label keys to values")) meta.labels = *v;
+  if (auto v = f_.string_map(m["annotations"], "a mapping of annotation keys to values")) meta.annotations = *v;
+  return !meta.name.empty();
+}
+
+void ManifestParser::namespace_(const YamlField& root) {
+  const std::size_t errors = f_.error_count();
+  kube::Namespace ns;
+  ns.source = f_.location(root);
+  metadata(root, ns.meta, "Namespace", false);
+  if (f_.error_count() == errors) out_.namespaces.push_back(std::move(ns));
+}
+
+}  // namespace podwire::scenario

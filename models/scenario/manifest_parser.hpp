@@ -1,0 +1,78 @@
+// ManifestParser: reads the Kubernetes objects of one file into a
+// ManifestSet, one function per modelled kind. Internal to the manifest
+// loader (use parse_manifest_text / load_manifests); its definitions are split
+// into manifest_parser.cpp (documents, metadata, dispatch),
+// manifest_parser_workloads.cpp and manifest_parser_networking.cpp.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/kube/objects.hpp"
+#include "models/scenario/kube_fields.hpp"
+#include "models/scenario/manifest_loader.hpp"
+
+namespace podwire::scenario {
+
+class ManifestParser {
+ public:
+  ManifestParser(const std::string& file, Diagnostics& diagnostics, ManifestSet& out)
+      : context_{file, &diagnostics, {}}, f_(context_), out_(out) {}
+  ManifestParser(const ManifestParser&) = delete;  // f_ points into context_
+  ManifestParser& operator=(const ManifestParser&) = delete;
+
+  void parse_text(const std::string& text);
+
+ private:
+  struct Unknown {
+    int count = 0;
+    std::string api_version;
+    YAML::Node first;
+    std::string path;
+  };
+
+  void parse_document(const YAML::Node& document);
+  void check_duplicate_keys(const YamlField& f);
+  void parse_object(const YamlField& root);
+
+  // Common parts.
+  bool metadata(const YamlField& root, kube::ObjectMeta& meta, std::string_view kind, bool namespaced);
+  kube::PodSpec pod_spec(const YamlField& spec);
+  kube::Container container(const YamlField& c);
+  void resources(const YamlField& r, kube::Container& c);
+  std::optional<kube::Probe> probe(const YamlField& p);
+  std::optional<kube::PreStopHook> pre_stop(const YamlField& p);
+  bool pod_template(const YamlField& spec, kube::PodTemplate& t);
+  bool workload_selector(const YamlField& spec, const kube::PodTemplate& t, bool legacy, kube::LabelSelector& s);
+  int replicas(const YamlField& spec);
+
+  // One function per modelled kind; each appends to out_ unless it found errors.
+  void deployment(const YamlField& root, bool legacy);
+  void replica_set(const YamlField& root, bool legacy);
+  void replication_controller(const YamlField& root);
+  void stateful_set(const YamlField& root, bool legacy);
+  void daemon_set(const YamlField& root, bool legacy);
+  void pod(const YamlField& root);
+  void service(const YamlField& root);
+  void endpoint_slice(const YamlField& root);
+  void ingress(const YamlField& root, bool legacy);
+  std::optional<kube::IngressBackend> ingress_backend(const YamlField& b);
+  void network_policy(const YamlField& root);
+  std::vector<kube::NetworkPolicyRule> policy_rules(const YamlField& rules, std::string_view peers_key);
+  void namespace_(const YamlField& root);
+
+  void report_unknown_kinds();
+
+  YamlContext context_;
+  KubeFields f_;
+  ManifestSet& out_;
+  std::vector<std::string> unknown_order_;
+  std::map<std::string, Unknown> unknown_;
+};
+
+}  // namespace podwire::scenario

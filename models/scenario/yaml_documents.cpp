@@ -1,0 +1,130 @@
+#include "models/scenario/yaml_documents.hpp"
+
+#include <yaml-cpp/eventhandler.h>
+
+#include <optional>
+#include <sstream>
+
+namespace podwire::scenario {
+
+namespace {
+
+// Records whether a document was nothing but a null node, and where.
+class NullDocumentProbe : public YAML::EventHandler {
+ public:
+  bool only_null = true;
+  int events = 0;
+  YAML::Mark null_mark;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (events++ == 0) null_mark = mark;
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { other(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { other(); }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    other();
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    other();
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void other() {
+    ++events;
+    only_null = false;
+  }
+};
+
+// YAML::LoadAll, minus a yaml-cpp 0.7 bug: a ',' at the top level of a
+// document (e.g. a stray line ", x") makes LoadAll add null documents forever
+// until memory runs out (jbeder/yaml-cpp#1040, fixed upstream in #1319). A
+// first pass over the parser's events spots the loop, two null documents at
+// one position, and reports it as the syntax error it is.
+std::vector<YAML::Node> load_all(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  std::optional<int> last_null_pos;
+  while (true) {
+    NullDocumentProbe probe;
+    if (!parser.HandleNextDocument(probe)) break;
+    if (!probe.only_null || probe.events != 1) {
+      last_null_pos.reset();
+      continue;
+    }
+    const YAML::Mark& at = probe.null_mark;
+    if (last_null_pos == at.pos) {
+      const char c = at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size() ? text[at.pos] : '?';
+      throw YAML::ParserException(at, std::string("unexpected '") + c + "' outside a flow collection");
+    }
+    last_null_pos = at.pos;
+  }
+  return YAML::LoadAll(text);
+}
+
+Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+  // Binary input puts raw bytes into yaml-cpp's messages; keep them printable.
+  std::string message = "YAML syntax error: ";
+  for (unsigned char c : e.msg) {
+    if (c >= 0x20 && c < 0x7f) {
+      message += static_cast<char>(c);
+    } else {
+      const char* hex = "0123456789abcdef";
+      message += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    }
+  }
+  Diagnostic d{Severity::error, file, 0, 0, "", message};
+  if (!e.mark.is_null()) {
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+  }
+  return d;
+}
+
+}  // namespace
+
+std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
+                                            Diagnostics& diagnostics) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = load_all(text);
+  } catch (const YAML::Exception&) {
+    // yaml-cpp stops at the first syntax error. Read the documents one by one
+    // (split at `---` / `...` lines, which YAML forbids inside content) so the
+    // good ones still load and every broken one is reported. Leading newlines
+    // keep the marks at their lines in the file.
+    documents.clear();
+    std::size_t line = 0;
+    std::size_t chunk_start_line = 0;
+    std::string chunk;
+    const auto flush = [&] {
+      try {
+        for (const YAML::Node& d : load_all(std::string(chunk_start_line, '\n') + chunk)) documents.push_back(d);
+      } catch (const YAML::Exception& e) {
+        diagnostics.add(syntax_error(file, e));
+      }
+      chunk.clear();
+    };
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l); ++line) {
+      const bool start = l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+      const bool end = l.rfind("...", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+      if (start) {
+        flush();
+        chunk_start_line = line;
+      }
+      chunk += l + "\n";
+      if (end) {
+        flush();
+        chunk_start_line = line + 1;
+      }
+    }
+    flush();
+  }
+  return documents;
+}
+
+}  // namespace podwire::scenario

@@ -1,0 +1,21 @@
+// Reading YAML text into documents for the manifest loader: yaml-cpp's LoadAll,
+// guarded against its known endless loop, and resumed after a syntax error so
+// the other documents of a file still load.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "models/scenario/diagnostic.hpp"
+
+namespace podwire::scenario {
+
+// Every document of `text`, empty ones included (as null nodes). Each syntax
+// error becomes an error Diagnostic at its file:line:column; the documents
+// around it are still returned. Never throws a YAML::Exception.
+std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
+                                            Diagnostics& diagnostics);
+
+}  // namespace podwire::scenario
