@@ -1,5 +1,6 @@
 #include "models/net/host.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -7,71 +8,51 @@ namespace podwire::net {
 
 Host::Host(engine::Simulator& sim, PacketPool& pool, const AddressBook& addresses, std::string name,
            std::uint32_t node, Address address, std::uint32_t rss_queues)
-    : sim_(sim),
-      pool_(pool),
+    : Endpoint(sim, pool, std::move(name), node, address),
       addresses_(addresses),
-      name_(std::move(name)),
       node_(node),
-      address_(address),
       nic_(rss_queues, 0x5bd1e995ULL * (node + 1)) {}
 
-void Host::send(Packet& p) {
-  if (p.flow.src == 0) p.flow.src = address_;
+void Host::forward(Packet& p) {
+  if (p.flow.src == 0) p.flow.src = address();
   const Address fabric_dst = p.encap.present() ? p.encap.outer_dst : p.flow.dst;
-  const std::uint32_t dst = fabric_dst == address_ ? node_ : addresses_.node_of(fabric_dst);
+  const std::uint32_t dst = fabric_dst == address() ? node_ : addresses_.node_of(fabric_dst);
   if (dst == node_) {
-    // Loopback: the kernel hands it back without the NIC or the fabric.
+    // Local: the kernel hands it back without the NIC or the fabric.
     p.dst_node = node_;
-    deliver(p);
+    if (datapath_ != nullptr) {
+      datapath_->receive(p);
+    } else {
+      deliver(p);
+    }
     return;
   }
   if (dst == AddressBook::kNone || uplink_ == nullptr) [[unlikely]] {
     ++no_route_drops_;
-    pool_.release(p);
+    pool().release(p);
     return;
   }
   p.dst_node = dst;
   uplink_->receive(p);
 }
 
-std::uint64_t Host::send_udp(std::uint16_t src_port, Address dst, std::uint16_t dst_port,
-                             std::uint32_t payload_bytes, std::uint64_t request_id) {
-  Packet& p = pool_.allocate();
-  p.flow = FlowKey{address_, dst, src_port, dst_port, Protocol::udp};
-  p.payload_bytes = payload_bytes;
-  p.wire_bytes = payload_bytes + kUdpHeader + kIpv4Header;
-  p.request_id = request_id;
-  p.created = sim_.now();
-  const std::uint64_t id = p.id;
-  send(p);
-  return id;
-}
-
-void Host::bind_udp(std::uint16_t port, DatagramHandler handler, void* context) {
-  if (!udp_.emplace(port, UdpSocket{handler, context}).second) {
-    throw std::invalid_argument("host '" + name_ + "': UDP port " + std::to_string(port) + " is already bound");
-  }
-}
-
 void Host::receive(Packet& p) {
   nic_.on_receive(p);
-  deliver(p);
+  if (datapath_ != nullptr) {
+    datapath_->receive(p);
+  } else {
+    deliver(p);
+  }
 }
 
-void Host::deliver(Packet& p) {
-  if (p.flow.protocol == Protocol::tcp && tcp_ != nullptr) {
-    tcp_->receive(p);
-    return;
-  }
-  if (p.flow.protocol == Protocol::udp) {
-    const auto it = udp_.find(p.flow.dst_port);
-    if (it != udp_.end()) {
-      it->second.handler(it->second.context, p);
-    } else {
-      ++udp_unreachable_;
-    }
-  }
-  pool_.release(p);
+engine::Time Host::egress_backlog_wait(std::uint64_t limit_bytes) const {
+  if (limit_bytes == 0 || uplink_ == nullptr) return engine::Time::zero();
+  const auto queued = static_cast<std::uint64_t>(uplink_->queued_bytes());
+  if (queued < limit_bytes) return engine::Time::zero();
+  // Wake when half the limit has drained: the port stays busy meanwhile, and
+  // senders wake once per half-limit of bytes, not once per segment.
+  const auto drain = static_cast<std::int64_t>(queued - limit_bytes / 2);
+  return std::max(engine::Time::ps(1), uplink_->config().rate.serialization(engine::Bytes(drain)));
 }
 
 void AddressBook::add(Address a, std::uint32_t node) {

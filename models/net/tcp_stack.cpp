@@ -8,7 +8,7 @@ namespace podwire::net {
 
 using engine::Time;
 
-TcpStack::TcpStack(Host& host, TcpConfig config)
+TcpStack::TcpStack(Endpoint& host, TcpConfig config)
     : host_(host),
       sim_(host.simulator()),
       pool_(host.pool()),
@@ -27,7 +27,7 @@ TcpStack::~TcpStack() {
 
 void TcpStack::listen(std::uint16_t port, const TcpCallbacks& callbacks) {
   if (!listeners_.emplace(port, callbacks).second) {
-    throw std::invalid_argument(std::string("host '")
+    throw std::invalid_argument(std::string("'")
                                     .append(host_.name())
                                     .append("': TCP port ")
                                     .append(std::to_string(port))
@@ -42,7 +42,7 @@ TcpConnection& TcpStack::connect(Address dst, std::uint16_t dst_port,
   const FlowKey flow{host_.address(), dst, port, dst_port, Protocol::tcp};
   connections_.emplace(flow.reversed(), &c);
   ++stack_counters_.active_opens;
-  const std::uint64_t id = (static_cast<std::uint64_t>(host_.node()) + 1) << 40 | ++next_id_;
+  const std::uint64_t id = (static_cast<std::uint64_t>(host_.id()) + 1) << 40 | ++next_id_;
   c.open_active(flow, id, next_iss(), callbacks, true);
   return c;
 }
@@ -61,7 +61,7 @@ std::uint16_t TcpStack::allocate_port() {
     }
   }
   throw std::runtime_error(
-      std::string("host '").append(host_.name()).append("': every ephemeral TCP port is in use"));
+      std::string("'").append(host_.name()).append("': every ephemeral TCP port is in use"));
 }
 
 TcpConnection& TcpStack::allocate() {
@@ -137,10 +137,9 @@ void TcpStack::send_reset_for(const Packet& in) {
 }
 
 void TcpStack::transmit(Packet& p) {
-  if (p.flow.dst == host_.address()) {
+  if (p.flow.dst == host_.address() || is_loopback(p.flow.dst)) {
     // Loopback, delivered in its own event: a segment never re-enters the
     // connection that is sending it.
-    p.dst_node = host_.node();
     loopback_.push_back(&p);
     if (!loopback_scheduled_) {
       loopback_scheduled_ = true;
@@ -158,15 +157,7 @@ void TcpStack::on_loopback() {
 }
 
 Time TcpStack::local_queue_wait() const {
-  if (config_.local_queue_limit == 0) return Time::zero();
-  const Link* up = host_.uplink();
-  if (up == nullptr) return Time::zero();
-  const auto queued = static_cast<std::uint64_t>(up->queued_bytes());
-  if (queued < config_.local_queue_limit) return Time::zero();
-  // Wake when half the limit has drained: the port stays busy meanwhile, and
-  // senders wake once per half-limit of bytes, not once per segment.
-  const auto drain = static_cast<std::int64_t>(queued - config_.local_queue_limit / 2);
-  return std::max(Time::ps(1), up->config().rate.serialization(engine::Bytes(drain)));
+  return host_.egress_backlog_wait(config_.local_queue_limit);
 }
 
 }  // namespace podwire::net

@@ -10,7 +10,7 @@
 
 #include "engine/ring_queue.hpp"
 #include "engine/simulator.hpp"
-#include "models/net/host.hpp"
+#include "models/net/endpoint.hpp"
 #include "models/net/packet_sink.hpp"
 #include "models/net/tcp_config.hpp"
 #include "models/net/tcp_connection.hpp"
@@ -31,9 +31,9 @@ struct TcpStackCounters {
 
 class TcpStack final : public PacketSink {
  public:
-  // Registers itself as the host's TCP stack (host.set_tcp_stack(this)).
+  // Registers itself as the endpoint's TCP stack (endpoint.set_tcp_stack(this)).
   // std::invalid_argument naming the field for a config validate() refuses.
-  explicit TcpStack(Host& host, TcpConfig config = {});
+  explicit TcpStack(Endpoint& endpoint, TcpConfig config = {});
   // Unregisters, cancels its connections' timers and releases packets it holds.
   ~TcpStack() override;
   TcpStack(const TcpStack&) = delete;
@@ -54,7 +54,7 @@ class TcpStack final : public PacketSink {
   // with RST. Releases the packet. O(1) expected (hash lookup).
   void receive(Packet& p) override;
 
-  Host& host() { return host_; }
+  Endpoint& endpoint() { return host_; }
   const TcpConfig& config() const { return config_; }
   // Summed over every connection this stack has had.
   const TcpCounters& counters() const { return counters_; }
@@ -82,7 +82,7 @@ class TcpStack final : public PacketSink {
   void recycle(TcpConnection& c);
   std::uint64_t next_iss() { return next_iss_ += std::uint64_t{1} << 32; }
 
-  Host& host_;
+  Endpoint& host_;
   engine::Simulator& sim_;
   PacketPool& pool_;
   TcpConfig config_;

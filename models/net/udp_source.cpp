@@ -4,7 +4,7 @@
 
 namespace podwire::net {
 
-UdpSource::UdpSource(Host& host, const engine::RandomRoot& random, UdpSourceConfig config,
+UdpSource::UdpSource(Endpoint& host, const engine::RandomRoot& random, UdpSourceConfig config,
                      std::vector<Address> destinations)
     : host_(host),
       config_(std::move(config)),
@@ -38,7 +38,7 @@ void UdpSource::send_next() {
   }
 }
 
-UdpLatencySink::UdpLatencySink(Host& host, std::uint16_t port) : host_(host) {
+UdpLatencySink::UdpLatencySink(Endpoint& host, std::uint16_t port) : host_(host) {
   host_.bind_udp(port, &UdpLatencySink::on_datagram, this);
 }
 

@@ -28,7 +28,7 @@ class UdpSource {
   // Draws gaps from stream "<host name>/udp-gaps" and destinations from
   // "<host name>/udp-destinations". std::invalid_argument when the wire size
   // cannot hold the headers or there are no destinations.
-  UdpSource(Host& host, const engine::RandomRoot& random, UdpSourceConfig config,
+  UdpSource(Endpoint& host, const engine::RandomRoot& random, UdpSourceConfig config,
             std::vector<Address> destinations);
 
   void start();
@@ -37,7 +37,7 @@ class UdpSource {
  private:
   void send_next();
 
-  Host& host_;
+  Endpoint& host_;
   UdpSourceConfig config_;
   std::vector<Address> destinations_;
   engine::RandomStream gaps_;
@@ -47,7 +47,7 @@ class UdpSource {
 
 class UdpLatencySink {
  public:
-  UdpLatencySink(Host& host, std::uint16_t port);
+  UdpLatencySink(Endpoint& host, std::uint16_t port);
 
   std::uint64_t received() const { return latency_.count(); }
   const engine::LatencyHistogram& latency() const { return latency_; }  // picoseconds
@@ -56,7 +56,7 @@ class UdpLatencySink {
  private:
   static void on_datagram(void* context, const Packet& p);
 
-  Host& host_;
+  Endpoint& host_;
   engine::LatencyHistogram latency_;
   engine::RunningStats latency_us_;
 };
