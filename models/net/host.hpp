@@ -35,6 +35,9 @@ class Host final : public Endpoint, public PacketSink {
   // back to this host's own transports with deliver()); packets this host
   // routes to itself go to it too. Null: packets go straight to deliver().
   void set_datapath(PacketSink* datapath) { datapath_ = datapath; }
+  // The same datapath's output side: packets this host's own sockets send go
+  // to it (netfilter's OUTPUT hook) instead of straight to forward().
+  void set_output(PacketSink* output) { output_ = output; }
 
   // Puts a packet on the fabric towards the host that owns its destination
   // (the outer destination when encapsulated). A destination this host owns
@@ -50,7 +53,13 @@ class Host final : public Endpoint, public PacketSink {
   std::uint64_t no_route_drops() const { return no_route_drops_; }
 
  protected:
-  void egress(Packet& p) override { forward(p); }
+  void egress(Packet& p) override {
+    if (output_ != nullptr) {
+      output_->receive(p);
+    } else {
+      forward(p);
+    }
+  }
 
  private:
   const AddressBook& addresses_;
@@ -58,6 +67,7 @@ class Host final : public Endpoint, public PacketSink {
   Nic nic_;
   Link* uplink_ = nullptr;
   PacketSink* datapath_ = nullptr;
+  PacketSink* output_ = nullptr;
   std::uint64_t no_route_drops_ = 0;
 };
 

@@ -36,6 +36,11 @@ class Network {
   // that some host cannot reach. O(hosts x (hosts + switches + links)).
   void compute_routes();
 
+  // Routes another address to a host: a pod address under native routing, a
+  // load balancer's virtual address. std::invalid_argument when in use.
+  void add_address(Address a, std::size_t host) { addresses_.add(a, static_cast<std::uint32_t>(host)); }
+  void remove_address(Address a) { addresses_.remove(a); }
+
   engine::Simulator& simulator() { return sim_; }
   PacketPool& pool() { return pool_; }
   const AddressBook& addresses() const { return addresses_; }

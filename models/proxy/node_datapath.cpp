@@ -1,0 +1,293 @@
+#include "models/proxy/node_datapath.hpp"
+
+namespace podwire::proxy {
+
+using engine::Time;
+using net::Packet;
+
+const char* to_string(CniMode m) { return m == CniMode::vxlan ? "vxlan" : "native"; }
+
+const char* to_string(DropReason r) {
+  switch (r) {
+    case DropReason::no_endpoint: return "no_endpoint";
+    case DropReason::policy_ingress: return "policy_ingress";
+    case DropReason::policy_egress: return "policy_egress";
+    case DropReason::conntrack_full: return "conntrack_full";
+    case DropReason::no_route: return "no_route";
+  }
+  return "?";
+}
+
+NodeDatapath::NodeDatapath(net::Host& host, const ServiceTable& services, const kube::PodDirectory& pods,
+                           DatapathConfig config, engine::RandomStream random)
+    : sim_(host.simulator()),
+      host_(host),
+      pool_(host.pool()),
+      services_(services),
+      pods_(pods),
+      config_(config),
+      random_(random),
+      conntrack_(config.conntrack_max, config.conntrack_timeouts) {
+  from_pods_.dp = this;
+  from_host_.dp = this;
+  host_.set_datapath(this);
+  host_.set_output(&from_host_);
+}
+
+NodeDatapath::~NodeDatapath() {
+  host_.set_datapath(nullptr);
+  host_.set_output(nullptr);
+}
+
+bool NodeDatapath::local_pod(net::Address a) const {
+  const kube::PodNetns* pod = pods_.find(a);
+  return pod != nullptr && &pod->node() == &host_;
+}
+
+void NodeDatapath::receive(Packet& p) {
+  ++counters_.from_nic;
+  Time work = Time::zero();
+  if (p.encap.present()) {
+    if (p.encap.outer_dst != host_.address()) {
+      drop(p, DropReason::no_route);
+      return;
+    }
+    p.wire_bytes -= p.encap.overhead_bytes;
+    p.encap = net::Encapsulation{};
+    ++counters_.decapsulated;
+    work += config_.costs.vxlan_decap;
+  }
+  process(p, Origin::fabric, work);
+}
+
+void NodeDatapath::process(Packet& p, Origin origin, Time work) {
+  if (origin == Origin::pod) ++counters_.from_pods;
+  if (origin == Origin::host) ++counters_.from_host;
+  const Time now = sim_.now();
+  const Conntrack::Hit hit = conntrack_.find(p.flow, now);
+  work += config_.costs.conntrack_lookup;
+  if (hit.entry != nullptr) {
+    CtEntry& e = *hit.entry;
+    conntrack_.update(e, hit.direction, p.tcp_flags, now);
+    if (e.nat()) {
+      const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
+      p.flow = to;
+      work += config_.costs.nat;
+    }
+  } else if (!admit_new_flow(p, origin, work)) {
+    return;
+  }
+  route(p, work);
+}
+
+bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
+  const net::FlowKey original = p.flow;
+  net::FlowKey translated = original;
+  std::uint32_t backend_id = CtEntry::kNoBackend;
+  bool masquerade = false;
+
+  // Service translation: by virtual address, or a NodePort on this node's address.
+  ServiceTable::Match m;
+  if (original.dst == host_.address()) {
+    if (origin != Origin::host) m = services_.find_node_port(original.dst_port, original.protocol);
+  } else {
+    m = services_.find(original.dst, original.dst_port, original.protocol);
+  }
+  if (m.frontend == nullptr && original.dst != host_.address() && services_.is_virtual_address(original.dst)) {
+    reject(p, work);  // a Service address on a port it does not serve
+    return false;
+  }
+  if (m.frontend != nullptr) {
+    work += config_.costs.service_lookup;
+    // Traffic from outside the cluster to a NodePort or load-balancer address is
+    // "external" and follows externalTrafficPolicy; pods reaching the same
+    // addresses are short-circuited like ClusterIP traffic, as kube-proxy does.
+    const bool external = origin != Origin::pod && m.kind != FrontendKind::cluster_ip;
+    const Backend* b = choose_backend(*m.frontend, m.index, external, original.src);
+    if (b == nullptr) {
+      if (external && m.frontend->external_local && !m.frontend->backends.empty()) {
+        // Local policy on a node without a local endpoint: kube-proxy drops, so
+        // the load balancer's health check takes the node out instead.
+        drop(p, DropReason::no_endpoint);
+      } else {
+        reject(p, work);
+      }
+      return false;
+    }
+    translated.dst = b->address;
+    translated.dst_port = b->port;
+    backend_id = b->id;
+    ++counters_.service_translations;
+    const bool off_cluster_source = origin != Origin::pod && !config_.networks.pod_cidr.contains(original.src);
+    masquerade = (external && !m.frontend->external_local) || b->address == original.src ||
+                 (m.kind == FrontendKind::cluster_ip && off_cluster_source);
+  } else if (origin == Origin::pod && !config_.networks.inside(original.dst)) {
+    masquerade = true;  // leaving the cluster: the CNI masquerades pod addresses
+  }
+  if (masquerade) {
+    translated.src = host_.address();
+    translated.src_port = snat_port(translated);
+    ++counters_.snat;
+  }
+
+  // NetworkPolicy: egress where a local pod opens the connection, ingress where
+  // the destination pod lives. Replies ride the conntrack entry.
+  if (policy_ != nullptr) {
+    if (origin == Origin::pod) {
+      work += config_.costs.policy;
+      if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
+        drop(p, DropReason::policy_egress);
+        return false;
+      }
+    }
+    if (local_pod(translated.dst)) {
+      work += config_.costs.policy;
+      if (!policy_->ingress_allowed(translated.src, translated.dst, translated.dst_port, translated.protocol)) {
+        drop(p, DropReason::policy_ingress);
+        return false;
+      }
+    }
+  }
+
+  CtEntry* e = conntrack_.insert(original, translated.reversed(), p.tcp_flags, sim_.now());
+  work += config_.costs.conntrack_insert;
+  if (e == nullptr) {
+    drop(p, DropReason::conntrack_full);
+    return false;
+  }
+  e->backend = backend_id;
+  if (translated != original) {
+    p.flow = translated;
+    work += config_.costs.nat;
+  }
+  return true;
+}
+
+const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
+                                            net::Address client) {
+  const bool local_only = external ? f.external_local : f.internal_local;
+  const std::uint32_t here = host_.node();
+  // Ready endpoints; when none is ready, serving terminating ones (kube-proxy's
+  // terminating-endpoint fallback).
+  const auto eligible = [&](const Backend& b, bool terminating_ok) {
+    if (local_only && b.node != here) return false;
+    return terminating_ok ? (b.serving && b.terminating) : b.ready;
+  };
+  std::uint32_t count = 0;
+  bool fallback = false;
+  for (const Backend& b : f.backends) count += eligible(b, false) ? 1 : 0;
+  if (count == 0) {
+    fallback = true;
+    for (const Backend& b : f.backends) count += eligible(b, true) ? 1 : 0;
+  }
+  if (count == 0) return nullptr;
+
+  const std::uint64_t affinity_key = static_cast<std::uint64_t>(client) << 32 | frontend;
+  if (f.session_affinity) {
+    const auto it = affinity_.find(affinity_key);
+    if (it != affinity_.end() && it->second.expires > sim_.now()) {
+      for (const Backend& b : f.backends) {
+        if (b.id == it->second.backend && eligible(b, fallback)) {
+          it->second.expires = sim_.now() + f.affinity_timeout;
+          return &b;
+        }
+      }
+    }
+  }
+  std::uint64_t pick = random_.uniform_int(count);
+  const Backend* chosen = nullptr;
+  for (const Backend& b : f.backends) {
+    if (eligible(b, fallback) && pick-- == 0) {
+      chosen = &b;
+      break;
+    }
+  }
+  if (f.session_affinity) affinity_[affinity_key] = Affinity{chosen->id, sim_.now() + f.affinity_timeout};
+  return chosen;
+}
+
+std::uint16_t NodeDatapath::snat_port(const net::FlowKey& translated) {
+  // Keep the source port when the tuple is free (Linux NAT does), else take
+  // the next free one in the masquerade range.
+  net::FlowKey probe = translated;
+  const Time now = sim_.now();
+  if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
+  for (int tries = 0; tries < 28232; ++tries) {
+    probe.src_port = next_snat_port_;
+    next_snat_port_ = next_snat_port_ == 60999 ? 32768 : static_cast<std::uint16_t>(next_snat_port_ + 1);
+    if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
+  }
+  return translated.src_port;  // exhausted: the insert will clash and drop
+}
+
+void NodeDatapath::route(Packet& p, Time work) {
+  const kube::PodNetns* pod = pods_.find(p.flow.dst);
+  if (pod != nullptr && &pod->node() == &host_) {
+    work += config_.costs.bridge + config_.costs.veth;
+  } else {
+    work += config_.costs.bridge;
+    if (pod != nullptr && config_.mode == CniMode::vxlan) {
+      p.encap = net::Encapsulation{host_.address(), pod->node().address(),
+                                   static_cast<std::uint16_t>(net::kVxlanOverhead)};
+      p.wire_bytes += net::kVxlanOverhead;
+      ++counters_.encapsulated;
+      work += config_.costs.vxlan_encap;
+    }
+  }
+  counters_.work += work;
+  sim_.schedule_in<&NodeDatapath::on_charged>(work, this, reinterpret_cast<std::uintptr_t>(&p));
+}
+
+void NodeDatapath::on_charged(std::uint64_t packet) { output(*reinterpret_cast<Packet*>(packet)); }
+
+void NodeDatapath::output(Packet& p) {
+  if (!p.encap.present()) {
+    if (kube::PodNetns* pod = pods_.find(p.flow.dst); pod != nullptr && &pod->node() == &host_) {
+      ++counters_.to_pods;
+      pod->deliver(p);
+      return;
+    }
+    if (p.flow.dst == host_.address()) {
+      host_.deliver(p);
+      return;
+    }
+  }
+  ++counters_.to_fabric;
+  host_.forward(p);
+}
+
+void NodeDatapath::reject(Packet& p, Time work) {
+  ++counters_.rejected;
+  dropped.emit(p, DropReason::no_endpoint);
+  if (p.flow.protocol != net::Protocol::tcp || (p.tcp_flags & net::tcp_flags::rst)) {
+    pool_.release(p);  // UDP: an ICMP port unreachable, which podwire's sockets do not see
+    return;
+  }
+  // kube-proxy's REJECT rule answers a TCP SYN with a reset from the Service address.
+  Packet& r = pool_.allocate();
+  r.flow = p.flow.reversed();
+  r.tcp_flags = net::tcp_flags::rst | net::tcp_flags::ack;
+  r.ack = p.seq + p.payload_bytes + ((p.tcp_flags & net::tcp_flags::syn) ? 1 : 0);
+  r.seq = p.ack;
+  r.wire_bytes = net::kIpv4Header + net::kTcpHeader;
+  r.flow_id = p.flow_id;
+  r.request_id = p.request_id;
+  r.created = sim_.now();
+  pool_.release(p);
+  counters_.work += work;
+  sim_.schedule_in<&NodeDatapath::on_charged>(work, this, reinterpret_cast<std::uintptr_t>(&r));
+}
+
+void NodeDatapath::drop(Packet& p, DropReason why) {
+  switch (why) {
+    case DropReason::policy_ingress:
+    case DropReason::policy_egress: ++counters_.policy_drops; break;
+    case DropReason::conntrack_full: ++counters_.conntrack_drops; break;
+    case DropReason::no_route: ++counters_.no_route_drops; break;
+    case DropReason::no_endpoint: ++counters_.rejected; break;
+  }
+  dropped.emit(p, why);
+  pool_.release(p);
+}
+
+}  // namespace podwire::proxy

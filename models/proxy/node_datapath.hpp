@@ -1,0 +1,162 @@
+// NodeDatapath: a node's kernel between its pods, its own sockets and its NIC.
+// A packet passes the stages Linux passes — the pod's veth, bridge or routing,
+// conntrack, Service translation (DNAT, and SNAT where kube-proxy masquerades),
+// NetworkPolicy, VXLAN encapsulation or native routing — and is charged each
+// stage's cost before it moves on. Same-node traffic never reaches the NIC;
+// cross-node traffic is encapsulated (VXLAN adds 50 bytes on the wire) or
+// routed as is.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+
+#include "engine/random_stream.hpp"
+#include "engine/signal.hpp"
+#include "engine/simulator.hpp"
+#include "models/kube/cidr.hpp"
+#include "models/kube/pod_directory.hpp"
+#include "models/net/host.hpp"
+#include "models/proxy/conntrack.hpp"
+#include "models/proxy/service_table.hpp"
+
+namespace podwire::proxy {
+
+enum class CniMode : std::uint8_t { vxlan, native_routing };
+const char* to_string(CniMode m);
+
+// The cost of each stage a packet passes, as time on the node's CPU. Defaults
+// and their sources are in docs/parameters.md.
+struct DatapathCosts {
+  engine::Time veth = engine::Time::ns(600);              // one traversal of a veth pair
+  engine::Time bridge = engine::Time::ns(300);            // bridge forwarding or a route lookup
+  engine::Time conntrack_lookup = engine::Time::ns(250);  // hit in the conntrack hash
+  engine::Time conntrack_insert = engine::Time::ns(1000); // miss, allocate and confirm an entry
+  engine::Time nat = engine::Time::ns(100);               // rewriting addresses/ports and checksums
+  engine::Time service_lookup = engine::Time::ns(200);    // finding the Service and choosing an endpoint
+  engine::Time policy = engine::Time::ns(200);            // one NetworkPolicy verdict
+  engine::Time vxlan_encap = engine::Time::ns(800);
+  engine::Time vxlan_decap = engine::Time::ns(800);
+};
+
+// Which addresses are inside the cluster (no masquerade towards them).
+struct ClusterNetworks {
+  kube::Cidr pod_cidr;
+  kube::Cidr service_cidr;
+  kube::Cidr node_network;
+  bool inside(net::Address a) const {
+    return pod_cidr.contains(a) || service_cidr.contains(a) || node_network.contains(a);
+  }
+};
+
+struct DatapathConfig {
+  CniMode mode = CniMode::vxlan;
+  DatapathCosts costs;
+  ClusterNetworks networks;
+  std::uint64_t conntrack_max = 131072;
+  ConntrackTimeouts conntrack_timeouts;
+};
+
+// NetworkPolicy verdicts for new connections, by address; implemented by the
+// cluster's policy model. A null checker allows everything.
+class PolicyCheck {
+ public:
+  virtual ~PolicyCheck() = default;
+  // May the local pod `src` open a connection to dst:port?
+  virtual bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
+  // May `src` open a connection to the local pod dst:port?
+  virtual bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
+};
+
+enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route };
+const char* to_string(DropReason r);
+
+struct DatapathCounters {
+  std::uint64_t from_pods = 0;
+  std::uint64_t from_host = 0;  // the node's own sockets
+  std::uint64_t from_nic = 0;
+  std::uint64_t to_pods = 0;
+  std::uint64_t to_fabric = 0;
+  std::uint64_t encapsulated = 0;
+  std::uint64_t decapsulated = 0;
+  std::uint64_t service_translations = 0;  // new connections DNATed to an endpoint
+  std::uint64_t snat = 0;                  // new connections masqueraded
+  std::uint64_t rejected = 0;              // to a Service with no endpoint (TCP gets RST)
+  std::uint64_t policy_drops = 0;
+  std::uint64_t conntrack_drops = 0;
+  std::uint64_t no_route_drops = 0;
+  engine::Time work;  // stage costs charged, summed
+};
+
+class NodeDatapath final : public net::PacketSink {
+ public:
+  // Installs itself on the host (set_datapath, set_output). The table and
+  // directory are shared by every node; the random stream's name should be
+  // stable ("proxy/<node>").
+  NodeDatapath(net::Host& host, const ServiceTable& services, const kube::PodDirectory& pods,
+               DatapathConfig config, engine::RandomStream random);
+  ~NodeDatapath() override;
+  NodeDatapath(const NodeDatapath&) = delete;
+  NodeDatapath& operator=(const NodeDatapath&) = delete;
+
+  // The host end of this node's pods' veths: PodNetns egress goes here.
+  net::PacketSink& veth() { return from_pods_; }
+
+  void set_policy(const PolicyCheck* policy) { policy_ = policy; }
+
+  // From the NIC (or routed locally by the host).
+  void receive(net::Packet& p) override;
+
+  net::Host& host() { return host_; }
+  Conntrack& conntrack() { return conntrack_; }
+  const DatapathCounters& counters() const { return counters_; }
+  const DatapathConfig& config() const { return config_; }
+
+  // (packet, why): every packet this datapath drops or rejects.
+  engine::Signal<const net::Packet&, DropReason> dropped;
+
+ private:
+  enum class Origin : std::uint8_t { pod, host, fabric };
+  struct PodSide final : net::PacketSink {
+    NodeDatapath* dp;
+    void receive(net::Packet& p) override { dp->process(p, Origin::pod, dp->config_.costs.veth); }
+  };
+  struct HostSide final : net::PacketSink {
+    NodeDatapath* dp;
+    void receive(net::Packet& p) override { dp->process(p, Origin::host, engine::Time::zero()); }
+  };
+  struct Affinity {
+    std::uint32_t backend;
+    engine::Time expires;
+  };
+
+  void process(net::Packet& p, Origin origin, engine::Time work);
+  // A new flow: Service translation, masquerade, policy, conntrack insert.
+  // False when the packet was dropped or rejected (and released).
+  bool admit_new_flow(net::Packet& p, Origin origin, engine::Time& work);
+  const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
+                                net::Address client);
+  std::uint16_t snat_port(const net::FlowKey& translated);
+  void route(net::Packet& p, engine::Time work);
+  void on_charged(std::uint64_t packet);
+  void output(net::Packet& p);
+  void reject(net::Packet& p, engine::Time work);
+  void drop(net::Packet& p, DropReason why);
+  bool local_pod(net::Address a) const;
+
+  engine::Simulator& sim_;
+  net::Host& host_;
+  net::PacketPool& pool_;
+  const ServiceTable& services_;
+  const kube::PodDirectory& pods_;
+  DatapathConfig config_;
+  engine::RandomStream random_;
+  Conntrack conntrack_;
+  const PolicyCheck* policy_ = nullptr;
+  PodSide from_pods_;
+  HostSide from_host_;
+  std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
+  std::uint16_t next_snat_port_ = 32768;
+  DatapathCounters counters_;
+};
+
+}  // namespace podwire::proxy

@@ -1,0 +1,398 @@
+// The node datapath with pods, Services and the fabric: which paths touch the
+// NIC, exact stage timings, VXLAN bytes on the wire, ClusterIP translation and
+// its reverse, rejects, NodePort on every node, externalTrafficPolicy, session
+// affinity, masquerade and NetworkPolicy drops.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "models/kube/pod_directory.hpp"
+#include "models/net/network.hpp"
+#include "models/net/tcp_stack.hpp"
+#include "models/proxy/node_datapath.hpp"
+
+namespace podwire::proxy {
+namespace {
+
+using engine::BitRate;
+using engine::Time;
+using net::Address;
+using net::parse_address;
+
+const net::LinkConfig kLink{BitRate::parse("10Gbps"), Time::us(1), 1000, 0, 0};
+
+struct Cluster {
+  engine::Simulator sim;
+  net::PacketPool pool;
+  net::Network net{sim, pool};
+  net::Switch* sw = nullptr;
+  std::vector<net::Host*> nodes;
+  net::Host* outside = nullptr;
+  ServiceTable services;
+  kube::PodDirectory directory;
+  DatapathConfig config;
+  std::deque<NodeDatapath> datapaths;
+  std::deque<kube::PodNetns> pods;
+  std::deque<net::TcpStack> stacks;
+  std::uint32_t next_id = 100;
+
+  explicit Cluster(int n, CniMode mode = CniMode::vxlan) {
+    config.mode = mode;
+    config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
+                       kube::Cidr::parse("10.0.0.0/16")};
+    sw = &net.add_switch("tor");
+    for (int i = 0; i < n; ++i) {
+      net::Host& h = net.add_host("node-" + std::to_string(i), parse_address("10.0.0.1") + static_cast<Address>(i));
+      net.connect(h, *sw, kLink);
+      nodes.push_back(&h);
+    }
+    outside = &net.add_host("outside", parse_address("192.168.1.10"));
+    net.connect(*outside, *sw, kLink);
+    net.compute_routes();
+    for (int i = 0; i < n; ++i) {
+      datapaths.emplace_back(*nodes[i], services, directory, config,
+                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
+    }
+  }
+
+  // Pod j on node i gets 10.244.i.(j+2).
+  kube::PodNetns& add_pod(int node, const std::string& name) {
+    int on_node = 0;
+    for (auto& p : pods) on_node += static_cast<int>(p.node_index()) == node ? 1 : 0;
+    const Address a = parse_address("10.244.0.2") + (static_cast<Address>(node) << 8) + static_cast<Address>(on_node);
+    pods.emplace_back(*nodes[node], datapaths[node].veth(), name, next_id++, a);
+    directory.add(pods.back());
+    if (config.mode == CniMode::native_routing) net.add_address(a, nodes[node]->node());
+    return pods.back();
+  }
+  net::TcpStack& stack(net::Endpoint& e) { return stacks.emplace_back(e); }
+
+  std::uint64_t nic_rx(int node) {
+    std::uint64_t n = 0;
+    for (std::uint32_t q = 0; q < nodes[node]->nic().queue_count(); ++q) n += nodes[node]->nic().rx_packets(q);
+    return n;
+  }
+  std::uint64_t fabric_packets() {
+    std::uint64_t n = 0;
+    for (auto& l : net.links()) n += l.counters().packets;
+    return n;
+  }
+
+  // A ClusterIP Service at vip:port -> target on the given pods.
+  std::uint32_t add_service(const std::string& name, Address vip, std::uint16_t port, std::uint16_t target,
+                            const std::vector<kube::PodNetns*>& backends, net::Protocol proto = net::Protocol::tcp) {
+    ServiceFrontend f;
+    f.name = name;
+    f.protocol = proto;
+    f.port = port;
+    for (auto* p : backends) {
+      f.backends.push_back(Backend{p->address(), target, p->node_index(), p->id()});
+    }
+    const std::uint32_t i = services.add(std::move(f));
+    services.expose(i, FrontendKind::cluster_ip, vip, port);
+    return i;
+  }
+};
+
+struct Datagrams {
+  explicit Datagrams(engine::Simulator* s) : sim(s) {}
+  engine::Simulator* sim;
+  std::vector<Time> at;
+  std::vector<net::FlowKey> flows;
+  static void on(void* c, const net::Packet& p) {
+    auto* d = static_cast<Datagrams*>(c);
+    d->at.push_back(d->sim->now());
+    d->flows.push_back(p.flow);
+  }
+};
+
+// Counts connections and who the server saw as the peer.
+struct Peer {
+  explicit Peer(engine::Simulator* s) : sim(s) {}
+  engine::Simulator* sim;
+  int established = 0, refused = 0, accepted = 0;
+  Time established_at = Time::max();
+  std::vector<net::FlowKey> flows;  // as each end sees it, local -> remote
+  net::TcpCallbacks callbacks() {
+    net::TcpCallbacks cb;
+    cb.context = this;
+    cb.on_established = [](void* c, net::TcpConnection& conn) {
+      auto* p = static_cast<Peer*>(c);
+      ++p->established;
+      p->established_at = p->sim->now();
+      p->flows.push_back(conn.flow());
+    };
+    cb.on_accept = [](void* c, net::TcpConnection&) { ++static_cast<Peer*>(c)->accepted; };
+    cb.on_refused = [](void* c, net::TcpConnection&) { ++static_cast<Peer*>(c)->refused; };
+    return cb;
+  }
+};
+
+const DatapathCosts kCosts{};
+
+TEST(NodeDatapath, LocalhostInsideAPodNeverReachesTheNodeDatapath) {
+  Cluster c(1);
+  kube::PodNetns& pod = c.add_pod(0, "web");
+  Datagrams got{&c.sim};
+  pod.bind_udp(8080, &Datagrams::on, &got);
+  pod.send_udp(40000, net::kLoopbackAddress, 8080, 100);
+  pod.send_udp(40001, pod.address(), 8080, 100);
+  c.sim.run();
+  ASSERT_EQ(got.at.size(), 2u);
+  EXPECT_EQ(got.at[0], Time::zero());
+  EXPECT_EQ(c.datapaths[0].counters().from_pods, 0u);
+  EXPECT_EQ(c.nic_rx(0), 0u);
+  EXPECT_EQ(c.fabric_packets(), 0u);
+}
+
+TEST(NodeDatapath, SameNodePodsTalkThroughVethsAndTheBridgeNotTheNic) {
+  Cluster c(2);
+  kube::PodNetns& a = c.add_pod(0, "a");
+  kube::PodNetns& b = c.add_pod(0, "b");
+  Datagrams got{&c.sim};
+  b.bind_udp(9000, &Datagrams::on, &got);
+  a.send_udp(40000, b.address(), 9000, 100);
+  c.sim.run();
+  ASSERT_EQ(got.at.size(), 1u);
+  // veth out, conntrack miss and insert, bridge, veth in.
+  EXPECT_EQ(got.at[0], kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth);
+  EXPECT_EQ(c.nic_rx(0), 0u);
+  EXPECT_EQ(c.fabric_packets(), 0u);
+  EXPECT_EQ(c.datapaths[0].counters().to_pods, 1u);
+}
+
+Time hop(std::uint32_t bytes) { return kLink.rate.serialization(engine::Bytes(bytes)) + kLink.propagation; }
+
+TEST(NodeDatapath, CrossNodeVxlanAddsFiftyBytesOnTheWireAndEncapCosts) {
+  Cluster c(2);
+  kube::PodNetns& a = c.add_pod(0, "a");
+  kube::PodNetns& b = c.add_pod(1, "b");
+  Datagrams got{&c.sim};
+  b.bind_udp(9000, &Datagrams::on, &got);
+  a.send_udp(40000, b.address(), 9000, 100);
+  c.sim.run();
+  ASSERT_EQ(got.at.size(), 1u);
+  const std::uint32_t wire = 100 + 8 + 20 + 50;
+  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.vxlan_encap;
+  const Time receiver = kCosts.vxlan_decap + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  EXPECT_EQ(got.at[0], sender + hop(wire) + hop(wire) + receiver);
+  std::uint64_t bytes = 0;
+  for (auto& l : c.net.links()) bytes += l.counters().bytes;
+  EXPECT_EQ(bytes, 2u * wire);  // node-0 -> switch -> node-1
+  EXPECT_EQ(got.flows[0].src, a.address());  // no NAT between pods
+  EXPECT_EQ(c.datapaths[0].counters().encapsulated, 1u);
+  EXPECT_EQ(c.datapaths[1].counters().decapsulated, 1u);
+}
+
+TEST(NodeDatapath, NativeRoutingSendsPodPacketsUnencapsulated) {
+  Cluster c(2, CniMode::native_routing);
+  kube::PodNetns& a = c.add_pod(0, "a");
+  kube::PodNetns& b = c.add_pod(1, "b");
+  Datagrams got{&c.sim};
+  b.bind_udp(9000, &Datagrams::on, &got);
+  a.send_udp(40000, b.address(), 9000, 100);
+  c.sim.run();
+  ASSERT_EQ(got.at.size(), 1u);
+  const std::uint32_t wire = 100 + 8 + 20;
+  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge;
+  const Time receiver = kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  EXPECT_EQ(got.at[0], sender + hop(wire) + hop(wire) + receiver);
+  EXPECT_EQ(c.datapaths[0].counters().encapsulated, 0u);
+}
+
+TEST(NodeDatapath, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheServiceAddress) {
+  Cluster c(3);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  std::vector<kube::PodNetns*> backends{&c.add_pod(1, "web-1"), &c.add_pod(2, "web-2")};
+  const Address vip = parse_address("10.96.0.20");
+  c.add_service("my-app/web:80", vip, 80, 8080, backends);
+  Peer server{&c.sim}, user{&c.sim};
+  for (auto* b : backends) c.stack(*b).listen(8080, server.callbacks());
+  net::TcpStack& cs = c.stack(client);
+  for (int i = 0; i < 200; ++i) cs.connect(vip, 80, user.callbacks());
+  c.sim.run();
+  EXPECT_EQ(user.established, 200);
+  for (const auto& f : user.flows) {  // the client only ever sees the Service address
+    EXPECT_EQ(f.dst, vip);
+    EXPECT_EQ(f.dst_port, 80);
+  }
+  std::map<Address, int> per_backend;
+  for (const auto& f : server.flows) {
+    EXPECT_EQ(f.dst, client.address());  // no SNAT for pod-to-Service traffic
+    ++per_backend[f.src];
+  }
+  ASSERT_EQ(per_backend.size(), 2u);
+  // Random choice: 200 connections split about evenly (binomial, 5 sigma is +-35).
+  EXPECT_NEAR(per_backend[backends[0]->address()], 100, 35);
+  EXPECT_EQ(c.datapaths[0].counters().service_translations, 200u);
+}
+
+TEST(NodeDatapath, AServiceWithoutEndpointsRefusesTcpConnections) {
+  Cluster c(1);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  c.add_service("my-app/empty:80", parse_address("10.96.0.30"), 80, 80, {});
+  Peer user{&c.sim};
+  c.stack(client).connect(parse_address("10.96.0.30"), 80, user.callbacks());
+  // A port the Service does not serve is rejected too.
+  c.stack(c.add_pod(0, "other")).connect(parse_address("10.96.0.30"), 81, user.callbacks());
+  c.sim.run();
+  EXPECT_EQ(user.refused, 2);
+  EXPECT_EQ(user.established, 0);
+  EXPECT_EQ(c.datapaths[0].counters().rejected, 2u);
+}
+
+TEST(NodeDatapath, SessionAffinityClientIpKeepsAClientOnOneEndpoint) {
+  Cluster c(3);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  std::vector<kube::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
+  const Address vip = parse_address("10.96.0.40");
+  const std::uint32_t f = c.add_service("ns/sticky:80", vip, 80, 80, backends);
+  c.services.frontend(f).session_affinity = true;
+  Peer server{&c.sim}, user{&c.sim};
+  for (auto* b : backends) c.stack(*b).listen(80, server.callbacks());
+  net::TcpStack& cs = c.stack(client);
+  for (int i = 0; i < 50; ++i) cs.connect(vip, 80, user.callbacks());
+  c.sim.run();
+  std::set<Address> seen;
+  for (const auto& fl : server.flows) seen.insert(fl.src);
+  EXPECT_EQ(user.established, 50);
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+// A NodePort Service with one endpoint on node 2, reached from outside.
+struct NodePortCluster : Cluster {
+  kube::PodNetns* backend;
+  std::uint32_t frontend;
+  Peer server{&sim};
+  explicit NodePortCluster(bool local) : Cluster(3) {
+    backend = &add_pod(2, "web");
+    frontend = add_service("ns/web:80", parse_address("10.96.0.50"), 80, 8080, {backend});
+    services.expose_node_port(frontend, 30080);
+    services.frontend(frontend).external_local = local;
+    stack(*backend).listen(8080, server.callbacks());
+  }
+};
+
+TEST(NodeDatapath, ANodePortAnswersOnEveryNodeWithSnatUnderClusterPolicy) {
+  NodePortCluster c(false);
+  net::TcpStack& out = c.stack(*c.outside);
+  std::vector<Peer> users(3, Peer{&c.sim});
+  for (int i = 0; i < 3; ++i) out.connect(c.nodes[i]->address(), 30080, users[i].callbacks());
+  c.sim.run();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(users[i].established, 1) << "node " << i;
+    EXPECT_EQ(users[i].flows[0].dst, c.nodes[i]->address());  // the client talks to the node it chose
+  }
+  // The backend sees the node that took the connection as its peer (masquerade).
+  std::set<Address> peers;
+  for (const auto& f : c.server.flows) peers.insert(f.dst == c.backend->address() ? f.src : f.dst);
+  ASSERT_EQ(c.server.flows.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(peers.contains(c.nodes[i]->address()));
+  // Nodes 0 and 1 forwarded to node 2: a second hop.
+  EXPECT_EQ(c.datapaths[0].counters().snat, 1u);
+  EXPECT_GT(c.datapaths[0].counters().encapsulated, 0u);
+}
+
+TEST(NodeDatapath, LocalTrafficPolicyNeverTakesASecondHopAndKeepsTheClientAddress) {
+  NodePortCluster c(true);
+  net::TcpStack& out = c.stack(*c.outside);
+  std::vector<Peer> users(3, Peer{&c.sim});
+  for (int i = 0; i < 3; ++i) out.connect(c.nodes[i]->address(), 30080, users[i].callbacks());
+  c.sim.run_until(Time::ms(100));
+  EXPECT_EQ(users[0].established, 0);  // no local endpoint: dropped, the SYN is retried later
+  EXPECT_EQ(users[1].established, 0);
+  EXPECT_EQ(users[2].established, 1);
+  ASSERT_EQ(c.server.flows.size(), 1u);
+  EXPECT_EQ(c.server.flows[0].dst, c.outside->address());  // client address preserved
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.datapaths[i].counters().encapsulated, 0u) << "node " << i;
+  EXPECT_EQ(c.datapaths[0].counters().snat, 0u);
+}
+
+TEST(NodeDatapath, PodTrafficLeavingTheClusterIsMasqueraded) {
+  Cluster c(1);
+  kube::PodNetns& pod = c.add_pod(0, "curl");
+  Peer server{&c.sim}, user{&c.sim};
+  c.stack(*c.outside).listen(443, server.callbacks());
+  c.stack(pod).connect(c.outside->address(), 443, user.callbacks());
+  c.sim.run();
+  ASSERT_EQ(user.established, 1);
+  ASSERT_EQ(server.flows.size(), 1u);
+  EXPECT_EQ(server.flows[0].dst, c.nodes[0]->address());
+  EXPECT_EQ(user.flows[0].src, pod.address());
+}
+
+struct DenyTo final : PolicyCheck {
+  Address denied;
+  bool egress_allowed(Address, Address, std::uint16_t, net::Protocol) const override { return true; }
+  bool ingress_allowed(Address, Address dst, std::uint16_t, net::Protocol) const override { return dst != denied; }
+};
+
+TEST(NodeDatapath, NetworkPolicyDropsNewConnectionsAndCountsThem) {
+  Cluster c(2);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& open = c.add_pod(1, "open");
+  kube::PodNetns& closed = c.add_pod(1, "closed");
+  DenyTo policy;
+  policy.denied = closed.address();
+  for (auto& d : c.datapaths) d.set_policy(&policy);
+  Peer server{&c.sim}, user{&c.sim};
+  c.stack(open).listen(80, server.callbacks());
+  c.stack(closed).listen(80, server.callbacks());
+  net::TcpStack& cs = c.stack(client);
+  cs.connect(open.address(), 80, user.callbacks());
+  cs.connect(closed.address(), 80, user.callbacks());
+  c.sim.run_until(Time::ms(500));
+  EXPECT_EQ(user.established, 1);
+  EXPECT_EQ(c.datapaths[1].counters().policy_drops, 1u);  // the SYN; its retry comes after 1 s
+}
+
+TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
+  Conntrack ct(2);
+  const auto key = [](std::uint16_t port) {
+    return net::FlowKey{1, 2, port, 80, net::Protocol::tcp};
+  };
+  EXPECT_NE(ct.insert(key(1), key(1).reversed(), net::tcp_flags::syn, Time::zero()), nullptr);
+  EXPECT_NE(ct.insert(key(2), key(2).reversed(), net::tcp_flags::syn, Time::zero()), nullptr);
+  EXPECT_EQ(ct.insert(key(3), key(3).reversed(), net::tcp_flags::syn, Time::zero()), nullptr);
+  EXPECT_EQ(ct.drops_full(), 1u);
+  // SYN_SENT lives 120 s: after that the entries are gone and there is room.
+  EXPECT_EQ(ct.find(key(1), Time::s(121)).entry, nullptr);
+  EXPECT_NE(ct.insert(key(3), key(3).reversed(), net::tcp_flags::syn, Time::s(121)), nullptr);
+}
+
+TEST(Conntrack, TcpStatesFollowTheHandshakeAndTheClose) {
+  Conntrack ct;
+  const net::FlowKey k{1, 2, 1000, 80, net::Protocol::tcp};
+  CtEntry* e = ct.insert(k, k.reversed(), net::tcp_flags::syn, Time::zero());
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->state, CtState::tcp_syn_sent);
+  auto hit = ct.find(k.reversed(), Time::s(1));
+  ASSERT_EQ(hit.entry, e);
+  EXPECT_EQ(hit.direction, CtDirection::reply);
+  ct.update(*e, CtDirection::reply, net::tcp_flags::syn | net::tcp_flags::ack, Time::s(1));
+  EXPECT_EQ(e->state, CtState::tcp_syn_recv);
+  ct.update(*e, CtDirection::original, net::tcp_flags::ack, Time::s(1));
+  EXPECT_EQ(e->state, CtState::tcp_established);
+  EXPECT_EQ(e->expires, Time::s(1) + Time::s(86400));  // kube-proxy's 24 h
+  ct.update(*e, CtDirection::original, net::tcp_flags::fin | net::tcp_flags::ack, Time::s(2));
+  ct.update(*e, CtDirection::reply, net::tcp_flags::fin | net::tcp_flags::ack, Time::s(2));
+  EXPECT_EQ(e->state, CtState::tcp_time_wait);
+  EXPECT_EQ(e->expires, Time::s(122));
+}
+
+TEST(Conntrack, UdpEntryIsRepliedOnceTheReplyPasses) {
+  Conntrack ct;
+  const net::FlowKey k{1, 2, 5353, 53, net::Protocol::udp};
+  CtEntry* e = ct.insert(k, k.reversed(), 0, Time::zero());
+  EXPECT_EQ(e->expires, Time::s(30));
+  ct.update(*e, CtDirection::reply, 0, Time::s(1));
+  EXPECT_EQ(e->state, CtState::udp_replied);
+  EXPECT_EQ(e->expires, Time::s(121));
+}
+
+}  // namespace
+}  // namespace podwire::proxy
