@@ -36,6 +36,16 @@ void Host::forward(Packet& p) {
   uplink_->receive(p);
 }
 
+void Host::forward_to(Packet& p, std::uint32_t node) {
+  if (uplink_ == nullptr || node == node_) [[unlikely]] {
+    ++no_route_drops_;
+    pool().release(p);
+    return;
+  }
+  p.dst_node = node;
+  uplink_->receive(p);
+}
+
 void Host::receive(Packet& p) {
   nic_.on_receive(p);
   if (datapath_ != nullptr) {

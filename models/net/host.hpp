@@ -44,6 +44,9 @@ class Host final : public Endpoint, public PacketSink {
   // goes to the datapath (or deliver) without touching the NIC; an unknown one
   // is dropped and counted.
   void forward(Packet& p);
+  // Puts a packet on the fabric towards host `node`, whatever its destination
+  // address (a pass-through load balancer delivering to a chosen node).
+  void forward_to(Packet& p, std::uint32_t node);
 
   // From the NIC.
   void receive(Packet& p) override;

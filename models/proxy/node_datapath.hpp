@@ -15,6 +15,7 @@
 #include "engine/simulator.hpp"
 #include "models/kube/cidr.hpp"
 #include "models/kube/pod_directory.hpp"
+#include "models/kube/policy_check.hpp"
 #include "models/net/host.hpp"
 #include "models/proxy/conntrack.hpp"
 #include "models/proxy/service_table.hpp"
@@ -56,16 +57,7 @@ struct DatapathConfig {
   ConntrackTimeouts conntrack_timeouts;
 };
 
-// NetworkPolicy verdicts for new connections, by address; implemented by the
-// cluster's policy model. A null checker allows everything.
-class PolicyCheck {
- public:
-  virtual ~PolicyCheck() = default;
-  // May the local pod `src` open a connection to dst:port?
-  virtual bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
-  // May `src` open a connection to the local pod dst:port?
-  virtual bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
-};
+using PolicyCheck = kube::PolicyCheck;
 
 enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route };
 const char* to_string(DropReason r);

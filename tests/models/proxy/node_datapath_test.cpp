@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "models/kube/pod_directory.hpp"
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
+#include "models/proxy/load_balancer.hpp"
 #include "models/proxy/node_datapath.hpp"
 
 namespace podwire::proxy {
@@ -310,6 +312,50 @@ TEST(NodeDatapath, LocalTrafficPolicyNeverTakesASecondHopAndKeepsTheClientAddres
   EXPECT_EQ(c.server.flows[0].dst, c.outside->address());  // client address preserved
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c.datapaths[i].counters().encapsulated, 0u) << "node " << i;
   EXPECT_EQ(c.datapaths[0].counters().snat, 0u);
+}
+
+// A load balancer in front of the NodePort Service, on its own host.
+struct LoadBalancedCluster : NodePortCluster {
+  net::Host* lb_host;
+  std::unique_ptr<LoadBalancer> lb;
+  const Address lb_ip = parse_address("198.18.0.1");
+  explicit LoadBalancedCluster(bool local) : NodePortCluster(local) {
+    // The fabric was built already: the load balancer hangs off the switch.
+    lb_host = &net.add_host("lb", parse_address("192.168.0.2"));
+    net.connect(*lb_host, *sw, kLink);
+    net.compute_routes();
+    net.add_address(lb_ip, lb_host->node());
+    services.expose(frontend, FrontendKind::load_balancer, lb_ip, 80);
+    std::vector<std::uint32_t> node_ids;
+    for (auto* n : nodes) node_ids.push_back(n->node());
+    lb = std::make_unique<LoadBalancer>(*lb_host, services, node_ids);
+  }
+};
+
+TEST(LoadBalancer, ClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalancerAddress) {
+  LoadBalancedCluster c(false);
+  net::TcpStack& out = c.stack(*c.outside);
+  Peer user{&c.sim};
+  for (int i = 0; i < 60; ++i) out.connect(c.lb_ip, 80, user.callbacks());
+  c.sim.run();
+  EXPECT_EQ(user.established, 60);
+  for (const auto& f : user.flows) EXPECT_EQ(f.dst, c.lb_ip);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_GT(c.lb->per_node()[i], 0u) << "node " << i;
+  // Nodes 0 and 1 hold no endpoint: their connections took a second hop.
+  EXPECT_GT(c.datapaths[0].counters().encapsulated, 0u);
+}
+
+TEST(LoadBalancer, LocalPolicySendsOnlyToNodesWithAnEndpoint) {
+  LoadBalancedCluster c(true);
+  net::TcpStack& out = c.stack(*c.outside);
+  Peer user{&c.sim};
+  for (int i = 0; i < 60; ++i) out.connect(c.lb_ip, 80, user.callbacks());
+  c.sim.run();
+  EXPECT_EQ(user.established, 60);
+  EXPECT_EQ(c.lb->per_node()[0], 0u);
+  EXPECT_EQ(c.lb->per_node()[1], 0u);
+  for (const auto& f : c.server.flows) EXPECT_EQ(f.dst, c.outside->address());  // client address kept
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.datapaths[i].counters().encapsulated, 0u);
 }
 
 TEST(NodeDatapath, PodTrafficLeavingTheClusterIsMasqueraded) {

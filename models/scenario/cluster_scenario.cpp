@@ -1,0 +1,476 @@
+#include "models/scenario/cluster_scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/scenario/manifest_checks.hpp"
+#include "models/scenario/manifest_loader.hpp"
+#include "models/scenario/overrides.hpp"
+#include "models/scenario/yaml_field.hpp"
+
+namespace podwire::scenario {
+
+using engine::Time;
+
+namespace {
+
+Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+  Diagnostic d{Severity::error, file, 0, 0, "", e.msg};
+  if (!e.mark.is_null()) {
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+  }
+  return d;
+}
+
+kube::SourceLocation where(const YamlField& f, const std::string& file) {
+  kube::SourceLocation s{file, 0, 0};
+  if (f.node().IsDefined()) {
+    const YAML::Mark m = f.node().Mark();
+    if (!m.is_null()) {
+      s.line = m.line + 1;
+      s.column = m.column + 1;
+    }
+  }
+  return s;
+}
+
+// The items of a list field; an error (and nothing) when it is not a list.
+std::vector<YamlField> items(const YamlField& f, YamlContext& ctx) {
+  std::vector<YamlField> out;
+  if (!f.present()) return out;
+  if (!f.node().IsSequence()) {
+    f.error("expected a list");
+    return out;
+  }
+  for (std::size_t i = 0; i < f.node().size(); ++i) {
+    out.emplace_back(f.node()[i], f.path() + "[" + std::to_string(i) + "]", ctx);
+  }
+  return out;
+}
+
+std::optional<bool> boolean(const YamlField& f) {
+  if (!f.present()) return std::nullopt;
+  const auto s = f.string();
+  if (!s) return std::nullopt;
+  if (*s == "true" || *s == "yes" || *s == "on") return true;
+  if (*s == "false" || *s == "no" || *s == "off") return false;
+  f.error("expected true or false, got '" + *s + "'");
+  return std::nullopt;
+}
+
+std::optional<kube::Cidr> cidr(const YamlField& f) {
+  const auto s = f.string();
+  if (!s) return std::nullopt;
+  try {
+    return kube::Cidr::parse(*s);
+  } catch (const std::invalid_argument& e) {
+    f.error(e.what());
+    return std::nullopt;
+  }
+}
+
+// "my-app/web" or "web" (namespace default).
+void namespaced(const std::string& text, std::string& ns, std::string& name) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) {
+    ns = "default";
+    name = text;
+  } else {
+    ns = text.substr(0, slash);
+    name = text.substr(slash + 1);
+  }
+}
+
+void parse_run(const YamlField& run, RunSettings& r) {
+  run.expect_mapping({"seed", "duration", "warmup"});
+  if (auto v = run["seed"].integer(0, INT64_MAX)) r.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = run["duration"].time()) {
+    if (*v <= Time::zero()) run["duration"].error("must be positive, got " + v->to_string());
+    r.duration = *v;
+  }
+  if (auto v = run["warmup"].time()) {
+    if (*v < Time::zero()) {
+      run["warmup"].error("must not be negative, got " + v->to_string());
+    } else if (*v >= r.duration) {
+      run["warmup"].error("must be shorter than the duration " + r.duration.to_string());
+    }
+    r.warmup = *v;
+  }
+}
+
+void parse_costs(const YamlField& f, proxy::DatapathCosts& c) {
+  if (!f.present()) return;
+  f.expect_mapping({"veth", "bridge", "conntrack_lookup", "conntrack_insert", "nat", "service_lookup", "policy",
+                    "vxlan_encap", "vxlan_decap"});
+  const auto read = [&](const char* key, Time& into) {
+    if (auto v = f[key].time()) {
+      if (*v < Time::zero()) f[key].error("must not be negative");
+      else into = *v;
+    }
+  };
+  read("veth", c.veth);
+  read("bridge", c.bridge);
+  read("conntrack_lookup", c.conntrack_lookup);
+  read("conntrack_insert", c.conntrack_insert);
+  read("nat", c.nat);
+  read("service_lookup", c.service_lookup);
+  read("policy", c.policy);
+  read("vxlan_encap", c.vxlan_encap);
+  read("vxlan_decap", c.vxlan_decap);
+}
+
+void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
+  c.expect_mapping({"nodes", "topology", "cni", "pod_cidr", "node_cidr_mask", "service_cidr", "node_network",
+                    "load_balancer_pool", "node_port_range", "dns", "datapath", "conntrack_max",
+                    "apiserver_latency", "kubelet_latency"});
+  const YamlField nodes = c["nodes"];
+  if (!nodes.present()) nodes.error("missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
+  for (const YamlField& g : items(nodes, ctx)) {
+    if (!g.expect_mapping({"name", "count", "cpus", "memory", "max_pods", "nic", "labels"})) continue;
+    NodeGroupSpec n;
+    n.source = where(g, ctx.file);
+    if (auto v = g["name"].string()) n.name = *v;
+    if (auto v = g["count"].integer(1, 100000)) n.count = static_cast<int>(*v);
+    if (auto v = g["cpus"].integer(1, 4096)) n.cpus = static_cast<int>(*v);
+    if (auto v = g["memory"].bytes()) n.memory_bytes = v->count();
+    if (auto v = g["max_pods"].integer(1, 10000)) n.max_pods = static_cast<int>(*v);
+    if (auto v = g["nic"].bit_rate()) n.nic = *v;
+    const YamlField labels = g["labels"];
+    if (labels.present()) {
+      if (!labels.node().IsMap()) {
+        labels.error("expected a mapping of label names to values");
+      } else {
+        for (const auto& kv : labels.node()) n.labels[kv.first.as<std::string>()] = kv.second.as<std::string>("");
+      }
+    }
+    s.nodes.push_back(std::move(n));
+  }
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.nodes[i].name == s.nodes[j].name) {
+        YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
+            .error("node group name '" + s.nodes[i].name + "' is used twice");
+      }
+    }
+  }
+
+  const YamlField t = c["topology"];
+  if (t.present() && t.expect_mapping({"kind", "link_delay", "queue_packets", "switch_latency", "nodes_per_rack",
+                                       "spines", "uplink"})) {
+    if (auto v = t["kind"].string()) {
+      if (*v == "star") s.topology.kind = TopologySpec::Kind::star;
+      else if (*v == "leaf_spine") s.topology.kind = TopologySpec::Kind::leaf_spine;
+      else t["kind"].error("expected star or leaf_spine, got '" + *v + "'");
+    }
+    if (auto v = t["link_delay"].time()) s.topology.link_delay = *v;
+    if (auto v = t["queue_packets"].integer(1, 1'000'000)) s.topology.queue_packets = static_cast<int>(*v);
+    if (auto v = t["switch_latency"].time()) s.topology.switch_latency = *v;
+    if (auto v = t["nodes_per_rack"].integer(1, 10000)) s.topology.nodes_per_rack = static_cast<int>(*v);
+    if (auto v = t["spines"].integer(1, 1024)) s.topology.spines = static_cast<int>(*v);
+    if (auto v = t["uplink"].bit_rate()) s.topology.uplink = *v;
+  }
+  if (auto v = c["cni"].string()) {
+    if (*v == "vxlan") s.cni = proxy::CniMode::vxlan;
+    else if (*v == "native") s.cni = proxy::CniMode::native_routing;
+    else c["cni"].error("expected vxlan or native, got '" + *v + "'");
+  }
+  if (auto v = cidr(c["pod_cidr"])) s.pod_cidr = *v;
+  if (auto v = c["node_cidr_mask"].integer(s.pod_cidr.prefix_length(), 30)) s.node_cidr_mask = static_cast<int>(*v);
+  if (auto v = cidr(c["service_cidr"])) s.service_cidr = *v;
+  if (auto v = cidr(c["node_network"])) s.node_network = *v;
+  if (auto v = cidr(c["load_balancer_pool"])) s.load_balancer_pool = *v;
+  if (auto v = c["node_port_range"].string()) {
+    int a = 0, b = 0;
+    const auto dash = v->find('-');
+    const bool ok = dash != std::string::npos &&
+                    std::from_chars(v->data(), v->data() + dash, a).ec == std::errc() &&
+                    std::from_chars(v->data() + dash + 1, v->data() + v->size(), b).ec == std::errc() && a >= 1 &&
+                    a <= b && b <= 65535;
+    if (!ok) c["node_port_range"].error("expected FIRST-LAST within 1-65535, got '" + *v + "'");
+    else s.node_port_first = a, s.node_port_last = b;
+  }
+  const YamlField dns = c["dns"];
+  if (dns.present() && dns.expect_mapping({"domain", "replicas", "cpu_per_query", "upstream_latency", "ndots",
+                                           "client_cache"})) {
+    if (auto v = dns["domain"].string()) s.dns.domain = *v;
+    if (auto v = dns["replicas"].integer(1, 1000)) s.dns.replicas = static_cast<int>(*v);
+    if (auto v = dns["cpu_per_query"].time()) s.dns.cpu_per_query = *v;
+    if (auto v = dns["upstream_latency"].time()) s.dns.upstream_latency = *v;
+    if (auto v = dns["ndots"].integer(0, 15)) s.dns.ndots = static_cast<int>(*v);
+    if (auto v = boolean(dns["client_cache"])) s.dns.client_cache = *v;
+  }
+  parse_costs(c["datapath"], s.datapath);
+  if (auto v = c["conntrack_max"].integer(1, 1LL << 32)) s.conntrack_max = static_cast<std::uint64_t>(*v);
+  if (auto v = c["apiserver_latency"].time()) s.apiserver_latency = *v;
+  if (auto v = c["kubelet_latency"].time()) s.kubelet_latency = *v;
+}
+
+void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir, ClusterScenario& s,
+                     Diagnostics& diags) {
+  int inline_count = 0;
+  for (const YamlField& item : items(m, ctx)) {
+    if (item.node().IsScalar()) {
+      std::filesystem::path p(item.node().as<std::string>());
+      if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+      s.manifest_paths.push_back(p.lexically_normal().string());
+      continue;
+    }
+    if (!item.node().IsMap() || !item["inline"].present()) {
+      item.error("expected a path to a manifest file or folder, or {inline: <Kubernetes object>}");
+      continue;
+    }
+    // An inline object is read by the manifest loader from its own text, named
+    // after its place in the scenario.
+    YAML::Emitter out;
+    out << item["inline"].node();
+    const kube::SourceLocation at = where(item, ctx.file);
+    const std::string name = at.to_string() + " (" + item.path() + ".inline)";
+    s.objects.append(parse_manifest_text(out.c_str(), name, diags));
+    ++inline_count;
+  }
+  if (!s.manifest_paths.empty()) {
+    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags);
+    loaded.append(std::move(s.objects));
+    s.objects = std::move(loaded);
+  }
+  (void)inline_count;
+}
+
+std::optional<Url> url(const YamlField& f) {
+  const auto text = f.string(true);
+  if (!text) return std::nullopt;
+  std::string error;
+  auto u = Url::parse(*text, &error);
+  if (!u) f.error(error);
+  return u;
+}
+
+void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
+  for (const YamlField& g : items(calls, ctx)) {
+    if (!g.expect_mapping({"sequential", "parallel"})) continue;
+    const bool parallel = g["parallel"].present();
+    if (parallel == g["sequential"].present()) {
+      g.error("expected exactly one of sequential: [...] or parallel: [...]");
+      continue;
+    }
+    CallGroupSpec group;
+    group.parallel = parallel;
+    for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
+      if (!call.expect_mapping({"url", "request_size", "response_size", "count"})) continue;
+      CallSpec cs;
+      cs.source = where(call, ctx.file);
+      if (auto u = url(call["url"])) cs.target = *u;
+      if (auto v = call["request_size"].bytes()) cs.request_bytes = *v;
+      if (auto v = call["response_size"].bytes()) cs.response_bytes = *v;
+      if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
+      group.calls.push_back(std::move(cs));
+    }
+    app.calls.push_back(std::move(group));
+  }
+}
+
+void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
+  if (!apps.present()) return;
+  if (!apps.node().IsMap()) {
+    apps.error("expected a mapping from workload (namespace/name) to its behaviour");
+    return;
+  }
+  for (const auto& kv : apps.node()) {
+    const std::string key = kv.first.as<std::string>("");
+    const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
+    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "cpu_per_request", "response_size",
+                           "calls"})) {
+      continue;
+    }
+    AppSpec app;
+    app.source = where(a, ctx.file);
+    namespaced(key, app.namespace_, app.workload);
+    if (auto v = a["role"].string()) {
+      if (*v == "server") app.role = AppSpec::Role::server;
+      else if (*v == "ingress") app.role = AppSpec::Role::ingress;
+      else a["role"].error("expected server or ingress, got '" + *v + "'");
+    }
+    if (auto v = a["port"].integer(1, 65535)) app.port = static_cast<int>(*v);
+    if (auto v = a["concurrency"].integer(1, 1'000'000)) app.concurrency = static_cast<int>(*v);
+    if (auto v = a["service_time"].time_distribution()) app.service_time = *v;
+    if (auto v = a["cpu_per_request"].time()) app.cpu_per_request = *v;
+    if (auto v = a["response_size"].bytes()) app.response_bytes = *v;
+    parse_calls(a["calls"], ctx, app);
+    s.apps.push_back(std::move(app));
+  }
+}
+
+void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& s) {
+  int index = 0;
+  for (const YamlField& t : items(traffic, ctx)) {
+    ++index;
+    if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users", "think_time",
+                           "keep_alive", "request_size", "start", "stop"})) {
+      continue;
+    }
+    TrafficSpec ts;
+    ts.source = where(t, ctx.file);
+    ts.name = t["name"].string().value_or("traffic-" + std::to_string(index));
+    const std::string from = t["from"].string().value_or("outside");
+    const YamlField pf = t["port_forward"];
+    if (pf.present()) {
+      ts.from = TrafficSpec::From::port_forward;
+      if (pf.expect_mapping({"target", "port"})) {
+        if (auto v = pf["target"].string(true)) {
+          // "my-app/pod/web-0", "my-app/svc/web" or "svc/web" (namespace default)
+          std::string rest = *v;
+          std::size_t slashes = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '/'));
+          if (slashes == 2) {
+            ts.from_namespace = rest.substr(0, rest.find('/'));
+            rest = rest.substr(rest.find('/') + 1);
+          }
+          const auto slash = rest.find('/');
+          const std::string kind = slash == std::string::npos ? "" : rest.substr(0, slash);
+          if (kind != "pod" && kind != "svc" && kind != "service") {
+            pf["target"].error("expected [namespace/]pod/NAME or [namespace/]svc/NAME, got '" + *v + "'");
+          } else {
+            ts.forward_kind = kind == "pod" ? "pod" : "svc";
+            ts.forward_name = rest.substr(slash + 1);
+          }
+        }
+        if (auto v = pf["port"].integer(1, 65535, true)) ts.forward_port = static_cast<std::uint16_t>(*v);
+      }
+      if (t["url"].present()) t["url"].error("a port-forward has no url: requests go to localhost through kubectl");
+    } else {
+      if (auto u = url(t["url"])) ts.target = *u;
+      if (from == "outside") {
+        ts.from = TrafficSpec::From::outside;
+      } else {
+        ts.from = TrafficSpec::From::pod;
+        namespaced(from, ts.from_namespace, ts.from_workload);
+      }
+    }
+    const bool open = t["rate"].present();
+    const bool closed = t["users"].present();
+    if (open == closed) {
+      t.error("expected either rate: (open loop) or users: (closed loop)");
+    } else if (open) {
+      ts.open_loop = true;
+      if (auto v = t["rate"].rate(true)) {
+        if (v->per_second() <= 0) t["rate"].error("must be positive");
+        else ts.rate_per_s = v->per_second();
+      }
+      const std::string arrivals = t["arrivals"].string().value_or("poisson");
+      if (arrivals == "poisson") ts.interarrival = engine::Distribution::exponential(1.0 / ts.rate_per_s);
+      else if (arrivals == "constant") ts.interarrival = engine::Distribution::constant(1.0 / ts.rate_per_s);
+      else t["arrivals"].error("expected poisson or constant, got '" + arrivals + "'");
+    } else {
+      ts.open_loop = false;
+      if (auto v = t["users"].integer(1, 10'000'000, true)) ts.users = static_cast<int>(*v);
+      if (auto v = t["think_time"].time_distribution()) ts.think_time = *v;
+    }
+    if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
+    if (auto v = t["request_size"].bytes()) ts.request_bytes = *v;
+    if (auto v = t["start"].time()) ts.start = *v;
+    if (auto v = t["stop"].time()) ts.stop = *v;
+    s.traffic.push_back(std::move(ts));
+  }
+}
+
+}  // namespace
+
+std::optional<Url> Url::parse(std::string_view text, std::string* error) {
+  Url u;
+  u.text = std::string(text);
+  std::string_view rest = text;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+    u.port = 443;
+  } else if (rest.find("://") != std::string_view::npos) {
+    if (error) *error = "'" + std::string(text) + "': only http:// and https:// URLs are understood";
+    return std::nullopt;
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) u.path = std::string(rest.substr(slash));
+  const auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos) {
+    int port = 0;
+    const auto digits = authority.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port < 1 || port > 65535) {
+      if (error) *error = "'" + std::string(text) + "': the port must be a number from 1 to 65535";
+      return std::nullopt;
+    }
+    u.port = static_cast<std::uint16_t>(port);
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) {
+    if (error) *error = "'" + std::string(text) + "': no host name";
+    return std::nullopt;
+  }
+  u.host = std::string(authority);
+  return u;
+}
+
+bool is_cluster_scenario_text(const std::string& text) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    return root.IsMap() && root["cluster"].IsDefined();
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
+                                       const std::vector<std::string>& overrides) {
+  ClusterScenario s;
+  s.file = file;
+  Diagnostics diags;
+  YamlContext ctx{file, &diags, {}};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diags.add(syntax_error(file, e));
+    throw ScenarioError(std::move(diags));
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  apply_overrides(root, overrides, ctx);
+
+  const YamlField top(root, "", ctx);
+  top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic"});
+  parse_run(top["run"], s.run);
+  const YamlField cluster = top["cluster"];
+  if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
+  else parse_cluster(cluster, ctx, s.cluster);
+  const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags);
+  if (!diags.has_errors()) check_manifests(s.objects, diags);
+  parse_apps(top["apps"], ctx, s);
+  parse_traffic(top["traffic"], ctx, s);
+
+  if (diags.has_errors()) throw ScenarioError(std::move(diags));
+  YAML::Emitter out;
+  out << root;
+  s.resolved_text = std::string(out.c_str()) + "\n";
+  s.diagnostics = std::move(diags);
+  return s;
+}
+
+ClusterScenario load_cluster_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) {
+    Diagnostics d;
+    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
+    throw ScenarioError(std::move(d));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_cluster_scenario(text.str(), path, overrides);
+}
+
+}  // namespace podwire::scenario

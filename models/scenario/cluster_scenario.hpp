@@ -1,0 +1,158 @@
+// ClusterScenario: a Kubernetes cluster scenario (section `cluster:`): the
+// nodes and their network, the manifests that run on them, what each workload
+// does with a request (what manifests cannot say), and the traffic that
+// reaches them. Plain structs with every unit resolved; the builder
+// (cluster_model.hpp) turns one into a running model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/distribution.hpp"
+#include "engine/time.hpp"
+#include "engine/units.hpp"
+#include "models/kube/cidr.hpp"
+#include "models/kube/object_set.hpp"
+#include "models/proxy/node_datapath.hpp"
+#include "models/scenario/diagnostic.hpp"
+#include "models/scenario/queueing_scenario.hpp"
+
+namespace podwire::scenario {
+
+struct NodeGroupSpec {
+  std::string name = "node";  // nodes are <name>-0, <name>-1, ... (just <name> when count is 1)
+  int count = 1;
+  int cpus = 4;
+  std::int64_t memory_bytes = std::int64_t{16} << 30;
+  int max_pods = 110;
+  engine::BitRate nic = engine::BitRate(25'000'000'000);
+  kube::Labels labels;
+  kube::SourceLocation source;
+};
+
+struct TopologySpec {
+  enum class Kind { star, leaf_spine };
+  Kind kind = Kind::star;
+  engine::Time link_delay = engine::Time::us(1);
+  int queue_packets = 1000;
+  engine::Time switch_latency = engine::Time::zero();
+  int nodes_per_rack = 32;  // leaf-spine
+  int spines = 2;
+  engine::BitRate uplink = engine::BitRate(100'000'000'000);
+};
+
+struct DnsSpec {
+  std::string domain = "cluster.local";
+  int replicas = 2;
+  engine::Time cpu_per_query = engine::Time::us(59);
+  engine::Time upstream_latency = engine::Time::ms(10);
+  int ndots = 5;
+  bool client_cache = false;  // glibc has none; Go and Java clients cache
+};
+
+struct ClusterSpec {
+  std::vector<NodeGroupSpec> nodes;
+  TopologySpec topology;
+  proxy::CniMode cni = proxy::CniMode::vxlan;
+  kube::Cidr pod_cidr = kube::Cidr::parse("10.244.0.0/16");
+  int node_cidr_mask = 24;
+  kube::Cidr service_cidr = kube::Cidr::parse("10.96.0.0/12");
+  kube::Cidr node_network = kube::Cidr::parse("10.0.0.0/16");
+  kube::Cidr load_balancer_pool = kube::Cidr::parse("198.18.0.0/15");
+  int node_port_first = 30000;
+  int node_port_last = 32767;
+  DnsSpec dns;
+  proxy::DatapathCosts datapath;
+  std::uint64_t conntrack_max = 0;  // 0: kube-proxy's max(32768 x cores, 131072)
+  // Request processing by the API server and kubelet on a port-forward.
+  engine::Time apiserver_latency = engine::Time::us(200);
+  engine::Time kubelet_latency = engine::Time::us(100);
+};
+
+// "http://web.my-app:8080/cart" as parsed: scheme http (port 80 by default) or
+// https (443); a host (a DNS name, a Service short name or an address).
+struct Url {
+  std::string text;
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path = "/";
+  static std::optional<Url> parse(std::string_view text, std::string* error);
+};
+
+struct CallSpec {
+  Url target;
+  engine::Bytes request_bytes = engine::Bytes(200);
+  engine::Bytes response_bytes = engine::Bytes(1000);
+  int count = 1;  // calls per request
+  kube::SourceLocation source;
+};
+
+struct CallGroupSpec {
+  bool parallel = false;
+  std::vector<CallSpec> calls;
+};
+
+// What a workload's pods do with a request: manifests say which ports they
+// open, not how long a request takes.
+struct AppSpec {
+  enum class Role { server, ingress };
+  std::string namespace_ = "default";
+  std::string workload;  // name of a Deployment, StatefulSet, DaemonSet, ReplicaSet, RC or Pod
+  Role role = Role::server;
+  int port = 0;          // container port served; 0: every TCP container port
+  int concurrency = 1;   // requests served at once per pod
+  engine::Distribution service_time = engine::Distribution::constant(0.0);
+  engine::Time cpu_per_request = engine::Time::zero();
+  engine::Bytes response_bytes = engine::Bytes(1000);
+  std::vector<CallGroupSpec> calls;
+  kube::SourceLocation source;
+};
+
+struct TrafficSpec {
+  std::string name;
+  enum class From { outside, pod, port_forward };
+  From from = From::outside;
+  std::string from_namespace = "default";
+  std::string from_workload;  // From::pod: the client runs in a pod of this workload
+  Url target;
+  // From::port_forward: `kubectl port-forward <kind>/<name> <local>:<remote>` in a namespace.
+  std::string forward_kind = "pod";  // pod | svc
+  std::string forward_name;
+  std::uint16_t forward_port = 0;
+  bool open_loop = true;
+  engine::Distribution interarrival = engine::Distribution::exponential(0.01);
+  double rate_per_s = 100;
+  int users = 1;
+  engine::Distribution think_time = engine::Distribution::constant(0.0);
+  bool keep_alive = true;
+  engine::Bytes request_bytes = engine::Bytes(200);
+  engine::Time start = engine::Time::zero();
+  std::optional<engine::Time> stop;
+  kube::SourceLocation source;
+};
+
+struct ClusterScenario {
+  std::string file;
+  std::string resolved_text;
+  Diagnostics diagnostics;  // warnings and notices found while loading
+  RunSettings run;
+  ClusterSpec cluster;
+  std::vector<std::string> manifest_paths;  // as resolved against the scenario's folder
+  kube::ObjectSet objects;
+  std::vector<AppSpec> apps;
+  std::vector<TrafficSpec> traffic;
+};
+
+// True when the document has a `cluster:` section (a cluster scenario rather
+// than a queueing one).
+bool is_cluster_scenario_text(const std::string& text);
+
+// Parses the scenario and loads its manifests. Throws ScenarioError with every
+// error found in the scenario and in the manifests; warnings are kept.
+ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
+                                       const std::vector<std::string>& overrides = {});
+ClusterScenario load_cluster_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+}  // namespace podwire::scenario
