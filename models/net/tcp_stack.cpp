@@ -39,7 +39,8 @@ TcpConnection& TcpStack::connect(Address dst, std::uint16_t dst_port,
                                  const TcpCallbacks& callbacks) {
   const std::uint16_t port = allocate_port();
   TcpConnection& c = allocate();
-  const FlowKey flow{host_.address(), dst, port, dst_port, Protocol::tcp};
+  // A connection to 127.0.0.0/8 leaves from the loopback address, as in Linux.
+  const FlowKey flow{is_loopback(dst) ? dst : host_.address(), dst, port, dst_port, Protocol::tcp};
   connections_.emplace(flow.reversed(), &c);
   ++stack_counters_.active_opens;
   const std::uint64_t id = (static_cast<std::uint64_t>(host_.id()) + 1) << 40 | ++next_id_;

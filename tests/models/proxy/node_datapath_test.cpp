@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/kube/pod_directory.hpp"
+#include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
 #include "models/proxy/load_balancer.hpp"
@@ -394,6 +395,62 @@ TEST(NodeDatapath, NetworkPolicyDropsNewConnectionsAndCountsThem) {
   c.sim.run_until(Time::ms(500));
   EXPECT_EQ(user.established, 1);
   EXPECT_EQ(c.datapaths[1].counters().policy_drops, 1u);  // the SYN; its retry comes after 1 s
+}
+
+TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
+  Cluster c(2);
+  net::Host& apiserver = c.net.add_host("apiserver", parse_address("10.0.255.1"));
+  c.net.connect(apiserver, *c.sw, kLink);
+  c.net.compute_routes();
+  kube::PodNetns& pod = c.add_pod(1, "web-0");
+  // The application listens on the pod's port; nothing else of the pod is reachable.
+  Peer server{&c.sim};
+  struct Echo {
+    static void on(void*, net::TcpConnection& conn, std::uint64_t tag, std::uint64_t) { conn.send_message(500, tag); }
+  };
+  net::TcpCallbacks scb = server.callbacks();
+  scb.on_message = &Echo::on;
+  net::TcpStack& pod_stack = c.stack(pod);
+  pod_stack.listen(8080, scb);
+  // kubectl on the workstation, the API server, the kubelet of node-1.
+  net::TcpStack& workstation = c.stack(*c.outside);
+  net::TcpStack& api = c.stack(apiserver);
+  net::TcpStack& kubelet = c.stack(*c.nodes[1]);
+  const Time api_latency = Time::us(200), kubelet_latency = Time::us(100);
+  kube::TcpRelay kubectl(workstation, 18080, workstation, apiserver.address(), 6443, Time::zero(), "kubectl");
+  kube::TcpRelay api_relay(api, 6443, api, c.nodes[1]->address(), 10250, api_latency, "apiserver");
+  kube::TcpRelay kubelet_relay(kubelet, 10250, pod_stack, net::kLoopbackAddress, 8080, kubelet_latency, "kubelet");
+
+  struct User {
+    engine::Simulator* sim;
+    Time sent = Time::max(), answered = Time::max();
+    static void established(void* ctx, net::TcpConnection& conn) {
+      auto* u = static_cast<User*>(ctx);
+      u->sent = u->sim->now();
+      conn.send_message(100, 7);
+    }
+    static void message(void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t bytes) {
+      auto* u = static_cast<User*>(ctx);
+      if (tag == 7 && bytes == 500) u->answered = u->sim->now();
+    }
+  } user{&c.sim};
+  net::TcpCallbacks ucb;
+  ucb.context = &user;
+  ucb.on_established = &User::established;
+  ucb.on_message = &User::message;
+  workstation.connect(net::kLoopbackAddress, 18080, ucb);
+  c.sim.run_until(Time::s(1));
+  ASSERT_NE(user.answered, Time::max());
+  EXPECT_EQ(server.accepted, 1);
+  // The pod's server saw a localhost connection: it never left the pod's namespace.
+  ASSERT_EQ(server.flows.size(), 1u);
+  EXPECT_EQ(server.flows[0].src, net::kLoopbackAddress);
+  EXPECT_EQ(server.flows[0].dst, net::kLoopbackAddress);
+  EXPECT_EQ(pod.packets_out(), 0u);
+  // Each relay's latency is paid each way, on top of the network.
+  EXPECT_GT(user.answered - user.sent, 2 * (api_latency + kubelet_latency));
+  EXPECT_EQ(api_relay.counters().messages_forwarded, 2u);
+  EXPECT_EQ(kubelet_relay.counters().connections, 1u);
 }
 
 TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
