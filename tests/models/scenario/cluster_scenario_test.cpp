@@ -1,0 +1,183 @@
+// The cluster scenario format: values with units, defaults, manifests from
+// files and inline, URLs, and every problem reported at once with its place.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/scenario/cluster_scenario.hpp"
+#include "tests/support/error_of.hpp"
+
+namespace podwire::scenario {
+namespace {
+
+using engine::Time;
+
+std::string errors_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_cluster_scenario(text, "s.yaml", overrides);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics().to_string();
+  }
+  return "";
+}
+
+const char* kSeed = R"(
+run: {seed: 7, duration: 10s, warmup: 1s}
+cluster:
+  nodes:
+    - {name: worker, count: 3, cpus: 8, memory: 32GiB, nic: 10Gbps, labels: {zone: a}}
+    - {name: edge, cpus: 2}
+  cni: native
+  node_port_range: 31000-31999
+  dns: {replicas: 3, ndots: 2}
+  datapath: {veth: 1us}
+manifests:
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web, namespace: my-app}
+      spec:
+        selector: {app: web-server}
+        ports: [{port: 80, targetPort: 8080}]
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web-server, namespace: my-app}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: web-server}}
+        template:
+          metadata: {labels: {app: web-server}}
+          spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}
+apps:
+  my-app/web-server:
+    concurrency: 8
+    service_time: {distribution: exponential, mean: 2ms}
+    cpu_per_request: 50us
+    calls:
+      - parallel:
+          - {url: "http://cart:7070/items", request_size: 100B, response_size: 2KiB}
+          - {url: "redis.db:6379", count: 2}
+traffic:
+  - {name: users, url: "http://web.my-app/", rate: 200/s}
+  - {from: my-app/client, url: "https://web", users: 4, think_time: 10ms, keep_alive: false}
+)";
+
+TEST(ClusterScenario, ReadsEverySectionWithUnits) {
+  const ClusterScenario s = parse_cluster_scenario(kSeed, "s.yaml");
+  EXPECT_EQ(s.run.seed, 7u);
+  EXPECT_EQ(s.run.duration, Time::s(10));
+  ASSERT_EQ(s.cluster.nodes.size(), 2u);
+  EXPECT_EQ(s.cluster.nodes[0].count, 3);
+  EXPECT_EQ(s.cluster.nodes[0].memory_bytes, std::int64_t{32} << 30);
+  EXPECT_EQ(s.cluster.nodes[0].nic.bps(), 10'000'000'000);
+  EXPECT_EQ(s.cluster.nodes[0].labels.at("zone"), "a");
+  EXPECT_EQ(s.cluster.nodes[1].cpus, 2);
+  EXPECT_EQ(s.cluster.nodes[1].max_pods, 110);  // kubelet default
+  EXPECT_EQ(s.cluster.cni, proxy::CniMode::native_routing);
+  EXPECT_EQ(s.cluster.node_port_first, 31000);
+  EXPECT_EQ(s.cluster.node_port_last, 31999);
+  EXPECT_EQ(s.cluster.service_cidr.to_string(), "10.96.0.0/12");  // kubeadm default
+  EXPECT_EQ(s.cluster.dns.replicas, 3);
+  EXPECT_EQ(s.cluster.dns.ndots, 2);
+  EXPECT_EQ(s.cluster.datapath.veth, Time::us(1));
+  EXPECT_EQ(s.objects.services.size(), 1u);
+  EXPECT_EQ(s.objects.deployments.size(), 1u);
+  ASSERT_EQ(s.apps.size(), 1u);
+  const AppSpec& a = s.apps[0];
+  EXPECT_EQ(a.namespace_, "my-app");
+  EXPECT_EQ(a.workload, "web-server");
+  EXPECT_EQ(a.concurrency, 8);
+  EXPECT_DOUBLE_EQ(a.service_time.mean(), 0.002);
+  EXPECT_EQ(a.cpu_per_request, Time::us(50));
+  ASSERT_EQ(a.calls.size(), 1u);
+  EXPECT_TRUE(a.calls[0].parallel);
+  ASSERT_EQ(a.calls[0].calls.size(), 2u);
+  EXPECT_EQ(a.calls[0].calls[0].target.host, "cart");
+  EXPECT_EQ(a.calls[0].calls[0].target.port, 7070);
+  EXPECT_EQ(a.calls[0].calls[0].target.path, "/items");
+  EXPECT_EQ(a.calls[0].calls[0].response_bytes.count(), 2048);
+  EXPECT_EQ(a.calls[0].calls[1].target.host, "redis.db");
+  EXPECT_EQ(a.calls[0].calls[1].count, 2);
+  ASSERT_EQ(s.traffic.size(), 2u);
+  EXPECT_EQ(s.traffic[0].from, TrafficSpec::From::outside);
+  EXPECT_TRUE(s.traffic[0].open_loop);
+  EXPECT_DOUBLE_EQ(s.traffic[0].interarrival.mean(), 1.0 / 200);
+  EXPECT_EQ(s.traffic[1].from, TrafficSpec::From::pod);
+  EXPECT_EQ(s.traffic[1].from_namespace, "my-app");
+  EXPECT_EQ(s.traffic[1].target.port, 443);
+  EXPECT_FALSE(s.traffic[1].open_loop);
+  EXPECT_EQ(s.traffic[1].users, 4);
+  EXPECT_FALSE(s.traffic[1].keep_alive);
+}
+
+TEST(ClusterScenario, OverridesReachNestedFields) {
+  const ClusterScenario s =
+      parse_cluster_scenario(kSeed, "s.yaml", {"cluster.cni=vxlan", "cluster.nodes=[{name: big, cpus: 64}]"});
+  EXPECT_EQ(s.cluster.cni, proxy::CniMode::vxlan);
+  ASSERT_EQ(s.cluster.nodes.size(), 1u);
+  EXPECT_EQ(s.cluster.nodes[0].cpus, 64);
+  const std::string e = errors_of(kSeed, {"cluster.dns.replicas=zero"});
+  EXPECT_NE(e.find("--set cluster.dns.replicas"), std::string::npos) << e;
+}
+
+TEST(ClusterScenario, ReportsEveryProblemAtOnceWithItsPlace) {
+  const std::string text = R"(cluster:
+  nodes:
+    - {name: w, cpus: four, nic: 10}
+  cni: flannel
+  node_port_range: 40000-30000
+apps:
+  web: {concurrency: 0, sevice_time: 1ms}
+traffic:
+  - {url: "ftp://x", rate: 10/s}
+  - {url: "http://web:99999/"}
+)";
+  const std::string e = errors_of(text);
+  EXPECT_NE(e.find("s.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("cluster.nodes[0].cpus"), std::string::npos) << e;
+  EXPECT_NE(e.find("cluster.nodes[0].nic"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.yaml:4:8: error: cluster.cni: expected vxlan or native, got 'flannel'"), std::string::npos) << e;
+  EXPECT_NE(e.find("cluster.node_port_range: expected FIRST-LAST"), std::string::npos) << e;
+  EXPECT_NE(e.find("apps.web.concurrency"), std::string::npos) << e;
+  EXPECT_NE(e.find("sevice_time"), std::string::npos) << e;  // unknown field warned
+  EXPECT_NE(e.find("traffic[0].url: 'ftp://x': only http:// and https:// URLs are understood"), std::string::npos) << e;
+  EXPECT_NE(e.find("traffic[1].url: 'http://web:99999/': the port must be a number from 1 to 65535"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("traffic[1]: expected either rate: (open loop) or users: (closed loop)"), std::string::npos) << e;
+}
+
+TEST(ClusterScenario, AMissingClusterOrManifestIsAnError) {
+  EXPECT_NE(errors_of("run: {duration: 1s}\n").find("cluster: missing"), std::string::npos);
+  const std::string e = errors_of("cluster: {nodes: [{name: a}]}\nmanifests: [does-not-exist.yaml]\n");
+  EXPECT_NE(e.find("does-not-exist.yaml"), std::string::npos) << e;
+}
+
+TEST(ClusterScenario, ManifestProblemsAreReportedWithTheScenarioErrors) {
+  const std::string text = R"(cluster: {nodes: [{name: a}]}
+manifests:
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec: {ports: [{port: 99999}]}
+)";
+  const std::string e = errors_of(text);
+  EXPECT_NE(e.find("spec.ports[0].port"), std::string::npos) << e;
+}
+
+TEST(Url, ParsesSchemesPortsAndPaths) {
+  std::string error;
+  auto u = Url::parse("http://web.my-app.svc.cluster.local:8080/a/b", &error);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "web.my-app.svc.cluster.local");
+  EXPECT_EQ(u->port, 8080);
+  EXPECT_EQ(u->path, "/a/b");
+  EXPECT_EQ(Url::parse("https://shop.example.com", &error)->port, 443);
+  EXPECT_EQ(Url::parse("10.96.0.10:53", &error)->port, 53);
+  EXPECT_FALSE(Url::parse("http://:80/", &error));
+  EXPECT_EQ(error, "'http://:80/': no host name");
+}
+
+}  // namespace
+}  // namespace podwire::scenario
