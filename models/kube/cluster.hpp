@@ -1,0 +1,190 @@
+// Cluster: the control-plane state of a simulated Kubernetes cluster: nodes
+// with their pod CIDRs, pods placed by a scheduler and given addresses,
+// Services with their ClusterIPs, NodePorts, load-balancer addresses and
+// endpoints, and the DNS zone CoreDNS serves from them. No packets and no
+// events: the data plane and the churn models read and change this state.
+// Building is indexed throughout (labels, addresses, names), so the
+// Kubernetes scalability envelope (5,000 nodes, 150,000 pods, 10,000
+// Services) builds in seconds.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/random_stream.hpp"
+#include "models/kube/cidr.hpp"
+#include "models/kube/object_set.hpp"
+#include "models/kube/pod_ip_pool.hpp"
+#include "models/kube/range_allocator.hpp"
+
+namespace podwire::kube {
+
+struct NodeConfig {
+  std::string name;
+  std::int64_t cpu_millicores = 4000;
+  std::int64_t memory_bytes = std::int64_t{16} << 30;
+  int max_pods = 110;
+  Labels labels;
+};
+
+struct ClusterConfig {
+  std::vector<NodeConfig> nodes;
+  Cidr node_network = Cidr::parse("10.0.0.0/16");  // node i: node_network.at(i + 1)
+  Cidr pod_cidr = Cidr::parse("10.244.0.0/16");
+  int node_cidr_mask = 24;
+  Cidr service_cidr = Cidr::parse("10.96.0.0/12");
+  int node_port_first = 30000;
+  int node_port_last = 32767;
+  Cidr load_balancer_pool = Cidr::parse("198.18.0.0/15");
+  std::string cluster_domain = "cluster.local";
+  int dns_replicas = 2;  // CoreDNS pods added when the objects bring no kube-system/kube-dns
+  std::uint64_t seed = 1;
+};
+
+// Something a user should hear about; the scenario layer locates it.
+struct Problem {
+  enum class Severity { error, warning, notice };
+  Severity severity = Severity::error;
+  SourceLocation source;
+  std::string field;  // "spec.ports[0].nodePort"; "" for the object itself
+  std::string message;
+};
+
+struct NodeState {
+  std::string name;
+  Labels labels;
+  net::Address address = 0;
+  std::int64_t cpu_allocatable = 0;  // millicores
+  std::int64_t memory_allocatable = 0;
+  int max_pods = 110;
+  PodIpPool pod_ips;
+  std::int64_t cpu_requested = 0;
+  std::int64_t memory_requested = 0;
+  int pods = 0;
+};
+
+struct PodState {
+  std::string name;
+  std::string namespace_;
+  const Labels* labels = nullptr;  // the template's (or the Pod's) labels
+  const PodSpec* spec = nullptr;
+  std::string_view owner_kind;  // "Deployment", ..., "Pod"
+  std::uint32_t owner = 0;      // index of the owning workload in pod_templates() order
+  int node = -1;                // -1: not scheduled
+  net::Address ip = 0;          // 0: none (not scheduled, or deleted)
+  std::string hostname;         // StatefulSet pods: their name; others: ""
+  std::string subdomain;        // StatefulSet pods: the governing Service
+  int restarts = 0;
+  bool ready = false;
+  bool deleted = false;
+  std::int64_t cpu_request = 0;  // millicores, summed over containers
+  std::int64_t memory_request = 0;
+};
+
+struct EndpointState {
+  int pod = -1;  // -1: an address from a hand-written EndpointSlice
+  net::Address ip = 0;
+  std::uint16_t port = 0;
+  int node = -1;
+  bool ready = true;
+};
+
+struct ServicePortState {
+  const ServicePort* port = nullptr;
+  std::uint16_t node_port = 0;  // 0: none
+  std::vector<EndpointState> endpoints;
+};
+
+struct ServiceState {
+  const Service* service = nullptr;
+  std::string key;               // "namespace/name"
+  net::Address cluster_ip = 0;   // 0: headless or ExternalName
+  std::vector<net::Address> load_balancer_ips;
+  std::vector<ServicePortState> ports;
+  std::uint64_t generation = 0;  // bumped when the endpoints change
+};
+
+struct DnsAnswer {
+  enum class Kind { a, cname, nxdomain, external };
+  Kind kind = Kind::nxdomain;
+  std::vector<net::Address> addresses;
+  std::string cname;
+  std::uint32_t ttl_s = 5;  // the CoreDNS kubernetes plugin's default TTL
+};
+
+class Cluster {
+ public:
+  // Places every workload's pods, allocates addresses and computes endpoints.
+  // Problems (unschedulable pods, conflicting nodePorts or clusterIPs, pod
+  // CIDR exhaustion) are appended; building itself never throws for bad
+  // objects. std::invalid_argument for an impossible configuration (no nodes,
+  // a pod CIDR too small for the nodes).
+  Cluster(ClusterConfig config, const ObjectSet& objects, std::vector<Problem>& problems);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  const ClusterConfig& config() const { return config_; }
+  const std::vector<NodeState>& nodes() const { return nodes_; }
+  const std::vector<PodState>& pods() const { return pods_; }
+  const std::vector<ServiceState>& services() const { return services_; }
+  // The objects the cluster added (CoreDNS when missing) live here.
+  const ObjectSet& added_objects() const { return added_; }
+
+  // Lookups by name; nullopt when absent. O(1) expected.
+  std::optional<int> node_index(std::string_view name) const;
+  std::optional<int> pod_index(std::string_view namespace_, std::string_view name) const;
+  std::optional<int> service_index(std::string_view namespace_, std::string_view name) const;
+  std::optional<int> pod_by_ip(net::Address ip) const;
+  // Pods of a workload (by kind-less name in a namespace: Deployment,
+  // StatefulSet, DaemonSet, ReplicaSet, ReplicationController or bare Pod), live ones.
+  std::vector<int> pods_of(std::string_view namespace_, std::string_view workload) const;
+  net::Address dns_service_ip() const { return dns_ip_; }
+
+  // Churn operations. A deleted pod's address goes back to its node's pool and
+  // it leaves every Service's endpoints; a restart keeps the address.
+  void delete_pod(int pod);
+  void restart_container(int pod);
+  void set_ready(int pod, bool ready);
+
+  // What CoreDNS answers for a name: Service A records (ClusterIP, or the ready
+  // endpoints of a headless Service), ExternalName CNAMEs, StatefulSet pod
+  // names under their headless Service, a-b-c-d.<ns>.pod.<domain>; NXDOMAIN
+  // for anything else under the cluster domain; `external` outside it. Case
+  // and a trailing dot do not matter.
+  DnsAnswer lookup(std::string_view name) const;
+
+ private:
+  void add_nodes(std::vector<Problem>& problems);
+  void add_missing_dns(const ObjectSet& objects);
+  void create_pods(const ObjectSet& objects, std::vector<Problem>& problems);
+  int schedule(const PodState& pod, std::string* why);
+  void allocate_services(const ObjectSet& objects, std::vector<Problem>& problems);
+  void compute_endpoints(ServiceState& s, const ObjectSet& objects);
+  void recompute_endpoints_of(int pod);
+  void index_pod(int pod);
+
+  ClusterConfig config_;
+  engine::RandomRoot random_;
+  ObjectSet added_;
+  std::vector<NodeState> nodes_;
+  std::vector<PodState> pods_;
+  std::vector<ServiceState> services_;
+  const ObjectSet* objects_ = nullptr;  // for EndpointSlices when endpoints are recomputed
+  std::unordered_map<std::string, int> node_by_name_;
+  std::unordered_map<std::string, int> pod_by_name_;      // "ns/name"
+  std::unordered_map<std::string, int> service_by_name_;  // "ns/name"
+  std::unordered_map<net::Address, int> pod_by_ip_;
+  std::unordered_map<std::string, std::vector<int>> pods_by_label_;  // "ns\0key=value"
+  std::unordered_map<std::string, std::vector<int>> pods_by_owner_;  // "ns/workload"
+  std::unordered_map<std::string, int> pod_by_dns_;  // "hostname.subdomain.ns.svc.domain"
+  std::unordered_map<std::uint64_t, int> owner_on_node_;  // (owner << 32 | node) -> pods
+  net::Address dns_ip_ = 0;
+  std::uint32_t next_start_node_ = 0;  // kube-scheduler's rotating start index
+};
+
+}  // namespace podwire::kube
