@@ -1,0 +1,61 @@
+#include "models/app/http_client.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace podwire::app {
+
+using engine::Time;
+
+namespace {
+constexpr std::uint64_t kOpenLoop = ~std::uint64_t{0};
+}
+
+HttpClient::HttpClient(RequestTable& table, std::uint32_t endpoint_id, HttpClientConfig config,
+                       engine::Simulator& sim, engine::RandomStream random)
+    : table_(table), endpoint_id_(endpoint_id), config_(std::move(config)), sim_(sim), random_(random) {}
+
+void HttpClient::start() {
+  if (pool_ == nullptr) throw std::logic_error("HttpClient::start before attach");
+  const Time first = std::max(config_.start, sim_.now()) - sim_.now();
+  if (config_.open_loop) {
+    const Time gap = Time::from_seconds(config_.interarrival.sample(random_));
+    if (sim_.now() + first + gap < config_.stop) sim_.schedule_in<&HttpClient::on_arrival>(first + gap, this);
+  } else {
+    for (int u = 0; u < config_.users; ++u) {
+      sim_.schedule_in<&HttpClient::on_user>(first, this, static_cast<std::uint64_t>(u));
+    }
+  }
+}
+
+void HttpClient::on_arrival() {
+  send(kOpenLoop);
+  const Time gap = Time::from_seconds(config_.interarrival.sample(random_));
+  if (sim_.now() + gap < config_.stop) sim_.schedule_in<&HttpClient::on_arrival>(gap, this);
+}
+
+void HttpClient::on_user(std::uint64_t user) {
+  if (sim_.now() >= config_.stop) return;
+  send(user);
+}
+
+void HttpClient::send(std::uint64_t cookie) {
+  RequestRecord& r = table_.create();
+  r.source = config_.source;
+  r.target = config_.target;
+  r.client = endpoint_id_;
+  r.started = sim_.now();
+  ++counters_.sent;
+  pool_->send(r.id, config_.request_bytes, cookie);
+}
+
+void HttpClient::done(void* ctx, std::uint64_t cookie, std::uint64_t request) {
+  auto* self = static_cast<HttpClient*>(ctx);
+  ++self->counters_.finished;
+  if (self->table_.at(request).status == RequestStatus::ok) ++self->counters_.ok;
+  if (cookie == kOpenLoop) return;
+  const Time think = Time::from_seconds(self->config_.think_time.sample(self->random_));
+  self->sim_.schedule_in<&HttpClient::on_user>(think, self, cookie);
+}
+
+}  // namespace podwire::app

@@ -1,0 +1,67 @@
+// HttpClient: a traffic source. Open loop: requests start at the instants of
+// an arrival process (Poisson or constant rate) whatever happens to earlier
+// ones. Closed loop: each of `users` sends a request, waits for its answer,
+// thinks, and sends the next. Every request gets a record (requests.hpp) and
+// goes through one UpstreamPool to the target.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/distribution.hpp"
+#include "engine/random_stream.hpp"
+#include "models/app/upstream_pool.hpp"
+
+namespace podwire::app {
+
+struct HttpClientConfig {
+  std::uint32_t source = 0;  // recorded in each request: which traffic entry
+  std::uint32_t target = 0;  // recorded in each request
+  bool open_loop = true;
+  engine::Distribution interarrival = engine::Distribution::exponential(0.01);
+  int users = 1;
+  engine::Distribution think_time = engine::Distribution::constant(0.0);
+  std::uint64_t request_bytes = 200;
+  engine::Time start;
+  engine::Time stop = engine::Time::max();
+};
+
+struct HttpClientCounters {
+  std::uint64_t sent = 0;
+  std::uint64_t finished = 0;
+  std::uint64_t ok = 0;
+};
+
+class HttpClient {
+ public:
+  // The pool must have been made with HttpClient::done and this client as
+  // context: make the client first, then its pool, then call attach(). The
+  // random stream should be named after the traffic entry and the pod.
+  HttpClient(RequestTable& table, std::uint32_t endpoint_id, HttpClientConfig config, engine::Simulator& sim,
+             engine::RandomStream random);
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  void attach(UpstreamPool& pool) { pool_ = &pool; }
+  // Schedules the first requests.
+  void start();
+  static void done(void* client, std::uint64_t cookie, std::uint64_t request);
+
+  const HttpClientCounters& counters() const { return counters_; }
+  const HttpClientConfig& config() const { return config_; }
+
+ private:
+  void on_arrival();
+  void on_user(std::uint64_t user);
+  void send(std::uint64_t cookie);
+
+  RequestTable& table_;
+  std::uint32_t endpoint_id_;
+  HttpClientConfig config_;
+  engine::Simulator& sim_;
+  engine::RandomStream random_;
+  UpstreamPool* pool_ = nullptr;
+  HttpClientCounters counters_;
+};
+
+}  // namespace podwire::app

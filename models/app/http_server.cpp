@@ -1,0 +1,176 @@
+#include "models/app/http_server.hpp"
+
+#include <stdexcept>
+
+namespace podwire::app {
+
+using engine::Time;
+
+HttpServer::HttpServer(net::TcpStack& stack, kube::CpuCores* cpu, RequestTable& table, HttpServerConfig config,
+                       engine::RandomStream random)
+    : stack_(stack),
+      sim_(stack.endpoint().simulator()),
+      cpu_(cpu),
+      table_(table),
+      config_(std::move(config)),
+      random_(random) {
+  if (config_.concurrency < 1) throw std::invalid_argument("a server needs at least one worker slot");
+  net::TcpCallbacks cb;
+  cb.context = this;
+  cb.on_accept = &HttpServer::on_accept;
+  stack_.listen(config_.port, cb);
+}
+
+void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
+  auto* self = static_cast<HttpServer*>(ctx);
+  ++self->counters_.accepted;
+  if (self->free_connections_.empty()) {
+    self->connections_.emplace_back();
+    self->connections_.back().server = self;
+    self->connections_.back().index = static_cast<std::uint32_t>(self->connections_.size() - 1);
+    self->free_connections_.push_back(self->connections_.back().index);
+  }
+  Connection& c = self->connections_[self->free_connections_.back()];
+  self->free_connections_.pop_back();
+  ++c.generation;
+  c.tcp = &tcp;
+  net::TcpCallbacks cb;
+  cb.context = &c;
+  cb.on_message = &HttpServer::on_request;
+  cb.on_closed = &HttpServer::on_connection_gone;
+  cb.on_reset = &HttpServer::on_connection_gone;
+  cb.on_timeout = &HttpServer::on_connection_gone;
+  tcp.set_callbacks(cb);
+}
+
+void HttpServer::on_connection_gone(void* ctx, net::TcpConnection&) {
+  auto& c = *static_cast<Connection*>(ctx);
+  c.tcp = nullptr;
+  ++c.generation;
+  c.server->free_connections_.push_back(c.index);
+}
+
+void HttpServer::on_request(void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t) {
+  auto& c = *static_cast<Connection*>(ctx);
+  HttpServer& s = *c.server;
+  ++s.counters_.requests;
+  RequestRecord& r = s.table_.at(tag);
+  r.server_arrived = s.sim_.now();
+  r.server = s.stack_.endpoint().id();
+  const std::uint32_t w = s.new_work(tag, c);
+  if (s.busy_ < s.config_.concurrency) {
+    s.start(w);
+  } else {
+    s.queue_.push_back(w);
+  }
+}
+
+std::uint32_t HttpServer::new_work(std::uint64_t request, const Connection& c) {
+  std::uint32_t w;
+  if (!free_work_.empty()) {
+    w = free_work_.back();
+    free_work_.pop_back();
+  } else {
+    w = static_cast<std::uint32_t>(work_.size());
+    work_.emplace_back();
+  }
+  work_[w] = Work{request, c.index, c.generation, 0, 0, 0, true};
+  return w;
+}
+
+void HttpServer::start(std::uint32_t w) {
+  ++busy_;
+  table_.at(work_[w].request).service_started = sim_.now();
+  if (cpu_ != nullptr && config_.cpu_per_request > Time::zero()) {
+    cpu_->run(config_.cpu_per_request, &HttpServer::on_cpu_done, this, w);
+  } else {
+    on_cpu_done(this, w);
+  }
+}
+
+void HttpServer::on_cpu_done(void* ctx, std::uint64_t w) {
+  auto* self = static_cast<HttpServer*>(ctx);
+  const Time service = Time::from_seconds(self->config_.service_time.sample(self->random_));
+  self->sim_.schedule_in<&HttpServer::on_service_done>(service, self, w);
+}
+
+void HttpServer::on_service_done(std::uint64_t w) {
+  --busy_;
+  table_.at(work_[w].request).service_done = sim_.now();
+  if (!queue_.empty()) start(queue_.pop_front());
+  next_calls(static_cast<std::uint32_t>(w));
+}
+
+void HttpServer::next_calls(std::uint32_t w) {
+  Work& work = work_[w];
+  while (work.group < config_.calls.size()) {
+    const CallGroup& g = config_.calls[work.group];
+    if (g.parallel) {
+      if (work.call == 0) {
+        work.call = 1;  // started
+        for (const Call& call : g.calls) {
+          for (int k = 0; k < call.count; ++k) send_call(w, call);
+        }
+        if (work_[w].outstanding > 0) return;
+      }
+    } else {
+      // The work.call-th call of the group, counting repeats.
+      std::size_t n = work.call;
+      for (const Call& call : g.calls) {
+        if (n < static_cast<std::size_t>(call.count)) {
+          ++work_[w].call;
+          send_call(w, call);
+          return;
+        }
+        n -= static_cast<std::size_t>(call.count);
+      }
+    }
+    Work& again = work_[w];
+    ++again.group;
+    again.call = 0;
+  }
+  respond(w);
+}
+
+void HttpServer::send_call(std::uint32_t w, const Call& call) {
+  const std::uint64_t parent = work_[w].request;
+  RequestRecord& r = table_.create();
+  r.parent = parent;
+  r.source = config_.app;
+  r.client = stack_.endpoint().id();
+  r.target = call.target;
+  r.started = sim_.now();
+  const std::uint64_t id = r.id;
+  ++work_[w].outstanding;
+  call.upstream->send(id, call.request_bytes, w);
+}
+
+void HttpServer::on_call_done(void* ctx, std::uint64_t w, std::uint64_t) {
+  auto* self = static_cast<HttpServer*>(ctx);
+  Work& work = self->work_[w];
+  if (--work.outstanding > 0) return;
+  const CallGroup& g = self->config_.calls[work.group];
+  if (g.parallel) {
+    ++work.group;
+    work.call = 0;
+  }
+  self->next_calls(static_cast<std::uint32_t>(w));
+}
+
+void HttpServer::respond(std::uint32_t w) {
+  Work& work = work_[w];
+  RequestRecord& r = table_.at(work.request);
+  r.calls_done = sim_.now();
+  r.response_sent = sim_.now();
+  Connection& c = connections_[work.connection];
+  if (c.tcp != nullptr && c.generation == work.generation) {
+    ++counters_.served;
+    c.tcp->send_message(config_.response_bytes, work.request);
+  } else {
+    ++counters_.dropped;
+  }
+  work.in_use = false;
+  free_work_.push_back(w);
+}
+
+}  // namespace podwire::app

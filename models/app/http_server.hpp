@@ -1,0 +1,119 @@
+// HttpServer: a pod's server application. A request arrives as one TCP
+// message, waits FIFO for one of `concurrency` worker slots, runs its CPU work
+// on the node's cores, holds the slot for its service time, then makes its
+// downstream calls (groups in order; a group's calls all at once when
+// parallel, one after another when sequential) and answers. The slot is freed
+// when the service time ends: calls wait without holding it, as an
+// event-driven server does, so each Service behaves as an M/G/c station and
+// Jackson-network estimates apply to the server time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "engine/distribution.hpp"
+#include "engine/random_stream.hpp"
+#include "engine/ring_queue.hpp"
+#include "models/app/requests.hpp"
+#include "models/app/upstream_pool.hpp"
+#include "models/kube/cpu_cores.hpp"
+#include "models/net/tcp_stack.hpp"
+
+namespace podwire::app {
+
+struct Call {
+  UpstreamPool* upstream = nullptr;  // the caller pod's pool to the target
+  std::uint32_t target = 0;          // the target's index in the run's target table
+  std::uint64_t request_bytes = 200;
+  int count = 1;
+};
+
+struct CallGroup {
+  bool parallel = false;
+  std::vector<Call> calls;
+};
+
+struct HttpServerConfig {
+  std::uint16_t port = 80;
+  int concurrency = 1;
+  engine::Distribution service_time = engine::Distribution::constant(0.0);
+  engine::Time cpu_per_request;
+  std::uint64_t response_bytes = 1000;
+  std::vector<CallGroup> calls;
+  std::uint32_t app = 0;  // index of the app, recorded as the source of its calls
+};
+
+struct HttpServerCounters {
+  std::uint64_t accepted = 0;  // connections
+  std::uint64_t requests = 0;
+  std::uint64_t served = 0;
+  std::uint64_t dropped = 0;  // answered nowhere: the client's connection was gone
+};
+
+class HttpServer {
+ public:
+  // Listens on the pod's stack (its containers share it); `cpu` may be null
+  // (no CPU charged). The random stream should be named after the pod.
+  HttpServer(net::TcpStack& stack, kube::CpuCores* cpu, RequestTable& table, HttpServerConfig config,
+             engine::RandomStream random);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The calls' pools are made after the server, with call_done as their
+  // callback and the server as context; set them before the run.
+  std::vector<CallGroup>& calls() { return config_.calls; }
+  static void call_done(void* server, std::uint64_t cookie, std::uint64_t request) {
+    on_call_done(server, cookie, request);
+  }
+  const HttpServerConfig& config() const { return config_; }
+  const HttpServerCounters& counters() const { return counters_; }
+  int busy_slots() const { return busy_; }
+  std::size_t queued() const { return queue_.size(); }
+
+ private:
+  struct Connection {
+    HttpServer* server = nullptr;
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;
+    net::TcpConnection* tcp = nullptr;  // null once closed
+  };
+  struct Work {
+    std::uint64_t request = 0;
+    std::uint32_t connection = 0;
+    std::uint32_t generation = 0;
+    std::size_t group = 0;  // the call group in progress
+    std::size_t call = 0;   // sequential: the next call (counting repeats)
+    int outstanding = 0;    // calls in flight
+    bool in_use = false;
+  };
+
+  static void on_accept(void* ctx, net::TcpConnection& c);
+  static void on_request(void* ctx, net::TcpConnection& c, std::uint64_t tag, std::uint64_t bytes);
+  static void on_connection_gone(void* ctx, net::TcpConnection& c);
+  std::uint32_t new_work(std::uint64_t request, const Connection& c);
+  void start(std::uint32_t work);
+  static void on_cpu_done(void* ctx, std::uint64_t work);
+  void on_service_done(std::uint64_t work);
+  void next_calls(std::uint32_t work);
+  void send_call(std::uint32_t work, const Call& call);
+  static void on_call_done(void* ctx, std::uint64_t work, std::uint64_t request);
+  void respond(std::uint32_t work);
+
+  net::TcpStack& stack_;
+  engine::Simulator& sim_;
+  kube::CpuCores* cpu_;
+  RequestTable& table_;
+  HttpServerConfig config_;
+  engine::RandomStream random_;
+  std::deque<Connection> connections_;
+  std::vector<std::uint32_t> free_connections_;
+  std::vector<Work> work_;
+  std::vector<std::uint32_t> free_work_;
+  engine::RingQueue<std::uint32_t> queue_;  // waiting for a slot
+  int busy_ = 0;
+  HttpServerCounters counters_;
+};
+
+}  // namespace podwire::app

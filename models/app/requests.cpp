@@ -1,0 +1,31 @@
+#include "models/app/requests.hpp"
+
+namespace podwire::app {
+
+const char* to_string(RequestStatus s) {
+  switch (s) {
+    case RequestStatus::pending: return "pending";
+    case RequestStatus::ok: return "ok";
+    case RequestStatus::refused: return "refused";
+    case RequestStatus::reset: return "reset";
+    case RequestStatus::timeout: return "timeout";
+    case RequestStatus::dns_failure: return "dns_failure";
+  }
+  return "?";
+}
+
+RequestRecord& RequestTable::create() {
+  records_.emplace_back();
+  records_.back().id = records_.size();
+  return records_.back();
+}
+
+void RequestTable::finish(std::uint64_t id, RequestStatus status, engine::Time now) {
+  RequestRecord& r = at(id);
+  if (r.status != RequestStatus::pending) return;
+  r.status = status;
+  r.finished = now;
+  finished.emit(r);
+}
+
+}  // namespace podwire::app

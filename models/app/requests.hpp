@@ -1,0 +1,70 @@
+// RequestTable: every application request of a run, one record each, with the
+// times at which it passed each step, so a request's latency splits into DNS,
+// connect, queueing, service, downstream calls, and network and kernel. A
+// request a server makes while handling another is a record too, with that
+// request as its parent. Completed records are announced on a signal that
+// statistics and trace writers connect to.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/signal.hpp"
+#include "engine/time.hpp"
+
+namespace podwire::app {
+
+enum class RequestStatus : std::uint8_t { pending, ok, refused, reset, timeout, dns_failure };
+const char* to_string(RequestStatus s);
+
+struct RequestRecord {
+  std::uint64_t id = 0;
+  std::uint64_t parent = 0;         // 0 for a client's request
+  std::uint32_t source = 0;         // traffic source, or the calling server's app index
+  std::uint32_t client = 0;         // endpoint id of the sender
+  std::uint32_t server = 0;         // endpoint id of the pod that served it (0: none)
+  std::uint32_t target = 0;         // index of the target (a Service, usually) in the run's target table
+  RequestStatus status = RequestStatus::pending;
+  bool reused_connection = false;
+  std::uint64_t request_bytes = 0;
+  std::uint64_t response_bytes = 0;
+  engine::Time started;          // the client decided to send
+  engine::Time dns_done;         // name resolved (= started when no lookup)
+  engine::Time connected;        // connection ready (= dns_done when one was reused)
+  engine::Time server_arrived;   // whole request at the server
+  engine::Time service_started;  // worker slot obtained
+  engine::Time service_done;
+  engine::Time calls_done;       // downstream calls finished (= service_done without calls)
+  engine::Time response_sent;
+  engine::Time finished;  // whole response at the client, or the failure
+
+  engine::Time total() const { return finished - started; }
+  engine::Time dns() const { return dns_done - started; }
+  engine::Time connect() const { return connected - dns_done; }
+  engine::Time queueing() const { return service_started - server_arrived; }
+  engine::Time service() const { return service_done - service_started; }
+  engine::Time calls() const { return calls_done - service_done; }
+  engine::Time at_server() const { return response_sent - server_arrived; }
+  // What is left: the network, the kernels and the proxies, both ways.
+  engine::Time network() const { return total() - dns() - connect() - at_server(); }
+};
+
+class RequestTable {
+ public:
+  // A new record with its id set. References stay valid until the next
+  // create() (the table grows); keep ids, not references.
+  RequestRecord& create();
+  RequestRecord& at(std::uint64_t id) { return records_[id - 1]; }
+  const RequestRecord& at(std::uint64_t id) const { return records_[id - 1]; }
+  std::size_t size() const { return records_.size(); }
+
+  // Sets the status and finish time and announces the record.
+  void finish(std::uint64_t id, RequestStatus status, engine::Time now);
+
+  engine::Signal<const RequestRecord&> finished;
+
+ private:
+  std::vector<RequestRecord> records_;
+};
+
+}  // namespace podwire::app

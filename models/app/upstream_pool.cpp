@@ -1,0 +1,186 @@
+#include "models/app/upstream_pool.hpp"
+
+namespace podwire::app {
+
+UpstreamPool::UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table, UpstreamConfig config,
+                           Done done, void* context)
+    : stack_(stack),
+      resolver_(resolver),
+      table_(table),
+      config_(std::move(config)),
+      done_(done),
+      context_(context) {}
+
+void UpstreamPool::send(std::uint64_t request, std::uint64_t bytes, std::uint64_t cookie) {
+  const Pending p{request, bytes, cookie};
+  table_.at(request).request_bytes = bytes;
+  if (config_.keep_alive && !idle_.empty()) {
+    Conn& c = conns_[idle_.back()];
+    idle_.pop_back();
+    ++counters_.connections_reused;
+    transmit(c, p, true);
+    return;
+  }
+  if (config_.max_connections > 0 && open_ >= static_cast<std::size_t>(config_.max_connections)) {
+    ++counters_.queued;
+    waiting_.push_back(p);
+    return;
+  }
+  open_for(p);
+}
+
+void UpstreamPool::open_for(const Pending& p) {
+  ++open_;
+  std::uint32_t slot;
+  if (!free_resolving_.empty()) {
+    slot = free_resolving_.back();
+    free_resolving_.pop_back();
+    resolving_[slot] = p;
+  } else {
+    slot = static_cast<std::uint32_t>(resolving_.size());
+    resolving_.push_back(p);
+  }
+  resolver_.resolve(config_.host, &UpstreamPool::on_resolved, this, slot);
+}
+
+void UpstreamPool::on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address) {
+  auto* self = static_cast<UpstreamPool*>(context);
+  const Pending p = self->resolving_[slot];
+  self->free_resolving_.push_back(static_cast<std::uint32_t>(slot));
+  RequestTable& table = self->table_;
+  const engine::Time now = self->stack_.endpoint().simulator().now();
+  table.at(p.request).dns_done = now;
+  if (!ok) {
+    --self->open_;
+    table.at(p.request).connected = now;
+    table.finish(p.request, RequestStatus::dns_failure, now);
+    self->done_(self->context_, p.cookie, p.request);
+    return;
+  }
+  Conn& c = self->allocate_conn();
+  c.current = p;
+  ++self->counters_.connections_opened;
+  c.tcp = &self->stack_.connect(address, self->config_.port, self->callbacks(c));
+}
+
+UpstreamPool::Conn& UpstreamPool::allocate_conn() {
+  if (free_conns_.empty()) {
+    conns_.emplace_back();
+    conns_.back().pool = this;
+    conns_.back().index = static_cast<std::uint32_t>(conns_.size() - 1);
+    free_conns_.push_back(conns_.back().index);
+  }
+  Conn& c = conns_[free_conns_.back()];
+  free_conns_.pop_back();
+  c.established = false;
+  c.tcp = nullptr;
+  c.current = Pending{};
+  return c;
+}
+
+void UpstreamPool::release_conn(Conn& c) {
+  // Drop it from the idle list if it was there.
+  for (std::size_t i = 0; i < idle_.size(); ++i) {
+    if (idle_[i] == c.index) {
+      idle_[i] = idle_.back();
+      idle_.pop_back();
+      break;
+    }
+  }
+  c.tcp = nullptr;
+  c.established = false;
+  free_conns_.push_back(c.index);
+  --open_;
+  // A queued request may now open a connection of its own.
+  if (!waiting_.empty() && (config_.max_connections == 0 || open_ < static_cast<std::size_t>(config_.max_connections))) {
+    open_for(waiting_.pop_front());
+  }
+}
+
+net::TcpCallbacks UpstreamPool::callbacks(Conn& conn) {
+  net::TcpCallbacks cb;
+  cb.context = &conn;
+  cb.on_established = [](void* ctx, net::TcpConnection&) {
+    auto& c = *static_cast<Conn*>(ctx);
+    c.established = true;
+    UpstreamPool& pool = *c.pool;
+    pool.table_.at(c.current.request).connected = pool.stack_.endpoint().simulator().now();
+    pool.transmit(c, c.current, false);
+  };
+  cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t bytes) {
+    auto& c = *static_cast<Conn*>(ctx);
+    if (tag == c.current.request) c.pool->complete(c, bytes);
+  };
+  cb.on_peer_closed = [](void* ctx, net::TcpConnection& tcp) {
+    auto& c = *static_cast<Conn*>(ctx);
+    if (c.current.request != 0) c.pool->fail(c, RequestStatus::reset);
+    tcp.close();
+  };
+  cb.on_closed = [](void* ctx, net::TcpConnection&) {
+    auto& c = *static_cast<Conn*>(ctx);
+    c.pool->release_conn(c);
+  };
+  cb.on_refused = [](void* ctx, net::TcpConnection&) {
+    auto& c = *static_cast<Conn*>(ctx);
+    c.pool->fail(c, RequestStatus::refused);
+    c.pool->release_conn(c);
+  };
+  cb.on_reset = [](void* ctx, net::TcpConnection&) {
+    auto& c = *static_cast<Conn*>(ctx);
+    c.pool->fail(c, RequestStatus::reset);
+    c.pool->release_conn(c);
+  };
+  cb.on_timeout = [](void* ctx, net::TcpConnection&) {
+    auto& c = *static_cast<Conn*>(ctx);
+    c.pool->fail(c, RequestStatus::timeout);
+    c.pool->release_conn(c);
+  };
+  return cb;
+}
+
+void UpstreamPool::transmit(Conn& c, const Pending& p, bool reused) {
+  c.current = p;
+  RequestRecord& r = table_.at(p.request);
+  if (reused) {
+    // Time spent waiting for a free connection counts as connecting.
+    r.dns_done = r.started;
+    r.connected = stack_.endpoint().simulator().now();
+    r.reused_connection = true;
+  }
+  c.tcp->send_message(p.bytes, p.request);
+}
+
+void UpstreamPool::fail(Conn& c, RequestStatus status) {
+  if (c.current.request == 0) return;
+  const Pending p = c.current;
+  c.current = Pending{};
+  const engine::Time now = stack_.endpoint().simulator().now();
+  RequestRecord& r = table_.at(p.request);
+  if (r.connected == engine::Time::zero() && r.dns_done != engine::Time::zero()) r.connected = now;
+  table_.finish(p.request, status, now);
+  done_(context_, p.cookie, p.request);
+}
+
+void UpstreamPool::complete(Conn& c, std::uint64_t bytes) {
+  const Pending p = c.current;
+  c.current = Pending{};
+  table_.at(p.request).response_bytes = bytes;
+  table_.finish(p.request, RequestStatus::ok, stack_.endpoint().simulator().now());
+  if (config_.keep_alive) {
+    serve_waiting(c);
+  } else {
+    c.tcp->close();
+  }
+  done_(context_, p.cookie, p.request);
+}
+
+void UpstreamPool::serve_waiting(Conn& c) {
+  if (!waiting_.empty()) {
+    ++counters_.connections_reused;
+    transmit(c, waiting_.pop_front(), true);
+  } else {
+    idle_.push_back(c.index);
+  }
+}
+
+}  // namespace podwire::app

@@ -1,0 +1,93 @@
+// UpstreamPool: how one client (a traffic source, or a server calling a
+// downstream Service) reaches one target host:port over TCP, HTTP/1.1 style:
+// one request at a time per connection; with keep-alive, idle connections are
+// reused and more are opened (up to a limit, then requests queue) when all are
+// busy; without it, each request resolves the name, connects, and closes after
+// its response (the client closes, so TIME_WAIT stays on the client). The name
+// is resolved each time a connection is opened, as getaddrinfo() is.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "engine/ring_queue.hpp"
+#include "models/app/name_resolver.hpp"
+#include "models/app/requests.hpp"
+#include "models/net/tcp_stack.hpp"
+
+namespace podwire::app {
+
+struct UpstreamConfig {
+  std::string host;  // a name or an address literal
+  std::uint16_t port = 80;
+  bool keep_alive = true;
+  int max_connections = 0;  // 0: no limit
+};
+
+struct UpstreamCounters {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_reused = 0;  // requests sent on a kept-alive connection
+  std::uint64_t queued = 0;              // requests that waited for a connection
+};
+
+class UpstreamPool {
+ public:
+  // Called once per request when it finished, whatever its status (read it
+  // in the table).
+  using Done = void (*)(void* context, std::uint64_t cookie, std::uint64_t request);
+
+  UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table, UpstreamConfig config, Done done,
+               void* context);
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // Sends the request (its record exists, `started` set). O(1) amortised.
+  void send(std::uint64_t request, std::uint64_t request_bytes, std::uint64_t cookie);
+
+  const UpstreamConfig& config() const { return config_; }
+  const UpstreamCounters& counters() const { return counters_; }
+  std::size_t open_connections() const { return open_; }
+
+ private:
+  struct Pending {
+    std::uint64_t request = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t cookie = 0;
+  };
+  struct Conn {
+    UpstreamPool* pool = nullptr;
+    std::uint32_t index = 0;
+    net::TcpConnection* tcp = nullptr;
+    bool established = false;
+    Pending current;  // request 0: idle
+  };
+
+  void open_for(const Pending& p);
+  static void on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address);
+  net::TcpCallbacks callbacks(Conn& c);
+  Conn& allocate_conn();
+  void release_conn(Conn& c);
+  void fail(Conn& c, RequestStatus status);
+  void complete(Conn& c, std::uint64_t bytes);
+  void serve_waiting(Conn& c);
+  void transmit(Conn& c, const Pending& p, bool reused);
+
+  net::TcpStack& stack_;
+  NameResolver& resolver_;
+  RequestTable& table_;
+  UpstreamConfig config_;
+  Done done_;
+  void* context_;
+  std::deque<Conn> conns_;
+  std::vector<std::uint32_t> free_conns_;
+  std::vector<std::uint32_t> idle_;  // kept-alive, established, no request
+  engine::RingQueue<Pending> waiting_;
+  std::vector<Pending> resolving_;  // by slot
+  std::vector<std::uint32_t> free_resolving_;
+  std::size_t open_ = 0;  // connections opening or open
+  UpstreamCounters counters_;
+};
+
+}  // namespace podwire::app

@@ -1,0 +1,592 @@
+#include "models/scenario/cluster_model.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/kube/network_policy_engine.hpp"
+
+namespace podwire::scenario {
+
+using engine::Time;
+
+namespace {
+
+Diagnostic located(Severity severity, const kube::SourceLocation& at, std::string path, std::string message) {
+  return Diagnostic{severity, at.file, at.line, at.column, std::move(path), std::move(message)};
+}
+
+Severity severity_of(kube::Problem::Severity s) {
+  switch (s) {
+    case kube::Problem::Severity::error: return Severity::error;
+    case kube::Problem::Severity::warning: return Severity::warning;
+    case kube::Problem::Severity::notice: return Severity::notice;
+  }
+  return Severity::error;
+}
+
+net::Protocol net_protocol(kube::Protocol p) { return p == kube::Protocol::udp ? net::Protocol::udp : net::Protocol::tcp; }
+
+}  // namespace
+
+ClusterModel::ClusterModel(const ClusterScenario& s) : scenario_(s), random_(s.run.seed) {
+  Diagnostics diags;
+  try {
+    fabric_ = build_cluster_fabric(net_, s.cluster);
+  } catch (const std::invalid_argument& e) {
+    diags.add(Diagnostic{Severity::error, s.file, 0, 0, "cluster", e.what()});
+    throw ScenarioError(std::move(diags));
+  }
+  kube::ClusterConfig cc;
+  for (const FabricNode& n : fabric_.nodes) {
+    const NodeGroupSpec& g = s.cluster.nodes[n.group];
+    cc.nodes.push_back(kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, g.labels});
+  }
+  cc.node_network = s.cluster.node_network;
+  cc.pod_cidr = s.cluster.pod_cidr;
+  cc.node_cidr_mask = s.cluster.node_cidr_mask;
+  cc.service_cidr = s.cluster.service_cidr;
+  cc.node_port_first = s.cluster.node_port_first;
+  cc.node_port_last = s.cluster.node_port_last;
+  cc.load_balancer_pool = s.cluster.load_balancer_pool;
+  cc.cluster_domain = s.cluster.dns.domain;
+  cc.dns_replicas = s.cluster.dns.replicas;
+  cc.seed = s.run.seed;
+  std::vector<kube::Problem> problems;
+  try {
+    cluster_ = std::make_unique<kube::Cluster>(cc, s.objects, problems);
+  } catch (const std::invalid_argument& e) {
+    diags.add(Diagnostic{Severity::error, s.file, 0, 0, "cluster", e.what()});
+    throw ScenarioError(std::move(diags));
+  }
+  for (const kube::Problem& p : problems) diags.add(located(severity_of(p.severity), p.source, p.field, p.message));
+
+  if (!s.objects.network_policies.empty()) {
+    try {
+      policy_ = std::make_unique<kube::NetworkPolicyEngine>(s.objects.network_policies, s.objects.namespaces);
+    } catch (const std::invalid_argument& e) {
+      diags.add(Diagnostic{Severity::error, s.file, 0, 0, "manifests", e.what()});
+    }
+  }
+  build_nodes();
+  build_pods();
+  build_services();
+  build_dns();
+  build_apps(diags);
+  build_traffic(diags);
+  describe_targets();
+  if (diags.has_errors()) throw ScenarioError(std::move(diags));
+  for (const Diagnostic& d : diags.sorted()) notices_.push_back(d.to_string());
+  requests_.finished.connect(&ClusterModel::on_request_finished, this);
+}
+
+ClusterModel::~ClusterModel() = default;
+
+void ClusterModel::build_nodes() {
+  proxy::DatapathConfig dc;
+  dc.mode = scenario_.cluster.cni;
+  dc.costs = scenario_.cluster.datapath;
+  dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
+                                       scenario_.cluster.node_network};
+  for (const FabricNode& n : fabric_.nodes) {
+    const NodeGroupSpec& g = scenario_.cluster.nodes[n.group];
+    cpus_.emplace_back(sim_, g.cpus, n.name);
+    dc.conntrack_max = scenario_.cluster.conntrack_max != 0 ? scenario_.cluster.conntrack_max
+                                                              : proxy::Conntrack::kube_proxy_max(g.cpus);
+    datapaths_.emplace_back(*n.host, table_, directory_, dc, random_.stream("proxy/" + n.name));
+    if (policy_) datapaths_.back().set_policy(policy_.get());
+  }
+}
+
+void ClusterModel::build_pods() {
+  const auto& pods = cluster_->pods();
+  pod_netns_.resize(pods.size());
+  pod_stacks_.resize(pods.size());
+  pod_resolvers_.resize(pods.size());
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    const kube::PodState& p = pods[i];
+    if (p.node < 0 || p.ip == 0) continue;
+    net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
+    pod_netns_[i] = std::make_unique<kube::PodNetns>(host, datapaths_[static_cast<std::size_t>(p.node)].veth(),
+                                                     p.namespace_ + "/" + p.name,
+                                                     kPodIdBase + static_cast<std::uint32_t>(i), p.ip);
+    directory_.add(*pod_netns_[i]);
+    if (scenario_.cluster.cni == proxy::CniMode::native_routing) net_.add_address(p.ip, host.node());
+    if (policy_) policy_->add_pod(p.ip, p.namespace_, *p.labels, p.spec, host.address());
+  }
+}
+
+void ClusterModel::build_services() {
+  std::vector<std::uint32_t> node_hosts;
+  for (const FabricNode& n : fabric_.nodes) node_hosts.push_back(n.host->node());
+  std::uint32_t position = 0;
+  const auto& services = cluster_->services();
+  for (std::size_t si = 0; si < services.size(); ++si) {
+    const kube::ServiceState& st = services[si];
+    const kube::Service& svc = *st.service;
+    if (svc.type == kube::ServiceType::external_name || st.cluster_ip == 0) continue;
+    for (std::size_t pi = 0; pi < st.ports.size(); ++pi) {
+      const kube::ServicePortState& ps = st.ports[pi];
+      if (ps.port->protocol == kube::Protocol::sctp) continue;
+      proxy::ServiceFrontend f;
+      f.name = st.key + ":" + std::to_string(ps.port->port);
+      f.service = static_cast<std::uint32_t>(si);
+      f.port_index = static_cast<std::uint32_t>(pi);
+      f.protocol = net_protocol(ps.port->protocol);
+      f.port = static_cast<std::uint16_t>(ps.port->port);
+      f.session_affinity = svc.session_affinity == kube::SessionAffinity::client_ip;
+      f.affinity_timeout = Time::s(svc.session_affinity_timeout_seconds);
+      f.external_local = svc.external_traffic_policy == kube::TrafficPolicy::local;
+      f.internal_local = svc.internal_traffic_policy == kube::TrafficPolicy::local;
+      f.position = position++;
+      for (const kube::EndpointState& e : ps.endpoints) {
+        const std::uint32_t node = e.node >= 0 ? fabric_.nodes[static_cast<std::size_t>(e.node)].host->node()
+                                               : net::AddressBook::kNone;
+        const std::uint32_t id = e.pod >= 0 ? kPodIdBase + static_cast<std::uint32_t>(e.pod) : 0;
+        f.backends.push_back(proxy::Backend{e.ip, e.port, node, id, e.ready, true, false});
+      }
+      const std::uint32_t index = table_.add(std::move(f));
+      table_.expose(index, proxy::FrontendKind::cluster_ip, st.cluster_ip, static_cast<std::uint16_t>(ps.port->port));
+      if (ps.node_port != 0) table_.expose_node_port(index, ps.node_port);
+      for (net::Address lb : st.load_balancer_ips) {
+        table_.expose(index, proxy::FrontendKind::load_balancer, lb, static_cast<std::uint16_t>(ps.port->port));
+      }
+      for (const std::string& ext : svc.external_ips) {
+        if (const auto a = app::address_literal(ext)) {
+          table_.expose(index, proxy::FrontendKind::external_ip, *a, static_cast<std::uint16_t>(ps.port->port));
+        }
+      }
+    }
+    for (net::Address lb : st.load_balancer_ips) {
+      net_.add_address(lb, fabric_.load_balancer->node());
+      // external-dns publishes a LoadBalancer under the name it is annotated with.
+      const auto it = svc.meta.annotations.find("external-dns.alpha.kubernetes.io/hostname");
+      if (it != svc.meta.annotations.end()) public_dns_.add(it->second, lb);
+      public_dns_.add(svc.meta.name + "." + svc.meta.namespace_ + ".lb", lb);
+    }
+  }
+  load_balancer_ = std::make_unique<proxy::LoadBalancer>(*fabric_.load_balancer, table_, node_hosts);
+  for (const FabricNode& n : fabric_.nodes) public_dns_.add(n.name, n.host->address());
+}
+
+void ClusterModel::build_dns() {
+  const auto dns = cluster_->service_index("kube-system", "kube-dns");
+  if (!dns) return;
+  app::CoreDnsConfig cfg;
+  cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
+  cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
+  std::vector<int> served;
+  for (const kube::ServicePortState& ps : cluster_->services()[static_cast<std::size_t>(*dns)].ports) {
+    if (ps.port->protocol != kube::Protocol::udp) continue;
+    for (const kube::EndpointState& e : ps.endpoints) {
+      if (e.pod < 0 || !pod_netns_[static_cast<std::size_t>(e.pod)] ||
+          std::find(served.begin(), served.end(), e.pod) != served.end()) {
+        continue;
+      }
+      served.push_back(e.pod);
+      coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(e.pod)], cpu_of_pod(e.pod), *cluster_, dns_wire_, cfg);
+    }
+  }
+}
+
+kube::CpuCores* ClusterModel::cpu_of_pod(int pod) {
+  const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
+  return node < 0 ? nullptr : &cpus_[static_cast<std::size_t>(node)];
+}
+
+net::TcpStack& ClusterModel::stack_of_pod(int pod) {
+  auto& s = pod_stacks_[static_cast<std::size_t>(pod)];
+  if (!s) s = std::make_unique<net::TcpStack>(*pod_netns_[static_cast<std::size_t>(pod)]);
+  return *s;
+}
+
+net::TcpStack& ClusterModel::stack_of_host(net::Host& host) {
+  for (auto& [h, s] : host_stack_index_) {
+    if (h == &host) return *s;
+  }
+  host_stacks_.emplace_back(host);
+  host_stack_index_.emplace_back(&host, &host_stacks_.back());
+  return host_stacks_.back();
+}
+
+app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
+  auto& r = pod_resolvers_[static_cast<std::size_t>(pod)];
+  if (!r) {
+    const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+    app::StubResolverConfig cfg;
+    cfg.resolv = kube::ResolverConfig::cluster_first(p.namespace_, scenario_.cluster.dns.domain);
+    cfg.resolv.ndots = scenario_.cluster.dns.ndots;
+    cfg.nameserver = cluster_->dns_service_ip();
+    cfg.cache = scenario_.cluster.dns.client_cache;
+    r = std::make_unique<app::DnsStubResolver>(*pod_netns_[static_cast<std::size_t>(pod)], dns_wire_, cfg);
+  }
+  return *r;
+}
+
+int ClusterModel::service_named(const std::string& host, const std::string& ns) const {
+  std::string name = host;
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  const std::string suffix = ".svc." + scenario_.cluster.dns.domain;
+  if (name.ends_with(suffix)) name.resize(name.size() - suffix.size());
+  else if (name.ends_with(".svc")) name.resize(name.size() - 4);
+  const auto dot = name.find('.');
+  std::optional<int> s;
+  if (dot == std::string::npos) {
+    s = cluster_->service_index(ns, name);
+  } else if (name.find('.', dot + 1) == std::string::npos) {
+    s = cluster_->service_index(name.substr(dot + 1), name.substr(0, dot));
+  }
+  return s.value_or(-1);
+}
+
+std::uint32_t ClusterModel::target_index(const std::string& host, std::uint16_t port, int service) {
+  for (std::uint32_t i = 0; i < targets_.size(); ++i) {
+    if (targets_[i].service == service && (service >= 0 || (targets_[i].host == host && targets_[i].port == port))) {
+      return i;
+    }
+  }
+  targets_.push_back(Target{host, port, service});
+  target_names_.push_back(service >= 0 ? cluster_->services()[static_cast<std::size_t>(service)].key
+                                       : host + ":" + std::to_string(port));
+  ServiceFigures f;
+  f.name = target_names_.back();
+  result_.services.push_back(std::move(f));
+  return static_cast<std::uint32_t>(targets_.size() - 1);
+}
+
+void ClusterModel::build_apps(Diagnostics& diags) {
+  for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
+    const AppSpec& a = scenario_.apps[ai];
+    const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+    const std::string path = "apps." + (a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload);
+    if (pods.empty()) {
+      diags.add(located(Severity::error, a.source, path,
+                        "no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or "
+                        "Pod) named '" + a.workload + "' in namespace '" + a.namespace_ + "'"));
+      continue;
+    }
+    if (a.role == AppSpec::Role::ingress) {
+      diags.add(located(Severity::error, a.source, path + ".role",
+                        "role: ingress is not available in this version; model the controller as a server with "
+                        "calls to its backends"));
+      continue;
+    }
+    // Targets of the calls, checked once for the workload's namespace.
+    struct CallTarget {
+      int service;
+      std::uint32_t target;
+    };
+    std::vector<std::vector<CallTarget>> call_targets;
+    bool calls_ok = true;
+    for (std::size_t g = 0; g < a.calls.size(); ++g) {
+      call_targets.emplace_back();
+      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
+        const CallSpec& call = a.calls[g].calls[c];
+        const int service = service_named(call.target.host, a.namespace_);
+        const bool dotted = call.target.host.find('.') != std::string::npos;
+        if (service < 0 && !dotted && !app::address_literal(call.target.host)) {
+          diags.add(located(Severity::error, call.source, path + ".calls", "calls Service '" + call.target.host +
+                                                                               "', which does not exist in namespace '" +
+                                                                               a.namespace_ + "'"));
+          calls_ok = false;
+        }
+        if (service >= 0) {
+          const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
+          bool has_port = st.service->type == kube::ServiceType::external_name || st.service->headless();
+          for (const auto& ps : st.ports) has_port |= ps.port->port == call.target.port;
+          if (!has_port) {
+            diags.add(located(Severity::error, call.source, path + ".calls",
+                              "Service " + st.key + " has no port " + std::to_string(call.target.port)));
+            calls_ok = false;
+          }
+        }
+        call_targets.back().push_back(CallTarget{service, target_index(call.target.host, call.target.port, service)});
+      }
+    }
+    if (!calls_ok) continue;
+
+    for (int pod : pods) {
+      if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
+      const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+      std::vector<int> ports;
+      if (a.port != 0) {
+        ports.push_back(a.port);
+      } else {
+        for (const kube::Container& c : p.spec->containers) {
+          for (const kube::ContainerPort& cp : c.ports) {
+            if (cp.protocol == kube::Protocol::tcp &&
+                std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
+              ports.push_back(cp.container_port);
+            }
+          }
+        }
+      }
+      if (ports.empty()) {
+        diags.add(located(Severity::error, a.source, path + ".port",
+                          "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
+        break;
+      }
+      for (int port : ports) {
+        app::HttpServerConfig cfg;
+        cfg.port = static_cast<std::uint16_t>(port);
+        cfg.concurrency = a.concurrency;
+        cfg.service_time = a.service_time;
+        cfg.cpu_per_request = a.cpu_per_request;
+        cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
+        cfg.app = static_cast<std::uint32_t>(ai);
+        servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
+                              random_.stream("app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port)));
+        app::HttpServer& server = servers_.back();
+        for (std::size_t g = 0; g < a.calls.size(); ++g) {
+          app::CallGroup group;
+          group.parallel = a.calls[g].parallel;
+          for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
+            const CallSpec& call = a.calls[g].calls[c];
+            app::UpstreamConfig uc{call.target.host, call.target.port, true, 0};
+            pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpServer::call_done,
+                                &server);
+            group.calls.push_back(app::Call{&pools_.back(), call_targets[g][c].target,
+                                            static_cast<std::uint64_t>(call.request_bytes.count()), call.count});
+          }
+          server.calls().push_back(std::move(group));
+        }
+      }
+    }
+  }
+}
+
+void ClusterModel::build_traffic(Diagnostics& diags) {
+  for (std::size_t ti = 0; ti < scenario_.traffic.size(); ++ti) {
+    const TrafficSpec& t = scenario_.traffic[ti];
+    const std::string path = "traffic[" + std::to_string(ti) + "]";
+    traffic_names_.push_back(t.name);
+    TrafficFigures figures;
+    figures.name = t.name;
+    figures.target = t.from == TrafficSpec::From::port_forward
+                         ? "port-forward " + t.forward_kind + "/" + t.forward_name + ":" + std::to_string(t.forward_port)
+                         : t.target.text;
+    figures.offered_per_s = t.open_loop ? t.rate_per_s : 0;
+    result_.traffic.push_back(std::move(figures));
+
+    app::HttpClientConfig cc;
+    cc.source = static_cast<std::uint32_t>(ti);
+    cc.open_loop = t.open_loop;
+    cc.interarrival = t.interarrival;
+    cc.users = t.users;
+    cc.think_time = t.think_time;
+    cc.request_bytes = static_cast<std::uint64_t>(t.request_bytes.count());
+    cc.start = t.start;
+    cc.stop = t.stop.value_or(Time::max());
+
+    const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver, const std::string& host,
+                                std::uint16_t port, app::HttpClientConfig config, const std::string& who) {
+      clients_.emplace_back(requests_, stack.endpoint().id(), config, sim_,
+                            random_.stream("traffic/" + t.name + "/" + who));
+      app::UpstreamConfig uc{host, port, t.keep_alive, 0};
+      pools_.emplace_back(stack, resolver, requests_, uc, &app::HttpClient::done, &clients_.back());
+      clients_.back().attach(pools_.back());
+    };
+
+    if (t.from == TrafficSpec::From::port_forward) {
+      // kubectl on the user's machine -> API server -> the pod's kubelet -> the pod's localhost.
+      int pod = -1;
+      std::uint16_t remote = t.forward_port;
+      if (t.forward_kind == "pod") {
+        pod = cluster_->pod_index(t.from_namespace, t.forward_name).value_or(-1);
+      } else if (const auto s = cluster_->service_index(t.from_namespace, t.forward_name)) {
+        // kubectl picks a pod behind the Service and forwards to its targetPort.
+        for (const auto& ps : cluster_->services()[static_cast<std::size_t>(*s)].ports) {
+          if (ps.port->port == t.forward_port && !ps.endpoints.empty() && ps.endpoints[0].pod >= 0) {
+            pod = ps.endpoints[0].pod;
+            remote = ps.endpoints[0].port;
+          }
+        }
+      }
+      if (pod < 0 || !pod_netns_[static_cast<std::size_t>(pod)]) {
+        diags.add(located(Severity::error, t.source, path + ".port_forward.target",
+                          "no running " + t.forward_kind + " '" + t.forward_name + "' in namespace '" +
+                              t.from_namespace + "'" + (t.forward_kind == "svc" ? " with an endpoint on that port" : "")));
+        continue;
+      }
+      const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
+      net::Host& kubelet_host = *fabric_.nodes[static_cast<std::size_t>(node)].host;
+      const auto local = static_cast<std::uint16_t>(18000 + ti);
+      const auto api_port = static_cast<std::uint16_t>(6443 + ti);
+      const auto kubelet_port = static_cast<std::uint16_t>(10250 + ti);
+      net::TcpStack& user = stack_of_host(*fabric_.outside);
+      relays_.emplace_back(user, local, user, fabric_.apiserver->address(), api_port, Time::zero(), "kubectl");
+      relays_.emplace_back(stack_of_host(*fabric_.apiserver), api_port, stack_of_host(*fabric_.apiserver),
+                           kubelet_host.address(), kubelet_port, scenario_.cluster.apiserver_latency, "apiserver");
+      relays_.emplace_back(stack_of_host(kubelet_host), kubelet_port, stack_of_pod(pod), net::kLoopbackAddress, remote,
+                           scenario_.cluster.kubelet_latency, "kubelet");
+      cc.target = target_index("localhost", local, -1);
+      add_client(user, public_dns_, "127.0.0.1", local, cc, "outside");
+      continue;
+    }
+
+    if (t.from == TrafficSpec::From::outside) {
+      const int service = -1;
+      cc.target = target_index(t.target.host, t.target.port, service);
+      add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc, "outside");
+      continue;
+    }
+    const std::vector<int> pods = cluster_->pods_of(t.from_namespace, t.from_workload);
+    std::vector<int> running;
+    for (int p : pods) {
+      if (pod_netns_[static_cast<std::size_t>(p)]) running.push_back(p);
+    }
+    if (running.empty()) {
+      diags.add(located(Severity::error, t.source, path + ".from",
+                        "no running pods of a workload '" + t.from_workload + "' in namespace '" + t.from_namespace +
+                            "'"));
+      continue;
+    }
+    const int service = service_named(t.target.host, t.from_namespace);
+    if (service < 0 && t.target.host.find('.') == std::string::npos && !app::address_literal(t.target.host)) {
+      diags.add(located(Severity::error, t.source, path + ".url",
+                        "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
+      continue;
+    }
+    cc.target = target_index(t.target.host, t.target.port, service);
+    // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
+    const auto n = static_cast<int>(running.size());
+    for (int k = 0; k < n; ++k) {
+      app::HttpClientConfig mine = cc;
+      if (t.open_loop) {
+        mine.interarrival = t.interarrival.kind() == engine::Distribution::Kind::constant
+                                ? engine::Distribution::constant(n / t.rate_per_s)
+                                : engine::Distribution::exponential(n / t.rate_per_s);
+      } else {
+        mine.users = t.users / n + (k < t.users % n ? 1 : 0);
+        if (mine.users == 0) continue;
+      }
+      const int pod = running[static_cast<std::size_t>(k)];
+      add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
+                 cluster_->pods()[static_cast<std::size_t>(pod)].name);
+    }
+  }
+}
+
+void ClusterModel::describe_targets() {
+  // What the estimate needs for each target that is a Service some app serves.
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (targets_[t].service < 0) continue;
+    const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(targets_[t].service)];
+    if (!st.service->has_selector()) continue;
+    for (const AppSpec& a : scenario_.apps) {
+      if (a.namespace_ != st.service->meta.namespace_) continue;
+      const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+      if (pods.empty()) continue;
+      const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
+      if (!kube::map_selector_matches(*st.service->selector, *first.labels)) continue;
+      ServiceFigures& f = result_.services[t];
+      f.pods = static_cast<int>(pods.size());
+      f.concurrency = a.concurrency;
+      f.mean_service_s = a.service_time.mean() + a.cpu_per_request.seconds();
+      // Variance of the service time: known for the exponential and the
+      // constant; other shapes are estimated as exponential (scv 1).
+      const double m = a.service_time.mean();
+      double variance = m * m;
+      if (a.service_time.kind() == engine::Distribution::Kind::constant) variance = 0;
+      f.service_scv = f.mean_service_s > 0 ? variance / (f.mean_service_s * f.mean_service_s) : 0;
+    }
+  }
+}
+
+std::string ClusterModel::endpoint_name(std::uint32_t id) const {
+  if (id >= kPodIdBase) {
+    const std::size_t i = id - kPodIdBase;
+    if (i < pod_netns_.size() && pod_netns_[i]) return pod_netns_[i]->name();
+    return "";
+  }
+  if (id < net_.host_count()) return const_cast<net::Network&>(net_).host(id).name();
+  return "";
+}
+
+void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
+  auto* self = static_cast<ClusterModel*>(ctx);
+  if (r.started < self->scenario_.run.warmup) return;
+  if (r.parent == 0 && r.source < self->result_.traffic.size()) {
+    TrafficFigures& t = self->result_.traffic[r.source];
+    ++t.by_status[static_cast<int>(r.status)];
+    if (r.status == app::RequestStatus::ok) {
+      ++t.ok;
+      t.total.record(r.total());
+      t.total_s.add(r.total().seconds());
+      t.dns_s.add(r.dns().seconds());
+      t.connect_s.add(r.connect().seconds());
+      t.network_s.add(r.network().seconds());
+      t.at_server_s.add(r.at_server().seconds());
+    } else {
+      ++t.failed;
+    }
+  }
+  if (r.status == app::RequestStatus::ok && r.target < self->result_.services.size()) {
+    ServiceFigures& s = self->result_.services[r.target];
+    ++s.requests;
+    s.server_time_s.add((r.service_done - r.server_arrived).seconds());
+    s.queueing_s.add(r.queueing().seconds());
+    s.service_s.add(r.service().seconds());
+  }
+}
+
+ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag) {
+  for (auto& c : clients_) c.start();
+  const Time duration = scenario_.run.duration;
+  const Time slice = std::max(Time::ms(1), duration / 1000);
+  while (sim_.now() < duration) {
+    if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
+      result_.stopped = true;
+      break;
+    }
+    sim_.run_until(std::min(duration, sim_.now() + slice));
+  }
+  ClusterRunResult& r = result_;
+  for (std::size_t i = 0; i < r.traffic.size(); ++i) r.traffic[i].sent = 0;
+  for (const app::HttpClient& c : clients_) r.traffic[c.config().source].sent += c.counters().sent;
+  for (const proxy::NodeDatapath& d : datapaths_) {
+    const proxy::DatapathCounters& c = d.counters();
+    r.datapath.from_pods += c.from_pods;
+    r.datapath.from_host += c.from_host;
+    r.datapath.from_nic += c.from_nic;
+    r.datapath.to_pods += c.to_pods;
+    r.datapath.to_fabric += c.to_fabric;
+    r.datapath.encapsulated += c.encapsulated;
+    r.datapath.decapsulated += c.decapsulated;
+    r.datapath.service_translations += c.service_translations;
+    r.datapath.snat += c.snat;
+    r.datapath.rejected += c.rejected;
+    r.datapath.policy_drops += c.policy_drops;
+    r.datapath.conntrack_drops += c.conntrack_drops;
+    r.datapath.no_route_drops += c.no_route_drops;
+    r.datapath.work += c.work;
+  }
+  for (proxy::NodeDatapath& d : datapaths_) r.conntrack_entries += d.conntrack().size();
+  for (const app::CoreDns& d : coredns_) {
+    r.dns.queries += d.counters().queries;
+    r.dns.answered_a += d.counters().answered_a;
+    r.dns.nxdomain += d.counters().nxdomain;
+    r.dns.forwarded += d.counters().forwarded;
+    r.dns.cache_hits += d.counters().cache_hits;
+  }
+  for (const auto& res : pod_resolvers_) {
+    if (!res) continue;
+    r.dns_lookups += res->counters().lookups;
+    r.dns_queries += res->counters().queries_sent;
+    r.dns_timeouts += res->counters().timeouts;
+  }
+  for (const kube::CpuCores& c : cpus_) {
+    r.node_cpu_application_s += c.busy_application().seconds();
+    r.node_cpu_kernel_s += c.busy_kernel().seconds();
+  }
+  r.events = sim_.events_executed();
+  r.simulated = sim_.now();
+  r.warmup = scenario_.run.warmup;
+  return r;
+}
+
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag) {
+  ClusterModel model(scenario);
+  return model.run(stop_flag);
+}
+
+}  // namespace podwire::scenario

@@ -1,0 +1,160 @@
+// ClusterModel: a cluster scenario built into a running model: the fabric,
+// each node's cores and kernel datapath, a network namespace and TCP stack
+// per pod, the Services programmed into every node's proxy, the cloud load
+// balancer, CoreDNS and each client pod's resolver, the applications and the
+// traffic. Running it collects per-traffic and per-Service figures; every
+// request is announced on requests().finished for trace writers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/latency_histogram.hpp"
+#include "engine/running_stats.hpp"
+#include "engine/simulator.hpp"
+#include "models/app/dns.hpp"
+#include "models/app/http_client.hpp"
+#include "models/app/http_server.hpp"
+#include "models/kube/cluster.hpp"
+#include "models/kube/cpu_cores.hpp"
+#include "models/kube/tcp_relay.hpp"
+#include "models/net/network.hpp"
+#include "models/proxy/load_balancer.hpp"
+#include "models/proxy/node_datapath.hpp"
+#include "models/scenario/cluster_fabric.hpp"
+#include "models/scenario/cluster_scenario.hpp"
+
+namespace podwire::kube {
+class NetworkPolicyEngine;
+}
+
+namespace podwire::scenario {
+
+struct TrafficFigures {
+  std::string name;
+  std::string target;  // the URL (or port-forward) as written
+  std::uint64_t sent = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;  // refused, reset, timed out or unresolved
+  std::uint64_t by_status[6] = {};
+  engine::LatencyHistogram total;  // measured (started after the warm-up) and ok
+  engine::RunningStats total_s, dns_s, connect_s, network_s, at_server_s;
+  double offered_per_s = 0;  // open loop
+};
+
+struct ServiceFigures {
+  std::string name;  // "namespace/name", or the host when it names no Service
+  std::uint64_t requests = 0;
+  engine::RunningStats server_time_s;  // queueing + service at the pod, ok requests after the warm-up
+  engine::RunningStats queueing_s, service_s;
+  int pods = 0;  // serving pods (for the estimate)
+  int concurrency = 0;
+  double mean_service_s = 0;
+  double service_scv = 1;
+};
+
+struct ClusterRunResult {
+  std::vector<TrafficFigures> traffic;
+  std::vector<ServiceFigures> services;  // every target some request went to, in target order
+  proxy::DatapathCounters datapath;      // summed over nodes
+  std::uint64_t conntrack_entries = 0;   // at the end, summed over nodes
+  app::CoreDnsCounters dns;
+  std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
+  double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
+  std::uint64_t events = 0;
+  engine::Time simulated;
+  engine::Time warmup;
+  bool stopped = false;
+};
+
+class ClusterModel {
+ public:
+  // Builds everything; ScenarioError listing every problem found while
+  // building (unschedulable pods, unknown workloads, calls to Services that
+  // do not exist, ports nobody serves).
+  explicit ClusterModel(const ClusterScenario& scenario);
+  ~ClusterModel();
+  ClusterModel(const ClusterModel&) = delete;
+  ClusterModel& operator=(const ClusterModel&) = delete;
+
+  // Runs to the scenario's duration (polling stop_flag between slices).
+  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr);
+
+  engine::Simulator& simulator() { return sim_; }
+  app::RequestTable& requests() { return requests_; }
+  const kube::Cluster& cluster() const { return *cluster_; }
+  const ClusterFabric& fabric() const { return fabric_; }
+  const std::vector<std::string>& target_names() const { return target_names_; }
+  const std::vector<std::string>& traffic_names() const { return traffic_names_; }
+  // Endpoint id -> "namespace/pod" or a host's name; "" when unknown.
+  std::string endpoint_name(std::uint32_t id) const;
+  std::size_t pod_count() const { return pod_netns_.size(); }
+  const std::vector<std::string>& notices() const { return notices_; }
+
+  static constexpr std::uint32_t kPodIdBase = 100000;
+
+ private:
+  struct Target {
+    std::string host;
+    std::uint16_t port = 0;
+    int service = -1;  // cluster Service index when the host names one
+  };
+
+  void build_nodes();
+  void build_pods();
+  void build_services();
+  void build_dns();
+  void build_apps(Diagnostics& diags);
+  void build_traffic(Diagnostics& diags);
+  void describe_targets();
+  net::TcpStack& stack_of_pod(int pod);
+  net::TcpStack& stack_of_host(net::Host& host);
+  app::NameResolver& resolver_of_pod(int pod);
+  // The Service a URL host names from a pod of `ns`: "web", "web.ns",
+  // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
+  int service_named(const std::string& host, const std::string& ns) const;
+  std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
+  kube::CpuCores* cpu_of_pod(int pod);
+  static void on_request_finished(void* ctx, const app::RequestRecord& r);
+
+  const ClusterScenario& scenario_;
+  engine::Simulator sim_;
+  net::PacketPool pool_;
+  net::Network net_{sim_, pool_};
+  engine::RandomRoot random_;
+  ClusterFabric fabric_;
+  std::unique_ptr<kube::Cluster> cluster_;
+  std::unique_ptr<kube::NetworkPolicyEngine> policy_;
+  proxy::ServiceTable table_;
+  kube::PodDirectory directory_;
+  std::deque<kube::CpuCores> cpus_;
+  std::deque<proxy::NodeDatapath> datapaths_;
+  std::unique_ptr<proxy::LoadBalancer> load_balancer_;
+  std::vector<std::unique_ptr<kube::PodNetns>> pod_netns_;  // by pod index (null when not running)
+  std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
+  std::vector<std::unique_ptr<app::DnsStubResolver>> pod_resolvers_;
+  std::deque<net::TcpStack> host_stacks_;
+  std::vector<std::pair<net::Host*, net::TcpStack*>> host_stack_index_;
+  app::StaticResolver public_dns_{sim_};
+  app::DnsWire dns_wire_;
+  std::deque<app::CoreDns> coredns_;
+  app::RequestTable requests_;
+  std::deque<app::HttpServer> servers_;
+  std::deque<app::UpstreamPool> pools_;
+  std::deque<app::HttpClient> clients_;
+  std::deque<kube::TcpRelay> relays_;
+  std::vector<Target> targets_;
+  std::vector<std::string> target_names_;
+  std::vector<std::string> traffic_names_;
+  std::vector<std::string> notices_;
+  ClusterRunResult result_;
+};
+
+// Parses and builds a scenario and runs it (the command line's `podwire run`).
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr);
+
+}  // namespace podwire::scenario
