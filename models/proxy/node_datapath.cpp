@@ -142,7 +142,9 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     }
     if (local_pod(translated.dst)) {
       work += config_.costs.policy;
-      if (!policy_->ingress_allowed(translated.src, translated.dst, translated.dst_port, translated.protocol)) {
+      // The filter table runs before POSTROUTING's masquerade: it sees the
+      // source as it arrived, not the node address SNAT will give it.
+      if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
         drop(p, DropReason::policy_ingress);
         return false;
       }
