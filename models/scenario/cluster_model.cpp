@@ -1,9 +1,12 @@
 #include "models/scenario/cluster_model.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "models/kube/network_policy_engine.hpp"
+#include "models/scenario/cluster_estimate.hpp"
+#include "models/trace/cluster_trace.hpp"
 
 namespace podwire::scenario {
 
@@ -74,6 +77,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s) : scenario_(s), random_(s.r
   build_apps(diags);
   build_traffic(diags);
   describe_targets();
+  if (!diags.has_errors()) estimate();
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   for (const Diagnostic& d : diags.sorted()) notices_.push_back(d.to_string());
   requests_.finished.connect(&ClusterModel::on_request_finished, this);
@@ -303,6 +307,12 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       }
     }
     if (!calls_ok) continue;
+    app_calls_.resize(scenario_.apps.size());
+    for (std::size_t g = 0; g < a.calls.size(); ++g) {
+      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
+        app_calls_[ai].emplace_back(call_targets[g][c].target, a.calls[g].calls[c].count);
+      }
+    }
 
     for (int pod : pods) {
       if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
@@ -467,18 +477,22 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
 }
 
 void ClusterModel::describe_targets() {
+  app_of_target_.assign(targets_.size(), -1);
+  app_calls_.resize(scenario_.apps.size());
   // What the estimate needs for each target that is a Service some app serves.
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     if (targets_[t].service < 0) continue;
     const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(targets_[t].service)];
     if (!st.service->has_selector()) continue;
-    for (const AppSpec& a : scenario_.apps) {
+    for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
+      const AppSpec& a = scenario_.apps[ai];
       if (a.namespace_ != st.service->meta.namespace_) continue;
       const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
       if (pods.empty()) continue;
       const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
       if (!kube::map_selector_matches(*st.service->selector, *first.labels)) continue;
       ServiceFigures& f = result_.services[t];
+      app_of_target_[t] = static_cast<int>(ai);
       f.pods = static_cast<int>(pods.size());
       f.concurrency = a.concurrency;
       f.mean_service_s = a.service_time.mean() + a.cpu_per_request.seconds();
@@ -489,6 +503,44 @@ void ClusterModel::describe_targets() {
       if (a.service_time.kind() == engine::Distribution::Kind::constant) variance = 0;
       f.service_scv = f.mean_service_s > 0 ? variance / (f.mean_service_s * f.mean_service_s) : 0;
     }
+  }
+}
+
+void ClusterModel::estimate() {
+  std::vector<StationModel> stations;
+  for (const ServiceFigures& f : result_.services) {
+    stations.push_back(StationModel{f.name, f.pods, std::max(1, f.concurrency), f.mean_service_s, f.service_scv});
+  }
+  std::vector<CallRate> calls;
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (app_of_target_[t] < 0) continue;
+    for (const auto& [to, count] : app_calls_[static_cast<std::size_t>(app_of_target_[t])]) {
+      calls.push_back(CallRate{t, to, static_cast<double>(count)});
+    }
+  }
+  std::vector<double> external(targets_.size(), 0.0);
+  bool closed_loop = false;
+  for (std::size_t i = 0; i < scenario_.traffic.size(); ++i) {
+    const TrafficSpec& t = scenario_.traffic[i];
+    if (!t.open_loop) closed_loop = true;
+    for (const app::HttpClient& c : clients_) {
+      if (c.config().source == i && t.open_loop) {
+        external[c.config().target] += 1.0 / c.config().interarrival.mean();
+      }
+    }
+  }
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<StationEstimate> e;
+  try {
+    if (!closed_loop) e = estimate_stations(stations, calls, external);
+  } catch (const std::invalid_argument& err) {
+    notices_.push_back(std::string("no analytic estimate: ") + err.what());
+  }
+  for (std::size_t t = 0; t < result_.services.size(); ++t) {
+    ServiceFigures& f = result_.services[t];
+    f.estimate_arrival_per_s = e.empty() ? nan : e[t].arrival_per_s;
+    f.estimate_utilisation = e.empty() ? nan : e[t].utilisation;
+    f.estimate_server_time_s = e.empty() ? nan : e[t].server_time_s;
   }
 }
 
@@ -529,7 +581,14 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   }
 }
 
-ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag) {
+ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std::string& trace_path) {
+  std::unique_ptr<trace::ClusterTrace> out;
+  if (!trace_path.empty()) {
+    out = std::make_unique<trace::ClusterTrace>(
+        trace_path, trace::RunIdentity{PODWIRE_VERSION, scenario_.run.seed, scenario_.file, scenario_.resolved_text},
+        scenario_.run.warmup);
+    out->attach(requests_);
+  }
   for (auto& c : clients_) c.start();
   const Time duration = scenario_.run.duration;
   const Time slice = std::max(Time::ms(1), duration / 1000);
@@ -581,12 +640,35 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag) {
   r.events = sim_.events_executed();
   r.simulated = sim_.now();
   r.warmup = scenario_.run.warmup;
+  if (out) {
+    std::vector<trace::TrafficSummaryRow> ts;
+    for (const TrafficFigures& t : r.traffic) {
+      const auto pct = [&](double p) { return t.total.empty() ? 0.0 : t.total.percentile_time(p).seconds(); };
+      ts.push_back(trace::TrafficSummaryRow{t.name, t.sent, t.ok, t.failed, t.total_s.mean(), pct(50), pct(90),
+                                            pct(99), t.dns_s.mean(), t.connect_s.mean(), t.network_s.mean(),
+                                            t.at_server_s.mean()});
+    }
+    std::vector<trace::ServiceSummaryRow> ss;
+    for (const ServiceFigures& s : r.services) {
+      ss.push_back(trace::ServiceSummaryRow{s.name, s.requests, s.server_time_s.mean(), s.queueing_s.mean(),
+                                            s.service_s.mean(), s.estimate_server_time_s, s.estimate_utilisation});
+    }
+    std::vector<std::pair<std::uint32_t, std::string>> endpoints;
+    for (std::size_t i = 0; i < net_.host_count(); ++i) {
+      endpoints.emplace_back(static_cast<std::uint32_t>(i), net_.host(i).name());
+    }
+    for (std::size_t i = 0; i < pod_netns_.size(); ++i) {
+      if (pod_netns_[i]) endpoints.emplace_back(pod_netns_[i]->id(), pod_netns_[i]->name());
+    }
+    out->finish(target_names_, traffic_names_, endpoints, ts, ss, r.events, r.simulated, !r.stopped);
+  }
   return r;
 }
 
-ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag) {
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag,
+                                      const std::string& trace_path) {
   ClusterModel model(scenario);
-  return model.run(stop_flag);
+  return model.run(stop_flag, trace_path);
 }
 
 }  // namespace podwire::scenario

@@ -55,6 +55,11 @@ struct ServiceFigures {
   int concurrency = 0;
   double mean_service_s = 0;
   double service_scv = 1;
+  // The Jackson / M/M/c estimate (cluster_estimate.hpp); NaN when there is
+  // none (closed-loop traffic, or a target no app serves).
+  double estimate_arrival_per_s = 0;
+  double estimate_utilisation = 0;
+  double estimate_server_time_s = 0;
 };
 
 struct ClusterRunResult {
@@ -81,8 +86,9 @@ class ClusterModel {
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;
 
-  // Runs to the scenario's duration (polling stop_flag between slices).
-  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr);
+  // Runs to the scenario's duration (polling stop_flag between slices); with
+  // a trace path, streams the run into that HDF5 file (docs/trace-format.md).
+  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, const std::string& trace_path = {});
 
   engine::Simulator& simulator() { return sim_; }
   app::RequestTable& requests() { return requests_; }
@@ -111,6 +117,7 @@ class ClusterModel {
   void build_apps(Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
   void describe_targets();
+  void estimate();
   net::TcpStack& stack_of_pod(int pod);
   net::TcpStack& stack_of_host(net::Host& host);
   app::NameResolver& resolver_of_pod(int pod);
@@ -148,6 +155,8 @@ class ClusterModel {
   std::deque<app::HttpClient> clients_;
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
+  std::vector<std::vector<std::pair<std::uint32_t, int>>> app_calls_;  // by app: (target, calls per request)
+  std::vector<int> app_of_target_;                                     // by target: the app serving it, -1
   std::vector<std::string> target_names_;
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
@@ -155,6 +164,7 @@ class ClusterModel {
 };
 
 // Parses and builds a scenario and runs it (the command line's `podwire run`).
-ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr);
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
+                                      const std::string& trace_path = {});
 
 }  // namespace podwire::scenario

@@ -48,6 +48,17 @@ def run(scenario: Scenario, out: str | Path | None = None) -> dict[str, Any]:
     """
     loaded = scenario._load()
     result = _core.run_scenario(loaded, str(out) if out is not None else "")
+    if getattr(loaded, "kind", "queueing") == "cluster":
+        result["scenario"] = {
+            "file": loaded.file,
+            "seed": loaded.seed,
+            "duration_s": loaded.duration_s,
+            "warmup_s": loaded.warmup_s,
+            "nodes": loaded.nodes,
+            "objects": loaded.objects,
+            "resolved_text": loaded.resolved_text,
+        }
+        return result
     result["scenario"] = {
         "file": loaded.file,
         "name": loaded.name,
@@ -74,6 +85,8 @@ def read_summary(path: str | Path) -> dict[str, Any]:
         meta = f["meta"].attrs
         if "summary" not in f:
             raise ValueError(f"{path}: the run did not finish writing its summary (complete={bool(meta['complete'])})")
+        if str(meta.get("model", "queueing")) == "cluster":
+            return _read_cluster_summary(f)
         s = f["summary"].attrs
         figures = ("p_wait", "mean_wait_s", "mean_sojourn_s", "p50_s", "p90_s", "p99_s", "mean_in_system")
         simulated = {
@@ -105,3 +118,46 @@ def read_summary(path: str | Path) -> dict[str, Any]:
             "wall_s": None,
             "complete": bool(meta["complete"]),
         }
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _read_cluster_summary(f: Any) -> dict[str, Any]:
+    meta = f["meta"].attrs
+    traffic = []
+    for row in f["summary/traffic"][:]:
+        traffic.append({
+            "name": _text(row["name"]),
+            "sent": int(row["sent"]),
+            "ok": int(row["ok"]),
+            "failed": int(row["failed"]),
+            **{k: float(row[k]) for k in ("mean_s", "p50_s", "p90_s", "p99_s", "dns_s", "connect_s", "network_s",
+                                          "at_server_s")},
+        })
+    services = []
+    for row in f["summary/services"][:]:
+        services.append({
+            "name": _text(row["name"]),
+            "requests": int(row["requests"]),
+            "server_time_s": float(row["server_time_s"]),
+            "queueing_s": float(row["queueing_s"]),
+            "service_s": float(row["service_s"]),
+            "estimate_server_time_s": _none_if_nan(row["estimate_server_time_s"]),
+            "estimate_utilisation": _none_if_nan(row["estimate_utilisation"]),
+        })
+    return {
+        "model": "cluster",
+        "scenario": {
+            "file": str(meta["scenario_file"]),
+            "seed": int(meta["seed"]),
+            "warmup_s": int(meta["warmup_ps"]) * 1e-12,
+        },
+        "traffic": traffic,
+        "services": services,
+        "events": int(meta["events"]),
+        "simulated_s": int(meta["simulated_ps"]) * 1e-12,
+        "wall_s": None,
+        "complete": bool(meta["complete"]),
+    }

@@ -26,7 +26,52 @@ def _fmt_num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def format_cluster_summary(result: dict[str, Any]) -> str:
+    sc = result["scenario"]
+    speed = ""
+    if result.get("wall_s"):
+        speed = f" in {result['wall_s']:.2f} s wall"
+    lines = [
+        f"podwire {__version__}: {sc['file']} (seed {sc['seed']})",
+        f"simulated {result['simulated_s']:g} s (warm-up {sc['warmup_s']:g} s), "
+        f"{result['events']:,} events{speed}",
+    ]
+    if not result["complete"]:
+        lines.append("stopped early: figures cover the simulated time reached")
+    lines.append("")
+    lines.append(f"{'traffic':20}{'sent':>9}{'ok':>9}{'failed':>8}{'mean':>12}{'p50':>12}{'p99':>12}"
+                 f"{'dns':>11}{'connect':>11}{'network':>11}{'at server':>11}")
+    for t in result["traffic"]:
+        lines.append(
+            f"{t['name'][:19]:20}{t['sent']:>9,}{t['ok']:>9,}{t['failed']:>8,}{_fmt_time(t.get('mean_s')):>12}"
+            f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
+            f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
+            f"{_fmt_time(t.get('at_server_s')):>11}")
+    lines.append("")
+    lines.append(f"{'service':40}{'requests':>10}{'server time':>14}{'estimate':>14}{'utilisation':>13}")
+    for s in result["services"]:
+        util = s.get("estimate_utilisation")
+        flag = "  SATURATED" if util is not None and util >= 1 else ""
+        lines.append(
+            f"{s['name'][:39]:40}{s['requests']:>10,}{_fmt_time(s.get('server_time_s')):>14}"
+            f"{_fmt_time(s.get('estimate_server_time_s')):>14}{_fmt_num(util):>13}{flag}")
+    lines.append("(server time: queueing + service at the pod; estimate: Jackson network, M/M/c per pod)")
+    if "datapath" in result:
+        dp, dns = result["datapath"], result["dns"]
+        lines.append("")
+        lines.append(
+            f"datapath: {dp['service_translations']:,} connections to Services translated, "
+            f"{dp['encapsulated']:,} packets encapsulated, {dp['rejected']:,} rejected, "
+            f"{dp['policy_drops']:,} dropped by NetworkPolicy, {dp['conntrack_drops']:,} by a full conntrack")
+        lines.append(
+            f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
+            f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")
+    return "\n".join(lines)
+
+
 def format_summary(result: dict[str, Any]) -> str:
+    if result.get("model") == "cluster":
+        return format_cluster_summary(result)
     sc = result["scenario"]
     sim = result["simulated"]
     th = result["theory"]
@@ -86,9 +131,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = None if args.no_trace else Path(args.output or Path(args.scenario).stem + ".h5")
     try:
         result = run(scenario, out)
+    except _core.ScenarioError as e:
+        _print_diagnostics(e.args[1])
+        return 2
     except RuntimeError as e:
         print(f"podwire: {e}", file=sys.stderr)
         return 1
+    for notice in result.get("notices", []):
+        print(notice, file=sys.stderr)
     print(format_summary(result))
     if out is not None:
         print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))

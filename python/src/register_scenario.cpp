@@ -6,8 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 
+#include <fstream>
+#include <sstream>
+
+#include "models/scenario/cluster_model.hpp"
 #include "models/scenario/queueing_scenario.hpp"
 
 namespace py = pybind11;
@@ -79,6 +84,87 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
 
 py::object optional_float(const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::none(); }
 
+py::object finite_or_none(double v) { return std::isnan(v) ? py::none() : py::object(py::float_(v)); }
+
+py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
+  py::list traffic;
+  for (const auto& t : r.traffic) {
+    py::dict d;
+    d["name"] = t.name;
+    d["target"] = t.target;
+    d["sent"] = t.sent;
+    d["ok"] = t.ok;
+    d["failed"] = t.failed;
+    py::dict statuses;
+    for (int i = 1; i < 6; ++i) statuses[app::to_string(static_cast<app::RequestStatus>(i))] = t.by_status[i];
+    d["status"] = statuses;
+    d["offered_per_s"] = t.offered_per_s;
+    for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
+      d[name] = t.total.empty() ? py::none() : py::object(py::float_(t.total.percentile_time(p).seconds()));
+    }
+    d["mean_s"] = t.total_s.count() == 0 ? py::none() : py::object(py::float_(t.total_s.mean()));
+    d["dns_s"] = t.dns_s.count() == 0 ? py::none() : py::object(py::float_(t.dns_s.mean()));
+    d["connect_s"] = t.connect_s.count() == 0 ? py::none() : py::object(py::float_(t.connect_s.mean()));
+    d["network_s"] = t.network_s.count() == 0 ? py::none() : py::object(py::float_(t.network_s.mean()));
+    d["at_server_s"] = t.at_server_s.count() == 0 ? py::none() : py::object(py::float_(t.at_server_s.mean()));
+    traffic.append(d);
+  }
+  py::list services;
+  for (const auto& s : r.services) {
+    py::dict d;
+    d["name"] = s.name;
+    d["requests"] = s.requests;
+    d["pods"] = s.pods;
+    d["concurrency"] = s.concurrency;
+    d["server_time_s"] = s.server_time_s.count() == 0 ? py::none() : py::object(py::float_(s.server_time_s.mean()));
+    d["queueing_s"] = s.queueing_s.count() == 0 ? py::none() : py::object(py::float_(s.queueing_s.mean()));
+    d["service_s"] = s.service_s.count() == 0 ? py::none() : py::object(py::float_(s.service_s.mean()));
+    d["estimate_arrival_per_s"] = finite_or_none(s.estimate_arrival_per_s);
+    d["estimate_utilisation"] = finite_or_none(s.estimate_utilisation);
+    d["estimate_server_time_s"] = finite_or_none(s.estimate_server_time_s);
+    services.append(d);
+  }
+  py::dict dp;
+  dp["from_pods"] = r.datapath.from_pods;
+  dp["from_nic"] = r.datapath.from_nic;
+  dp["to_pods"] = r.datapath.to_pods;
+  dp["encapsulated"] = r.datapath.encapsulated;
+  dp["service_translations"] = r.datapath.service_translations;
+  dp["snat"] = r.datapath.snat;
+  dp["rejected"] = r.datapath.rejected;
+  dp["policy_drops"] = r.datapath.policy_drops;
+  dp["conntrack_drops"] = r.datapath.conntrack_drops;
+  dp["no_route_drops"] = r.datapath.no_route_drops;
+  dp["kernel_work_s"] = r.datapath.work.seconds();
+  dp["conntrack_entries"] = r.conntrack_entries;
+  py::dict dns;
+  dns["lookups"] = r.dns_lookups;
+  dns["queries_sent"] = r.dns_queries;
+  dns["timeouts"] = r.dns_timeouts;
+  dns["coredns_queries"] = r.dns.queries;
+  dns["nxdomain"] = r.dns.nxdomain;
+  dns["forwarded"] = r.dns.forwarded;
+  dns["cache_hits"] = r.dns.cache_hits;
+  py::dict out;
+  out["model"] = "cluster";
+  out["traffic"] = traffic;
+  out["services"] = services;
+  out["datapath"] = dp;
+  out["dns"] = dns;
+  out["cpu_application_s"] = r.node_cpu_application_s;
+  out["events"] = r.events;
+  out["simulated_s"] = r.simulated.seconds();
+  out["complete"] = !r.stopped;
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace
 
 void register_scenario(py::module_& m) {
@@ -108,10 +194,63 @@ void register_scenario(py::module_& m) {
       .def_readonly("service", &scenario::QueueingScenario::service_text)
       .def_property_readonly("diagnostics", [](const scenario::QueueingScenario& s) { return diagnostics_list(s.diagnostics); });
 
-  m.def("load_scenario", &scenario::load_queueing_scenario, py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
-        "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every problem.");
-  m.def("parse_scenario", &scenario::parse_queueing_scenario, py::arg("text"), py::arg("file") = "<string>",
-        py::arg("overrides") = std::vector<std::string>{});
+  py::class_<scenario::ClusterScenario>(m, "ClusterScenario")
+      .def_readonly("file", &scenario::ClusterScenario::file)
+      .def_readonly("resolved_text", &scenario::ClusterScenario::resolved_text)
+      .def_property_readonly("kind", [](const scenario::ClusterScenario&) { return "cluster"; })
+      .def_property_readonly("seed", [](const scenario::ClusterScenario& s) { return s.run.seed; })
+      .def_property_readonly("duration_s", [](const scenario::ClusterScenario& s) { return s.run.duration.seconds(); })
+      .def_property_readonly("warmup_s", [](const scenario::ClusterScenario& s) { return s.run.warmup.seconds(); })
+      .def_property_readonly("nodes", [](const scenario::ClusterScenario& s) {
+        int n = 0;
+        for (const auto& g : s.cluster.nodes) n += g.count;
+        return n;
+      })
+      .def_property_readonly("objects", [](const scenario::ClusterScenario& s) { return s.objects.object_count(); })
+      .def_property_readonly("diagnostics", [](const scenario::ClusterScenario& s) { return diagnostics_list(s.diagnostics); });
+
+  // Either kind of scenario: a `cluster:` section makes a cluster scenario.
+  m.def(
+      "load_scenario",
+      [](const std::string& path, const std::vector<std::string>& overrides) -> py::object {
+        if (scenario::is_cluster_scenario_text(read_text(path))) {
+          return py::cast(scenario::load_cluster_scenario(path, overrides));
+        }
+        return py::cast(scenario::load_queueing_scenario(path, overrides));
+      },
+      py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+      "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every problem.");
+  m.def(
+      "parse_scenario",
+      [](const std::string& text, const std::string& file, const std::vector<std::string>& overrides) -> py::object {
+        if (scenario::is_cluster_scenario_text(text)) {
+          return py::cast(scenario::parse_cluster_scenario(text, file, overrides));
+        }
+        return py::cast(scenario::parse_queueing_scenario(text, file, overrides));
+      },
+      py::arg("text"), py::arg("file") = "<string>", py::arg("overrides") = std::vector<std::string>{});
+
+  m.def(
+      "run_scenario",
+      [](const scenario::ClusterScenario& s, const std::string& trace_path) {
+        scenario::ClusterRunResult r;
+        std::vector<std::string> notices;
+        const auto start = std::chrono::steady_clock::now();
+        {
+          py::gil_scoped_release release;
+          SignalGuard guard;
+          scenario::ClusterModel model(s);
+          notices = model.notices();
+          r = model.run(&g_stop_requested, trace_path);
+        }
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        py::dict out = cluster_result_dict(r);
+        out["wall_s"] = wall;
+        out["notices"] = notices;
+        return out;
+      },
+      py::arg("scenario"), py::arg("trace_path") = std::string(),
+      "Build and run a cluster scenario (ScenarioError for problems found while building); returns a dict.");
 
   m.def(
       "run_scenario",

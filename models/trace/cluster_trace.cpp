@@ -1,0 +1,246 @@
+#include "models/trace/cluster_trace.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "models/trace/hdf5/file.hpp"
+#include "models/trace/hdf5/table.hpp"
+
+namespace podwire::trace {
+
+namespace {
+
+// A row of /requests. Times in picoseconds: `started_ps` since the start of the
+// run, the parts as durations.
+struct RequestRow {
+  std::uint64_t id;
+  std::uint64_t parent;
+  std::uint32_t source;
+  std::uint32_t target;
+  std::uint32_t client;
+  std::uint32_t server;
+  app::RequestStatus status;
+  bool reused_connection;
+  bool warmup;
+  std::uint64_t request_bytes;
+  std::uint64_t response_bytes;
+  std::int64_t started_ps;
+  std::int64_t total_ps;
+  std::int64_t dns_ps;
+  std::int64_t connect_ps;
+  std::int64_t queueing_ps;
+  std::int64_t service_ps;
+  std::int64_t calls_ps;
+  std::int64_t network_ps;
+};
+
+struct NameRow {
+  std::uint32_t id;
+  char name[128];
+};
+
+struct TrafficRow {
+  char name[64];
+  std::uint64_t sent, ok, failed;
+  double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s, at_server_s;
+};
+
+struct ServiceRow {
+  char name[128];
+  std::uint64_t requests;
+  double server_time_s, queueing_s, service_s, estimate_server_time_s, estimate_utilisation;
+};
+
+template <std::size_t N>
+void copy_name(char (&to)[N], const std::string& from) {
+  std::memset(to, 0, N);
+  std::memcpy(to, from.data(), std::min(from.size(), N - 1));
+}
+
+std::string wall_clock_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+const h5::StorageOptions kRequestStorage{128 * 1024, 1, true};
+
+std::vector<std::string> status_names() {
+  std::vector<std::string> names;
+  for (int s = 0; s <= static_cast<int>(app::RequestStatus::dns_failure); ++s) {
+    names.emplace_back(app::to_string(static_cast<app::RequestStatus>(s)));
+  }
+  return names;
+}
+
+}  // namespace
+
+struct ClusterTrace::Impl {
+  h5::File file;
+  h5::Group meta;
+  h5::Table<RequestRow> requests;
+  engine::Time warmup;
+
+  Impl(const std::string& path, engine::Time warmup_)
+      : file(h5::File::create(path)),
+        meta(file.create_group("/meta")),
+        requests(file.create_table("/requests", h5::Schema<RequestRow>()
+                                                    .column("id", &RequestRow::id)
+                                                    .column("parent", &RequestRow::parent)
+                                                    .column("source", &RequestRow::source)
+                                                    .column("target", &RequestRow::target)
+                                                    .column("client", &RequestRow::client)
+                                                    .column("server", &RequestRow::server)
+                                                    .column("status", &RequestRow::status, status_names())
+                                                    .column("reused_connection", &RequestRow::reused_connection)
+                                                    .column("warmup", &RequestRow::warmup)
+                                                    .column("request_bytes", &RequestRow::request_bytes)
+                                                    .column("response_bytes", &RequestRow::response_bytes)
+                                                    .column("started_ps", &RequestRow::started_ps)
+                                                    .column("total_ps", &RequestRow::total_ps)
+                                                    .column("dns_ps", &RequestRow::dns_ps)
+                                                    .column("connect_ps", &RequestRow::connect_ps)
+                                                    .column("queueing_ps", &RequestRow::queueing_ps)
+                                                    .column("service_ps", &RequestRow::service_ps)
+                                                    .column("calls_ps", &RequestRow::calls_ps)
+                                                    .column("network_ps", &RequestRow::network_ps),
+                                       kRequestStorage)),
+        warmup(warmup_) {}
+
+  static void on_request(void* ctx, const app::RequestRecord& r) {
+    auto* self = static_cast<Impl*>(ctx);
+    const bool ok = r.status == app::RequestStatus::ok;
+    RequestRow row{};
+    row.id = r.id;
+    row.parent = r.parent;
+    row.source = r.source;
+    row.target = r.target;
+    row.client = r.client;
+    row.server = r.server;
+    row.status = r.status;
+    row.reused_connection = r.reused_connection;
+    row.warmup = r.started < self->warmup;
+    row.request_bytes = r.request_bytes;
+    row.response_bytes = r.response_bytes;
+    row.started_ps = r.started.ps();
+    row.total_ps = r.total().ps();
+    row.dns_ps = r.dns().ps();
+    row.connect_ps = r.connect().ps();
+    row.queueing_ps = ok ? r.queueing().ps() : 0;
+    row.service_ps = ok ? r.service().ps() : 0;
+    row.calls_ps = ok ? r.calls().ps() : 0;
+    row.network_ps = ok ? r.network().ps() : 0;
+    self->requests.append(row);
+  }
+};
+
+ClusterTrace::ClusterTrace(const std::string& path, const RunIdentity& id, engine::Time warmup)
+    : impl_(std::make_unique<Impl>(path, warmup)) {
+  h5::Group& m = impl_->meta;
+  m.set_attribute("podwire_version", id.podwire_version);
+  m.set_attribute("schema_version", std::int64_t{kTraceSchemaVersion});
+  m.set_attribute("seed", id.seed);
+  m.set_attribute("scenario_file", id.scenario_file);
+  m.set_attribute("scenario_text", id.scenario_text);
+  m.set_attribute("model", "cluster");
+  m.set_attribute("warmup_ps", warmup.ps());
+  m.set_attribute("start_wall_clock", wall_clock_now());
+  m.set_attribute("complete", false);
+}
+
+ClusterTrace::~ClusterTrace() = default;
+
+void ClusterTrace::attach(app::RequestTable& requests) { requests.finished.connect(&Impl::on_request, impl_.get()); }
+
+std::uint64_t ClusterTrace::requests_written() const { return impl_->requests.rows(); }
+
+void ClusterTrace::finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
+                          const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,
+                          const std::vector<TrafficSummaryRow>& traffic_summary,
+                          const std::vector<ServiceSummaryRow>& service_summary, std::uint64_t events,
+                          engine::Time simulated, bool complete) {
+  h5::File& f = impl_->file;
+  const auto names = [&](const char* path, const auto& list) {
+    auto t = f.create_table(path, h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name));
+    for (const auto& [id, name] : list) {
+      NameRow row{};
+      row.id = id;
+      copy_name(row.name, name);
+      t.append(row);
+    }
+    t.flush();
+  };
+  std::vector<std::pair<std::uint32_t, std::string>> numbered;
+  for (std::uint32_t i = 0; i < targets.size(); ++i) numbered.emplace_back(i, targets[i]);
+  names("/targets", numbered);
+  numbered.clear();
+  for (std::uint32_t i = 0; i < traffic.size(); ++i) numbered.emplace_back(i, traffic[i]);
+  names("/traffic", numbered);
+  names("/endpoints", endpoints);
+
+  auto ts = f.create_table("/summary/traffic", h5::Schema<TrafficRow>()
+                                                   .column("name", &TrafficRow::name)
+                                                   .column("sent", &TrafficRow::sent)
+                                                   .column("ok", &TrafficRow::ok)
+                                                   .column("failed", &TrafficRow::failed)
+                                                   .column("mean_s", &TrafficRow::mean_s)
+                                                   .column("p50_s", &TrafficRow::p50_s)
+                                                   .column("p90_s", &TrafficRow::p90_s)
+                                                   .column("p99_s", &TrafficRow::p99_s)
+                                                   .column("dns_s", &TrafficRow::dns_s)
+                                                   .column("connect_s", &TrafficRow::connect_s)
+                                                   .column("network_s", &TrafficRow::network_s)
+                                                   .column("at_server_s", &TrafficRow::at_server_s));
+  for (const TrafficSummaryRow& t : traffic_summary) {
+    TrafficRow row{};
+    copy_name(row.name, t.name);
+    row.sent = t.sent;
+    row.ok = t.ok;
+    row.failed = t.failed;
+    row.mean_s = t.mean_s;
+    row.p50_s = t.p50_s;
+    row.p90_s = t.p90_s;
+    row.p99_s = t.p99_s;
+    row.dns_s = t.dns_s;
+    row.connect_s = t.connect_s;
+    row.network_s = t.network_s;
+    row.at_server_s = t.at_server_s;
+    ts.append(row);
+  }
+  ts.flush();
+  auto ss = f.create_table("/summary/services", h5::Schema<ServiceRow>()
+                                                    .column("name", &ServiceRow::name)
+                                                    .column("requests", &ServiceRow::requests)
+                                                    .column("server_time_s", &ServiceRow::server_time_s)
+                                                    .column("queueing_s", &ServiceRow::queueing_s)
+                                                    .column("service_s", &ServiceRow::service_s)
+                                                    .column("estimate_server_time_s", &ServiceRow::estimate_server_time_s)
+                                                    .column("estimate_utilisation", &ServiceRow::estimate_utilisation));
+  for (const ServiceSummaryRow& s : service_summary) {
+    ServiceRow row{};
+    copy_name(row.name, s.name);
+    row.requests = s.requests;
+    row.server_time_s = s.server_time_s;
+    row.queueing_s = s.queueing_s;
+    row.service_s = s.service_s;
+    row.estimate_server_time_s = s.estimate_server_time_s;
+    row.estimate_utilisation = s.estimate_utilisation;
+    ss.append(row);
+  }
+  ss.flush();
+
+  h5::Group& m = impl_->meta;
+  m.set_attribute("end_wall_clock", wall_clock_now());
+  m.set_attribute("simulated_ps", simulated.ps());
+  m.set_attribute("events", events);
+  m.set_attribute("complete", complete);
+  impl_->requests.flush();
+  f.close();
+}
+
+}  // namespace podwire::trace

@@ -1,0 +1,61 @@
+// ClusterTrace: streams a cluster run into one HDF5 file: /meta (run identity
+// and the resolved scenario), /requests (one row per request, client requests
+// and the downstream calls they caused, written as they finish), the name
+// tables the ids in /requests refer to (/targets, /traffic, /endpoints), and
+// /summary (per-traffic and per-Service figures). It listens to the run's
+// RequestTable; the models know nothing of it. Layout: docs/trace-format.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/app/requests.hpp"
+#include "models/trace/queueing_trace.hpp"
+
+namespace podwire::trace {
+
+struct TrafficSummaryRow {
+  std::string name;
+  std::uint64_t sent = 0, ok = 0, failed = 0;
+  double mean_s = 0, p50_s = 0, p90_s = 0, p99_s = 0;
+  double dns_s = 0, connect_s = 0, network_s = 0, at_server_s = 0;  // means of the parts
+};
+
+struct ServiceSummaryRow {
+  std::string name;
+  std::uint64_t requests = 0;
+  double server_time_s = 0, queueing_s = 0, service_s = 0;  // simulated means
+  double estimate_server_time_s = 0;  // Jackson / M/M/c estimate; NaN when none
+  double estimate_utilisation = 0;    // NaN when none
+};
+
+class ClusterTrace {
+ public:
+  // The file is created under a temporary name and renamed when finished or
+  // destroyed, with complete = false unless finish() says otherwise.
+  // std::runtime_error naming the path when it cannot be created.
+  ClusterTrace(const std::string& path, const RunIdentity& identity, engine::Time warmup);
+  ~ClusterTrace();
+  ClusterTrace(const ClusterTrace&) = delete;
+  ClusterTrace& operator=(const ClusterTrace&) = delete;
+
+  void attach(app::RequestTable& requests);
+
+  // Writes the name tables and the summary, sets complete, closes the file.
+  void finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
+              const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,
+              const std::vector<TrafficSummaryRow>& traffic_summary,
+              const std::vector<ServiceSummaryRow>& service_summary, std::uint64_t events, engine::Time simulated,
+              bool complete);
+
+  std::uint64_t requests_written() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace podwire::trace
