@@ -351,7 +351,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
           group.parallel = a.calls[g].parallel;
           for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
             const CallSpec& call = a.calls[g].calls[c];
-            app::UpstreamConfig uc{call.target.host, call.target.port, true, 0};
+            app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0};
             pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpServer::call_done,
                                 &server);
             group.calls.push_back(app::Call{&pools_.back(), call_targets[g][c].target,

@@ -262,13 +262,14 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
     CallGroupSpec group;
     group.parallel = parallel;
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
-      if (!call.expect_mapping({"url", "request_size", "response_size", "count"})) continue;
+      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive"})) continue;
       CallSpec cs;
       cs.source = where(call, ctx.file);
       if (auto u = url(call["url"])) cs.target = *u;
       if (auto v = call["request_size"].bytes()) cs.request_bytes = *v;
       if (auto v = call["response_size"].bytes()) cs.response_bytes = *v;
       if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
+      if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
       group.calls.push_back(std::move(cs));
     }
     app.calls.push_back(std::move(group));

@@ -86,6 +86,7 @@ struct CallSpec {
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Bytes response_bytes = engine::Bytes(1000);
   int count = 1;  // calls per request
+  bool keep_alive = true;  // reuse connections to the target, or open one per call
   kube::SourceLocation source;
 };
 

@@ -1,0 +1,344 @@
+// Whole cluster scenarios, built and run: each Kubernetes networking concept
+// behaves as it does in a cluster, with its cost, and Service server times
+// agree with the Jackson-network estimate where its assumptions hold.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "models/scenario/cluster_model.hpp"
+
+namespace podwire::scenario {
+namespace {
+
+// A namespace my-app with a 3-replica web-server Deployment behind Service
+// `web` (port 80 -> named port http 8080) and a client Deployment.
+const std::string kManifests = R"(
+manifests:
+  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: my-app}}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web-server, namespace: my-app}
+      spec:
+        replicas: 3
+        selector: {matchLabels: {app: web-server}}
+        template:
+          metadata: {labels: {app: web-server}}
+          spec: {containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]}
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web, namespace: my-app}
+      spec: {selector: {app: web-server}, ports: [{name: http, port: 80, targetPort: http}]}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: client, namespace: my-app}
+      spec:
+        replicas: 1
+        selector: {matchLabels: {app: client}}
+        template:
+          metadata: {labels: {app: client}}
+          spec: {containers: [{name: curl, image: curl}]}
+)";
+
+const std::string kCluster = R"(
+run: {seed: 3, duration: 4s, warmup: 1s}
+cluster:
+  nodes: [{name: worker, count: 3, cpus: 4}]
+)";
+
+const std::string kWebApp = R"(
+apps:
+  my-app/web-server: {concurrency: 4, service_time: 1ms}
+)";
+
+ClusterRunResult run(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  const ClusterScenario s = parse_cluster_scenario(text, "test.yaml", overrides);
+  ClusterModel m(s);
+  return m.run();
+}
+
+std::string build_errors(const std::string& text) {
+  try {
+    const ClusterScenario s = parse_cluster_scenario(text, "test.yaml");
+    ClusterModel m(s);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics().to_string();
+  }
+  return "";
+}
+
+TEST(ClusterModel, AClientPodReachesAServiceByItsShortName) {
+  const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 200/s, keep_alive: false}
+)");
+  ASSERT_EQ(r.traffic.size(), 1u);
+  const TrafficFigures& t = r.traffic[0];
+  EXPECT_GT(t.ok, 500u);
+  EXPECT_EQ(t.failed, 0u);
+  // ndots:5 puts web.my-app.svc.cluster.local first in the search list: one
+  // A and one AAAA query per lookup, nothing else.
+  EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);
+  EXPECT_EQ(r.dns.nxdomain, 0u);
+  // Every request went through the ClusterIP to one of the pods.
+  EXPECT_GE(r.datapath.service_translations, t.sent);
+  EXPECT_GT(t.dns_s.mean(), 0.0);
+  EXPECT_GT(t.connect_s.mean(), 0.0);
+  EXPECT_NEAR(t.at_server_s.mean(), 1e-3, 1e-6);  // the constant 1 ms service, nothing queued
+}
+
+TEST(ClusterModel, AnExternalNameCostsAQueryPerSearchDomainFirst) {
+  const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://example.com/", rate: 10/s, keep_alive: false}
+)");
+  ASSERT_GT(r.dns_lookups, 0u);
+  // my-app.svc.cluster.local, svc.cluster.local, cluster.local, then as given:
+  // four candidates, A and AAAA each.
+  EXPECT_EQ(r.dns_queries, 8 * r.dns_lookups);
+  EXPECT_EQ(r.dns.nxdomain, 6 * r.dns_lookups);  // A and AAAA for each of the three search domains
+  EXPECT_GT(r.dns.forwarded + r.dns.cache_hits, 0u);
+}
+
+TEST(ClusterModel, AFullyQualifiedNameIsOneCandidate) {
+  const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web.my-app.svc.cluster.local./", rate: 50/s, keep_alive: false}
+)");
+  EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+}
+
+TEST(ClusterModel, KeepAliveResolvesAndConnectsOncePerConnection) {
+  const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", users: 2, think_time: 5ms}
+)");
+  EXPECT_GT(r.traffic[0].ok, 200u);
+  EXPECT_LE(r.dns_lookups, 2u);  // one per connection, two users
+}
+
+const std::string kNodePortService = R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-np, namespace: my-app}
+      spec:
+        type: NodePort
+        selector: {app: web-server}
+        ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+)";
+
+TEST(ClusterModel, ANodePortAnswersOnEveryNode) {
+  std::string text = kCluster + kManifests + kNodePortService + kWebApp + "traffic:\n";
+  for (int i = 0; i < 3; ++i) {
+    text += "  - {name: n" + std::to_string(i) + ", url: \"http://worker-" + std::to_string(i) +
+            ":30080/\", rate: 50/s}\n";
+  }
+  const ClusterRunResult r = run(text);
+  for (const TrafficFigures& t : r.traffic) {
+    EXPECT_GT(t.ok, 100u) << t.name;
+    EXPECT_EQ(t.failed, 0u) << t.name;
+  }
+  EXPECT_GT(r.datapath.snat, 0u);  // Cluster policy masquerades
+}
+
+std::string load_balancer(const std::string& policy) {
+  // One web-server pod on three nodes: Local may only use its node.
+  return kCluster + kManifests + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: shop, namespace: my-app}
+      spec:
+        type: LoadBalancer
+        externalTrafficPolicy: )" + policy + R"(
+        selector: {app: web-server}
+        ports: [{port: 80, targetPort: 8080}]
+)" + kWebApp + R"(
+traffic:
+  - {name: users, url: "http://shop.my-app.lb/", rate: 300/s, keep_alive: false}
+)";
+}
+
+std::string one_replica(std::string text) {
+  text.replace(text.find("replicas: 3"), 11, "replicas: 1");
+  return text;
+}
+
+TEST(ClusterModel, LoadBalancerLocalPolicyNeverTakesASecondHop) {
+  const ClusterRunResult local = run(one_replica(load_balancer("Local")));
+  const ClusterRunResult cluster = run(one_replica(load_balancer("Cluster")));
+  EXPECT_GT(local.traffic[0].ok, 500u);
+  EXPECT_EQ(local.traffic[0].failed, 0u);
+  EXPECT_GT(cluster.traffic[0].ok, 500u);
+  // Only DNS (the client pod is idle here) could cross nodes otherwise: under
+  // Local the balancer's traffic reaches the endpoint's own node and stays.
+  EXPECT_EQ(local.datapath.encapsulated, 0u);
+  EXPECT_EQ(local.datapath.snat, 0u);
+  EXPECT_GT(cluster.datapath.encapsulated, 0u);  // two nodes in three forward to the endpoint
+  EXPECT_GT(cluster.datapath.snat, 0u);
+}
+
+TEST(ClusterModel, NetworkPolicyDropsWhatItDoesNotAllow) {
+  const std::string policy = R"(
+  - inline:
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata: {name: only-frontend, namespace: my-app}
+      spec:
+        podSelector: {matchLabels: {app: web-server}}
+        ingress: [{from: [{podSelector: {matchLabels: {role: frontend}}}]}]
+)";
+  const ClusterRunResult r = run(kCluster + kManifests + policy + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 20/s, keep_alive: false}
+)");
+  EXPECT_EQ(r.traffic[0].ok, 0u);
+  EXPECT_GT(r.datapath.policy_drops, 0u);
+}
+
+TEST(ClusterModel, PortForwardGoesThroughTheApiServerAndTheKubelet) {
+  const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: pf, port_forward: {target: my-app/svc/web, port: 80}, rate: 50/s}
+)");
+  EXPECT_GT(r.traffic[0].ok, 100u);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+  // API server 200 us and kubelet 100 us each way, plus 1 ms of service.
+  EXPECT_GT(r.traffic[0].total_s.mean(), 1e-3 + 2 * 300e-6);
+  EXPECT_EQ(r.datapath.service_translations, 0u);  // the kubelet dials the pod's localhost
+}
+
+TEST(ClusterModel, AHeadlessServiceResolvesToPodsWithoutTranslation) {
+  const ClusterRunResult r = run(kCluster + kManifests + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-direct, namespace: my-app}
+      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
+)" + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web-direct:8080/", rate: 100/s, keep_alive: false}
+)");
+  EXPECT_GT(r.traffic[0].ok, 200u);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+  // Only the DNS queries to the kube-dns ClusterIP were translated.
+  EXPECT_LE(r.datapath.service_translations, r.dns_queries);
+}
+
+TEST(ClusterModel, AnExternalNameServiceIsACnameForwardedUpstream) {
+  const ClusterRunResult r = run(kCluster + kManifests + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: search, namespace: my-app}
+      spec: {type: ExternalName, externalName: search.example.com}
+)" + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://search/", rate: 5/s, keep_alive: false}
+)");
+  EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);  // search.my-app.svc.cluster.local answers (a CNAME)
+  EXPECT_GT(r.dns.forwarded + r.dns.cache_hits, 0u);
+}
+
+TEST(ClusterModel, ServiceServerTimesMatchTheJacksonEstimate) {
+  // Poisson clients, exponential service, random endpoint choice: each pod of
+  // a Service is an M/M/c queue fed by a thinned Poisson stream.
+  const std::string text = R"(
+run: {seed: 11, duration: 150s, warmup: 10s}
+cluster:
+  nodes: [{name: worker, count: 3, cpus: 16}]
+manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: front}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: front}}
+        template:
+          metadata: {labels: {app: front}}
+          spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
+  - inline: {apiVersion: v1, kind: Service, metadata: {name: front}, spec: {selector: {app: front}, ports: [{port: 80, targetPort: 8080}]}}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: back}
+      spec:
+        replicas: 3
+        selector: {matchLabels: {app: back}}
+        template:
+          metadata: {labels: {app: back}}
+          spec: {containers: [{name: c, image: x, ports: [{containerPort: 9090}]}]}
+  - inline: {apiVersion: v1, kind: Service, metadata: {name: back}, spec: {selector: {app: back}, ports: [{port: 9090}]}}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: load}
+      spec:
+        replicas: 1
+        selector: {matchLabels: {app: load}}
+        template:
+          metadata: {labels: {app: load}}
+          spec: {containers: [{name: c, image: x}]}
+apps:
+  front:
+    concurrency: 2
+    service_time: {distribution: exponential, mean: 5ms}
+    calls: [{sequential: [{url: "http://back:9090", keep_alive: false}]}]
+  back:
+    concurrency: 1
+    service_time: {distribution: exponential, mean: 4ms}
+traffic:
+  - {name: load, from: load, url: "http://front/", rate: 300/s, keep_alive: false}
+)";
+  const ClusterRunResult r = run(text);
+  ASSERT_EQ(r.services.size(), 2u);
+  const ServiceFigures& back = r.services[0].name == "default/back" ? r.services[0] : r.services[1];
+  for (const ServiceFigures& s : r.services) {
+    ASSERT_FALSE(std::isnan(s.estimate_server_time_s)) << s.name;
+    EXPECT_GT(s.requests, 20000u) << s.name;
+    // front: 150/s per pod on 2 slots of 5 ms (rho 0.375); back: 300/s over 3
+    // pods, 100/s each on one slot of 4 ms (rho 0.4). Calls leave a front pod
+    // as its departures, a Poisson stream (Burke), and each opens its own
+    // connection, so kube-proxy's random choice thins it into Poisson streams.
+    EXPECT_NEAR(s.server_time_s.mean(), s.estimate_server_time_s, 0.05 * s.estimate_server_time_s) << s.name;
+  }
+  EXPECT_NEAR(back.estimate_arrival_per_s, 300.0, 1e-9);
+  EXPECT_NEAR(back.estimate_utilisation, 0.4, 1e-9);
+}
+
+TEST(ClusterModel, BuildProblemsAreReportedWithTheirPlace) {
+  const std::string e = build_errors(kCluster + kManifests + R"(
+apps:
+  my-app/nope: {concurrency: 1}
+  my-app/web-server:
+    calls: [{sequential: [{url: "http://cart:7070"}]}]
+traffic:
+  - {from: my-app/ghost, url: "http://web/", rate: 1/s}
+)");
+  EXPECT_NE(e.find("apps.my-app/nope: no workload"), std::string::npos) << e;
+  EXPECT_NE(e.find("calls Service 'cart', which does not exist in namespace 'my-app'"), std::string::npos) << e;
+  EXPECT_NE(e.find("traffic[0].from: no running pods of a workload 'ghost'"), std::string::npos) << e;
+  EXPECT_NE(e.find("test.yaml:"), std::string::npos) << e;
+}
+
+TEST(ClusterModel, UnschedulablePodsAreErrorsNamingTheWorkload) {
+  std::string manifests = kManifests;
+  // Pods of 3.95 CPUs on nodes of 4: only the node without a CoreDNS pod
+  // (100m each, two of them) has room, for one.
+  manifests.replace(manifests.find("image: nginx,"), 13, "image: nginx, resources: {requests: {cpu: 3950m}},");
+  const std::string e = build_errors(kCluster + manifests + kWebApp);
+  EXPECT_NE(e.find("Deployment my-app/web-server: 2 of 3 pods cannot be scheduled: 0/3 nodes are available: "
+                   "3 Insufficient cpu"),
+            std::string::npos)
+      << e;
+}
+
+}  // namespace
+}  // namespace podwire::scenario
