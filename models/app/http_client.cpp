@@ -43,6 +43,7 @@ void HttpClient::send(std::uint64_t cookie) {
   RequestRecord& r = table_.create();
   r.source = config_.source;
   r.target = config_.target;
+  r.url = config_.url;
   r.client = endpoint_id_;
   r.started = sim_.now();
   ++counters_.sent;

@@ -17,6 +17,7 @@ namespace podwire::app {
 struct HttpClientConfig {
   std::uint32_t source = 0;  // recorded in each request: which traffic entry
   std::uint32_t target = 0;  // recorded in each request
+  std::uint32_t url = 0;     // recorded in each request (RequestTable::intern_url)
   bool open_loop = true;
   engine::Distribution interarrival = engine::Distribution::exponential(0.01);
   int users = 1;

@@ -18,7 +18,7 @@
 #include "engine/ring_queue.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
-#include "models/kube/cpu_cores.hpp"
+#include "models/kube/node_cpu.hpp"
 #include "models/net/tcp_stack.hpp"
 
 namespace podwire::app {
@@ -56,7 +56,7 @@ class HttpServer {
  public:
   // Listens on the pod's stack (its containers share it); `cpu` may be null
   // (no CPU charged). The random stream should be named after the pod.
-  HttpServer(net::TcpStack& stack, kube::CpuCores* cpu, RequestTable& table, HttpServerConfig config,
+  HttpServer(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
              engine::RandomStream random);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -103,7 +103,7 @@ class HttpServer {
 
   net::TcpStack& stack_;
   engine::Simulator& sim_;
-  kube::CpuCores* cpu_;
+  kube::NodeCpu* cpu_;
   RequestTable& table_;
   HttpServerConfig config_;
   engine::RandomStream random_;

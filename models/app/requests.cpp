@@ -20,6 +20,14 @@ RequestRecord& RequestTable::create() {
   return records_.back();
 }
 
+std::uint32_t RequestTable::intern_url(const std::string& host, const std::string& path) {
+  for (std::uint32_t i = 1; i < urls_.size(); ++i) {
+    if (urls_[i].host == host && urls_[i].path == path) return i;
+  }
+  urls_.push_back(Url{host, path});
+  return static_cast<std::uint32_t>(urls_.size() - 1);
+}
+
 void RequestTable::finish(std::uint64_t id, RequestStatus status, engine::Time now) {
   RequestRecord& r = at(id);
   if (r.status != RequestStatus::pending) return;

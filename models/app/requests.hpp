@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/signal.hpp"
@@ -24,6 +25,7 @@ struct RequestRecord {
   std::uint32_t client = 0;         // endpoint id of the sender
   std::uint32_t server = 0;         // endpoint id of the pod that served it (0: none)
   std::uint32_t target = 0;         // index of the target (a Service, usually) in the run's target table
+  std::uint32_t url = 0;            // the request's host and path (RequestTable::url), 0: none
   RequestStatus status = RequestStatus::pending;
   bool reused_connection = false;
   std::uint64_t request_bytes = 0;
@@ -58,6 +60,14 @@ class RequestTable {
   const RequestRecord& at(std::uint64_t id) const { return records_[id - 1]; }
   std::size_t size() const { return records_.size(); }
 
+  // Host and path of HTTP requests, interned: what an L7 proxy routes by.
+  struct Url {
+    std::string host;
+    std::string path;
+  };
+  std::uint32_t intern_url(const std::string& host, const std::string& path);
+  const Url& url(std::uint32_t i) const { return urls_[i]; }
+
   // Sets the status and finish time and announces the record.
   void finish(std::uint64_t id, RequestStatus status, engine::Time now);
 
@@ -65,6 +75,7 @@ class RequestTable {
 
  private:
   std::vector<RequestRecord> records_;
+  std::vector<Url> urls_{Url{}};
 };
 
 }  // namespace podwire::app

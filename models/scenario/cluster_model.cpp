@@ -192,7 +192,7 @@ void ClusterModel::build_dns() {
   }
 }
 
-kube::CpuCores* ClusterModel::cpu_of_pod(int pod) {
+kube::NodeCpu* ClusterModel::cpu_of_pod(int pod) {
   const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
   return node < 0 ? nullptr : &cpus_[static_cast<std::size_t>(node)];
 }
@@ -269,9 +269,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       continue;
     }
     if (a.role == AppSpec::Role::ingress) {
-      diags.add(located(Severity::error, a.source, path + ".role",
-                        "role: ingress is not available in this version; model the controller as a server with "
-                        "calls to its backends"));
+      build_ingress(ai, pods, diags);
       continue;
     }
     // Targets of the calls, checked once for the workload's namespace.
@@ -364,6 +362,91 @@ void ClusterModel::build_apps(Diagnostics& diags) {
   }
 }
 
+void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, Diagnostics& diags) {
+  const AppSpec& a = scenario_.apps[ai];
+  app::IngressControllerConfig base;
+  base.port = static_cast<std::uint16_t>(a.port != 0 ? a.port : 80);
+  base.cpu_per_request = a.cpu_per_request;
+  base.app = static_cast<std::uint32_t>(ai);
+  // Each distinct backend (Service and port) once.
+  struct Backend {
+    int service;
+    const kube::ServicePortState* port;
+  };
+  std::vector<Backend> backends;
+  const auto backend_of = [&](const kube::Ingress& ing, const kube::IngressBackend& b) -> int {
+    const auto svc = cluster_->service_index(ing.meta.namespace_, b.service_name);
+    if (!svc) return -1;
+    const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(*svc)];
+    for (const kube::ServicePortState& ps : st.ports) {
+      const bool match = b.service_port.named() ? ps.port->name == b.service_port.name
+                                                : ps.port->port == b.service_port.number;
+      if (!match) continue;
+      for (std::size_t i = 0; i < backends.size(); ++i) {
+        if (backends[i].port == &ps) return static_cast<int>(i);
+      }
+      backends.push_back(Backend{*svc, &ps});
+      return static_cast<int>(backends.size() - 1);
+    }
+    return -1;
+  };
+  for (const kube::Ingress& ing : scenario_.objects.ingresses) {
+    if (ing.default_backend) base.default_backend = backend_of(ing, *ing.default_backend);
+    for (const kube::IngressRule& rule : ing.rules) {
+      for (const kube::IngressPath& path : rule.paths) {
+        const int b = backend_of(ing, path.backend);
+        if (b < 0) continue;  // the manifest checks warned about it
+        app::IngressRoute r;
+        r.host = rule.host;
+        r.path = path.path.empty() ? "/" : path.path;
+        // ImplementationSpecific globs ("/v2/*", GCE style) are read as prefixes.
+        while (r.path.size() > 1 && (r.path.back() == '*' || r.path.back() == '/')) r.path.pop_back();
+        if (r.path == "*") r.path = "/";
+        r.exact = path.path_type == kube::PathType::exact;
+        r.backend = static_cast<std::uint32_t>(b);
+        base.routes.push_back(r);
+      }
+    }
+  }
+  if (base.routes.empty() && base.default_backend < 0) {
+    diags.add(located(Severity::warning, a.source, "apps." + a.namespace_ + "/" + a.workload,
+                      "an ingress controller, but no Ingress routes to a Service that exists"));
+  }
+  for (int pod : pods) {
+    if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
+    app::IngressControllerConfig cfg = base;
+    for (const Backend& b : backends) {
+      app::IngressBackend ib;
+      ib.target = target_index(cluster_->services()[static_cast<std::size_t>(b.service)].key, b.port->port->port,
+                               b.service);
+      cfg.backends.push_back(std::move(ib));
+    }
+    ingresses_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg);
+    app::IngressController& ic = ingresses_.back();
+    // The controller balances over the endpoints itself, on kept-alive connections.
+    for (std::size_t i = 0; i < backends.size(); ++i) {
+      for (const kube::EndpointState& e : backends[i].port->endpoints) {
+        app::UpstreamConfig uc{net::format_address(e.ip), e.port, true, 0};
+        pools_.emplace_back(stack_of_pod(pod), public_dns_, requests_, uc, &app::IngressController::upstream_done, &ic);
+        ic.config().backends[i].endpoints.push_back(&pools_.back());
+      }
+    }
+  }
+  // Public names: each Ingress host points at the controller's load balancer.
+  for (const kube::ServiceState& st : cluster_->services()) {
+    if (st.load_balancer_ips.empty() || !st.service->has_selector() || st.service->meta.namespace_ != a.namespace_) {
+      continue;
+    }
+    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
+    if (!kube::map_selector_matches(*st.service->selector, *first.labels)) continue;
+    for (const kube::Ingress& ing : scenario_.objects.ingresses) {
+      for (const kube::IngressRule& rule : ing.rules) {
+        if (!rule.host.empty() && !rule.host.starts_with("*.")) public_dns_.add(rule.host, st.load_balancer_ips[0]);
+      }
+    }
+  }
+}
+
 void ClusterModel::build_traffic(Diagnostics& diags) {
   for (std::size_t ti = 0; ti < scenario_.traffic.size(); ++ti) {
     const TrafficSpec& t = scenario_.traffic[ti];
@@ -386,6 +469,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     cc.request_bytes = static_cast<std::uint64_t>(t.request_bytes.count());
     cc.start = t.start;
     cc.stop = t.stop.value_or(Time::max());
+    cc.url = requests_.intern_url(t.target.host, t.target.path);
 
     const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver, const std::string& host,
                                 std::uint16_t port, app::HttpClientConfig config, const std::string& who) {
@@ -633,7 +717,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     r.dns_queries += res->counters().queries_sent;
     r.dns_timeouts += res->counters().timeouts;
   }
-  for (const kube::CpuCores& c : cpus_) {
+  for (const kube::NodeCpu& c : cpus_) {
     r.node_cpu_application_s += c.busy_application().seconds();
     r.node_cpu_kernel_s += c.busy_kernel().seconds();
   }

@@ -19,8 +19,9 @@
 #include "models/app/dns.hpp"
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
+#include "models/app/ingress_controller.hpp"
 #include "models/kube/cluster.hpp"
-#include "models/kube/cpu_cores.hpp"
+#include "models/kube/node_cpu.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/proxy/load_balancer.hpp"
@@ -115,6 +116,7 @@ class ClusterModel {
   void build_services();
   void build_dns();
   void build_apps(Diagnostics& diags);
+  void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
   void describe_targets();
   void estimate();
@@ -125,7 +127,7 @@ class ClusterModel {
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
   int service_named(const std::string& host, const std::string& ns) const;
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
-  kube::CpuCores* cpu_of_pod(int pod);
+  kube::NodeCpu* cpu_of_pod(int pod);
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
 
   const ClusterScenario& scenario_;
@@ -138,7 +140,7 @@ class ClusterModel {
   std::unique_ptr<kube::NetworkPolicyEngine> policy_;
   proxy::ServiceTable table_;
   kube::PodDirectory directory_;
-  std::deque<kube::CpuCores> cpus_;
+  std::deque<kube::NodeCpu> cpus_;
   std::deque<proxy::NodeDatapath> datapaths_;
   std::unique_ptr<proxy::LoadBalancer> load_balancer_;
   std::vector<std::unique_ptr<kube::PodNetns>> pod_netns_;  // by pod index (null when not running)
@@ -151,6 +153,7 @@ class ClusterModel {
   std::deque<app::CoreDns> coredns_;
   app::RequestTable requests_;
   std::deque<app::HttpServer> servers_;
+  std::deque<app::IngressController> ingresses_;
   std::deque<app::UpstreamPool> pools_;
   std::deque<app::HttpClient> clients_;
   std::deque<kube::TcpRelay> relays_;

@@ -342,3 +342,68 @@ TEST(ClusterModel, UnschedulablePodsAreErrorsNamingTheWorkload) {
 
 }  // namespace
 }  // namespace podwire::scenario
+
+namespace podwire::app {
+namespace {
+
+TEST(IngressRoutes, HostThenLongestPathWithExactBeforePrefix) {
+  const std::vector<IngressRoute> routes{
+      {"", "/", false, 0},          {"", "/v2", false, 1},          {"shop.example.com", "/", false, 2},
+      {"shop.example.com", "/cart", true, 3}, {"shop.example.com", "/cart", false, 4}, {"*.example.com", "/", false, 5},
+  };
+  EXPECT_EQ(match_ingress_route(routes, "other.org", "/"), 0);
+  EXPECT_EQ(match_ingress_route(routes, "other.org", "/v2/hello"), 1);
+  EXPECT_EQ(match_ingress_route(routes, "other.org", "/v2"), 1);
+  EXPECT_EQ(match_ingress_route(routes, "other.org", "/v20"), 0);  // element-wise prefixes
+  EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/cart"), 3);  // Exact wins a tie
+  EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/cart/items"), 4);
+  EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/"), 2);
+  EXPECT_EQ(match_ingress_route(routes, "blog.example.com", "/x"), 5);  // wildcard before any-host
+  EXPECT_EQ(match_ingress_route(routes, "a.b.example.com", "/x"), 0);   // a wildcard covers one label
+  EXPECT_EQ(match_ingress_route({{"shop.example.com", "/", false, 0}}, "other.org", "/"), -1);
+}
+
+}  // namespace
+}  // namespace podwire::app
+
+namespace podwire::scenario {
+namespace {
+
+TEST(ClusterModel, AnIngressControllerFansOutByPath) {
+  const ClusterRunResult r = run(std::string(R"(
+run: {seed: 1, duration: 3s, warmup: 1s}
+cluster:
+  nodes: [{name: worker, count: 3, cpus: 4}]
+manifests:
+  - )") + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/ingress-nginx/cloud/deploy.yaml
+  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment.yaml
+  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service.yaml
+  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment-v2.yaml
+  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service-v2.yaml
+  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/fanout-ingress.yaml
+apps:
+  ingress-nginx/ingress-nginx-controller: {role: ingress, port: 80, cpu_per_request: 100us}
+  web: {service_time: 1ms}
+  web2: {service_time: 3ms}
+traffic:
+  - {name: v1, url: "http://ingress-nginx-controller.ingress-nginx.lb/", rate: 100/s}
+  - {name: v2, url: "http://ingress-nginx-controller.ingress-nginx.lb/v2/x", rate: 100/s}
+)");
+  ASSERT_EQ(r.traffic.size(), 2u);
+  EXPECT_GT(r.traffic[0].ok, 150u);
+  EXPECT_GT(r.traffic[1].ok, 150u);
+  std::uint64_t web = 0, web2 = 0;
+  for (const ServiceFigures& s : r.services) {
+    if (s.name == "default/web") web = s.requests;
+    if (s.name == "default/web2") web2 = s.requests;
+  }
+  EXPECT_EQ(web, r.traffic[0].ok);   // / went to web
+  EXPECT_EQ(web2, r.traffic[1].ok);  // /v2/... to web2
+  // One pod each, one slot, constant service, Poisson arrivals: M/D/1 waits
+  // (Pollaczek-Khinchine, rho S / 2(1 - rho)) of 0.056 ms and 0.643 ms.
+  const double web_wait = 0.1 * 1e-3 / (2 * 0.9), web2_wait = 0.3 * 3e-3 / (2 * 0.7);
+  EXPECT_NEAR(r.traffic[1].total_s.mean() - r.traffic[0].total_s.mean(), 2e-3 + web2_wait - web_wait, 0.25e-3);
+}
+
+}  // namespace
+}  // namespace podwire::scenario

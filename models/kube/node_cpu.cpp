@@ -1,0 +1,140 @@
+#include "models/kube/node_cpu.hpp"
+
+#include <bit>
+#include <stdexcept>
+
+namespace podwire::kube {
+
+using engine::Time;
+
+NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name)
+    : sim_(sim), name_(std::move(name)), created_(sim.now()) {
+  if (cores < 1) {
+    throw std::invalid_argument("node CPU '" + name_ + "' needs at least 1 core, got " +
+                                std::to_string(cores));
+  }
+  cores_.resize(static_cast<std::size_t>(cores));
+  idle_mask_.assign((cores_.size() + 63) / 64, 0);
+  for (std::size_t c = 0; c < cores_.size(); ++c) set_idle(c, true);
+}
+
+void NodeCpu::check_work(Time work, const std::string& name) {
+  if (work < Time::zero()) {
+    throw std::invalid_argument("node CPU '" + name + "': work must not be negative, got " +
+                                work.to_string());
+  }
+}
+
+void NodeCpu::run_on_core(int core, Time work, Done done, void* context, std::uint64_t tag) {
+  if (core < 0 || static_cast<std::size_t>(core) >= cores_.size()) {
+    throw std::out_of_range("node CPU '" + name_ + "' has no core " + std::to_string(core));
+  }
+  check_work(work, name_);
+  const auto c = static_cast<std::size_t>(core);
+  if (cores_[c].busy) {
+    cores_[c].pinned.push_back(Job{work, done, context, tag});
+  } else {
+    start(c, Job{work, done, context, tag}, CpuWork::kernel);
+  }
+}
+
+void NodeCpu::run(Time work, Done done, void* context, std::uint64_t tag) {
+  check_work(work, name_);
+  // An idle core has no pinned work waiting, and shared work waits only while
+  // every core is busy, so an idle core can take this job at once.
+  const std::size_t c = lowest_idle();
+  if (c < cores_.size()) {
+    start(c, Job{work, done, context, tag}, CpuWork::application);
+  } else {
+    ++counters_.application_waited;
+    shared_.push_back(Job{work, done, context, tag});
+  }
+}
+
+void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
+  Core& c = cores_[core];
+  if (!c.busy) {
+    c.busy = true;
+    ++busy_;
+    set_idle(core, false);
+  }
+  c.kind = kind;
+  c.started = sim_.now();
+  c.job = job;
+  sim_.schedule_in<&NodeCpu::on_finish>(job.work, this, core);
+}
+
+void NodeCpu::on_finish(std::uint64_t core) {
+  Core& c = cores_[core];
+  const Job finished = c.job;
+  if (c.kind == CpuWork::kernel) {
+    c.kernel_done += c.job.work;
+    ++counters_.kernel_jobs;
+  } else {
+    c.application_done += c.job.work;
+    ++counters_.application_jobs;
+  }
+  // The next job starts before the callback runs, so work the callback submits
+  // queues behind what was already waiting.
+  if (!c.pinned.empty()) {
+    start(core, c.pinned.pop_front(), CpuWork::kernel);
+  } else if (!shared_.empty()) {
+    start(core, shared_.pop_front(), CpuWork::application);
+  } else {
+    c.busy = false;
+    --busy_;
+    set_idle(core, true);
+  }
+  if (finished.done != nullptr) finished.done(finished.context, finished.tag);
+}
+
+void NodeCpu::set_idle(std::size_t core, bool idle) {
+  const std::uint64_t bit = std::uint64_t{1} << (core % 64);
+  if (idle) {
+    idle_mask_[core / 64] |= bit;
+  } else {
+    idle_mask_[core / 64] &= ~bit;
+  }
+}
+
+std::size_t NodeCpu::lowest_idle() const {
+  for (std::size_t w = 0; w < idle_mask_.size(); ++w) {
+    if (idle_mask_[w] != 0)
+      return w * 64 + static_cast<std::size_t>(std::countr_zero(idle_mask_[w]));
+  }
+  return cores_.size();
+}
+
+CpuUsage NodeCpu::usage() const {
+  const Time now = sim_.now();
+  CpuUsage u{now, Time::zero(), Time::zero()};
+  for (const Core& c : cores_) {
+    u.kernel += c.kernel_done;
+    u.application += c.application_done;
+    if (c.busy) (c.kind == CpuWork::kernel ? u.kernel : u.application) += now - c.started;
+  }
+  return u;
+}
+
+Time NodeCpu::busy_time(CpuWork kind) const {
+  const CpuUsage u = usage();
+  return kind == CpuWork::kernel ? u.kernel : u.application;
+}
+
+Time NodeCpu::core_busy_time(int core) const {
+  const Core& c = cores_.at(static_cast<std::size_t>(core));
+  Time t = c.kernel_done + c.application_done;
+  if (c.busy) t += sim_.now() - c.started;
+  return t;
+}
+
+double NodeCpu::busy_fraction(CpuWork kind, const CpuUsage& since) const {
+  const CpuUsage u = usage();
+  const Time span = u.at - since.at;
+  if (span <= Time::zero()) return 0.0;
+  const Time busy =
+      kind == CpuWork::kernel ? u.kernel - since.kernel : u.application - since.application;
+  return busy / (span * static_cast<std::int64_t>(cores_.size()));
+}
+
+}  // namespace podwire::kube

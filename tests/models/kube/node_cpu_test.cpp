@@ -1,0 +1,214 @@
+// NodeCpu: exact FIFO timings on one core, pinned work ahead of shared work,
+// lowest-idle-core dispatch, exact busy-time accounting, and the shared queue
+// against the M/M/c (Erlang C) mean wait.
+#include "models/kube/node_cpu.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "engine/random_stream.hpp"
+#include "models/queueing/queueing_theory.hpp"
+
+namespace podwire::kube {
+namespace {
+
+using namespace engine::time_literals;
+using engine::Time;
+
+// Records (tag, time) of every finished job.
+struct Log {
+  engine::Simulator* sim;
+  struct Entry {
+    std::uint64_t tag;
+    Time at;
+  };
+  std::vector<Entry> done;
+  static void on_done(void* c, std::uint64_t tag) {
+    auto* log = static_cast<Log*>(c);
+    log->done.push_back(Entry{tag, log->sim->now()});
+  }
+};
+
+TEST(NodeCpu, RejectsBadArguments) {
+  engine::Simulator sim;
+  EXPECT_THROW(NodeCpu(sim, 0, "n"), std::invalid_argument);
+  NodeCpu cpu(sim, 2, "n");
+  EXPECT_THROW(cpu.run_on_core(2, 1_us, nullptr, nullptr, 0), std::out_of_range);
+  EXPECT_THROW(cpu.run_on_core(-1, 1_us, nullptr, nullptr, 0), std::out_of_range);
+  EXPECT_THROW(cpu.run(-1_us, nullptr, nullptr, 0), std::invalid_argument);
+}
+
+TEST(NodeCpu, OneCoreRunsSharedWorkInOrderAtExactTimes) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 1, "node");
+  Log log{&sim, {}};
+  cpu.run(3_us, &Log::on_done, &log, 1);
+  cpu.run(5_us, &Log::on_done, &log, 2);
+  cpu.run(2_us, &Log::on_done, &log, 3);
+  cpu.run(0_us, &Log::on_done, &log, 4);
+  EXPECT_EQ(cpu.busy_cores(), 1);
+  EXPECT_EQ(cpu.shared_queue_length(), 3u);
+  sim.run_until(20_us);
+  cpu.run(1_us, &Log::on_done, &log, 5);  // finds the core idle: starts at once
+  sim.run();
+  ASSERT_EQ(log.done.size(), 5u);
+  const std::uint64_t tags[] = {1, 2, 3, 4, 5};
+  const Time at[] = {3_us, 8_us, 10_us, 10_us, 21_us};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(log.done[i].tag, tags[i]);
+    EXPECT_EQ(log.done[i].at, at[i]);
+  }
+  EXPECT_EQ(cpu.counters().application_jobs, 5u);
+  EXPECT_EQ(cpu.counters().application_waited, 3u);
+  EXPECT_EQ(cpu.busy_cores(), 0);
+}
+
+TEST(NodeCpu, WorkSubmittedFromACallbackQueuesBehindWaitingWork) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 1, "node");
+  struct Chain {
+    NodeCpu* cpu;
+    Log* log;
+  } chain{&cpu, nullptr};
+  Log log{&sim, {}};
+  chain.log = &log;
+  cpu.run(
+      1_us,
+      [](void* c, std::uint64_t) {
+        auto* ch = static_cast<Chain*>(c);
+        ch->cpu->run(1_us, &Log::on_done, ch->log, 9);
+      },
+      &chain, 0);
+  cpu.run(4_us, &Log::on_done, &log, 2);
+  sim.run();
+  ASSERT_EQ(log.done.size(), 2u);
+  EXPECT_EQ(log.done[0].tag, 2u);
+  EXPECT_EQ(log.done[0].at, 5_us);
+  EXPECT_EQ(log.done[1].tag, 9u);
+  EXPECT_EQ(log.done[1].at, 6_us);
+}
+
+TEST(NodeCpu, PinnedWorkGoesBeforeSharedWorkAndStaysOnItsCore) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 2, "node");
+  Log log{&sim, {}};
+  cpu.run(10_us, &Log::on_done, &log, 1);            // core 0, the lowest idle core
+  cpu.run(6_us, &Log::on_done, &log, 2);             // core 1
+  cpu.run(5_us, &Log::on_done, &log, 3);             // waits in the shared queue
+  cpu.run_on_core(0, 1_us, &Log::on_done, &log, 4);  // waits for core 0 although core 1 frees first
+  cpu.run_on_core(1, 2_us, &Log::on_done, &log, 5);  // waits for core 1
+  EXPECT_TRUE(cpu.core_busy(0));
+  EXPECT_TRUE(cpu.core_busy(1));
+  EXPECT_EQ(cpu.pinned_queue_length(0), 1u);
+  EXPECT_EQ(cpu.pinned_queue_length(1), 1u);
+  sim.run();
+  // Core 1: job 2 [0, 6), pinned 5 [6, 8), shared 3 [8, 13).
+  // Core 0: job 1 [0, 10), pinned 4 [10, 11).
+  ASSERT_EQ(log.done.size(), 5u);
+  const std::uint64_t tags[] = {2, 5, 1, 4, 3};
+  const Time at[] = {6_us, 8_us, 10_us, 11_us, 13_us};
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(log.done[i].tag, tags[i]) << i;
+    EXPECT_EQ(log.done[i].at, at[i]) << i;
+  }
+  EXPECT_EQ(cpu.counters().kernel_jobs, 2u);
+  EXPECT_EQ(cpu.counters().application_jobs, 3u);
+}
+
+TEST(NodeCpu, BusyTimeIsExactAndSplitByKind) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 2, "node");
+  cpu.run_on_core(1, 3_us, nullptr, nullptr, 0);
+  cpu.run(4_us, nullptr, nullptr, 0);  // core 0
+  sim.run_until(2_us);
+  // Work in progress counts up to now: 2 us of each kind on 2 cores over 2 us.
+  EXPECT_EQ(cpu.busy_time(CpuWork::kernel), 2_us);
+  EXPECT_EQ(cpu.busy_time(CpuWork::application), 2_us);
+  EXPECT_DOUBLE_EQ(cpu.busy_fraction(CpuWork::kernel), 0.5);
+  const CpuUsage at2 = cpu.usage();
+  sim.run_until(10_us);
+  EXPECT_EQ(cpu.busy_time(CpuWork::kernel), 3_us);
+  EXPECT_EQ(cpu.busy_time(CpuWork::application), 4_us);
+  EXPECT_EQ(cpu.core_busy_time(0), 4_us);
+  EXPECT_EQ(cpu.core_busy_time(1), 3_us);
+  EXPECT_DOUBLE_EQ(cpu.busy_fraction(CpuWork::kernel), 3.0 / 20.0);
+  EXPECT_DOUBLE_EQ(cpu.busy_fraction(CpuWork::application), 4.0 / 20.0);
+  // Over [2 us, 10 us]: 1 us kernel, 2 us application of 16 us of capacity.
+  EXPECT_DOUBLE_EQ(cpu.busy_fraction(CpuWork::kernel, at2), 1.0 / 16.0);
+  EXPECT_DOUBLE_EQ(cpu.busy_fraction(CpuWork::application, at2), 2.0 / 16.0);
+  EXPECT_EQ(cpu.busy_fraction(CpuWork::kernel, cpu.usage()), 0.0);  // empty window
+}
+
+TEST(NodeCpu, SharedWorkTakesTheLowestIdleCore) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 70, "big");  // more than one word of the idle mask
+  for (int i = 0; i < 69; ++i) cpu.run(1_ms, nullptr, nullptr, 0);
+  EXPECT_EQ(cpu.busy_cores(), 69);
+  EXPECT_FALSE(cpu.core_busy(69));
+  EXPECT_TRUE(cpu.core_busy(68));
+  sim.run_until(500_us);
+  cpu.run(1_ms, nullptr, nullptr, 0);
+  EXPECT_TRUE(cpu.core_busy(69));
+  EXPECT_EQ(cpu.shared_queue_length(), 0u);
+  cpu.run(1_ms, nullptr, nullptr, 0);
+  EXPECT_EQ(cpu.shared_queue_length(), 1u);
+  sim.run_until(1_ms);  // cores 0..68 free; the waiting job takes core 0
+  EXPECT_TRUE(cpu.core_busy(0));
+  EXPECT_FALSE(cpu.core_busy(1));
+  EXPECT_EQ(cpu.busy_cores(), 2);
+}
+
+// Poisson arrivals of exponential work to the shared queue of c cores are an
+// M/M/c queue: the mean wait must match Erlang C.
+struct Source {
+  engine::Simulator* sim;
+  NodeCpu* cpu;
+  engine::RandomStream rng{42};
+  double lambda, mean_work;
+  std::uint64_t remaining;
+  std::vector<Time> submitted;
+  std::vector<Time> work;
+  double wait_sum = 0;
+  std::uint64_t finished = 0;
+
+  void arrive() {
+    const Time w = Time::from_seconds(rng.exponential(mean_work));
+    const std::uint64_t tag = submitted.size();
+    submitted.push_back(sim->now());
+    work.push_back(w);
+    cpu->run<&Source::on_done>(w, this, tag);
+    if (--remaining > 0)
+      sim->schedule_in<&Source::arrive>(Time::from_seconds(rng.exponential(1 / lambda)), this);
+  }
+  void on_done(std::uint64_t tag) {
+    wait_sum += (sim->now() - submitted[tag] - work[tag]).seconds();
+    ++finished;
+  }
+};
+
+TEST(NodeCpuValidation, SharedQueueMatchesErlangC) {
+  const int c = 4;
+  const double mean_work = 100e-6, mu = 1 / mean_work, lambda = 0.75 * c * mu;
+  const std::uint64_t jobs = 2'000'000;
+  engine::Simulator sim;
+  NodeCpu cpu(sim, c, "node");
+  Source src{&sim, &cpu, engine::RandomStream(42), lambda, mean_work, jobs, {}, {}, 0, 0};
+  src.submitted.reserve(jobs);
+  src.work.reserve(jobs);
+  src.arrive();
+  sim.run();
+  ASSERT_EQ(src.finished, jobs);
+  const queueing::MmcQueue truth(lambda, mu, c);
+  const double wait = src.wait_sum / static_cast<double>(jobs);
+  std::printf("[ erlang c ] c=%d rho=0.75: mean wait %.3f us, theory %.3f us; busy %.4f\n", c,
+              wait * 1e6, truth.mean_wait() * 1e6, cpu.busy_fraction(CpuWork::application));
+  EXPECT_NEAR(wait / truth.mean_wait(), 1.0, 0.03);
+  EXPECT_NEAR(cpu.busy_fraction(CpuWork::application), 0.75, 0.01);
+  EXPECT_EQ(cpu.busy_time(CpuWork::kernel), Time::zero());
+}
+
+}  // namespace
+}  // namespace podwire::kube
