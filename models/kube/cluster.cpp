@@ -204,6 +204,10 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
       }
       st.ports.push_back(ps);
     }
+    if (svc->has_selector()) {
+      const auto& [k, v] = *svc->selector->begin();
+      services_by_label_[label_key(svc->meta.namespace_, k, v)].push_back(static_cast<int>(services_.size()));
+    }
     services_.push_back(std::move(st));
   }
   for (ServiceState& st : services_) {
@@ -239,6 +243,9 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
         problems.push_back({Problem::Severity::error, ps.port->source, "spec.ports[" + std::to_string(i) + "].nodePort",
                             "the NodePort range is full"});
       }
+    }
+    if (svc.meta.namespace_ == "kube-system" && svc.meta.name == "kube-dns" && st.cluster_ip != 0) {
+      dns_ip_ = st.cluster_ip;  // pods' nameserver: the address kube-dns really has
     }
     if (svc.type == ServiceType::load_balancer) {
       for (const std::string& ingress : svc.load_balancer_ingress) {
@@ -279,6 +286,7 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
     expected += t.replicas < 0 ? nodes_.size() : static_cast<std::size_t>(t.replicas);
   }
   pods_.reserve(expected);
+  owner_pods_on_node_.assign(nodes_.size(), 0);
   pod_by_ip_.reserve(expected);
   pod_by_name_.reserve(expected);
 
@@ -293,6 +301,7 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
 
     const int count = t.replicas < 0 ? static_cast<int>(nodes_.size()) : t.replicas;
     int unplaced = 0;
+    std::vector<int> touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
     std::string reason;
     for (int r = 0; r < count; ++r) {
       PodState p;
@@ -351,13 +360,14 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
           n.cpu_requested += cpu;
           n.memory_requested += memory;
           ++n.pods;
-          ++owner_on_node_[static_cast<std::uint64_t>(owner) << 32 | static_cast<std::uint32_t>(node)];
+          if (owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
         }
       }
       const int index = static_cast<int>(pods_.size());
       pods_.push_back(std::move(p));
       index_pod(index);
     }
+    for (int node : touched) owner_pods_on_node_[static_cast<std::size_t>(node)] = 0;
     if (unplaced > 0) {
       problems.push_back({Problem::Severity::error, *t.source, "",
                           std::string(t.kind) + " " + ns + "/" + name + ": " + std::to_string(unplaced) + " of " +
@@ -406,8 +416,7 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
                             : static_cast<double>(n.memory_allocatable - n.memory_requested - pod.memory_request) /
                                   static_cast<double>(n.memory_allocatable);
     const double pods_free = 1.0 - static_cast<double>(n.pods + 1) / static_cast<double>(n.max_pods);
-    const auto same = owner_on_node_.find(static_cast<std::uint64_t>(pod.owner) << 32 | i);
-    const double spread = same == owner_on_node_.end() ? 0.0 : static_cast<double>(same->second);
+    const auto spread = static_cast<double>(owner_pods_on_node_[i]);
     const double score = 50.0 * (cpu_free + mem_free) / 2.0 + 10.0 * pods_free - 100.0 * spread;
     if (score > best_score + 1e-9) {
       best = static_cast<int>(i);
@@ -494,10 +503,12 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
 
 void Cluster::recompute_endpoints_of(int pod) {
   const PodState& p = pods_[static_cast<std::size_t>(pod)];
-  for (ServiceState& s : services_) {
-    const Service& svc = *s.service;
-    if (svc.meta.namespace_ == p.namespace_ && svc.has_selector() && map_selector_matches(*svc.selector, *p.labels)) {
-      compute_endpoints(s, *objects_);
+  for (const auto& [k, v] : *p.labels) {
+    const auto filed = services_by_label_.find(label_key(p.namespace_, k, v));
+    if (filed == services_by_label_.end()) continue;
+    for (int i : filed->second) {
+      ServiceState& s = services_[static_cast<std::size_t>(i)];
+      if (map_selector_matches(*s.service->selector, *p.labels)) compute_endpoints(s, *objects_);
     }
   }
 }
@@ -513,7 +524,6 @@ void Cluster::delete_pod(int index) {
     n.cpu_requested -= p.cpu_request;
     n.memory_requested -= p.memory_request;
     --n.pods;
-    --owner_on_node_[static_cast<std::uint64_t>(p.owner) << 32 | static_cast<std::uint32_t>(p.node)];
   }
   pod_by_ip_.erase(p.ip);
   p.ip = 0;

@@ -181,8 +181,13 @@ class Cluster {
   std::unordered_map<net::Address, int> pod_by_ip_;
   std::unordered_map<std::string, std::vector<int>> pods_by_label_;  // "ns\0key=value"
   std::unordered_map<std::string, std::vector<int>> pods_by_owner_;  // "ns/workload"
+  // Services with a selector, each under one of its key=value pairs: a pod
+  // can only be selected by the Services filed under one of its own labels.
+  std::unordered_map<std::string, std::vector<int>> services_by_label_;  // "ns\0key=value"
   std::unordered_map<std::string, int> pod_by_dns_;  // "hostname.subdomain.ns.svc.domain"
-  std::unordered_map<std::uint64_t, int> owner_on_node_;  // (owner << 32 | node) -> pods
+  // Pods of the workload being placed, per node: the spreading score reads it
+  // for every node sampled, so a flat array rather than a hash lookup.
+  std::vector<int> owner_pods_on_node_;
   net::Address dns_ip_ = 0;
   std::uint32_t next_start_node_ = 0;  // kube-scheduler's rotating start index
 };
