@@ -366,6 +366,7 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
       const int index = static_cast<int>(pods_.size());
       pods_.push_back(std::move(p));
       index_pod(index);
+      pods_by_owner_[key_of(ns, name)].push_back(index);
     }
     for (int node : touched) owner_pods_on_node_[static_cast<std::size_t>(node)] = 0;
     if (unplaced > 0) {
@@ -563,19 +564,10 @@ std::optional<int> Cluster::pod_by_ip(net::Address ip) const {
 
 std::vector<int> Cluster::pods_of(std::string_view ns, std::string_view workload) const {
   std::vector<int> out;
-  std::vector<PodTemplateRef> templates = added_.pod_templates();
-  const std::vector<PodTemplateRef> theirs = objects_->pod_templates();
-  templates.insert(templates.end(), theirs.begin(), theirs.end());
-  std::vector<std::uint32_t> owners;
-  for (std::uint32_t i = 0; i < templates.size(); ++i) {
-    if (templates[i].owner->namespace_ == ns && templates[i].owner->name == workload) owners.push_back(i);
-  }
-  if (owners.empty()) return out;
-  for (std::size_t i = 0; i < pods_.size(); ++i) {
-    const PodState& p = pods_[i];
-    if (!p.deleted && std::find(owners.begin(), owners.end(), p.owner) != owners.end()) {
-      out.push_back(static_cast<int>(i));
-    }
+  const auto it = pods_by_owner_.find(key_of(ns, workload));
+  if (it == pods_by_owner_.end()) return out;
+  for (int i : it->second) {
+    if (!pods_[static_cast<std::size_t>(i)].deleted) out.push_back(i);
   }
   return out;
 }

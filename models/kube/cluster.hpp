@@ -184,7 +184,6 @@ class Cluster {
   // Services with a selector, each under one of its key=value pairs: a pod
   // can only be selected by the Services filed under one of its own labels.
   std::unordered_map<std::string, std::vector<int>> services_by_label_;  // "ns\0key=value"
-  std::unordered_map<std::string, int> pod_by_dns_;  // "hostname.subdomain.ns.svc.domain"
   // Pods of the workload being placed, per node: the spreading score reads it
   // for every node sampled, so a flat array rather than a hash lookup.
   std::vector<int> owner_pods_on_node_;
