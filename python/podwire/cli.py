@@ -164,6 +164,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
         return 1
     diagnostics = scenario.validate()
+    loaded = scenario._load()
+    if getattr(loaded, "kind", "queueing") == "cluster":
+        # Building the model finds what the text alone cannot: unschedulable
+        # pods, workloads that do not exist, calls to missing Services.
+        try:
+            notices = _core.build_scenario(loaded)
+        except _core.ScenarioError as e:
+            _print_diagnostics(e.args[1])
+            errors = sum(1 for d in e.args[1] if d["severity"] == "error")
+            print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
+            return 1
+        for notice in notices:
+            print(notice, file=sys.stderr)
     _print_diagnostics(diagnostics)
     print(f"{args.scenario}: valid ({len(diagnostics)} warning(s))")
     return 0

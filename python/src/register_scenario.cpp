@@ -231,6 +231,17 @@ void register_scenario(py::module_& m) {
       py::arg("text"), py::arg("file") = "<string>", py::arg("overrides") = std::vector<std::string>{});
 
   m.def(
+      "build_scenario",
+      [](const scenario::ClusterScenario& s) {
+        py::gil_scoped_release release;
+        scenario::ClusterModel model(s);
+        return model.notices();
+      },
+      py::arg("scenario"),
+      "Build a cluster scenario's model without running it: ScenarioError for every problem found while "
+      "building (unschedulable pods, unknown workloads, calls to missing Services); returns the warnings.");
+
+  m.def(
       "run_scenario",
       [](const scenario::ClusterScenario& s, const std::string& trace_path) {
         scenario::ClusterRunResult r;

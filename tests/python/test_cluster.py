@@ -1,0 +1,90 @@
+"""Cluster scenarios through the Python package and the command line: every
+shipped scenario runs, the trace reads into pandas, and build problems come
+back located."""
+
+from pathlib import Path
+
+import h5py
+import pandas as pd
+import pytest
+
+import podwire
+
+SOURCE = Path(__file__).resolve().parents[2]
+CLUSTER_SCENARIOS = sorted(p for p in (SOURCE / "scenarios").glob("*.yaml") if "cluster:" in p.read_text())
+
+
+def test_the_cluster_scenarios_are_all_found():
+    names = {p.stem for p in CLUSTER_SCENARIOS}
+    for expected in ("seed-web", "online-boutique", "nodeport", "loadbalancer-local", "loadbalancer-cluster",
+                     "ingress-fanout", "headless", "externalname", "networkpolicy", "port-forward"):
+        assert expected in names
+
+
+@pytest.mark.parametrize("path", CLUSTER_SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_cluster_scenario_runs(path):
+    result = podwire.run(podwire.load(path, ["run.duration=3s", "run.warmup=1s"]))
+    assert result["complete"]
+    assert result["model"] == "cluster"
+    for t in result["traffic"]:
+        assert t["sent"] > 0, t
+        if path.stem == "externalname" or (path.stem == "networkpolicy" and t["name"] == "client"):
+            assert t["ok"] == 0  # nothing answers outside; the policy drops the client
+        else:
+            assert t["ok"] > 0 and t["failed"] == 0, t
+    if path.stem == "networkpolicy":
+        assert result["datapath"]["policy_drops"] > 0
+    if path.stem == "loadbalancer-local":
+        assert result["datapath"]["encapsulated"] == 0
+
+
+def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
+    trace = tmp_path / "seed.h5"
+    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "4s", "--set", "run.warmup=1s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert "my-app/web" in r.stdout and "estimate" in r.stdout
+    with h5py.File(trace, "r") as f:
+        assert f["meta"].attrs["model"] == "cluster"
+        assert bool(f["meta"].attrs["complete"])
+        requests = pd.DataFrame(f["requests"][:])
+        targets = pd.DataFrame(f["targets"][:])
+        endpoints = pd.DataFrame(f["endpoints"][:])
+        services = pd.DataFrame(f["summary/services"][:])
+    assert len(requests) > 1000
+    ok = requests[requests.status == 1]  # enum code 1 is "ok"
+    assert (ok.total_ps >= ok.dns_ps + ok.connect_ps + ok.queueing_ps + ok.service_ps).all()
+    names = dict(zip(targets.id, targets.name.str.decode("utf-8")))
+    assert set(names[t] for t in ok.target) == {"my-app/web"}
+    servers = set(endpoints.name.str.decode("utf-8")[endpoints.id.isin(ok.server)])
+    assert len(servers) == 3 and all(s.startswith("my-app/web-server-") for s in servers)
+    assert services.requests.sum() == (~ok.warmup).sum()
+    summary = podwire_cli("summary", str(trace))
+    assert summary.returncode == 0, summary.stderr
+    assert "client" in summary.stdout
+
+
+def test_build_problems_are_located(podwire_cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "cluster: {nodes: [{name: w}]}\n"
+        "apps:\n"
+        "  shop/cart: {concurrency: 2}\n"
+    )
+    r = podwire_cli("run", str(bad), "--no-trace")
+    assert r.returncode == 2
+    assert f"{bad}:3:" in r.stderr
+    assert "no workload" in r.stderr and "'cart'" in r.stderr
+
+
+def test_validate_builds_the_model_to_find_every_problem(podwire_cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "cluster: {nodes: [{name: w}]}\n"
+        "apps:\n"
+        "  shop/cart: {concurrency: 2}\n"
+    )
+    r = podwire_cli("validate", str(bad))
+    assert r.returncode == 1
+    assert f"{bad}:3:" in r.stderr and "no workload" in r.stderr
+    ok = podwire_cli("validate", "scenarios/seed-web.yaml")
+    assert ok.returncode == 0, ok.stderr
