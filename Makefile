@@ -1,5 +1,5 @@
 # The two commands of the README, plus the pieces they are made of.
-#   make demo   set up, build, run the default scenario, print its summary
+#   make demo   set up, build, run the default scenario and the cluster demo, print their summaries
 #   make test   set up, build, run every test through ctest
 SHELL := /bin/bash
 BUILD ?= build/release
@@ -12,6 +12,7 @@ PY := $(VENV)/bin/python
 demo: install
 	$(VENV)/bin/podwire run scenarios/default.yaml -o build/demo.h5
 	$(VENV)/bin/podwire summary build/demo.h5
+	$(VENV)/bin/podwire run scenarios/seed-web.yaml -o build/demo-cluster.h5
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
