@@ -431,6 +431,10 @@ void TcpConnection::process_data(const Packet& p) {
   out_of_order_.erase(out_of_order_.begin(),
                       out_of_order_.begin() + static_cast<std::ptrdiff_t>(used));
 
+  // The application may have answered from on_message or on_peer_closed: its
+  // segment carried the ACK already, and another would be a needless segment
+  // (one that can even reach the peer in TIME_WAIT).
+  if (rcv_nxt_ <= last_ack_sent_) return;
   if (filled_hole || fin || !config_.delayed_ack || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
     // Linux acknowledges at once when more than one full segment is unacknowledged.
     ack_now_ = true;

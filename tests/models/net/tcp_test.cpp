@@ -228,6 +228,19 @@ TEST(TcpHandshake, EstablishedExactlyOneRoundTripAfterConnect) {
   EXPECT_EQ(client.conn->rto(), 200_ms);
 }
 
+TEST(TcpTransfer, AnAnswerFromOnMessageCarriesTheAckAndNoPureAckFollows) {
+  Fabric f(2, kTenGig);
+  App client(f.sim), server(f.sim);
+  client.send_on_established = 300;
+  server.reply_bytes = 500;  // answered from inside on_message
+  f.server().listen(80, server.callbacks());
+  f.client().connect(f.server_address(), 80, client.callbacks());
+  f.sim.run_until(1_s);  // well past the delayed-ACK timer
+  ASSERT_EQ(client.messages.size(), 1u);
+  // The server sent its SYN-ACK and the answer, which acknowledged the request.
+  EXPECT_EQ(f.server().counters().segments_sent, 2u);
+}
+
 // 2. 1,000,000 B = 690 full segments of 1448 B + one of 880 B, each with 52 B
 // of headers; the first carries the handshake ACK.
 TEST(TcpTransfer, OneMegabyteArrivesAsMssSegments) {
