@@ -236,11 +236,25 @@ void NodeDatapath::route(Packet& p, Time work) {
       work += config_.costs.vxlan_encap;
     }
   }
+  charge(p, work);
+}
+
+void NodeDatapath::charge(Packet& p, Time work) {
   counters_.work += work;
-  sim_.schedule_in<&NodeDatapath::on_charged>(work, this, reinterpret_cast<std::uintptr_t>(&p));
+  const auto packet = reinterpret_cast<std::uintptr_t>(&p);
+  if (cpu_ != nullptr) {
+    const int core = static_cast<int>(p.flow.hash(host_.address()) % static_cast<std::uint64_t>(cpu_->cores()));
+    cpu_->run_on_core(core, work, &NodeDatapath::on_cpu_done, this, packet);
+  } else {
+    sim_.schedule_in<&NodeDatapath::on_charged>(work, this, packet);
+  }
 }
 
 void NodeDatapath::on_charged(std::uint64_t packet) { output(*reinterpret_cast<Packet*>(packet)); }
+
+void NodeDatapath::on_cpu_done(void* self, std::uint64_t packet) {
+  static_cast<NodeDatapath*>(self)->output(*reinterpret_cast<Packet*>(packet));
+}
 
 void NodeDatapath::output(Packet& p) {
   if (!p.encap.present()) {
@@ -276,8 +290,7 @@ void NodeDatapath::reject(Packet& p, Time work) {
   r.request_id = p.request_id;
   r.created = sim_.now();
   pool_.release(p);
-  counters_.work += work;
-  sim_.schedule_in<&NodeDatapath::on_charged>(work, this, reinterpret_cast<std::uintptr_t>(&r));
+  charge(r, work);
 }
 
 void NodeDatapath::drop(Packet& p, DropReason why) {

@@ -14,6 +14,7 @@
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "models/kube/cidr.hpp"
+#include "models/kube/node_cpu.hpp"
 #include "models/kube/pod_directory.hpp"
 #include "models/kube/policy_check.hpp"
 #include "models/net/host.hpp"
@@ -94,6 +95,12 @@ class NodeDatapath final : public net::PacketSink {
   net::PacketSink& veth() { return from_pods_; }
 
   void set_policy(const PolicyCheck* policy) { policy_ = policy; }
+  // The node's cores. When set, each packet's stage costs are kernel work
+  // queued on the core its flow hashes to (RSS for packets from the NIC, RPS
+  // for packets from pods), sharing the cores with application work: a busy
+  // node adds queueing to every packet and caps the packets it can move.
+  // Null: the costs are pure delays.
+  void set_cpu(kube::NodeCpu* cpu) { cpu_ = cpu; }
 
   // From the NIC (or routed locally by the host).
   void receive(net::Packet& p) override;
@@ -129,7 +136,9 @@ class NodeDatapath final : public net::PacketSink {
                                 net::Address client);
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, engine::Time work);
+  void charge(net::Packet& p, engine::Time work);
   void on_charged(std::uint64_t packet);
+  static void on_cpu_done(void* self, std::uint64_t packet);
   void output(net::Packet& p);
   void reject(net::Packet& p, engine::Time work);
   void drop(net::Packet& p, DropReason why);
@@ -144,6 +153,7 @@ class NodeDatapath final : public net::PacketSink {
   engine::RandomStream random_;
   Conntrack conntrack_;
   const PolicyCheck* policy_ = nullptr;
+  kube::NodeCpu* cpu_ = nullptr;
   PodSide from_pods_;
   HostSide from_host_;
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend

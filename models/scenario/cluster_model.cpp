@@ -98,6 +98,7 @@ void ClusterModel::build_nodes() {
                                                               : proxy::Conntrack::kube_proxy_max(g.cpus);
     datapaths_.emplace_back(*n.host, table_, directory_, dc, random_.stream("proxy/" + n.name));
     if (policy_) datapaths_.back().set_policy(policy_.get());
+    datapaths_.back().set_cpu(&cpus_.back());
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/kube/node_cpu.hpp"
 #include "models/kube/pod_directory.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
@@ -451,6 +452,45 @@ TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
   EXPECT_GT(user.answered - user.sent, 2 * (api_latency + kubelet_latency));
   EXPECT_EQ(api_relay.counters().messages_forwarded, 2u);
   EXPECT_EQ(kubelet_relay.counters().connections, 1u);
+}
+
+// A pod sending n datagrams to a pod on its node, one every `gap`, through a
+// node of one core: the per-packet kernel work is queued on that core.
+struct KernelLoad {
+  Cluster c{1};
+  kube::NodeCpu cpu{c.sim, 1, "node-0"};
+  kube::PodNetns* a;
+  kube::PodNetns* b;
+  Datagrams got{&c.sim};
+  Time gap;
+  int left;
+  KernelLoad(int n, Time g) : gap(g), left(n) {
+    c.datapaths[0].set_cpu(&cpu);
+    a = &c.add_pod(0, "a");
+    b = &c.add_pod(0, "b");
+    b->bind_udp(9000, &Datagrams::on, &got);
+    c.sim.schedule_in<&KernelLoad::send>(Time::zero(), this);
+    c.sim.run();
+  }
+  void send() {
+    a->send_udp(40000, b->address(), 9000, 100);
+    if (--left > 0) c.sim.schedule_in<&KernelLoad::send>(gap, this);
+  }
+};
+
+TEST(NodeDatapath, KernelWorkQueuesOnTheNodesCoresAndCapsItsPacketRate) {
+  const Time first = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  const Time next = kCosts.veth + kCosts.conntrack_lookup + kCosts.bridge + kCosts.veth;  // a conntrack hit: 1.75 us
+  // Below the core's capacity each packet only pays its own work...
+  KernelLoad light(10000, Time::us(2));
+  ASSERT_EQ(light.got.at.size(), 10000u);
+  EXPECT_EQ(light.got.at.back(), 9999 * Time::us(2) + next);
+  // ...above it they queue, and the node moves one packet per 1.75 us whatever is offered.
+  KernelLoad heavy(10000, Time::us(1));
+  ASSERT_EQ(heavy.got.at.size(), 10000u);
+  EXPECT_EQ(heavy.got.at.back(), first + 9999 * next);
+  EXPECT_EQ(heavy.cpu.busy_kernel(), first + 9999 * next);
+  EXPECT_EQ(heavy.cpu.busy_application(), Time::zero());
 }
 
 TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
