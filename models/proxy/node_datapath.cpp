@@ -103,7 +103,8 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     // "external" and follows externalTrafficPolicy; pods reaching the same
     // addresses are short-circuited like ClusterIP traffic, as kube-proxy does.
     const bool external = origin != Origin::pod && m.kind != FrontendKind::cluster_ip;
-    const Backend* b = choose_backend(*m.frontend, m.index, external, original.src);
+    std::size_t chosen = 0;
+    const Backend* b = choose_backend(*m.frontend, m.index, external, original.src, &chosen);
     if (b == nullptr) {
       if (external && m.frontend->external_local && !m.frontend->backends.empty()) {
         // Local policy on a node without a local endpoint: kube-proxy drops, so
@@ -114,6 +115,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
       }
       return false;
     }
+    work += first_packet_cost(config_.proxy, config_.proxy_costs, *m.frontend, m.kind, services_.size(), chosen);
     translated.dst = b->address;
     translated.dst_port = b->port;
     backend_id = b->id;
@@ -166,7 +168,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
 }
 
 const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
-                                            net::Address client) {
+                                            net::Address client, std::size_t* chosen_index) {
   const bool local_only = external ? f.external_local : f.internal_local;
   const std::uint32_t here = host_.node();
   // Ready endpoints; when none is ready, serving terminating ones (kube-proxy's
@@ -191,12 +193,14 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
       for (const Backend& b : f.backends) {
         if (b.id == it->second.backend && eligible(b, fallback)) {
           it->second.expires = sim_.now() + f.affinity_timeout;
+          *chosen_index = 0;  // the affinity ("recent") rule matches before the probability rules
           return &b;
         }
       }
     }
   }
-  std::uint64_t pick = random_.uniform_int(count);
+  const std::uint64_t drawn = random_.uniform_int(count);
+  std::uint64_t pick = drawn;
   const Backend* chosen = nullptr;
   for (const Backend& b : f.backends) {
     if (eligible(b, fallback) && pick-- == 0) {
@@ -204,6 +208,7 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
       break;
     }
   }
+  *chosen_index = drawn;
   if (f.session_affinity) affinity_[affinity_key] = Affinity{chosen->id, sim_.now() + f.affinity_timeout};
   return chosen;
 }

@@ -19,6 +19,7 @@
 #include "models/kube/policy_check.hpp"
 #include "models/net/host.hpp"
 #include "models/proxy/conntrack.hpp"
+#include "models/proxy/proxy_mode.hpp"
 #include "models/proxy/service_table.hpp"
 
 namespace podwire::proxy {
@@ -52,6 +53,8 @@ struct ClusterNetworks {
 
 struct DatapathConfig {
   CniMode mode = CniMode::vxlan;
+  ProxyMode proxy = ProxyMode::iptables;  // kube-proxy's default mode
+  ProxyModeCosts proxy_costs;
   DatapathCosts costs;
   ClusterNetworks networks;
   std::uint64_t conntrack_max = 131072;
@@ -132,8 +135,10 @@ class NodeDatapath final : public net::PacketSink {
   // A new flow: Service translation, masquerade, policy, conntrack insert.
   // False when the packet was dropped or rejected (and released).
   bool admit_new_flow(net::Packet& p, Origin origin, engine::Time& work);
+  // The endpoint, and its index among the eligible ones (what an iptables
+  // chain walks to reach it).
   const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
-                                net::Address client);
+                                net::Address client, std::size_t* chosen_index);
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, engine::Time work);
   void charge(net::Packet& p, engine::Time work);

@@ -89,6 +89,8 @@ void ClusterModel::build_nodes() {
   proxy::DatapathConfig dc;
   dc.mode = scenario_.cluster.cni;
   dc.costs = scenario_.cluster.datapath;
+  dc.proxy = scenario_.cluster.proxy.mode;
+  dc.proxy_costs = scenario_.cluster.proxy.costs;
   dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                        scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {
@@ -123,7 +125,12 @@ void ClusterModel::build_pods() {
 void ClusterModel::build_services() {
   std::vector<std::uint32_t> node_hosts;
   for (const FabricNode& n : fabric_.nodes) node_hosts.push_back(n.host->node());
-  std::uint32_t position = 0;
+  // Where the scenario's own Services sit in the proxy's rule order, beside
+  // the filler Services that load the tables.
+  const ProxySpec& px = scenario_.cluster.proxy;
+  const auto fillers = static_cast<std::uint32_t>(px.filler_services);
+  std::uint32_t position = px.measured_position == ProxySpec::Position::last ? fillers : 0;
+  engine::RandomStream positions = random_.stream("proxy/positions");
   const auto& services = cluster_->services();
   for (std::size_t si = 0; si < services.size(); ++si) {
     const kube::ServiceState& st = services[si];
@@ -142,7 +149,12 @@ void ClusterModel::build_services() {
       f.affinity_timeout = Time::s(svc.session_affinity_timeout_seconds);
       f.external_local = svc.external_traffic_policy == kube::TrafficPolicy::local;
       f.internal_local = svc.internal_traffic_policy == kube::TrafficPolicy::local;
-      f.position = position++;
+      // random: anywhere among the fillers (uniformly, as the order of a
+      // cluster's Services is arbitrary).
+      f.position = px.measured_position == ProxySpec::Position::random
+                       ? static_cast<std::uint32_t>(positions.uniform_int(fillers + 1))
+                       : position;
+      ++position;
       for (const kube::EndpointState& e : ps.endpoints) {
         const std::uint32_t node = e.node >= 0 ? fabric_.nodes[static_cast<std::size_t>(e.node)].host->node()
                                                : net::AddressBook::kNone;
@@ -168,6 +180,24 @@ void ClusterModel::build_services() {
       if (it != svc.meta.annotations.end()) public_dns_.add(it->second, lb);
       public_dns_.add(svc.meta.name + "." + svc.meta.namespace_ + ".lb", lb);
     }
+  }
+  // Filler Services: addresses from 100.64.0.0/10 (never routed here), endpoints
+  // nobody dials; they only load the proxy's tables.
+  const std::uint32_t real = position - (px.measured_position == ProxySpec::Position::last ? fillers : 0);
+  for (std::uint32_t i = 0; i < fillers; ++i) {
+    proxy::ServiceFrontend f;
+    f.name = "filler/svc-" + std::to_string(i) + ":80";
+    f.service = static_cast<std::uint32_t>(-1);
+    f.port = 80;
+    f.position = px.measured_position == ProxySpec::Position::last ? i
+                 : px.measured_position == ProxySpec::Position::first ? real + i
+                                                                      : i;
+    const net::Address vip = net::parse_address("100.64.0.0") + i;
+    for (int e = 0; e < px.endpoints_per_service; ++e) {
+      f.backends.push_back(proxy::Backend{net::parse_address("100.96.0.0") + i * 64 + static_cast<net::Address>(e), 8080,
+                                          net::AddressBook::kNone, 0, true, true, false});
+    }
+    table_.expose(table_.add(std::move(f)), proxy::FrontendKind::cluster_ip, vip, 80);
   }
   load_balancer_ = std::make_unique<proxy::LoadBalancer>(*fabric_.load_balancer, table_, node_hosts);
   for (const FabricNode& n : fabric_.nodes) public_dns_.add(n.name, n.host->address());

@@ -127,7 +127,7 @@ void parse_costs(const YamlField& f, proxy::DatapathCosts& c) {
 
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
   c.expect_mapping({"nodes", "topology", "cni", "pod_cidr", "node_cidr_mask", "service_cidr", "node_network",
-                    "load_balancer_pool", "node_port_range", "dns", "datapath", "conntrack_max",
+                    "load_balancer_pool", "node_port_range", "dns", "datapath", "proxy", "conntrack_max",
                     "apiserver_latency", "kubelet_latency"});
   const YamlField nodes = c["nodes"];
   if (!nodes.present()) nodes.error("missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
@@ -206,6 +206,30 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     if (auto v = boolean(dns["client_cache"])) s.dns.client_cache = *v;
   }
   parse_costs(c["datapath"], s.datapath);
+  const YamlField px = c["proxy"];
+  if (px.present() && px.expect_mapping({"mode", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
+                                         "filler_services", "endpoints_per_service", "measured_position"})) {
+    if (auto v = px["mode"].string()) {
+      if (!proxy::parse_proxy_mode(*v, s.proxy.mode)) {
+        px["mode"].error("expected iptables, ipvs, nftables or ebpf, got '" + *v + "'");
+      }
+    }
+    const auto cost = [&](const char* key, Time& into) {
+      if (auto v = px[key].time()) into = *v;
+    };
+    cost("iptables_rule", s.proxy.costs.iptables_rule);
+    cost("nftables_lookup", s.proxy.costs.nftables_lookup);
+    cost("ipvs_lookup", s.proxy.costs.ipvs_lookup);
+    cost("ebpf_lookup", s.proxy.costs.ebpf_lookup);
+    if (auto v = px["filler_services"].integer(0, 1'000'000)) s.proxy.filler_services = static_cast<int>(*v);
+    if (auto v = px["endpoints_per_service"].integer(1, 10'000)) s.proxy.endpoints_per_service = static_cast<int>(*v);
+    if (auto v = px["measured_position"].string()) {
+      if (*v == "first") s.proxy.measured_position = ProxySpec::Position::first;
+      else if (*v == "last") s.proxy.measured_position = ProxySpec::Position::last;
+      else if (*v == "random") s.proxy.measured_position = ProxySpec::Position::random;
+      else px["measured_position"].error("expected first, last or random, got '" + *v + "'");
+    }
+  }
   if (auto v = c["conntrack_max"].integer(1, 1LL << 32)) s.conntrack_max = static_cast<std::uint64_t>(*v);
   if (auto v = c["apiserver_latency"].time()) s.apiserver_latency = *v;
   if (auto v = c["kubelet_latency"].time()) s.kubelet_latency = *v;

@@ -52,6 +52,17 @@ struct DnsSpec {
   bool client_cache = false;  // glibc has none; Go and Java clients cache
 };
 
+// The service proxy every node runs, and synthetic "filler" Services that
+// load its tables without manifests.
+struct ProxySpec {
+  proxy::ProxyMode mode = proxy::ProxyMode::iptables;
+  proxy::ProxyModeCosts costs;
+  int filler_services = 0;
+  int endpoints_per_service = 10;
+  enum class Position { first, last, random };
+  Position measured_position = Position::last;  // where the scenario's own Services sit in the rule order
+};
+
 struct ClusterSpec {
   std::vector<NodeGroupSpec> nodes;
   TopologySpec topology;
@@ -65,6 +76,7 @@ struct ClusterSpec {
   int node_port_last = 32767;
   DnsSpec dns;
   proxy::DatapathCosts datapath;
+  ProxySpec proxy;
   std::uint64_t conntrack_max = 0;  // 0: kube-proxy's max(32768 x cores, 131072)
   // Request processing by the API server and kubelet on a port-forward.
   engine::Time apiserver_latency = engine::Time::us(200);

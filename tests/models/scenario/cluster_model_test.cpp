@@ -407,3 +407,47 @@ traffic:
 
 }  // namespace
 }  // namespace podwire::scenario
+
+namespace podwire::scenario {
+namespace {
+
+// A client opening a connection per request to `web`, with 10,000 filler
+// Services in the proxy's tables and the scenario's Services first or last.
+ClusterRunResult with_fillers(const std::string& mode, const std::string& position) {
+  return run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 100/s, keep_alive: false}
+)", {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=10000", "cluster.proxy.measured_position=" + position});
+}
+
+TEST(ProxyModes, IptablesWalksToTheServicesPositionNftablesDoesNot) {
+  const double first = with_fillers("iptables", "first").traffic[0].total_s.mean();
+  const double last = with_fillers("iptables", "last").traffic[0].total_s.mean();
+  // 10,000 more KUBE-SERVICES rules at 26 ns on each connection's SYN, and on
+  // the DNS queries' first packets to kube-dns, which sits at the end too.
+  EXPECT_GT(last - first, 0.26e-3);
+  EXPECT_LT(last - first, 3 * 0.26e-3 + 0.1e-3);
+  const double nft_first = with_fillers("nftables", "first").traffic[0].total_s.mean();
+  const double nft_last = with_fillers("nftables", "last").traffic[0].total_s.mean();
+  EXPECT_NEAR(nft_first, nft_last, 5e-6);
+  for (const char* mode : {"ipvs", "ebpf"}) {
+    EXPECT_NEAR(with_fillers(mode, "first").traffic[0].total_s.mean(),
+                with_fillers(mode, "last").traffic[0].total_s.mean(), 5e-6)
+        << mode;
+  }
+}
+
+TEST(ProxyModes, KeepAliveHidesThePosition) {
+  const auto keep = [](const std::string& position) {
+    return run(kCluster + kManifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", users: 1, think_time: 10ms}
+)", {"cluster.proxy.filler_services=10000", "cluster.proxy.measured_position=" + position});
+  };
+  const ClusterRunResult first = keep("first"), last = keep("last");
+  // One connection for the whole run: only its first packet walked the chain.
+  EXPECT_NEAR(first.traffic[0].total_s.mean(), last.traffic[0].total_s.mean(), 2e-6);
+}
+
+}  // namespace
+}  // namespace podwire::scenario
