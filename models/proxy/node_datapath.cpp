@@ -199,7 +199,16 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
       }
     }
   }
-  const std::uint64_t drawn = random_.uniform_int(count);
+  // iptables' probability rules, nftables' numgen and Cilium's random
+  // selection draw uniformly; IPVS schedules.
+  std::uint64_t drawn;
+  if (config_.proxy == ProxyMode::ipvs && config_.ipvs_scheduler == IpvsScheduler::rr) {
+    drawn = round_robin_[frontend]++ % count;
+  } else if (config_.proxy == ProxyMode::ipvs && config_.ipvs_scheduler == IpvsScheduler::sh) {
+    drawn = net::FlowKey{client, 0, 0, 0, net::Protocol::tcp}.hash(0x7368) % count;
+  } else {
+    drawn = random_.uniform_int(count);
+  }
   std::uint64_t pick = drawn;
   const Backend* chosen = nullptr;
   for (const Backend& b : f.backends) {

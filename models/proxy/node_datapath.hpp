@@ -54,6 +54,7 @@ struct ClusterNetworks {
 struct DatapathConfig {
   CniMode mode = CniMode::vxlan;
   ProxyMode proxy = ProxyMode::iptables;  // kube-proxy's default mode
+  IpvsScheduler ipvs_scheduler = IpvsScheduler::rr;
   ProxyModeCosts proxy_costs;
   DatapathCosts costs;
   ClusterNetworks networks;
@@ -162,6 +163,7 @@ class NodeDatapath final : public net::PacketSink {
   PodSide from_pods_;
   HostSide from_host_;
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
+  std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // IPVS rr: next turn, by frontend
   std::uint16_t next_snat_port_ = 32768;
   DatapathCounters counters_;
 };

@@ -22,6 +22,13 @@ bool parse_proxy_mode(std::string_view text, ProxyMode& out) {
   return false;
 }
 
+bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out) {
+  if (text == "rr") out = IpvsScheduler::rr;
+  else if (text == "sh") out = IpvsScheduler::sh;
+  else return false;
+  return true;
+}
+
 engine::Time first_packet_cost(ProxyMode mode, const ProxyModeCosts& costs, const ServiceFrontend& f,
                                FrontendKind kind, std::size_t services, std::size_t chosen) {
   switch (mode) {

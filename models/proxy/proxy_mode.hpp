@@ -22,6 +22,11 @@ const char* to_string(ProxyMode m);
 // nullopt-like: false when the text names no mode.
 bool parse_proxy_mode(std::string_view text, ProxyMode& out);
 
+// How IPVS picks a real server: rr (kube-proxy's default) in turn; sh by a
+// hash of the client address, so a client sticks to one server.
+enum class IpvsScheduler : std::uint8_t { rr, sh };
+bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out);
+
 struct ProxyModeCosts {
   engine::Time iptables_rule = engine::Time::ns(26);     // per rule evaluated (calibration.md: 26 ns per extra Service, EKS 2026)
   engine::Time nftables_lookup = engine::Time::ns(200);  // verdict map on (daddr, proto, dport)

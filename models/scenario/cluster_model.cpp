@@ -91,6 +91,7 @@ void ClusterModel::build_nodes() {
   dc.costs = scenario_.cluster.datapath;
   dc.proxy = scenario_.cluster.proxy.mode;
   dc.proxy_costs = scenario_.cluster.proxy.costs;
+  dc.ipvs_scheduler = scenario_.cluster.proxy.ipvs_scheduler;
   dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                        scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {

@@ -207,11 +207,16 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
   }
   parse_costs(c["datapath"], s.datapath);
   const YamlField px = c["proxy"];
-  if (px.present() && px.expect_mapping({"mode", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
+  if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
                                          "filler_services", "endpoints_per_service", "measured_position"})) {
     if (auto v = px["mode"].string()) {
       if (!proxy::parse_proxy_mode(*v, s.proxy.mode)) {
         px["mode"].error("expected iptables, ipvs, nftables or ebpf, got '" + *v + "'");
+      }
+    }
+    if (auto v = px["ipvs_scheduler"].string()) {
+      if (!proxy::parse_ipvs_scheduler(*v, s.proxy.ipvs_scheduler)) {
+        px["ipvs_scheduler"].error("expected rr or sh, got '" + *v + "'");
       }
     }
     const auto cost = [&](const char* key, Time& into) {

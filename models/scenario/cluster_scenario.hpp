@@ -57,6 +57,7 @@ struct DnsSpec {
 struct ProxySpec {
   proxy::ProxyMode mode = proxy::ProxyMode::iptables;
   proxy::ProxyModeCosts costs;
+  proxy::IpvsScheduler ipvs_scheduler = proxy::IpvsScheduler::rr;
   int filler_services = 0;
   int endpoints_per_service = 10;
   enum class Position { first, last, random };

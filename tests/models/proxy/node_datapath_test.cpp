@@ -44,8 +44,11 @@ struct Cluster {
   std::deque<net::TcpStack> stacks;
   std::uint32_t next_id = 100;
 
-  explicit Cluster(int n, CniMode mode = CniMode::vxlan) {
+  explicit Cluster(int n, CniMode mode = CniMode::vxlan, ProxyMode proxy = ProxyMode::iptables,
+                   IpvsScheduler scheduler = IpvsScheduler::rr) {
     config.mode = mode;
+    config.proxy = proxy;
+    config.ipvs_scheduler = scheduler;
     config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
                        kube::Cidr::parse("10.0.0.0/16")};
     sw = &net.add_switch("tor");
@@ -138,6 +141,12 @@ struct Peer {
 
 const DatapathCosts kCosts{};
 
+// Service semantics are the same in every proxy mode; only the costs differ.
+class ProxyConformance : public testing::TestWithParam<ProxyMode> {};
+INSTANTIATE_TEST_SUITE_P(EveryMode, ProxyConformance,
+                         testing::Values(ProxyMode::iptables, ProxyMode::ipvs, ProxyMode::nftables, ProxyMode::ebpf),
+                         [](const testing::TestParamInfo<ProxyMode>& info) { return std::string(to_string(info.param)); });
+
 TEST(NodeDatapath, LocalhostInsideAPodNeverReachesTheNodeDatapath) {
   Cluster c(1);
   kube::PodNetns& pod = c.add_pod(0, "web");
@@ -208,8 +217,8 @@ TEST(NodeDatapath, NativeRoutingSendsPodPacketsUnencapsulated) {
   EXPECT_EQ(c.datapaths[0].counters().encapsulated, 0u);
 }
 
-TEST(NodeDatapath, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheServiceAddress) {
-  Cluster c(3);
+TEST_P(ProxyConformance, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheServiceAddress) {
+  Cluster c(3, CniMode::vxlan, GetParam());
   kube::PodNetns& client = c.add_pod(0, "client");
   std::vector<kube::PodNetns*> backends{&c.add_pod(1, "web-1"), &c.add_pod(2, "web-2")};
   const Address vip = parse_address("10.96.0.20");
@@ -235,8 +244,31 @@ TEST(NodeDatapath, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheService
   EXPECT_EQ(c.datapaths[0].counters().service_translations, 200u);
 }
 
-TEST(NodeDatapath, AServiceWithoutEndpointsRefusesTcpConnections) {
-  Cluster c(1);
+TEST(NodeDatapath, IpvsRoundRobinTakesEndpointsInTurnAndSourceHashingSticks) {
+  for (const IpvsScheduler scheduler : {IpvsScheduler::rr, IpvsScheduler::sh}) {
+    Cluster c(3, CniMode::vxlan, ProxyMode::ipvs, scheduler);
+    kube::PodNetns& client = c.add_pod(0, "client");
+    std::vector<kube::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
+    const Address vip = parse_address("10.96.0.60");
+    c.add_service("ns/web:80", vip, 80, 80, backends);
+    Peer server{&c.sim}, user{&c.sim};
+    for (auto* b : backends) c.stack(*b).listen(80, server.callbacks());
+    net::TcpStack& cs = c.stack(client);
+    for (int i = 0; i < 90; ++i) cs.connect(vip, 80, user.callbacks());
+    c.sim.run();
+    std::map<Address, int> per_backend;
+    for (const auto& f : server.flows) ++per_backend[f.src];
+    if (scheduler == IpvsScheduler::rr) {
+      ASSERT_EQ(per_backend.size(), 3u);
+      for (auto [a, n] : per_backend) EXPECT_EQ(n, 30);  // exactly in turn
+    } else {
+      EXPECT_EQ(per_backend.size(), 1u);  // one client, one real server
+    }
+  }
+}
+
+TEST_P(ProxyConformance, AServiceWithoutEndpointsRefusesTcpConnections) {
+  Cluster c(1, CniMode::vxlan, GetParam());
   kube::PodNetns& client = c.add_pod(0, "client");
   c.add_service("my-app/empty:80", parse_address("10.96.0.30"), 80, 80, {});
   Peer user{&c.sim};
@@ -249,8 +281,8 @@ TEST(NodeDatapath, AServiceWithoutEndpointsRefusesTcpConnections) {
   EXPECT_EQ(c.datapaths[0].counters().rejected, 2u);
 }
 
-TEST(NodeDatapath, SessionAffinityClientIpKeepsAClientOnOneEndpoint) {
-  Cluster c(3);
+TEST_P(ProxyConformance, SessionAffinityClientIpKeepsAClientOnOneEndpoint) {
+  Cluster c(3, CniMode::vxlan, GetParam());
   kube::PodNetns& client = c.add_pod(0, "client");
   std::vector<kube::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
   const Address vip = parse_address("10.96.0.40");
@@ -272,7 +304,7 @@ struct NodePortCluster : Cluster {
   kube::PodNetns* backend;
   std::uint32_t frontend;
   Peer server{&sim};
-  explicit NodePortCluster(bool local) : Cluster(3) {
+  NodePortCluster(bool local, ProxyMode proxy) : Cluster(3, CniMode::vxlan, proxy) {
     backend = &add_pod(2, "web");
     frontend = add_service("ns/web:80", parse_address("10.96.0.50"), 80, 8080, {backend});
     services.expose_node_port(frontend, 30080);
@@ -281,8 +313,8 @@ struct NodePortCluster : Cluster {
   }
 };
 
-TEST(NodeDatapath, ANodePortAnswersOnEveryNodeWithSnatUnderClusterPolicy) {
-  NodePortCluster c(false);
+TEST_P(ProxyConformance, ANodePortAnswersOnEveryNodeWithSnatUnderClusterPolicy) {
+  NodePortCluster c(false, GetParam());
   net::TcpStack& out = c.stack(*c.outside);
   std::vector<Peer> users(3, Peer{&c.sim});
   for (int i = 0; i < 3; ++i) out.connect(c.nodes[i]->address(), 30080, users[i].callbacks());
@@ -301,8 +333,8 @@ TEST(NodeDatapath, ANodePortAnswersOnEveryNodeWithSnatUnderClusterPolicy) {
   EXPECT_GT(c.datapaths[0].counters().encapsulated, 0u);
 }
 
-TEST(NodeDatapath, LocalTrafficPolicyNeverTakesASecondHopAndKeepsTheClientAddress) {
-  NodePortCluster c(true);
+TEST_P(ProxyConformance, LocalTrafficPolicyNeverTakesASecondHopAndKeepsTheClientAddress) {
+  NodePortCluster c(true, GetParam());
   net::TcpStack& out = c.stack(*c.outside);
   std::vector<Peer> users(3, Peer{&c.sim});
   for (int i = 0; i < 3; ++i) out.connect(c.nodes[i]->address(), 30080, users[i].callbacks());
@@ -321,7 +353,7 @@ struct LoadBalancedCluster : NodePortCluster {
   net::Host* lb_host;
   std::unique_ptr<LoadBalancer> lb;
   const Address lb_ip = parse_address("198.18.0.1");
-  explicit LoadBalancedCluster(bool local) : NodePortCluster(local) {
+  LoadBalancedCluster(bool local, ProxyMode proxy) : NodePortCluster(local, proxy) {
     // The fabric was built already: the load balancer hangs off the switch.
     lb_host = &net.add_host("lb", parse_address("192.168.0.2"));
     net.connect(*lb_host, *sw, kLink);
@@ -334,8 +366,8 @@ struct LoadBalancedCluster : NodePortCluster {
   }
 };
 
-TEST(LoadBalancer, ClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalancerAddress) {
-  LoadBalancedCluster c(false);
+TEST_P(ProxyConformance, LoadBalancerClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalancerAddress) {
+  LoadBalancedCluster c(false, GetParam());
   net::TcpStack& out = c.stack(*c.outside);
   Peer user{&c.sim};
   for (int i = 0; i < 60; ++i) out.connect(c.lb_ip, 80, user.callbacks());
@@ -347,8 +379,8 @@ TEST(LoadBalancer, ClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalance
   EXPECT_GT(c.datapaths[0].counters().encapsulated, 0u);
 }
 
-TEST(LoadBalancer, LocalPolicySendsOnlyToNodesWithAnEndpoint) {
-  LoadBalancedCluster c(true);
+TEST_P(ProxyConformance, LoadBalancerLocalPolicySendsOnlyToNodesWithAnEndpoint) {
+  LoadBalancedCluster c(true, GetParam());
   net::TcpStack& out = c.stack(*c.outside);
   Peer user{&c.sim};
   for (int i = 0; i < 60; ++i) out.connect(c.lb_ip, 80, user.callbacks());
