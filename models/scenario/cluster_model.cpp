@@ -749,9 +749,14 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     r.dns_queries += res->counters().queries_sent;
     r.dns_timeouts += res->counters().timeouts;
   }
-  for (const kube::NodeCpu& c : cpus_) {
+  r.nodes.clear();
+  for (std::size_t i = 0; i < cpus_.size(); ++i) {
+    const kube::NodeCpu& c = cpus_[i];
     r.node_cpu_application_s += c.busy_application().seconds();
     r.node_cpu_kernel_s += c.busy_kernel().seconds();
+    r.nodes.push_back(NodeFigures{fabric_.nodes[i].name, c.busy_application().seconds(), c.busy_kernel().seconds(),
+                                  c.cores(), datapaths_[i].conntrack().size(),
+                                  datapaths_[i].counters().conntrack_drops});
   }
   r.events = sim_.events_executed();
   r.simulated = sim_.now();

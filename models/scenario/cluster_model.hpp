@@ -63,7 +63,17 @@ struct ServiceFigures {
   double estimate_server_time_s = 0;
 };
 
+struct NodeFigures {
+  std::string name;
+  double application_cpu_s = 0;  // busy core-seconds, whole run
+  double kernel_cpu_s = 0;
+  int cores = 0;
+  std::uint64_t conntrack_entries = 0;  // at the end
+  std::uint64_t conntrack_drops = 0;
+};
+
 struct ClusterRunResult {
+  std::vector<NodeFigures> nodes;
   std::vector<TrafficFigures> traffic;
   std::vector<ServiceFigures> services;  // every target some request went to, in target order
   proxy::DatapathCounters datapath;      // summed over nodes

@@ -1,5 +1,8 @@
 #include "models/scenario/overrides.hpp"
 
+#include <string>
+#include <vector>
+
 namespace podwire::scenario {
 
 void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments, YamlContext& context) {
@@ -25,7 +28,23 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
     bool ok = true;
     while (ok) {
       const auto dot = path.find('.', start);
-      const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      // "traffic[0]": a list item, by index (the list must have it).
+      std::vector<std::size_t> indices;
+      while (ok && !key.empty() && key.back() == ']') {
+        const auto open = key.rfind('[');
+        std::size_t index = 0;
+        const std::string digits = open == std::string::npos ? "" : key.substr(open + 1, key.size() - open - 2);
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+          fail("'" + key + "': a list index is a number in brackets, e.g. traffic[0]");
+          ok = false;
+          break;
+        }
+        index = std::stoul(digits);
+        indices.insert(indices.begin(), index);
+        key.resize(open);
+      }
+      if (!ok) break;
       if (key.empty()) {
         fail("empty field name in path");
         ok = false;
@@ -36,12 +55,28 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
         ok = false;
         break;
       }
-      if (dot == std::string::npos) {
+      const bool last = dot == std::string::npos;
+      if (last && indices.empty()) {
         cur[key] = value;
         break;
       }
       YAML::Node next = cur[key];
       cur.reset(next);  // rebind; operator= would assign into the node instead
+      for (std::size_t i = 0; ok && i < indices.size(); ++i) {
+        if (!cur.IsSequence() || indices[i] >= cur.size()) {
+          fail("'" + path.substr(0, start) + key + "' has no item " + std::to_string(indices[i]) + " (it has " +
+               std::to_string(cur.IsSequence() ? cur.size() : 0) + ")");
+          ok = false;
+          break;
+        }
+        if (last && i + 1 == indices.size()) {
+          cur[indices[i]] = value;
+        } else {
+          YAML::Node item = cur[indices[i]];
+          cur.reset(item);
+        }
+      }
+      if (!ok || last) break;
       start = dot + 1;
     }
     if (ok) context.overridden_paths.insert(path);

@@ -63,6 +63,13 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"datapath: {dp['service_translations']:,} connections to Services translated, "
             f"{dp['encapsulated']:,} packets encapsulated, {dp['rejected']:,} rejected, "
             f"{dp['policy_drops']:,} dropped by NetworkPolicy, {dp['conntrack_drops']:,} by a full conntrack")
+        if result.get("nodes"):
+            span = max(result["simulated_s"], 1e-12)
+            busiest = max(result["nodes"], key=lambda n: n["kernel_cpu_s"] + n["application_cpu_s"])
+            cores = busiest["cores"] * span
+            lines.append(
+                f"busiest node: {busiest['name']}, CPU {100 * busiest['kernel_cpu_s'] / cores:.1f}% kernel + "
+                f"{100 * busiest['application_cpu_s'] / cores:.1f}% application of {busiest['cores']} cores")
         lines.append(
             f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")

@@ -145,8 +145,20 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
   dns["nxdomain"] = r.dns.nxdomain;
   dns["forwarded"] = r.dns.forwarded;
   dns["cache_hits"] = r.dns.cache_hits;
+  py::list nodes;
+  for (const auto& n : r.nodes) {
+    py::dict d;
+    d["name"] = n.name;
+    d["cores"] = n.cores;
+    d["application_cpu_s"] = n.application_cpu_s;
+    d["kernel_cpu_s"] = n.kernel_cpu_s;
+    d["conntrack_entries"] = n.conntrack_entries;
+    d["conntrack_drops"] = n.conntrack_drops;
+    nodes.append(d);
+  }
   py::dict out;
   out["model"] = "cluster";
+  out["nodes"] = nodes;
   out["traffic"] = traffic;
   out["services"] = services;
   out["datapath"] = dp;

@@ -11,13 +11,17 @@ import pytest
 import podwire
 
 SOURCE = Path(__file__).resolve().parents[2]
-CLUSTER_SCENARIOS = sorted(p for p in (SOURCE / "scenarios").glob("*.yaml") if "cluster:" in p.read_text())
+SCENARIOS = SOURCE / "scenarios"
+CLUSTER_SCENARIOS = sorted(
+    p for p in SCENARIOS.rglob("*.yaml")
+    if p.relative_to(SCENARIOS).parts[0] not in ("manifests", "seed") and "cluster:" in p.read_text()
+)
 
 
 def test_the_cluster_scenarios_are_all_found():
     names = {p.stem for p in CLUSTER_SCENARIOS}
     for expected in ("seed-web", "online-boutique", "nodeport", "loadbalancer-local", "loadbalancer-cluster",
-                     "ingress-fanout", "headless", "externalname", "networkpolicy", "port-forward"):
+                     "ingress-fanout", "headless", "externalname", "networkpolicy", "port-forward", "http"):
         assert expected in names
 
 

@@ -117,6 +117,12 @@ TEST(ClusterScenario, OverridesReachNestedFields) {
   EXPECT_EQ(s.cluster.cni, proxy::CniMode::vxlan);
   ASSERT_EQ(s.cluster.nodes.size(), 1u);
   EXPECT_EQ(s.cluster.nodes[0].cpus, 64);
+  const ClusterScenario t = parse_cluster_scenario(kSeed, "s.yaml", {"traffic[1].keep_alive=true", "traffic[0].rate=50/s"});
+  EXPECT_TRUE(t.traffic[1].keep_alive);
+  EXPECT_DOUBLE_EQ(t.traffic[0].rate_per_s, 50);
+  EXPECT_NE(errors_of(kSeed, {"traffic[7].rate=1/s"}).find("'traffic' has no item 7 (it has 2)"),
+            std::string::npos);
+  EXPECT_NE(errors_of(kSeed, {"traffic[x].rate=1/s"}).find("a list index is a number in brackets"), std::string::npos);
   const std::string e = errors_of(kSeed, {"cluster.dns.replicas=zero"});
   EXPECT_NE(e.find("--set cluster.dns.replicas"), std::string::npos) << e;
 }
