@@ -51,6 +51,7 @@ struct CtEntry {
   bool fin_original = false;
   bool fin_reply = false;
   std::uint32_t backend = kNoBackend;  // Service endpoint chosen, for stale-entry accounting
+  bool socket_lb = false;  // translated at connect() (eBPF): no per-packet NAT
   static constexpr std::uint32_t kNoBackend = 0xFFFFFFFF;
 
   bool nat() const { return reply != original.reversed(); }

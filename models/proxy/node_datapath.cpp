@@ -65,19 +65,22 @@ void NodeDatapath::process(Packet& p, Origin origin, Time work) {
   if (origin == Origin::host) ++counters_.from_host;
   const Time now = sim_.now();
   const Conntrack::Hit hit = conntrack_.find(p.flow, now);
-  work += config_.costs.conntrack_lookup;
+  const bool ebpf = config_.proxy == ProxyMode::ebpf;
+  work += ebpf ? config_.costs.ebpf_ct_lookup : config_.costs.conntrack_lookup;
   if (hit.entry != nullptr) {
     CtEntry& e = *hit.entry;
     conntrack_.update(e, hit.direction, p.tcp_flags, now);
     if (e.nat()) {
       const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
       p.flow = to;
-      work += config_.costs.nat;
+      // eBPF translates a pod's connection to a ClusterIP once, at connect():
+      // its packets carry the endpoint's address and need no NAT.
+      if (!e.socket_lb) work += config_.costs.nat;
     }
   } else if (!admit_new_flow(p, origin, work)) {
     return;
   }
-  route(p, work);
+  route(p, origin == Origin::pod, work);
 }
 
 bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
@@ -154,15 +157,17 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   }
 
   CtEntry* e = conntrack_.insert(original, translated.reversed(), p.tcp_flags, sim_.now());
-  work += config_.costs.conntrack_insert;
+  const bool ebpf = config_.proxy == ProxyMode::ebpf;
+  work += ebpf ? config_.costs.ebpf_ct_insert : config_.costs.conntrack_insert;
   if (e == nullptr) {
     drop(p, DropReason::conntrack_full);
     return false;
   }
   e->backend = backend_id;
+  e->socket_lb = ebpf && origin == Origin::pod && m.frontend != nullptr && m.kind == FrontendKind::cluster_ip;
   if (translated != original) {
     p.flow = translated;
-    work += config_.costs.nat;
+    if (!e->socket_lb) work += config_.costs.nat;
   }
   return true;
 }
@@ -236,12 +241,15 @@ std::uint16_t NodeDatapath::snat_port(const net::FlowKey& translated) {
   return translated.src_port;  // exhausted: the insert will clash and drop
 }
 
-void NodeDatapath::route(Packet& p, Time work) {
+void NodeDatapath::route(Packet& p, bool from_pod, Time work) {
   const kube::PodNetns* pod = pods_.find(p.flow.dst);
+  const bool ebpf = config_.proxy == ProxyMode::ebpf;
   if (pod != nullptr && &pod->node() == &host_) {
-    work += config_.costs.bridge + config_.costs.veth;
+    work += ebpf ? config_.costs.ebpf_redirect : config_.costs.bridge + config_.costs.veth;
   } else {
-    work += config_.costs.bridge;
+    // A pod's packet goes straight to the device under eBPF host routing; the
+    // node's own and forwarded traffic takes the routing stack as ever.
+    work += ebpf && from_pod ? Time::zero() : config_.costs.bridge;
     if (pod != nullptr && config_.mode == CniMode::vxlan) {
       p.encap = net::Encapsulation{host_.address(), pod->node().address(),
                                    static_cast<std::uint16_t>(net::kVxlanOverhead)};

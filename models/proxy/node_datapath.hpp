@@ -39,6 +39,14 @@ struct DatapathCosts {
   engine::Time policy = engine::Time::ns(200);            // one NetworkPolicy verdict
   engine::Time vxlan_encap = engine::Time::ns(800);
   engine::Time vxlan_decap = engine::Time::ns(800);
+  // eBPF host routing (Cilium's kube-proxy replacement): packets to a local
+  // pod are redirected into its namespace (bpf_redirect_peer) instead of
+  // crossing the bridge and the upper stack; packets leaving a pod are sent to
+  // the device (bpf_redirect_neigh) without the routing and netfilter hooks;
+  // connection tracking is a BPF map.
+  engine::Time ebpf_redirect = engine::Time::ns(250);
+  engine::Time ebpf_ct_lookup = engine::Time::ns(150);
+  engine::Time ebpf_ct_insert = engine::Time::ns(800);
 };
 
 // Which addresses are inside the cluster (no masquerade towards them).
@@ -141,7 +149,7 @@ class NodeDatapath final : public net::PacketSink {
   const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
                                 net::Address client, std::size_t* chosen_index);
   std::uint16_t snat_port(const net::FlowKey& translated);
-  void route(net::Packet& p, engine::Time work);
+  void route(net::Packet& p, bool from_pod, engine::Time work);
   void charge(net::Packet& p, engine::Time work);
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
