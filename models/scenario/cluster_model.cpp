@@ -703,7 +703,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     out = std::make_unique<trace::ClusterTrace>(
         trace_path, trace::RunIdentity{PODWIRE_VERSION, scenario_.run.seed, scenario_.file, scenario_.resolved_text},
         scenario_.run.warmup);
-    out->attach(requests_);
+    if (scenario_.trace_requests) out->attach(requests_);
   }
   for (auto& c : clients_) c.start();
   const Time duration = scenario_.run.duration;

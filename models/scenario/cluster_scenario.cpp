@@ -472,7 +472,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   apply_overrides(root, overrides, ctx);
 
   const YamlField top(root, "", ctx);
-  top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic"});
+  top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic", "outputs"});
   parse_run(top["run"], s.run);
   const YamlField cluster = top["cluster"];
   if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
@@ -482,6 +482,14 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   if (!diags.has_errors()) check_manifests(s.objects, diags);
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
+  const YamlField outputs = top["outputs"];
+  if (outputs.present() && outputs.expect_mapping({"trace", "requests"})) {
+    if (auto v = outputs["trace"].string()) {
+      if (!v->ends_with(".h5")) outputs["trace"].error("expected a file name ending in .h5, got '" + *v + "'");
+      else s.trace_path = *v;
+    }
+    if (auto v = boolean(outputs["requests"])) s.trace_requests = *v;
+  }
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   YAML::Emitter out;

@@ -157,6 +157,10 @@ struct ClusterScenario {
   kube::ObjectSet objects;
   std::vector<AppSpec> apps;
   std::vector<TrafficSpec> traffic;
+  // outputs: where the trace goes by default (podwire run -o overrides it;
+  // relative to the working folder) and whether it holds a row per request.
+  std::string trace_path;
+  bool trace_requests = true;
 };
 
 // True when the document has a `cluster:` section (a cluster scenario rather

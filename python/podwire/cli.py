@@ -135,7 +135,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"podwire: {e}", file=sys.stderr)
         return 2
     _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
-    out = None if args.no_trace else Path(args.output or Path(args.scenario).stem + ".h5")
+    default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
+    out = None if args.no_trace else Path(args.output or default_trace)
     try:
         result = run(scenario, out)
     except _core.ScenarioError as e:

@@ -219,6 +219,8 @@ void register_scenario(py::module_& m) {
         return n;
       })
       .def_property_readonly("objects", [](const scenario::ClusterScenario& s) { return s.objects.object_count(); })
+      .def_readonly("trace_path", &scenario::ClusterScenario::trace_path)
+      .def_readonly("trace_requests", &scenario::ClusterScenario::trace_requests)
       .def_property_readonly("diagnostics", [](const scenario::ClusterScenario& s) { return diagnostics_list(s.diagnostics); });
 
   // Either kind of scenario: a `cluster:` section makes a cluster scenario.

@@ -92,3 +92,15 @@ def test_validate_builds_the_model_to_find_every_problem(podwire_cli, tmp_path):
     assert f"{bad}:3:" in r.stderr and "no workload" in r.stderr
     ok = podwire_cli("validate", "scenarios/seed-web.yaml")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_outputs_name_the_trace_and_can_leave_out_requests(podwire_cli, tmp_path):
+    trace = tmp_path / "named.h5"
+    scenario = tmp_path / "s.yaml"
+    text = (SOURCE / "scenarios/seed-web.yaml").read_text().replace("seed/my-app.yaml", str(SOURCE / "scenarios/seed/my-app.yaml"))
+    scenario.write_text(text + f"\noutputs: {{trace: {trace}, requests: false}}\n")
+    r = podwire_cli("run", str(scenario), "--duration", "2s", "--set", "run.warmup=1s")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(trace, "r") as f:
+        assert len(f["requests"]) == 0
+        assert f["summary/traffic"][0]["ok"] > 0
