@@ -113,8 +113,15 @@ void Conntrack::update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags
   e.expires = now + timeout_of(e.state);
 }
 
+void Conntrack::set_backend(CtEntry& e, std::uint32_t backend) {
+  if (e.backend != CtEntry::kNoBackend) --per_backend_[e.backend];
+  e.backend = backend;
+  if (backend != CtEntry::kNoBackend) ++per_backend_[backend];
+}
+
 void Conntrack::erase(std::uint32_t index) {
   CtEntry& e = entries_[index];
+  if (e.backend != CtEntry::kNoBackend) --per_backend_[e.backend];
   index_.erase(e.original);
   index_.erase(e.reply);
   used_[index] = false;

@@ -83,6 +83,15 @@ class Conntrack {
   // Advances the entry's state for a packet seen in `direction` and rearms its timeout.
   void update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags, engine::Time now);
 
+  // Records which Service endpoint the entry steers to, and counts it: the
+  // connections IPVS's least-connection schedulers compare.
+  void set_backend(CtEntry& e, std::uint32_t backend);
+  // Live (not yet found expired) entries steering to `backend`. O(1) expected.
+  std::uint32_t connections_to(std::uint32_t backend) const {
+    const auto it = per_backend_.find(backend);
+    return it == per_backend_.end() ? 0 : it->second;
+  }
+
   // Whether a tuple is in use by any live entry (SNAT port selection).
   bool tuple_in_use(const net::FlowKey& key, engine::Time now) { return find(key, now).entry != nullptr; }
 
@@ -114,6 +123,7 @@ class Conntrack {
   std::vector<bool> used_;
   // Both tuples of every entry, to its index (low bit: 1 for the reply tuple).
   std::unordered_map<net::FlowKey, std::uint32_t, KeyHash> index_;
+  std::unordered_map<std::uint32_t, std::uint32_t> per_backend_;
   std::size_t live_ = 0;
   std::uint64_t inserts_ = 0;
   std::uint64_t drops_full_ = 0;

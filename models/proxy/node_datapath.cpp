@@ -1,5 +1,7 @@
 #include "models/proxy/node_datapath.hpp"
 
+#include <cstdint>
+
 namespace podwire::proxy {
 
 using engine::Time;
@@ -163,7 +165,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     drop(p, DropReason::conntrack_full);
     return false;
   }
-  e->backend = backend_id;
+  conntrack_.set_backend(*e, backend_id);
   e->socket_lb = ebpf && origin == Origin::pod && m.frontend != nullptr && m.kind == FrontendKind::cluster_ip;
   if (translated != original) {
     p.flow = translated;
@@ -206,11 +208,9 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   }
   // iptables' probability rules, nftables' numgen and Cilium's random
   // selection draw uniformly; IPVS schedules.
-  std::uint64_t drawn;
-  if (config_.proxy == ProxyMode::ipvs && config_.ipvs_scheduler == IpvsScheduler::rr) {
-    drawn = round_robin_[frontend]++ % count;
-  } else if (config_.proxy == ProxyMode::ipvs && config_.ipvs_scheduler == IpvsScheduler::sh) {
-    drawn = net::FlowKey{client, 0, 0, 0, net::Protocol::tcp}.hash(0x7368) % count;
+  std::uint64_t drawn = 0;
+  if (config_.proxy == ProxyMode::ipvs) {
+    drawn = ipvs_pick(f, frontend, client, fallback, local_only, count);
   } else {
     drawn = random_.uniform_int(count);
   }
@@ -225,6 +225,39 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   *chosen_index = drawn;
   if (f.session_affinity) affinity_[affinity_key] = Affinity{chosen->id, sim_.now() + f.affinity_timeout};
   return chosen;
+}
+
+std::uint64_t NodeDatapath::ipvs_pick(const ServiceFrontend& f, std::uint32_t frontend, net::Address client,
+                                      bool fallback, bool local_only, std::uint32_t count) {
+  switch (config_.ipvs_scheduler) {
+    case IpvsScheduler::rr:
+    case IpvsScheduler::wrr: return round_robin_[frontend]++ % count;
+    case IpvsScheduler::sh: return net::FlowKey{client, 0, 0, 0, net::Protocol::tcp}.hash(0x7368) % count;
+    case IpvsScheduler::mh: return net::FlowKey{client, 0, 0, 0, net::Protocol::tcp}.hash(0x6d68) % count;
+    case IpvsScheduler::dh: return net::FlowKey{0, frontend, 0, 0, net::Protocol::tcp}.hash(0x6468) % count;
+    case IpvsScheduler::lc:
+    case IpvsScheduler::wlc:
+    case IpvsScheduler::sed:
+    case IpvsScheduler::nq: {
+      // The eligible endpoint with the fewest connections through this node,
+      // the first of equals (nq's "idle first" is the same with weights 1).
+      const std::uint32_t here = host_.node();
+      std::uint64_t best = 0, index = 0;
+      std::uint32_t fewest = UINT32_MAX;
+      for (const Backend& b : f.backends) {
+        const bool ok = (!local_only || b.node == here) && (fallback ? (b.serving && b.terminating) : b.ready);
+        if (!ok) continue;
+        const std::uint32_t n = conntrack_.connections_to(b.id);
+        if (n < fewest) {
+          fewest = n;
+          best = index;
+        }
+        ++index;
+      }
+      return best;
+    }
+  }
+  return 0;
 }
 
 std::uint16_t NodeDatapath::snat_port(const net::FlowKey& translated) {

@@ -148,6 +148,8 @@ class NodeDatapath final : public net::PacketSink {
   // chain walks to reach it).
   const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
                                 net::Address client, std::size_t* chosen_index);
+  std::uint64_t ipvs_pick(const ServiceFrontend& f, std::uint32_t frontend, net::Address client, bool fallback,
+                          bool local_only, std::uint32_t count);
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, bool from_pod, engine::Time work);
   void charge(net::Packet& p, engine::Time work);

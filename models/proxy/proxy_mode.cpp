@@ -22,11 +22,29 @@ bool parse_proxy_mode(std::string_view text, ProxyMode& out) {
   return false;
 }
 
+const char* to_string(IpvsScheduler s) {
+  switch (s) {
+    case IpvsScheduler::rr: return "rr";
+    case IpvsScheduler::wrr: return "wrr";
+    case IpvsScheduler::lc: return "lc";
+    case IpvsScheduler::wlc: return "wlc";
+    case IpvsScheduler::sh: return "sh";
+    case IpvsScheduler::dh: return "dh";
+    case IpvsScheduler::sed: return "sed";
+    case IpvsScheduler::nq: return "nq";
+    case IpvsScheduler::mh: return "mh";
+  }
+  return "?";
+}
+
 bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out) {
-  if (text == "rr") out = IpvsScheduler::rr;
-  else if (text == "sh") out = IpvsScheduler::sh;
-  else return false;
-  return true;
+  for (int i = 0; i <= static_cast<int>(IpvsScheduler::mh); ++i) {
+    if (text == to_string(static_cast<IpvsScheduler>(i))) {
+      out = static_cast<IpvsScheduler>(i);
+      return true;
+    }
+  }
+  return false;
 }
 
 engine::Time first_packet_cost(ProxyMode mode, const ProxyModeCosts& costs, const ServiceFrontend& f,

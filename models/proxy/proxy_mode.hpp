@@ -22,9 +22,14 @@ const char* to_string(ProxyMode m);
 // nullopt-like: false when the text names no mode.
 bool parse_proxy_mode(std::string_view text, ProxyMode& out);
 
-// How IPVS picks a real server: rr (kube-proxy's default) in turn; sh by a
-// hash of the client address, so a client sticks to one server.
-enum class IpvsScheduler : std::uint8_t { rr, sh };
+// How IPVS picks a real server. kube-proxy gives every real server weight 1,
+// so the weighted schedulers behave as their plain forms: rr and wrr take
+// servers in turn; lc, wlc and sed the one with the fewest connections (on
+// this node), nq an idle one first and otherwise as sed; sh and mh hash the
+// client address (mh with Maglev's consistency, modelled as a hash), dh the
+// destination.
+enum class IpvsScheduler : std::uint8_t { rr, wrr, lc, wlc, sh, dh, sed, nq, mh };
+const char* to_string(IpvsScheduler s);
 bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out);
 
 struct ProxyModeCosts {

@@ -216,7 +216,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     }
     if (auto v = px["ipvs_scheduler"].string()) {
       if (!proxy::parse_ipvs_scheduler(*v, s.proxy.ipvs_scheduler)) {
-        px["ipvs_scheduler"].error("expected rr or sh, got '" + *v + "'");
+        px["ipvs_scheduler"].error("expected rr, wrr, lc, wlc, sh, dh, sed, nq or mh, got '" + *v + "'");
       }
     }
     const auto cost = [&](const char* key, Time& into) {
