@@ -660,6 +660,23 @@ void ClusterModel::estimate() {
   }
 }
 
+void ClusterModel::on_sample() {
+  for (std::size_t i = 0; i < cpus_.size(); ++i) {
+    const kube::NodeCpu& c = cpus_[i];
+    NodeSample s;
+    s.at = sim_.now();
+    s.node = static_cast<std::uint32_t>(i);
+    s.kernel_busy = c.busy_fraction(kube::CpuWork::kernel, last_usage_[i]);
+    s.application_busy = c.busy_fraction(kube::CpuWork::application, last_usage_[i]);
+    s.conntrack_entries = datapaths_[i].conntrack().size();
+    last_usage_[i] = c.usage();
+    node_sampled.emit(s);
+  }
+  if (sim_.now() + scenario_.sample_interval <= scenario_.run.duration) {
+    sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);
+  }
+}
+
 std::string ClusterModel::endpoint_name(std::uint32_t id) const {
   if (id >= kPodIdBase) {
     const std::size_t i = id - kPodIdBase;
@@ -704,8 +721,19 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
         trace_path, trace::RunIdentity{PODWIRE_VERSION, scenario_.run.seed, scenario_.file, scenario_.resolved_text},
         scenario_.run.warmup);
     if (scenario_.trace_requests) out->attach(requests_);
+    node_sampled.connect(
+        [](void* trace, const NodeSample& n) {
+          static_cast<trace::ClusterTrace*>(trace)->append_node_sample(n.at, n.node, n.kernel_busy, n.application_busy,
+                                                                      n.conntrack_entries);
+        },
+        out.get());
   }
   for (auto& c : clients_) c.start();
+  if (scenario_.sample_interval > Time::zero()) {
+    last_usage_.clear();
+    for (const kube::NodeCpu& c : cpus_) last_usage_.push_back(c.usage());
+    sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);
+  }
   const Time duration = scenario_.run.duration;
   const Time slice = std::max(Time::ms(1), duration / 1000);
   while (sim_.now() < duration) {

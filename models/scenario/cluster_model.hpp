@@ -72,6 +72,15 @@ struct NodeFigures {
   std::uint64_t conntrack_drops = 0;
 };
 
+// One node over one sampling interval (cluster_model.hpp's node_sampled).
+struct NodeSample {
+  engine::Time at;            // end of the interval
+  std::uint32_t node = 0;     // index in fabric().nodes
+  double kernel_busy = 0;     // fraction of the node's cores, over the interval
+  double application_busy = 0;
+  std::uint64_t conntrack_entries = 0;
+};
+
 struct ClusterRunResult {
   std::vector<NodeFigures> nodes;
   std::vector<TrafficFigures> traffic;
@@ -114,6 +123,9 @@ class ClusterModel {
 
   static constexpr std::uint32_t kPodIdBase = 100000;
 
+  // Every node, every outputs.sample_interval of the run.
+  engine::Signal<const NodeSample&> node_sampled;
+
  private:
   struct Target {
     std::string host;
@@ -139,6 +151,7 @@ class ClusterModel {
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
   kube::NodeCpu* cpu_of_pod(int pod);
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
+  void on_sample();
 
   const ClusterScenario& scenario_;
   engine::Simulator sim_;
@@ -174,6 +187,7 @@ class ClusterModel {
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
   ClusterRunResult result_;
+  std::vector<kube::CpuUsage> last_usage_;
 };
 
 // Parses and builds a scenario and runs it (the command line's `podwire run`).

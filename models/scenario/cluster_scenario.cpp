@@ -483,7 +483,11 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
   const YamlField outputs = top["outputs"];
-  if (outputs.present() && outputs.expect_mapping({"trace", "requests"})) {
+  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "sample_interval"})) {
+    if (auto v = outputs["sample_interval"].time()) {
+      if (*v < Time::zero()) outputs["sample_interval"].error("must not be negative");
+      else s.sample_interval = *v;
+    }
     if (auto v = outputs["trace"].string()) {
       if (!v->ends_with(".h5")) outputs["trace"].error("expected a file name ending in .h5, got '" + *v + "'");
       else s.trace_path = *v;

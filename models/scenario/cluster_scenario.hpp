@@ -161,6 +161,7 @@ struct ClusterScenario {
   // relative to the working folder) and whether it holds a row per request.
   std::string trace_path;
   bool trace_requests = true;
+  engine::Time sample_interval = engine::Time::ms(100);  // per-node time series; 0: none
 };
 
 // True when the document has a `cluster:` section (a cluster scenario rather

@@ -36,6 +36,14 @@ struct RequestRow {
   std::int64_t network_ps;
 };
 
+struct NodeSampleRow {
+  std::int64_t at_ps;
+  std::uint32_t node;
+  double kernel_busy;
+  double application_busy;
+  std::uint64_t conntrack_entries;
+};
+
 struct NameRow {
   std::uint32_t id;
   char name[128];
@@ -84,6 +92,7 @@ struct ClusterTrace::Impl {
   h5::File file;
   h5::Group meta;
   h5::Table<RequestRow> requests;
+  h5::Table<NodeSampleRow> nodes;
   engine::Time warmup;
 
   Impl(const std::string& path, engine::Time warmup_)
@@ -110,6 +119,13 @@ struct ClusterTrace::Impl {
                                                     .column("calls_ps", &RequestRow::calls_ps)
                                                     .column("network_ps", &RequestRow::network_ps),
                                        kRequestStorage)),
+        nodes(file.create_table("/timeseries/nodes", h5::Schema<NodeSampleRow>()
+                                                         .column("at_ps", &NodeSampleRow::at_ps)
+                                                         .column("node", &NodeSampleRow::node)
+                                                         .column("kernel_busy", &NodeSampleRow::kernel_busy)
+                                                         .column("application_busy", &NodeSampleRow::application_busy)
+                                                         .column("conntrack_entries", &NodeSampleRow::conntrack_entries),
+                                kRequestStorage)),
         warmup(warmup_) {}
 
   static void on_request(void* ctx, const app::RequestRecord& r) {
@@ -156,6 +172,11 @@ ClusterTrace::ClusterTrace(const std::string& path, const RunIdentity& id, engin
 ClusterTrace::~ClusterTrace() = default;
 
 void ClusterTrace::attach(app::RequestTable& requests) { requests.finished.connect(&Impl::on_request, impl_.get()); }
+
+void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
+                                      std::uint64_t conntrack_entries) {
+  impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, application_busy, conntrack_entries});
+}
 
 std::uint64_t ClusterTrace::requests_written() const { return impl_->requests.rows(); }
 
@@ -240,6 +261,7 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
   m.set_attribute("events", events);
   m.set_attribute("complete", complete);
   impl_->requests.flush();
+  impl_->nodes.flush();
   f.close();
 }
 

@@ -2,7 +2,7 @@
 // and the resolved scenario), /requests (one row per request, client requests
 // and the downstream calls they caused, written as they finish), the name
 // tables the ids in /requests refer to (/targets, /traffic, /endpoints), and
-// /summary (per-traffic and per-Service figures). It listens to the run's
+// /summary (per-traffic and per-Service figures) and /timeseries/nodes. It listens to the run's
 // RequestTable; the models know nothing of it. Layout: docs/trace-format.md.
 #pragma once
 
@@ -43,6 +43,10 @@ class ClusterTrace {
   ClusterTrace& operator=(const ClusterTrace&) = delete;
 
   void attach(app::RequestTable& requests);
+
+  // A row of /timeseries/nodes: one node over the interval ending at `at`.
+  void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
+                          std::uint64_t conntrack_entries);
 
   // Writes the name tables and the summary, sets complete, closes the file.
   void finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,

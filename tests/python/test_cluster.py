@@ -54,6 +54,7 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
         targets = pd.DataFrame(f["targets"][:])
         endpoints = pd.DataFrame(f["endpoints"][:])
         services = pd.DataFrame(f["summary/services"][:])
+        nodes = pd.DataFrame(f["timeseries/nodes"][:])
     assert len(requests) > 1000
     ok = requests[requests.status == 1]  # enum code 1 is "ok"
     assert (ok.total_ps >= ok.dns_ps + ok.connect_ps + ok.queueing_ps + ok.service_ps).all()
@@ -62,6 +63,12 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
     servers = set(endpoints.name.str.decode("utf-8")[endpoints.id.isin(ok.server)])
     assert len(servers) == 3 and all(s.startswith("my-app/web-server-") for s in servers)
     assert services.requests.sum() == (~ok.warmup).sum()
+    # Every node every 100 ms: 3 nodes x 40 samples over 4 s, busy fractions in [0, 1].
+    assert len(nodes) == 3 * 40
+    assert sorted(set(endpoints.name.str.decode("utf-8")[endpoints.id.isin(nodes.node)])) == [
+        "worker-0", "worker-1", "worker-2"]
+    assert nodes.kernel_busy.between(0, 1).all() and nodes.application_busy.between(0, 1).all()
+    assert nodes.application_busy.max() > 0 and nodes.kernel_busy.max() > 0
     summary = podwire_cli("summary", str(trace))
     assert summary.returncode == 0, summary.stderr
     assert "client" in summary.stdout
