@@ -1,5 +1,6 @@
 #include "models/proxy/node_datapath.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace podwire::proxy {
@@ -109,7 +110,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     // addresses are short-circuited like ClusterIP traffic, as kube-proxy does.
     const bool external = origin != Origin::pod && m.kind != FrontendKind::cluster_ip;
     std::size_t chosen = 0;
-    const Backend* b = choose_backend(*m.frontend, m.index, external, original.src, &chosen);
+    const Backend* b = choose_backend(*m.frontend, m.index, external, original, &chosen);
     if (b == nullptr) {
       if (external && m.frontend->external_local && !m.frontend->backends.empty()) {
         // Local policy on a node without a local endpoint: kube-proxy drops, so
@@ -175,7 +176,8 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
 }
 
 const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
-                                            net::Address client, std::size_t* chosen_index) {
+                                            const net::FlowKey& flow, std::size_t* chosen_index) {
+  const net::Address client = flow.src;
   const bool local_only = external ? f.external_local : f.internal_local;
   const std::uint32_t here = host_.node();
   // Ready endpoints; when none is ready, serving terminating ones (kube-proxy's
@@ -211,6 +213,20 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   std::uint64_t drawn = 0;
   if (config_.proxy == ProxyMode::ipvs) {
     drawn = ipvs_pick(f, frontend, client, fallback, local_only, count);
+  } else if (config_.proxy == ProxyMode::ebpf && config_.ebpf_maglev && external) {
+    // The same table on every node: a flow reaches the same backend through
+    // any of them. Rebuilt when the eligible backends change.
+    std::vector<std::uint32_t> ids;
+    for (const Backend& b : f.backends) {
+      if (eligible(b, fallback)) ids.push_back(b.id);
+    }
+    Maglev& mg = maglev_[frontend];
+    if (!mg.table || mg.ids != ids) {
+      mg.ids = ids;
+      mg.table = std::make_unique<MaglevTable>(ids, config_.maglev_table_size);
+    }
+    const std::uint32_t id = mg.table->lookup(net::FlowKey{flow.src, 0, flow.src_port, 0, flow.protocol}.hash(0x4d47));
+    drawn = static_cast<std::uint64_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
   } else {
     drawn = random_.uniform_int(count);
   }

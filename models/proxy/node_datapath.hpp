@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/random_stream.hpp"
 #include "engine/signal.hpp"
@@ -19,6 +21,7 @@
 #include "models/kube/policy_check.hpp"
 #include "models/net/host.hpp"
 #include "models/proxy/conntrack.hpp"
+#include "models/proxy/maglev.hpp"
 #include "models/proxy/proxy_mode.hpp"
 #include "models/proxy/service_table.hpp"
 
@@ -63,6 +66,10 @@ struct DatapathConfig {
   CniMode mode = CniMode::vxlan;
   ProxyMode proxy = ProxyMode::iptables;  // kube-proxy's default mode
   IpvsScheduler ipvs_scheduler = IpvsScheduler::rr;
+  // eBPF's choice for NodePort and LoadBalancer traffic: random (Cilium's
+  // default) or Maglev, whose table every node builds alike.
+  bool ebpf_maglev = false;
+  std::uint32_t maglev_table_size = 16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
   ProxyModeCosts proxy_costs;
   DatapathCosts costs;
   ClusterNetworks networks;
@@ -147,7 +154,7 @@ class NodeDatapath final : public net::PacketSink {
   // The endpoint, and its index among the eligible ones (what an iptables
   // chain walks to reach it).
   const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
-                                net::Address client, std::size_t* chosen_index);
+                                const net::FlowKey& flow, std::size_t* chosen_index);
   std::uint64_t ipvs_pick(const ServiceFrontend& f, std::uint32_t frontend, net::Address client, bool fallback,
                           bool local_only, std::uint32_t count);
   std::uint16_t snat_port(const net::FlowKey& translated);
@@ -174,6 +181,11 @@ class NodeDatapath final : public net::PacketSink {
   HostSide from_host_;
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
   std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // IPVS rr: next turn, by frontend
+  struct Maglev {
+    std::vector<std::uint32_t> ids;  // the eligible backends it was built for
+    std::unique_ptr<MaglevTable> table;
+  };
+  std::unordered_map<std::uint32_t, Maglev> maglev_;  // by frontend, built on first use
   std::uint16_t next_snat_port_ = 32768;
   DatapathCounters counters_;
 };

@@ -92,6 +92,8 @@ void ClusterModel::build_nodes() {
   dc.proxy = scenario_.cluster.proxy.mode;
   dc.proxy_costs = scenario_.cluster.proxy.costs;
   dc.ipvs_scheduler = scenario_.cluster.proxy.ipvs_scheduler;
+  dc.ebpf_maglev = scenario_.cluster.proxy.ebpf_maglev;
+  dc.maglev_table_size = scenario_.cluster.proxy.maglev_table_size;
   dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                        scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {

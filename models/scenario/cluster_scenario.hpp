@@ -58,6 +58,8 @@ struct ProxySpec {
   proxy::ProxyMode mode = proxy::ProxyMode::iptables;
   proxy::ProxyModeCosts costs;
   proxy::IpvsScheduler ipvs_scheduler = proxy::IpvsScheduler::rr;
+  bool ebpf_maglev = false;
+  std::uint32_t maglev_table_size = 16381;
   int filler_services = 0;
   int endpoints_per_service = 10;
   enum class Position { first, last, random };
