@@ -85,6 +85,11 @@ struct Packet {
   engine::Time created;          // when the sender built it
   engine::Time enqueued;         // when it entered its current queue
   Encapsulation encap;
+  // Direct server return: the Service address and port the client used,
+  // carried to the backend's node (Cilium puts them in an IP option) so that
+  // it can answer the client directly. dsr_port 0: none.
+  Address dsr_address = 0;
+  std::uint16_t dsr_port = 0;
 };
 
 }  // namespace podwire::net

@@ -90,6 +90,14 @@ CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& rep
   return &e;
 }
 
+bool Conntrack::add_alias(CtEntry& e, const net::FlowKey& alias) {
+  const auto index = static_cast<std::uint32_t>(&e - entries_.data());
+  if (!index_.emplace(alias, index << 1).second) return false;
+  e.has_alias = true;
+  e.alias = alias;
+  return true;
+}
+
 void Conntrack::update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags, Time now) {
   if (e.original.protocol != net::Protocol::tcp) {
     if (direction == CtDirection::reply) e.state = CtState::udp_replied;
@@ -124,6 +132,7 @@ void Conntrack::erase(std::uint32_t index) {
   if (e.backend != CtEntry::kNoBackend) --per_backend_[e.backend];
   index_.erase(e.original);
   index_.erase(e.reply);
+  if (e.has_alias) index_.erase(e.alias);
   used_[index] = false;
   free_.push_back(index);
   --live_;

@@ -52,6 +52,8 @@ struct CtEntry {
   bool fin_reply = false;
   std::uint32_t backend = kNoBackend;  // Service endpoint chosen, for stale-entry accounting
   bool socket_lb = false;  // translated at connect() (eBPF): no per-packet NAT
+  bool has_alias = false;  // a third tuple that finds the entry in the original direction (DSR)
+  net::FlowKey alias;
   static constexpr std::uint32_t kNoBackend = 0xFFFFFFFF;
 
   bool nat() const { return reply != original.reversed(); }
@@ -79,6 +81,10 @@ class Conntrack {
   // or when either tuple is already tracked (a clash; counted).
   CtEntry* insert(const net::FlowKey& original, const net::FlowKey& reply, std::uint8_t tcp_flags,
                   engine::Time now);
+  // Makes `alias` find the entry too, in the original direction (a backend's
+  // node under direct server return sees the client's packets addressed to the
+  // pod, but answers as the Service). False on a clash.
+  bool add_alias(CtEntry& e, const net::FlowKey& alias);
 
   // Advances the entry's state for a packet seen in `direction` and rearms its timeout.
   void update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags, engine::Time now);

@@ -92,6 +92,23 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   std::uint32_t backend_id = CtEntry::kNoBackend;
   bool masquerade = false;
 
+  if (p.dsr_port != 0 && origin == Origin::fabric) {
+    // Direct server return: track the connection as the client sees it, so
+    // the pod's answers leave this node from the Service address it used.
+    net::FlowKey as_seen = original;
+    as_seen.dst = p.dsr_address;
+    as_seen.dst_port = p.dsr_port;
+    p.dsr_address = 0;
+    p.dsr_port = 0;
+    CtEntry* e = conntrack_.insert(as_seen, original.reversed(), p.tcp_flags, sim_.now());
+    work += config_.proxy == ProxyMode::ebpf ? config_.costs.ebpf_ct_insert : config_.costs.conntrack_insert;
+    if (e == nullptr || !conntrack_.add_alias(*e, original)) {
+      drop(p, DropReason::conntrack_full);
+      return false;
+    }
+    return true;
+  }
+
   // Service translation: by virtual address, or a NodePort on this node's address.
   ServiceTable::Match m;
   if (original.dst == host_.address()) {
@@ -127,8 +144,15 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     backend_id = b->id;
     ++counters_.service_translations;
     const bool off_cluster_source = origin != Origin::pod && !config_.networks.pod_cidr.contains(original.src);
-    masquerade = (external && !m.frontend->external_local) || b->address == original.src ||
+    const bool dsr = config_.proxy == ProxyMode::ebpf && config_.ebpf_dsr && external && !m.frontend->external_local &&
+                     b->node != host_.node();
+    masquerade = (external && !m.frontend->external_local && !dsr) || b->address == original.src ||
                  (m.kind == FrontendKind::cluster_ip && off_cluster_source);
+    if (dsr) {
+      p.dsr_address = original.dst;
+      p.dsr_port = original.dst_port;
+      ++counters_.dsr;
+    }
   } else if (origin == Origin::pod && !config_.networks.inside(original.dst)) {
     masquerade = true;  // leaving the cluster: the CNI masquerades pod addresses
   }

@@ -69,6 +69,9 @@ struct DatapathConfig {
   // eBPF's choice for NodePort and LoadBalancer traffic: random (Cilium's
   // default) or Maglev, whose table every node builds alike.
   bool ebpf_maglev = false;
+  // eBPF NodePort/LoadBalancer under the Cluster policy: direct server return
+  // (the backend's node answers the client itself, no SNAT) instead of SNAT.
+  bool ebpf_dsr = false;
   std::uint32_t maglev_table_size = 16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
   ProxyModeCosts proxy_costs;
   DatapathCosts costs;
@@ -92,6 +95,7 @@ struct DatapathCounters {
   std::uint64_t decapsulated = 0;
   std::uint64_t service_translations = 0;  // new connections DNATed to an endpoint
   std::uint64_t snat = 0;                  // new connections masqueraded
+  std::uint64_t dsr = 0;                   // new connections sent on with direct server return
   std::uint64_t rejected = 0;              // to a Service with no endpoint (TCP gets RST)
   std::uint64_t policy_drops = 0;
   std::uint64_t conntrack_drops = 0;

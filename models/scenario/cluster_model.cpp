@@ -93,6 +93,7 @@ void ClusterModel::build_nodes() {
   dc.proxy_costs = scenario_.cluster.proxy.costs;
   dc.ipvs_scheduler = scenario_.cluster.proxy.ipvs_scheduler;
   dc.ebpf_maglev = scenario_.cluster.proxy.ebpf_maglev;
+  dc.ebpf_dsr = scenario_.cluster.proxy.ebpf_dsr;
   dc.maglev_table_size = scenario_.cluster.proxy.maglev_table_size;
   dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                        scenario_.cluster.node_network};

@@ -207,7 +207,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
   }
   parse_costs(c["datapath"], s.datapath);
   const YamlField px = c["proxy"];
-  if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "ebpf_lb", "maglev_table_size", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
+  if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "ebpf_lb", "ebpf_dsr", "maglev_table_size", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
                                          "filler_services", "endpoints_per_service", "measured_position"})) {
     if (auto v = px["mode"].string()) {
       if (!proxy::parse_proxy_mode(*v, s.proxy.mode)) {
@@ -224,6 +224,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
       else if (*v == "random") s.proxy.ebpf_maglev = false;
       else px["ebpf_lb"].error("expected random or maglev, got '" + *v + "'");
     }
+    if (auto v = boolean(px["ebpf_dsr"])) s.proxy.ebpf_dsr = *v;
     if (auto v = px["maglev_table_size"].integer(3, 1'000'003)) s.proxy.maglev_table_size = static_cast<std::uint32_t>(*v);
     const auto cost = [&](const char* key, Time& into) {
       if (auto v = px[key].time()) into = *v;

@@ -59,6 +59,7 @@ struct ProxySpec {
   proxy::ProxyModeCosts costs;
   proxy::IpvsScheduler ipvs_scheduler = proxy::IpvsScheduler::rr;
   bool ebpf_maglev = false;
+  bool ebpf_dsr = false;
   std::uint32_t maglev_table_size = 16381;
   int filler_services = 0;
   int endpoints_per_service = 10;

@@ -641,6 +641,34 @@ TEST(NodeDatapath, EbpfMaglevSendsAFlowToTheSameBackendThroughAnyNode) {
   EXPECT_GT(used, 2);  // and different clients spread over the backends
 }
 
+TEST(NodeDatapath, EbpfDirectServerReturnAnswersFromTheBackendsNode) {
+  NodePortCluster c(false, ProxyMode::ebpf);
+  c.config.ebpf_dsr = true;
+  c.datapaths.clear();
+  for (int i = 0; i < 3; ++i) {
+    c.datapaths.emplace_back(*c.nodes[i], c.services, c.directory, c.config,
+                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
+  }
+  // The fixture's pod is wired to the old datapath of its node: serve from a
+  // new one (the old one stays idle, out of the directory).
+  c.directory.remove(c.backend->address());
+  Peer server{&c.sim};
+  kube::PodNetns& pod = c.add_pod(2, "web-dsr");
+  c.services.frontend(c.frontend).backends = {Backend{pod.address(), 8080, pod.node_index(), pod.id()}};
+  c.stack(pod).listen(8080, server.callbacks());
+  Peer user{&c.sim};
+  c.stack(*c.outside).connect(c.nodes[0]->address(), 30080, user.callbacks());
+  c.sim.run();
+  ASSERT_EQ(user.established, 1);
+  EXPECT_EQ(user.flows[0].dst, c.nodes[0]->address());  // the client only knows node-0's NodePort
+  ASSERT_EQ(server.flows.size(), 1u);
+  EXPECT_EQ(server.flows[0].dst, c.outside->address());  // no SNAT: the client's own address
+  EXPECT_EQ(c.datapaths[0].counters().dsr, 1u);
+  EXPECT_EQ(c.datapaths[0].counters().snat, 0u);
+  // Node 0 saw only the client's side: the answers left node 2 for the client.
+  EXPECT_EQ(c.datapaths[0].counters().to_fabric, c.datapaths[0].counters().from_nic);
+}
+
 TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
   Conntrack ct(2);
   const auto key = [](std::uint16_t port) {
