@@ -67,9 +67,15 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             span = max(result["simulated_s"], 1e-12)
             busiest = max(result["nodes"], key=lambda n: n["kernel_cpu_s"] + n["application_cpu_s"])
             cores = busiest["cores"] * span
+            busy = (busiest["kernel_cpu_s"] + busiest["application_cpu_s"]) / cores
+            offered = sum(t["sent"] for t in result["traffic"]) / span
+            ceiling = ""
+            if 0 < busy < 1 and offered > 0:
+                # CPU per request stays the same as load grows, until the cores run out.
+                ceiling = f"; at this mix its cores run out near {offered / busy:,.0f} requests/s"
             lines.append(
                 f"busiest node: {busiest['name']}, CPU {100 * busiest['kernel_cpu_s'] / cores:.1f}% kernel + "
-                f"{100 * busiest['application_cpu_s'] / cores:.1f}% application of {busiest['cores']} cores")
+                f"{100 * busiest['application_cpu_s'] / cores:.1f}% application of {busiest['cores']} cores{ceiling}")
         lines.append(
             f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")

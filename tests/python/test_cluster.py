@@ -111,3 +111,22 @@ def test_outputs_name_the_trace_and_can_leave_out_requests(podwire_cli, tmp_path
     with h5py.File(trace, "r") as f:
         assert len(f["requests"]) == 0
         assert f["summary/traffic"][0]["ok"] > 0
+
+
+def test_proxy_modes_summary_names_the_client_nodes_ceiling(podwire_cli):
+    def run(mode):
+        r = podwire_cli("run", "scenarios/proxy-modes/http.yaml", "--no-trace", "--duration", "3s",
+                        "--set", f"cluster.proxy.mode={mode}")
+        assert r.returncode == 0, r.stderr
+        line = next(l for l in r.stdout.splitlines() if l.startswith("busiest node"))
+        return line
+
+    def ceiling(line):
+        return int(line.split("near ")[1].split(" ")[0].replace(",", ""))
+
+    iptables, nftables = run("iptables"), run("nftables")
+    # Behind 10,000 Services, iptables' rule walk makes the client node the
+    # busiest, and bounds the request rate far below what nftables allows.
+    assert iptables.startswith("busiest node: client")
+    assert 5_000 < ceiling(iptables) < 30_000
+    assert ceiling(nftables) > 5 * ceiling(iptables)
