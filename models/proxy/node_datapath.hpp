@@ -125,6 +125,12 @@ class NodeDatapath final : public net::PacketSink {
   // Null: the costs are pure delays.
   void set_cpu(kube::NodeCpu* cpu) { cpu_ = cpu; }
 
+  // What kube-proxy does when an endpoint goes away: delete the conntrack
+  // entries that steer to it (it does so for UDP, where no reset or timeout
+  // ends the flow). Until then, or until the entries time out, packets of
+  // those flows keep going to the old endpoint. Returns the entries removed.
+  std::size_t forget_endpoint(std::uint32_t endpoint) { return conntrack_.erase_backend(endpoint); }
+
   // From the NIC (or routed locally by the host).
   void receive(net::Packet& p) override;
 

@@ -669,6 +669,36 @@ TEST(NodeDatapath, EbpfDirectServerReturnAnswersFromTheBackendsNode) {
   EXPECT_EQ(c.datapaths[0].counters().to_fabric, c.datapaths[0].counters().from_nic);
 }
 
+TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
+  // The classic case: DNS over UDP from one source port to a CoreDNS pod that
+  // has left the Service (kubernetes#45976).
+  Cluster c(2);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& old_dns = c.add_pod(1, "coredns-old");
+  kube::PodNetns& new_dns = c.add_pod(1, "coredns-new");
+  Datagrams at_old{&c.sim}, at_new{&c.sim};
+  old_dns.bind_udp(53, &Datagrams::on, &at_old);
+  new_dns.bind_udp(53, &Datagrams::on, &at_new);
+  const Address vip = parse_address("10.96.0.10");
+  const std::uint32_t f = c.add_service("kube-system/kube-dns:53", vip, 53, 53, {&old_dns}, net::Protocol::udp);
+  client.send_udp(40000, vip, 53, 40);
+  c.sim.run();
+  ASSERT_EQ(at_old.at.size(), 1u);
+  // The endpoint is replaced, but the flow's conntrack entry still points at it.
+  c.services.frontend(f).backends = {Backend{new_dns.address(), 53, new_dns.node_index(), new_dns.id()}};
+  client.send_udp(40000, vip, 53, 40);
+  c.sim.run();
+  EXPECT_EQ(at_old.at.size(), 2u);
+  EXPECT_EQ(at_new.at.size(), 0u);
+  // kube-proxy's cleanup removes it; the next query takes the new endpoint.
+  EXPECT_EQ(c.datapaths[0].forget_endpoint(old_dns.id()), 1u);
+  client.send_udp(40000, vip, 53, 40);
+  c.sim.run();
+  EXPECT_EQ(at_new.at.size(), 1u);
+  // Without a cleanup the entry would have lasted its UDP timeout (30 s unreplied).
+  EXPECT_EQ(c.datapaths[0].conntrack().timeouts().udp_unreplied, Time::s(30));
+}
+
 TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
   Conntrack ct(2);
   const auto key = [](std::uint16_t port) {
