@@ -5,12 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "models/scenario/manifest_checks.hpp"
 #include "models/scenario/manifest_loader.hpp"
-#include "models/scenario/overrides.hpp"
+#include "models/scenario/scenario_document.hpp"
 #include "models/scenario/yaml_field.hpp"
 
 namespace podwire::scenario {
@@ -18,15 +16,6 @@ namespace podwire::scenario {
 using engine::Time;
 
 namespace {
-
-Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
-  Diagnostic d{Severity::error, file, 0, 0, "", e.msg};
-  if (!e.mark.is_null()) {
-    d.line = e.mark.line + 1;
-    d.column = e.mark.column + 1;
-  }
-  return d;
-}
 
 kube::SourceLocation where(const YamlField& f, const std::string& file) {
   kube::SourceLocation s{file, 0, 0};
@@ -84,23 +73,6 @@ void namespaced(const std::string& text, std::string& ns, std::string& name) {
   } else {
     ns = text.substr(0, slash);
     name = text.substr(slash + 1);
-  }
-}
-
-void parse_run(const YamlField& run, RunSettings& r) {
-  run.expect_mapping({"seed", "duration", "warmup"});
-  if (auto v = run["seed"].integer(0, INT64_MAX)) r.seed = static_cast<std::uint64_t>(*v);
-  if (auto v = run["duration"].time()) {
-    if (*v <= Time::zero()) run["duration"].error("must be positive, got " + v->to_string());
-    r.duration = *v;
-  }
-  if (auto v = run["warmup"].time()) {
-    if (*v < Time::zero()) {
-      run["warmup"].error("must not be negative, got " + v->to_string());
-    } else if (*v >= r.duration) {
-      run["warmup"].error("must be shorter than the duration " + r.duration.to_string());
-    }
-    r.warmup = *v;
   }
 }
 
@@ -468,19 +440,11 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   s.file = file;
   Diagnostics diags;
   YamlContext ctx{file, &diags, {}};
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    diags.add(syntax_error(file, e));
-    throw ScenarioError(std::move(diags));
-  }
-  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  apply_overrides(root, overrides, ctx);
+  const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);
   top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic", "outputs"});
-  parse_run(top["run"], s.run);
+  parse_run_settings(top["run"], s.run);
   const YamlField cluster = top["cluster"];
   if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
   else parse_cluster(cluster, ctx, s.cluster);
@@ -503,23 +467,13 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   }
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
-  YAML::Emitter out;
-  out << root;
-  s.resolved_text = std::string(out.c_str()) + "\n";
+  s.resolved_text = resolved_text(root);
   s.diagnostics = std::move(diags);
   return s;
 }
 
 ClusterScenario load_cluster_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) {
-    Diagnostics d;
-    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
-    throw ScenarioError(std::move(d));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_cluster_scenario(text.str(), path, overrides);
+  return parse_cluster_scenario(read_scenario_file(path), path, overrides);
 }
 
 }  // namespace podwire::scenario

@@ -2,13 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <limits>
 #include <memory>
-#include <sstream>
 
 #include "models/queueing/queueing_theory.hpp"
-#include "models/scenario/overrides.hpp"
+#include "models/scenario/scenario_document.hpp"
 #include "models/scenario/yaml_field.hpp"
 #include "models/trace/queueing_trace.hpp"
 
@@ -16,20 +14,6 @@ namespace podwire::scenario {
 
 using engine::Time;
 
-namespace {
-
-// yaml-cpp reports a syntax error as an exception with a mark; turn it into a
-// located diagnostic.
-Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
-  Diagnostic d{Severity::error, file, 0, 0, "", e.msg};
-  if (!e.mark.is_null()) {
-    d.line = e.mark.line + 1;
-    d.column = e.mark.column + 1;
-  }
-  return d;
-}
-
-}  // namespace
 
 QueueingScenario parse_queueing_scenario(const std::string& text, const std::string& file,
                                          const std::vector<std::string>& overrides) {
@@ -37,31 +21,12 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
   s.file = file;
   Diagnostics diags;
   YamlContext ctx{file, &diags, {}};
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    diags.add(syntax_error(file, e));
-    throw ScenarioError(std::move(diags));
-  }
-  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  apply_overrides(root, overrides, ctx);
+  const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);
   top.expect_mapping({"run", "queueing"});
 
-  const YamlField run = top["run"];
-  run.expect_mapping({"seed", "duration", "warmup"});
-  if (auto v = run["seed"].integer(0, INT64_MAX)) s.run.seed = static_cast<std::uint64_t>(*v);
-  if (auto v = run["duration"].time()) {
-    if (*v <= Time::zero()) run["duration"].error("must be positive, got " + v->to_string());
-    s.run.duration = *v;
-  }
-  if (auto v = run["warmup"].time()) {
-    if (*v < Time::zero()) run["warmup"].error("must not be negative, got " + v->to_string());
-    else if (*v >= s.run.duration) run["warmup"].error("must be shorter than the duration " + s.run.duration.to_string());
-    s.run.warmup = *v;
-  }
+  parse_run_settings(top["run"], s.run);
 
   const YamlField q = top["queueing"];
   if (!q.present()) {
@@ -84,23 +49,13 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
   if (s.arrival_rate > 0) s.farm.interarrival = engine::Distribution::exponential(1.0 / s.arrival_rate);
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
-  YAML::Emitter out;
-  out << root;
-  s.resolved_text = std::string(out.c_str()) + "\n";
+  s.resolved_text = resolved_text(root);
   s.diagnostics = std::move(diags);
   return s;
 }
 
 QueueingScenario load_queueing_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) {
-    Diagnostics d;
-    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
-    throw ScenarioError(std::move(d));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_queueing_scenario(text.str(), path, overrides);
+  return parse_queueing_scenario(read_scenario_file(path), path, overrides);
 }
 
 QueueingTheory queueing_theory_for(const QueueingScenario& s) {

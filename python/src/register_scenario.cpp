@@ -9,11 +9,9 @@
 #include <cmath>
 #include <csignal>
 
-#include <fstream>
-#include <sstream>
-
 #include "models/scenario/cluster_model.hpp"
 #include "models/scenario/queueing_scenario.hpp"
+#include "models/scenario/scenario_document.hpp"
 
 namespace py = pybind11;
 
@@ -170,12 +168,6 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
   return out;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 
@@ -227,7 +219,7 @@ void register_scenario(py::module_& m) {
   m.def(
       "load_scenario",
       [](const std::string& path, const std::vector<std::string>& overrides) -> py::object {
-        if (scenario::is_cluster_scenario_text(read_text(path))) {
+        if (scenario::is_cluster_scenario_text(scenario::read_scenario_file(path))) {
           return py::cast(scenario::load_cluster_scenario(path, overrides));
         }
         return py::cast(scenario::load_queueing_scenario(path, overrides));

@@ -1,0 +1,66 @@
+#include "models/scenario/scenario_document.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "models/scenario/overrides.hpp"
+
+namespace podwire::scenario {
+
+using engine::Time;
+
+std::string read_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    Diagnostics d;
+    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
+    throw ScenarioError(std::move(d));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+YAML::Node load_scenario_document(const std::string& text, const std::vector<std::string>& overrides,
+                                  YamlContext& context) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Diagnostic d{Severity::error, context.file, 0, 0, "", e.msg};
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    context.diagnostics->add(std::move(d));
+    throw ScenarioError(std::move(*context.diagnostics));
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  apply_overrides(root, overrides, context);
+  return root;
+}
+
+void parse_run_settings(const YamlField& run, RunSettings& r) {
+  run.expect_mapping({"seed", "duration", "warmup"});
+  if (auto v = run["seed"].integer(0, INT64_MAX)) r.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = run["duration"].time()) {
+    if (*v <= Time::zero()) run["duration"].error("must be positive, got " + v->to_string());
+    r.duration = *v;
+  }
+  if (auto v = run["warmup"].time()) {
+    if (*v < Time::zero()) {
+      run["warmup"].error("must not be negative, got " + v->to_string());
+    } else if (*v >= r.duration) {
+      run["warmup"].error("must be shorter than the duration " + r.duration.to_string());
+    }
+    r.warmup = *v;
+  }
+}
+
+std::string resolved_text(const YAML::Node& root) {
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace podwire::scenario
