@@ -24,40 +24,16 @@ HttpServer::HttpServer(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& t
 void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
   auto* self = static_cast<HttpServer*>(ctx);
   ++self->counters_.accepted;
-  if (self->free_connections_.empty()) {
-    self->connections_.emplace_back();
-    self->connections_.back().server = self;
-    self->connections_.back().index = static_cast<std::uint32_t>(self->connections_.size() - 1);
-    self->free_connections_.push_back(self->connections_.back().index);
-  }
-  Connection& c = self->connections_[self->free_connections_.back()];
-  self->free_connections_.pop_back();
-  ++c.generation;
-  c.tcp = &tcp;
-  net::TcpCallbacks cb;
-  cb.context = &c;
-  cb.on_message = &HttpServer::on_request;
-  cb.on_closed = &HttpServer::on_connection_gone;
-  cb.on_reset = &HttpServer::on_connection_gone;
-  cb.on_timeout = &HttpServer::on_connection_gone;
-  tcp.set_callbacks(cb);
+  self->connections_.accept(tcp);
 }
 
-void HttpServer::on_connection_gone(void* ctx, net::TcpConnection&) {
-  auto& c = *static_cast<Connection*>(ctx);
-  c.tcp = nullptr;
-  ++c.generation;
-  c.server->free_connections_.push_back(c.index);
-}
-
-void HttpServer::on_request(void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t) {
-  auto& c = *static_cast<Connection*>(ctx);
-  HttpServer& s = *c.server;
+void HttpServer::on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag) {
+  HttpServer& s = *static_cast<HttpServer*>(ctx);
   ++s.counters_.requests;
   RequestRecord& r = s.table_.at(tag);
   r.server_arrived = s.sim_.now();
   r.server = s.stack_.endpoint().id();
-  const std::uint32_t w = s.new_work(tag, c);
+  const std::uint32_t w = s.new_work(tag, from);
   if (s.busy_ < s.config_.concurrency) {
     s.start(w);
   } else {
@@ -65,7 +41,7 @@ void HttpServer::on_request(void* ctx, net::TcpConnection&, std::uint64_t tag, s
   }
 }
 
-std::uint32_t HttpServer::new_work(std::uint64_t request, const Connection& c) {
+std::uint32_t HttpServer::new_work(std::uint64_t request, AcceptedConnections::Ref from) {
   std::uint32_t w;
   if (!free_work_.empty()) {
     w = free_work_.back();
@@ -74,7 +50,7 @@ std::uint32_t HttpServer::new_work(std::uint64_t request, const Connection& c) {
     w = static_cast<std::uint32_t>(work_.size());
     work_.emplace_back();
   }
-  work_[w] = Work{request, c.index, c.generation, 0, 0, 0, true};
+  work_[w] = Work{request, from, 0, 0, 0, true};
   return w;
 }
 
@@ -162,10 +138,8 @@ void HttpServer::respond(std::uint32_t w) {
   RequestRecord& r = table_.at(work.request);
   r.calls_done = sim_.now();
   r.response_sent = sim_.now();
-  Connection& c = connections_[work.connection];
-  if (c.tcp != nullptr && c.generation == work.generation) {
+  if (connections_.send(work.from, config_.response_bytes, work.request)) {
     ++counters_.served;
-    c.tcp->send_message(config_.response_bytes, work.request);
   } else {
     ++counters_.dropped;
   }

@@ -9,13 +9,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "engine/distribution.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/ring_queue.hpp"
+#include "models/app/accepted_connections.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
 #include "models/kube/node_cpu.hpp"
@@ -73,16 +73,9 @@ class HttpServer {
   std::size_t queued() const { return queue_.size(); }
 
  private:
-  struct Connection {
-    HttpServer* server = nullptr;
-    std::uint32_t index = 0;
-    std::uint32_t generation = 0;
-    net::TcpConnection* tcp = nullptr;  // null once closed
-  };
   struct Work {
     std::uint64_t request = 0;
-    std::uint32_t connection = 0;
-    std::uint32_t generation = 0;
+    AcceptedConnections::Ref from;
     std::size_t group = 0;  // the call group in progress
     std::size_t call = 0;   // sequential: the next call (counting repeats)
     int outstanding = 0;    // calls in flight
@@ -90,9 +83,8 @@ class HttpServer {
   };
 
   static void on_accept(void* ctx, net::TcpConnection& c);
-  static void on_request(void* ctx, net::TcpConnection& c, std::uint64_t tag, std::uint64_t bytes);
-  static void on_connection_gone(void* ctx, net::TcpConnection& c);
-  std::uint32_t new_work(std::uint64_t request, const Connection& c);
+  static void on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag);
+  std::uint32_t new_work(std::uint64_t request, AcceptedConnections::Ref from);
   void start(std::uint32_t work);
   static void on_cpu_done(void* ctx, std::uint64_t work);
   void on_service_done(std::uint64_t work);
@@ -107,8 +99,7 @@ class HttpServer {
   RequestTable& table_;
   HttpServerConfig config_;
   engine::RandomStream random_;
-  std::deque<Connection> connections_;
-  std::vector<std::uint32_t> free_connections_;
+  AcceptedConnections connections_{this, &HttpServer::on_request};
   std::vector<Work> work_;
   std::vector<std::uint32_t> free_work_;
   engine::RingQueue<std::uint32_t> queue_;  // waiting for a slot

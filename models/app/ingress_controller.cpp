@@ -61,36 +61,11 @@ IngressController::IngressController(net::TcpStack& stack, kube::NodeCpu* cpu, R
 }
 
 void IngressController::on_accept(void* ctx, net::TcpConnection& tcp) {
-  auto* self = static_cast<IngressController*>(ctx);
-  if (self->free_connections_.empty()) {
-    self->connections_.emplace_back();
-    self->connections_.back().owner = self;
-    self->connections_.back().index = static_cast<std::uint32_t>(self->connections_.size() - 1);
-    self->free_connections_.push_back(self->connections_.back().index);
-  }
-  Connection& c = self->connections_[self->free_connections_.back()];
-  self->free_connections_.pop_back();
-  ++c.generation;
-  c.tcp = &tcp;
-  net::TcpCallbacks cb;
-  cb.context = &c;
-  cb.on_message = &IngressController::on_request;
-  cb.on_closed = &IngressController::on_gone;
-  cb.on_reset = &IngressController::on_gone;
-  cb.on_timeout = &IngressController::on_gone;
-  tcp.set_callbacks(cb);
+  static_cast<IngressController*>(ctx)->connections_.accept(tcp);
 }
 
-void IngressController::on_gone(void* ctx, net::TcpConnection&) {
-  auto& c = *static_cast<Connection*>(ctx);
-  c.tcp = nullptr;
-  ++c.generation;
-  c.owner->free_connections_.push_back(c.index);
-}
-
-void IngressController::on_request(void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t) {
-  auto& c = *static_cast<Connection*>(ctx);
-  IngressController& self = *c.owner;
+void IngressController::on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag) {
+  IngressController& self = *static_cast<IngressController*>(ctx);
   ++self.counters_.requests;
   RequestRecord& r = self.table_.at(tag);
   r.server_arrived = self.sim_.now();
@@ -104,7 +79,7 @@ void IngressController::on_request(void* ctx, net::TcpConnection&, std::uint64_t
     w = static_cast<std::uint32_t>(self.work_.size());
     self.work_.emplace_back();
   }
-  self.work_[w] = Work{tag, c.index, c.generation, 100};
+  self.work_[w] = Work{tag, from, 100};
   if (self.cpu_ != nullptr && self.config_.cpu_per_request > Time::zero()) {
     self.cpu_->run(self.config_.cpu_per_request, &IngressController::on_cpu, &self, w);
   } else {
@@ -157,8 +132,7 @@ void IngressController::respond(std::uint32_t w) {
   RequestRecord& r = table_.at(work.request);
   r.calls_done = sim_.now();
   r.response_sent = sim_.now();
-  Connection& c = connections_[work.connection];
-  if (c.tcp != nullptr && c.generation == work.generation) c.tcp->send_message(work.response_bytes, work.request);
+  connections_.send(work.from, work.response_bytes, work.request);
 }
 
 }  // namespace podwire::app

@@ -9,10 +9,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
+#include "models/app/accepted_connections.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
 #include "models/kube/node_cpu.hpp"
@@ -64,21 +64,13 @@ class IngressController {
   static void upstream_done(void* controller, std::uint64_t work, std::uint64_t request);
 
  private:
-  struct Connection {
-    IngressController* owner = nullptr;
-    std::uint32_t index = 0;
-    std::uint32_t generation = 0;
-    net::TcpConnection* tcp = nullptr;
-  };
   struct Work {
     std::uint64_t request = 0;
-    std::uint32_t connection = 0;
-    std::uint32_t generation = 0;
+    AcceptedConnections::Ref from;
     std::uint64_t response_bytes = 0;
   };
   static void on_accept(void* ctx, net::TcpConnection& c);
-  static void on_request(void* ctx, net::TcpConnection& c, std::uint64_t tag, std::uint64_t bytes);
-  static void on_gone(void* ctx, net::TcpConnection& c);
+  static void on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag);
   static void on_cpu(void* ctx, std::uint64_t work);
   void route(std::uint32_t work);
   void respond(std::uint32_t work);
@@ -88,8 +80,7 @@ class IngressController {
   kube::NodeCpu* cpu_;
   RequestTable& table_;
   IngressControllerConfig config_;
-  std::deque<Connection> connections_;
-  std::vector<std::uint32_t> free_connections_;
+  AcceptedConnections connections_{this, &IngressController::on_request};
   std::vector<Work> work_;
   std::vector<std::uint32_t> free_work_;
   IngressControllerCounters counters_;

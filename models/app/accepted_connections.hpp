@@ -1,0 +1,83 @@
+// AcceptedConnections: the connections a server application has accepted,
+// each in a reused slot with a generation. A request remembers the slot and
+// generation it came on, so an answer computed later goes out only if that
+// connection is still open and still the same one.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "models/net/tcp_connection.hpp"
+
+namespace podwire::app {
+
+class AcceptedConnections {
+ public:
+  // Where a request arrived: the owner's handler gets the owner, the
+  // connection it came on and the message's tag (a request id).
+  struct Ref {
+    std::uint32_t slot = 0;
+    std::uint32_t generation = 0;
+  };
+  using OnMessage = void (*)(void* owner, Ref from, std::uint64_t tag);
+
+  AcceptedConnections(void* owner, OnMessage on_message) : owner_(owner), on_message_(on_message) {}
+  AcceptedConnections(const AcceptedConnections&) = delete;
+  AcceptedConnections& operator=(const AcceptedConnections&) = delete;
+
+  // Takes a connection a listener accepted (call it from on_accept).
+  void accept(net::TcpConnection& tcp) {
+    if (free_.empty()) {
+      slots_.emplace_back();
+      slots_.back().set = this;
+      slots_.back().index = static_cast<std::uint32_t>(slots_.size() - 1);
+      free_.push_back(slots_.back().index);
+    }
+    Slot& s = slots_[free_.back()];
+    free_.pop_back();
+    ++s.generation;
+    s.tcp = &tcp;
+    net::TcpCallbacks cb;
+    cb.context = &s;
+    cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t) {
+      auto& slot = *static_cast<Slot*>(ctx);
+      slot.set->on_message_(slot.set->owner_, Ref{slot.index, slot.generation}, tag);
+    };
+    cb.on_closed = &AcceptedConnections::gone;
+    cb.on_reset = &AcceptedConnections::gone;
+    cb.on_timeout = &AcceptedConnections::gone;
+    tcp.set_callbacks(cb);
+  }
+
+  // Sends a message on the connection `to` names; false (nothing sent) when
+  // that connection has gone.
+  bool send(Ref to, std::uint64_t bytes, std::uint64_t tag) {
+    Slot& s = slots_[to.slot];
+    if (s.tcp == nullptr || s.generation != to.generation) return false;
+    s.tcp->send_message(bytes, tag);
+    return true;
+  }
+
+ private:
+  struct Slot {
+    AcceptedConnections* set = nullptr;
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;
+    net::TcpConnection* tcp = nullptr;  // null once closed
+  };
+
+  static void gone(void* ctx, net::TcpConnection&) {
+    auto& s = *static_cast<Slot*>(ctx);
+    s.tcp = nullptr;
+    ++s.generation;
+    s.set->free_.push_back(s.index);
+  }
+
+  void* owner_;
+  OnMessage on_message_;
+  std::deque<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace podwire::app
