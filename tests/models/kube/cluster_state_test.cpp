@@ -16,6 +16,7 @@
 #include "models/kube/cluster.hpp"
 #include "models/net/host.hpp"
 #include "models/scenario/manifest_loader.hpp"
+#include "tests/support/cluster_objects.hpp"
 
 namespace podwire::kube {
 namespace {
@@ -25,18 +26,8 @@ using net::parse_address;
 
 const std::string kSuffix = "[bcdfghjklmnpqrstvwxz2456789]";
 
-ObjectSet objects_of(const std::string& yaml) {
-  scenario::Diagnostics d;
-  ObjectSet s = scenario::parse_manifest_text(yaml, "test.yaml", d);
-  EXPECT_FALSE(d.has_errors()) << d.to_string();
-  return s;
-}
-
-ClusterConfig nodes(int n, std::int64_t cpu = 4000, int max_pods = 110) {
-  ClusterConfig c;
-  for (int i = 0; i < n; ++i) c.nodes.push_back(NodeConfig{"node-" + std::to_string(i), cpu, 16LL << 30, max_pods, {}});
-  return c;
-}
+using test_support::nodes;
+using test_support::objects_of;
 
 const PodState& pod(const Cluster& c, const std::string& ns, const std::string& name) {
   const auto i = c.pod_index(ns, name);
