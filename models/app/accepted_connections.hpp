@@ -38,10 +38,14 @@ class AcceptedConnections {
     free_.pop_back();
     ++s.generation;
     s.tcp = &tcp;
+    s.unanswered = 0;
+    s.closing = false;
     net::TcpCallbacks cb;
     cb.context = &s;
     cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t) {
       auto& slot = *static_cast<Slot*>(ctx);
+      if (slot.closing) return;  // raced our FIN: the client sees the close and gives up
+      ++slot.unanswered;
       slot.set->on_message_(slot.set->owner_, Ref{slot.index, slot.generation}, tag);
     };
     cb.on_closed = &AcceptedConnections::gone;
@@ -54,9 +58,20 @@ class AcceptedConnections {
   // that connection has gone.
   bool send(Ref to, std::uint64_t bytes, std::uint64_t tag) {
     Slot& s = slots_[to.slot];
-    if (s.tcp == nullptr || s.generation != to.generation) return false;
+    if (s.tcp == nullptr || s.generation != to.generation || s.closing) return false;
     s.tcp->send_message(bytes, tag);
+    if (s.unanswered > 0) --s.unanswered;
+    if (draining_ && s.unanswered == 0) close(s);
     return true;
+  }
+
+  // A graceful shutdown (an HTTP server's on SIGTERM): idle connections are
+  // closed now, busy ones once their last answer is sent.
+  void drain() {
+    draining_ = true;
+    for (Slot& s : slots_) {
+      if (s.tcp != nullptr && s.unanswered == 0) close(s);
+    }
   }
 
  private:
@@ -65,17 +80,27 @@ class AcceptedConnections {
     std::uint32_t index = 0;
     std::uint32_t generation = 0;
     net::TcpConnection* tcp = nullptr;  // null once closed
+    std::uint32_t unanswered = 0;       // requests received and not yet answered
+    bool closing = false;               // we sent FIN
   };
+
+  static void close(Slot& s) {
+    s.closing = true;
+    s.tcp->close();
+  }
 
   static void gone(void* ctx, net::TcpConnection&) {
     auto& s = *static_cast<Slot*>(ctx);
     s.tcp = nullptr;
+    s.unanswered = 0;
+    s.closing = false;
     ++s.generation;
     s.set->free_.push_back(s.index);
   }
 
   void* owner_;
   OnMessage on_message_;
+  bool draining_ = false;
   std::deque<Slot> slots_;
   std::vector<std::uint32_t> free_;
 };

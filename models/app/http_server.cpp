@@ -29,6 +29,7 @@ void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
 
 void HttpServer::on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag) {
   HttpServer& s = *static_cast<HttpServer*>(ctx);
+  if (s.killed_) return;
   ++s.counters_.requests;
   RequestRecord& r = s.table_.at(tag);
   r.server_arrived = s.sim_.now();
@@ -72,6 +73,11 @@ void HttpServer::on_cpu_done(void* ctx, std::uint64_t w) {
 
 void HttpServer::on_service_done(std::uint64_t w) {
   --busy_;
+  if (killed_) {
+    work_[w].in_use = false;
+    free_work_.push_back(static_cast<std::uint32_t>(w));
+    return;
+  }
   table_.at(work_[w].request).service_done = sim_.now();
   if (!queue_.empty()) start(queue_.pop_front());
   next_calls(static_cast<std::uint32_t>(w));
@@ -125,6 +131,11 @@ void HttpServer::on_call_done(void* ctx, std::uint64_t w, std::uint64_t) {
   auto* self = static_cast<HttpServer*>(ctx);
   Work& work = self->work_[w];
   if (--work.outstanding > 0) return;
+  if (self->killed_) {
+    work.in_use = false;
+    self->free_work_.push_back(static_cast<std::uint32_t>(w));
+    return;
+  }
   const CallGroup& g = self->config_.calls[work.group];
   if (g.parallel) {
     ++work.group;
@@ -145,6 +156,36 @@ void HttpServer::respond(std::uint32_t w) {
   }
   work.in_use = false;
   free_work_.push_back(w);
+  if (shut_down_) check_drained();
+}
+
+void HttpServer::shutdown(Drained drained, void* context) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  drained_ = drained;
+  drained_context_ = context;
+  stack_.stop_listening(config_.port);
+  connections_.drain();
+  check_drained();
+}
+
+void HttpServer::check_drained() {
+  if (in_progress() > 0 || drained_ == nullptr) return;
+  const Drained d = drained_;
+  drained_ = nullptr;
+  d(drained_context_);
+}
+
+void HttpServer::kill() {
+  killed_ = true;
+  stack_.stop_listening(config_.port);
+  drained_ = nullptr;
+  // Queued work never starts; work on a core or in a call ends unanswered.
+  while (!queue_.empty()) {
+    const std::uint32_t w = queue_.pop_front();
+    work_[w].in_use = false;
+    free_work_.push_back(w);
+  }
 }
 
 }  // namespace podwire::app

@@ -70,6 +70,18 @@ class HttpServer {
   const HttpServerConfig& config() const { return config_; }
   const HttpServerCounters& counters() const { return counters_; }
   int busy_slots() const { return busy_; }
+
+  // SIGTERM, as an HTTP server handles it: the listener closes (new
+  // connections are refused), idle connections are closed, requests in
+  // progress finish and their connections close after the answer. `drained`
+  // is called once nothing is in progress any more.
+  using Drained = void (*)(void* context);
+  void shutdown(Drained drained, void* context);
+  // SIGKILL: nothing more is served or answered (the caller resets the
+  // pod's connections).
+  void kill();
+  // Requests received and not yet answered.
+  std::size_t in_progress() const { return work_.size() - free_work_.size(); }
   std::size_t queued() const { return queue_.size(); }
 
  private:
@@ -92,6 +104,7 @@ class HttpServer {
   void send_call(std::uint32_t work, const Call& call);
   static void on_call_done(void* ctx, std::uint64_t work, std::uint64_t request);
   void respond(std::uint32_t work);
+  void check_drained();
 
   net::TcpStack& stack_;
   engine::Simulator& sim_;
@@ -104,6 +117,10 @@ class HttpServer {
   std::vector<std::uint32_t> free_work_;
   engine::RingQueue<std::uint32_t> queue_;  // waiting for a slot
   int busy_ = 0;
+  bool shut_down_ = false;
+  bool killed_ = false;
+  Drained drained_ = nullptr;
+  void* drained_context_ = nullptr;
   HttpServerCounters counters_;
 };
 

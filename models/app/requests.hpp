@@ -28,6 +28,7 @@ struct RequestRecord {
   std::uint32_t url = 0;            // the request's host and path (RequestTable::url), 0: none
   RequestStatus status = RequestStatus::pending;
   bool reused_connection = false;
+  std::uint8_t retries = 0;  // attempts after the first (a refused, reset or timed-out connection)
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   engine::Time started;          // the client decided to send

@@ -156,6 +156,16 @@ void UpstreamPool::fail(Conn& c, RequestStatus status) {
   c.current = Pending{};
   const engine::Time now = stack_.endpoint().simulator().now();
   RequestRecord& r = table_.at(p.request);
+  if (r.retries < config_.retries && r.retries < 255) {
+    ++r.retries;
+    ++counters_.retries;
+    r.dns_done = r.connected = r.server_arrived = r.service_started = r.service_done = r.calls_done =
+        r.response_sent = engine::Time::zero();
+    r.server = 0;
+    r.reused_connection = false;
+    open_for(p);
+    return;
+  }
   if (r.connected == engine::Time::zero() && r.dns_done != engine::Time::zero()) r.connected = now;
   table_.finish(p.request, status, now);
   done_(context_, p.cookie, p.request);

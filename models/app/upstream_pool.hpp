@@ -24,12 +24,17 @@ struct UpstreamConfig {
   std::uint16_t port = 80;
   bool keep_alive = true;
   int max_connections = 0;  // 0: no limit
+  // Attempts after the first when a connection is refused, reset or times out
+  // before the answer, each on a new connection (what a client library or a
+  // sidecar's retry policy does). 0: none.
+  int retries = 0;
 };
 
 struct UpstreamCounters {
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_reused = 0;  // requests sent on a kept-alive connection
   std::uint64_t queued = 0;              // requests that waited for a connection
+  std::uint64_t retries = 0;
 };
 
 class UpstreamPool {

@@ -60,6 +60,7 @@ Cluster::Cluster(ClusterConfig config, const ObjectSet& objects, std::vector<Pro
   allocate_services(objects, problems);
   create_pods(objects, problems);
   for (ServiceState& s : services_) compute_endpoints(s, objects);
+  service_changed_.assign(services_.size(), false);
 }
 
 void Cluster::add_nodes(std::vector<Problem>&) {
@@ -289,92 +290,135 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
   owner_pods_on_node_.assign(nodes_.size(), 0);
   pod_by_ip_.reserve(expected);
   pod_by_name_.reserve(expected);
+  owners_.reserve(templates.size());
 
   for (std::uint32_t owner = 0; owner < templates.size(); ++owner) {
     const PodTemplateRef& t = templates[owner];
-    const std::string& ns = t.owner->namespace_;
-    const std::string& name = t.owner->name;
-    engine::RandomStream names = random_.stream("names/" + std::string(t.kind) + "/" + ns + "/" + name);
-    const std::string template_hash = t.kind == "Deployment" ? random_suffix(names, 10) : "";
-    std::int64_t cpu = 0, memory = 0;
-    add_requests(*t.spec, cpu, memory);
+    OwnerState o;
+    o.kind = t.kind;
+    o.namespace_ = t.owner->namespace_;
+    o.name = t.owner->name;
+    o.labels = t.labels;
+    o.spec = t.spec;
+    o.source = t.source;
+    o.replicas = t.replicas;
+    for (const Deployment& d : objects.deployments) {
+      if (&d.meta == t.owner) o.deployment = &d;
+    }
+    for (const Deployment& d : added_.deployments) {
+      if (&d.meta == t.owner) o.deployment = &d;
+    }
+    for (const StatefulSet& s : objects.stateful_sets) {
+      if (&s.meta == t.owner) o.stateful_set = &s;
+    }
+    owner_names_.push_back(random_.stream("names/" + std::string(t.kind) + "/" + o.namespace_ + "/" + o.name));
+    if (t.kind == "Deployment") o.template_hash = random_suffix(owner_names_.back(), 10);
+    owners_.push_back(std::move(o));
 
     const int count = t.replicas < 0 ? static_cast<int>(nodes_.size()) : t.replicas;
     int unplaced = 0;
     std::vector<int> touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
     std::string reason;
     for (int r = 0; r < count; ++r) {
-      PodState p;
-      p.namespace_ = ns;
-      p.labels = t.labels;
-      p.spec = t.spec;
-      p.owner_kind = t.kind;
-      p.owner = owner;
-      p.cpu_request = cpu;
-      p.memory_request = memory;
-      if (t.kind == "Deployment") {
-        p.name = name + "-" + template_hash + "-" + random_suffix(names, 5);
-      } else if (t.kind == "StatefulSet") {
-        p.name = name + "-" + std::to_string(r);
-        p.hostname = p.name;
-        const auto& sets = objects.stateful_sets;
-        for (const StatefulSet& s : sets) {
-          if (&s.meta == t.owner) p.subdomain = s.service_name;
-        }
-      } else if (t.kind == "Pod") {
-        p.name = name;
-        p.hostname = t.spec->hostname;
-        p.subdomain = t.spec->subdomain;
-      } else {
-        p.name = name + "-" + random_suffix(names, 5);
-      }
-
+      PodState p = new_pod(owner, r, owner_names_[owner]);
       int node = -1;
       std::string why;
       if (t.replicas < 0) {
         // A DaemonSet pod per eligible node, bound to it.
-        const NodeState& n = nodes_[static_cast<std::size_t>(r)];
-        const bool selected = map_selector_matches(t.spec->node_selector, n.labels);
-        const bool fits = n.pods < n.max_pods && n.cpu_requested + cpu <= n.cpu_allocatable &&
-                          n.memory_requested + memory <= n.memory_allocatable;
-        if (!selected) continue;
-        if (fits) node = r;
-        else why = "insufficient resources on " + n.name;
+        if (!map_selector_matches(t.spec->node_selector, nodes_[static_cast<std::size_t>(r)].labels)) continue;
+        node = r;
       } else {
         node = schedule(p, &why);
       }
-      if (node < 0) {
+      if (node < 0 || !place(p, node, &why)) {
         ++unplaced;
         if (reason.empty()) reason = why;
       } else {
-        NodeState& n = nodes_[static_cast<std::size_t>(node)];
-        const std::optional<net::Address> ip = n.pod_ips.allocate();
-        if (!ip) {
-          ++unplaced;
-          if (reason.empty()) reason = "node " + n.name + " has no free pod address";
-          node = -1;
-        } else {
-          p.node = node;
-          p.ip = *ip;
-          p.ready = true;
-          n.cpu_requested += cpu;
-          n.memory_requested += memory;
-          ++n.pods;
-          if (owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
-        }
+        p.ready = true;
+        if (owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
       }
       const int index = static_cast<int>(pods_.size());
       pods_.push_back(std::move(p));
       index_pod(index);
-      pods_by_owner_[key_of(ns, name)].push_back(index);
     }
     for (int node : touched) owner_pods_on_node_[static_cast<std::size_t>(node)] = 0;
     if (unplaced > 0) {
       problems.push_back({Problem::Severity::error, *t.source, "",
-                          std::string(t.kind) + " " + ns + "/" + name + ": " + std::to_string(unplaced) + " of " +
-                              std::to_string(count) + " pods cannot be scheduled: " + reason});
+                          std::string(t.kind) + " " + owners_[owner].namespace_ + "/" + owners_[owner].name + ": " +
+                              std::to_string(unplaced) + " of " + std::to_string(count) +
+                              " pods cannot be scheduled: " + reason});
     }
   }
+}
+
+PodState Cluster::new_pod(std::uint32_t owner, int ordinal, engine::RandomStream& names) {
+  const OwnerState& o = owners_[owner];
+  PodState p;
+  p.namespace_ = o.namespace_;
+  p.labels = o.labels;
+  p.spec = o.spec;
+  p.owner_kind = o.kind;
+  p.owner = owner;
+  p.revision = o.revision;
+  add_requests(*o.spec, p.cpu_request, p.memory_request);
+  if (o.kind == "Deployment") {
+    p.name = o.name + "-" + o.template_hash + "-" + random_suffix(names, 5);
+  } else if (o.kind == "StatefulSet") {
+    p.name = o.name + "-" + std::to_string(ordinal);
+    p.ordinal = ordinal;
+    p.hostname = p.name;
+    if (o.stateful_set != nullptr) p.subdomain = o.stateful_set->service_name;
+  } else if (o.kind == "Pod") {
+    p.name = o.name;
+    p.hostname = o.spec->hostname;
+    p.subdomain = o.spec->subdomain;
+  } else {
+    p.name = o.name + "-" + random_suffix(names, 5);
+  }
+  return p;
+}
+
+bool Cluster::place(PodState& p, int node, std::string* why) {
+  NodeState& n = nodes_[static_cast<std::size_t>(node)];
+  if (n.pods >= n.max_pods || n.cpu_requested + p.cpu_request > n.cpu_allocatable ||
+      n.memory_requested + p.memory_request > n.memory_allocatable) {
+    if (why != nullptr) *why = "insufficient resources on " + n.name;
+    return false;
+  }
+  const std::optional<net::Address> ip = n.pod_ips.allocate();
+  if (!ip) {
+    if (why != nullptr) *why = "node " + n.name + " has no free pod address";
+    return false;
+  }
+  p.node = node;
+  p.ip = *ip;
+  n.cpu_requested += p.cpu_request;
+  n.memory_requested += p.memory_request;
+  ++n.pods;
+  return true;
+}
+
+int Cluster::create_pod(std::uint32_t owner, int ordinal, std::string* why) {
+  PodState p = new_pod(owner, ordinal, owner_names_.at(owner));
+  // Spreading counts this owner's live pods per node.
+  std::vector<int> touched;
+  for (int i : pods_of(p.namespace_, owners_[owner].name)) {
+    const int node = pods_[static_cast<std::size_t>(i)].node;
+    if (node >= 0 && owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
+  }
+  const int node = schedule(p, why);
+  for (int n : touched) owner_pods_on_node_[static_cast<std::size_t>(n)] = 0;
+  if (node < 0 || !place(p, node, why)) return -1;
+  const int index = static_cast<int>(pods_.size());
+  pods_.push_back(std::move(p));
+  index_pod(index);
+  return index;
+}
+
+void Cluster::bump_revision(std::uint32_t owner) {
+  OwnerState& o = owners_.at(owner);
+  ++o.revision;
+  if (o.kind == "Deployment") o.template_hash = random_suffix(owner_names_[owner], 10);
 }
 
 int Cluster::schedule(const PodState& pod, std::string* why) {
@@ -386,12 +430,16 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
   int best = -1;
   double best_score = -std::numeric_limits<double>::infinity();
   std::uint32_t found = 0, ties = 0;
-  int no_room = 0, no_cpu = 0, no_memory = 0, no_match = 0;
+  int no_room = 0, no_cpu = 0, no_memory = 0, no_match = 0, not_ready = 0;
   engine::RandomStream tie_rng = random_.stream("scheduler/" + pod.namespace_ + "/" + pod.name);
   std::uint32_t examined = 0;
   for (; examined < n_nodes && found < wanted; ++examined) {
     const std::uint32_t i = (next_start_node_ + examined) % n_nodes;
     const NodeState& n = nodes_[i];
+    if (!n.ready) {
+      ++not_ready;
+      continue;
+    }
     if (!map_selector_matches(pod.spec->node_selector, n.labels)) {
       ++no_match;
       continue;
@@ -434,6 +482,9 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
     if (no_memory) w += " " + std::to_string(no_memory) + " Insufficient memory;";
     if (no_room) w += " " + std::to_string(no_room) + " Too many pods (max pods);";
     if (no_match) w += " " + std::to_string(no_match) + " didn't match Pod's node affinity/selector;";
+    if (not_ready) {
+      w += " " + std::to_string(not_ready) + " node(s) had untolerated taint {node.kubernetes.io/unreachable: };";
+    }
     w.pop_back();
     *why = w;
   }
@@ -445,6 +496,7 @@ void Cluster::index_pod(int index) {
   pod_by_name_.emplace(key_of(p.namespace_, p.name), index);
   if (p.ip != 0) pod_by_ip_.emplace(p.ip, index);
   for (const auto& [k, v] : *p.labels) pods_by_label_[label_key(p.namespace_, k, v)].push_back(index);
+  pods_by_owner_[key_of(p.namespace_, owners_[p.owner].name)].push_back(index);
 }
 
 // --- endpoints ------------------------------------------------------------------
@@ -465,12 +517,13 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
     if (candidates == nullptr) return;
     for (int i : *candidates) {
       const PodState& p = pods_[static_cast<std::size_t>(i)];
-      if (p.deleted || p.ip == 0 || (!p.ready && !svc.publish_not_ready_addresses)) continue;
+      if (p.deleted || p.ip == 0 || (!p.ready && !p.terminating && !svc.publish_not_ready_addresses)) continue;
       if (!map_selector_matches(*svc.selector, *p.labels)) continue;
       for (ServicePortState& ps : s.ports) {
         const std::optional<int> port = resolve_port(*p.spec, ps.port->target_port, ps.port->protocol);
         if (!port) continue;  // a named targetPort this pod does not declare
-        ps.endpoints.push_back(EndpointState{i, p.ip, static_cast<std::uint16_t>(*port), p.node, p.ready});
+        ps.endpoints.push_back(EndpointState{i, p.ip, static_cast<std::uint16_t>(*port), p.node,
+                                             p.ready && !p.terminating, p.ready, p.terminating});
       }
     }
     return;
@@ -494,7 +547,9 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
             if (ep.name != ps.port->name || ep.protocol != ps.port->protocol || !ep.port) continue;
             ps.endpoints.push_back(EndpointState{pod == pod_by_ip_.end() ? -1 : pod->second, a,
                                                  static_cast<std::uint16_t>(*ep.port), node,
-                                                 e.conditions.ready.value_or(true)});
+                                                 e.conditions.ready.value_or(true),
+                                                 e.conditions.serving.value_or(e.conditions.ready.value_or(true)),
+                                                 e.conditions.terminating.value_or(false)});
           }
         }
       }
@@ -509,7 +564,12 @@ void Cluster::recompute_endpoints_of(int pod) {
     if (filed == services_by_label_.end()) continue;
     for (int i : filed->second) {
       ServiceState& s = services_[static_cast<std::size_t>(i)];
-      if (map_selector_matches(*s.service->selector, *p.labels)) compute_endpoints(s, *objects_);
+      if (!map_selector_matches(*s.service->selector, *p.labels)) continue;
+      compute_endpoints(s, *objects_);
+      if (!service_changed_[static_cast<std::size_t>(i)]) {
+        service_changed_[static_cast<std::size_t>(i)] = true;
+        changed_services_.push_back(i);
+      }
     }
   }
 }
@@ -527,8 +587,27 @@ void Cluster::delete_pod(int index) {
     --n.pods;
   }
   pod_by_ip_.erase(p.ip);
+  if (const auto it = pod_by_name_.find(key_of(p.namespace_, p.name)); it != pod_by_name_.end() && it->second == index) {
+    pod_by_name_.erase(it);  // a StatefulSet's replacement takes the name
+  }
   p.ip = 0;
   recompute_endpoints_of(index);
+}
+
+void Cluster::set_terminating(int index) {
+  PodState& p = pods_.at(static_cast<std::size_t>(index));
+  if (p.deleted || p.terminating) return;
+  p.terminating = true;
+  recompute_endpoints_of(index);
+}
+
+void Cluster::set_node_ready(int node, bool ready) { nodes_.at(static_cast<std::size_t>(node)).ready = ready; }
+
+std::vector<int> Cluster::take_changed_services() {
+  std::vector<int> out;
+  out.swap(changed_services_);
+  for (int i : out) service_changed_[static_cast<std::size_t>(i)] = false;
+  return out;
 }
 
 void Cluster::restart_container(int index) { ++pods_.at(static_cast<std::size_t>(index)).restarts; }
@@ -560,6 +639,15 @@ std::optional<int> Cluster::service_index(std::string_view ns, std::string_view 
 std::optional<int> Cluster::pod_by_ip(net::Address ip) const {
   const auto it = pod_by_ip_.find(ip);
   return it == pod_by_ip_.end() ? std::nullopt : std::optional<int>(it->second);
+}
+
+std::optional<std::uint32_t> Cluster::owner_index(std::string_view ns, std::string_view workload,
+                                                  std::string_view kind) const {
+  for (std::uint32_t i = 0; i < owners_.size(); ++i) {
+    const OwnerState& o = owners_[i];
+    if (o.namespace_ == ns && o.name == workload && (kind.empty() || o.kind == kind)) return i;
+  }
+  return std::nullopt;
 }
 
 std::vector<int> Cluster::pods_of(std::string_view ns, std::string_view workload) const {

@@ -66,6 +66,25 @@ struct NodeState {
   std::int64_t cpu_requested = 0;
   std::int64_t memory_requested = 0;
   int pods = 0;
+  bool ready = true;  // false: failed (NotReady); the scheduler places nothing there
+};
+
+// A workload that owns pods (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+// ReplicationController, or a bare Pod owning itself), in pod_templates() order.
+struct OwnerState {
+  std::string_view kind;
+  std::string namespace_;
+  std::string name;
+  const Labels* labels = nullptr;
+  const PodSpec* spec = nullptr;
+  const SourceLocation* source = nullptr;
+  int replicas = 1;  // as declared; -1 for a DaemonSet
+  const Deployment* deployment = nullptr;     // when kind is Deployment
+  const StatefulSet* stateful_set = nullptr;  // when kind is StatefulSet
+  // Deployments: the revision its newest ReplicaSet has, and that ReplicaSet's
+  // pod-template-hash (the middle of its pods' names).
+  int revision = 0;
+  std::string template_hash;
 };
 
 struct PodState {
@@ -80,7 +99,10 @@ struct PodState {
   std::string hostname;         // StatefulSet pods: their name; others: ""
   std::string subdomain;        // StatefulSet pods: the governing Service
   int restarts = 0;
+  int revision = 0;      // the owner's revision the pod was created from
+  int ordinal = -1;      // StatefulSet pods: their ordinal
   bool ready = false;
+  bool terminating = false;  // deletion started: leaving the endpoints, still running
   bool deleted = false;
   std::int64_t cpu_request = 0;  // millicores, summed over containers
   std::int64_t memory_request = 0;
@@ -92,6 +114,8 @@ struct EndpointState {
   std::uint16_t port = 0;
   int node = -1;
   bool ready = true;
+  bool serving = true;       // a terminating endpoint that still passes its readiness probe
+  bool terminating = false;
 };
 
 struct ServicePortState {
@@ -132,6 +156,7 @@ class Cluster {
   const std::vector<NodeState>& nodes() const { return nodes_; }
   const std::vector<PodState>& pods() const { return pods_; }
   const std::vector<ServiceState>& services() const { return services_; }
+  const std::vector<OwnerState>& owners() const { return owners_; }
   // The objects the cluster added (CoreDNS when missing) live here.
   const ObjectSet& added_objects() const { return added_; }
 
@@ -143,13 +168,32 @@ class Cluster {
   // Pods of a workload (by kind-less name in a namespace: Deployment,
   // StatefulSet, DaemonSet, ReplicaSet, ReplicationController or bare Pod), live ones.
   std::vector<int> pods_of(std::string_view namespace_, std::string_view workload) const;
+  // The owner named `workload` in a namespace; `kind` "" matches any kind.
+  std::optional<std::uint32_t> owner_index(std::string_view namespace_, std::string_view workload,
+                                           std::string_view kind = {}) const;
   net::Address dns_service_ip() const { return dns_ip_; }
 
-  // Churn operations. A deleted pod's address goes back to its node's pool and
-  // it leaves every Service's endpoints; a restart keeps the address.
+  // Churn operations. A created pod is scheduled (NotReady nodes excluded) and
+  // given an address but is not ready: it joins the endpoints when set_ready.
+  // StatefulSet pods take the ordinal's stable name; others get a fresh name
+  // of the owner's current revision. -1, with the scheduler's reason in `why`,
+  // when it cannot be placed.
+  int create_pod(std::uint32_t owner, int ordinal, std::string* why);
+  // Deployments: a new revision (a rolling update's new ReplicaSet).
+  void bump_revision(std::uint32_t owner);
+  // Deletion started: the endpoint stays, not ready, marked terminating (and
+  // serving while the pod stays ready).
+  void set_terminating(int pod);
+  // A deleted pod's address goes back to its node's pool and it leaves every
+  // Service's endpoints; a restart keeps the address.
   void delete_pod(int pod);
   void restart_container(int pod);
   void set_ready(int pod, bool ready);
+  void set_node_ready(int node, bool ready);
+  // Every Service whose endpoints changed since the last call, each once, in
+  // the order they first changed (what the EndpointSlice controller's queue
+  // holds).
+  std::vector<int> take_changed_services();
 
   // What CoreDNS answers for a name: Service A records (ClusterIP, or the ready
   // endpoints of a headless Service), ExternalName CNAMEs, StatefulSet pod
@@ -167,6 +211,10 @@ class Cluster {
   void compute_endpoints(ServiceState& s, const ObjectSet& objects);
   void recompute_endpoints_of(int pod);
   void index_pod(int pod);
+  PodState new_pod(std::uint32_t owner, int ordinal, engine::RandomStream& names);
+  // Binds the pod to a node with an address; false (nothing changed) when it
+  // does not fit or the node's block is full.
+  bool place(PodState& p, int node, std::string* why);
 
   ClusterConfig config_;
   engine::RandomRoot random_;
@@ -174,6 +222,10 @@ class Cluster {
   std::vector<NodeState> nodes_;
   std::vector<PodState> pods_;
   std::vector<ServiceState> services_;
+  std::vector<OwnerState> owners_;
+  std::vector<engine::RandomStream> owner_names_;  // by owner: the stream its pods' names come from
+  std::vector<int> changed_services_;
+  std::vector<bool> service_changed_;
   const ObjectSet* objects_ = nullptr;  // for EndpointSlices when endpoints are recomputed
   std::unordered_map<std::string, int> node_by_name_;
   std::unordered_map<std::string, int> pod_by_name_;      // "ns/name"

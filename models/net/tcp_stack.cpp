@@ -161,4 +161,12 @@ Time TcpStack::local_queue_wait() const {
   return host_.egress_backlog_wait(config_.local_queue_limit);
 }
 
+void TcpStack::abort_all() {
+  listeners_.clear();
+  std::vector<TcpConnection*> live;
+  live.reserve(connections_.size());
+  for (const auto& [key, c] : connections_) live.push_back(c);
+  for (TcpConnection* c : live) c->abort();
+}
+
 }  // namespace podwire::net

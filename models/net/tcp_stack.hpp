@@ -43,6 +43,9 @@ class TcpStack final : public PacketSink {
   // on_accept. std::invalid_argument when the port is already listening.
   void listen(std::uint16_t port, const TcpCallbacks& callbacks);
   void stop_listening(std::uint16_t port) { listeners_.erase(port); }
+  // What the kernel does when a killed process's sockets go: every connection
+  // is reset (RST to peers that know it), without callbacks on this side.
+  void abort_all();
 
   // Opens a connection from the next free ephemeral port (ports in use by this
   // stack's connections or listeners are skipped) and sends SYN. The reference
