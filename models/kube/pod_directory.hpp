@@ -5,7 +5,9 @@
 #pragma once
 
 #include <unordered_map>
+#include <vector>
 
+#include "models/kube/cidr.hpp"
 #include "models/kube/pod_netns.hpp"
 
 namespace podwire::kube {
@@ -22,8 +24,26 @@ class PodDirectory {
   }
   std::size_t size() const { return pods_.size(); }
 
+  // Each node's pod CIDR block (block i of `pod_cidr` split at `node_mask`
+  // belongs to hosts[i]): where an address lives even when no pod has it
+  // (any more), as the overlay's per-node routes say.
+  void set_node_blocks(Cidr pod_cidr, int node_mask, std::vector<const net::Host*> hosts) {
+    pod_cidr_ = pod_cidr;
+    node_mask_ = node_mask;
+    block_hosts_ = std::move(hosts);
+  }
+  // The node whose block holds the address; null outside every block.
+  const net::Host* node_of(net::Address a) const {
+    if (block_hosts_.empty() || !pod_cidr_.contains(a)) return nullptr;
+    const std::uint64_t block = static_cast<std::uint64_t>(a - pod_cidr_.at(0)) >> (32 - node_mask_);
+    return block < block_hosts_.size() ? block_hosts_[block] : nullptr;
+  }
+
  private:
   std::unordered_map<net::Address, PodNetns*> pods_;
+  Cidr pod_cidr_;
+  int node_mask_ = 32;
+  std::vector<const net::Host*> block_hosts_;
 };
 
 inline void PodDirectory::add(PodNetns& pod) {

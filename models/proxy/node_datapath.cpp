@@ -17,6 +17,8 @@ const char* to_string(DropReason r) {
     case DropReason::policy_egress: return "policy_egress";
     case DropReason::conntrack_full: return "conntrack_full";
     case DropReason::no_route: return "no_route";
+    case DropReason::no_pod: return "no_pod";
+    case DropReason::node_down: return "node_down";
   }
   return "?";
 }
@@ -48,6 +50,7 @@ bool NodeDatapath::local_pod(net::Address a) const {
 }
 
 void NodeDatapath::receive(Packet& p) {
+  if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
   Time work = Time::zero();
   if (p.encap.present()) {
@@ -317,15 +320,22 @@ std::uint16_t NodeDatapath::snat_port(const net::FlowKey& translated) {
 void NodeDatapath::route(Packet& p, bool from_pod, Time work) {
   const kube::PodNetns* pod = pods_.find(p.flow.dst);
   const bool ebpf = config_.proxy == ProxyMode::ebpf;
+  const net::Host* block_node = pod == nullptr ? pods_.node_of(p.flow.dst) : nullptr;
+  if (block_node == &host_) {
+    // A pod address of this node that no pod has (any more): the node answers
+    // for it, a TCP segment with a reset.
+    reject(p, work, DropReason::no_pod);
+    return;
+  }
   if (pod != nullptr && &pod->node() == &host_) {
     work += ebpf ? config_.costs.ebpf_redirect : config_.costs.bridge + config_.costs.veth;
   } else {
     // A pod's packet goes straight to the device under eBPF host routing; the
     // node's own and forwarded traffic takes the routing stack as ever.
     work += ebpf && from_pod ? Time::zero() : config_.costs.bridge;
-    if (pod != nullptr && config_.mode == CniMode::vxlan) {
-      p.encap = net::Encapsulation{host_.address(), pod->node().address(),
-                                   static_cast<std::uint16_t>(net::kVxlanOverhead)};
+    const net::Host* to = pod != nullptr ? &pod->node() : block_node;
+    if (to != nullptr && config_.mode == CniMode::vxlan) {
+      p.encap = net::Encapsulation{host_.address(), to->address(), static_cast<std::uint16_t>(net::kVxlanOverhead)};
       p.wire_bytes += net::kVxlanOverhead;
       ++counters_.encapsulated;
       work += config_.costs.vxlan_encap;
@@ -367,9 +377,10 @@ void NodeDatapath::output(Packet& p) {
   host_.forward(p);
 }
 
-void NodeDatapath::reject(Packet& p, Time work) {
-  ++counters_.rejected;
-  dropped.emit(p, DropReason::no_endpoint);
+void NodeDatapath::reject(Packet& p, Time work, DropReason why) {
+  if (why == DropReason::no_pod) ++counters_.no_pod;
+  else ++counters_.rejected;
+  dropped.emit(p, why);
   if (p.flow.protocol != net::Protocol::tcp || (p.tcp_flags & net::tcp_flags::rst)) {
     pool_.release(p);  // UDP: an ICMP port unreachable, which podwire's sockets do not see
     return;
@@ -385,7 +396,7 @@ void NodeDatapath::reject(Packet& p, Time work) {
   r.request_id = p.request_id;
   r.created = sim_.now();
   pool_.release(p);
-  charge(r, work);
+  route(r, false, work);  // back to the sender, across the overlay when it is elsewhere
 }
 
 void NodeDatapath::drop(Packet& p, DropReason why) {
@@ -395,6 +406,8 @@ void NodeDatapath::drop(Packet& p, DropReason why) {
     case DropReason::conntrack_full: ++counters_.conntrack_drops; break;
     case DropReason::no_route: ++counters_.no_route_drops; break;
     case DropReason::no_endpoint: ++counters_.rejected; break;
+    case DropReason::no_pod: ++counters_.no_pod; break;
+    case DropReason::node_down: ++counters_.down_drops; break;
   }
   dropped.emit(p, why);
   pool_.release(p);

@@ -82,7 +82,10 @@ struct DatapathConfig {
 
 using PolicyCheck = kube::PolicyCheck;
 
-enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route };
+// no_pod: to a pod address on this node that no pod has (any more); node_down:
+// the node has failed.
+enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route, no_pod,
+                                       node_down };
 const char* to_string(DropReason r);
 
 struct DatapathCounters {
@@ -100,6 +103,8 @@ struct DatapathCounters {
   std::uint64_t policy_drops = 0;
   std::uint64_t conntrack_drops = 0;
   std::uint64_t no_route_drops = 0;
+  std::uint64_t no_pod = 0;      // to a pod address nobody has: TCP answered by RST
+  std::uint64_t down_drops = 0;  // while the node was down
   engine::Time work;  // stage costs charged, summed
 };
 
@@ -131,6 +136,10 @@ class NodeDatapath final : public net::PacketSink {
   // those flows keep going to the old endpoint. Returns the entries removed.
   std::size_t forget_endpoint(std::uint32_t endpoint) { return conntrack_.erase_backend(endpoint); }
 
+  // A failed node: every packet arriving or leaving is lost, nothing answers.
+  void set_down(bool down) { down_ = down; }
+  bool down() const { return down_; }
+
   // From the NIC (or routed locally by the host).
   void receive(net::Packet& p) override;
 
@@ -146,11 +155,17 @@ class NodeDatapath final : public net::PacketSink {
   enum class Origin : std::uint8_t { pod, host, fabric };
   struct PodSide final : net::PacketSink {
     NodeDatapath* dp;
-    void receive(net::Packet& p) override { dp->process(p, Origin::pod, dp->config_.costs.veth); }
+    void receive(net::Packet& p) override {
+      if (dp->down_) return dp->drop(p, DropReason::node_down);
+      dp->process(p, Origin::pod, dp->config_.costs.veth);
+    }
   };
   struct HostSide final : net::PacketSink {
     NodeDatapath* dp;
-    void receive(net::Packet& p) override { dp->process(p, Origin::host, engine::Time::zero()); }
+    void receive(net::Packet& p) override {
+      if (dp->down_) return dp->drop(p, DropReason::node_down);
+      dp->process(p, Origin::host, engine::Time::zero());
+    }
   };
   struct Affinity {
     std::uint32_t backend;
@@ -173,7 +188,7 @@ class NodeDatapath final : public net::PacketSink {
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
   void output(net::Packet& p);
-  void reject(net::Packet& p, engine::Time work);
+  void reject(net::Packet& p, engine::Time work, DropReason why = DropReason::no_endpoint);
   void drop(net::Packet& p, DropReason why);
   bool local_pod(net::Address a) const;
 
@@ -197,6 +212,7 @@ class NodeDatapath final : public net::PacketSink {
   };
   std::unordered_map<std::uint32_t, Maglev> maglev_;  // by frontend, built on first use
   std::uint16_t next_snat_port_ = 32768;
+  bool down_ = false;
   DatapathCounters counters_;
 };
 
