@@ -23,6 +23,7 @@ struct RequestRow {
   std::uint32_t server;
   app::RequestStatus status;
   bool reused_connection;
+  std::uint8_t retries;
   bool warmup;
   std::uint64_t request_bytes;
   std::uint64_t response_bytes;
@@ -59,6 +60,30 @@ struct ServiceRow {
   char name[128];
   std::uint64_t requests;
   double server_time_s, queueing_s, service_s, estimate_server_time_s, estimate_utilisation;
+};
+
+struct ChurnEventTableRow {
+  std::int64_t at_ps;
+  char kind[16];
+  char pod[128];
+  char node[64];
+  char owner[128];
+};
+
+struct ProgrammingNodeTableRow {
+  char node[64];
+  std::uint64_t changes;
+  double p50_s, p99_s, max_s;
+  std::uint64_t syncs, full_syncs;
+  double sync_busy_s;
+};
+
+struct ProgrammingChangeTableRow {
+  std::uint64_t id;
+  char service[128];
+  std::int64_t at_ps;
+  std::uint64_t nodes;
+  double p50_s, p99_s, max_s;
 };
 
 template <std::size_t N>
@@ -107,6 +132,7 @@ struct ClusterTrace::Impl {
                                                     .column("server", &RequestRow::server)
                                                     .column("status", &RequestRow::status, status_names())
                                                     .column("reused_connection", &RequestRow::reused_connection)
+                                                    .column("retries", &RequestRow::retries)
                                                     .column("warmup", &RequestRow::warmup)
                                                     .column("request_bytes", &RequestRow::request_bytes)
                                                     .column("response_bytes", &RequestRow::response_bytes)
@@ -140,6 +166,7 @@ struct ClusterTrace::Impl {
     row.server = r.server;
     row.status = r.status;
     row.reused_connection = r.reused_connection;
+    row.retries = r.retries;
     row.warmup = r.started < self->warmup;
     row.request_bytes = r.request_bytes;
     row.response_bytes = r.response_bytes;
@@ -179,6 +206,70 @@ void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, doubl
 }
 
 std::uint64_t ClusterTrace::requests_written() const { return impl_->requests.rows(); }
+
+void ClusterTrace::write_churn(const std::vector<ChurnEventRow>& events,
+                               const std::vector<ProgrammingNodeRow>& nodes,
+                               const std::vector<ProgrammingChangeRow>& changes) {
+  h5::File& f = impl_->file;
+  auto ev = f.create_table("/churn/events", h5::Schema<ChurnEventTableRow>()
+                                                .column("at_ps", &ChurnEventTableRow::at_ps)
+                                                .column("kind", &ChurnEventTableRow::kind)
+                                                .column("pod", &ChurnEventTableRow::pod)
+                                                .column("node", &ChurnEventTableRow::node)
+                                                .column("owner", &ChurnEventTableRow::owner));
+  for (const ChurnEventRow& e : events) {
+    ChurnEventTableRow row{};
+    row.at_ps = e.at.ps();
+    copy_name(row.kind, e.kind);
+    copy_name(row.pod, e.pod);
+    copy_name(row.node, e.node);
+    copy_name(row.owner, e.owner);
+    ev.append(row);
+  }
+  ev.flush();
+  auto pn = f.create_table("/programming/nodes", h5::Schema<ProgrammingNodeTableRow>()
+                                                     .column("node", &ProgrammingNodeTableRow::node)
+                                                     .column("changes", &ProgrammingNodeTableRow::changes)
+                                                     .column("p50_s", &ProgrammingNodeTableRow::p50_s)
+                                                     .column("p99_s", &ProgrammingNodeTableRow::p99_s)
+                                                     .column("max_s", &ProgrammingNodeTableRow::max_s)
+                                                     .column("syncs", &ProgrammingNodeTableRow::syncs)
+                                                     .column("full_syncs", &ProgrammingNodeTableRow::full_syncs)
+                                                     .column("sync_busy_s", &ProgrammingNodeTableRow::sync_busy_s));
+  for (const ProgrammingNodeRow& n : nodes) {
+    ProgrammingNodeTableRow row{};
+    copy_name(row.node, n.node);
+    row.changes = n.changes;
+    row.p50_s = n.p50_s;
+    row.p99_s = n.p99_s;
+    row.max_s = n.max_s;
+    row.syncs = n.syncs;
+    row.full_syncs = n.full_syncs;
+    row.sync_busy_s = n.sync_busy_s;
+    pn.append(row);
+  }
+  pn.flush();
+  auto pc = f.create_table("/programming/changes", h5::Schema<ProgrammingChangeTableRow>()
+                                                       .column("id", &ProgrammingChangeTableRow::id)
+                                                       .column("service", &ProgrammingChangeTableRow::service)
+                                                       .column("at_ps", &ProgrammingChangeTableRow::at_ps)
+                                                       .column("nodes", &ProgrammingChangeTableRow::nodes)
+                                                       .column("p50_s", &ProgrammingChangeTableRow::p50_s)
+                                                       .column("p99_s", &ProgrammingChangeTableRow::p99_s)
+                                                       .column("max_s", &ProgrammingChangeTableRow::max_s));
+  for (const ProgrammingChangeRow& c : changes) {
+    ProgrammingChangeTableRow row{};
+    row.id = c.id;
+    copy_name(row.service, c.service);
+    row.at_ps = c.at.ps();
+    row.nodes = c.nodes;
+    row.p50_s = c.p50_s;
+    row.p99_s = c.p99_s;
+    row.max_s = c.max_s;
+    pc.append(row);
+  }
+  pc.flush();
+}
 
 void ClusterTrace::finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
                           const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,

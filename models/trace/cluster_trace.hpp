@@ -32,6 +32,31 @@ struct ServiceSummaryRow {
   double estimate_utilisation = 0;    // NaN when none
 };
 
+// Churn (docs/trace-format.md, /churn and /programming).
+struct ChurnEventRow {
+  engine::Time at;
+  std::string kind;  // churn::to_string(ChurnEventKind)
+  std::string pod;   // "namespace/name", "" for node and workload events
+  std::string node;
+  std::string owner;  // "Kind namespace/name"
+};
+
+struct ProgrammingNodeRow {
+  std::string node;
+  std::uint64_t changes = 0;
+  double p50_s = 0, p99_s = 0, max_s = 0;
+  std::uint64_t syncs = 0, full_syncs = 0;
+  double sync_busy_s = 0;
+};
+
+struct ProgrammingChangeRow {
+  std::uint64_t id = 0;
+  std::string service;
+  engine::Time at;
+  std::uint64_t nodes = 0;
+  double p50_s = 0, p99_s = 0, max_s = 0;
+};
+
 class ClusterTrace {
  public:
   // The file is created under a temporary name and renamed when finished or
@@ -48,6 +73,9 @@ class ClusterTrace {
   void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
                           std::uint64_t conntrack_entries);
 
+  // /churn/events, /programming/nodes and /programming/changes (once, before finish).
+  void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
+                   const std::vector<ProgrammingChangeRow>& changes);
   // Writes the name tables and the summary, sets complete, closes the file.
   void finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
               const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,
