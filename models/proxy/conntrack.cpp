@@ -149,6 +149,17 @@ std::size_t Conntrack::erase_backend(std::uint32_t backend) {
   return n;
 }
 
+std::size_t Conntrack::erase_backend(std::uint32_t backend, net::Protocol protocol) {
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    if (used_[i] && entries_[i].backend == backend && entries_[i].original.protocol == protocol) {
+      erase(i);
+      ++n;
+    }
+  }
+  return n;
+}
+
 std::size_t Conntrack::expire(Time now) {
   std::size_t n = 0;
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {

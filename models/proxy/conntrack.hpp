@@ -104,6 +104,10 @@ class Conntrack {
   // Removes every entry that steered to `backend` (conntrack -D, as kube-proxy
   // does for UDP when an endpoint goes away). Returns how many. O(entries).
   std::size_t erase_backend(std::uint32_t backend);
+  // Only the entries of one protocol.
+  std::size_t erase_backend(std::uint32_t backend, net::Protocol protocol);
+  // Removes one entry (found by find()).
+  void erase_entry(const CtEntry& e) { erase(static_cast<std::uint32_t>(&e - entries_.data())); }
   // Removes expired entries. O(entries).
   std::size_t expire(engine::Time now);
 

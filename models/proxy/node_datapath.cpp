@@ -70,7 +70,16 @@ void NodeDatapath::process(Packet& p, Origin origin, Time work) {
   if (origin == Origin::pod) ++counters_.from_pods;
   if (origin == Origin::host) ++counters_.from_host;
   const Time now = sim_.now();
-  const Conntrack::Hit hit = conntrack_.find(p.flow, now);
+  Conntrack::Hit hit = conntrack_.find(p.flow, now);
+  if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
+      !(p.tcp_flags & net::tcp_flags::ack) && hit.direction == CtDirection::original &&
+      (hit.entry->state == CtState::tcp_time_wait || hit.entry->state == CtState::tcp_close)) {
+    // A new SYN on the tuple of a closed connection (a reused source port)
+    // re-opens it as Linux's TCP conntrack does: the old entry goes and the
+    // SYN is a new flow, translated afresh.
+    conntrack_.erase_entry(*hit.entry);
+    hit = Conntrack::Hit{};
+  }
   const bool ebpf = config_.proxy == ProxyMode::ebpf;
   work += ebpf ? config_.costs.ebpf_ct_lookup : config_.costs.conntrack_lookup;
   if (hit.entry != nullptr) {
@@ -132,7 +141,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     std::size_t chosen = 0;
     const Backend* b = choose_backend(*m.frontend, m.index, external, original, &chosen);
     if (b == nullptr) {
-      if (external && m.frontend->external_local && !m.frontend->backends.empty()) {
+      if (external && m.frontend->external_local && !backends(m.index).empty()) {
         // Local policy on a node without a local endpoint: kube-proxy drops, so
         // the load balancer's health check takes the node out instead.
         drop(p, DropReason::no_endpoint);
@@ -207,6 +216,7 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   const net::Address client = flow.src;
   const bool local_only = external ? f.external_local : f.internal_local;
   const std::uint32_t here = host_.node();
+  const std::vector<Backend>& endpoints = backends(frontend);
   // Ready endpoints; when none is ready, serving terminating ones (kube-proxy's
   // terminating-endpoint fallback).
   const auto eligible = [&](const Backend& b, bool terminating_ok) {
@@ -215,10 +225,10 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   };
   std::uint32_t count = 0;
   bool fallback = false;
-  for (const Backend& b : f.backends) count += eligible(b, false) ? 1 : 0;
+  for (const Backend& b : endpoints) count += eligible(b, false) ? 1 : 0;
   if (count == 0) {
     fallback = true;
-    for (const Backend& b : f.backends) count += eligible(b, true) ? 1 : 0;
+    for (const Backend& b : endpoints) count += eligible(b, true) ? 1 : 0;
   }
   if (count == 0) return nullptr;
 
@@ -226,7 +236,7 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   if (f.session_affinity) {
     const auto it = affinity_.find(affinity_key);
     if (it != affinity_.end() && it->second.expires > sim_.now()) {
-      for (const Backend& b : f.backends) {
+      for (const Backend& b : endpoints) {
         if (b.id == it->second.backend && eligible(b, fallback)) {
           it->second.expires = sim_.now() + f.affinity_timeout;
           *chosen_index = 0;  // the affinity ("recent") rule matches before the probability rules
@@ -239,12 +249,12 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   // selection draw uniformly; IPVS schedules.
   std::uint64_t drawn = 0;
   if (config_.proxy == ProxyMode::ipvs) {
-    drawn = ipvs_pick(f, frontend, client, fallback, local_only, count);
+    drawn = ipvs_pick(frontend, client, fallback, local_only, count);
   } else if (config_.proxy == ProxyMode::ebpf && config_.ebpf_maglev && external) {
     // The same table on every node: a flow reaches the same backend through
     // any of them. Rebuilt when the eligible backends change.
     std::vector<std::uint32_t> ids;
-    for (const Backend& b : f.backends) {
+    for (const Backend& b : endpoints) {
       if (eligible(b, fallback)) ids.push_back(b.id);
     }
     Maglev& mg = maglev_[frontend];
@@ -259,7 +269,7 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   }
   std::uint64_t pick = drawn;
   const Backend* chosen = nullptr;
-  for (const Backend& b : f.backends) {
+  for (const Backend& b : endpoints) {
     if (eligible(b, fallback) && pick-- == 0) {
       chosen = &b;
       break;
@@ -270,7 +280,7 @@ const Backend* NodeDatapath::choose_backend(const ServiceFrontend& f, std::uint3
   return chosen;
 }
 
-std::uint64_t NodeDatapath::ipvs_pick(const ServiceFrontend& f, std::uint32_t frontend, net::Address client,
+std::uint64_t NodeDatapath::ipvs_pick(std::uint32_t frontend, net::Address client,
                                       bool fallback, bool local_only, std::uint32_t count) {
   switch (config_.ipvs_scheduler) {
     case IpvsScheduler::rr:
@@ -287,7 +297,7 @@ std::uint64_t NodeDatapath::ipvs_pick(const ServiceFrontend& f, std::uint32_t fr
       const std::uint32_t here = host_.node();
       std::uint64_t best = 0, index = 0;
       std::uint32_t fewest = UINT32_MAX;
-      for (const Backend& b : f.backends) {
+      for (const Backend& b : backends(frontend)) {
         const bool ok = (!local_only || b.node == here) && (fallback ? (b.serving && b.terminating) : b.ready);
         if (!ok) continue;
         const std::uint32_t n = conntrack_.connections_to(b.id);
@@ -375,6 +385,30 @@ void NodeDatapath::output(Packet& p) {
   }
   ++counters_.to_fabric;
   host_.forward(p);
+}
+
+const std::vector<Backend>& NodeDatapath::backends(std::uint32_t frontend) const {
+  if (!programmed_.empty()) {
+    const auto it = programmed_.find(frontend);
+    if (it != programmed_.end()) return *it->second;
+  }
+  return services_.frontend(frontend).backends;
+}
+
+std::size_t NodeDatapath::program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> list) {
+  const std::vector<Backend>& before = backends(frontend);
+  std::size_t cleared = 0;
+  if (services_.frontend(frontend).protocol == net::Protocol::udp) {
+    // kube-proxy deletes the UDP flows to endpoints it removed; nothing else
+    // would end them. TCP flows end by reset or timeout.
+    for (const Backend& old : before) {
+      if (old.id == 0) continue;
+      const bool kept = std::any_of(list->begin(), list->end(), [&](const Backend& b) { return b.id == old.id; });
+      if (!kept) cleared += conntrack_.erase_backend(old.id, net::Protocol::udp);
+    }
+  }
+  programmed_[frontend] = std::move(list);
+  return cleared;
 }
 
 void NodeDatapath::reject(Packet& p, Time work, DropReason why) {

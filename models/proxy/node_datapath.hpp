@@ -136,6 +136,15 @@ class NodeDatapath final : public net::PacketSink {
   // those flows keep going to the old endpoint. Returns the entries removed.
   std::size_t forget_endpoint(std::uint32_t endpoint) { return conntrack_.erase_backend(endpoint); }
 
+  // The endpoints this node's proxy has programmed for a frontend: what
+  // program() last set, else the shared table's (every node's state at time
+  // zero). Nodes share lists, so 5,000 nodes cost a pointer each per change.
+  const std::vector<Backend>& backends(std::uint32_t frontend) const;
+  // The proxy's sync put a new endpoint list in place. For a UDP frontend, the
+  // conntrack entries steering to endpoints it no longer has are deleted (as
+  // kube-proxy does after a sync); returns how many.
+  std::size_t program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends);
+
   // A failed node: every packet arriving or leaving is lost, nothing answers.
   void set_down(bool down) { down_ = down; }
   bool down() const { return down_; }
@@ -144,6 +153,7 @@ class NodeDatapath final : public net::PacketSink {
   void receive(net::Packet& p) override;
 
   net::Host& host() { return host_; }
+  const ServiceTable& services() const { return services_; }
   Conntrack& conntrack() { return conntrack_; }
   const DatapathCounters& counters() const { return counters_; }
   const DatapathConfig& config() const { return config_; }
@@ -180,7 +190,7 @@ class NodeDatapath final : public net::PacketSink {
   // chain walks to reach it).
   const Backend* choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
                                 const net::FlowKey& flow, std::size_t* chosen_index);
-  std::uint64_t ipvs_pick(const ServiceFrontend& f, std::uint32_t frontend, net::Address client, bool fallback,
+  std::uint64_t ipvs_pick(std::uint32_t frontend, net::Address client, bool fallback,
                           bool local_only, std::uint32_t count);
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, bool from_pod, engine::Time work);
@@ -206,6 +216,7 @@ class NodeDatapath final : public net::PacketSink {
   HostSide from_host_;
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
   std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // IPVS rr: next turn, by frontend
+  std::unordered_map<std::uint32_t, std::shared_ptr<const std::vector<Backend>>> programmed_;  // by frontend
   struct Maglev {
     std::vector<std::uint32_t> ids;  // the eligible backends it was built for
     std::unique_ptr<MaglevTable> table;

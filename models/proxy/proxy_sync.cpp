@@ -1,0 +1,139 @@
+#include "models/proxy/proxy_sync.hpp"
+
+#include <algorithm>
+
+namespace podwire::proxy {
+
+using engine::Time;
+
+SyncConfig SyncConfig::defaults(ProxyMode mode) {
+  SyncConfig c;
+  c.mode = mode;
+  if (mode == ProxyMode::ebpf) {
+    c.min_sync_period = Time::zero();
+    c.sync_period = Time::zero();
+  }
+  return c;
+}
+
+ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu)
+    : sim_(sim), datapath_(datapath), config_(std::move(config)), cpu_(cpu) {
+  const ServiceTable& table = datapath_.services();
+  services_ = table.size();
+  for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += datapath_.backends(i).size();
+  if (config_.sync_period > Time::zero()) {
+    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
+  }
+}
+
+Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const {
+  const SyncCosts& c = config_.costs;
+  switch (config_.mode) {
+    case ProxyMode::iptables: {
+      const auto per_service = static_cast<std::uint64_t>(c.rules_per_service);
+      const auto per_endpoint = static_cast<std::uint64_t>(c.rules_per_endpoint);
+      const std::uint64_t rules =
+          full ? services_ * per_service + endpoints_ * per_endpoint
+               // KUBE-SERVICES in full, the changed Services' chains.
+               : services_ + changed_frontends * (per_service - 1) + changed_endpoints * per_endpoint;
+      return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(rules);
+    }
+    case ProxyMode::ipvs: {
+      const std::uint64_t changes = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
+      return c.ipvs_sync_base + c.ipvs_per_change * static_cast<std::int64_t>(changes);
+    }
+    case ProxyMode::nftables: {
+      const std::uint64_t elements = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
+      return c.nftables_base + c.nftables_per_element * static_cast<std::int64_t>(elements);
+    }
+    case ProxyMode::ebpf: {
+      const std::uint64_t updates = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
+      return c.ebpf_base + c.ebpf_per_update * static_cast<std::int64_t>(updates);
+    }
+  }
+  return Time::zero();
+}
+
+void ProxySync::notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends, Time changed_at,
+                       std::uint64_t change_id) {
+  Pending& p = pending_[frontend];
+  p.backends = std::move(backends);
+  p.records.push_back(ProgrammingRecord{change_id, frontend, changed_at, sim_.now(), Time::zero()});
+  const Time earliest = ever_ran_ ? last_start_ + config_.min_sync_period : sim_.now();
+  request(std::max(sim_.now(), earliest));
+}
+
+void ProxySync::request(Time at) {
+  if (running_ || run_scheduled_) return;  // the running sync asks again when done
+  run_scheduled_ = true;
+  sim_.schedule_at<&ProxySync::on_run>(at, this);
+}
+
+void ProxySync::on_run(std::uint64_t) {
+  run_scheduled_ = false;
+  if (running_) return;
+  const bool full = full_requested_ || (config_.mode == ProxyMode::iptables && !config_.iptables_partial);
+  full_requested_ = false;
+  start_sync(full);
+}
+
+void ProxySync::on_periodic(std::uint64_t) {
+  // A full resync is due: it runs now, or as soon as minSyncPeriod allows.
+  full_requested_ = true;
+  const Time earliest = ever_ran_ ? last_start_ + config_.min_sync_period : sim_.now();
+  request(std::max(sim_.now(), earliest));
+}
+
+void ProxySync::start_sync(bool full) {
+  running_ = true;
+  ever_ran_ = true;
+  last_start_ = sim_.now();
+  // The next periodic resync counts from this sync (the runner's max interval).
+  if (config_.sync_period > Time::zero()) {
+    sim_.cancel(periodic_);
+    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
+  }
+  std::size_t endpoints = 0;
+  in_flight_.clear();
+  for (auto& [frontend, p] : pending_) {
+    // What changed: the old and the new list (removed and added rules).
+    endpoints += p.backends->size() + datapath_.backends(frontend).size();
+    in_flight_.emplace_back(frontend, std::move(p));
+  }
+  pending_.clear();
+  const Time duration = sync_duration(full, in_flight_.size(), endpoints);
+  ++counters_.syncs;
+  if (full) ++counters_.full_syncs;
+  counters_.busy += duration;
+  if (cpu_ != nullptr) {
+    cpu_->run(duration, &ProxySync::on_cpu_done, this, 0);
+  } else {
+    sim_.schedule_in<&ProxySync::on_done>(duration, this);
+  }
+}
+
+void ProxySync::on_cpu_done(void* self, std::uint64_t) { static_cast<ProxySync*>(self)->finish_sync(); }
+
+void ProxySync::on_done(std::uint64_t) { finish_sync(); }
+
+void ProxySync::finish_sync() {
+  const Time now = sim_.now();
+  for (auto& [frontend, p] : in_flight_) {
+    const std::size_t before = datapath_.backends(frontend).size();
+    endpoints_ += p.backends->size();
+    endpoints_ -= std::min<std::uint64_t>(endpoints_, before);
+    counters_.endpoints_programmed += p.backends->size();
+    counters_.udp_entries_cleared += datapath_.program(frontend, std::move(p.backends));
+    for (ProgrammingRecord& r : p.records) {
+      r.programmed_at = now;
+      programmed.emit(r);
+    }
+  }
+  in_flight_.clear();
+  running_ = false;
+  if (!pending_.empty() || full_requested_) {
+    request(std::max(now, last_start_ + config_.min_sync_period));
+  }
+}
+
+}  // namespace podwire::proxy

@@ -1,0 +1,136 @@
+// ProxySync: one node's service proxy putting what its watch delivered into
+// the node's datapath, with its mode's cost and period.
+//
+// kube-proxy runs its sync as a bounded-frequency loop: a change asks for a
+// sync, which starts at once unless the previous one started less than
+// minSyncPeriod ago (then when that period is over); a sync also runs every
+// syncPeriod with nothing to do (a full resync). A sync takes time — on one of
+// the node's cores, competing with the pods — and the rules are in place when
+// it is done; changes arriving meanwhile wait for the next one.
+//
+// What a sync costs depends on the mode:
+// - iptables runs iptables-restore over the lines it writes. A full restore
+//   writes every rule (per Service port: its KUBE-SERVICES rule, its chain and
+//   masquerade rule; per endpoint: its probability rule, its KUBE-SEP chain
+//   and two rules there). A partial restore (the default since Kubernetes
+//   1.28) writes KUBE-SERVICES in full and only the changed Services' chains.
+//   The syncPeriod resync is always full.
+// - IPVS changes the virtual and real servers that changed, about a
+//   millisecond each, after a fixed amount of iptables/ipset work.
+// - nftables sends one transaction of the changed map elements and chains.
+// - eBPF (Cilium) updates its service and backend maps per change, with no
+//   minimum period between updates.
+//
+// The network programming latency of a change — from the pod change that
+// triggered it to the rules in place here — is announced on `programmed`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/signal.hpp"
+#include "engine/simulator.hpp"
+#include "models/kube/node_cpu.hpp"
+#include "models/proxy/node_datapath.hpp"
+
+namespace podwire::proxy {
+
+// Defaults and their sources: docs/parameters.md, "Rule programming".
+struct SyncCosts {
+  engine::Time iptables_restore_base = engine::Time::ms(130);  // EKS 2026: ≈130–170 ms for 99–10,059 rules
+  engine::Time iptables_per_rule = engine::Time::us(4);        // the same measurement's slope
+  int rules_per_service = 3;   // KUBE-SERVICES rule, KUBE-SVC chain, its masquerade rule
+  int rules_per_endpoint = 4;  // probability rule, KUBE-SEP chain, its masquerade and DNAT rules
+  engine::Time ipvs_sync_base = engine::Time::ms(20);  // its own iptables-restore and ipset work
+  engine::Time ipvs_per_change = engine::Time::ms(1);  // one virtual or real server added or removed
+  engine::Time nftables_base = engine::Time::ms(5);    // one nft transaction
+  engine::Time nftables_per_element = engine::Time::us(5);
+  engine::Time ebpf_base = engine::Time::us(200);      // the agent handling one update
+  engine::Time ebpf_per_update = engine::Time::us(20);  // one BPF map element written
+};
+
+struct SyncConfig {
+  ProxyMode mode = ProxyMode::iptables;
+  SyncCosts costs;
+  engine::Time min_sync_period = engine::Time::s(1);
+  engine::Time sync_period = engine::Time::s(30);  // zero: no periodic resync
+  bool iptables_partial = true;
+  // kube-proxy's defaults for its modes (minSyncPeriod 1 s, syncPeriod 30 s);
+  // eBPF applies each update at once and has no periodic resync.
+  static SyncConfig defaults(ProxyMode mode);
+};
+
+struct ProgrammingRecord {
+  std::uint64_t change_id = 0;
+  std::uint32_t frontend = 0;
+  engine::Time changed_at;     // the pod change that triggered it
+  engine::Time notified_at;    // the watch delivered it here
+  engine::Time programmed_at;  // the rules were in place
+};
+
+struct SyncCounters {
+  std::uint64_t syncs = 0;
+  std::uint64_t full_syncs = 0;
+  std::uint64_t endpoints_programmed = 0;  // summed lengths of the lists put in place
+  std::uint64_t udp_entries_cleared = 0;
+  engine::Time busy;  // summed sync durations
+};
+
+class ProxySync {
+ public:
+  // `cpu` may be null (a sync is then a pure delay). The initial counts of
+  // Services and endpoints are read from the datapath's table.
+  ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu = nullptr);
+  ProxySync(const ProxySync&) = delete;
+  ProxySync& operator=(const ProxySync&) = delete;
+
+  // The watch delivered a frontend's new endpoint list, now. Lists for the
+  // same frontend before a sync coalesce (the last wins); every change still
+  // gets its record.
+  void notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends, engine::Time changed_at,
+              std::uint64_t change_id);
+
+  // How long a sync writing these changes takes (`full`: a full restore).
+  engine::Time sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const;
+
+  const SyncConfig& config() const { return config_; }
+  const SyncCounters& counters() const { return counters_; }
+  std::size_t pending() const { return pending_.size(); }
+  bool syncing() const { return running_; }
+
+  engine::Signal<const ProgrammingRecord&> programmed;
+
+ private:
+  struct Pending {
+    std::shared_ptr<const std::vector<Backend>> backends;
+    std::vector<ProgrammingRecord> records;
+  };
+
+  void request(engine::Time at);
+  void on_run(std::uint64_t);
+  void on_periodic(std::uint64_t);
+  void start_sync(bool full);
+  static void on_cpu_done(void* self, std::uint64_t);
+  void on_done(std::uint64_t);
+  void finish_sync();
+
+  engine::Simulator& sim_;
+  NodeDatapath& datapath_;
+  SyncConfig config_;
+  kube::NodeCpu* cpu_;
+  std::unordered_map<std::uint32_t, Pending> pending_;
+  std::vector<std::pair<std::uint32_t, Pending>> in_flight_;
+  bool running_ = false;
+  bool run_scheduled_ = false;
+  bool full_requested_ = false;
+  bool ever_ran_ = false;
+  engine::Time last_start_;
+  engine::EventId periodic_;
+  std::uint64_t services_ = 0;   // Service ports in the table
+  std::uint64_t endpoints_ = 0;  // endpoints over all of them
+  SyncCounters counters_;
+};
+
+}  // namespace podwire::proxy
