@@ -14,6 +14,7 @@ UpstreamPool::UpstreamPool(net::TcpStack& stack, NameResolver& resolver, Request
 void UpstreamPool::send(std::uint64_t request, std::uint64_t bytes, std::uint64_t cookie) {
   const Pending p{request, bytes, cookie};
   table_.at(request).request_bytes = bytes;
+  arm_timeout(request);
   if (config_.keep_alive && !idle_.empty()) {
     Conn& c = conns_[idle_.back()];
     idle_.pop_back();
@@ -27,6 +28,28 @@ void UpstreamPool::send(std::uint64_t request, std::uint64_t bytes, std::uint64_
     return;
   }
   open_for(p);
+}
+
+void UpstreamPool::arm_timeout(std::uint64_t request) {
+  if (config_.timeout <= engine::Time::zero()) return;
+  const std::uint64_t attempt = table_.at(request).retries;
+  stack_.endpoint().simulator().schedule_in(config_.timeout, &UpstreamPool::on_timeout, this, request << 8 | attempt);
+}
+
+void UpstreamPool::on_timeout(void* pool, std::uint64_t arg) {
+  auto* self = static_cast<UpstreamPool*>(pool);
+  const std::uint64_t request = arg >> 8;
+  const RequestRecord& r = self->table_.at(request);
+  if (r.status != RequestStatus::pending || r.retries != (arg & 0xff)) return;  // answered, or a later attempt
+  for (Conn& c : self->conns_) {
+    if (c.current.request != request || c.tcp == nullptr) continue;
+    ++self->counters_.timeouts;
+    net::TcpConnection* tcp = c.tcp;
+    self->fail(c, RequestStatus::timeout);  // finishes it, or retries on a new connection
+    tcp->abort();
+    self->release_conn(c);
+    return;
+  }
 }
 
 void UpstreamPool::open_for(const Pending& p) {
@@ -163,6 +186,7 @@ void UpstreamPool::fail(Conn& c, RequestStatus status) {
         r.response_sent = engine::Time::zero();
     r.server = 0;
     r.reused_connection = false;
+    arm_timeout(p.request);
     open_for(p);
     return;
   }

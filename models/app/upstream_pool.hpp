@@ -28,6 +28,11 @@ struct UpstreamConfig {
   // before the answer, each on a new connection (what a client library or a
   // sidecar's retry policy does). 0: none.
   int retries = 0;
+  // Gives up on an attempt that has not been answered this long after it
+  // started (connecting included; not the wait for a free connection): the
+  // connection is reset and the request fails with `timeout`, or is retried.
+  // Zero: no limit (TCP's own retries decide).
+  engine::Time timeout = engine::Time::zero();
 };
 
 struct UpstreamCounters {
@@ -35,6 +40,7 @@ struct UpstreamCounters {
   std::uint64_t connections_reused = 0;  // requests sent on a kept-alive connection
   std::uint64_t queued = 0;              // requests that waited for a connection
   std::uint64_t retries = 0;
+  std::uint64_t timeouts = 0;  // attempts given up by `timeout`
 };
 
 class UpstreamPool {
@@ -70,6 +76,8 @@ class UpstreamPool {
   };
 
   void open_for(const Pending& p);
+  void arm_timeout(std::uint64_t request);
+  static void on_timeout(void* pool, std::uint64_t arg);
   static void on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address);
   net::TcpCallbacks callbacks(Conn& c);
   Conn& allocate_conn();

@@ -31,7 +31,8 @@ net::Protocol net_protocol(kube::Protocol p) { return p == kube::Protocol::udp ?
 
 }  // namespace
 
-ClusterModel::ClusterModel(const ClusterScenario& s) : scenario_(s), random_(s.run.seed) {
+ClusterModel::ClusterModel(const ClusterScenario& s)
+    : scenario_(s), random_(s.run.seed), churn_random_(random_.stream("churn/processes")) {
   Diagnostics diags;
   try {
     fabric_ = build_cluster_fabric(net_, s.cluster);
@@ -76,6 +77,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s) : scenario_(s), random_(s.r
   build_dns();
   build_apps(diags);
   build_traffic(diags);
+  build_churn(diags);
   describe_targets();
   if (!diags.has_errors()) estimate();
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
@@ -109,21 +111,41 @@ void ClusterModel::build_nodes() {
 }
 
 void ClusterModel::build_pods() {
+  std::vector<const net::Host*> block_hosts;
+  for (const FabricNode& n : fabric_.nodes) block_hosts.push_back(n.host);
+  directory_.set_node_blocks(scenario_.cluster.pod_cidr, scenario_.cluster.node_cidr_mask, std::move(block_hosts));
   const auto& pods = cluster_->pods();
   pod_netns_.resize(pods.size());
   pod_stacks_.resize(pods.size());
   pod_resolvers_.resize(pods.size());
+  pod_servers_.resize(pods.size());
   for (std::size_t i = 0; i < pods.size(); ++i) {
     const kube::PodState& p = pods[i];
     if (p.node < 0 || p.ip == 0) continue;
-    net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
-    pod_netns_[i] = std::make_unique<kube::PodNetns>(host, datapaths_[static_cast<std::size_t>(p.node)].veth(),
-                                                     p.namespace_ + "/" + p.name,
-                                                     kPodIdBase + static_cast<std::uint32_t>(i), p.ip);
-    directory_.add(*pod_netns_[i]);
-    if (scenario_.cluster.cni == proxy::CniMode::native_routing) net_.add_address(p.ip, host.node());
-    if (policy_) policy_->add_pod(p.ip, p.namespace_, *p.labels, p.spec, host.address());
+    bring_up_pod(static_cast<int>(i));
   }
+}
+
+void ClusterModel::bring_up_pod(int pod) {
+  const auto i = static_cast<std::size_t>(pod);
+  if (pod_netns_.size() <= i) {
+    pod_netns_.resize(i + 1);
+    pod_stacks_.resize(i + 1);
+    pod_resolvers_.resize(i + 1);
+    pod_servers_.resize(i + 1);
+  }
+  const kube::PodState& p = cluster_->pods()[i];
+  net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
+  pod_netns_[i] = std::make_unique<kube::PodNetns>(host, datapaths_[static_cast<std::size_t>(p.node)].veth(),
+                                                   p.namespace_ + "/" + p.name, kPodIdBase + static_cast<std::uint32_t>(i),
+                                                   p.ip);
+  directory_.add(*pod_netns_[i]);
+  // Native routing: the fabric routes the address to its node for good (a
+  // deleted pod's address stays its node's; the node answers for it).
+  if (scenario_.cluster.cni == proxy::CniMode::native_routing && routed_pod_addresses_.insert(p.ip).second) {
+    net_.add_address(p.ip, host.node());
+  }
+  if (policy_) policy_->add_pod(p.ip, p.namespace_, *p.labels, p.spec, host.address());
 }
 
 void ClusterModel::build_services() {
@@ -166,6 +188,7 @@ void ClusterModel::build_services() {
         f.backends.push_back(proxy::Backend{e.ip, e.port, node, id, e.ready, true, false});
       }
       const std::uint32_t index = table_.add(std::move(f));
+      service_frontends_.push_back(ServiceFrontendRef{static_cast<int>(si), pi, index});
       table_.expose(index, proxy::FrontendKind::cluster_ip, st.cluster_ip, static_cast<std::uint16_t>(ps.port->port));
       if (ps.node_port != 0) table_.expose_node_port(index, ps.node_port);
       for (net::Address lb : st.load_balancer_ips) {
@@ -222,6 +245,8 @@ void ClusterModel::build_dns() {
         continue;
       }
       served.push_back(e.pod);
+      dns_owner_.resize(cluster_->owners().size(), false);
+      dns_owner_[cluster_->pods()[static_cast<std::size_t>(e.pod)].owner] = true;
       coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(e.pod)], cpu_of_pod(e.pod), *cluster_, dns_wire_, cfg);
     }
   }
@@ -346,53 +371,77 @@ void ClusterModel::build_apps(Diagnostics& diags) {
         app_calls_[ai].emplace_back(call_targets[g][c].target, a.calls[g].calls[c].count);
       }
     }
-
+    app_plans_.resize(scenario_.apps.size());
+    AppPlan& plan = app_plans_[ai];
+    for (const auto& group : call_targets) {
+      plan.call_targets.emplace_back();
+      for (const CallTarget& t : group) plan.call_targets.back().push_back(t.target);
+    }
+    // Every TCP container port serves unless the app names one.
+    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
+    bool has_port = a.port != 0;
+    for (const kube::Container& c : first.spec->containers) {
+      for (const kube::ContainerPort& cp : c.ports) has_port |= cp.protocol == kube::Protocol::tcp;
+    }
+    if (!has_port) {
+      diags.add(located(Severity::error, a.source, path + ".port",
+                        "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
+      continue;
+    }
+    plan.ok = true;
+    if (const auto owner = cluster_->owner_index(a.namespace_, a.workload)) {
+      app_of_owner_.resize(cluster_->owners().size(), -1);
+      app_of_owner_[*owner] = static_cast<int>(ai);
+    }
     for (int pod : pods) {
-      if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
-      const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
-      std::vector<int> ports;
-      if (a.port != 0) {
-        ports.push_back(a.port);
-      } else {
-        for (const kube::Container& c : p.spec->containers) {
-          for (const kube::ContainerPort& cp : c.ports) {
-            if (cp.protocol == kube::Protocol::tcp &&
-                std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
-              ports.push_back(cp.container_port);
-            }
-          }
+      if (pod_netns_[static_cast<std::size_t>(pod)]) start_servers(ai, pod);
+    }
+  }
+}
+
+void ClusterModel::start_servers(std::size_t ai, int pod) {
+  const AppSpec& a = scenario_.apps[ai];
+  const AppPlan& plan = app_plans_[ai];
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  std::vector<int> ports;
+  if (a.port != 0) {
+    ports.push_back(a.port);
+  } else {
+    for (const kube::Container& c : p.spec->containers) {
+      for (const kube::ContainerPort& cp : c.ports) {
+        if (cp.protocol == kube::Protocol::tcp &&
+            std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
+          ports.push_back(cp.container_port);
         }
       }
-      if (ports.empty()) {
-        diags.add(located(Severity::error, a.source, path + ".port",
-                          "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
-        break;
+    }
+  }
+  // A restarted container gets fresh servers (and a fresh random stream name).
+  const std::string incarnation = p.restarts > 0 ? "#" + std::to_string(p.restarts) : "";
+  for (int port : ports) {
+    app::HttpServerConfig cfg;
+    cfg.port = static_cast<std::uint16_t>(port);
+    cfg.concurrency = a.concurrency;
+    cfg.service_time = a.service_time;
+    cfg.cpu_per_request = a.cpu_per_request;
+    cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
+    cfg.app = static_cast<std::uint32_t>(ai);
+    servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
+                          random_.stream("app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port) + incarnation));
+    app::HttpServer& server = servers_.back();
+    pod_servers_[static_cast<std::size_t>(pod)].push_back(&server);
+    for (std::size_t g = 0; g < a.calls.size(); ++g) {
+      app::CallGroup group;
+      group.parallel = a.calls[g].parallel;
+      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
+        const CallSpec& call = a.calls[g].calls[c];
+        app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0, call.retries, call.timeout};
+        pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpServer::call_done,
+                            &server);
+        group.calls.push_back(app::Call{&pools_.back(), plan.call_targets[g][c],
+                                        static_cast<std::uint64_t>(call.request_bytes.count()), call.count});
       }
-      for (int port : ports) {
-        app::HttpServerConfig cfg;
-        cfg.port = static_cast<std::uint16_t>(port);
-        cfg.concurrency = a.concurrency;
-        cfg.service_time = a.service_time;
-        cfg.cpu_per_request = a.cpu_per_request;
-        cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
-        cfg.app = static_cast<std::uint32_t>(ai);
-        servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
-                              random_.stream("app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port)));
-        app::HttpServer& server = servers_.back();
-        for (std::size_t g = 0; g < a.calls.size(); ++g) {
-          app::CallGroup group;
-          group.parallel = a.calls[g].parallel;
-          for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
-            const CallSpec& call = a.calls[g].calls[c];
-            app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0};
-            pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpServer::call_done,
-                                &server);
-            group.calls.push_back(app::Call{&pools_.back(), call_targets[g][c].target,
-                                            static_cast<std::uint64_t>(call.request_bytes.count()), call.count});
-          }
-          server.calls().push_back(std::move(group));
-        }
-      }
+      server.calls().push_back(std::move(group));
     }
   }
 }
@@ -510,7 +559,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
                                 std::uint16_t port, app::HttpClientConfig config, const std::string& who) {
       clients_.emplace_back(requests_, stack.endpoint().id(), config, sim_,
                             random_.stream("traffic/" + t.name + "/" + who));
-      app::UpstreamConfig uc{host, port, t.keep_alive, 0};
+      app::UpstreamConfig uc{host, port, t.keep_alive, 0, t.retries, t.timeout};
       pools_.emplace_back(stack, resolver, requests_, uc, &app::HttpClient::done, &clients_.back());
       clients_.back().attach(pools_.back());
     };
@@ -592,6 +641,291 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
                  cluster_->pods()[static_cast<std::size_t>(pod)].name);
     }
+  }
+}
+
+// --- churn ------------------------------------------------------------------------
+
+namespace {
+
+std::string_view owner_kind(const std::string& kind) {
+  if (kind == "deployment") return "Deployment";
+  if (kind == "statefulset") return "StatefulSet";
+  if (kind == "replicaset") return "ReplicaSet";
+  if (kind == "replicationcontroller") return "ReplicationController";
+  if (kind == "daemonset") return "DaemonSet";
+  if (kind == "pod") return "Pod";
+  return "";
+}
+
+}  // namespace
+
+void ClusterModel::build_churn(Diagnostics& diags) {
+  const ChurnSpec& spec = scenario_.churn;
+  if (!spec.present()) return;
+  result_.churn.present = true;
+  app_of_owner_.resize(cluster_->owners().size(), -1);
+  dns_owner_.resize(cluster_->owners().size(), false);
+
+  // What each event and process acts on, checked now.
+  const auto resolve = [&](const ChurnTarget& t, ChurnActionSpec::Kind kind, const kube::SourceLocation& at,
+                           const std::string& path, ResolvedAction& out) {
+    out.kind = kind;
+    if (t.kind == "nodes") return true;
+    if (t.kind == "node") {
+      const auto n = cluster_->node_index(t.name);
+      if (!n) {
+        diags.add(located(Severity::error, at, path, "no node named '" + t.name + "'"));
+        return false;
+      }
+      out.node = *n;
+      return true;
+    }
+    const std::string_view kind_name = owner_kind(t.kind);
+    if (t.kind == "pod" && (kind == ChurnActionSpec::Kind::delete_pod || kind == ChurnActionSpec::Kind::crash)) {
+      if (const auto pod = cluster_->pod_index(t.namespace_, t.name)) {
+        out.pod = *pod;
+        return true;
+      }
+    }
+    const auto owner = cluster_->owner_index(t.namespace_, t.name, kind_name);
+    if (!owner) {
+      diags.add(located(Severity::error, at, path,
+                        "no " + std::string(kind_name) + " named '" + t.name + "' in namespace '" + t.namespace_ + "'"));
+      return false;
+    }
+    const std::string_view k = cluster_->owners()[*owner].kind;
+    if (kind == ChurnActionSpec::Kind::rollout && k != "Deployment" && k != "StatefulSet") {
+      diags.add(located(Severity::error, at, path, "only Deployments and StatefulSets roll out; " + t.text + " is a " +
+                                                      std::string(k)));
+      return false;
+    }
+    if (kind == ChurnActionSpec::Kind::scale && (k == "DaemonSet" || k == "Pod")) {
+      diags.add(located(Severity::error, at, path, std::string(k) + " " + t.text + " has no replica count to scale"));
+      return false;
+    }
+    out.owner = *owner;
+    return true;
+  };
+  for (const ChurnActionSpec& a : spec.events) {
+    ResolvedAction r;
+    r.replicas = a.replicas;
+    if (resolve(a.target, a.kind, a.source, a.path, r)) churn_actions_.push_back(r);
+    else churn_actions_.push_back(ResolvedAction{a.kind, 0, -1, -2, 0});  // never runs: the build fails
+  }
+  for (const ChurnProcessSpec& p : spec.random) {
+    const ChurnActionSpec::Kind kind = p.kind == ChurnProcessSpec::Kind::crash       ? ChurnActionSpec::Kind::crash
+                                       : p.kind == ChurnProcessSpec::Kind::fail_node ? ChurnActionSpec::Kind::fail_node
+                                                                                     : ChurnActionSpec::Kind::delete_pod;
+    ResolvedAction r;
+    if (!resolve(p.target, kind, p.source, p.path, r)) continue;
+    if (p.target.kind == "pod") {
+      diags.add(located(Severity::error, p.source, p.path, "a random process acts on a workload's pods or on nodes, "
+                                                           "not on one pod"));
+      continue;
+    }
+    churn_processes_.push_back(r);
+  }
+  if (diags.has_errors()) return;
+
+  lifecycle_ = std::make_unique<churn::Lifecycle>(sim_, *cluster_, *this, spec.lifecycle, random_.stream("churn"));
+  churn::EndpointPropagation::Mapping mapping;
+  for (const FabricNode& n : fabric_.nodes) mapping.node_hosts.push_back(n.host->node());
+  mapping.pod_id_base = kPodIdBase;
+  propagation_ = std::make_unique<churn::EndpointPropagation>(sim_, *cluster_, spec.control_plane,
+                                                              random_.stream("churn/watch"), std::move(mapping),
+                                                              &ClusterModel::deliver, this);
+  for (const ServiceFrontendRef& f : service_frontends_) propagation_->add_frontend(f.service, f.port_index, f.frontend);
+  lifecycle_->endpoints_changed.connect<&churn::EndpointPropagation::changed>(propagation_.get());
+  lifecycle_->event.connect(
+      [](void* model, const churn::ChurnEvent& e) { static_cast<ClusterModel*>(model)->result_.churn.events.push_back(e); },
+      this);
+
+  // Every node's proxy programs what its watch delivers.
+  const proxy::SyncConfig sc = scenario_.cluster.proxy.sync_config();
+  for (std::size_t i = 0; i < datapaths_.size(); ++i) {
+    syncs_.emplace_back(sim_, datapaths_[i], sc, &cpus_[i]);
+    sync_recorders_.push_back(SyncRecorder{this, static_cast<std::uint32_t>(i)});
+    syncs_.back().programmed.connect(
+        [](void* ctx, const proxy::ProgrammingRecord& r) {
+          auto& rec = *static_cast<SyncRecorder*>(ctx);
+          rec.model->programmed_.push_back(Programmed{rec.node, static_cast<std::uint32_t>(r.change_id),
+                                                      static_cast<float>((r.programmed_at - r.changed_at).seconds())});
+        },
+        &sync_recorders_.back());
+  }
+  for (std::size_t i = 0; i < churn_actions_.size(); ++i) {
+    sim_.schedule_at<&ClusterModel::on_churn_action>(spec.events[i].at, this, i);
+  }
+  for (std::size_t i = 0; i < churn_processes_.size(); ++i) schedule_churn_process(i);
+}
+
+void ClusterModel::on_churn_action(std::uint64_t index) {
+  const ResolvedAction& a = churn_actions_[index];
+  switch (a.kind) {
+    case ChurnActionSpec::Kind::rollout: lifecycle_->rollout(a.owner); break;
+    case ChurnActionSpec::Kind::scale: lifecycle_->scale(a.owner, a.replicas); break;
+    case ChurnActionSpec::Kind::delete_pod:
+      lifecycle_->delete_pod(a.pod >= 0 ? a.pod : lifecycle_->random_pod(a.owner));
+      break;
+    case ChurnActionSpec::Kind::crash: {
+      const int pod = a.pod >= 0 ? a.pod : lifecycle_->random_pod(a.owner);
+      if (pod >= 0) lifecycle_->crash(pod);
+      break;
+    }
+    case ChurnActionSpec::Kind::fail_node: lifecycle_->fail_node(a.node); break;
+  }
+}
+
+void ClusterModel::schedule_churn_process(std::size_t index) {
+  const ChurnProcessSpec& p = scenario_.churn.random[index];
+  double rate = p.rate_per_s;
+  if (p.kind == ChurnProcessSpec::Kind::fail_node && p.target.kind == "nodes") {
+    rate *= static_cast<double>(cluster_->nodes().size());  // each node fails at its own rate
+  }
+  const Time from = std::max(sim_.now(), p.start);
+  const Time at = from + Time::from_seconds(churn_random_.exponential(1.0 / rate));
+  if (at > p.stop.value_or(Time::max()) || at > scenario_.run.duration) return;
+  sim_.schedule_at<&ClusterModel::on_churn_process>(at, this, index);
+}
+
+void ClusterModel::on_churn_process(std::uint64_t index) {
+  const ResolvedAction& a = churn_processes_[index];
+  const ChurnProcessSpec& p = scenario_.churn.random[index];
+  if (a.kind == ChurnActionSpec::Kind::fail_node) {
+    int node = a.node;
+    if (p.target.kind == "nodes") {
+      std::vector<int> up;
+      for (std::size_t i = 0; i < cluster_->nodes().size(); ++i) {
+        if (cluster_->nodes()[i].ready && !datapaths_[i].down()) up.push_back(static_cast<int>(i));
+      }
+      node = up.empty() ? -1 : up[churn_random_.uniform_int(up.size())];
+    }
+    if (node >= 0) lifecycle_->fail_node(node);
+    if (p.target.kind != "nodes") return;  // one node fails once
+  } else {
+    const int pod = lifecycle_->random_pod(a.owner);
+    if (pod >= 0) {
+      if (a.kind == ChurnActionSpec::Kind::crash) lifecycle_->crash(pod);
+      else lifecycle_->delete_pod(pod);
+    }
+  }
+  schedule_churn_process(index);
+}
+
+void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,
+                           const churn::EndpointChange& change) {
+  auto* self = static_cast<ClusterModel*>(model);
+  self->syncs_[node].notify(frontend, backends, change.at, change.id);
+}
+
+void ClusterModel::start(int pod) {
+  const auto i = static_cast<std::size_t>(pod);
+  if (i >= pod_netns_.size() || !pod_netns_[i]) bring_up_pod(pod);
+  pod_servers_[i].clear();
+  const kube::PodState& p = cluster_->pods()[i];
+  const int ai = p.owner < app_of_owner_.size() ? app_of_owner_[p.owner] : -1;
+  if (ai >= 0) start_servers(static_cast<std::size_t>(ai), pod);
+  if (p.owner < dns_owner_.size() && dns_owner_[p.owner] && p.restarts == 0) {
+    app::CoreDnsConfig cfg;
+    cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
+    cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
+    coredns_.emplace_back(*pod_netns_[i], cpu_of_pod(pod), *cluster_, dns_wire_, cfg);
+  }
+}
+
+void ClusterModel::terminate(int pod) {
+  std::vector<app::HttpServer*>& servers = pod_servers_[static_cast<std::size_t>(pod)];
+  if (servers.empty()) {
+    lifecycle_->exited(pod);
+    return;
+  }
+  drains_.push_back(Drain{this, pod, static_cast<int>(servers.size())});
+  Drain& d = drains_.back();
+  for (app::HttpServer* s : servers) s->shutdown(&ClusterModel::on_drained, &d);
+}
+
+void ClusterModel::on_drained(void* drain) {
+  auto& d = *static_cast<Drain*>(drain);
+  if (--d.left == 0) d.model->lifecycle_->exited(d.pod);
+}
+
+void ClusterModel::kill(int pod) {
+  const auto i = static_cast<std::size_t>(pod);
+  for (app::HttpServer* s : pod_servers_[i]) s->kill();
+  if (pod_stacks_[i]) pod_stacks_[i]->abort_all();
+}
+
+void ClusterModel::remove(int pod) {
+  const auto i = static_cast<std::size_t>(pod);
+  if (!pod_netns_[i]) return;
+  directory_.remove(pod_netns_[i]->address());
+  if (policy_) policy_->remove_pod(pod_netns_[i]->address());
+}
+
+void ClusterModel::fail_node(int node) {
+  datapaths_[static_cast<std::size_t>(node)].set_down(true);
+  if (propagation_) propagation_->set_node_listening(node, false);
+  for (std::size_t i = 0; i < pod_servers_.size(); ++i) {
+    if (pod_netns_[i] && cluster_->pods()[i].node == node) {
+      for (app::HttpServer* s : pod_servers_[i]) s->kill();
+    }
+  }
+}
+
+void ClusterModel::collect_churn() {
+  ChurnFigures& c = result_.churn;
+  if (!c.present) return;
+  c.lifecycle = lifecycle_->counters();
+  c.propagation = propagation_->counters();
+  const auto quantile = [](std::vector<float>& v, double q) -> double {
+    if (v.empty()) return 0;
+    const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  };
+  std::vector<float> all;
+  all.reserve(programmed_.size());
+  std::vector<std::vector<float>> by_node(syncs_.size());
+  std::vector<std::vector<float>> by_change(propagation_->changes().size() + 1);
+  for (const Programmed& p : programmed_) {
+    all.push_back(p.latency_s);
+    by_node[p.node].push_back(p.latency_s);
+    if (p.change < by_change.size()) by_change[p.change].push_back(p.latency_s);
+  }
+  c.programmed = all.size();
+  c.programming_max_s = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
+  c.programming_p50_s = quantile(all, 0.50);
+  c.programming_p90_s = quantile(all, 0.90);
+  c.programming_p99_s = quantile(all, 0.99);
+  c.nodes.clear();
+  for (std::size_t n = 0; n < syncs_.size(); ++n) {
+    NodeProgramming np;
+    np.node = fabric_.nodes[n].name;
+    std::vector<float>& v = by_node[n];
+    np.changes = v.size();
+    np.max_s = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+    np.p50_s = quantile(v, 0.5);
+    np.p99_s = quantile(v, 0.99);
+    const proxy::SyncCounters& sc = syncs_[n].counters();
+    np.syncs = sc.syncs;
+    np.full_syncs = sc.full_syncs;
+    np.sync_busy_s = sc.busy.seconds();
+    c.udp_entries_cleared += sc.udp_entries_cleared;
+    c.nodes.push_back(std::move(np));
+  }
+  c.changes.clear();
+  for (const churn::EndpointChange& e : propagation_->changes()) {
+    ChangeProgramming cp;
+    cp.id = e.id;
+    cp.service = cluster_->services()[static_cast<std::size_t>(e.service)].key;
+    cp.at = e.at;
+    std::vector<float>& v = by_change[e.id];
+    cp.nodes = v.size();
+    cp.max_s = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+    cp.p50_s = quantile(v, 0.5);
+    cp.p99_s = quantile(v, 0.99);
+    c.changes.push_back(std::move(cp));
   }
 }
 
@@ -692,9 +1026,23 @@ std::string ClusterModel::endpoint_name(std::uint32_t id) const {
 
 void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   auto* self = static_cast<ClusterModel*>(ctx);
+  if (r.parent == 0 && r.source < self->result_.traffic.size()) {
+    TrafficFigures& t = self->result_.traffic[r.source];
+    const auto second = static_cast<std::size_t>(std::max<std::int64_t>(0, r.started.ps() / Time::s(1).ps()));
+    if (t.seconds.size() <= second) t.seconds.resize(second + 1);
+    TrafficBin& bin = t.seconds[second];
+    if (r.status == app::RequestStatus::ok) {
+      ++bin.ok;
+      bin.latency_sum_s += r.total().seconds();
+      bin.latency_max_s = std::max(bin.latency_max_s, r.total().seconds());
+    } else {
+      ++bin.failed;
+    }
+  }
   if (r.started < self->scenario_.run.warmup) return;
   if (r.parent == 0 && r.source < self->result_.traffic.size()) {
     TrafficFigures& t = self->result_.traffic[r.source];
+    t.retries += r.retries;
     ++t.by_status[static_cast<int>(r.status)];
     if (r.status == app::RequestStatus::ok) {
       ++t.ok;
@@ -789,6 +1137,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
                                   c.cores(), datapaths_[i].conntrack().size(),
                                   datapaths_[i].counters().conntrack_drops});
   }
+  collect_churn();
   r.events = sim_.events_executed();
   r.simulated = sim_.now();
   r.warmup = scenario_.run.warmup;
@@ -811,6 +1160,35 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     }
     for (std::size_t i = 0; i < pod_netns_.size(); ++i) {
       if (pod_netns_[i]) endpoints.emplace_back(pod_netns_[i]->id(), pod_netns_[i]->name());
+    }
+    if (r.churn.present) {
+      std::vector<trace::ChurnEventRow> events;
+      events.reserve(r.churn.events.size());
+      for (const churn::ChurnEvent& e : r.churn.events) {
+        trace::ChurnEventRow row;
+        row.at = e.at;
+        row.kind = churn::to_string(e.kind);
+        if (e.pod >= 0) {
+          const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(e.pod)];
+          row.pod = p.namespace_ + "/" + p.name;
+        }
+        if (e.node >= 0) row.node = fabric_.nodes[static_cast<std::size_t>(e.node)].name;
+        if (e.owner >= 0) {
+          const kube::OwnerState& o = cluster_->owners()[static_cast<std::size_t>(e.owner)];
+          row.owner = std::string(o.kind) + " " + o.namespace_ + "/" + o.name;
+        }
+        events.push_back(std::move(row));
+      }
+      std::vector<trace::ProgrammingNodeRow> nodes;
+      for (const NodeProgramming& n : r.churn.nodes) {
+        nodes.push_back(trace::ProgrammingNodeRow{n.node, n.changes, n.p50_s, n.p99_s, n.max_s, n.syncs, n.full_syncs,
+                                                  n.sync_busy_s});
+      }
+      std::vector<trace::ProgrammingChangeRow> changes;
+      for (const ChangeProgramming& c : r.churn.changes) {
+        changes.push_back(trace::ProgrammingChangeRow{c.id, c.service, c.at, c.nodes, c.p50_s, c.p99_s, c.max_s});
+      }
+      out->write_churn(events, nodes, changes);
     }
     out->finish(target_names_, traffic_names_, endpoints, ts, ss, r.events, r.simulated, !r.stopped);
   }

@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/latency_histogram.hpp"
@@ -20,12 +21,15 @@
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
+#include "models/churn/endpoint_propagation.hpp"
+#include "models/churn/lifecycle.hpp"
 #include "models/kube/cluster.hpp"
 #include "models/kube/node_cpu.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/proxy/load_balancer.hpp"
 #include "models/proxy/node_datapath.hpp"
+#include "models/proxy/proxy_sync.hpp"
 #include "models/scenario/cluster_fabric.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
@@ -34,6 +38,14 @@ class NetworkPolicyEngine;
 }
 
 namespace podwire::scenario {
+
+// Requests of one traffic entry that started within one second of the run.
+struct TrafficBin {
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;
+  double latency_sum_s = 0;  // ok requests
+  double latency_max_s = 0;
+};
 
 struct TrafficFigures {
   std::string name;
@@ -45,6 +57,8 @@ struct TrafficFigures {
   engine::LatencyHistogram total;  // measured (started after the warm-up) and ok
   engine::RunningStats total_s, dns_s, connect_s, network_s, at_server_s;
   double offered_per_s = 0;  // open loop
+  std::uint64_t retries = 0;
+  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included
 };
 
 struct ServiceFigures {
@@ -81,6 +95,38 @@ struct NodeSample {
   std::uint64_t conntrack_entries = 0;
 };
 
+// One node's network programming latency (change to rules in place), over
+// every endpoint change it programmed.
+struct NodeProgramming {
+  std::string node;
+  std::uint64_t changes = 0;
+  double p50_s = 0, p99_s = 0, max_s = 0;
+  std::uint64_t syncs = 0, full_syncs = 0;
+  double sync_busy_s = 0;  // time spent programming
+};
+
+// One endpoint change across the nodes that programmed it.
+struct ChangeProgramming {
+  std::uint64_t id = 0;
+  std::string service;
+  engine::Time at;  // the pod change that triggered it
+  std::uint64_t nodes = 0;
+  double p50_s = 0, p99_s = 0, max_s = 0;
+};
+
+struct ChurnFigures {
+  bool present = false;
+  churn::LifecycleCounters lifecycle;
+  churn::PropagationCounters propagation;
+  std::vector<churn::ChurnEvent> events;
+  // The network programming latency SLI over every (node, change).
+  std::uint64_t programmed = 0;
+  double programming_p50_s = 0, programming_p90_s = 0, programming_p99_s = 0, programming_max_s = 0;
+  std::vector<NodeProgramming> nodes;
+  std::vector<ChangeProgramming> changes;
+  std::uint64_t udp_entries_cleared = 0;
+};
+
 struct ClusterRunResult {
   std::vector<NodeFigures> nodes;
   std::vector<TrafficFigures> traffic;
@@ -90,19 +136,20 @@ struct ClusterRunResult {
   app::CoreDnsCounters dns;
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
   double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
+  ChurnFigures churn;
   std::uint64_t events = 0;
   engine::Time simulated;
   engine::Time warmup;
   bool stopped = false;
 };
 
-class ClusterModel {
+class ClusterModel final : public churn::PodRuntime {
  public:
   // Builds everything; ScenarioError listing every problem found while
   // building (unschedulable pods, unknown workloads, calls to Services that
   // do not exist, ports nobody serves).
   explicit ClusterModel(const ClusterScenario& scenario);
-  ~ClusterModel();
+  ~ClusterModel() override;
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;
 
@@ -119,6 +166,11 @@ class ClusterModel {
   // Endpoint id -> "namespace/pod" or a host's name; "" when unknown.
   std::string endpoint_name(std::uint32_t id) const;
   std::size_t pod_count() const { return pod_netns_.size(); }
+  // The churn driving the run; null when the scenario has none.
+  churn::Lifecycle* lifecycle() { return lifecycle_.get(); }
+  std::vector<proxy::NodeDatapath>::size_type node_count() const { return datapaths_.size(); }
+  proxy::NodeDatapath& datapath(std::size_t node) { return datapaths_[node]; }
+  proxy::ProxySync& proxy_sync(std::size_t node) { return syncs_[node]; }
   const std::vector<std::string>& notices() const { return notices_; }
 
   static constexpr std::uint32_t kPodIdBase = 100000;
@@ -140,6 +192,22 @@ class ClusterModel {
   void build_apps(Diagnostics& diags);
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
+  void build_churn(Diagnostics& diags);
+  void bring_up_pod(int pod);
+  void start_servers(std::size_t app, int pod);
+  // churn::PodRuntime
+  void start(int pod) override;
+  void terminate(int pod) override;
+  void kill(int pod) override;
+  void remove(int pod) override;
+  void fail_node(int node) override;
+  static void on_drained(void* drain);
+  void on_churn_action(std::uint64_t index);
+  void on_churn_process(std::uint64_t index);
+  void schedule_churn_process(std::size_t index);
+  static void deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,
+                      const churn::EndpointChange& change);
+  void collect_churn();
   void describe_targets();
   void estimate();
   net::TcpStack& stack_of_pod(int pod);
@@ -188,6 +256,53 @@ class ClusterModel {
   std::vector<std::string> notices_;
   ClusterRunResult result_;
   std::vector<kube::CpuUsage> last_usage_;
+
+  // Churn.
+  struct AppPlan {
+    bool ok = false;
+    std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
+  };
+  std::vector<AppPlan> app_plans_;
+  std::vector<int> app_of_owner_;     // server app of each cluster owner, -1
+  std::vector<bool> dns_owner_;       // owners whose pods run CoreDNS
+  std::vector<std::vector<app::HttpServer*>> pod_servers_;
+  struct Drain {
+    ClusterModel* model;
+    int pod;
+    int left;
+  };
+  std::deque<Drain> drains_;
+  struct ResolvedAction {
+    ChurnActionSpec::Kind kind;
+    std::uint32_t owner = 0;
+    int pod = -1;
+    int node = -1;
+    int replicas = 0;
+  };
+  std::vector<ResolvedAction> churn_actions_;
+  std::vector<ResolvedAction> churn_processes_;
+  engine::RandomStream churn_random_;
+  std::unique_ptr<churn::Lifecycle> lifecycle_;
+  std::unique_ptr<churn::EndpointPropagation> propagation_;
+  std::deque<proxy::ProxySync> syncs_;
+  struct Programmed {
+    std::uint32_t node;
+    std::uint32_t change;
+    float latency_s;
+  };
+  struct SyncRecorder {
+    ClusterModel* model;
+    std::uint32_t node;
+  };
+  std::deque<SyncRecorder> sync_recorders_;
+  std::vector<Programmed> programmed_;
+  struct ServiceFrontendRef {
+    int service;
+    std::size_t port_index;
+    std::uint32_t frontend;
+  };
+  std::vector<ServiceFrontendRef> service_frontends_;
+  std::unordered_set<net::Address> routed_pod_addresses_;
 };
 
 // Parses and builds a scenario and runs it (the command line's `podwire run`).

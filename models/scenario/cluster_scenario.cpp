@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 
@@ -180,7 +181,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
   parse_costs(c["datapath"], s.datapath);
   const YamlField px = c["proxy"];
   if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "ebpf_lb", "ebpf_dsr", "maglev_table_size", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
-                                         "filler_services", "endpoints_per_service", "measured_position"})) {
+                                         "filler_services", "endpoints_per_service", "measured_position", "sync"})) {
     if (auto v = px["mode"].string()) {
       if (!proxy::parse_proxy_mode(*v, s.proxy.mode)) {
         px["mode"].error("expected iptables, ipvs, nftables or ebpf, got '" + *v + "'");
@@ -212,6 +213,33 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
       else if (*v == "last") s.proxy.measured_position = ProxySpec::Position::last;
       else if (*v == "random") s.proxy.measured_position = ProxySpec::Position::random;
       else px["measured_position"].error("expected first, last or random, got '" + *v + "'");
+    }
+    const YamlField sy = px["sync"];
+    if (sy.present() && sy.expect_mapping({"min_sync_period", "sync_period", "iptables_partial", "iptables_restore_base",
+                                           "iptables_per_rule", "rules_per_service", "rules_per_endpoint",
+                                           "ipvs_sync_base", "ipvs_per_change", "nftables_base",
+                                           "nftables_per_element", "ebpf_base", "ebpf_per_update"})) {
+      const auto nonnegative = [&](const char* key) -> std::optional<Time> {
+        const auto v = sy[key].time();
+        if (v && *v < Time::zero()) {
+          sy[key].error("must not be negative");
+          return std::nullopt;
+        }
+        return v;
+      };
+      if (auto v = nonnegative("min_sync_period")) s.proxy.min_sync_period = *v;
+      if (auto v = nonnegative("sync_period")) s.proxy.sync_period = *v;
+      if (auto v = boolean(sy["iptables_partial"])) s.proxy.iptables_partial = *v;
+      proxy::SyncCosts& k = s.proxy.sync_costs;
+      for (auto [key, into] : {std::pair{"iptables_restore_base", &k.iptables_restore_base},
+                               {"iptables_per_rule", &k.iptables_per_rule}, {"ipvs_sync_base", &k.ipvs_sync_base},
+                               {"ipvs_per_change", &k.ipvs_per_change}, {"nftables_base", &k.nftables_base},
+                               {"nftables_per_element", &k.nftables_per_element}, {"ebpf_base", &k.ebpf_base},
+                               {"ebpf_per_update", &k.ebpf_per_update}}) {
+        if (auto v = nonnegative(key)) *into = *v;
+      }
+      if (auto v = sy["rules_per_service"].integer(1, 100)) k.rules_per_service = static_cast<int>(*v);
+      if (auto v = sy["rules_per_endpoint"].integer(1, 100)) k.rules_per_endpoint = static_cast<int>(*v);
     }
   }
   if (auto v = c["conntrack_max"].integer(1, 1LL << 32)) s.conntrack_max = static_cast<std::uint64_t>(*v);
@@ -270,7 +298,10 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
     CallGroupSpec group;
     group.parallel = parallel;
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
-      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive"})) continue;
+      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive", "retries",
+                                 "timeout"})) {
+        continue;
+      }
       CallSpec cs;
       cs.source = where(call, ctx.file);
       if (auto u = url(call["url"])) cs.target = *u;
@@ -278,6 +309,11 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
       if (auto v = call["response_size"].bytes()) cs.response_bytes = *v;
       if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
       if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
+      if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
+      if (auto v = call["timeout"].time()) {
+        if (*v < Time::zero()) call["timeout"].error("must not be negative");
+        else cs.timeout = *v;
+      }
       group.calls.push_back(std::move(cs));
     }
     app.calls.push_back(std::move(group));
@@ -320,7 +356,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
     if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users", "think_time",
-                           "keep_alive", "request_size", "start", "stop"})) {
+                           "keep_alive", "retries", "timeout", "request_size", "start", "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -380,6 +416,11 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
       if (auto v = t["think_time"].time_distribution()) ts.think_time = *v;
     }
     if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
+    if (auto v = t["retries"].integer(0, 100)) ts.retries = static_cast<int>(*v);
+    if (auto v = t["timeout"].time()) {
+      if (*v < Time::zero()) t["timeout"].error("must not be negative");
+      else ts.timeout = *v;
+    }
     if (auto v = t["request_size"].bytes()) ts.request_bytes = *v;
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
@@ -387,7 +428,156 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   }
 }
 
+std::optional<ChurnTarget> churn_target(const YamlField& f, bool nodes_allowed) {
+  const auto v = f.string(true);
+  if (!v) return std::nullopt;
+  // [namespace/]kind/name
+  ChurnTarget t;
+  t.text = *v;
+  std::string rest = *v;
+  if (std::count(rest.begin(), rest.end(), '/') == 2) {
+    t.namespace_ = rest.substr(0, rest.find('/'));
+    rest = rest.substr(rest.find('/') + 1);
+  }
+  const auto slash = rest.find('/');
+  if (nodes_allowed && rest == "nodes") {
+    t.kind = "nodes";
+    return t;
+  }
+  std::string kind = slash == std::string::npos ? "" : rest.substr(0, slash);
+  for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (kind == "deploy") kind = "deployment";
+  if (kind == "sts") kind = "statefulset";
+  if (kind == "rs") kind = "replicaset";
+  if (kind == "rc") kind = "replicationcontroller";
+  if (kind == "no") kind = "node";
+  static const std::vector<std::string> kinds = {"deployment", "statefulset", "replicaset", "replicationcontroller",
+                                                 "daemonset", "pod", "node"};
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || slash + 1 >= rest.size()) {
+    f.error(std::string("expected [namespace/]KIND/NAME with KIND one of deployment, statefulset, replicaset, "
+                        "replicationcontroller, daemonset, pod or node") +
+            (nodes_allowed ? ", or nodes" : "") + "; got '" + *v + "'");
+    return std::nullopt;
+  }
+  t.kind = kind;
+  t.name = rest.substr(slash + 1);
+  return t;
+}
+
+void parse_churn(const YamlField& c, YamlContext& ctx, ChurnSpec& s) {
+  if (!c.present() || !c.expect_mapping({"events", "random", "lifecycle", "control_plane"})) return;
+  int index = 0;
+  for (const YamlField& e : items(c["events"], ctx)) {
+    const std::string path = "churn.events[" + std::to_string(index++) + "]";
+    if (!e.expect_mapping({"at", "rollout", "scale", "replicas", "delete", "crash", "fail"})) continue;
+    ChurnActionSpec a;
+    a.path = path;
+    a.source = where(e, ctx.file);
+    if (auto v = e["at"].time(true)) {
+      if (*v < Time::zero()) e["at"].error("must not be negative");
+      a.at = *v;
+    }
+    int actions = 0;
+    const auto action = [&](const char* key, ChurnActionSpec::Kind kind) {
+      if (!e[key].present()) return;
+      ++actions;
+      a.kind = kind;
+      if (auto t = churn_target(e[key], false)) a.target = *t;
+    };
+    action("rollout", ChurnActionSpec::Kind::rollout);
+    action("scale", ChurnActionSpec::Kind::scale);
+    action("delete", ChurnActionSpec::Kind::delete_pod);
+    action("crash", ChurnActionSpec::Kind::crash);
+    action("fail", ChurnActionSpec::Kind::fail_node);
+    if (actions != 1) {
+      e.error("expected exactly one of rollout, scale, delete, crash or fail");
+      continue;
+    }
+    if (a.kind == ChurnActionSpec::Kind::scale) {
+      if (auto v = e["replicas"].integer(0, 1'000'000, true)) a.replicas = static_cast<int>(*v);
+    } else if (e["replicas"].present()) {
+      e["replicas"].error("only a scale event takes replicas");
+    }
+    const bool node = a.target.kind == "node";
+    if (!a.target.kind.empty() && node != (a.kind == ChurnActionSpec::Kind::fail_node)) {
+      e.error(node ? "a node can only fail: use fail: node/NAME" : "fail takes a node: fail: node/NAME");
+    }
+    s.events.push_back(std::move(a));
+  }
+  index = 0;
+  for (const YamlField& e : items(c["random"], ctx)) {
+    const std::string path = "churn.random[" + std::to_string(index++) + "]";
+    if (!e.expect_mapping({"delete", "crash", "fail", "rate", "mtbf", "start", "stop"})) continue;
+    ChurnProcessSpec p;
+    p.path = path;
+    p.source = where(e, ctx.file);
+    int kinds = 0;
+    if (e["delete"].present()) {
+      ++kinds;
+      p.kind = ChurnProcessSpec::Kind::delete_pod;
+      if (auto t = churn_target(e["delete"], false)) p.target = *t;
+    }
+    if (e["crash"].present()) {
+      ++kinds;
+      p.kind = ChurnProcessSpec::Kind::crash;
+      if (auto t = churn_target(e["crash"], false)) p.target = *t;
+    }
+    if (e["fail"].present()) {
+      ++kinds;
+      p.kind = ChurnProcessSpec::Kind::fail_node;
+      if (auto t = churn_target(e["fail"], true)) p.target = *t;
+    }
+    if (kinds != 1) {
+      e.error("expected exactly one of delete, crash or fail");
+      continue;
+    }
+    if (p.kind == ChurnProcessSpec::Kind::fail_node) {
+      if (auto v = e["mtbf"].time(true)) {
+        if (*v <= Time::zero()) e["mtbf"].error("must be positive");
+        else p.rate_per_s = 1.0 / v->seconds();
+      }
+      if (e["rate"].present()) e["rate"].error("node failures take mtbf (the mean time between failures of a node)");
+    } else {
+      if (auto v = e["rate"].rate(true)) {
+        if (v->per_second() <= 0) e["rate"].error("must be positive");
+        else p.rate_per_s = v->per_second();
+      }
+      if (e["mtbf"].present()) e["mtbf"].error("pod deletions and crashes take rate (events per time)");
+    }
+    if (auto v = e["start"].time()) p.start = *v;
+    if (auto v = e["stop"].time()) p.stop = *v;
+    s.random.push_back(std::move(p));
+  }
+  const YamlField l = c["lifecycle"];
+  if (l.present() && l.expect_mapping({"container_start", "kubelet_notice", "restart_backoff", "restart_backoff_max",
+                                       "node_monitor_grace_period", "eviction_timeout"})) {
+    if (auto v = l["container_start"].time_distribution()) s.lifecycle.container_start = *v;
+    if (auto v = l["kubelet_notice"].time()) s.lifecycle.kubelet_notice = *v;
+    if (auto v = l["restart_backoff"].time()) s.lifecycle.restart_backoff_initial = *v;
+    if (auto v = l["restart_backoff_max"].time()) s.lifecycle.restart_backoff_max = *v;
+    if (auto v = l["node_monitor_grace_period"].time()) s.lifecycle.node_monitor_grace_period = *v;
+    if (auto v = l["eviction_timeout"].time()) s.lifecycle.eviction_timeout = *v;
+  }
+  const YamlField cp = c["control_plane"];
+  if (cp.present() && cp.expect_mapping({"slice_delay", "watch_delay", "max_endpoints_per_slice"})) {
+    if (auto v = cp["slice_delay"].time_distribution()) s.control_plane.slice_delay = *v;
+    if (auto v = cp["watch_delay"].time_distribution()) s.control_plane.watch_delay = *v;
+    if (auto v = cp["max_endpoints_per_slice"].integer(1, 1000)) {
+      s.control_plane.max_endpoints_per_slice = static_cast<int>(*v);
+    }
+  }
+}
+
 }  // namespace
+
+proxy::SyncConfig ProxySpec::sync_config() const {
+  proxy::SyncConfig c = proxy::SyncConfig::defaults(mode);
+  c.costs = sync_costs;
+  if (min_sync_period) c.min_sync_period = *min_sync_period;
+  if (sync_period) c.sync_period = *sync_period;
+  c.iptables_partial = iptables_partial;
+  return c;
+}
 
 std::optional<Url> Url::parse(std::string_view text, std::string* error) {
   Url u;
@@ -443,7 +633,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);
-  top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic", "outputs"});
+  top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic", "churn", "outputs"});
   parse_run_settings(top["run"], s.run);
   const YamlField cluster = top["cluster"];
   if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
@@ -453,6 +643,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   if (!diags.has_errors()) check_manifests(s.objects, diags);
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
+  parse_churn(top["churn"], ctx, s.churn);
   const YamlField outputs = top["outputs"];
   if (outputs.present() && outputs.expect_mapping({"trace", "requests", "sample_interval"})) {
     if (auto v = outputs["sample_interval"].time()) {

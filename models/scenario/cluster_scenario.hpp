@@ -14,8 +14,11 @@
 #include "engine/time.hpp"
 #include "engine/units.hpp"
 #include "models/kube/cidr.hpp"
+#include "models/churn/endpoint_propagation.hpp"
+#include "models/churn/lifecycle.hpp"
 #include "models/kube/object_set.hpp"
 #include "models/proxy/node_datapath.hpp"
+#include "models/proxy/proxy_sync.hpp"
 #include "models/scenario/diagnostic.hpp"
 #include "models/scenario/queueing_scenario.hpp"
 
@@ -65,6 +68,13 @@ struct ProxySpec {
   int endpoints_per_service = 10;
   enum class Position { first, last, random };
   Position measured_position = Position::last;  // where the scenario's own Services sit in the rule order
+  // Rule programming (cluster.proxy.sync): the costs, and the periods when
+  // given (otherwise the mode's defaults, proxy::SyncConfig::defaults).
+  proxy::SyncCosts sync_costs;
+  std::optional<engine::Time> min_sync_period;
+  std::optional<engine::Time> sync_period;
+  bool iptables_partial = true;
+  proxy::SyncConfig sync_config() const;
 };
 
 struct ClusterSpec {
@@ -103,6 +113,8 @@ struct CallSpec {
   engine::Bytes response_bytes = engine::Bytes(1000);
   int count = 1;  // calls per request
   bool keep_alive = true;  // reuse connections to the target, or open one per call
+  int retries = 0;         // new attempts after a refused, reset or timed-out connection
+  engine::Time timeout;    // per attempt; 0: none
   kube::SourceLocation source;
 };
 
@@ -144,10 +156,51 @@ struct TrafficSpec {
   int users = 1;
   engine::Distribution think_time = engine::Distribution::constant(0.0);
   bool keep_alive = true;
+  int retries = 0;
+  engine::Time timeout;  // per attempt; 0: none
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Time start = engine::Time::zero();
   std::optional<engine::Time> stop;
   kube::SourceLocation source;
+};
+
+// What changes in the cluster during the run (section `churn:`).
+struct ChurnTarget {
+  std::string kind;  // deployment, statefulset, replicaset, replicationcontroller, pod, node
+  std::string namespace_ = "default";
+  std::string name;
+  std::string text;  // as written
+};
+
+struct ChurnActionSpec {
+  enum class Kind { rollout, scale, delete_pod, crash, fail_node };
+  Kind kind = Kind::rollout;
+  engine::Time at;
+  ChurnTarget target;
+  int replicas = 0;  // scale
+  std::string path;  // "churn.events[2]"
+  kube::SourceLocation source;
+};
+
+// A random process: deletions or crashes of a workload's pods at a rate, or
+// node failures with a mean time between failures per node.
+struct ChurnProcessSpec {
+  enum class Kind { delete_pod, crash, fail_node };
+  Kind kind = Kind::delete_pod;
+  ChurnTarget target;  // fail_node: kind "nodes" (every node)
+  double rate_per_s = 0;
+  engine::Time start = engine::Time::zero();
+  std::optional<engine::Time> stop;
+  std::string path;
+  kube::SourceLocation source;
+};
+
+struct ChurnSpec {
+  std::vector<ChurnActionSpec> events;
+  std::vector<ChurnProcessSpec> random;
+  churn::LifecycleConfig lifecycle;
+  churn::PropagationConfig control_plane;
+  bool present() const { return !events.empty() || !random.empty(); }
 };
 
 struct ClusterScenario {
@@ -160,6 +213,7 @@ struct ClusterScenario {
   kube::ObjectSet objects;
   std::vector<AppSpec> apps;
   std::vector<TrafficSpec> traffic;
+  ChurnSpec churn;
   // outputs: where the trace goes by default (podwire run -o overrides it;
   // relative to the working folder) and whether it holds a row per request.
   std::string trace_path;

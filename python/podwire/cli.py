@@ -79,7 +79,46 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
         lines.append(
             f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")
+    if "churn" in result:
+        lines.extend(_format_churn(result))
     return "\n".join(lines)
+
+
+def _format_churn(result: dict[str, Any]) -> list[str]:
+    ch = result["churn"]
+    life, prop, prog = ch["lifecycle"], ch["propagation"], ch["programming"]
+    lines = [
+        "",
+        f"churn: {life['pods_created']:,} pods created, {life['pods_deleted']:,} deleted "
+        f"({life['killed_at_grace']:,} killed at the end of their grace period), {life['crashes']:,} crashes, "
+        f"{life['evictions']:,} evicted, {life['rollouts_done']:,} rollouts done"
+        + (f", {life['unschedulable']:,} pods unschedulable" if life["unschedulable"] else ""),
+        f"endpoint changes: {prop['changes']:,} ({prop['slice_writes']:,} EndpointSlice writes, "
+        f"{prop['watch_events']:,} watch events to nodes)",
+    ]
+    if prog["records"]:
+        lines.append(
+            f"network programming latency (change to rules in place, {prog['records']:,} node-changes): "
+            f"p50 {_fmt_time(prog['p50_s'])}, p90 {_fmt_time(prog['p90_s'])}, p99 {_fmt_time(prog['p99_s'])}, "
+            f"max {_fmt_time(prog['max_s'])}")
+        syncs = sum(n["syncs"] for n in ch["nodes"])
+        full = sum(n["full_syncs"] for n in ch["nodes"])
+        busy = sum(n["sync_busy_s"] for n in ch["nodes"])
+        lines.append(f"proxy syncs: {syncs:,} ({full:,} full), {busy:.2f} s of node CPU programming rules")
+    for t in result["traffic"]:
+        st = t.get("status", {})
+        failed = {k: v for k, v in st.items() if k != "ok" and v}
+        if not failed:
+            continue
+        kinds = ", ".join(f"{v:,} {k}" for k, v in failed.items())
+        retried = f"; {t['retries']:,} retries" if t.get("retries") else ""
+        lines.append(f"{t['name']}: failed {kinds}{retried}")
+        bad = [(i, b["failed"]) for i, b in enumerate(t.get("seconds", [])) if b["failed"]]
+        if bad:
+            shown = ", ".join(f"{i}s: {n:,}" for i, n in bad[:12])
+            more = f" (+{len(bad) - 12} more seconds)" if len(bad) > 12 else ""
+            lines.append(f"  failures by the second they started: {shown}{more}")
+    return lines
 
 
 def format_summary(result: dict[str, Any]) -> str:

@@ -105,6 +105,17 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
     d["connect_s"] = t.connect_s.count() == 0 ? py::none() : py::object(py::float_(t.connect_s.mean()));
     d["network_s"] = t.network_s.count() == 0 ? py::none() : py::object(py::float_(t.network_s.mean()));
     d["at_server_s"] = t.at_server_s.count() == 0 ? py::none() : py::object(py::float_(t.at_server_s.mean()));
+    d["retries"] = t.retries;
+    py::list seconds;
+    for (const auto& b : t.seconds) {
+      py::dict bd;
+      bd["ok"] = b.ok;
+      bd["failed"] = b.failed;
+      bd["mean_s"] = b.ok == 0 ? py::none() : py::object(py::float_(b.latency_sum_s / static_cast<double>(b.ok)));
+      bd["max_s"] = b.ok == 0 ? py::none() : py::object(py::float_(b.latency_max_s));
+      seconds.append(bd);
+    }
+    d["seconds"] = seconds;
     traffic.append(d);
   }
   py::list services;
@@ -133,6 +144,8 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
   dp["policy_drops"] = r.datapath.policy_drops;
   dp["conntrack_drops"] = r.datapath.conntrack_drops;
   dp["no_route_drops"] = r.datapath.no_route_drops;
+  dp["no_pod"] = r.datapath.no_pod;
+  dp["down_drops"] = r.datapath.down_drops;
   dp["kernel_work_s"] = r.datapath.work.seconds();
   dp["conntrack_entries"] = r.conntrack_entries;
   py::dict dns;
@@ -155,6 +168,59 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
     nodes.append(d);
   }
   py::dict out;
+  if (r.churn.present) {
+    const scenario::ChurnFigures& c = r.churn;
+    py::dict ch;
+    py::dict life;
+    life["pods_created"] = c.lifecycle.pods_created;
+    life["pods_deleted"] = c.lifecycle.pods_deleted;
+    life["killed_at_grace"] = c.lifecycle.killed_at_grace;
+    life["crashes"] = c.lifecycle.crashes;
+    life["evictions"] = c.lifecycle.evictions;
+    life["unschedulable"] = c.lifecycle.unschedulable;
+    life["rollouts_done"] = c.lifecycle.rollouts_done;
+    ch["lifecycle"] = life;
+    py::dict prop;
+    prop["changes"] = c.propagation.changes;
+    prop["slice_syncs"] = c.propagation.slice_syncs;
+    prop["slice_writes"] = c.propagation.slice_writes;
+    prop["watch_events"] = c.propagation.watch_events;
+    ch["propagation"] = prop;
+    py::dict prog;
+    prog["records"] = c.programmed;
+    prog["p50_s"] = c.programming_p50_s;
+    prog["p90_s"] = c.programming_p90_s;
+    prog["p99_s"] = c.programming_p99_s;
+    prog["max_s"] = c.programming_max_s;
+    prog["udp_entries_cleared"] = c.udp_entries_cleared;
+    ch["programming"] = prog;
+    py::list pnodes;
+    for (const auto& n : c.nodes) {
+      py::dict d;
+      d["node"] = n.node;
+      d["changes"] = n.changes;
+      d["p50_s"] = n.p50_s;
+      d["p99_s"] = n.p99_s;
+      d["max_s"] = n.max_s;
+      d["syncs"] = n.syncs;
+      d["full_syncs"] = n.full_syncs;
+      d["sync_busy_s"] = n.sync_busy_s;
+      pnodes.append(d);
+    }
+    ch["nodes"] = pnodes;
+    py::list events;
+    for (const auto& e : c.events) {
+      py::dict d;
+      d["at_s"] = e.at.seconds();
+      d["kind"] = churn::to_string(e.kind);
+      d["pod"] = e.pod;
+      d["node"] = e.node;
+      d["owner"] = e.owner;
+      events.append(d);
+    }
+    ch["events"] = events;
+    out["churn"] = ch;
+  }
   out["model"] = "cluster";
   out["nodes"] = nodes;
   out["traffic"] = traffic;

@@ -130,3 +130,30 @@ def test_proxy_modes_summary_names_the_client_nodes_ceiling(podwire_cli):
     assert iptables.startswith("busiest node: client")
     assert 5_000 < ceiling(iptables) < 30_000
     assert ceiling(nftables) > 5 * ceiling(iptables)
+
+
+def test_a_rollout_without_prestop_fails_requests_and_the_trace_times_them(podwire_cli, tmp_path):
+    shorter = ["--duration", "16s", "--set", "churn.events[0].at=2s", "--set", "traffic[0].rate=500/s"]
+    trace = tmp_path / "roll.h5"
+    r = podwire_cli("run", "scenarios/churn/rolling-update.yaml", *shorter, "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert "1 rollouts done" in r.stdout
+    assert "network programming latency" in r.stdout
+    assert "requests: failed" in r.stdout and "refused" in r.stdout
+    with h5py.File(trace, "r") as f:
+        requests = pd.DataFrame(f["requests"][:])
+        events = pd.DataFrame(f["churn/events"][:])
+        nodes = pd.DataFrame(f["programming/nodes"][:])
+        changes = pd.DataFrame(f["programming/changes"][:])
+    kinds = events.kind.str.decode("utf-8")
+    assert (kinds == "rollout_started").sum() == 1 and (kinds == "rollout_done").sum() == 1
+    # Failures only once the rollout started.
+    failed = requests[requests.status != 1]
+    assert len(failed) > 0 and (failed.started_ps >= 2 * 10**12).all()
+    assert len(nodes) == 12 and (nodes.changes > 0).all()
+    assert (changes.nodes <= 12).all() and (changes.p50_s > 0).any()
+
+    fixed = podwire_cli("run", "scenarios/churn/rolling-update-prestop.yaml", *shorter, "--no-trace")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "requests: failed" not in fixed.stdout
+    assert "1 rollouts done" in fixed.stdout

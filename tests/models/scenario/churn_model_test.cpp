@@ -1,0 +1,187 @@
+// Churn in whole cluster runs: readiness gates traffic, a rollout under load
+// fails requests unless a preStop sleep outlasts the propagation, a failed
+// node's pods time out until the control plane moves them, and the network
+// programming latency grows with the rules for full iptables restores and
+// stays flat for nftables.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "models/scenario/cluster_model.hpp"
+
+namespace podwire::scenario {
+namespace {
+
+using engine::Time;
+
+std::string scenario(const std::string& web_extra, const std::string& churn, const std::string& run = "",
+                     int replicas = 6, const std::string& traffic_extra = "") {
+  return (run.empty() ? std::string("run: {seed: 5, duration: 20s, warmup: 0s}\n") : run) + R"(
+cluster:
+  nodes:
+    - {name: client, cpus: 4, labels: {role: client}}
+    - {name: worker, count: 3, cpus: 4, labels: {role: worker}}
+manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: )" + std::to_string(replicas) + R"(
+        strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            nodeSelector: {role: worker}
+            containers:
+              - name: web
+                image: nginx
+                ports: [{name: http, containerPort: 8080}]
+                readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
+)" + web_extra + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: client}
+      spec:
+        replicas: 1
+        selector: {matchLabels: {app: client}}
+        template:
+          metadata: {labels: {app: client}}
+          spec:
+            nodeSelector: {role: client}
+            containers: [{name: load, image: fortio}]
+apps:
+  web: {concurrency: 4, service_time: 2ms}
+traffic:
+  - {name: requests, from: client, url: "http://web/", rate: 200/s, keep_alive: false)" + traffic_extra + R"(}
+churn:
+)" + churn;
+}
+
+struct ChurnRun {
+  ClusterRunResult result;
+  // Every pod that served a request: the first time a request reached it.
+  std::map<std::uint32_t, Time> first_served;
+  std::map<int, Time> ready_at;  // from the churn events
+};
+
+ChurnRun run(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  const ClusterScenario s = parse_cluster_scenario(text, "churn.yaml", overrides);
+  ClusterModel m(s);
+  ChurnRun out;
+  m.requests().finished.connect(
+      [](void* ctx, const app::RequestRecord& r) {
+        auto& first = *static_cast<std::map<std::uint32_t, Time>*>(ctx);
+        if (r.server != 0 && r.server_arrived != Time::zero()) {
+          const auto it = first.find(r.server);
+          if (it == first.end() || r.server_arrived < it->second) first[r.server] = r.server_arrived;
+        }
+      },
+      &out.first_served);
+  out.result = m.run();
+  for (const churn::ChurnEvent& e : out.result.churn.events) {
+    if (e.kind == churn::ChurnEventKind::ready) out.ready_at[e.pod] = e.at;
+  }
+  return out;
+}
+
+const std::string kRollout = "  events: [{at: 3s, rollout: deployment/web}]\n";
+
+TEST(ChurnModel, NoRequestReachesAPodBeforeItIsReady) {
+  const ChurnRun r = run(scenario("", kRollout));
+  ASSERT_TRUE(r.result.churn.present);
+  EXPECT_EQ(r.result.churn.lifecycle.rollouts_done, 1u);
+  int new_pods_serving = 0;
+  for (const auto& [pod, ready] : r.ready_at) {
+    const auto served = r.first_served.find(ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod));
+    if (served == r.first_served.end()) continue;
+    ++new_pods_serving;
+    EXPECT_GE(served->second, ready) << "pod " << pod;
+  }
+  EXPECT_GE(new_pods_serving, 5);  // the new pods took over
+}
+
+TEST(ChurnModel, RolloutWithoutPreStopRefusesConnectionsAndAPreStopSleepFixesIt) {
+  const ChurnRun plain = run(scenario("", kRollout));
+  const ChurnRun fixed = run(scenario("                lifecycle: {preStop: {sleep: {seconds: 5}}}\n", kRollout));
+  const TrafficFigures& a = plain.result.traffic[0];
+  const TrafficFigures& b = fixed.result.traffic[0];
+  // Every request was answered one way or the other.
+  EXPECT_EQ(a.ok + a.failed, a.sent);
+  EXPECT_EQ(b.ok + b.failed, b.sent);
+  // Without the sleep, SIGTERM closes the listener while kube-proxy on the
+  // client's node still sends new connections there: refused.
+  EXPECT_GT(a.by_status[static_cast<int>(app::RequestStatus::refused)], 0u);
+  EXPECT_EQ(b.failed, 0u);
+  EXPECT_EQ(fixed.result.churn.lifecycle.rollouts_done, 1u);
+  EXPECT_EQ(fixed.result.churn.lifecycle.killed_at_grace, 0u);
+}
+
+TEST(ChurnModel, RetriesHideTheRefusedConnections) {
+  const ChurnRun r = run(scenario("", kRollout, "", 6, ", retries: 2"));
+  const TrafficFigures& t = r.result.traffic[0];
+  EXPECT_EQ(t.failed, 0u);
+  EXPECT_GT(t.retries, 0u);
+}
+
+TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
+  const ChurnRun r = run(scenario("", R"(  events: [{at: 2s, fail: node/worker-1}]
+  lifecycle: {node_monitor_grace_period: 5s, eviction_timeout: 10s}
+)",
+                             "run: {seed: 5, duration: 30s, warmup: 0s}\n", 6, ", timeout: 500ms"));
+  const TrafficFigures& t = r.result.traffic[0];
+  EXPECT_GT(t.by_status[static_cast<int>(app::RequestStatus::timeout)], 0u);
+  EXPECT_EQ(t.by_status[static_cast<int>(app::RequestStatus::refused)], 0u);
+  // Failures only between the failure and the endpoints update (5 s later,
+  // plus the propagation), none after.
+  for (std::size_t s = 0; s < t.seconds.size(); ++s) {
+    if (s < 2 || s > 8) {
+      EXPECT_EQ(t.seconds[s].failed, 0u) << "second " << s;
+    }
+  }
+  // The two pods of worker-1 were evicted at 17 s and replaced elsewhere.
+  int evicted = 0, created = 0;
+  for (const churn::ChurnEvent& e : r.result.churn.events) {
+    if (e.kind == churn::ChurnEventKind::evicted && e.node == 2) ++evicted;
+    if (e.kind == churn::ChurnEventKind::created) {
+      ++created;
+      EXPECT_NE(e.node, 2);
+      EXPECT_GE(e.at, Time::s(17));
+    }
+  }
+  EXPECT_GE(evicted, 2);
+  EXPECT_EQ(created, evicted);
+}
+
+// The programming latency of one change with a table of `fillers` other
+// Services, full iptables restores every sync.
+double programming_p50(const std::string& mode, int fillers, bool partial) {
+  const ChurnRun r = run(scenario("", "  events: [{at: 2s, delete: deployment/web}]\n",
+                             "run: {seed: 5, duration: 8s, warmup: 0s}\n", 2),
+                    {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=" + std::to_string(fillers),
+                     "cluster.proxy.sync.iptables_partial=" + std::string(partial ? "true" : "false")});
+  EXPECT_GT(r.result.churn.programmed, 0u);
+  return r.result.churn.programming_p50_s;
+}
+
+TEST(ChurnModel, ProgrammingLatencyGrowsWithRulesForFullIptablesRestoresAndStaysFlatForNftables) {
+  const double ipt_small = programming_p50("iptables", 1000, false);
+  const double ipt_big = programming_p50("iptables", 20000, false);
+  const double nft_small = programming_p50("nftables", 1000, false);
+  const double nft_big = programming_p50("nftables", 20000, false);
+  EXPECT_GT(ipt_big, ipt_small * 1.2) << ipt_small << " " << ipt_big;
+  EXPECT_NEAR(nft_big, nft_small, 0.02 * nft_small + 1e-3);
+  EXPECT_LT(nft_big, ipt_big);
+}
+
+}  // namespace
+}  // namespace podwire::scenario
