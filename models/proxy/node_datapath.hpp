@@ -140,6 +140,11 @@ class NodeDatapath final : public net::PacketSink {
   // program() last set, else the shared table's (every node's state at time
   // zero). Nodes share lists, so 5,000 nodes cost a pointer each per change.
   const std::vector<Backend>& backends(std::uint32_t frontend) const;
+  // The list program() last set for a frontend; null when none (the table's).
+  std::shared_ptr<const std::vector<Backend>> programmed(std::uint32_t frontend) const {
+    const auto it = programmed_.find(frontend);
+    return it == programmed_.end() ? nullptr : it->second;
+  }
   // The proxy's sync put a new endpoint list in place. For a UDP frontend, the
   // conntrack entries steering to endpoints it no longer has are deleted (as
   // kube-proxy does after a sync); returns how many.

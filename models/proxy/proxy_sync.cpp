@@ -6,6 +6,47 @@ namespace podwire::proxy {
 
 using engine::Time;
 
+std::size_t EndpointDiffs::count(const std::vector<Backend>& before, const std::vector<Backend>& after) {
+  const auto key = [](const Backend& b) {
+    return static_cast<std::uint64_t>(b.address) << 24 | static_cast<std::uint64_t>(b.port) << 8 |
+           static_cast<std::uint64_t>(b.ready) << 2 | static_cast<std::uint64_t>(b.serving) << 1 |
+           static_cast<std::uint64_t>(b.terminating);
+  };
+  std::vector<std::uint64_t> x, y;
+  x.reserve(before.size());
+  y.reserve(after.size());
+  for (const Backend& e : before) x.push_back(key(e));
+  for (const Backend& e : after) y.push_back(key(e));
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  std::size_t same = 0;
+  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] == y[j]) {
+      ++same, ++i, ++j;
+    } else if (x[i] < y[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return x.size() + y.size() - 2 * same;
+}
+
+std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend>& before_list, const List& after) {
+  const std::pair<const void*, const void*> k{&before_list, after.get()};
+  if (const auto it = cache_.find(k); it != cache_.end()) return it->second;
+  if (alive_.size() >= 8192) {  // forget everything at once: no stale key survives
+    cache_.clear();
+    alive_.clear();
+  }
+  const std::size_t n = count(before_list, *after);
+  cache_.emplace(k, n);
+  if (before) alive_.push_back(before);
+  alive_.push_back(after);
+  return n;
+}
+
+
 SyncConfig SyncConfig::defaults(ProxyMode mode) {
   SyncConfig c;
   c.mode = mode;
@@ -16,8 +57,9 @@ SyncConfig SyncConfig::defaults(ProxyMode mode) {
   return c;
 }
 
-ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu)
-    : sim_(sim), datapath_(datapath), config_(std::move(config)), cpu_(cpu) {
+ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu,
+                     EndpointDiffs* diffs)
+    : sim_(sim), datapath_(datapath), config_(std::move(config)), cpu_(cpu), diffs_(diffs) {
   const ServiceTable& table = datapath_.services();
   services_ = table.size();
   for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += datapath_.backends(i).size();
@@ -34,7 +76,8 @@ Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::siz
       const auto per_endpoint = static_cast<std::uint64_t>(c.rules_per_endpoint);
       const std::uint64_t rules =
           full ? services_ * per_service + endpoints_ * per_endpoint
-               // KUBE-SERVICES in full, the changed Services' chains.
+               // KUBE-SERVICES in full, and the changed Services' chains with
+               // all their endpoints.
                : services_ + changed_frontends * (per_service - 1) + changed_endpoints * per_endpoint;
       return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(rules);
     }
@@ -93,11 +136,18 @@ void ProxySync::start_sync(bool full) {
     sim_.cancel(periodic_);
     periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
   }
+  // What a sync writes beside the fixed part: iptables rewrites the changed
+  // Services' chains whole; the other modes write the endpoints that changed.
   std::size_t endpoints = 0;
   in_flight_.clear();
   for (auto& [frontend, p] : pending_) {
-    // What changed: the old and the new list (removed and added rules).
-    endpoints += p.backends->size() + datapath_.backends(frontend).size();
+    if (config_.mode == ProxyMode::iptables) {
+      endpoints += p.backends->size();
+    } else if (diffs_ != nullptr) {
+      endpoints += diffs_->between(datapath_.programmed(frontend), datapath_.backends(frontend), p.backends);
+    } else {
+      endpoints += EndpointDiffs::count(datapath_.backends(frontend), *p.backends);
+    }
     in_flight_.emplace_back(frontend, std::move(p));
   }
   pending_.clear();

@@ -78,11 +78,35 @@ struct SyncCounters {
   engine::Time busy;  // summed sync durations
 };
 
+// How many endpoints differ (added, removed, or changed ready, serving or
+// terminating) between two endpoint lists: what an incremental proxy writes.
+// Nodes mostly apply the same shared lists, so one instance shared by every
+// node's ProxySync computes each pair once.
+class EndpointDiffs {
+ public:
+  using List = std::shared_ptr<const std::vector<Backend>>;
+  // `before` may be null: then `before_list` (a list that outlives the run,
+  // the shared table's) is the old one.
+  std::size_t between(const List& before, const std::vector<Backend>& before_list, const List& after);
+  static std::size_t count(const std::vector<Backend>& before, const std::vector<Backend>& after);
+
+ private:
+  struct PairHash {
+    std::size_t operator()(const std::pair<const void*, const void*>& p) const {
+      return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
+    }
+  };
+  std::unordered_map<std::pair<const void*, const void*>, std::size_t, PairHash> cache_;
+  std::vector<List> alive_;  // the keyed lists, so no address is reused while cached
+};
+
 class ProxySync {
  public:
   // `cpu` may be null (a sync is then a pure delay). The initial counts of
   // Services and endpoints are read from the datapath's table.
-  ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu = nullptr);
+  // `diffs` may be null (each sync then counts its own changes).
+  ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu = nullptr,
+            EndpointDiffs* diffs = nullptr);
   ProxySync(const ProxySync&) = delete;
   ProxySync& operator=(const ProxySync&) = delete;
 
@@ -120,6 +144,7 @@ class ProxySync {
   NodeDatapath& datapath_;
   SyncConfig config_;
   kube::NodeCpu* cpu_;
+  EndpointDiffs* diffs_;
   std::unordered_map<std::uint32_t, Pending> pending_;
   std::vector<std::pair<std::uint32_t, Pending>> in_flight_;
   bool running_ = false;

@@ -744,7 +744,7 @@ void ClusterModel::build_churn(Diagnostics& diags) {
   // Every node's proxy programs what its watch delivers.
   const proxy::SyncConfig sc = scenario_.cluster.proxy.sync_config();
   for (std::size_t i = 0; i < datapaths_.size(); ++i) {
-    syncs_.emplace_back(sim_, datapaths_[i], sc, &cpus_[i]);
+    syncs_.emplace_back(sim_, datapaths_[i], sc, &cpus_[i], &endpoint_diffs_);
     sync_recorders_.push_back(SyncRecorder{this, static_cast<std::uint32_t>(i)});
     syncs_.back().programmed.connect(
         [](void* ctx, const proxy::ProgrammingRecord& r) {

@@ -284,6 +284,7 @@ class ClusterModel final : public churn::PodRuntime {
   engine::RandomStream churn_random_;
   std::unique_ptr<churn::Lifecycle> lifecycle_;
   std::unique_ptr<churn::EndpointPropagation> propagation_;
+  proxy::EndpointDiffs endpoint_diffs_;
   std::deque<proxy::ProxySync> syncs_;
   struct Programmed {
     std::uint32_t node;
