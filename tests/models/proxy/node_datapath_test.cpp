@@ -19,6 +19,7 @@
 #include "models/net/tcp_stack.hpp"
 #include "models/proxy/load_balancer.hpp"
 #include "models/proxy/node_datapath.hpp"
+#include "tests/support/datapath_rig.hpp"
 
 namespace podwire::proxy {
 namespace {
@@ -27,118 +28,10 @@ using engine::BitRate;
 using engine::Time;
 using net::Address;
 using net::parse_address;
-
-const net::LinkConfig kLink{BitRate::parse("10Gbps"), Time::us(1), 1000, 0, 0};
-
-struct Cluster {
-  engine::Simulator sim;
-  net::PacketPool pool;
-  net::Network net{sim, pool};
-  net::Switch* sw = nullptr;
-  std::vector<net::Host*> nodes;
-  net::Host* outside = nullptr;
-  ServiceTable services;
-  kube::PodDirectory directory;
-  DatapathConfig config;
-  std::deque<NodeDatapath> datapaths;
-  std::deque<kube::PodNetns> pods;
-  std::deque<net::TcpStack> stacks;
-  std::uint32_t next_id = 100;
-
-  explicit Cluster(int n, CniMode mode = CniMode::vxlan, ProxyMode proxy = ProxyMode::iptables,
-                   IpvsScheduler scheduler = IpvsScheduler::rr) {
-    config.mode = mode;
-    config.proxy = proxy;
-    config.ipvs_scheduler = scheduler;
-    config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
-                       kube::Cidr::parse("10.0.0.0/16")};
-    sw = &net.add_switch("tor");
-    for (int i = 0; i < n; ++i) {
-      net::Host& h = net.add_host("node-" + std::to_string(i), parse_address("10.0.0.1") + static_cast<Address>(i));
-      net.connect(h, *sw, kLink);
-      nodes.push_back(&h);
-    }
-    outside = &net.add_host("outside", parse_address("192.168.1.10"));
-    net.connect(*outside, *sw, kLink);
-    net.compute_routes();
-    for (int i = 0; i < n; ++i) {
-      datapaths.emplace_back(*nodes[i], services, directory, config,
-                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
-    }
-  }
-
-  // Pod j on node i gets 10.244.i.(j+2).
-  kube::PodNetns& add_pod(int node, const std::string& name) {
-    int on_node = 0;
-    for (auto& p : pods) on_node += static_cast<int>(p.node_index()) == node ? 1 : 0;
-    const Address a = parse_address("10.244.0.2") + (static_cast<Address>(node) << 8) + static_cast<Address>(on_node);
-    pods.emplace_back(*nodes[node], datapaths[node].veth(), name, next_id++, a);
-    directory.add(pods.back());
-    if (config.mode == CniMode::native_routing) net.add_address(a, nodes[node]->node());
-    return pods.back();
-  }
-  net::TcpStack& stack(net::Endpoint& e) { return stacks.emplace_back(e); }
-
-  std::uint64_t nic_rx(int node) {
-    std::uint64_t n = 0;
-    for (std::uint32_t q = 0; q < nodes[node]->nic().queue_count(); ++q) n += nodes[node]->nic().rx_packets(q);
-    return n;
-  }
-  std::uint64_t fabric_packets() {
-    std::uint64_t n = 0;
-    for (auto& l : net.links()) n += l.counters().packets;
-    return n;
-  }
-
-  // A ClusterIP Service at vip:port -> target on the given pods.
-  std::uint32_t add_service(const std::string& name, Address vip, std::uint16_t port, std::uint16_t target,
-                            const std::vector<kube::PodNetns*>& backends, net::Protocol proto = net::Protocol::tcp) {
-    ServiceFrontend f;
-    f.name = name;
-    f.protocol = proto;
-    f.port = port;
-    for (auto* p : backends) {
-      f.backends.push_back(Backend{p->address(), target, p->node_index(), p->id()});
-    }
-    const std::uint32_t i = services.add(std::move(f));
-    services.expose(i, FrontendKind::cluster_ip, vip, port);
-    return i;
-  }
-};
-
-struct Datagrams {
-  explicit Datagrams(engine::Simulator* s) : sim(s) {}
-  engine::Simulator* sim;
-  std::vector<Time> at;
-  std::vector<net::FlowKey> flows;
-  static void on(void* c, const net::Packet& p) {
-    auto* d = static_cast<Datagrams*>(c);
-    d->at.push_back(d->sim->now());
-    d->flows.push_back(p.flow);
-  }
-};
-
-// Counts connections and who the server saw as the peer.
-struct Peer {
-  explicit Peer(engine::Simulator* s) : sim(s) {}
-  engine::Simulator* sim;
-  int established = 0, refused = 0, accepted = 0;
-  Time established_at = Time::max();
-  std::vector<net::FlowKey> flows;  // as each end sees it, local -> remote
-  net::TcpCallbacks callbacks() {
-    net::TcpCallbacks cb;
-    cb.context = this;
-    cb.on_established = [](void* c, net::TcpConnection& conn) {
-      auto* p = static_cast<Peer*>(c);
-      ++p->established;
-      p->established_at = p->sim->now();
-      p->flows.push_back(conn.flow());
-    };
-    cb.on_accept = [](void* c, net::TcpConnection&) { ++static_cast<Peer*>(c)->accepted; };
-    cb.on_refused = [](void* c, net::TcpConnection&) { ++static_cast<Peer*>(c)->refused; };
-    return cb;
-  }
-};
+using test_support::Cluster;
+using test_support::Datagrams;
+using test_support::Peer;
+using test_support::kLink;
 
 const DatapathCosts kCosts{};
 
