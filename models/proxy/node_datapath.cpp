@@ -88,6 +88,12 @@ void NodeDatapath::process(Packet& p, Origin origin, Time work) {
     if (e.nat()) {
       const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
       p.flow = to;
+      if (hit.direction == CtDirection::original && e.backend != CtEntry::kNoBackend) {
+        // The endpoint's address has gone to another pod since: this flow now
+        // reaches a stranger.
+        const kube::PodNetns* now_at = pods_.find(to.dst);
+        if (now_at != nullptr && now_at->id() != e.backend) ++counters_.misrouted;
+      }
       // eBPF translates a pod's connection to a ClusterIP once, at connect():
       // its packets carry the endpoint's address and need no NAT.
       if (!e.socket_lb) work += config_.costs.nat;

@@ -105,6 +105,7 @@ struct DatapathCounters {
   std::uint64_t no_route_drops = 0;
   std::uint64_t no_pod = 0;      // to a pod address nobody has: TCP answered by RST
   std::uint64_t down_drops = 0;  // while the node was down
+  std::uint64_t misrouted = 0;   // packets of a flow whose endpoint's address now belongs to another pod
   engine::Time work;  // stage costs charged, summed
 };
 

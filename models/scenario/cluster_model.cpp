@@ -1112,6 +1112,9 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     r.datapath.policy_drops += c.policy_drops;
     r.datapath.conntrack_drops += c.conntrack_drops;
     r.datapath.no_route_drops += c.no_route_drops;
+    r.datapath.no_pod += c.no_pod;
+    r.datapath.down_drops += c.down_drops;
+    r.datapath.misrouted += c.misrouted;
     r.datapath.work += c.work;
   }
   for (proxy::NodeDatapath& d : datapaths_) r.conntrack_entries += d.conntrack().size();

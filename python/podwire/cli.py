@@ -96,6 +96,11 @@ def _format_churn(result: dict[str, Any]) -> list[str]:
         f"endpoint changes: {prop['changes']:,} ({prop['slice_writes']:,} EndpointSlice writes, "
         f"{prop['watch_events']:,} watch events to nodes)",
     ]
+    dp = result.get("datapath", {})
+    if dp.get("no_pod") or dp.get("down_drops") or dp.get("misrouted"):
+        lines.append(
+            f"stale paths: {dp.get('no_pod', 0):,} packets to pod addresses nobody has (reset by their node), "
+            f"{dp.get('down_drops', 0):,} lost on failed nodes, {dp.get('misrouted', 0):,} to an address now another pod's")
     if prog["records"]:
         lines.append(
             f"network programming latency (change to rules in place, {prog['records']:,} node-changes): "

@@ -146,6 +146,7 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
   dp["no_route_drops"] = r.datapath.no_route_drops;
   dp["no_pod"] = r.datapath.no_pod;
   dp["down_drops"] = r.datapath.down_drops;
+  dp["misrouted"] = r.datapath.misrouted;
   dp["kernel_work_s"] = r.datapath.work.seconds();
   dp["conntrack_entries"] = r.conntrack_entries;
   py::dict dns;

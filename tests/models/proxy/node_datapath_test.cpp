@@ -638,3 +638,62 @@ TEST(Conntrack, UdpEntryIsRepliedOnceTheReplyPasses) {
 
 }  // namespace
 }  // namespace podwire::proxy
+
+namespace podwire::proxy {
+namespace {
+
+using test_support::Cluster;
+using test_support::Datagrams;
+using test_support::Peer;
+
+TEST(NodeDatapath, AReusedEndpointAddressMisroutesItsOldFlowsAndCountsThem) {
+  Cluster c(2);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& old_pod = c.add_pod(1, "old");
+  Datagrams at_old{&c.sim};
+  old_pod.bind_udp(8080, &Datagrams::on, &at_old);
+  const Address vip = parse_address("10.96.0.40");
+  c.add_service("web", vip, 80, 8080, {&old_pod}, net::Protocol::udp);
+  client.send_udp(40000, vip, 80, 40);
+  c.sim.run();
+  ASSERT_EQ(at_old.at.size(), 1u);
+  // The pod goes and a new pod takes its address (a block that wrapped round):
+  // the flow's conntrack entry still translates to that address.
+  c.directory.remove(old_pod.address());
+  kube::PodNetns& stranger = c.pods.emplace_back(*c.nodes[1], c.datapaths[1].veth(), "stranger", 999, old_pod.address());
+  c.directory.add(stranger);
+  Datagrams at_stranger{&c.sim};
+  stranger.bind_udp(8080, &Datagrams::on, &at_stranger);
+  client.send_udp(40000, vip, 80, 40);
+  c.sim.run();
+  EXPECT_EQ(at_stranger.at.size(), 1u);
+  EXPECT_EQ(c.datapaths[0].counters().misrouted, 1u);
+}
+
+TEST(NodeDatapath, APodAddressNobodyHasIsResetByItsNodeAndAFailedNodeAnswersNothing) {
+  Cluster c(3);
+  std::vector<const net::Host*> hosts(c.nodes.begin(), c.nodes.end());
+  c.directory.set_node_blocks(kube::Cidr::parse("10.244.0.0/16"), 24, hosts);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& gone = c.add_pod(1, "gone");
+  kube::PodNetns& down = c.add_pod(2, "down");
+  c.stack(down).listen(8080, {});
+  const Address gone_address = gone.address();
+  c.directory.remove(gone_address);  // deleted: its address is still node 1's
+  net::TcpStack& cs = c.stack(client);
+  Peer to_gone{&c.sim}, to_down{&c.sim};
+  cs.connect(gone_address, 8080, to_gone.callbacks());
+  c.sim.run_until(Time::ms(10));
+  EXPECT_EQ(to_gone.refused, 1);
+  EXPECT_EQ(c.datapaths[1].counters().no_pod, 1u);
+  // A failed node: the SYN is lost, and retransmitted after 1 s.
+  c.datapaths[2].set_down(true);
+  cs.connect(down.address(), 8080, to_down.callbacks());
+  c.sim.run_until(Time::s(2));
+  EXPECT_EQ(to_down.established, 0);
+  EXPECT_EQ(to_down.refused, 0);
+  EXPECT_EQ(c.datapaths[2].counters().down_drops, 2u);  // the SYN and its retransmission
+}
+
+}  // namespace
+}  // namespace podwire::proxy
