@@ -40,6 +40,7 @@ Lifecycle::Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime&
   reconciling_.assign(owners.size(), false);
   again_.assign(owners.size(), false);
   lives_.resize(cluster_.pods().size());
+  failed_nodes_.assign(cluster_.nodes().size(), false);
   for (std::size_t i = 0; i < lives_.size(); ++i) {
     const kube::PodState& p = cluster_.pods()[i];
     lives_[i].phase = p.node < 0 || p.deleted ? Phase::gone : Phase::running;
@@ -102,6 +103,13 @@ int Lifecycle::create(std::uint32_t owner, int ordinal) {
   l = PodLife{};
   l.phase = Phase::starting;
   emit(ChurnEventKind::created, pod);
+  const int node = cluster_.pods()[static_cast<std::size_t>(pod)].node;
+  if (failed_nodes_[static_cast<std::size_t>(node)]) {
+    // Bound to a node that has failed but is not yet NotReady: its kubelet
+    // never starts it.
+    l.on_failed_node = true;
+    return pod;
+  }
   const double start = std::max(0.0, config_.container_start.sample(random_));
   sim_.schedule_in<&Lifecycle::on_started>(Time::from_seconds(start), this, timer_arg(pod));
   return pod;
@@ -267,7 +275,8 @@ void Lifecycle::on_restart(std::uint64_t arg) {
 // --- nodes --------------------------------------------------------------------
 
 void Lifecycle::fail_node(int node) {
-  if (!cluster_.nodes().at(static_cast<std::size_t>(node)).ready) return;
+  if (failed_nodes_.at(static_cast<std::size_t>(node))) return;
+  failed_nodes_[static_cast<std::size_t>(node)] = true;
   runtime_.fail_node(node);
   for (std::size_t i = 0; i < cluster_.pods().size(); ++i) {
     const kube::PodState& p = cluster_.pods()[i];

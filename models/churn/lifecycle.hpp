@@ -124,6 +124,7 @@ class Lifecycle {
   void fail_node(int node);
   // A live pod of the owner chosen at random, -1 when none.
   int random_pod(std::uint32_t owner);
+  bool node_failed(int node) const { return failed_nodes_.at(static_cast<std::size_t>(node)); }
 
   // From the runtime: the pod's apps drained after SIGTERM.
   void exited(int pod);
@@ -188,6 +189,7 @@ class Lifecycle {
   std::vector<Rollout> rollouts_;
   std::vector<bool> reconciling_;
   std::vector<bool> again_;  // a change arrived during the owner's sync
+  std::vector<bool> failed_nodes_;
   LifecycleCounters counters_;
 };
 

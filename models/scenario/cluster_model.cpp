@@ -797,7 +797,7 @@ void ClusterModel::on_churn_process(std::uint64_t index) {
     if (p.target.kind == "nodes") {
       std::vector<int> up;
       for (std::size_t i = 0; i < cluster_->nodes().size(); ++i) {
-        if (cluster_->nodes()[i].ready && !datapaths_[i].down()) up.push_back(static_cast<int>(i));
+        if (!lifecycle_->node_failed(static_cast<int>(i))) up.push_back(static_cast<int>(i));
       }
       node = up.empty() ? -1 : up[churn_random_.uniform_int(up.size())];
     }
@@ -834,12 +834,17 @@ void ClusterModel::start(int pod) {
   }
 }
 
+bool ClusterModel::running(int pod) const {
+  const auto i = static_cast<std::size_t>(pod);
+  return i < pod_netns_.size() && pod_netns_[i] != nullptr;
+}
+
 void ClusterModel::terminate(int pod) {
-  std::vector<app::HttpServer*>& servers = pod_servers_[static_cast<std::size_t>(pod)];
-  if (servers.empty()) {
+  if (!running(pod) || pod_servers_[static_cast<std::size_t>(pod)].empty()) {
     lifecycle_->exited(pod);
     return;
   }
+  std::vector<app::HttpServer*>& servers = pod_servers_[static_cast<std::size_t>(pod)];
   drains_.push_back(Drain{this, pod, static_cast<int>(servers.size())});
   Drain& d = drains_.back();
   for (app::HttpServer* s : servers) s->shutdown(&ClusterModel::on_drained, &d);
@@ -851,14 +856,15 @@ void ClusterModel::on_drained(void* drain) {
 }
 
 void ClusterModel::kill(int pod) {
+  if (!running(pod)) return;  // deleted before its containers started
   const auto i = static_cast<std::size_t>(pod);
   for (app::HttpServer* s : pod_servers_[i]) s->kill();
   if (pod_stacks_[i]) pod_stacks_[i]->abort_all();
 }
 
 void ClusterModel::remove(int pod) {
+  if (!running(pod)) return;
   const auto i = static_cast<std::size_t>(pod);
-  if (!pod_netns_[i]) return;
   directory_.remove(pod_netns_[i]->address());
   if (policy_) policy_->remove_pod(pod_netns_[i]->address());
 }
@@ -866,7 +872,7 @@ void ClusterModel::remove(int pod) {
 void ClusterModel::fail_node(int node) {
   datapaths_[static_cast<std::size_t>(node)].set_down(true);
   if (propagation_) propagation_->set_node_listening(node, false);
-  for (std::size_t i = 0; i < pod_servers_.size(); ++i) {
+  for (std::size_t i = 0; i < pod_netns_.size(); ++i) {
     if (pod_netns_[i] && cluster_->pods()[i].node == node) {
       for (app::HttpServer* s : pod_servers_[i]) s->kill();
     }

@@ -202,6 +202,7 @@ class ClusterModel final : public churn::PodRuntime {
   void remove(int pod) override;
   void fail_node(int node) override;
   static void on_drained(void* drain);
+  bool running(int pod) const;  // its namespace is up
   void on_churn_action(std::uint64_t index);
   void on_churn_process(std::uint64_t index);
   void schedule_churn_process(std::size_t index);

@@ -287,6 +287,24 @@ TEST(Lifecycle, AFreedAddressIsReusedOnlyWhenTheNodesBlockWrapsRound) {
   EXPECT_EQ(seen.size(), 120u);
 }
 
+TEST(Lifecycle, ScalingDownRemovesNotReadyPodsFirstThenTheNewest) {
+  Rig r(deployment(4, R"(        readinessProbe:
+          tcpSocket: {port: 8080}
+          initialDelaySeconds: 30
+)"));
+  const std::uint32_t web = r.owner("web");
+  r.life->scale(web, 6);  // two more, not ready for 31 s
+  r.sim.run_until(Time::s(5));
+  const std::vector<int> before = r.live("web");
+  ASSERT_EQ(before.size(), 6u);
+  r.life->scale(web, 3);
+  const std::vector<int> after = r.live("web");
+  ASSERT_EQ(after.size(), 3u);
+  // The two not ready went, then the newest of the ready ones.
+  EXPECT_EQ(after, (std::vector<int>{before[0], before[1], before[2]}));
+  EXPECT_EQ(r.ready_endpoints(), 3);
+}
+
 struct Delivery {
   std::uint32_t node;
   std::uint32_t frontend;

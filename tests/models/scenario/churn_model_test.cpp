@@ -162,6 +162,30 @@ TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
   EXPECT_EQ(created, evicted);
 }
 
+TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
+  const ChurnRun r = run(scenario("", R"(  random:
+    - {delete: deployment/web, rate: 30/min}
+    - {fail: nodes, mtbf: 100s, start: 5s}
+)",
+                                  "run: {seed: 5, duration: 200s, warmup: 0s}\n", 6, ", timeout: 1s"));
+  int deletions = 0, failures = 0;
+  Time first_failure = Time::max();
+  for (const churn::ChurnEvent& e : r.result.churn.events) {
+    if (e.kind == churn::ChurnEventKind::terminating && e.owner >= 0) ++deletions;
+    if (e.kind == churn::ChurnEventKind::node_failed) {
+      ++failures;
+      first_failure = std::min(first_failure, e.at);
+    }
+  }
+  // 100 expected deletions (Poisson: sd 10), more for pods evicted from failed nodes.
+  EXPECT_GE(deletions, 70);
+  EXPECT_LE(deletions, 200);
+  // Four nodes, each failing after an exponential time of mean 100 s from 5 s.
+  EXPECT_GE(failures, 1);
+  EXPECT_LE(failures, 4);
+  EXPECT_GE(first_failure, Time::s(5));
+}
+
 // The programming latency of one change with a table of `fillers` other
 // Services, full iptables restores every sync.
 double programming_p50(const std::string& mode, int fillers, bool partial) {
