@@ -82,8 +82,9 @@ Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::siz
       return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(rules);
     }
     case ProxyMode::ipvs: {
-      const std::uint64_t changes = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
-      return c.ipvs_sync_base + c.ipvs_per_change * static_cast<std::int64_t>(changes);
+      const Time changes = c.ipvs_per_change * static_cast<std::int64_t>(changed_frontends + changed_endpoints);
+      const Time checks = full ? c.ipvs_per_check * static_cast<std::int64_t>(services_ + endpoints_) : Time::zero();
+      return c.ipvs_sync_base + changes + checks;
     }
     case ProxyMode::nftables: {
       const std::uint64_t elements = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;

@@ -16,7 +16,8 @@
 //   1.28) writes KUBE-SERVICES in full and only the changed Services' chains.
 //   The syncPeriod resync is always full.
 // - IPVS changes the virtual and real servers that changed, about a
-//   millisecond each, after a fixed amount of iptables/ipset work.
+//   millisecond each, after a fixed amount of iptables/ipset work; a full
+//   resync reads every server back and changes none that is right.
 // - nftables sends one transaction of the changed map elements and chains.
 // - eBPF (Cilium) updates its service and backend maps per change, with no
 //   minimum period between updates.
@@ -45,6 +46,7 @@ struct SyncCosts {
   int rules_per_endpoint = 4;  // probability rule, KUBE-SEP chain, its masquerade and DNAT rules
   engine::Time ipvs_sync_base = engine::Time::ms(20);  // its own iptables-restore and ipset work
   engine::Time ipvs_per_change = engine::Time::ms(1);  // one virtual or real server added or removed
+  engine::Time ipvs_per_check = engine::Time::us(2);   // a full resync reading back one existing server
   engine::Time nftables_base = engine::Time::ms(5);    // one nft transaction
   engine::Time nftables_per_element = engine::Time::us(5);
   engine::Time ebpf_base = engine::Time::us(200);      // the agent handling one update

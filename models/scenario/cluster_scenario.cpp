@@ -217,7 +217,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     const YamlField sy = px["sync"];
     if (sy.present() && sy.expect_mapping({"min_sync_period", "sync_period", "iptables_partial", "iptables_restore_base",
                                            "iptables_per_rule", "rules_per_service", "rules_per_endpoint",
-                                           "ipvs_sync_base", "ipvs_per_change", "nftables_base",
+                                           "ipvs_sync_base", "ipvs_per_change", "ipvs_per_check", "nftables_base",
                                            "nftables_per_element", "ebpf_base", "ebpf_per_update"})) {
       const auto nonnegative = [&](const char* key) -> std::optional<Time> {
         const auto v = sy[key].time();
@@ -233,7 +233,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
       proxy::SyncCosts& k = s.proxy.sync_costs;
       for (auto [key, into] : {std::pair{"iptables_restore_base", &k.iptables_restore_base},
                                {"iptables_per_rule", &k.iptables_per_rule}, {"ipvs_sync_base", &k.ipvs_sync_base},
-                               {"ipvs_per_change", &k.ipvs_per_change}, {"nftables_base", &k.nftables_base},
+                               {"ipvs_per_change", &k.ipvs_per_change}, {"ipvs_per_check", &k.ipvs_per_check},
+                               {"nftables_base", &k.nftables_base},
                                {"nftables_per_element", &k.nftables_per_element}, {"ebpf_base", &k.ebpf_base},
                                {"ebpf_per_update", &k.ebpf_per_update}}) {
         if (auto v = nonnegative(key)) *into = *v;
