@@ -31,8 +31,18 @@ void NodeCpu::run_on_core(int core, Time work, Done done, void* context, std::ui
   }
   check_work(work, name_);
   const auto c = static_cast<std::size_t>(core);
-  if (cores_[c].busy) {
-    cores_[c].pinned.push_back(Job{work, done, context, tag});
+  Core& k = cores_[c];
+  if (k.busy && k.kind == CpuWork::application) {
+    // Preempt: the application job keeps what it has done and waits with the rest.
+    const Time done_so_far = sim_.now() - k.started;
+    k.application_done += done_so_far;
+    k.preempted = k.job;
+    k.preempted.work = k.job.work - done_so_far;
+    k.has_preempted = true;
+    sim_.cancel(k.finish);
+    start(c, Job{work, done, context, tag}, CpuWork::kernel);
+  } else if (k.busy) {
+    k.pinned.push_back(Job{work, done, context, tag});
   } else {
     start(c, Job{work, done, context, tag}, CpuWork::kernel);
   }
@@ -61,7 +71,7 @@ void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
   c.kind = kind;
   c.started = sim_.now();
   c.job = job;
-  sim_.schedule_in<&NodeCpu::on_finish>(job.work, this, core);
+  c.finish = sim_.schedule_in<&NodeCpu::on_finish>(job.work, this, core);
 }
 
 void NodeCpu::on_finish(std::uint64_t core) {
@@ -78,6 +88,9 @@ void NodeCpu::on_finish(std::uint64_t core) {
   // queues behind what was already waiting.
   if (!c.pinned.empty()) {
     start(core, c.pinned.pop_front(), CpuWork::kernel);
+  } else if (c.has_preempted) {
+    c.has_preempted = false;
+    start(core, c.preempted, CpuWork::application);
   } else if (!shared_.empty()) {
     start(core, shared_.pop_front(), CpuWork::application);
   } else {

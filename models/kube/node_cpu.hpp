@@ -1,6 +1,9 @@
 // NodeCpu: a node's cores, on which the kernel's per-packet work (pinned to the
-// core RSS/RPS picks) and applications' work (one shared run queue) are queued,
-// run without preemption and charged, so both show up as latency and as busy time.
+// core RSS/RPS picks) and applications' work (one shared run queue) are queued
+// and charged, so both show up as latency and as busy time. Kernel work
+// preempts an application job on its core, as softirqs interrupt a process:
+// the application job resumes, delayed by that much, once the core's kernel
+// work is done. Neither kind preempts its own kind.
 #pragma once
 
 #include <cstdint>
@@ -115,6 +118,9 @@ class NodeCpu {
     CpuWork kind = CpuWork::application;
     engine::Time started;
     Job job;
+    engine::EventId finish;
+    bool has_preempted = false;  // an application job waits for the kernel work
+    Job preempted;               // its remaining work
     engine::Time kernel_done;  // charged by finished jobs
     engine::Time application_done;
     engine::RingQueue<Job> pinned;

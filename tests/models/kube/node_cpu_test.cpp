@@ -91,31 +91,34 @@ TEST(NodeCpu, WorkSubmittedFromACallbackQueuesBehindWaitingWork) {
   EXPECT_EQ(log.done[1].at, 6_us);
 }
 
-TEST(NodeCpu, PinnedWorkGoesBeforeSharedWorkAndStaysOnItsCore) {
+TEST(NodeCpu, PinnedWorkPreemptsApplicationWorkOnItsCoreAndQueuesBehindKernelWork) {
   engine::Simulator sim;
   NodeCpu cpu(sim, 2, "node");
   Log log{&sim, {}};
   cpu.run(10_us, &Log::on_done, &log, 1);            // core 0, the lowest idle core
   cpu.run(6_us, &Log::on_done, &log, 2);             // core 1
   cpu.run(5_us, &Log::on_done, &log, 3);             // waits in the shared queue
-  cpu.run_on_core(0, 1_us, &Log::on_done, &log, 4);  // waits for core 0 although core 1 frees first
-  cpu.run_on_core(1, 2_us, &Log::on_done, &log, 5);  // waits for core 1
+  cpu.run_on_core(0, 1_us, &Log::on_done, &log, 4);  // interrupts job 1
+  cpu.run_on_core(1, 2_us, &Log::on_done, &log, 5);  // interrupts job 2
+  cpu.run_on_core(1, 1_us, &Log::on_done, &log, 6);  // waits for job 5: kernel work does not preempt kernel work
   EXPECT_TRUE(cpu.core_busy(0));
   EXPECT_TRUE(cpu.core_busy(1));
-  EXPECT_EQ(cpu.pinned_queue_length(0), 1u);
+  EXPECT_EQ(cpu.pinned_queue_length(0), 0u);
   EXPECT_EQ(cpu.pinned_queue_length(1), 1u);
   sim.run();
-  // Core 1: job 2 [0, 6), pinned 5 [6, 8), shared 3 [8, 13).
-  // Core 0: job 1 [0, 10), pinned 4 [10, 11).
-  ASSERT_EQ(log.done.size(), 5u);
-  const std::uint64_t tags[] = {2, 5, 1, 4, 3};
-  const Time at[] = {6_us, 8_us, 10_us, 11_us, 13_us};
-  for (std::size_t i = 0; i < 5; ++i) {
+  // Core 0: pinned 4 [0, 1), job 1 resumed [1, 11).
+  // Core 1: pinned 5 [0, 2), pinned 6 [2, 3), job 2 resumed [3, 9), shared 3 [9, 14).
+  ASSERT_EQ(log.done.size(), 6u);
+  const std::uint64_t tags[] = {4, 5, 6, 2, 1, 3};
+  const Time at[] = {1_us, 2_us, 3_us, 9_us, 11_us, 14_us};
+  for (std::size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(log.done[i].tag, tags[i]) << i;
     EXPECT_EQ(log.done[i].at, at[i]) << i;
   }
-  EXPECT_EQ(cpu.counters().kernel_jobs, 2u);
+  EXPECT_EQ(cpu.counters().kernel_jobs, 3u);
   EXPECT_EQ(cpu.counters().application_jobs, 3u);
+  EXPECT_EQ(cpu.busy_time(CpuWork::kernel), 4_us);
+  EXPECT_EQ(cpu.busy_time(CpuWork::application), 21_us);
 }
 
 TEST(NodeCpu, BusyTimeIsExactAndSplitByKind) {

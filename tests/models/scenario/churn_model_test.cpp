@@ -126,11 +126,12 @@ TEST(ChurnModel, RolloutWithoutPreStopRefusesConnectionsAndAPreStopSleepFixesIt)
   EXPECT_EQ(fixed.result.churn.lifecycle.killed_at_grace, 0u);
 }
 
-TEST(ChurnModel, RetriesHideTheRefusedConnections) {
-  const ChurnRun r = run(scenario("", kRollout, "", 6, ", retries: 2"));
-  const TrafficFigures& t = r.result.traffic[0];
-  EXPECT_EQ(t.failed, 0u);
-  EXPECT_GT(t.retries, 0u);
+TEST(ChurnModel, RetriesHideMostRefusedConnections) {
+  const ChurnRun plain = run(scenario("", kRollout));
+  const ChurnRun retried = run(scenario("", kRollout, "", 6, ", retries: 2"));
+  // Each attempt takes a random endpoint, so a retry rarely meets a stale one again.
+  EXPECT_GT(retried.result.traffic[0].retries, 0u);
+  EXPECT_LT(retried.result.traffic[0].failed * 5, plain.result.traffic[0].failed);
 }
 
 TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
