@@ -19,12 +19,13 @@ std::string join(std::initializer_list<std::string_view> items) {
 
 YamlField YamlField::operator[](std::string_view key) const {
   const std::string child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  const YAML::Mark here = node_.IsDefined() ? node_.Mark() : parent_mark_;
   if (!node_.IsDefined() || !node_.IsMap()) {
-    return YamlField(YAML::Node(YAML::NodeType::Undefined), child_path, *context_);
+    return YamlField(YAML::Node(YAML::NodeType::Undefined), child_path, *context_, here);
   }
   // A const lookup never inserts into the document.
   const YAML::Node& map = node_;
-  return YamlField(map[std::string(key)], child_path, *context_);
+  return YamlField(map[std::string(key)], child_path, *context_, here);
 }
 
 void YamlField::report(Severity severity, const std::string& message) const {
@@ -36,7 +37,7 @@ void YamlField::report(Severity severity, const std::string& message) const {
     d.file = "--set " + path_;
   } else {
     d.file = context_->file;
-    const YAML::Mark mark = node_.IsDefined() ? node_.Mark() : YAML::Mark::null_mark();
+    const YAML::Mark mark = node_.IsDefined() ? node_.Mark() : parent_mark_;
     if (!mark.is_null()) {
       d.line = mark.line + 1;
       d.column = mark.column + 1;

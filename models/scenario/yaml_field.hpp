@@ -30,8 +30,9 @@ struct YamlContext {
 
 class YamlField {
  public:
-  YamlField(YAML::Node node, std::string path, YamlContext& context)
-      : node_(std::move(node)), path_(std::move(path)), context_(&context) {}
+  YamlField(YAML::Node node, std::string path, YamlContext& context,
+            YAML::Mark parent = YAML::Mark::null_mark())
+      : node_(std::move(node)), path_(std::move(path)), context_(&context), parent_mark_(parent) {}
 
   bool present() const { return node_.IsDefined() && !node_.IsNull(); }
   const std::string& path() const { return path_; }
@@ -69,6 +70,7 @@ class YamlField {
   YAML::Node node_;
   std::string path_;
   YamlContext* context_;
+  YAML::Mark parent_mark_;  // where the enclosing mapping is: an absent field is reported there
 };
 
 }  // namespace podwire::scenario

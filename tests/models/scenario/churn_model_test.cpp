@@ -187,6 +187,40 @@ TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
   EXPECT_GE(first_failure, Time::s(5));
 }
 
+std::string build_errors(const std::string& text) {
+  try {
+    const ClusterScenario s = parse_cluster_scenario(text, "churn.yaml");
+    ClusterModel m(s);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics().to_string();
+  }
+  return "no error";
+}
+
+TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
+  const std::string errors = build_errors(scenario("", R"(  events:
+    - {at: 5s, rollout: deployment/nope}
+    - {at: 6s, scale: daemonset/x, replicas: 2}
+    - {at: 7s}
+    - {at: 8s, fail: deployment/web}
+  random:
+    - {delete: deployment/web, mtbf: 1h}
+)"));
+  // Parse errors first (the model is not built while they stand).
+  EXPECT_NE(errors.find("churn.yaml:51:7: error: churn.events[2]: expected exactly one of rollout, scale, delete, "
+                        "crash or fail"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("churn.events[3]: fail takes a node: fail: node/NAME"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("churn.random[0].mtbf: pod deletions and crashes take rate"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("churn.yaml:54:7: error: churn.random[0].rate: missing"), std::string::npos) << errors;
+  const std::string unknown = build_errors(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
+  EXPECT_NE(unknown.find("churn.events[0]: no Deployment named 'nope' in namespace 'default'"), std::string::npos)
+      << unknown;
+  const std::string pod = build_errors(scenario("", "  events: [{at: 5s, crash: pod/x}]\n"));
+  EXPECT_NE(pod.find("churn.events[0]: no Pod named 'x' in namespace 'default'"), std::string::npos) << pod;
+}
+
 // The programming latency of one change with a table of `fillers` other
 // Services, full iptables restores every sync.
 double programming_p50(const std::string& mode, int fillers, bool partial) {
