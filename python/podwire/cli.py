@@ -39,11 +39,11 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
     if not result["complete"]:
         lines.append("stopped early: figures cover the simulated time reached")
     lines.append("")
-    lines.append(f"{'traffic':20}{'sent':>9}{'ok':>9}{'failed':>8}{'mean':>12}{'p50':>12}{'p99':>12}"
+    lines.append(f"{'traffic':20}{'sent':>11}{'ok':>11}{'failed':>9}{'mean':>12}{'p50':>12}{'p99':>12}"
                  f"{'dns':>11}{'connect':>11}{'network':>11}{'at server':>11}")
     for t in result["traffic"]:
         lines.append(
-            f"{t['name'][:19]:20}{t['sent']:>9,}{t['ok']:>9,}{t['failed']:>8,}{_fmt_time(t.get('mean_s')):>12}"
+            f"{t['name'][:19]:20}{t['sent']:>11,}{t['ok']:>11,}{t['failed']:>9,}{_fmt_time(t.get('mean_s')):>12}"
             f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
