@@ -31,7 +31,9 @@ net::Protocol net_protocol(kube::Protocol p) { return p == kube::Protocol::udp ?
 
 }  // namespace
 
-ClusterModel::ClusterModel(const ClusterScenario& s)
+ClusterModel::ClusterModel(const ClusterScenario& s) : ClusterModel(s, Parts{}) {}
+
+ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     : scenario_(s), random_(s.run.seed), churn_random_(random_.stream("churn/processes")) {
   Diagnostics diags;
   try {
@@ -76,8 +78,8 @@ ClusterModel::ClusterModel(const ClusterScenario& s)
   build_services();
   build_dns();
   build_apps(diags);
-  build_traffic(diags);
-  build_churn(diags);
+  if (parts.traffic) build_traffic(diags);
+  if (parts.churn) build_churn(diags);
   describe_targets();
   if (!diags.has_errors()) estimate();
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
@@ -659,6 +661,22 @@ std::string_view owner_kind(const std::string& kind) {
 }
 
 }  // namespace
+
+void ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t port, Time at) {
+  app::HttpClientConfig cc;
+  cc.source = static_cast<std::uint32_t>(traffic_names_.size());
+  cc.open_loop = false;
+  cc.users = 1;
+  cc.start = at;
+  cc.stop = at + Time::ps(1);
+  cc.target = target_index(host, port, service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_));
+  cc.url = requests_.intern_url(host, "/");
+  clients_.emplace_back(requests_, stack_of_pod(pod).endpoint().id(), cc, sim_, random_.stream("probe"));
+  app::UpstreamConfig uc{host, port, false, 0};
+  pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpClient::done, &clients_.back());
+  clients_.back().attach(pools_.back());
+  clients_.back().start();
+}
 
 void ClusterModel::build_churn(Diagnostics& diags) {
   const ChurnSpec& spec = scenario_.churn;

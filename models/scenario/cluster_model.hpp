@@ -149,6 +149,12 @@ class ClusterModel final : public churn::PodRuntime {
   // building (unschedulable pods, unknown workloads, calls to Services that
   // do not exist, ports nobody serves).
   explicit ClusterModel(const ClusterScenario& scenario);
+  // What to build beside the cluster itself (explain builds neither).
+  struct Parts {
+    bool traffic = true;
+    bool churn = true;
+  };
+  ClusterModel(const ClusterScenario& scenario, Parts parts);
   ~ClusterModel() override;
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;
@@ -172,6 +178,11 @@ class ClusterModel final : public churn::PodRuntime {
   proxy::NodeDatapath& datapath(std::size_t node) { return datapaths_[node]; }
   proxy::ProxySync& proxy_sync(std::size_t node) { return syncs_[node]; }
   const std::vector<std::string>& notices() const { return notices_; }
+  const proxy::ServiceTable& services() const { return table_; }
+  const proxy::DatapathConfig& datapath_config(std::size_t node) const { return datapaths_[node].config(); }
+  // One request from a pod to host:port (resolved with the pod's resolver),
+  // sent at `at`; its record is announced on requests().finished like any.
+  void add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at);
 
   static constexpr std::uint32_t kPodIdBase = 100000;
 

@@ -240,6 +240,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    try:
+        scenario = load(args.scenario, list(args.set or []))
+        loaded = scenario._load()
+        if getattr(loaded, "kind", "queueing") != "cluster":
+            print(f"podwire: {args.scenario}: explain needs a cluster scenario", file=sys.stderr)
+            return 2
+        result = _core.explain(loaded, args.from_pod, args.to)
+    except _core.ScenarioError as e:
+        _print_diagnostics(e.args[1])
+        return 2
+    except OSError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return 2
+    print(result["text"], end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podwire", description="Packet-level simulator of Kubernetes cluster networking."
@@ -264,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_sum = sub.add_parser("summary", help="print the summary of a trace file")
     p_sum.add_argument("trace", help="HDF5 trace written by podwire run")
     p_sum.set_defaults(func=_cmd_summary)
+
+    p_exp = sub.add_parser("explain", help="show the path a request from a pod to a name takes, hop by hop")
+    p_exp.add_argument("scenario", help="cluster scenario YAML file")
+    p_exp.add_argument("--from", dest="from_pod", required=True, metavar="POD",
+                       help="[namespace/]pod, or a workload (its first pod)")
+    p_exp.add_argument("--to", required=True, metavar="NAME[:PORT]", help="a name as the pod would use it (port 80)")
+    p_exp.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
+    p_exp.set_defaults(func=_cmd_explain)
     return parser
 
 

@@ -10,6 +10,7 @@
 #include <csignal>
 
 #include "models/scenario/cluster_model.hpp"
+#include "models/scenario/explain.hpp"
 #include "models/scenario/queueing_scenario.hpp"
 #include "models/scenario/scenario_document.hpp"
 
@@ -313,6 +314,49 @@ void register_scenario(py::module_& m) {
       py::arg("scenario"),
       "Build a cluster scenario's model without running it: ScenarioError for every problem found while "
       "building (unschedulable pods, unknown workloads, calls to missing Services); returns the warnings.");
+
+  m.def(
+      "explain",
+      [](const scenario::ClusterScenario& s, const std::string& from, const std::string& to) {
+        scenario::ExplainResult r;
+        {
+          py::gil_scoped_release release;
+          r = scenario::explain(s, from, to);
+        }
+        py::dict out;
+        out["from"] = r.from;
+        out["to"] = r.to;
+        out["dns"] = r.dns;
+        out["endpoints"] = r.endpoints;
+        py::list steps;
+        for (const auto& st : r.first_packet) {
+          py::dict d;
+          d["where"] = st.where;
+          d["what"] = st.what;
+          d["cost_s"] = st.cost.seconds();
+          steps.append(d);
+        }
+        out["first_packet"] = steps;
+        out["notes"] = r.notes;
+        if (r.measured) {
+          py::dict q;
+          q["status"] = r.status;
+          q["served_by"] = r.served_by;
+          q["dns_s"] = r.dns_time.seconds();
+          q["connect_s"] = r.connect_time.seconds();
+          q["network_s"] = r.network_time.seconds();
+          q["at_server_s"] = r.at_server_time.seconds();
+          q["total_s"] = r.total_time.seconds();
+          out["measured"] = q;
+        } else {
+          out["measured"] = py::none();
+        }
+        out["text"] = scenario::format_explain(r);
+        return out;
+      },
+      py::arg("scenario"), py::arg("from_pod"), py::arg("to"),
+      "The path a request from a pod to NAME[:PORT] takes, hop by hop, with each hop's simulated cost, and one "
+      "such request simulated in the idle cluster.");
 
   m.def(
       "run_scenario",

@@ -1,0 +1,355 @@
+#include "models/scenario/explain.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+#include "models/app/name_resolver.hpp"
+#include "models/kube/resolver_config.hpp"
+#include "models/net/packet.hpp"
+#include "models/net/tcp_config.hpp"
+#include "models/proxy/proxy_mode.hpp"
+#include "models/scenario/cluster_model.hpp"
+
+namespace podwire::scenario {
+
+using engine::Time;
+
+namespace {
+
+[[noreturn]] void fail(const ClusterScenario& s, const std::string& field, const std::string& message) {
+  Diagnostics d;
+  d.add(Diagnostic{Severity::error, s.file, 0, 0, field, message});
+  throw ScenarioError(std::move(d));
+}
+
+std::string pod_label(const kube::PodState& p) { return p.namespace_ + "/" + p.name; }
+
+std::string addr(net::Address a) { return net::format_address(a); }
+
+// The pod `from` names: "ns/pod", "pod" (namespace default), or a workload
+// whose first running pod is taken.
+int find_pod(const ClusterScenario& s, const kube::Cluster& c, const std::string& from) {
+  std::string ns = "default", name = from;
+  if (const auto slash = from.find('/'); slash != std::string::npos) {
+    ns = from.substr(0, slash);
+    name = from.substr(slash + 1);
+  }
+  if (const auto pod = c.pod_index(ns, name)) return *pod;
+  for (int pod : c.pods_of(ns, name)) {
+    if (c.pods()[static_cast<std::size_t>(pod)].ip != 0) return pod;
+  }
+  fail(s, "--from", "no pod or workload '" + name + "' in namespace '" + ns + "'");
+}
+
+// The time a packet of `bytes` takes on one link: serialization and propagation.
+Time wire(engine::BitRate rate, Time delay, std::uint64_t bytes) {
+  return rate.serialization(engine::Bytes(static_cast<std::int64_t>(bytes))) + delay;
+}
+
+}  // namespace
+
+ExplainResult explain(const ClusterScenario& scenario, const std::string& from, const std::string& to) {
+  ClusterModel model(scenario, ClusterModel::Parts{false, false});
+  const kube::Cluster& cluster = model.cluster();
+  const ClusterFabric& fabric = model.fabric();
+  const int pod = find_pod(scenario, cluster, from);
+  const kube::PodState& client = cluster.pods()[static_cast<std::size_t>(pod)];
+  ExplainResult r;
+  r.from = pod_label(client);
+  r.to = to;
+
+  std::string host = to;
+  std::uint16_t port = 80;
+  if (const auto colon = to.rfind(':'); colon != std::string::npos) {
+    int p = 0;
+    const char* end = to.data() + to.size();
+    if (std::from_chars(to.data() + colon + 1, end, p).ptr != end || p < 1 || p > 65535) {
+      fail(scenario, "--to", "expected NAME[:PORT] with a port from 1 to 65535, got '" + to + "'");
+    }
+    host = to.substr(0, colon);
+    port = static_cast<std::uint16_t>(p);
+  }
+
+  // --- name resolution, as the pod's glibc resolver does it --------------------
+  net::Address target = 0;
+  std::string final_name;
+  if (const auto literal = app::address_literal(host)) {
+    target = *literal;
+    r.dns.push_back(host + " is an address: no lookup");
+  } else {
+    kube::ResolverConfig rc = kube::ResolverConfig::cluster_first(client.namespace_, scenario.cluster.dns.domain);
+    rc.ndots = scenario.cluster.dns.ndots;
+    r.dns.push_back("resolv.conf: nameserver " + addr(cluster.dns_service_ip()) + " (kube-dns), ndots:" +
+                    std::to_string(rc.ndots) + ", search " + [&] {
+                      std::string s;
+                      for (const auto& d : rc.search) s += (s.empty() ? "" : " ") + d;
+                      return s;
+                    }());
+    int queries = 0;
+    for (const std::string& name : rc.candidates(host)) {
+      queries += 2;  // A and AAAA, in parallel from one socket
+      const kube::DnsAnswer a = cluster.lookup(name);
+      if (a.kind == kube::DnsAnswer::Kind::nxdomain) {
+        r.dns.push_back("A+AAAA " + name + " -> NXDOMAIN");
+        continue;
+      }
+      if (a.kind == kube::DnsAnswer::Kind::external) {
+        r.dns.push_back("A+AAAA " + name + " -> outside the cluster domain: CoreDNS forwards it upstream");
+        continue;
+      }
+      if (a.kind == kube::DnsAnswer::Kind::cname) {
+        r.dns.push_back("A+AAAA " + name + " -> CNAME " + a.cname + " (ExternalName): resolved upstream");
+        final_name = a.cname;
+        break;
+      }
+      std::string list;
+      for (net::Address x : a.addresses) list += (list.empty() ? "" : ", ") + addr(x);
+      r.dns.push_back("A+AAAA " + name + " -> " + list + " (TTL " + std::to_string(a.ttl_s) + " s)");
+      target = a.addresses.front();
+      final_name = name;
+      break;
+    }
+    r.dns.push_back(std::to_string(queries) + " queries over UDP to " + addr(cluster.dns_service_ip()) +
+                    ":53, each through the pod's node datapath to a CoreDNS pod");
+  }
+
+  // --- what the address leads to ------------------------------------------------
+  const proxy::ServiceTable& table = model.services();
+  const proxy::ServiceTable::Match m = target != 0 ? table.find(target, port, net::Protocol::tcp)
+                                                   : proxy::ServiceTable::Match{};
+  const std::size_t client_node = static_cast<std::size_t>(client.node);
+  const proxy::DatapathConfig& dc = model.datapath_config(client_node);
+  const proxy::DatapathCosts& costs = dc.costs;
+  const bool ebpf = dc.proxy == proxy::ProxyMode::ebpf;
+  const std::string client_kernel = "node " + fabric.nodes[client_node].name + " kernel";
+  net::Address endpoint_address = target;
+  std::uint16_t endpoint_port = port;
+  int endpoint_node = -1;
+  std::string endpoint_name = target != 0 ? addr(target) : host;
+
+  r.first_packet.push_back(ExplainStep{"pod " + r.from, "connect() from " + addr(client.ip) + " to " +
+                                                            (target != 0 ? addr(target) : host) + ":" +
+                                                            std::to_string(port) + ": SYN, " +
+                                                            std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
+                                       Time::zero()});
+  r.first_packet.push_back(ExplainStep{client_kernel, ebpf ? "veth into the host (eBPF programs on the veth)" : "veth into the host",
+                                       costs.veth});
+  r.first_packet.push_back(ExplainStep{client_kernel,
+                                       ebpf ? "conntrack (BPF map): miss, new entry" : "conntrack: miss, new entry",
+                                       ebpf ? costs.ebpf_ct_insert + costs.ebpf_ct_lookup
+                                            : costs.conntrack_insert + costs.conntrack_lookup});
+  if (m.frontend != nullptr) {
+    const proxy::ServiceFrontend& f = *m.frontend;
+    const std::vector<proxy::Backend>& backends = model.datapath(client_node).backends(m.index);
+    std::vector<const proxy::Backend*> ready;
+    for (const proxy::Backend& b : backends) {
+      if (b.ready && (!f.internal_local || b.node == fabric.nodes[client_node].host->node())) ready.push_back(&b);
+    }
+    r.endpoints.push_back(f.name + ": ClusterIP " + addr(target) + ":" + std::to_string(port) + ", " +
+                          std::to_string(ready.size()) + " ready endpoints of " + std::to_string(backends.size()));
+    const char* how = dc.proxy == proxy::ProxyMode::ipvs   ? "IPVS scheduler"
+                      : dc.proxy == proxy::ProxyMode::ebpf ? "chosen at random by the socket-level balancer"
+                                                           : "chosen at random";
+    for (const proxy::Backend* b : ready) {
+      const std::string who = model.endpoint_name(b->id);
+      std::string node = "?";
+      for (const FabricNode& n : fabric.nodes) {
+        if (n.host->node() == b->node) node = n.name;
+      }
+      r.endpoints.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " + addr(b->address) + ":" +
+                            std::to_string(b->port) + " on " + node + ", " + how +
+                            (dc.proxy == proxy::ProxyMode::ipvs ? "" :
+                             " (1 in " + std::to_string(ready.size()) + ")"));
+    }
+    if (f.session_affinity) r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
+    // The endpoint explained below: the first on another node, to show the whole path.
+    const proxy::Backend* shown = ready.empty() ? nullptr : ready.front();
+    std::size_t shown_index = 0;
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+      if (ready[i]->node != fabric.nodes[client_node].host->node()) {
+        shown = ready[i];
+        shown_index = i;
+        break;
+      }
+    }
+    const Time lookup = proxy::first_packet_cost(dc.proxy, dc.proxy_costs, f, proxy::FrontendKind::cluster_ip,
+                                                 table.size(), shown_index);
+    std::string walk;
+    switch (dc.proxy) {
+      case proxy::ProxyMode::iptables:
+        walk = "iptables: KUBE-SERVICES walked rule by rule to this Service's rule (position " +
+               std::to_string(f.position + 1) + " of " + std::to_string(table.size()) + "), then " +
+               std::to_string(shown_index + 1) + " probability rule(s) in KUBE-SVC and the KUBE-SEP DNAT rules";
+        break;
+      case proxy::ProxyMode::nftables: walk = "nftables: one verdict-map lookup on (daddr, proto, dport)"; break;
+      case proxy::ProxyMode::ipvs: walk = "IPVS: virtual server hash lookup and the scheduler"; break;
+      case proxy::ProxyMode::ebpf:
+        walk = "eBPF socket LB: the Service address is translated once at connect(); no per-packet NAT after";
+        break;
+    }
+    r.first_packet.push_back(ExplainStep{client_kernel, walk, costs.service_lookup + lookup});
+    if (shown == nullptr) {
+      r.first_packet.push_back(ExplainStep{client_kernel, "no ready endpoint: REJECT, the client gets a reset",
+                                           Time::zero()});
+    } else {
+      endpoint_address = shown->address;
+      endpoint_port = shown->port;
+      endpoint_name = model.endpoint_name(shown->id);
+      for (std::size_t n = 0; n < fabric.nodes.size(); ++n) {
+        if (fabric.nodes[n].host->node() == shown->node) endpoint_node = static_cast<int>(n);
+      }
+      if (!ebpf) {
+        r.first_packet.push_back(ExplainStep{client_kernel, "DNAT to " + endpoint_name + " " + addr(endpoint_address) +
+                                                                ":" + std::to_string(endpoint_port),
+                                             costs.nat});
+      }
+    }
+  } else if (target != 0) {
+    if (const auto p = cluster.pod_by_ip(target)) {
+      endpoint_node = cluster.pods()[static_cast<std::size_t>(*p)].node;
+      endpoint_name = pod_label(cluster.pods()[static_cast<std::size_t>(*p)]);
+      r.endpoints.push_back(addr(target) + " is pod " + endpoint_name + " itself (a headless name or a pod " +
+                            "address): no Service translation");
+    } else {
+      r.endpoints.push_back(addr(target) + " is outside the cluster: the pod's traffic is masqueraded to its "
+                                           "node's address");
+    }
+  }
+  if (scenario.objects.network_policies.empty()) {
+    r.notes.push_back("no NetworkPolicy: every connection is allowed");
+  } else {
+    r.first_packet.push_back(ExplainStep{client_kernel, "NetworkPolicy: egress verdict for the new connection",
+                                         costs.policy});
+  }
+
+  // --- across the fabric --------------------------------------------------------
+  const std::uint64_t syn = net::kTcpSynBytes;
+  const bool same_node = endpoint_node == static_cast<int>(client_node);
+  if (endpoint_node >= 0 && same_node) {
+    r.first_packet.push_back(ExplainStep{client_kernel,
+                                         ebpf ? "bpf_redirect_peer into the endpoint's veth (same node)"
+                                              : "bridge to the endpoint's veth (same node): the NIC is not touched",
+                                         ebpf ? costs.ebpf_redirect : costs.bridge + costs.veth});
+  } else if (endpoint_node >= 0) {
+    const bool vxlan = dc.mode == proxy::CniMode::vxlan;
+    const std::uint64_t bytes = syn + (vxlan ? net::kVxlanOverhead : 0);
+    r.first_packet.push_back(ExplainStep{client_kernel,
+                                         vxlan ? "route to the overlay: VXLAN encapsulation (+50 bytes) to node " +
+                                                     fabric.nodes[static_cast<std::size_t>(endpoint_node)].name
+                                               : "native routing to node " +
+                                                     fabric.nodes[static_cast<std::size_t>(endpoint_node)].name,
+                                         (ebpf ? Time::zero() : costs.bridge) + (vxlan ? costs.vxlan_encap : Time::zero())});
+    const TopologySpec& t = scenario.cluster.topology;
+    const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[client_node].group].nic;
+    const engine::BitRate to_nic =
+        scenario.cluster.nodes[fabric.nodes[static_cast<std::size_t>(endpoint_node)].group].nic;
+    const std::string from_name = fabric.nodes[client_node].name;
+    const std::string to_name = fabric.nodes[static_cast<std::size_t>(endpoint_node)].name;
+    if (t.kind == TopologySpec::Kind::star) {
+      r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
+                                           wire(from_nic, t.link_delay, bytes)});
+      r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
+      r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+    } else {
+      const auto rack = [&](std::size_t n) { return n / static_cast<std::size_t>(t.nodes_per_rack); };
+      const bool same_rack = rack(client_node) == rack(static_cast<std::size_t>(endpoint_node));
+      r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> its leaf", wire(from_nic, t.link_delay, bytes)});
+      r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+      if (!same_rack) {
+        r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
+                                             wire(t.uplink, t.link_delay, bytes)});
+        r.first_packet.push_back(ExplainStep{"switch", "spine: store and forward", t.switch_latency});
+        r.first_packet.push_back(ExplainStep{"wire", "spine -> the endpoint's leaf", wire(t.uplink, t.link_delay, bytes)});
+        r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+      }
+      r.first_packet.push_back(ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+    }
+    const std::string remote_kernel = "node " + to_name + " kernel";
+    if (vxlan) r.first_packet.push_back(ExplainStep{remote_kernel, "VXLAN decapsulation", costs.vxlan_decap});
+    r.first_packet.push_back(ExplainStep{remote_kernel, "conntrack: miss, new entry",
+                                         ebpf ? costs.ebpf_ct_insert + costs.ebpf_ct_lookup
+                                              : costs.conntrack_insert + costs.conntrack_lookup});
+    if (!scenario.objects.network_policies.empty()) {
+      r.first_packet.push_back(ExplainStep{remote_kernel, "NetworkPolicy: ingress verdict", costs.policy});
+    }
+    r.first_packet.push_back(ExplainStep{remote_kernel,
+                                         ebpf ? "bpf_redirect_peer into the endpoint's veth"
+                                              : "bridge to the endpoint's veth",
+                                         ebpf ? costs.ebpf_redirect : costs.bridge + costs.veth});
+  }
+  if (endpoint_node >= 0) {
+    r.first_packet.push_back(ExplainStep{"pod " + endpoint_name, "SYN reaches " + addr(endpoint_address) + ":" +
+                                                                     std::to_string(endpoint_port),
+                                         Time::zero()});
+  }
+  r.notes.push_back("each stage's cost is CPU work queued on the node's core the flow hashes to (RSS/RPS), "
+                    "shared with the pods' work: under load it waits its turn");
+  r.notes.push_back("later packets of the connection hit conntrack (" +
+                    (ebpf ? costs.ebpf_ct_lookup : costs.conntrack_lookup).to_string() +
+                    ") and skip the Service lookup; replies are translated back from the conntrack entry");
+
+  // --- one request, simulated ---------------------------------------------------
+  struct Probe {
+    std::uint32_t client_id;
+    bool seen = false;
+    app::RequestRecord record;
+  } probe{ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod), false, {}};
+  model.requests().finished.connect(
+      [](void* ctx, const app::RequestRecord& rec) {
+        auto& p = *static_cast<Probe*>(ctx);
+        if (!p.seen && rec.parent == 0 && rec.client == p.client_id) {
+          p.seen = true;
+          p.record = rec;
+        }
+      },
+      &probe);
+  model.add_probe(pod, host, port, Time::ms(10));
+  model.simulator().run_until(Time::s(60));
+  if (probe.seen) {
+    const app::RequestRecord& q = probe.record;
+    r.measured = true;
+    r.status = app::to_string(q.status);
+    r.served_by = model.endpoint_name(q.server);
+    r.dns_time = q.dns();
+    r.connect_time = q.connect();
+    r.network_time = q.network();
+    r.at_server_time = q.at_server();
+    r.total_time = q.total();
+  }
+  return r;
+}
+
+std::string format_explain(const ExplainResult& r) {
+  std::ostringstream o;
+  o << "from pod " << r.from << " to " << r.to << "\n\nname resolution\n";
+  for (const std::string& l : r.dns) o << "  " << l << "\n";
+  if (!r.endpoints.empty()) {
+    o << "\nwhere it leads\n";
+    for (const std::string& l : r.endpoints) o << "  " << l << "\n";
+  }
+  o << "\nthe connection's first packet\n";
+  Time sum;
+  std::size_t width = 0;
+  for (const ExplainStep& s : r.first_packet) width = std::max(width, s.where.size());
+  for (const ExplainStep& s : r.first_packet) {
+    o << "  " << s.where << std::string(width - s.where.size() + 2, ' ') << s.what;
+    if (s.cost > Time::zero()) o << "  [" << s.cost.to_string() << "]";
+    o << "\n";
+    sum += s.cost;
+  }
+  o << "  total charged along the path: " << sum.to_string() << " (without queueing)\n";
+  for (const std::string& l : r.notes) o << "  note: " << l << "\n";
+  if (r.measured) {
+    o << "\none request simulated in the idle cluster: " << r.status;
+    if (!r.served_by.empty()) o << ", served by " << r.served_by;
+    o << "\n  dns " << r.dns_time.to_string() << ", connect " << r.connect_time.to_string() << ", network "
+      << r.network_time.to_string() << ", at the server " << r.at_server_time.to_string() << ", total "
+      << r.total_time.to_string() << "\n";
+  } else {
+    o << "\nthe simulated request did not finish within 60 s\n";
+  }
+  return o.str();
+}
+
+}  // namespace podwire::scenario

@@ -1,0 +1,70 @@
+// podwire explain on the seed example: the hops a reader of the Kubernetes
+// docs expects (search-path DNS, the ClusterIP, DNAT to an endpoint, the
+// overlay), each with the cost the simulation charges, and one request that
+// really takes that path.
+#include "models/scenario/explain.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace podwire::scenario {
+namespace {
+
+using engine::Time;
+
+const std::string kSeed = std::string(PODWIRE_SOURCE_DIR) + "/scenarios/seed-web.yaml";
+
+std::string all(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
+  const ClusterScenario s = load_cluster_scenario(kSeed);
+  const ExplainResult r = explain(s, "my-app/client", "web");
+  EXPECT_EQ(r.from.rfind("my-app/client-", 0), 0u) << r.from;
+  // "web" has no dot: ndots:5 sends it through the search path, and the
+  // first domain (the pod's namespace) answers.
+  const std::string dns = all(r.dns);
+  EXPECT_NE(dns.find("search my-app.svc.cluster.local svc.cluster.local cluster.local"), std::string::npos) << dns;
+  EXPECT_NE(dns.find("A+AAAA web.my-app.svc.cluster.local -> 10."), std::string::npos) << dns;
+  EXPECT_NE(dns.find("2 queries"), std::string::npos) << dns;
+  const std::string where = all(r.endpoints);
+  EXPECT_NE(where.find("my-app/web:80: ClusterIP"), std::string::npos) << where;
+  EXPECT_NE(where.find("3 ready endpoints of 3"), std::string::npos) << where;
+  // The first packet: veth, conntrack, the iptables walk, DNAT, the overlay, the wire, the other node.
+  std::string path;
+  Time charged;
+  for (const ExplainStep& st : r.first_packet) {
+    path += st.where + ": " + st.what + "\n";
+    charged += st.cost;
+  }
+  for (const char* expected : {"veth into the host", "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
+                               "VXLAN encapsulation (+50 bytes)", "NIC -> switch", "VXLAN decapsulation",
+                               "bridge to the endpoint's veth", "SYN reaches"}) {
+    EXPECT_NE(path.find(expected), std::string::npos) << expected << "\n" << path;
+  }
+  // The stage costs are the datapath's (docs/parameters.md): 600 ns veth, ...
+  EXPECT_EQ(r.first_packet[1].cost, Time::ns(600));
+  EXPECT_GT(charged, Time::us(5));
+  // One request, simulated: it succeeds, and its connect time covers the
+  // charged path there and back.
+  ASSERT_TRUE(r.measured);
+  EXPECT_EQ(r.status, "ok");
+  EXPECT_EQ(r.served_by.rfind("my-app/web-server-", 0), 0u);
+  EXPECT_GT(r.connect_time, charged);
+  EXPECT_GT(r.dns_time, Time::zero());
+  const std::string text = format_explain(r);
+  EXPECT_NE(text.find("one request simulated in the idle cluster: ok"), std::string::npos) << text;
+}
+
+TEST(Explain, AnUnknownPodOrPortIsAnError) {
+  const ClusterScenario s = load_cluster_scenario(kSeed);
+  EXPECT_THROW(explain(s, "my-app/nope", "web"), ScenarioError);
+  EXPECT_THROW(explain(s, "my-app/client", "web:99999"), ScenarioError);
+}
+
+}  // namespace
+}  // namespace podwire::scenario
