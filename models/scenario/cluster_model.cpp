@@ -1089,7 +1089,8 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   }
 }
 
-ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std::string& trace_path) {
+ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std::string& trace_path,
+                                   engine::RunProgress* progress) {
   std::unique_ptr<trace::ClusterTrace> out;
   if (!trace_path.empty()) {
     out = std::make_unique<trace::ClusterTrace>(
@@ -1111,12 +1112,17 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
   }
   const Time duration = scenario_.run.duration;
   const Time slice = std::max(Time::ms(1), duration / 1000);
+  if (progress != nullptr) progress->duration_ps.store(duration.ps());
   while (sim_.now() < duration) {
     if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
       result_.stopped = true;
       break;
     }
     sim_.run_until(std::min(duration, sim_.now() + slice));
+    if (progress != nullptr) {
+      progress->simulated_ps.store(sim_.now().ps(), std::memory_order_relaxed);
+      progress->events.store(sim_.events_executed(), std::memory_order_relaxed);
+    }
   }
   ClusterRunResult& r = result_;
   for (std::size_t i = 0; i < r.traffic.size(); ++i) r.traffic[i].sent = 0;

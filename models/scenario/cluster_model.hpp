@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/latency_histogram.hpp"
+#include "engine/run_progress.hpp"
 #include "engine/running_stats.hpp"
 #include "engine/simulator.hpp"
 #include "models/app/dns.hpp"
@@ -161,7 +162,10 @@ class ClusterModel final : public churn::PodRuntime {
 
   // Runs to the scenario's duration (polling stop_flag between slices); with
   // a trace path, streams the run into that HDF5 file (docs/trace-format.md).
-  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, const std::string& trace_path = {});
+  // `progress`, when given, is updated after each slice (for a progress bar
+  // on another thread).
+  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, const std::string& trace_path = {},
+                       engine::RunProgress* progress = nullptr);
 
   engine::Simulator& simulator() { return sim_; }
   app::RequestTable& requests() { return requests_; }

@@ -127,7 +127,7 @@ trace::SummaryFigures summary_figures(const QueueingScenario& s, const QueueingR
 }  // namespace
 
 QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomic<bool>* stop_flag,
-                                     const std::string& trace_path) {
+                                     const std::string& trace_path, engine::RunProgress* progress) {
   engine::Simulator sim;
   const engine::RandomRoot random(s.run.seed);
   queueing::ServerFarm farm(sim, random, s.farm, s.name);
@@ -142,12 +142,17 @@ QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomi
   // Slices keep a stop request responsive without a check per event. If the
   // model throws, the trace's destructor still closes the file, complete = false.
   const Time slice = std::max(Time::ms(1), s.run.duration / 1000);
+  if (progress != nullptr) progress->duration_ps.store(s.run.duration.ps());
   while (sim.now() < s.run.duration) {
     if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
       r.stopped = true;
       break;
     }
     sim.run_until(std::min(s.run.duration, sim.now() + slice));
+    if (progress != nullptr) {
+      progress->simulated_ps.store(sim.now().ps(), std::memory_order_relaxed);
+      progress->events.store(sim.events_executed(), std::memory_order_relaxed);
+    }
   }
   r.stats = farm.stats();
   r.theory = queueing_theory_for(s);

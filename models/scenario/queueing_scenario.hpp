@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/run_progress.hpp"
 #include "engine/time.hpp"
 #include "models/queueing/server_farm.hpp"
 #include "models/scenario/diagnostic.hpp"
@@ -64,7 +65,7 @@ struct QueueingResult {
 // With a trace path, the run is streamed to that HDF5 file (docs/trace-format.md),
 // which is closed with complete = false when the run stops early or fails.
 QueueingResult run_queueing_scenario(const QueueingScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
-                                     const std::string& trace_path = {});
+                                     const std::string& trace_path = {}, engine::RunProgress* progress = nullptr);
 
 // Closed-form figures for the scenario where theory has them: exact M/M/c for
 // exponential service, Pollaczek-Khinchine mean for any service with one server.

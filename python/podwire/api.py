@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+import threading
+import time
 from typing import Any
 
 from podwire import _core
@@ -40,14 +42,46 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     return scenario
 
 
-def run(scenario: Scenario, out: str | Path | None = None) -> dict[str, Any]:
+def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
+    """Runs in C++ (the GIL released); with ``progress``, a thread draws a
+    tqdm bar of simulated time, events per second and the time left."""
+    if not progress:
+        return _core.run_scenario(loaded, out)
+    state = _core.RunProgress()
+    done = threading.Event()
+
+    def draw() -> None:
+        from tqdm import tqdm
+
+        total = float(loaded.duration_s)
+        with tqdm(total=total, unit="s", unit_scale=True, desc="simulated", leave=False,
+                  bar_format="{desc} {n:.3g}/{total:.3g} s {bar}{postfix} [{elapsed}<{remaining}]") as bar:
+            last_events, last_time = 0, time.monotonic()
+            while not done.wait(0.25):
+                now = time.monotonic()
+                events = state.events
+                bar.set_postfix_str(f"{(events - last_events) / max(now - last_time, 1e-9) / 1e6:.1f} M events/s")
+                last_events, last_time = events, now
+                bar.update(max(0.0, state.simulated_s - bar.n))
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        return _core.run_scenario(loaded, out, state)
+    finally:
+        done.set()
+        thread.join()
+
+
+def run(scenario: Scenario, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
     """Run a scenario to its end, writing its trace to ``out`` (HDF5) when given.
 
     Ctrl-C stops the run cleanly: the result says ``complete`` False and the
-    trace is closed with ``complete=false``.
+    trace is closed with ``complete=false``. ``progress`` draws a progress bar
+    on standard error.
     """
     loaded = scenario._load()
-    result = _core.run_scenario(loaded, str(out) if out is not None else "")
+    result = _run_core(loaded, str(out) if out is not None else "", progress)
     if getattr(loaded, "kind", "queueing") == "cluster":
         result["scenario"] = {
             "file": loaded.file,

@@ -188,7 +188,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
     out = None if args.no_trace else Path(args.output or default_trace)
     try:
-        result = run(scenario, out)
+        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
         return 2
@@ -272,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--duration", help="simulated duration with unit, e.g. 60s")
     p_run.add_argument("-o", "--output", metavar="FILE.h5", help="trace file (default: <scenario name>.h5 here)")
     p_run.add_argument("--no-trace", action="store_true", help="write no trace file")
+    p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")

@@ -283,6 +283,14 @@ void register_scenario(py::module_& m) {
       .def_readonly("trace_requests", &scenario::ClusterScenario::trace_requests)
       .def_property_readonly("diagnostics", [](const scenario::ClusterScenario& s) { return diagnostics_list(s.diagnostics); });
 
+  py::class_<engine::RunProgress>(m, "RunProgress",
+                                  "How far a run has got; pass one to run_scenario and read it from another thread.")
+      .def(py::init<>())
+      .def_property_readonly("simulated_s",
+                             [](const engine::RunProgress& p) { return p.simulated_ps.load() * 1e-12; })
+      .def_property_readonly("duration_s", [](const engine::RunProgress& p) { return p.duration_ps.load() * 1e-12; })
+      .def_property_readonly("events", [](const engine::RunProgress& p) { return p.events.load(); });
+
   // Either kind of scenario: a `cluster:` section makes a cluster scenario.
   m.def(
       "load_scenario",
@@ -360,7 +368,7 @@ void register_scenario(py::module_& m) {
 
   m.def(
       "run_scenario",
-      [](const scenario::ClusterScenario& s, const std::string& trace_path) {
+      [](const scenario::ClusterScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
         scenario::ClusterRunResult r;
         std::vector<std::string> notices;
         const auto start = std::chrono::steady_clock::now();
@@ -369,7 +377,7 @@ void register_scenario(py::module_& m) {
           SignalGuard guard;
           scenario::ClusterModel model(s);
           notices = model.notices();
-          r = model.run(&g_stop_requested, trace_path);
+          r = model.run(&g_stop_requested, trace_path, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out = cluster_result_dict(r);
@@ -377,18 +385,18 @@ void register_scenario(py::module_& m) {
         out["notices"] = notices;
         return out;
       },
-      py::arg("scenario"), py::arg("trace_path") = std::string(),
+      py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
       "Build and run a cluster scenario (ScenarioError for problems found while building); returns a dict.");
 
   m.def(
       "run_scenario",
-      [](const scenario::QueueingScenario& s, const std::string& trace_path) {
+      [](const scenario::QueueingScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
         scenario::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          r = scenario::run_queueing_scenario(s, &g_stop_requested, trace_path);
+          r = scenario::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out;
@@ -410,7 +418,7 @@ void register_scenario(py::module_& m) {
         out["complete"] = !r.stopped;
         return out;
       },
-      py::arg("scenario"), py::arg("trace_path") = std::string(),
+      py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
       "Run a scenario to its end (or until SIGINT/SIGTERM), streaming it to trace_path when given "
       "(HDF5, closed with complete=false if the run stops early); returns a dict of results.");
 }
