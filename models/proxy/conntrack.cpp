@@ -1,5 +1,7 @@
 #include "models/proxy/conntrack.hpp"
 
+#include <algorithm>
+
 namespace podwire::proxy {
 
 using engine::Time;
@@ -153,6 +155,18 @@ std::size_t Conntrack::erase_backend(std::uint32_t backend, net::Protocol protoc
   std::size_t n = 0;
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {
     if (used_[i] && entries_[i].backend == backend && entries_[i].original.protocol == protocol) {
+      erase(i);
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::size_t Conntrack::erase_steered(std::uint32_t frontend, const std::vector<std::uint32_t>& backends) {
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    if (used_[i] && entries_[i].frontend == frontend &&
+        std::binary_search(backends.begin(), backends.end(), entries_[i].backend)) {
       erase(i);
       ++n;
     }

@@ -53,8 +53,10 @@ struct CtEntry {
   std::uint32_t backend = kNoBackend;  // Service endpoint chosen, for stale-entry accounting
   bool socket_lb = false;  // translated at connect() (eBPF): no per-packet NAT
   bool has_alias = false;  // a third tuple that finds the entry in the original direction (DSR)
+  std::uint32_t frontend = kNoFrontend;  // the Service frontend that chose `backend`
   net::FlowKey alias;
   static constexpr std::uint32_t kNoBackend = 0xFFFFFFFF;
+  static constexpr std::uint32_t kNoFrontend = 0xFFFFFFFF;
 
   bool nat() const { return reply != original.reversed(); }
 };
@@ -106,6 +108,11 @@ class Conntrack {
   std::size_t erase_backend(std::uint32_t backend);
   // Only the entries of one protocol.
   std::size_t erase_backend(std::uint32_t backend, net::Protocol protocol);
+  // Removes the entries that `frontend` steered to any of `backends` (sorted
+  // ids): kube-proxy's cleanup is per Service address and endpoint, so the
+  // endpoint's flows through other Services stay. Returns how many.
+  // O(entries + log backends per entry of the frontend).
+  std::size_t erase_steered(std::uint32_t frontend, const std::vector<std::uint32_t>& backends);
   // Removes one entry (found by find()).
   void erase_entry(const CtEntry& e) { erase(static_cast<std::uint32_t>(&e - entries_.data())); }
   // Removes expired entries. O(entries).

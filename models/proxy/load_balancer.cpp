@@ -19,6 +19,9 @@ void LoadBalancer::receive(net::Packet& p) {
   healthy_.clear();
   if (m.frontend->external_local) {
     // The health check node port answers only where a ready endpoint runs.
+    // It reads the shared table, not each node's programmed view: the health
+    // checks are taken as instant. (Each node's kube-proxy answers them from
+    // the endpoints it knows, and the balancer polls every few seconds.)
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
       for (const Backend& b : m.frontend->backends) {
         if (b.node == nodes_[i] && b.ready) {

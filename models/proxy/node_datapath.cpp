@@ -209,6 +209,7 @@ bool NodeDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     return false;
   }
   conntrack_.set_backend(*e, backend_id);
+  if (m.frontend != nullptr) e->frontend = m.index;
   e->socket_lb = ebpf && origin == Origin::pod && m.frontend != nullptr && m.kind == FrontendKind::cluster_ip;
   if (translated != original) {
     p.flow = translated;
@@ -402,15 +403,27 @@ const std::vector<Backend>& NodeDatapath::backends(std::uint32_t frontend) const
 }
 
 std::size_t NodeDatapath::program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> list) {
-  const std::vector<Backend>& before = backends(frontend);
   std::size_t cleared = 0;
   if (services_.frontend(frontend).protocol == net::Protocol::udp) {
-    // kube-proxy deletes the UDP flows to endpoints it removed; nothing else
-    // would end them. TCP flows end by reset or timeout.
-    for (const Backend& old : before) {
-      if (old.id == 0) continue;
-      const bool kept = std::any_of(list->begin(), list->end(), [&](const Backend& b) { return b.id == old.id; });
-      if (!kept) cleared += conntrack_.erase_backend(old.id, net::Protocol::udp);
+    // kube-proxy deletes the UDP flows a Service steered to an endpoint that
+    // no longer serves it (gone, or not serving any more): nothing else would
+    // end them. TCP flows end by reset or timeout. EndpointSlices mark every
+    // ready endpoint serving; the `ready ||` covers hand-written lists.
+    const auto serving = [](const Backend& b) { return b.ready || b.serving; };
+    kept_ids_.clear();
+    for (const Backend& b : *list) {
+      if (serving(b)) kept_ids_.push_back(b.id);
+    }
+    std::sort(kept_ids_.begin(), kept_ids_.end());
+    stale_ids_.clear();
+    for (const Backend& old : backends(frontend)) {
+      if (serving(old) && !std::binary_search(kept_ids_.begin(), kept_ids_.end(), old.id)) {
+        stale_ids_.push_back(old.id);
+      }
+    }
+    if (!stale_ids_.empty()) {
+      std::sort(stale_ids_.begin(), stale_ids_.end());
+      cleared = conntrack_.erase_steered(frontend, stale_ids_);
     }
   }
   programmed_[frontend] = std::move(list);

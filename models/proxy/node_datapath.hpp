@@ -147,8 +147,10 @@ class NodeDatapath final : public net::PacketSink {
     return it == programmed_.end() ? nullptr : it->second;
   }
   // The proxy's sync put a new endpoint list in place. For a UDP frontend, the
-  // conntrack entries steering to endpoints it no longer has are deleted (as
-  // kube-proxy does after a sync); returns how many.
+  // conntrack entries it steered to endpoints that are gone from the list or
+  // no longer serving are deleted (as kube-proxy does after a sync); returns
+  // how many. O(conntrack entries) when some endpoint went, plus
+  // O(n log n) in the lists' lengths.
   std::size_t program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends);
 
   // A failed node: every packet arriving or leaving is lost, nothing answers.
@@ -223,6 +225,7 @@ class NodeDatapath final : public net::PacketSink {
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
   std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // IPVS rr: next turn, by frontend
   std::unordered_map<std::uint32_t, std::shared_ptr<const std::vector<Backend>>> programmed_;  // by frontend
+  std::vector<std::uint32_t> kept_ids_, stale_ids_;  // program()'s scratch
   struct Maglev {
     std::vector<std::uint32_t> ids;  // the eligible backends it was built for
     std::unique_ptr<MaglevTable> table;

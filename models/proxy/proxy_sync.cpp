@@ -68,32 +68,38 @@ ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig 
   }
 }
 
-Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const {
-  const SyncCosts& c = config_.costs;
+std::uint64_t ProxySync::sync_writes(bool full, std::size_t changed_frontends,
+                                     std::size_t changed_endpoints) const {
+  const std::uint64_t frontends = changed_frontends;
+  const std::uint64_t endpoints = changed_endpoints;
   switch (config_.mode) {
     case ProxyMode::iptables: {
-      const auto per_service = static_cast<std::uint64_t>(c.rules_per_service);
-      const auto per_endpoint = static_cast<std::uint64_t>(c.rules_per_endpoint);
-      const std::uint64_t rules =
-          full ? services_ * per_service + endpoints_ * per_endpoint
-               // KUBE-SERVICES in full, and the changed Services' chains with
-               // all their endpoints.
-               : services_ + changed_frontends * (per_service - 1) + changed_endpoints * per_endpoint;
-      return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(rules);
+      const auto per_service = static_cast<std::uint64_t>(config_.costs.rules_per_service);
+      const auto per_endpoint = static_cast<std::uint64_t>(config_.costs.rules_per_endpoint);
+      if (full) return services_ * per_service + endpoints_ * per_endpoint;
+      // KUBE-SERVICES in full, and the changed Services' chains with all
+      // their endpoints.
+      return services_ + frontends * (per_service - 1) + endpoints * per_endpoint;
     }
+    case ProxyMode::ipvs: return frontends + endpoints;
+    case ProxyMode::nftables:
+    case ProxyMode::ebpf: return full ? services_ + endpoints_ : frontends + endpoints;
+  }
+  return 0;
+}
+
+Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const {
+  const SyncCosts& c = config_.costs;
+  const auto writes = static_cast<std::int64_t>(sync_writes(full, changed_frontends, changed_endpoints));
+  switch (config_.mode) {
+    case ProxyMode::iptables: return c.iptables_restore_base + c.iptables_per_rule * writes;
     case ProxyMode::ipvs: {
-      const Time changes = c.ipvs_per_change * static_cast<std::int64_t>(changed_frontends + changed_endpoints);
-      const Time checks = full ? c.ipvs_per_check * static_cast<std::int64_t>(services_ + endpoints_) : Time::zero();
-      return c.ipvs_sync_base + changes + checks;
+      // A full resync also reads every server back (and writes none that is right).
+      const auto servers = static_cast<std::int64_t>(services_ + endpoints_);
+      return c.ipvs_sync_base + c.ipvs_per_change * writes + (full ? c.ipvs_per_check * servers : Time::zero());
     }
-    case ProxyMode::nftables: {
-      const std::uint64_t elements = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
-      return c.nftables_base + c.nftables_per_element * static_cast<std::int64_t>(elements);
-    }
-    case ProxyMode::ebpf: {
-      const std::uint64_t updates = full ? services_ + endpoints_ : changed_frontends + changed_endpoints;
-      return c.ebpf_base + c.ebpf_per_update * static_cast<std::int64_t>(updates);
-    }
+    case ProxyMode::nftables: return c.nftables_base + c.nftables_per_element * writes;
+    case ProxyMode::ebpf: return c.ebpf_base + c.ebpf_per_update * writes;
   }
   return Time::zero();
 }
@@ -154,7 +160,12 @@ void ProxySync::start_sync(bool full) {
   pending_.clear();
   const Time duration = sync_duration(full, in_flight_.size(), endpoints);
   ++counters_.syncs;
-  if (full) ++counters_.full_syncs;
+  if (full) {
+    ++counters_.full_syncs;
+  } else {
+    ++counters_.partial_syncs;
+  }
+  counters_.rules_written += sync_writes(full, in_flight_.size(), endpoints);
   counters_.busy += duration;
   if (cpu_ != nullptr) {
     cpu_->run(duration, &ProxySync::on_cpu_done, this, 0);

@@ -592,6 +592,139 @@ TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
   EXPECT_EQ(c.datapaths[0].conntrack().timeouts().udp_unreplied, Time::s(30));
 }
 
+// A node's programmed endpoints for a UDP Service: kube-proxy's cleanup after
+// a sync deletes the flows that Service steered to an endpoint that left it or
+// stopped serving, and no other flows.
+TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatStoppedServing) {
+  Cluster c(2);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& dns = c.add_pod(1, "dns");
+  kube::PodNetns& spare = c.add_pod(1, "spare");
+  Datagrams at_dns{&c.sim}, at_spare{&c.sim};
+  dns.bind_udp(53, &Datagrams::on, &at_dns);
+  spare.bind_udp(53, &Datagrams::on, &at_spare);
+  const Address vip1 = parse_address("10.96.0.10"), vip2 = parse_address("10.96.0.11");
+  const std::uint32_t f1 = c.add_service("ns/dns-a:53", vip1, 53, 53, {&dns}, net::Protocol::udp);
+  const std::uint32_t f2 = c.add_service("ns/dns-b:53", vip2, 53, 53, {&dns}, net::Protocol::udp);
+  client.send_udp(40000, vip1, 53, 40);
+  client.send_udp(40001, vip2, 53, 40);
+  c.sim.run();
+  ASSERT_EQ(at_dns.at.size(), 2u);
+  NodeDatapath& dp = c.datapaths[0];
+  const auto one = [](const kube::PodNetns& p, bool ready, bool serving, bool terminating) {
+    return std::make_shared<const std::vector<Backend>>(
+        std::vector<Backend>{Backend{p.address(), 53, p.node_index(), p.id(), ready, serving, terminating}});
+  };
+  // Terminating but still serving: its flows stay.
+  EXPECT_EQ(dp.program(f1, one(dns, false, true, true)), 0u);
+  // Gone from the first Service: that Service's flow to it goes, the second's stays.
+  EXPECT_EQ(dp.program(f1, one(spare, true, true, false)), 1u);
+  EXPECT_EQ(dp.conntrack().size(), 1u);
+  client.send_udp(40000, vip1, 53, 40);
+  client.send_udp(40001, vip2, 53, 40);
+  c.sim.run();
+  EXPECT_EQ(at_spare.at.size(), 1u);
+  EXPECT_EQ(at_dns.at.size(), 3u);
+  // Still listed by the second Service but no longer serving: cleared too.
+  EXPECT_EQ(dp.program(f2, one(dns, false, false, true)), 1u);
+  // The other node never programmed anything: its view is still the table's.
+  EXPECT_EQ(c.datapaths[1].backends(f1).size(), 1u);
+  EXPECT_EQ(c.datapaths[1].backends(f1)[0].id, dns.id());
+}
+
+TEST(NodeDatapath, SessionAffinityNeverReturnsToAnEndpointTheNodeNoLongerHas) {
+  Cluster c(2);
+  kube::PodNetns& client = c.add_pod(0, "client");
+  kube::PodNetns& a = c.add_pod(1, "a");
+  kube::PodNetns& b = c.add_pod(1, "b");
+  Datagrams at_a{&c.sim}, at_b{&c.sim};
+  a.bind_udp(53, &Datagrams::on, &at_a);
+  b.bind_udp(53, &Datagrams::on, &at_b);
+  const Address vip = parse_address("10.96.0.12");
+  const std::uint32_t f = c.add_service("ns/sticky:53", vip, 53, 53, {&a, &b}, net::Protocol::udp);
+  c.services.frontend(f).session_affinity = true;
+  client.send_udp(40000, vip, 53, 40);
+  c.sim.run();
+  const bool went_to_a = at_a.at.size() == 1;
+  kube::PodNetns& first = went_to_a ? a : b;
+  kube::PodNetns& other = went_to_a ? b : a;
+  Datagrams& at_other = went_to_a ? at_b : at_a;
+  // The client's endpoint leaves this node's view: a new flow takes the other one...
+  c.datapaths[0].program(
+      f, std::make_shared<const std::vector<Backend>>(
+             std::vector<Backend>{Backend{other.address(), 53, other.node_index(), other.id()}}));
+  client.send_udp(40001, vip, 53, 40);
+  c.sim.run();
+  EXPECT_EQ(at_other.at.size(), 1u);
+  // ...and the affinity follows it when the first endpoint is back.
+  auto both = std::make_shared<std::vector<Backend>>();
+  both->push_back(Backend{first.address(), 53, first.node_index(), first.id()});
+  both->push_back(Backend{other.address(), 53, other.node_index(), other.id()});
+  c.datapaths[0].program(f, both);
+  for (std::uint16_t port = 40002; port < 40010; ++port) client.send_udp(port, vip, 53, 40);
+  c.sim.run();
+  EXPECT_EQ(at_other.at.size(), 9u);
+}
+
+TEST(NodeDatapath, LocalPolicyDecidesFromTheNodesProgrammedEndpoints) {
+  NodePortCluster c(true, ProxyMode::iptables);
+  // Node 2 has programmed the Service's only endpoint away; node 0 has not.
+  c.datapaths[2].program(c.frontend, std::make_shared<const std::vector<Backend>>());
+  net::TcpStack& out = c.stack(*c.outside);
+  Peer via0{&c.sim}, via2{&c.sim};
+  out.connect(c.nodes[0]->address(), 30080, via0.callbacks());
+  out.connect(c.nodes[2]->address(), 30080, via2.callbacks());
+  c.sim.run_until(Time::ms(100));
+  // Node 0 still knows an endpoint, elsewhere: it drops, as under Local policy
+  // kube-proxy does. Node 2 knows none: it rejects.
+  EXPECT_EQ(via0.refused, 0);
+  EXPECT_EQ(c.datapaths[0].counters().rejected, 1u);  // drops for no endpoint count as rejected
+  EXPECT_EQ(via2.refused, 1);
+  EXPECT_EQ(via2.established, 0);
+}
+
+TEST(NodeDatapath, EbpfMaglevRebuildsItsTableFromTheNodesProgrammedEndpoints) {
+  Cluster c(2, CniMode::vxlan, ProxyMode::ebpf);
+  c.config.ebpf_maglev = true;
+  c.datapaths.clear();
+  for (int i = 0; i < 2; ++i) {
+    c.datapaths.emplace_back(*c.nodes[i], c.services, c.directory, c.config,
+                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
+  }
+  std::vector<kube::PodNetns*> backends;
+  std::deque<Datagrams> got;
+  for (int i = 0; i < 4; ++i) {
+    backends.push_back(&c.add_pod(1, "dns-" + std::to_string(i)));
+    got.emplace_back(&c.sim);
+    backends.back()->bind_udp(53, &Datagrams::on, &got.back());
+  }
+  const std::uint32_t f =
+      c.add_service("ns/dns:53", parse_address("10.96.0.81"), 53, 53, backends, net::Protocol::udp);
+  c.services.expose_node_port(f, 30053);
+  for (std::uint16_t port = 40000; port < 40040; ++port) {
+    c.outside->send_udp(port, c.nodes[0]->address(), 30053, 40);
+  }
+  c.sim.run();
+  ASSERT_GT(got[0].at.size(), 0u);
+  // Node 0 loses dns-0; node 1 has not heard yet.
+  auto rest = std::make_shared<std::vector<Backend>>();
+  for (int i = 1; i < 4; ++i) {
+    rest->push_back(Backend{backends[i]->address(), 53, backends[i]->node_index(), backends[i]->id()});
+  }
+  c.datapaths[0].program(f, rest);
+  const std::size_t before = got[0].at.size();
+  for (std::uint16_t port = 41000; port < 41040; ++port) {
+    c.outside->send_udp(port, c.nodes[0]->address(), 30053, 40);
+    c.outside->send_udp(port, c.nodes[1]->address(), 30053, 40);
+  }
+  c.sim.run();
+  // Only node 1's old table still reaches dns-0 (the backend sees that node as the source, SNAT).
+  ASSERT_GT(got[0].at.size(), before);
+  for (std::size_t i = before; i < got[0].flows.size(); ++i) {
+    EXPECT_EQ(got[0].flows[i].src, c.nodes[1]->address());
+  }
+}
+
 TEST(Conntrack, FullTableDropsNewFlowsAndCountsThem) {
   Conntrack ct(2);
   const auto key = [](std::uint16_t port) {
