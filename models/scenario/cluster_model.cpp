@@ -1033,6 +1033,20 @@ void ClusterModel::on_sample() {
     last_usage_[i] = c.usage();
     node_sampled.emit(s);
   }
+  std::size_t li = 0;
+  for (const net::Link& l : net_.links()) {
+    auto& [busy, drops] = last_link_[li];
+    LinkSample ls;
+    ls.at = sim_.now();
+    ls.link = static_cast<std::uint32_t>(li);
+    ls.utilisation = std::min(1.0, (l.counters().busy - busy) / scenario_.sample_interval);
+    ls.queued_packets = l.queued_packets();
+    ls.drops = l.counters().drops - drops;
+    busy = l.counters().busy;
+    drops = l.counters().drops;
+    link_sampled.emit(ls);
+    ++li;
+  }
   if (sim_.now() + scenario_.sample_interval <= scenario_.run.duration) {
     sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);
   }
@@ -1097,17 +1111,34 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
         trace_path, trace::RunIdentity{PODWIRE_VERSION, scenario_.run.seed, scenario_.file, scenario_.resolved_text},
         scenario_.run.warmup);
     if (scenario_.trace_requests) out->attach(requests_);
+    out->set_node_of([this](std::uint32_t id) -> std::uint32_t {
+      if (id < kPodIdBase) return id;  // a host is its own node
+      const std::size_t pod = id - kPodIdBase;
+      if (pod >= cluster_->pods().size() || cluster_->pods()[pod].node < 0) return 0;
+      return static_cast<std::uint32_t>(fabric_.nodes[static_cast<std::size_t>(cluster_->pods()[pod].node)].host->node());
+    });
     node_sampled.connect(
         [](void* trace, const NodeSample& n) {
           static_cast<trace::ClusterTrace*>(trace)->append_node_sample(n.at, n.node, n.kernel_busy, n.application_busy,
                                                                       n.conntrack_entries);
         },
         out.get());
+    link_sampled.connect(
+        [](void* trace, const LinkSample& l) {
+          static_cast<trace::ClusterTrace*>(trace)->append_link_sample(l.at, l.link, l.utilisation, l.queued_packets,
+                                                                      l.drops);
+        },
+        out.get());
+    std::vector<std::string> link_names;
+    for (const net::Link& l : net_.links()) link_names.push_back(l.name());
+    out->write_links(link_names);
   }
   for (auto& c : clients_) c.start();
   if (scenario_.sample_interval > Time::zero()) {
     last_usage_.clear();
     for (const kube::NodeCpu& c : cpus_) last_usage_.push_back(c.usage());
+    last_link_.clear();
+    for (const net::Link& l : net_.links()) last_link_.emplace_back(l.counters().busy, l.counters().drops);
     sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);
   }
   const Time duration = scenario_.run.duration;

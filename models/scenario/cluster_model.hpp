@@ -87,6 +87,15 @@ struct NodeFigures {
   std::uint64_t conntrack_drops = 0;
 };
 
+// One link direction over one sampling interval (link_sampled).
+struct LinkSample {
+  engine::Time at;
+  std::uint32_t link = 0;  // index in the network's links
+  double utilisation = 0;  // fraction of the interval spent transmitting
+  std::uint64_t queued_packets = 0;  // at the end of the interval
+  std::uint64_t drops = 0;           // during the interval
+};
+
 // One node over one sampling interval (cluster_model.hpp's node_sampled).
 struct NodeSample {
   engine::Time at;            // end of the interval
@@ -192,6 +201,7 @@ class ClusterModel final : public churn::PodRuntime {
 
   // Every node, every outputs.sample_interval of the run.
   engine::Signal<const NodeSample&> node_sampled;
+  engine::Signal<const LinkSample&> link_sampled;
 
  private:
   struct Target {
@@ -272,6 +282,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::vector<std::string> notices_;
   ClusterRunResult result_;
   std::vector<kube::CpuUsage> last_usage_;
+  std::vector<std::pair<engine::Time, std::uint64_t>> last_link_;  // busy time and drops at the last sample
 
   // Churn.
   struct AppPlan {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <functional>
 
 #include "models/trace/hdf5/file.hpp"
 #include "models/trace/hdf5/table.hpp"
@@ -21,6 +22,8 @@ struct RequestRow {
   std::uint32_t target;
   std::uint32_t client;
   std::uint32_t server;
+  std::uint32_t client_node;
+  std::uint32_t server_node;
   app::RequestStatus status;
   bool reused_connection;
   std::uint8_t retries;
@@ -43,6 +46,14 @@ struct NodeSampleRow {
   double kernel_busy;
   double application_busy;
   std::uint64_t conntrack_entries;
+};
+
+struct LinkSampleRow {
+  std::int64_t at_ps;
+  std::uint32_t link;
+  double utilisation;
+  std::uint64_t queued_packets;
+  std::uint64_t drops;
 };
 
 struct NameRow {
@@ -118,7 +129,9 @@ struct ClusterTrace::Impl {
   h5::Group meta;
   h5::Table<RequestRow> requests;
   h5::Table<NodeSampleRow> nodes;
+  h5::Table<LinkSampleRow> links;
   engine::Time warmup;
+  std::function<std::uint32_t(std::uint32_t)> node_of;
 
   Impl(const std::string& path, engine::Time warmup_)
       : file(h5::File::create(path)),
@@ -130,6 +143,8 @@ struct ClusterTrace::Impl {
                                                     .column("target", &RequestRow::target)
                                                     .column("client", &RequestRow::client)
                                                     .column("server", &RequestRow::server)
+                                                    .column("client_node", &RequestRow::client_node)
+                                                    .column("server_node", &RequestRow::server_node)
                                                     .column("status", &RequestRow::status, status_names())
                                                     .column("reused_connection", &RequestRow::reused_connection)
                                                     .column("retries", &RequestRow::retries)
@@ -152,6 +167,13 @@ struct ClusterTrace::Impl {
                                                          .column("application_busy", &NodeSampleRow::application_busy)
                                                          .column("conntrack_entries", &NodeSampleRow::conntrack_entries),
                                 kRequestStorage)),
+        links(file.create_table("/timeseries/links", h5::Schema<LinkSampleRow>()
+                                                         .column("at_ps", &LinkSampleRow::at_ps)
+                                                         .column("link", &LinkSampleRow::link)
+                                                         .column("utilisation", &LinkSampleRow::utilisation)
+                                                         .column("queued_packets", &LinkSampleRow::queued_packets)
+                                                         .column("drops", &LinkSampleRow::drops),
+                                kRequestStorage)),
         warmup(warmup_) {}
 
   static void on_request(void* ctx, const app::RequestRecord& r) {
@@ -164,6 +186,8 @@ struct ClusterTrace::Impl {
     row.target = r.target;
     row.client = r.client;
     row.server = r.server;
+    row.client_node = self->node_of ? self->node_of(r.client) : 0;
+    row.server_node = r.server != 0 && self->node_of ? self->node_of(r.server) : 0;
     row.status = r.status;
     row.reused_connection = r.reused_connection;
     row.retries = r.retries;
@@ -198,11 +222,31 @@ ClusterTrace::ClusterTrace(const std::string& path, const RunIdentity& id, engin
 
 ClusterTrace::~ClusterTrace() = default;
 
+void ClusterTrace::set_node_of(std::function<std::uint32_t(std::uint32_t)> node_of) {
+  impl_->node_of = std::move(node_of);
+}
+
 void ClusterTrace::attach(app::RequestTable& requests) { requests.finished.connect(&Impl::on_request, impl_.get()); }
 
 void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
                                       std::uint64_t conntrack_entries) {
   impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, application_busy, conntrack_entries});
+}
+
+void ClusterTrace::append_link_sample(engine::Time at, std::uint32_t link, double utilisation,
+                                      std::uint64_t queued_packets, std::uint64_t drops) {
+  impl_->links.append(LinkSampleRow{at.ps(), link, utilisation, queued_packets, drops});
+}
+
+void ClusterTrace::write_links(const std::vector<std::string>& names) {
+  auto t = impl_->file.create_table("/links", h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name));
+  for (std::uint32_t i = 0; i < names.size(); ++i) {
+    NameRow row{};
+    row.id = i;
+    copy_name(row.name, names[i]);
+    t.append(row);
+  }
+  t.flush();
 }
 
 std::uint64_t ClusterTrace::requests_written() const { return impl_->requests.rows(); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -68,6 +69,9 @@ class ClusterTrace {
   ClusterTrace& operator=(const ClusterTrace&) = delete;
 
   void attach(app::RequestTable& requests);
+  // The endpoint id (in /endpoints) of the node an endpoint runs on, for the
+  // client_node and server_node columns of /requests.
+  void set_node_of(std::function<std::uint32_t(std::uint32_t)> node_of);
 
   // A row of /timeseries/nodes: one node over the interval ending at `at`.
   void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
@@ -76,6 +80,13 @@ class ClusterTrace {
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
                    const std::vector<ProgrammingChangeRow>& changes);
+  // A row of /timeseries/links: one link (direction) over the interval ending
+  // at `at`: the fraction of it spent transmitting, the packets queued at its
+  // end, the drops during it.
+  void append_link_sample(engine::Time at, std::uint32_t link, double utilisation, std::uint64_t queued_packets,
+                          std::uint64_t drops);
+  // /links: the names of the links /timeseries/links numbers.
+  void write_links(const std::vector<std::string>& names);
   // Writes the name tables and the summary, sets complete, closes the file.
   void finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
               const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,
