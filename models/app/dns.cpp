@@ -159,6 +159,7 @@ void DnsStubResolver::resolve(std::string_view name, Done done, void* context, s
   Lookup& l = lookups_[index];
   l = Lookup{};
   l.in_use = true;
+  l.started = pod_.simulator().now();
   l.name = key;
   l.candidates = config_.resolv.candidates(key);
   l.waiters.push_back(w);
@@ -187,6 +188,7 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
   pod_.send_udp(port, config_.nameserver, 53, bytes, l.a_query);
   pod_.send_udp(port, config_.nameserver, 53, bytes, l.aaaa_query);
   counters_.queries_sent += 2;
+  l.queries += 2;
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
   l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(Time::s(config_.resolv.timeout_s), this,
                                                                         index);
@@ -225,6 +227,7 @@ void DnsStubResolver::on_timeout(std::uint64_t index) {
   Lookup& l = lookups_[index];
   l.timer_armed = false;
   ++counters_.timeouts;
+  ++l.timeouts;
   if (++l.attempt < config_.resolv.attempts) {
     send_candidate(static_cast<std::uint32_t>(index));
   } else {
@@ -243,6 +246,10 @@ void DnsStubResolver::finish(std::uint32_t index, bool ok, net::Address address)
   if (!ok) ++counters_.failures;
   if (ok && config_.cache) {
     cache_[l.name] = Cached{address, pod_.simulator().now() + Time::s(l.a_answer.ttl_s)};
+  }
+  if (looked_up.connected()) {
+    looked_up.emit(DnsLookupRecord{pod_.id(), l.name, l.queries, l.timeouts, ok, address, l.started,
+                                   pod_.simulator().now()});
   }
   const std::vector<Waiter> waiters = std::move(l.waiters);
   l.in_use = false;

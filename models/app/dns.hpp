@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "models/app/name_resolver.hpp"
 #include "models/kube/cluster.hpp"
@@ -108,6 +110,17 @@ struct StubResolverCounters {
   std::uint64_t cache_hits = 0;
 };
 
+// One getaddrinfo() call as the pod's resolver made it (DnsStubResolver::looked_up).
+struct DnsLookupRecord {
+  std::uint32_t client = 0;   // the pod's endpoint id
+  std::string_view name;      // as asked
+  std::uint32_t queries = 0;  // packets sent (A and AAAA apart, retries included)
+  std::uint32_t timeouts = 0;
+  bool ok = false;
+  net::Address address = 0;
+  engine::Time started, finished;
+};
+
 class DnsStubResolver final : public NameResolver {
  public:
   DnsStubResolver(net::Endpoint& pod, DnsWire& wire, StubResolverConfig config);
@@ -116,6 +129,9 @@ class DnsStubResolver final : public NameResolver {
 
   void resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) override;
   const StubResolverCounters& counters() const { return counters_; }
+
+  // Every lookup that went to the network (not literals or cache hits), when it ends.
+  engine::Signal<const DnsLookupRecord&> looked_up;
 
  private:
   struct Waiter {
@@ -135,6 +151,9 @@ class DnsStubResolver final : public NameResolver {
     engine::EventId timer;
     bool timer_armed = false;
     bool in_use = false;
+    engine::Time started;
+    std::uint32_t queries = 0;
+    std::uint32_t timeouts = 0;
   };
   struct Immediate {
     Waiter w;

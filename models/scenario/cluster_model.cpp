@@ -284,6 +284,9 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
     cfg.nameserver = cluster_->dns_service_ip();
     cfg.cache = scenario_.cluster.dns.client_cache;
     r = std::make_unique<app::DnsStubResolver>(*pod_netns_[static_cast<std::size_t>(pod)], dns_wire_, cfg);
+    r->looked_up.connect(
+        [](void* model, const app::DnsLookupRecord& rec) { static_cast<ClusterModel*>(model)->dns_looked_up.emit(rec); },
+        this);
   }
   return *r;
 }
@@ -1129,6 +1132,15 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
                                                                       l.drops);
         },
         out.get());
+    if (scenario_.trace_requests) {
+      dns_looked_up.connect(
+          [](void* trace, const app::DnsLookupRecord& d) {
+            static_cast<trace::ClusterTrace*>(trace)->append_dns_lookup(d.started, d.client, d.name, d.queries,
+                                                                       d.timeouts, d.ok, d.address,
+                                                                       d.finished - d.started);
+          },
+          out.get());
+    }
     std::vector<std::string> link_names;
     for (const net::Link& l : net_.links()) link_names.push_back(l.name());
     out->write_links(link_names);

@@ -202,6 +202,8 @@ class ClusterModel final : public churn::PodRuntime {
   // Every node, every outputs.sample_interval of the run.
   engine::Signal<const NodeSample&> node_sampled;
   engine::Signal<const LinkSample&> link_sampled;
+  // Every DNS lookup any pod's resolver made.
+  engine::Signal<const app::DnsLookupRecord&> dns_looked_up;
 
  private:
   struct Target {

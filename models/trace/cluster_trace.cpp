@@ -48,6 +48,17 @@ struct NodeSampleRow {
   std::uint64_t conntrack_entries;
 };
 
+struct DnsRow {
+  std::int64_t started_ps;
+  std::uint32_t client;
+  char name[128];
+  std::uint32_t queries;
+  std::uint32_t timeouts;
+  bool ok;
+  std::uint32_t address;
+  std::int64_t duration_ps;
+};
+
 struct LinkSampleRow {
   std::int64_t at_ps;
   std::uint32_t link;
@@ -130,6 +141,7 @@ struct ClusterTrace::Impl {
   h5::Table<RequestRow> requests;
   h5::Table<NodeSampleRow> nodes;
   h5::Table<LinkSampleRow> links;
+  h5::Table<DnsRow> dns;
   engine::Time warmup;
   std::function<std::uint32_t(std::uint32_t)> node_of;
 
@@ -174,6 +186,16 @@ struct ClusterTrace::Impl {
                                                          .column("queued_packets", &LinkSampleRow::queued_packets)
                                                          .column("drops", &LinkSampleRow::drops),
                                 kRequestStorage)),
+        dns(file.create_table("/dns", h5::Schema<DnsRow>()
+                                          .column("started_ps", &DnsRow::started_ps)
+                                          .column("client", &DnsRow::client)
+                                          .column("name", &DnsRow::name)
+                                          .column("queries", &DnsRow::queries)
+                                          .column("timeouts", &DnsRow::timeouts)
+                                          .column("ok", &DnsRow::ok)
+                                          .column("address", &DnsRow::address)
+                                          .column("duration_ps", &DnsRow::duration_ps),
+                              kRequestStorage)),
         warmup(warmup_) {}
 
   static void on_request(void* ctx, const app::RequestRecord& r) {
@@ -236,6 +258,21 @@ void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, doubl
 void ClusterTrace::append_link_sample(engine::Time at, std::uint32_t link, double utilisation,
                                       std::uint64_t queued_packets, std::uint64_t drops) {
   impl_->links.append(LinkSampleRow{at.ps(), link, utilisation, queued_packets, drops});
+}
+
+void ClusterTrace::append_dns_lookup(engine::Time started, std::uint32_t client, std::string_view name,
+                                     std::uint32_t queries, std::uint32_t timeouts, bool ok, std::uint32_t address,
+                                     engine::Time duration) {
+  DnsRow row{};
+  row.started_ps = started.ps();
+  row.client = client;
+  copy_name(row.name, std::string(name));
+  row.queries = queries;
+  row.timeouts = timeouts;
+  row.ok = ok;
+  row.address = address;
+  row.duration_ps = duration.ps();
+  impl_->dns.append(row);
 }
 
 void ClusterTrace::write_links(const std::vector<std::string>& names) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -80,6 +81,9 @@ class ClusterTrace {
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
                    const std::vector<ProgrammingChangeRow>& changes);
+  // A row of /dns: one lookup a pod's resolver made.
+  void append_dns_lookup(engine::Time started, std::uint32_t client, std::string_view name, std::uint32_t queries,
+                         std::uint32_t timeouts, bool ok, std::uint32_t address, engine::Time duration);
   // A row of /timeseries/links: one link (direction) over the interval ending
   // at `at`: the fraction of it spent transmitting, the packets queued at its
   // end, the drops during it.

@@ -55,6 +55,9 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
         endpoints = pd.DataFrame(f["endpoints"][:])
         services = pd.DataFrame(f["summary/services"][:])
         nodes = pd.DataFrame(f["timeseries/nodes"][:])
+        links = pd.DataFrame(f["timeseries/links"][:])
+        link_names = pd.DataFrame(f["links"][:])
+        dns = pd.DataFrame(f["dns"][:])
     assert len(requests) > 1000
     ok = requests[requests.status == 1]  # enum code 1 is "ok"
     assert (ok.total_ps >= ok.dns_ps + ok.connect_ps + ok.queueing_ps + ok.service_ps).all()
@@ -69,6 +72,15 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
         "worker-0", "worker-1", "worker-2"]
     assert nodes.kernel_busy.between(0, 1).all() and nodes.application_busy.between(0, 1).all()
     assert nodes.application_busy.max() > 0 and nodes.kernel_busy.max() > 0
+    # Requests name the nodes they ran between; the client pod is on one node.
+    node_names = set(endpoints.name.str.decode("utf-8")[endpoints.id.isin(ok.server_node)])
+    assert node_names <= {"worker-0", "worker-1", "worker-2"} and len(node_names) >= 2
+    assert ok.client_node.nunique() == 1
+    # Every link direction every 100 ms, utilisation in [0, 1].
+    assert len(links) == len(link_names) * 40 and links.utilisation.between(0, 1).all()
+    assert "worker-0->switch" in set(link_names.name.str.decode("utf-8"))
+    # One lookup per request (a new connection each), each answered through the search path.
+    assert len(dns) >= len(requests[requests.parent == 0]) - 5 and dns.ok.all() and (dns.queries == 2).all()
     summary = podwire_cli("summary", str(trace))
     assert summary.returncode == 0, summary.stderr
     assert "client" in summary.stdout
