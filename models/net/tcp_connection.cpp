@@ -49,6 +49,8 @@ TcpConnection::TcpConnection(TcpStack& stack, engine::Simulator& sim, const TcpC
 void TcpConnection::reset() {
   callbacks_ = TcpCallbacks{};
   counters_ = TcpCounters{};
+  opened_at_ = established_at_ = engine::Time::zero();
+  end_ = TcpEnd::closed;
   flow_ = FlowKey{};
   id_ = 0;
   state_ = TcpState::closed;
@@ -97,6 +99,7 @@ void TcpConnection::open_active(const FlowKey& flow, std::uint64_t id, std::uint
   id_ = id;
   callbacks_ = callbacks;
   owns_port_ = owns_port;
+  opened_at_ = sim_.now();
   local_peer_ = flow.dst == flow.src;
   iss_ = iss;
   snd_una_ = iss;
@@ -116,6 +119,7 @@ void TcpConnection::open_passive(const Packet& syn, std::uint64_t iss,
   id_ = syn.flow_id;
   callbacks_ = callbacks;
   passive_ = true;
+  opened_at_ = sim_.now();
   local_peer_ = flow_.dst == flow_.src;
   iss_ = iss;
   snd_una_ = iss;
@@ -134,6 +138,7 @@ void TcpConnection::open_passive(const Packet& syn, std::uint64_t iss,
 
 void TcpConnection::become_established() {
   state_ = TcpState::established;
+  established_at_ = sim_.now();
   ++stack_.stack_counters_.established;
   if (passive_) notify(callbacks_.on_accept);
   if (state_ == TcpState::established) notify(callbacks_.on_established);
@@ -171,6 +176,7 @@ void TcpConnection::abort() {
   if (state_ != TcpState::syn_sent && state_ != TcpState::time_wait) send_rst();
   ++stack_.stack_counters_.aborted;
   state_ = TcpState::closed;
+  end_ = TcpEnd::aborted;
   leave();
 }
 
@@ -183,8 +189,20 @@ void TcpConnection::leave() {
   arm_timer();
 }
 
-void TcpConnection::finish(void (*callback)(void*, TcpConnection&)) {
+const char* to_string(TcpEnd e) {
+  switch (e) {
+    case TcpEnd::closed: return "closed";
+    case TcpEnd::refused: return "refused";
+    case TcpEnd::reset: return "reset";
+    case TcpEnd::timeout: return "timeout";
+    case TcpEnd::aborted: return "aborted";
+  }
+  return "?";
+}
+
+void TcpConnection::finish(void (*callback)(void*, TcpConnection&), TcpEnd why) {
   state_ = TcpState::closed;
+  end_ = why;
   notify(callback);
 }
 
@@ -219,7 +237,7 @@ void TcpConnection::on_rst(const Packet& p) {
     case TcpState::syn_sent:
       if ((p.tcp_flags & tcp_flags::ack) && p.ack == iss_ + 1) {
         ++stack_.stack_counters_.refused;
-        finish(callbacks_.on_refused);
+        finish(callbacks_.on_refused, TcpEnd::refused);
       }
       return;
     case TcpState::time_wait:
@@ -239,9 +257,9 @@ void TcpConnection::on_rst(const Packet& p) {
   const bool all_delivered = fin_queued_ && snd_una_ >= snd_end_;
   if ((state_ == TcpState::last_ack || state_ == TcpState::closing) && all_delivered) {
     ++stack_.stack_counters_.closed;
-    finish(callbacks_.on_closed);
+    finish(callbacks_.on_closed, TcpEnd::closed);
   } else {
-    finish(callbacks_.on_reset);
+    finish(callbacks_.on_reset, TcpEnd::reset);
   }
 }
 
@@ -365,7 +383,7 @@ bool TcpConnection::process_ack(const Packet& p) {
         break;
       case TcpState::last_ack:
         ++stack_.stack_counters_.closed;
-        finish(callbacks_.on_closed);
+        finish(callbacks_.on_closed, TcpEnd::closed);
         break;
       default:
         break;
@@ -693,7 +711,7 @@ void TcpConnection::on_rto() {
     if (retries_ >= limit) {
       ++stack_.stack_counters_.timed_out;
       // A half-open server connection was never seen by its application.
-      finish(state_ == TcpState::syn_sent ? callbacks_.on_timeout : nullptr);
+      finish(state_ == TcpState::syn_sent ? callbacks_.on_timeout : nullptr, TcpEnd::timeout);
       return;
     }
     ++retries_;
@@ -705,7 +723,7 @@ void TcpConnection::on_rto() {
   if (snd_una_ == snd_max_) return;
   if (retries_ >= config_.retries2) {
     ++stack_.stack_counters_.timed_out;
-    finish(callbacks_.on_timeout);
+    finish(callbacks_.on_timeout, TcpEnd::timeout);
     return;
   }
   cc_.on_timeout(retries_ == 0 && !in_recovery_);

@@ -61,6 +61,10 @@ struct TcpCallbacks {
 
 // What a connection (and, summed, a stack) did. Segments include pure ACKs;
 // retransmissions include SYNs and FINs sent again.
+// How a connection ended.
+enum class TcpEnd : std::uint8_t { closed, refused, reset, timeout, aborted };
+const char* to_string(TcpEnd e);
+
 struct TcpCounters {
   std::uint64_t segments_sent = 0;
   std::uint64_t data_segments_sent = 0;  // with payload, retransmissions included
@@ -108,6 +112,10 @@ class TcpConnection {
   // Shared by both ends (the client's), carried in Packet::flow_id for traces.
   std::uint64_t id() const { return id_; }
   const TcpCounters& counters() const { return counters_; }
+  bool passive() const { return passive_; }
+  engine::Time opened_at() const { return opened_at_; }
+  engine::Time established_at() const { return established_at_; }  // zero: never
+  TcpEnd end() const { return end_; }
 
   std::uint32_t mss() const { return config_.mss(); }
   std::uint64_t cwnd() const { return cc_.cwnd(); }  // bytes
@@ -182,7 +190,7 @@ class TcpConnection {
   void arm_timer();
   void cancel_timer();
   void enter_time_wait();
-  void finish(void (*callback)(void*, TcpConnection&));  // to closed, then notify
+  void finish(void (*callback)(void*, TcpConnection&), TcpEnd why);  // to closed, then notify
   void notify(void (*callback)(void*, TcpConnection&)) {
     if (callback != nullptr) callback(callbacks_.context, *this);
   }
@@ -198,6 +206,9 @@ class TcpConnection {
 
   TcpCallbacks callbacks_;
   TcpCounters counters_;
+  engine::Time opened_at_;
+  engine::Time established_at_;
+  TcpEnd end_ = TcpEnd::closed;
   FlowKey flow_;
   std::uint64_t id_ = 0;
   TcpState state_ = TcpState::closed;

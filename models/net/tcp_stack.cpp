@@ -78,6 +78,7 @@ TcpConnection& TcpStack::allocate() {
 }
 
 void TcpStack::recycle(TcpConnection& c) {
+  connection_ended.emit(c);
   connections_.erase(c.flow_.reversed());
   if (c.owns_port_) port_used_[c.flow_.src_port] = false;
   c.cancel_timer();

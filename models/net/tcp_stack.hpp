@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/ring_queue.hpp"
+#include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "models/net/endpoint.hpp"
 #include "models/net/packet_sink.hpp"
@@ -43,6 +44,10 @@ class TcpStack final : public PacketSink {
   // on_accept. std::invalid_argument when the port is already listening.
   void listen(std::uint16_t port, const TcpCallbacks& callbacks);
   void stop_listening(std::uint16_t port) { listeners_.erase(port); }
+  // Every connection when it is done with (closed, refused, reset, timed
+  // out or aborted), just before the stack reuses it.
+  engine::Signal<const TcpConnection&> connection_ended;
+
   // What the kernel does when a killed process's sockets go: every connection
   // is reset (RST to peers that know it), without callbacks on this side.
   void abort_all();

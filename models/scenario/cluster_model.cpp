@@ -261,7 +261,10 @@ kube::NodeCpu* ClusterModel::cpu_of_pod(int pod) {
 
 net::TcpStack& ClusterModel::stack_of_pod(int pod) {
   auto& s = pod_stacks_[static_cast<std::size_t>(pod)];
-  if (!s) s = std::make_unique<net::TcpStack>(*pod_netns_[static_cast<std::size_t>(pod)]);
+  if (!s) {
+    s = std::make_unique<net::TcpStack>(*pod_netns_[static_cast<std::size_t>(pod)]);
+    watch_connections(*s);
+  }
   return *s;
 }
 
@@ -271,7 +274,18 @@ net::TcpStack& ClusterModel::stack_of_host(net::Host& host) {
   }
   host_stacks_.emplace_back(host);
   host_stack_index_.emplace_back(&host, &host_stacks_.back());
+  watch_connections(host_stacks_.back());
   return host_stacks_.back();
+}
+
+void ClusterModel::watch_connections(net::TcpStack& stack) {
+  stack_watches_.push_back(StackWatch{this, stack.endpoint().id()});
+  stack.connection_ended.connect(
+      [](void* ctx, const net::TcpConnection& c) {
+        auto& w = *static_cast<StackWatch*>(ctx);
+        w.model->connection_ended.emit(w.endpoint, c);
+      },
+      &stack_watches_.back());
 }
 
 app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
@@ -1132,6 +1146,15 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
                                                                       l.drops);
         },
         out.get());
+    if (scenario_.trace_connections) {
+      connection_trace_ = out.get();
+      connection_ended.connect(
+          [](void* model, std::uint32_t endpoint, const net::TcpConnection& c) {
+            auto* self = static_cast<ClusterModel*>(model);
+            if (self->connection_trace_ != nullptr) self->connection_trace_->append_connection(endpoint, c, self->sim_.now());
+          },
+          this);
+    }
     if (scenario_.trace_requests) {
       dns_looked_up.connect(
           [](void* trace, const app::DnsLookupRecord& d) {
@@ -1267,6 +1290,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
       out->write_churn(events, nodes, changes);
     }
     out->finish(target_names_, traffic_names_, endpoints, ts, ss, r.events, r.simulated, !r.stopped);
+    connection_trace_ = nullptr;
   }
   return r;
 }

@@ -37,6 +37,9 @@
 namespace podwire::kube {
 class NetworkPolicyEngine;
 }
+namespace podwire::trace {
+class ClusterTrace;
+}
 
 namespace podwire::scenario {
 
@@ -202,6 +205,8 @@ class ClusterModel final : public churn::PodRuntime {
   // Every node, every outputs.sample_interval of the run.
   engine::Signal<const NodeSample&> node_sampled;
   engine::Signal<const LinkSample&> link_sampled;
+  // Every TCP connection of a pod or host, when it ends: (endpoint id, connection).
+  engine::Signal<std::uint32_t, const net::TcpConnection&> connection_ended;
   // Every DNS lookup any pod's resolver made.
   engine::Signal<const app::DnsLookupRecord&> dns_looked_up;
 
@@ -240,6 +245,13 @@ class ClusterModel final : public churn::PodRuntime {
   void estimate();
   net::TcpStack& stack_of_pod(int pod);
   net::TcpStack& stack_of_host(net::Host& host);
+  void watch_connections(net::TcpStack& stack);
+  struct StackWatch {
+    ClusterModel* model;
+    std::uint32_t endpoint;
+  };
+  std::deque<StackWatch> stack_watches_;
+  trace::ClusterTrace* connection_trace_ = nullptr;  // while run() writes one
   app::NameResolver& resolver_of_pod(int pod);
   // The Service a URL host names from a pod of `ns`: "web", "web.ns",
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.

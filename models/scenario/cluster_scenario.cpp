@@ -646,7 +646,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_traffic(top["traffic"], ctx, s);
   parse_churn(top["churn"], ctx, s.churn);
   const YamlField outputs = top["outputs"];
-  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "sample_interval"})) {
+  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "connections", "sample_interval"})) {
     if (auto v = outputs["sample_interval"].time()) {
       if (*v < Time::zero()) outputs["sample_interval"].error("must not be negative");
       else s.sample_interval = *v;
@@ -656,6 +656,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
       else s.trace_path = *v;
     }
     if (auto v = boolean(outputs["requests"])) s.trace_requests = *v;
+    if (auto v = boolean(outputs["connections"])) s.trace_connections = *v;
   }
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));

@@ -218,6 +218,7 @@ struct ClusterScenario {
   // relative to the working folder) and whether it holds a row per request.
   std::string trace_path;
   bool trace_requests = true;
+  bool trace_connections = false;  // a row per TCP connection in /connections
   engine::Time sample_interval = engine::Time::ms(100);  // per-node time series; 0: none
 };
 

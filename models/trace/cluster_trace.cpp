@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <unordered_map>
 
 #include "models/trace/hdf5/file.hpp"
 #include "models/trace/hdf5/table.hpp"
@@ -48,10 +49,27 @@ struct NodeSampleRow {
   std::uint64_t conntrack_entries;
 };
 
+struct ConnectionRow {
+  std::int64_t opened_ps;
+  std::int64_t established_ps;  // 0: never
+  std::int64_t ended_ps;
+  std::uint32_t local;  // endpoint id
+  bool passive;
+  std::uint32_t local_address;
+  std::uint16_t local_port;
+  std::uint32_t remote_address;
+  std::uint16_t remote_port;
+  net::TcpEnd end;
+  std::uint64_t retransmissions;
+  std::uint64_t timeouts;
+  std::uint64_t bytes_sent;
+  std::uint64_t bytes_received;
+};
+
 struct DnsRow {
   std::int64_t started_ps;
   std::uint32_t client;
-  char name[128];
+  std::uint32_t name;  // id in /dns_names
   std::uint32_t queries;
   std::uint32_t timeouts;
   bool ok;
@@ -133,6 +151,14 @@ std::vector<std::string> status_names() {
   return names;
 }
 
+std::vector<std::string> end_names() {
+  std::vector<std::string> names;
+  for (int e = 0; e <= static_cast<int>(net::TcpEnd::aborted); ++e) {
+    names.emplace_back(net::to_string(static_cast<net::TcpEnd>(e)));
+  }
+  return names;
+}
+
 }  // namespace
 
 struct ClusterTrace::Impl {
@@ -142,6 +168,8 @@ struct ClusterTrace::Impl {
   h5::Table<NodeSampleRow> nodes;
   h5::Table<LinkSampleRow> links;
   h5::Table<DnsRow> dns;
+  h5::Table<ConnectionRow> connections;
+  std::unordered_map<std::string, std::uint32_t> dns_names;
   engine::Time warmup;
   std::function<std::uint32_t(std::uint32_t)> node_of;
 
@@ -196,6 +224,22 @@ struct ClusterTrace::Impl {
                                           .column("address", &DnsRow::address)
                                           .column("duration_ps", &DnsRow::duration_ps),
                               kRequestStorage)),
+        connections(file.create_table("/connections", h5::Schema<ConnectionRow>()
+                                                          .column("opened_ps", &ConnectionRow::opened_ps)
+                                                          .column("established_ps", &ConnectionRow::established_ps)
+                                                          .column("ended_ps", &ConnectionRow::ended_ps)
+                                                          .column("local", &ConnectionRow::local)
+                                                          .column("passive", &ConnectionRow::passive)
+                                                          .column("local_address", &ConnectionRow::local_address)
+                                                          .column("local_port", &ConnectionRow::local_port)
+                                                          .column("remote_address", &ConnectionRow::remote_address)
+                                                          .column("remote_port", &ConnectionRow::remote_port)
+                                                          .column("end", &ConnectionRow::end, end_names())
+                                                          .column("retransmissions", &ConnectionRow::retransmissions)
+                                                          .column("timeouts", &ConnectionRow::timeouts)
+                                                          .column("bytes_sent", &ConnectionRow::bytes_sent)
+                                                          .column("bytes_received", &ConnectionRow::bytes_received),
+                                      kRequestStorage)),
         warmup(warmup_) {}
 
   static void on_request(void* ctx, const app::RequestRecord& r) {
@@ -266,13 +310,34 @@ void ClusterTrace::append_dns_lookup(engine::Time started, std::uint32_t client,
   DnsRow row{};
   row.started_ps = started.ps();
   row.client = client;
-  copy_name(row.name, std::string(name));
+  const auto [it, fresh] = impl_->dns_names.try_emplace(std::string(name), static_cast<std::uint32_t>(impl_->dns_names.size()));
+  row.name = it->second;
   row.queries = queries;
   row.timeouts = timeouts;
   row.ok = ok;
   row.address = address;
   row.duration_ps = duration.ps();
   impl_->dns.append(row);
+}
+
+void ClusterTrace::append_connection(std::uint32_t local, const net::TcpConnection& c, engine::Time ended) {
+  const net::FlowKey& f = c.flow();
+  ConnectionRow row{};
+  row.opened_ps = c.opened_at().ps();
+  row.established_ps = c.established_at().ps();
+  row.ended_ps = ended.ps();
+  row.local = local;
+  row.passive = c.passive();
+  row.local_address = f.src;
+  row.local_port = f.src_port;
+  row.remote_address = f.dst;
+  row.remote_port = f.dst_port;
+  row.end = c.end();
+  row.retransmissions = c.counters().retransmissions;
+  row.timeouts = c.counters().timeouts;
+  row.bytes_sent = c.counters().bytes_sent;
+  row.bytes_received = c.counters().bytes_received;
+  impl_->connections.append(row);
 }
 
 void ClusterTrace::write_links(const std::vector<std::string>& names) {
@@ -375,6 +440,9 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
   for (std::uint32_t i = 0; i < traffic.size(); ++i) numbered.emplace_back(i, traffic[i]);
   names("/traffic", numbered);
   names("/endpoints", endpoints);
+  numbered.assign(impl_->dns_names.size(), {});
+  for (const auto& [name, id] : impl_->dns_names) numbered[id] = {id, name};
+  names("/dns_names", numbered);
 
   auto ts = f.create_table("/summary/traffic", h5::Schema<TrafficRow>()
                                                    .column("name", &TrafficRow::name)

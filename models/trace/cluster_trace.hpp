@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/app/requests.hpp"
+#include "models/net/tcp_connection.hpp"
 #include "models/trace/queueing_trace.hpp"
 
 namespace podwire::trace {
@@ -81,6 +82,8 @@ class ClusterTrace {
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
                    const std::vector<ProgrammingChangeRow>& changes);
+  // A row of /connections: a TCP connection of endpoint `local`, at its end.
+  void append_connection(std::uint32_t local, const net::TcpConnection& c, engine::Time ended);
   // A row of /dns: one lookup a pod's resolver made.
   void append_dns_lookup(engine::Time started, std::uint32_t client, std::string_view name, std::uint32_t queries,
                          std::uint32_t timeouts, bool ok, std::uint32_t address, engine::Time duration);

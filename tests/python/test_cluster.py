@@ -44,7 +44,8 @@ def test_every_shipped_cluster_scenario_runs(path):
 
 def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
     trace = tmp_path / "seed.h5"
-    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "4s", "--set", "run.warmup=1s", "-o", str(trace))
+    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "4s", "--set", "run.warmup=1s",
+                    "--set", "outputs.connections=true", "-o", str(trace))
     assert r.returncode == 0, r.stderr
     assert "my-app/web" in r.stdout and "estimate" in r.stdout
     with h5py.File(trace, "r") as f:
@@ -58,6 +59,9 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
         links = pd.DataFrame(f["timeseries/links"][:])
         link_names = pd.DataFrame(f["links"][:])
         dns = pd.DataFrame(f["dns"][:])
+        dns_names = pd.DataFrame(f["dns_names"][:])
+        connections = pd.DataFrame(f["connections"][:])
+        end_names = list(f["connections"].attrs["enum:end"])
     assert len(requests) > 1000
     ok = requests[requests.status == 1]  # enum code 1 is "ok"
     assert (ok.total_ps >= ok.dns_ps + ok.connect_ps + ok.queueing_ps + ok.service_ps).all()
@@ -81,6 +85,13 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
     assert "worker-0->switch" in set(link_names.name.str.decode("utf-8"))
     # One lookup per request (a new connection each), each answered through the search path.
     assert len(dns) >= len(requests[requests.parent == 0]) - 5 and dns.ok.all() and (dns.queries == 2).all()
+    assert set(dns_names.name.str.decode("utf-8")[dns_names.id.isin(dns.name)]) == {"web"}
+    # A connection per request on each side, all closed in order.
+    assert end_names[0] == "closed" and (connections.end == 0).all()
+    clients, servers = connections[~connections.passive], connections[connections.passive]
+    assert abs(len(clients) - len(servers)) <= 5 and len(clients) >= len(ok) - 5
+    assert (clients.remote_port == 80).all() and (servers.local_port == 8080).all()
+    assert (connections.established_ps > connections.opened_ps).all()
     summary = podwire_cli("summary", str(trace))
     assert summary.returncode == 0, summary.stderr
     assert "client" in summary.stdout
