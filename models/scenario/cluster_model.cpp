@@ -1244,9 +1244,12 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     std::vector<trace::TrafficSummaryRow> ts;
     for (const TrafficFigures& t : r.traffic) {
       const auto pct = [&](double p) { return t.total.empty() ? 0.0 : t.total.percentile_time(p).seconds(); };
+      const auto count = [&](app::RequestStatus st) { return t.by_status[static_cast<int>(st)]; };
       ts.push_back(trace::TrafficSummaryRow{t.name, t.sent, t.ok, t.failed, t.total_s.mean(), pct(50), pct(90),
                                             pct(99), t.dns_s.mean(), t.connect_s.mean(), t.network_s.mean(),
-                                            t.at_server_s.mean()});
+                                            t.at_server_s.mean(), count(app::RequestStatus::refused),
+                                            count(app::RequestStatus::reset), count(app::RequestStatus::timeout),
+                                            count(app::RequestStatus::dns_failure)});
     }
     std::vector<trace::ServiceSummaryRow> ss;
     for (const ServiceFigures& s : r.services) {

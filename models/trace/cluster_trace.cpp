@@ -94,6 +94,7 @@ struct TrafficRow {
   char name[64];
   std::uint64_t sent, ok, failed;
   double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s, at_server_s;
+  std::uint64_t refused, reset, timeout, dns_failure;
 };
 
 struct ServiceRow {
@@ -456,7 +457,11 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
                                                    .column("dns_s", &TrafficRow::dns_s)
                                                    .column("connect_s", &TrafficRow::connect_s)
                                                    .column("network_s", &TrafficRow::network_s)
-                                                   .column("at_server_s", &TrafficRow::at_server_s));
+                                                   .column("at_server_s", &TrafficRow::at_server_s)
+                                                   .column("refused", &TrafficRow::refused)
+                                                   .column("reset", &TrafficRow::reset)
+                                                   .column("timeout", &TrafficRow::timeout)
+                                                   .column("dns_failure", &TrafficRow::dns_failure));
   for (const TrafficSummaryRow& t : traffic_summary) {
     TrafficRow row{};
     copy_name(row.name, t.name);
@@ -471,6 +476,10 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
     row.connect_s = t.connect_s;
     row.network_s = t.network_s;
     row.at_server_s = t.at_server_s;
+    row.refused = t.refused;
+    row.reset = t.reset;
+    row.timeout = t.timeout;
+    row.dns_failure = t.dns_failure;
     ts.append(row);
   }
   ts.flush();

@@ -25,6 +25,7 @@ struct TrafficSummaryRow {
   std::uint64_t sent = 0, ok = 0, failed = 0;
   double mean_s = 0, p50_s = 0, p90_s = 0, p99_s = 0;
   double dns_s = 0, connect_s = 0, network_s = 0, at_server_s = 0;  // means of the parts
+  std::uint64_t refused = 0, reset = 0, timeout = 0, dns_failure = 0;  // the failed, by status
 };
 
 struct ServiceSummaryRow {

@@ -190,3 +190,46 @@ def test_explain_lists_the_hops_from_a_pod_to_a_service(podwire_cli):
         assert expected in r.stdout, r.stdout
     bad = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/nobody", "--to", "web")
     assert bad.returncode == 2 and "no pod or workload 'nobody'" in bad.stderr
+
+
+def test_a_cluster_run_with_churn_is_the_same_cell_by_cell_for_the_same_seed(podwire_cli, tmp_path):
+    import numpy as np
+
+    args = ["--duration", "14s", "--set", "churn.events[0].at=2s", "--set", "traffic[0].rate=300/s",
+            "--set", "outputs.connections=true", "-q"]
+    contents = []
+    for name in ("a.h5", "b.h5"):
+        r = podwire_cli("run", "scenarios/churn/rolling-update.yaml", *args, "-o", str(tmp_path / name))
+        assert r.returncode == 0, r.stderr
+        with h5py.File(tmp_path / name, "r") as f:
+            tables = {}
+            f.visititems(lambda path, obj: tables.__setitem__(path, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+            contents.append(tables)
+    assert contents[0].keys() == contents[1].keys()
+    for path in ("requests", "dns", "connections", "churn/events", "programming/nodes", "programming/changes",
+                 "timeseries/nodes", "timeseries/links", "summary/traffic"):
+        assert path in contents[0], path
+    for path, table in contents[0].items():
+        assert np.array_equal(table, contents[1][path]), path
+
+
+def test_sigint_stops_a_cluster_run_and_leaves_a_readable_trace(source_dir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    trace = tmp_path / "stopped.h5"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "podwire", "run", "scenarios/churn/rolling-update.yaml", "--duration", "100000s",
+         "-o", str(trace)],
+        cwd=source_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped early" in out
+    with h5py.File(trace, "r") as f:
+        assert not f["meta"].attrs["complete"]
+        assert f["requests"].shape[0] > 1000
+    assert list(tmp_path.iterdir()) == [trace]
