@@ -15,8 +15,15 @@ const char* to_string(RequestStatus s) {
 }
 
 RequestRecord& RequestTable::create() {
+  // Let go of the oldest records once finished and far enough behind.
+  const std::uint64_t next = size() + 1;
+  while (!records_.empty() && records_.front().status != RequestStatus::pending &&
+         records_.front().id + kKeepFinished < next) {
+    records_.pop_front();
+    ++base_;
+  }
   records_.emplace_back();
-  records_.back().id = records_.size();
+  records_.back().id = next;
   return records_.back();
 }
 
@@ -29,6 +36,7 @@ std::uint32_t RequestTable::intern_url(const std::string& host, const std::strin
 }
 
 void RequestTable::finish(std::uint64_t id, RequestStatus status, engine::Time now) {
+  if (id < base_) return;  // let go already: it finished long ago
   RequestRecord& r = at(id);
   if (r.status != RequestStatus::pending) return;
   r.status = status;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -52,14 +53,27 @@ struct RequestRecord {
   engine::Time network() const { return total() - dns() - connect() - at_server(); }
 };
 
+// The requests in flight, by id. Ids grow from 1; a finished record stays
+// readable until well after it was announced (kKeepFinished more requests
+// have been created), then its memory is reused, so a run of any length holds
+// only the requests in flight and a bounded tail: observers that want every
+// record (trace writers, statistics) take it from `finished`.
 class RequestTable {
  public:
-  // A new record with its id set. References stay valid until the next
-  // create() (the table grows); keep ids, not references.
+  static constexpr std::uint64_t kKeepFinished = 4096;
+
+  // A new record with its id set. References stay valid while the record is
+  // held (in flight, or among the last kKeepFinished finished); keep ids.
   RequestRecord& create();
-  RequestRecord& at(std::uint64_t id) { return records_[id - 1]; }
-  const RequestRecord& at(std::uint64_t id) const { return records_[id - 1]; }
-  std::size_t size() const { return records_.size(); }
+  // A record let go long ago (a server still busy with a request its client
+  // gave up on) reads as a blank scratch record, and writes to it go nowhere.
+  RequestRecord& at(std::uint64_t id) {
+    if (id < base_) return scratch_ = RequestRecord{};
+    return records_[id - base_];
+  }
+  const RequestRecord& at(std::uint64_t id) const { return id < base_ ? scratch_ : records_[id - base_]; }
+  std::uint64_t size() const { return base_ - 1 + records_.size(); }  // records created
+  std::size_t held() const { return records_.size(); }
 
   // Host and path of HTTP requests, interned: what an L7 proxy routes by.
   struct Url {
@@ -75,7 +89,9 @@ class RequestTable {
   engine::Signal<const RequestRecord&> finished;
 
  private:
-  std::vector<RequestRecord> records_;
+  std::deque<RequestRecord> records_;  // ids base_, base_ + 1, ...
+  std::uint64_t base_ = 1;
+  mutable RequestRecord scratch_;
   std::vector<Url> urls_{Url{}};
 };
 
