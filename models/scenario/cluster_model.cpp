@@ -1047,6 +1047,8 @@ void ClusterModel::on_sample() {
     s.kernel_busy = c.busy_fraction(kube::CpuWork::kernel, last_usage_[i]);
     s.application_busy = c.busy_fraction(kube::CpuWork::application, last_usage_[i]);
     s.conntrack_entries = datapaths_[i].conntrack().size();
+    s.conntrack_drops = datapaths_[i].counters().conntrack_drops - last_ct_drops_[i];
+    last_ct_drops_[i] = datapaths_[i].counters().conntrack_drops;
     last_usage_[i] = c.usage();
     node_sampled.emit(s);
   }
@@ -1137,7 +1139,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     node_sampled.connect(
         [](void* trace, const NodeSample& n) {
           static_cast<trace::ClusterTrace*>(trace)->append_node_sample(n.at, n.node, n.kernel_busy, n.application_busy,
-                                                                      n.conntrack_entries);
+                                                                      n.conntrack_entries, n.conntrack_drops);
         },
         out.get());
     link_sampled.connect(
@@ -1172,6 +1174,8 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
   if (scenario_.sample_interval > Time::zero()) {
     last_usage_.clear();
     for (const kube::NodeCpu& c : cpus_) last_usage_.push_back(c.usage());
+    last_ct_drops_.clear();
+    for (const proxy::NodeDatapath& d : datapaths_) last_ct_drops_.push_back(d.counters().conntrack_drops);
     last_link_.clear();
     for (const net::Link& l : net_.links()) last_link_.emplace_back(l.counters().busy, l.counters().drops);
     sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);

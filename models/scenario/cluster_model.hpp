@@ -106,6 +106,7 @@ struct NodeSample {
   double kernel_busy = 0;     // fraction of the node's cores, over the interval
   double application_busy = 0;
   std::uint64_t conntrack_entries = 0;
+  std::uint64_t conntrack_drops = 0;  // new flows dropped by a full table during the interval
 };
 
 // One node's network programming latency (change to rules in place), over
@@ -296,6 +297,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::vector<std::string> notices_;
   ClusterRunResult result_;
   std::vector<kube::CpuUsage> last_usage_;
+  std::vector<std::uint64_t> last_ct_drops_;
   std::vector<std::pair<engine::Time, std::uint64_t>> last_link_;  // busy time and drops at the last sample
 
   // Churn.

@@ -47,6 +47,7 @@ struct NodeSampleRow {
   double kernel_busy;
   double application_busy;
   std::uint64_t conntrack_entries;
+  std::uint64_t conntrack_drops;
 };
 
 struct ConnectionRow {
@@ -206,7 +207,8 @@ struct ClusterTrace::Impl {
                                                          .column("node", &NodeSampleRow::node)
                                                          .column("kernel_busy", &NodeSampleRow::kernel_busy)
                                                          .column("application_busy", &NodeSampleRow::application_busy)
-                                                         .column("conntrack_entries", &NodeSampleRow::conntrack_entries),
+                                                         .column("conntrack_entries", &NodeSampleRow::conntrack_entries)
+                                                         .column("conntrack_drops", &NodeSampleRow::conntrack_drops),
                                 kRequestStorage)),
         links(file.create_table("/timeseries/links", h5::Schema<LinkSampleRow>()
                                                          .column("at_ps", &LinkSampleRow::at_ps)
@@ -296,8 +298,8 @@ void ClusterTrace::set_node_of(std::function<std::uint32_t(std::uint32_t)> node_
 void ClusterTrace::attach(app::RequestTable& requests) { requests.finished.connect(&Impl::on_request, impl_.get()); }
 
 void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
-                                      std::uint64_t conntrack_entries) {
-  impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, application_busy, conntrack_entries});
+                                      std::uint64_t conntrack_entries, std::uint64_t conntrack_drops) {
+  impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, application_busy, conntrack_entries, conntrack_drops});
 }
 
 void ClusterTrace::append_link_sample(engine::Time at, std::uint32_t link, double utilisation,

@@ -78,7 +78,7 @@ class ClusterTrace {
 
   // A row of /timeseries/nodes: one node over the interval ending at `at`.
   void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
-                          std::uint64_t conntrack_entries);
+                          std::uint64_t conntrack_entries, std::uint64_t conntrack_drops);
 
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
