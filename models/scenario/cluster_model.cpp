@@ -1117,6 +1117,7 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
     ServiceFigures& s = self->result_.services[r.target];
     ++s.requests;
     s.server_time_s.add((r.service_done - r.server_arrived).seconds());
+    s.latency.record(r.total());
     s.queueing_s.add(r.queueing().seconds());
     s.service_s.add(r.service().seconds());
   }
@@ -1257,8 +1258,10 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     }
     std::vector<trace::ServiceSummaryRow> ss;
     for (const ServiceFigures& s : r.services) {
+      const auto pct = [&](double p) { return s.latency.empty() ? 0.0 : s.latency.percentile_time(p).seconds(); };
       ss.push_back(trace::ServiceSummaryRow{s.name, s.requests, s.server_time_s.mean(), s.queueing_s.mean(),
-                                            s.service_s.mean(), s.estimate_server_time_s, s.estimate_utilisation});
+                                            s.service_s.mean(), s.estimate_server_time_s, s.estimate_utilisation,
+                                            pct(50), pct(90), pct(99)});
     }
     std::vector<std::pair<std::uint32_t, std::string>> endpoints;
     for (std::size_t i = 0; i < net_.host_count(); ++i) {

@@ -69,6 +69,7 @@ struct ServiceFigures {
   std::string name;  // "namespace/name", or the host when it names no Service
   std::uint64_t requests = 0;
   engine::RunningStats server_time_s;  // queueing + service at the pod, ok requests after the warm-up
+  engine::LatencyHistogram latency;    // whole requests to this target as their senders saw them, ok, after the warm-up
   engine::RunningStats queueing_s, service_s;
   int pods = 0;  // serving pods (for the estimate)
   int concurrency = 0;

@@ -102,6 +102,7 @@ struct ServiceRow {
   char name[128];
   std::uint64_t requests;
   double server_time_s, queueing_s, service_s, estimate_server_time_s, estimate_utilisation;
+  double p50_s, p90_s, p99_s;
 };
 
 struct ChurnEventTableRow {
@@ -492,7 +493,10 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
                                                     .column("queueing_s", &ServiceRow::queueing_s)
                                                     .column("service_s", &ServiceRow::service_s)
                                                     .column("estimate_server_time_s", &ServiceRow::estimate_server_time_s)
-                                                    .column("estimate_utilisation", &ServiceRow::estimate_utilisation));
+                                                    .column("estimate_utilisation", &ServiceRow::estimate_utilisation)
+                                                    .column("p50_s", &ServiceRow::p50_s)
+                                                    .column("p90_s", &ServiceRow::p90_s)
+                                                    .column("p99_s", &ServiceRow::p99_s));
   for (const ServiceSummaryRow& s : service_summary) {
     ServiceRow row{};
     copy_name(row.name, s.name);
@@ -502,6 +506,9 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
     row.service_s = s.service_s;
     row.estimate_server_time_s = s.estimate_server_time_s;
     row.estimate_utilisation = s.estimate_utilisation;
+    row.p50_s = s.p50_s;
+    row.p90_s = s.p90_s;
+    row.p99_s = s.p99_s;
     ss.append(row);
   }
   ss.flush();

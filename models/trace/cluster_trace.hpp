@@ -34,6 +34,7 @@ struct ServiceSummaryRow {
   double server_time_s = 0, queueing_s = 0, service_s = 0;  // simulated means
   double estimate_server_time_s = 0;  // Jackson / M/M/c estimate; NaN when none
   double estimate_utilisation = 0;    // NaN when none
+  double p50_s = 0, p90_s = 0, p99_s = 0;  // whole requests to it, as their senders saw them
 };
 
 // Churn (docs/trace-format.md, /churn and /programming).

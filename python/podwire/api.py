@@ -180,6 +180,8 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "service_s": float(row["service_s"]),
             "estimate_server_time_s": _none_if_nan(row["estimate_server_time_s"]),
             "estimate_utilisation": _none_if_nan(row["estimate_utilisation"]),
+            **{k: (float(row[k]) if k in row.dtype.names and int(row["requests"]) > 0 else None)
+               for k in ("p50_s", "p90_s", "p99_s")},
         })
     return {
         "model": "cluster",

@@ -48,14 +48,17 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
     lines.append("")
-    lines.append(f"{'service':40}{'requests':>10}{'server time':>14}{'estimate':>14}{'utilisation':>13}")
+    lines.append(f"{'service':40}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
+                 f"{'utilisation':>13}")
     for s in result["services"]:
         util = s.get("estimate_utilisation")
         flag = "  SATURATED" if util is not None and util >= 1 else ""
         lines.append(
-            f"{s['name'][:39]:40}{s['requests']:>10,}{_fmt_time(s.get('server_time_s')):>14}"
-            f"{_fmt_time(s.get('estimate_server_time_s')):>14}{_fmt_num(util):>13}{flag}")
-    lines.append("(server time: queueing + service at the pod; estimate: Jackson network, M/M/c per pod)")
+            f"{s['name'][:39]:40}{s['requests']:>10,}{_fmt_time(s.get('p50_s')):>12}{_fmt_time(s.get('p99_s')):>12}"
+            f"{_fmt_time(s.get('server_time_s')):>14}{_fmt_time(s.get('estimate_server_time_s')):>14}"
+            f"{_fmt_num(util):>13}{flag}")
+    lines.append("(p50, p99: whole requests to the Service as their senders saw them; server time: queueing + "
+                 "service at the pod; estimate: Jackson network, M/M/c per pod)")
     if "datapath" in result:
         dp, dns = result["datapath"], result["dns"]
         lines.append("")

@@ -132,6 +132,9 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
     d["estimate_arrival_per_s"] = finite_or_none(s.estimate_arrival_per_s);
     d["estimate_utilisation"] = finite_or_none(s.estimate_utilisation);
     d["estimate_server_time_s"] = finite_or_none(s.estimate_server_time_s);
+    for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}}) {
+      d[name] = s.latency.empty() ? py::none() : py::object(py::float_(s.latency.percentile_time(p).seconds()));
+    }
     services.append(d);
   }
   py::dict dp;
