@@ -1297,7 +1297,36 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
       for (const ChangeProgramming& c : r.churn.changes) {
         changes.push_back(trace::ProgrammingChangeRow{c.id, c.service, c.at, c.nodes, c.p50_s, c.p99_s, c.max_s});
       }
-      out->write_churn(events, nodes, changes);
+      const ChurnFigures& c = r.churn;
+      std::uint64_t syncs = 0, full = 0;
+      double busy = 0;
+      for (const NodeProgramming& n : c.nodes) {
+        syncs += n.syncs;
+        full += n.full_syncs;
+        busy += n.sync_busy_s;
+      }
+      const auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+      out->write_churn(events, nodes, changes,
+                       {{"pods_created", d(c.lifecycle.pods_created)},
+                        {"pods_deleted", d(c.lifecycle.pods_deleted)},
+                        {"killed_at_grace", d(c.lifecycle.killed_at_grace)},
+                        {"crashes", d(c.lifecycle.crashes)},
+                        {"evictions", d(c.lifecycle.evictions)},
+                        {"unschedulable", d(c.lifecycle.unschedulable)},
+                        {"rollouts_done", d(c.lifecycle.rollouts_done)},
+                        {"changes", d(c.propagation.changes)},
+                        {"slice_syncs", d(c.propagation.slice_syncs)},
+                        {"slice_writes", d(c.propagation.slice_writes)},
+                        {"watch_events", d(c.propagation.watch_events)},
+                        {"programmed", d(c.programmed)},
+                        {"programming_p50_s", c.programming_p50_s},
+                        {"programming_p90_s", c.programming_p90_s},
+                        {"programming_p99_s", c.programming_p99_s},
+                        {"programming_max_s", c.programming_max_s},
+                        {"udp_entries_cleared", d(c.udp_entries_cleared)},
+                        {"syncs", d(syncs)},
+                        {"full_syncs", d(full)},
+                        {"sync_busy_s", busy}});
     }
     out->finish(target_names_, traffic_names_, endpoints, ts, ss, r.events, r.simulated, !r.stopped);
     connection_trace_ = nullptr;

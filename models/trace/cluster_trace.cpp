@@ -359,7 +359,8 @@ std::uint64_t ClusterTrace::requests_written() const { return impl_->requests.ro
 
 void ClusterTrace::write_churn(const std::vector<ChurnEventRow>& events,
                                const std::vector<ProgrammingNodeRow>& nodes,
-                               const std::vector<ProgrammingChangeRow>& changes) {
+                               const std::vector<ProgrammingChangeRow>& changes,
+                               const std::vector<std::pair<std::string, double>>& figures) {
   h5::File& f = impl_->file;
   auto ev = f.create_table("/churn/events", h5::Schema<ChurnEventTableRow>()
                                                 .column("at_ps", &ChurnEventTableRow::at_ps)
@@ -377,6 +378,7 @@ void ClusterTrace::write_churn(const std::vector<ChurnEventRow>& events,
     ev.append(row);
   }
   ev.flush();
+  for (const auto& [name, value] : figures) ev.set_attribute(name, value);
   auto pn = f.create_table("/programming/nodes", h5::Schema<ProgrammingNodeTableRow>()
                                                      .column("node", &ProgrammingNodeTableRow::node)
                                                      .column("changes", &ProgrammingNodeTableRow::changes)

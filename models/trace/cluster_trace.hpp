@@ -82,8 +82,11 @@ class ClusterTrace {
                           std::uint64_t conntrack_entries, std::uint64_t conntrack_drops);
 
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).
+  // `figures` become attributes of /churn/events (name, value), such as the
+  // lifecycle and propagation counters and the programming percentiles.
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
-                   const std::vector<ProgrammingChangeRow>& changes);
+                   const std::vector<ProgrammingChangeRow>& changes,
+                   const std::vector<std::pair<std::string, double>>& figures = {});
   // A row of /connections: a TCP connection of endpoint `local`, at its end.
   void append_connection(std::uint32_t local, const net::TcpConnection& c, engine::Time ended);
   // A row of /dns: one lookup a pod's resolver made.

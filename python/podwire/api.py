@@ -169,6 +169,8 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "failed": int(row["failed"]),
             **{k: float(row[k]) for k in ("mean_s", "p50_s", "p90_s", "p99_s", "dns_s", "connect_s", "network_s",
                                           "at_server_s")},
+            "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure")
+                       if k in row.dtype.names},
         })
     services = []
     for row in f["summary/services"][:]:
@@ -183,7 +185,24 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             **{k: (float(row[k]) if k in row.dtype.names and int(row["requests"]) > 0 else None)
                for k in ("p50_s", "p90_s", "p99_s")},
         })
+    result: dict[str, Any] = {}
+    if "churn/events" in f:
+        result["churn"] = _read_churn(f)
+        if "requests" in f and f["requests"].shape[0] > 0:
+            # Failures by the second they started in, per traffic entry.
+            req = f["requests"][:]
+            clients = req[req["parent"] == 0]
+            for i, t in enumerate(traffic):
+                mine = clients[clients["source"] == i]
+                seconds = (mine["started_ps"] // 10**12).astype(int)
+                n = int(seconds.max()) + 1 if len(seconds) else 0
+                failed = [0] * n
+                for sec, status in zip(seconds, mine["status"]):
+                    if status != 1:
+                        failed[sec] += 1
+                t["seconds"] = [{"failed": v} for v in failed]
     return {
+        **result,
         "model": "cluster",
         "scenario": {
             "file": str(meta["scenario_file"]),
@@ -196,4 +215,37 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
         "simulated_s": int(meta["simulated_ps"]) * 1e-12,
         "wall_s": None,
         "complete": bool(meta["complete"]),
+    }
+
+
+def _read_churn(f: Any) -> dict[str, Any]:
+    a = f["churn/events"].attrs
+
+    def n(key: str) -> int:
+        return int(a.get(key, 0))
+
+    def x(key: str) -> float:
+        return float(a.get(key, 0.0))
+
+    nodes = []
+    if "programming/nodes" in f:
+        for row in f["programming/nodes"][:]:
+            nodes.append({
+                "node": _text(row["node"]),
+                **{k: int(row[k]) for k in ("changes", "syncs", "full_syncs")},
+                **{k: float(row[k]) for k in ("p50_s", "p99_s", "max_s", "sync_busy_s")},
+            })
+    return {
+        "lifecycle": {k: n(k) for k in ("pods_created", "pods_deleted", "killed_at_grace", "crashes", "evictions",
+                                        "unschedulable", "rollouts_done")},
+        "propagation": {k: n(k) for k in ("changes", "slice_syncs", "slice_writes", "watch_events")},
+        "programming": {
+            "records": n("programmed"),
+            "p50_s": x("programming_p50_s"),
+            "p90_s": x("programming_p90_s"),
+            "p99_s": x("programming_p99_s"),
+            "max_s": x("programming_max_s"),
+            "udp_entries_cleared": n("udp_entries_cleared"),
+        },
+        "nodes": nodes,
     }

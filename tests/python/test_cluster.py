@@ -175,6 +175,13 @@ def test_a_rollout_without_prestop_fails_requests_and_the_trace_times_them(podwi
     assert len(failed) > 0 and (failed.started_ps >= 2 * 10**12).all()
     assert len(nodes) == 12 and (nodes.changes > 0).all()
     assert (changes.nodes <= 12).all() and (changes.p50_s > 0).any()
+    # The summary of the trace says what the run said.
+    summary = podwire_cli("summary", str(trace))
+    assert summary.returncode == 0, summary.stderr
+    line = next(l for l in r.stdout.splitlines() if l.startswith("network programming latency"))
+    assert line in summary.stdout.splitlines()
+    failures = next(l for l in r.stdout.splitlines() if "failures by the second" in l)
+    assert failures in summary.stdout.splitlines()
 
     fixed = podwire_cli("run", "scenarios/churn/rolling-update-prestop.yaml", *shorter, "--no-trace")
     assert fixed.returncode == 0, fixed.stderr
