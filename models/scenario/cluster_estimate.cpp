@@ -14,6 +14,7 @@ std::vector<StationEstimate> estimate_stations(const std::vector<StationModel>& 
                                                const std::vector<CallRate>& calls,
                                                const std::vector<double>& external) {
   const auto n = static_cast<Eigen::Index>(stations.size());
+  if (n == 0) return {};  // nothing is served: nothing to estimate
   // lambda = lambda0 + R^T lambda  <=>  (I - R^T) lambda = lambda0. Call graphs
   // have tens of Services: a dense LU is exact enough and instant.
   Eigen::MatrixXd a = Eigen::MatrixXd::Identity(n, n);
