@@ -109,8 +109,12 @@ void ProxySync::notify(std::uint32_t frontend, std::shared_ptr<const std::vector
   Pending& p = pending_[frontend];
   p.backends = std::move(backends);
   p.records.push_back(ProgrammingRecord{change_id, frontend, changed_at, sim_.now(), Time::zero()});
-  const Time earliest = ever_ran_ ? last_start_ + config_.min_sync_period : sim_.now();
-  request(std::max(sim_.now(), earliest));
+  request(earliest_start());
+}
+
+Time ProxySync::earliest_start() const {
+  const std::int64_t spare = std::max(0, config_.burst_syncs - 1);
+  return std::max(sim_.now(), tat_ - config_.min_sync_period * spare);
 }
 
 void ProxySync::request(Time at) {
@@ -130,14 +134,14 @@ void ProxySync::on_run(std::uint64_t) {
 void ProxySync::on_periodic(std::uint64_t) {
   // A full resync is due: it runs now, or as soon as minSyncPeriod allows.
   full_requested_ = true;
-  const Time earliest = ever_ran_ ? last_start_ + config_.min_sync_period : sim_.now();
-  request(std::max(sim_.now(), earliest));
+  request(earliest_start());
 }
 
 void ProxySync::start_sync(bool full) {
   running_ = true;
   ever_ran_ = true;
   last_start_ = sim_.now();
+  tat_ = std::max(tat_, sim_.now()) + config_.min_sync_period;
   // The next periodic resync counts from this sync (the runner's max interval).
   if (config_.sync_period > Time::zero()) {
     sim_.cancel(periodic_);
@@ -194,7 +198,7 @@ void ProxySync::finish_sync() {
   in_flight_.clear();
   running_ = false;
   if (!pending_.empty() || full_requested_) {
-    request(std::max(now, last_start_ + config_.min_sync_period));
+    request(earliest_start());
   }
 }
 

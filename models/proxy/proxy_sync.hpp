@@ -2,9 +2,9 @@
 // the node's datapath, with its mode's cost and period.
 //
 // kube-proxy runs its sync as a bounded-frequency loop: a change asks for a
-// sync, which starts at once unless the previous one started less than
-// minSyncPeriod ago (then when that period is over); a sync also runs every
-// syncPeriod with nothing to do (a full resync). A sync takes time — on one of
+// sync, which starts at once while the runner has a token (it holds two, and
+// earns one back every minSyncPeriod), else when the next token comes; a sync
+// also runs every syncPeriod with nothing to do (a full resync). A sync takes time — on one of
 // the node's cores, competing with the pods — and the rules are in place when
 // it is done; changes arriving meanwhile wait for the next one.
 //
@@ -62,6 +62,9 @@ struct SyncConfig {
   engine::Time min_sync_period = engine::Time::s(1);
   engine::Time sync_period = engine::Time::s(30);  // zero: no periodic resync
   bool iptables_partial = true;
+  // Syncs allowed back to back before minSyncPeriod paces them (kube-proxy's
+  // BoundedFrequencyRunner is a token bucket of 2, refilled one per minSyncPeriod).
+  int burst_syncs = 2;
   // kube-proxy's defaults for its modes (minSyncPeriod 1 s, syncPeriod 30 s);
   // eBPF applies each update at once and has no periodic resync.
   static SyncConfig defaults(ProxyMode mode);
@@ -147,6 +150,8 @@ class ProxySync {
   };
 
   void request(engine::Time at);
+  // When the next sync may start: now, or when the token bucket allows.
+  engine::Time earliest_start() const;
   void on_run(std::uint64_t);
   void on_periodic(std::uint64_t);
   void start_sync(bool full);
@@ -166,6 +171,7 @@ class ProxySync {
   bool full_requested_ = false;
   bool ever_ran_ = false;
   engine::Time last_start_;
+  engine::Time tat_;  // the bucket's theoretical arrival time (GCRA): a sync may start from tat_ - (burst - 1) x period
   engine::EventId periodic_;
   std::uint64_t services_ = 0;   // Service ports in the table
   std::uint64_t endpoints_ = 0;  // endpoints over all of them

@@ -215,7 +215,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
       else px["measured_position"].error("expected first, last or random, got '" + *v + "'");
     }
     const YamlField sy = px["sync"];
-    if (sy.present() && sy.expect_mapping({"min_sync_period", "sync_period", "iptables_partial", "iptables_restore_base",
+    if (sy.present() && sy.expect_mapping({"min_sync_period", "sync_period", "iptables_partial", "burst_syncs", "iptables_restore_base",
                                            "iptables_per_rule", "rules_per_service", "rules_per_endpoint",
                                            "ipvs_sync_base", "ipvs_per_change", "ipvs_per_check", "nftables_base",
                                            "nftables_per_element", "ebpf_base", "ebpf_per_update"})) {
@@ -230,6 +230,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
       if (auto v = nonnegative("min_sync_period")) s.proxy.min_sync_period = *v;
       if (auto v = nonnegative("sync_period")) s.proxy.sync_period = *v;
       if (auto v = boolean(sy["iptables_partial"])) s.proxy.iptables_partial = *v;
+      if (auto v = sy["burst_syncs"].integer(1, 100)) s.proxy.burst_syncs = static_cast<int>(*v);
       proxy::SyncCosts& k = s.proxy.sync_costs;
       for (auto [key, into] : {std::pair{"iptables_restore_base", &k.iptables_restore_base},
                                {"iptables_per_rule", &k.iptables_per_rule}, {"ipvs_sync_base", &k.ipvs_sync_base},
@@ -577,6 +578,7 @@ proxy::SyncConfig ProxySpec::sync_config() const {
   if (min_sync_period) c.min_sync_period = *min_sync_period;
   if (sync_period) c.sync_period = *sync_period;
   c.iptables_partial = iptables_partial;
+  c.burst_syncs = burst_syncs;
   return c;
 }
 

@@ -74,6 +74,7 @@ struct ProxySpec {
   std::optional<engine::Time> min_sync_period;
   std::optional<engine::Time> sync_period;
   bool iptables_partial = true;
+  int burst_syncs = 2;
   proxy::SyncConfig sync_config() const;
 };
 

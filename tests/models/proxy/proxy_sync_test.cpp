@@ -52,6 +52,7 @@ TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   kube::PodNetns& b = c.add_pod(1, "b");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
   SyncConfig cfg = SyncConfig::defaults(ProxyMode::iptables);  // partial restores, minSyncPeriod 1 s
+  cfg.burst_syncs = 1;  // one sync per minSyncPeriod, no burst
   ProxySync sync(c.sim, c.datapaths[0], cfg);
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
@@ -74,6 +75,28 @@ TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   EXPECT_EQ(c.datapaths[1].backends(f).size(), 1u);  // the other node never heard: still the table's
   EXPECT_EQ(sync.counters().syncs, 2u);
   EXPECT_EQ(sync.counters().full_syncs, 0u);
+}
+
+TEST(ProxySync, TwoSyncsMayRunBackToBackThenMinSyncPeriodPacesThem) {
+  // kube-proxy's runner holds two tokens and earns one per minSyncPeriod.
+  Cluster c(1);
+  kube::PodNetns& a = c.add_pod(0, "a");
+  const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
+  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::nftables));
+  Recorder rec;
+  sync.programmed.connect(&Recorder::on, &rec);
+  const Time nft = Time::ms(5) + Time::us(5) * 2;  // one Service, one endpoint changed
+  for (int i = 0; i < 3; ++i) {
+    c.sim.run_until(Time::ms(100) * (i + 1));
+    sync.notify(f, list_of(i % 2 == 0 ? std::vector<kube::PodNetns*>{} : std::vector<kube::PodNetns*>{&a}, 8080),
+                c.sim.now(), static_cast<std::uint64_t>(i + 1));
+  }
+  c.sim.run_until(Time::s(5));
+  ASSERT_EQ(rec.records.size(), 3u);
+  EXPECT_EQ(rec.records[0].programmed_at, Time::ms(100) + nft);  // token 1
+  EXPECT_EQ(rec.records[1].programmed_at, Time::ms(200) + nft);  // token 2
+  // The third waits for a token: one second after the first sync started.
+  EXPECT_EQ(rec.records[2].programmed_at, Time::ms(1100) + nft);
 }
 
 TEST(ProxySync, ChangesArrivingBeforeASyncCoalesceButEachIsRecorded) {
