@@ -33,6 +33,7 @@ void Endpoint::bind_udp(std::uint16_t port, DatagramHandler handler, void* conte
 }
 
 void Endpoint::deliver(Packet& p) {
+  pool_.trace(p, HopKind::delivered, name_);
   if (p.flow.protocol == Protocol::tcp && tcp_ != nullptr) {
     tcp_->receive(p);
     return;

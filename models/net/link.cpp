@@ -21,6 +21,7 @@ Link::Link(engine::Simulator& sim, PacketPool& pool, LinkConfig config, std::str
 }
 
 void Link::receive(Packet& p) {
+  pool_.trace(p, HopKind::queued, name_);
   const Time now = sim_.now();
   if (now >= busy_until_ && queue_.empty()) {
     start_transmission(p);
@@ -32,6 +33,7 @@ void Link::receive(Packet& p) {
     ++counters_.drops;
     counters_.dropped_bytes += p.wire_bytes;
     dropped.emit(p);
+    pool_.trace(p, HopKind::dropped, name_);
     pool_.release(p);
     return;
   }

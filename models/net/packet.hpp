@@ -90,6 +90,7 @@ struct Packet {
   // it can answer the client directly. dsr_port 0: none.
   Address dsr_address = 0;
   std::uint16_t dsr_port = 0;
+  bool traced = false;  // its hops are reported to the pool's tracer
 };
 
 }  // namespace podwire::net

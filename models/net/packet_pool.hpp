@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/net/packet.hpp"
+#include "models/net/packet_tracer.hpp"
 
 namespace podwire::net {
 
@@ -34,6 +35,20 @@ class PacketPool {
     --in_use_;
   }
 
+  // Packet tracing: every `every`-th packet offered to sample() is followed.
+  void set_tracer(PacketTracer* tracer, std::uint64_t every) {
+    tracer_ = tracer;
+    trace_every_ = every;
+  }
+  PacketTracer* tracer() const { return tracer_; }
+  // Decides (once per packet) whether to follow it.
+  void sample(Packet& p) {
+    if (tracer_ != nullptr && !p.traced && ++trace_seen_ % trace_every_ == 0) p.traced = true;
+  }
+  void trace(const Packet& p, HopKind kind, std::string_view where) const {
+    if (p.traced && tracer_ != nullptr) tracer_->hop(p, kind, where);
+  }
+
   std::size_t in_use() const { return in_use_; }
   std::size_t capacity() const { return chunks_.size() * kChunk; }
   std::uint64_t allocated_total() const { return next_id_; }
@@ -52,6 +67,9 @@ class PacketPool {
   std::vector<Packet*> free_;
   std::size_t in_use_ = 0;
   std::uint64_t next_id_ = 0;
+  PacketTracer* tracer_ = nullptr;
+  std::uint64_t trace_every_ = 1;
+  std::uint64_t trace_seen_ = 0;
 };
 
 }  // namespace podwire::net

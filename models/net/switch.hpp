@@ -31,7 +31,10 @@ class Switch final : public PacketSink {
   void set_route(std::uint32_t dst_node, std::vector<std::uint16_t> ports);
   const std::vector<std::uint16_t>& route(std::uint32_t dst_node) const;
 
-  void receive(Packet& p) override { forwarding_.push(p); }
+  void receive(Packet& p) override {
+    pool_.trace(p, HopKind::switched, name_);
+    forwarding_.push(p);
+  }
 
   const std::string& name() const { return name_; }
   std::uint64_t no_route_drops() const { return no_route_drops_; }

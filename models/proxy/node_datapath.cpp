@@ -50,6 +50,7 @@ bool NodeDatapath::local_pod(net::Address a) const {
 }
 
 void NodeDatapath::receive(Packet& p) {
+  pool_.trace(p, net::HopKind::datapath, host_.name());
   if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
   Time work = Time::zero();
@@ -379,6 +380,7 @@ void NodeDatapath::on_cpu_done(void* self, std::uint64_t packet) {
 }
 
 void NodeDatapath::output(Packet& p) {
+  pool_.trace(p, net::HopKind::charged, host_.name());
   if (!p.encap.present()) {
     if (kube::PodNetns* pod = pods_.find(p.flow.dst); pod != nullptr && &pod->node() == &host_) {
       ++counters_.to_pods;
@@ -434,6 +436,7 @@ void NodeDatapath::reject(Packet& p, Time work, DropReason why) {
   if (why == DropReason::no_pod) ++counters_.no_pod;
   else ++counters_.rejected;
   dropped.emit(p, why);
+  pool_.trace(p, net::HopKind::dropped, host_.name());
   if (p.flow.protocol != net::Protocol::tcp || (p.tcp_flags & net::tcp_flags::rst)) {
     pool_.release(p);  // UDP: an ICMP port unreachable, which podwire's sockets do not see
     return;
@@ -463,6 +466,7 @@ void NodeDatapath::drop(Packet& p, DropReason why) {
     case DropReason::node_down: ++counters_.down_drops; break;
   }
   dropped.emit(p, why);
+  pool_.trace(p, net::HopKind::dropped, host_.name());
   pool_.release(p);
 }
 

@@ -174,6 +174,8 @@ class NodeDatapath final : public net::PacketSink {
   struct PodSide final : net::PacketSink {
     NodeDatapath* dp;
     void receive(net::Packet& p) override {
+      dp->pool_.sample(p);
+      dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
       if (dp->down_) return dp->drop(p, DropReason::node_down);
       dp->process(p, Origin::pod, dp->config_.costs.veth);
     }
@@ -181,6 +183,8 @@ class NodeDatapath final : public net::PacketSink {
   struct HostSide final : net::PacketSink {
     NodeDatapath* dp;
     void receive(net::Packet& p) override {
+      dp->pool_.sample(p);
+      dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
       if (dp->down_) return dp->drop(p, DropReason::node_down);
       dp->process(p, Origin::host, engine::Time::zero());
     }

@@ -1149,6 +1149,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
                                                                       l.drops);
         },
         out.get());
+    if (scenario_.trace_packets_every > 0) pool_.set_tracer(out->packet_tracer(sim_), scenario_.trace_packets_every);
     if (scenario_.trace_connections) {
       connection_trace_ = out.get();
       connection_ended.connect(
@@ -1328,6 +1329,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
                         {"full_syncs", d(full)},
                         {"sync_busy_s", busy}});
     }
+    pool_.set_tracer(nullptr, 1);
     out->finish(target_names_, traffic_names_, endpoints, ts, ss, r.events, r.simulated, !r.stopped);
     connection_trace_ = nullptr;
   }

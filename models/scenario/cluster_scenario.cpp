@@ -648,7 +648,8 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_traffic(top["traffic"], ctx, s);
   parse_churn(top["churn"], ctx, s.churn);
   const YamlField outputs = top["outputs"];
-  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "connections", "sample_interval"})) {
+  if (outputs.present() &&
+      outputs.expect_mapping({"trace", "requests", "connections", "packets", "sample_interval"})) {
     if (auto v = outputs["sample_interval"].time()) {
       if (*v < Time::zero()) outputs["sample_interval"].error("must not be negative");
       else s.sample_interval = *v;
@@ -659,6 +660,10 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
     }
     if (auto v = boolean(outputs["requests"])) s.trace_requests = *v;
     if (auto v = boolean(outputs["connections"])) s.trace_connections = *v;
+    const YamlField packets = outputs["packets"];
+    if (packets.present() && packets.expect_mapping({"every"})) {
+      if (auto v = packets["every"].integer(1, 1'000'000'000, true)) s.trace_packets_every = static_cast<std::uint64_t>(*v);
+    }
   }
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));

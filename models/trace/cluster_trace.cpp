@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "models/trace/hdf5/file.hpp"
@@ -65,6 +66,19 @@ struct ConnectionRow {
   std::uint64_t timeouts;
   std::uint64_t bytes_sent;
   std::uint64_t bytes_received;
+};
+
+struct PacketHopRow {
+  std::uint64_t packet;  // the pool's packet id
+  std::int64_t at_ps;
+  net::HopKind kind;
+  std::uint32_t where;  // id in /packet_places
+  std::uint32_t src, dst;
+  std::uint16_t src_port, dst_port;
+  std::uint8_t protocol;  // IANA number: 6 TCP, 17 UDP
+  std::uint8_t tcp_flags;
+  std::uint32_t wire_bytes;
+  std::uint64_t request;
 };
 
 struct DnsRow {
@@ -154,6 +168,14 @@ std::vector<std::string> status_names() {
   return names;
 }
 
+std::vector<std::string> hop_names() {
+  std::vector<std::string> names;
+  for (int k = 0; k <= static_cast<int>(net::HopKind::dropped); ++k) {
+    names.emplace_back(net::to_string(static_cast<net::HopKind>(k)));
+  }
+  return names;
+}
+
 std::vector<std::string> end_names() {
   std::vector<std::string> names;
   for (int e = 0; e <= static_cast<int>(net::TcpEnd::aborted); ++e) {
@@ -164,7 +186,7 @@ std::vector<std::string> end_names() {
 
 }  // namespace
 
-struct ClusterTrace::Impl {
+struct ClusterTrace::Impl final : net::PacketTracer {
   h5::File file;
   h5::Group meta;
   h5::Table<RequestRow> requests;
@@ -173,6 +195,9 @@ struct ClusterTrace::Impl {
   h5::Table<DnsRow> dns;
   h5::Table<ConnectionRow> connections;
   std::unordered_map<std::string, std::uint32_t> dns_names;
+  std::optional<h5::Table<PacketHopRow>> packets;  // created when packet tracing is on
+  std::unordered_map<std::string, std::uint32_t> places;
+  const engine::Simulator* sim = nullptr;
   engine::Time warmup;
   std::function<std::uint32_t(std::uint32_t)> node_of;
 
@@ -245,6 +270,24 @@ struct ClusterTrace::Impl {
                                                           .column("bytes_received", &ConnectionRow::bytes_received),
                                       kRequestStorage)),
         warmup(warmup_) {}
+
+  void hop(const net::Packet& p, net::HopKind kind, std::string_view where) override {
+    const auto [it, fresh] = places.try_emplace(std::string(where), static_cast<std::uint32_t>(places.size()));
+    PacketHopRow row{};
+    row.packet = p.id;
+    row.at_ps = sim->now().ps();
+    row.kind = kind;
+    row.where = it->second;
+    row.src = p.flow.src;
+    row.dst = p.flow.dst;
+    row.src_port = p.flow.src_port;
+    row.dst_port = p.flow.dst_port;
+    row.protocol = static_cast<std::uint8_t>(p.flow.protocol);
+    row.tcp_flags = p.tcp_flags;
+    row.wire_bytes = p.wire_bytes;
+    row.request = p.request_id;
+    packets->append(row);
+  }
 
   static void on_request(void* ctx, const app::RequestRecord& r) {
     auto* self = static_cast<Impl*>(ctx);
@@ -342,6 +385,27 @@ void ClusterTrace::append_connection(std::uint32_t local, const net::TcpConnecti
   row.bytes_sent = c.counters().bytes_sent;
   row.bytes_received = c.counters().bytes_received;
   impl_->connections.append(row);
+}
+
+net::PacketTracer* ClusterTrace::packet_tracer(const engine::Simulator& sim) {
+  if (!impl_->packets) {
+    impl_->sim = &sim;
+    impl_->packets.emplace(impl_->file.create_table("/packets", h5::Schema<PacketHopRow>()
+                                                                   .column("packet", &PacketHopRow::packet)
+                                                                   .column("at_ps", &PacketHopRow::at_ps)
+                                                                   .column("kind", &PacketHopRow::kind, hop_names())
+                                                                   .column("where", &PacketHopRow::where)
+                                                                   .column("src", &PacketHopRow::src)
+                                                                   .column("dst", &PacketHopRow::dst)
+                                                                   .column("src_port", &PacketHopRow::src_port)
+                                                                   .column("dst_port", &PacketHopRow::dst_port)
+                                                                   .column("protocol", &PacketHopRow::protocol)
+                                                                   .column("tcp_flags", &PacketHopRow::tcp_flags)
+                                                                   .column("wire_bytes", &PacketHopRow::wire_bytes)
+                                                                   .column("request", &PacketHopRow::request),
+                                                       kRequestStorage));
+  }
+  return impl_.get();
 }
 
 void ClusterTrace::write_links(const std::vector<std::string>& names) {
@@ -449,6 +513,12 @@ void ClusterTrace::finish(const std::vector<std::string>& targets, const std::ve
   numbered.assign(impl_->dns_names.size(), {});
   for (const auto& [name, id] : impl_->dns_names) numbered[id] = {id, name};
   names("/dns_names", numbered);
+  if (impl_->packets) {
+    numbered.assign(impl_->places.size(), {});
+    for (const auto& [name, id] : impl_->places) numbered[id] = {id, name};
+    names("/packet_places", numbered);
+    impl_->packets->flush();
+  }
 
   auto ts = f.create_table("/summary/traffic", h5::Schema<TrafficRow>()
                                                    .column("name", &TrafficRow::name)

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "models/app/requests.hpp"
+#include "engine/simulator.hpp"
+#include "models/net/packet_tracer.hpp"
 #include "models/net/tcp_connection.hpp"
 #include "models/trace/queueing_trace.hpp"
 
@@ -87,6 +89,9 @@ class ClusterTrace {
   void write_churn(const std::vector<ChurnEventRow>& events, const std::vector<ProgrammingNodeRow>& nodes,
                    const std::vector<ProgrammingChangeRow>& changes,
                    const std::vector<std::pair<std::string, double>>& figures = {});
+  // The tracer to give the packet pool for /packets (created on first call):
+  // a row per hop of each sampled packet.
+  net::PacketTracer* packet_tracer(const engine::Simulator& sim);
   // A row of /connections: a TCP connection of endpoint `local`, at its end.
   void append_connection(std::uint32_t local, const net::TcpConnection& c, engine::Time ended);
   // A row of /dns: one lookup a pod's resolver made.

@@ -240,3 +240,23 @@ def test_sigint_stops_a_cluster_run_and_leaves_a_readable_trace(source_dir, tmp_
         assert not f["meta"].attrs["complete"]
         assert f["requests"].shape[0] > 1000
     assert list(tmp_path.iterdir()) == [trace]
+
+
+def test_sampled_packets_are_followed_hop_by_hop(podwire_cli, tmp_path):
+    trace = tmp_path / "packets.h5"
+    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "4s", "-q", "--set", "outputs.packets.every=200",
+                    "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    with h5py.File(trace, "r") as f:
+        hops = pd.DataFrame(f["packets"][:])
+        places = pd.DataFrame(f["packet_places"][:])
+        kinds = [k.decode() if isinstance(k, bytes) else k for k in f["packets"].attrs["enum:kind"]]
+    names = dict(zip(places.id, places.name.str.decode("utf-8")))
+    assert hops.packet.nunique() > 20
+    for _, one in hops.groupby("packet"):
+        seq = [kinds[int(k)] for k in one.kind]
+        assert seq[0] == "datapath" and seq[-1] in ("delivered", "dropped"), seq
+        assert one.at_ps.is_monotonic_increasing
+    # A request packet between nodes crosses the switch, with the VXLAN header on the wire.
+    crossing = hops[hops["where"].map(names) == "switch"]
+    assert len(crossing) > 0 and (crossing.wire_bytes >= 52 + 50).all()
