@@ -1307,6 +1307,12 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
         busy += n.sync_busy_s;
       }
       const auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+      if (scenario_.trace_programming_records) {
+        std::vector<trace::ProgrammingRecordRow> rows;
+        rows.reserve(programmed_.size());
+        for (const Programmed& p : programmed_) rows.push_back({p.node, p.change, p.latency_s});
+        out->write_programming_records(rows);
+      }
       out->write_churn(events, nodes, changes,
                        {{"pods_created", d(c.lifecycle.pods_created)},
                         {"pods_deleted", d(c.lifecycle.pods_deleted)},

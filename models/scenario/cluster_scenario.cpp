@@ -649,7 +649,8 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_churn(top["churn"], ctx, s.churn);
   const YamlField outputs = top["outputs"];
   if (outputs.present() &&
-      outputs.expect_mapping({"trace", "requests", "connections", "packets", "sample_interval"})) {
+      outputs.expect_mapping({"trace", "requests", "connections", "packets", "programming_records",
+                              "sample_interval"})) {
     if (auto v = outputs["sample_interval"].time()) {
       if (*v < Time::zero()) outputs["sample_interval"].error("must not be negative");
       else s.sample_interval = *v;
@@ -660,6 +661,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
     }
     if (auto v = boolean(outputs["requests"])) s.trace_requests = *v;
     if (auto v = boolean(outputs["connections"])) s.trace_connections = *v;
+    if (auto v = boolean(outputs["programming_records"])) s.trace_programming_records = *v;
     const YamlField packets = outputs["packets"];
     if (packets.present() && packets.expect_mapping({"every"})) {
       if (auto v = packets["every"].integer(1, 1'000'000'000, true)) s.trace_packets_every = static_cast<std::uint64_t>(*v);

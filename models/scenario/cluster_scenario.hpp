@@ -220,7 +220,8 @@ struct ClusterScenario {
   std::string trace_path;
   bool trace_requests = true;
   bool trace_connections = false;  // a row per TCP connection in /connections
-  std::uint64_t trace_packets_every = 0;  // /packets: follow every Nth packet entering a node; 0: none
+  std::uint64_t trace_packets_every = 0;
+  bool trace_programming_records = false;  // /programming/records: every (node, change)  // /packets: follow every Nth packet entering a node; 0: none
   engine::Time sample_interval = engine::Time::ms(100);  // per-node time series; 0: none
 };
 

@@ -408,6 +408,21 @@ net::PacketTracer* ClusterTrace::packet_tracer(const engine::Simulator& sim) {
   return impl_.get();
 }
 
+void ClusterTrace::write_programming_records(const std::vector<ProgrammingRecordRow>& rows) {
+  struct Row {
+    std::uint32_t node;
+    std::uint64_t change;
+    double latency_s;
+  };
+  auto t = impl_->file.create_table("/programming/records", h5::Schema<Row>()
+                                                                .column("node", &Row::node)
+                                                                .column("change", &Row::change)
+                                                                .column("latency_s", &Row::latency_s),
+                                    kRequestStorage);
+  for (const ProgrammingRecordRow& r : rows) t.append(Row{r.node, r.change, r.latency_s});
+  t.flush();
+}
+
 void ClusterTrace::write_links(const std::vector<std::string>& names) {
   auto t = impl_->file.create_table("/links", h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name));
   for (std::uint32_t i = 0; i < names.size(); ++i) {

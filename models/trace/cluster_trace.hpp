@@ -64,6 +64,12 @@ struct ProgrammingChangeRow {
   double p50_s = 0, p99_s = 0, max_s = 0;
 };
 
+struct ProgrammingRecordRow {
+  std::uint32_t node = 0;    // index in /programming/nodes
+  std::uint64_t change = 0;  // id in /programming/changes
+  double latency_s = 0;      // the change's trigger to the rules in place on that node
+};
+
 class ClusterTrace {
  public:
   // The file is created under a temporary name and renamed when finished or
@@ -104,6 +110,8 @@ class ClusterTrace {
                           std::uint64_t drops);
   // /links: the names of the links /timeseries/links numbers.
   void write_links(const std::vector<std::string>& names);
+  // /programming/records: every (node, change) programmed.
+  void write_programming_records(const std::vector<ProgrammingRecordRow>& rows);
   // Writes the name tables and the summary, sets complete, closes the file.
   void finish(const std::vector<std::string>& targets, const std::vector<std::string>& traffic,
               const std::vector<std::pair<std::uint32_t, std::string>>& endpoints,

@@ -203,7 +203,8 @@ def test_a_cluster_run_with_churn_is_the_same_cell_by_cell_for_the_same_seed(pod
     import numpy as np
 
     args = ["--duration", "14s", "--set", "churn.events[0].at=2s", "--set", "traffic[0].rate=300/s",
-            "--set", "outputs.connections=true", "-q"]
+            "--set", "outputs.connections=true", "--set", "outputs.programming_records=true",
+            "--set", "outputs.packets.every=1000", "-q"]
     contents = []
     for name in ("a.h5", "b.h5"):
         r = podwire_cli("run", "scenarios/churn/rolling-update.yaml", *args, "-o", str(tmp_path / name))
@@ -214,7 +215,7 @@ def test_a_cluster_run_with_churn_is_the_same_cell_by_cell_for_the_same_seed(pod
             contents.append(tables)
     assert contents[0].keys() == contents[1].keys()
     for path in ("requests", "dns", "connections", "churn/events", "programming/nodes", "programming/changes",
-                 "timeseries/nodes", "timeseries/links", "summary/traffic"):
+                 "programming/records", "packets", "timeseries/nodes", "timeseries/links", "summary/traffic"):
         assert path in contents[0], path
     for path, table in contents[0].items():
         assert np.array_equal(table, contents[1][path]), path
