@@ -526,13 +526,22 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
     }
     ingresses_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg);
     app::IngressController& ic = ingresses_.back();
-    // The controller balances over the endpoints itself, on kept-alive connections.
+    // The controller balances over the endpoints itself, on kept-alive
+    // connections, and follows their changes through its own watch.
     for (std::size_t i = 0; i < backends.size(); ++i) {
-      for (const kube::EndpointState& e : backends[i].port->endpoints) {
-        app::UpstreamConfig uc{net::format_address(e.ip), e.port, true, 0};
-        pools_.emplace_back(stack_of_pod(pod), public_dns_, requests_, uc, &app::IngressController::upstream_done, &ic);
-        ic.config().backends[i].endpoints.push_back(&pools_.back());
+      IngressWatch w;
+      w.controller = &ic;
+      w.backend = i;
+      w.pod = pod;
+      const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(backends[i].service)];
+      const std::size_t port_index = static_cast<std::size_t>(backends[i].port - st.ports.data());
+      for (const ServiceFrontendRef& f : service_frontends_) {
+        if (f.service == backends[i].service && f.port_index == port_index) w.frontend = f.frontend;
       }
+      for (const kube::EndpointState& e : backends[i].port->endpoints) {
+        if (e.ready) ic.config().backends[i].endpoints.push_back(&ingress_pool(w, e.ip, e.port));
+      }
+      ingress_watches_.push_back(std::move(w));
     }
   }
   // Public names: each Ingress host points at the controller's load balancer.
@@ -852,6 +861,30 @@ void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t fronte
                            const churn::EndpointChange& change) {
   auto* self = static_cast<ClusterModel*>(model);
   self->syncs_[node].notify(frontend, backends, change.at, change.id);
+  // Ingress controllers on this node hear the same watch and rebalance at once
+  // (ingress-nginx updates its Lua balancer without a reload).
+  for (IngressWatch& w : self->ingress_watches_) {
+    if (w.frontend != frontend || w.seen == backends ||
+        self->cluster_->pods()[static_cast<std::size_t>(w.pod)].node != static_cast<int>(node)) {
+      continue;
+    }
+    w.seen = backends;
+    std::vector<app::UpstreamPool*> pools;
+    for (const proxy::Backend& b : *backends) {
+      if (b.ready) pools.push_back(&self->ingress_pool(w, b.address, b.port));
+    }
+    w.controller->config().backends[w.backend].endpoints = std::move(pools);
+  }
+}
+
+app::UpstreamPool& ClusterModel::ingress_pool(IngressWatch& w, net::Address address, std::uint16_t port) {
+  const std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | port;
+  if (const auto it = w.pools.find(key); it != w.pools.end()) return *it->second;
+  app::UpstreamConfig uc{net::format_address(address), port, true, 0};
+  pools_.emplace_back(stack_of_pod(w.pod), public_dns_, requests_, uc, &app::IngressController::upstream_done,
+                      w.controller);
+  w.pools.emplace(key, &pools_.back());
+  return pools_.back();
 }
 
 void ClusterModel::start(int pod) {

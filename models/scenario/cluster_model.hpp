@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -347,6 +348,17 @@ class ClusterModel final : public churn::PodRuntime {
     std::uint32_t frontend;
   };
   std::vector<ServiceFrontendRef> service_frontends_;
+  // An ingress controller's backend and the endpoint pools it balances over.
+  struct IngressWatch {
+    app::IngressController* controller = nullptr;
+    std::size_t backend = 0;
+    std::uint32_t frontend = UINT32_MAX;
+    int pod = -1;
+    churn::BackendList seen;  // the list last applied (held, so its address is not reused)
+    std::unordered_map<std::uint64_t, app::UpstreamPool*> pools;  // by (address, port)
+  };
+  std::vector<IngressWatch> ingress_watches_;
+  app::UpstreamPool& ingress_pool(IngressWatch& w, net::Address address, std::uint16_t port);
   std::unordered_set<net::Address> routed_pod_addresses_;
 };
 

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "models/scenario/cluster_model.hpp"
+#include "models/scenario/scenario_document.hpp"
 
 namespace podwire::scenario {
 namespace {
@@ -240,6 +242,52 @@ TEST(ChurnModel, ProgrammingLatencyGrowsWithRulesForFullIptablesRestoresAndStays
   EXPECT_GT(ipt_big, ipt_small * 1.2) << ipt_small << " " << ipt_big;
   EXPECT_NEAR(nft_big, nft_small, 0.02 * nft_small + 1e-3);
   EXPECT_LT(nft_big, ipt_big);
+}
+
+}  // namespace
+}  // namespace podwire::scenario
+
+namespace podwire::scenario {
+namespace {
+
+TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
+  const std::string path = std::string(PODWIRE_SOURCE_DIR) + "/scenarios/ingress-fanout.yaml";
+  const std::string text = read_scenario_file(path) + "\nchurn:\n  events: [{at: 3s, rollout: deployment/web}]\n";
+  const ClusterScenario s = parse_cluster_scenario(text, path, {"run.duration=40s"});
+  ClusterModel m(s);
+  // Who served the v1 traffic (through the controller) in the last 10 s.
+  struct Late {
+    const ClusterModel* model;
+    std::map<std::string, int> served;
+  } late{&m, {}};
+  m.requests().finished.connect(
+      [](void* ctx, const app::RequestRecord& r) {
+        auto& l = *static_cast<Late*>(ctx);
+        if (r.parent != 0 && r.started > Time::s(30) && r.status == app::RequestStatus::ok) {
+          ++l.served[l.model->endpoint_name(r.server)];
+        }
+      },
+      &late);
+  const ClusterRunResult r = m.run();
+  ASSERT_EQ(r.churn.lifecycle.rollouts_done, 1u);
+  // Every backend pod serving at the end is one the rollout created.
+  std::set<std::string> created;
+  for (const churn::ChurnEvent& e : r.churn.events) {
+    if (e.kind == churn::ChurnEventKind::created) {
+      const kube::PodState& p = m.cluster().pods()[static_cast<std::size_t>(e.pod)];
+      created.insert(p.namespace_ + "/" + p.name);
+    }
+  }
+  int web_pods = 0;
+  for (const auto& [name, n] : late.served) {
+    if (name.find("/web-") == std::string::npos || name.find("/web2-") != std::string::npos) continue;
+    ++web_pods;
+    EXPECT_TRUE(created.contains(name)) << name << " served " << n << " requests after the rollout";
+  }
+  EXPECT_GT(web_pods, 0);
+  for (std::size_t sec = 30; sec < r.traffic[0].seconds.size(); ++sec) {
+    EXPECT_EQ(r.traffic[0].seconds[sec].failed, 0u) << sec;
+  }
 }
 
 }  // namespace
