@@ -267,7 +267,8 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
     }
     const std::string remote_kernel = "node " + to_name + " kernel";
     if (vxlan) r.first_packet.push_back(ExplainStep{remote_kernel, "VXLAN decapsulation", costs.vxlan_decap});
-    r.first_packet.push_back(ExplainStep{remote_kernel, "conntrack: miss, new entry",
+    r.first_packet.push_back(ExplainStep{remote_kernel,
+                                         ebpf ? "conntrack (BPF map): miss, new entry" : "conntrack: miss, new entry",
                                          ebpf ? costs.ebpf_ct_insert + costs.ebpf_ct_lookup
                                               : costs.conntrack_insert + costs.conntrack_lookup});
     if (!scenario.objects.network_policies.empty()) {
