@@ -7,6 +7,17 @@ scenarios, runs them with the GIL released and presents what they measured.
 from __future__ import annotations
 
 from podwire._core import ScenarioError, __version__
-from podwire.api import Scenario, load, read_summary, run
+from podwire.api import RunInterrupted, Scenario, load, read_summary, run
+from podwire.result import Result, open
 
-__all__ = ["Scenario", "ScenarioError", "__version__", "load", "read_summary", "run"]
+__all__ = [
+    "Result",
+    "RunInterrupted",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load",
+    "open",
+    "read_summary",
+    "run",
+]

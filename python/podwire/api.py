@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+import shutil
+import tempfile
 import threading
 import time
 from typing import Any
+import weakref
 
 from podwire import _core
+from podwire.result import Result
 
 
 @dataclass
@@ -19,9 +23,15 @@ class Scenario:
     overrides: list[str] = field(default_factory=list)
 
     def set(self, path: str, value: object) -> "Scenario":
-        """Override one field (same paths as ``podwire run --set path=value``)."""
-        self.overrides.append(f"{path}={value}")
-        self._load()
+        """Override one field (same paths as ``podwire run --set path=value``;
+        ``value`` is YAML text or a Python number, bool or string). Raises
+        ``ScenarioError`` and leaves the scenario as it was if the value is wrong."""
+        self.overrides.append(f"{path}={yaml_text(value)}")
+        try:
+            self._load()
+        except BaseException:
+            self.overrides.pop()
+            raise
         return self
 
     def validate(self) -> list[dict[str, Any]]:
@@ -33,6 +43,15 @@ class Scenario:
 
     def _load(self) -> Any:
         return _core.load_scenario(str(self.path), list(self.overrides))
+
+
+def yaml_text(value: object) -> str:
+    """A Python value as the YAML text of an override: ``True`` is ``true``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
 
 
 def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -73,17 +92,57 @@ def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
         thread.join()
 
 
-def run(scenario: Scenario, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Run a scenario to its end, writing its trace to ``out`` (HDF5) when given.
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM arrived while a run was going. The run
+    stopped cleanly at the next slice of simulated time: its trace is closed
+    with ``complete=false`` and everything written so far, and ``result``
+    holds what it measured until then."""
 
-    Ctrl-C stops the run cleanly: the result says ``complete`` False and the
-    trace is closed with ``complete=false``. ``progress`` draws a progress bar
-    on standard error.
+    def __init__(self, result: Result) -> None:
+        super().__init__(f"the run was stopped at {result.get('simulated_s', 0):g} s simulated; "
+                         f"its trace {result.path} says complete=false")
+        self.result = result
+
+
+def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress: bool = False, *,
+        trace: bool = True) -> Result:
+    """Run a scenario to its end and return its ``Result``.
+
+    The trace goes to ``out`` (HDF5). Without ``out`` it goes to a file in a
+    new temporary folder (``tempfile``, so ``TMPDIR`` decides where), which is
+    removed when the Result is garbage-collected: pass ``out`` to keep it.
+    ``trace=False`` writes nothing; the Result is then only the summary.
+    ``progress`` draws a progress bar on standard error.
+
+    Ctrl-C stops the run cleanly and raises ``RunInterrupted`` (a
+    ``KeyboardInterrupt``) whose ``result`` is the partial Result, its trace
+    closed with ``complete=false``.
     """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
     loaded = scenario._load()
-    result = _run_core(loaded, str(out) if out is not None else "", progress)
+    folder = None
+    if out is None and trace:
+        folder = tempfile.mkdtemp(prefix="podwire-")
+        out = Path(folder) / (Path(loaded.file).stem + ".h5")
+    try:
+        summary = _run_core(loaded, str(out) if out is not None else "", progress)
+    except BaseException:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    summary["scenario"] = _scenario_dict(loaded)
+    result = Result(summary, out)
+    if folder is not None:
+        weakref.finalize(result, shutil.rmtree, folder, True)
+    if not result.complete:
+        raise RunInterrupted(result)
+    return result
+
+
+def _scenario_dict(loaded: Any) -> dict[str, Any]:
     if getattr(loaded, "kind", "queueing") == "cluster":
-        result["scenario"] = {
+        return {
             "file": loaded.file,
             "seed": loaded.seed,
             "duration_s": loaded.duration_s,
@@ -92,8 +151,7 @@ def run(scenario: Scenario, out: str | Path | None = None, progress: bool = Fals
             "objects": loaded.objects,
             "resolved_text": loaded.resolved_text,
         }
-        return result
-    result["scenario"] = {
+    return {
         "file": loaded.file,
         "name": loaded.name,
         "seed": loaded.seed,
@@ -104,7 +162,6 @@ def run(scenario: Scenario, out: str | Path | None = None, progress: bool = Fals
         "service": loaded.service,
         "resolved_text": loaded.resolved_text,
     }
-    return result
 
 
 def _none_if_nan(value: float) -> float | None:

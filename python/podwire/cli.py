@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any, Sequence
 
-from podwire import __version__, _core
 from pathlib import Path
 
-from podwire.api import load, read_summary, run
+from podwire import __version__, _core
+from podwire.api import RunInterrupted, load, read_summary, run
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -191,7 +191,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
     out = None if args.no_trace else Path(args.output or default_trace)
     try:
-        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet)
+        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None)
+    except RunInterrupted as e:
+        result = e.result
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
         return 2
