@@ -9,6 +9,7 @@ from __future__ import annotations
 from podwire._core import ScenarioError, __version__
 from podwire.api import RunInterrupted, Scenario, load, read_summary, run
 from podwire.result import Result, open
+from podwire.sweep import sweep
 
 __all__ = [
     "Result",
@@ -20,4 +21,5 @@ __all__ = [
     "open",
     "read_summary",
     "run",
+    "sweep",
 ]
