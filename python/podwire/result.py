@@ -80,9 +80,12 @@ class Result(dict):  # type: ignore[type-arg]
                 df["sojourn_s"] = (df["end_ps"] - df["arrival_ps"]) * PS
                 return df
             endpoints = _names(f, "endpoints")
+            # One dtype for the four endpoint columns, so that they compare
+            # (client_node != server_node) and share their categories.
+            endpoint = pd.CategoricalDtype(list(dict.fromkeys(endpoints.values())))
             df["target"] = df["target"].map(_names(f, "targets")).astype("category")
             for column in ("client", "server", "client_node", "server_node"):
-                df[column] = df[column].map(endpoints).astype("category")
+                df[column] = df[column].map(endpoints).astype(endpoint)
             df["status"] = _enum(df["status"], table.attrs["enum:status"])
             traffic = df["source"].map(_names(f, "traffic")).where(df["parent"] == 0)
             df.insert(int(df.columns.get_loc("source")) + 1, "traffic", traffic.astype("category"))
