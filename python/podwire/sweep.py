@@ -71,8 +71,9 @@ def sweep(
 
     Columns: the grid's paths, ``seed``, ``status``, then per traffic entry
     ``<name>.sent`` (the whole run), ``.ok``, ``.failed``, ``.ok_per_s``
-    (after the warm-up), ``.mean_s``, ``.p50_s``, ``.p90_s``, ``.p99_s`` (of
-    successful requests after the warm-up); the totals ``sent``, ``ok``,
+    (after the warm-up), ``.mean_s``, ``.p50_s``, ``.p90_s``, ``.p99_s`` and
+    the mean parts ``.dns_s``, ``.connect_s``, ``.network_s``,
+    ``.at_server_s`` (of successful requests after the warm-up); the totals ``sent``, ``ok``,
     ``failed`` and ``error_rate`` (failed / (ok + failed)); the fraction of
     node cores busy after the warm-up (``cpu.mean`` over nodes, and the
     busiest node's ``cpu.busiest``, ``cpu.busiest_kernel``,
@@ -166,7 +167,7 @@ def run_metrics(path: str | Path) -> dict[str, Any]:
                 m[f"{name}.{k}"] = t[k]
                 total[k] += t[k]
             m[f"{name}.ok_per_s"] = t["ok"] / window
-            for k in ("mean_s", "p50_s", "p90_s", "p99_s"):
+            for k in ("mean_s", "p50_s", "p90_s", "p99_s", "dns_s", "connect_s", "network_s", "at_server_s"):
                 m[f"{name}.{k}"] = t[k] if t["ok"] > 0 else math.nan
         m.update(total)
         measured = total["ok"] + total["failed"]
