@@ -113,7 +113,7 @@ def test_the_same_sweep_on_a_dask_cluster(grid_sweep, tmp_path):
     from distributed import Client, LocalCluster
 
     _, local = grid_sweep
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         on_dask = podwire.sweep(short_seed_web(), GRID, seeds=[1, 2], out_dir=tmp_path, client=client,
                                 progress=False)
