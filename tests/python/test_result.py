@@ -237,7 +237,7 @@ def test_ctrl_c_still_reaches_python_after_overlapping_runs_in_threads():
         first.join(); second.join()
         try:
             os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(2)
+            time.sleep(1)
             print("lost")
         except KeyboardInterrupt:
             print("KeyboardInterrupt")
