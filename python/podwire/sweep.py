@@ -4,6 +4,7 @@ row of figures per run."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 import hashlib
 import itertools
@@ -13,8 +14,9 @@ import os
 from pathlib import Path
 import re
 import signal
+import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 import warnings
 
 from podwire.api import RunInterrupted, Scenario, load, read_summary, run, yaml_text
@@ -312,7 +314,8 @@ def _in_processes(tasks: list[_Task], workers: int, done: Callable[[int, dict[st
     stop = context.Event()
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=context,
                                initializer=_init_worker, initargs=(stop,))
-    futures = {pool.submit(_run_one, task): i for i, task in enumerate(tasks)}
+    with _main_importable():
+        futures = {pool.submit(_run_one, task): i for i, task in enumerate(tasks)}
     try:
         for future in as_completed(futures):
             i = futures[future]
@@ -335,6 +338,25 @@ def _in_processes(tasks: list[_Task], workers: int, done: Callable[[int, dict[st
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _main_importable() -> Iterator[None]:
+    """While worker processes start: a script read from standard input
+    (``python - <<EOF``) has ``__file__`` ``<stdin>``, which forkserver and
+    spawn workers would try to run as a file and die. The workers need
+    nothing from the main module, so they are not told about one that
+    cannot be read."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None or os.path.exists(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _on_dask(client: Any, tasks: list[_Task], done: Callable[[int, dict[str, Any]], None]) -> None:

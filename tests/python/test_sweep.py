@@ -152,3 +152,15 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_the_next_call_finishes_it(tmp_path):
             assert not f["meta"].attrs["complete"]
     done = podwire.sweep(eval(args[0]), eval(args[1]), out_dir=tmp_path, workers=2, progress=False)
     assert done.status.tolist() == ["ok", "ok"] and (done.simulated_s == 1500).all()
+
+
+def test_a_script_read_from_standard_input_can_sweep_in_processes(tmp_path):
+    script = textwrap.dedent(f"""
+        import podwire
+        if __name__ == "__main__":
+            df = podwire.sweep(podwire.load({str(DEFAULT)!r}, ["run.duration=2s", "run.warmup=1s"]),
+                               {{"queueing.servers": [4, 5]}}, out_dir={str(tmp_path)!r}, workers=2, progress=False)
+            print(df.status.tolist())
+    """)
+    r = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "['ok', 'ok']", r.stderr
