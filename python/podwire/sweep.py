@@ -71,24 +71,24 @@ def sweep(
     others go on. Ctrl-C stops the runs in progress cleanly and raises
     ``KeyboardInterrupt``; finished runs stay on disk for the next call.
 
-    Columns: the grid's paths, ``seed``, ``status``, then per traffic entry
-    ``<name>.sent`` (the whole run), ``.ok``, ``.failed``, ``.ok_per_s``
-    (after the warm-up), ``.mean_s``, ``.p50_s``, ``.p90_s``, ``.p99_s`` and
-    the mean parts ``.dns_s``, ``.connect_s``, ``.network_s``,
-    ``.at_server_s`` (of successful requests after the warm-up); the totals ``sent``, ``ok``,
-    ``failed`` and ``error_rate`` (failed / (ok + failed)); the fraction of
-    node cores busy after the warm-up (``cpu.mean`` over nodes, and the
-    busiest node's ``cpu.busiest``, ``cpu.busiest_kernel``,
-    ``cpu.busiest_node``); for churn runs ``programming.p50_s``, ``programming.p99_s``; for queueing
-    scenarios the farm's figures; and ``simulated_s``, ``events``, ``wall_s``,
-    ``file``, ``error``.
+    Columns: the grid's paths, ``seed``, ``status``; per traffic entry
+    ``<name>.sent`` (the whole run), ``.ok``, ``.failed``, ``.ok_per_s``,
+    ``.mean_s``, ``.p50_s``, ``.p90_s``, ``.p99_s`` and the mean parts
+    ``.dns_s``, ``.connect_s``, ``.network_s``, ``.at_server_s`` (of requests
+    started after the warm-up); the totals ``sent``, ``ok``, ``failed`` and
+    ``error_rate`` (failed / (ok + failed)); the fraction of node cores busy
+    after the warm-up (``cpu.mean`` over nodes, and the busiest node's
+    ``cpu.busiest``, ``cpu.busiest_kernel``, ``cpu.busiest_node``); for churn
+    runs ``programming.p50_s`` and ``programming.p99_s``; for queueing
+    scenarios the farm's figures; and ``simulated_s``, ``events``,
+    ``wall_s``, ``file``, ``error``.
     """
     import pandas as pd
 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     scenario._load()  # a broken base scenario fails here, not once per run
-    tasks = plan(scenario, grid or {}, seeds, out_dir)
+    tasks = _plan(scenario, grid or {}, seeds, out_dir)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
     with _Progress(len(tasks), progress) as bar:
@@ -110,28 +110,30 @@ def sweep(
     return df
 
 
-def plan(scenario: Scenario, grid: Mapping[str, Sequence[Any]], seeds: Iterable[int] | None,
-         out_dir: str | Path) -> list[_Task]:
-    """The runs of a sweep, in order: the grid's product, seeds innermost."""
+def _plan(scenario: Scenario, grid: Mapping[str, Sequence[Any]], seeds: Iterable[int] | None,
+          out_dir: str | Path) -> list[_Task]:
+    """The runs of a sweep, in order: the grid's product, seeds innermost.
+    Paths are absolute, so that workers elsewhere (Dask) find the same files."""
     keys = list(grid)
     for key in keys:
         if isinstance(grid[key], (str, bytes)) or not isinstance(grid[key], Iterable):
             raise TypeError(f"grid[{key!r}] must be a list of values, got {grid[key]!r}")
     seed_list: list[int | None] = [None] if seeds is None else [int(s) for s in seeds]
-    stem = Path(scenario.path).stem
+    source = Path(scenario.path).resolve()
+    folder = Path(out_dir).resolve()
     tasks = []
-    names: dict[str, tuple[Any, ...]] = {}
+    names: set[str] = set()
     for combo in itertools.product(*(list(grid[k]) for k in keys)):
         params = tuple(zip(keys, combo))
         for seed in seed_list:
             overrides = [*scenario.overrides, *(f"{k}={yaml_text(v)}" for k, v in params)]
             if seed is not None:
                 overrides.append(f"run.seed={seed}")
-            name = run_file_name(stem, params, seed)
+            name = run_file_name(source.stem, params, seed)
             if name in names:
                 raise ValueError(f"the grid names one run twice: {dict(params)} seed {seed}")
-            names[name] = combo
-            tasks.append(_Task(str(scenario.path), tuple(overrides), params, seed, str(Path(out_dir) / name)))
+            names.add(name)
+            tasks.append(_Task(str(source), tuple(overrides), params, seed, str(folder / name)))
     return tasks
 
 
@@ -179,11 +181,11 @@ def run_metrics(path: str | Path) -> dict[str, Any]:
                 ts = f["timeseries/nodes"][:]
                 names = {int(i): n.decode() for i, n in zip(f["endpoints"]["id"], f["endpoints"]["name"])}
                 warmup_ps = int(f["meta"].attrs.get("warmup_ps", 0))
-                measured = ts[ts["at_ps"] > warmup_ps]
-                if len(measured) == 0:
-                    measured = ts
-                nodes = np.unique(measured["node"])
-                busy = [measured[measured["node"] == n] for n in nodes]
+                after = ts[ts["at_ps"] > warmup_ps]
+                if len(after) == 0:
+                    after = ts
+                nodes = np.unique(after["node"])
+                busy = [after[after["node"] == n] for n in nodes]
                 total_busy = [float(np.mean(b["kernel_busy"] + b["application_busy"])) for b in busy]
                 i = int(np.argmax(total_busy))
                 m["cpu.mean"] = float(np.mean(total_busy))
