@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <mutex>
 
 #include "models/scenario/cluster_model.hpp"
 #include "models/scenario/explain.hpp"
@@ -27,23 +28,33 @@ using scenario::Severity;
 std::atomic<bool> g_stop_requested{false};
 extern "C" void request_stop(int) { g_stop_requested.store(true); }
 
+// Runs may overlap (threads): the first installs the handlers, the last puts
+// back what was there before; the stop flag is cleared only when no run is in
+// progress, so a stop request reaches every overlapping run.
+std::mutex g_signal_mutex;
+int g_runs = 0;
+void (*g_old_int)(int) = nullptr;
+void (*g_old_term)(int) = nullptr;
+
 class SignalGuard {
  public:
   SignalGuard() {
-    g_stop_requested.store(false);
-    old_int_ = std::signal(SIGINT, request_stop);
-    old_term_ = std::signal(SIGTERM, request_stop);
+    const std::lock_guard<std::mutex> lock(g_signal_mutex);
+    if (g_runs++ == 0) {
+      g_stop_requested.store(false);
+      g_old_int = std::signal(SIGINT, request_stop);
+      g_old_term = std::signal(SIGTERM, request_stop);
+    }
   }
   ~SignalGuard() {
-    std::signal(SIGINT, old_int_);
-    std::signal(SIGTERM, old_term_);
+    const std::lock_guard<std::mutex> lock(g_signal_mutex);
+    if (--g_runs == 0) {
+      std::signal(SIGINT, g_old_int);
+      std::signal(SIGTERM, g_old_term);
+    }
   }
   SignalGuard(const SignalGuard&) = delete;
   SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  void (*old_int_)(int);
-  void (*old_term_)(int);
 };
 
 py::dict diagnostic_dict(const Diagnostic& d) {

@@ -222,9 +222,6 @@ def test_two_runs_in_threads_do_not_interfere():
     assert not alone[0].equals(alone[1])
 
 
-@pytest.mark.xfail(strict=True, reason="each run's SignalGuard (python/src/register_scenario.cpp) saves the SIGINT "
-                   "handler it finds and restores it at its end: when two runs overlap and the first ends first, "
-                   "the second restores the core's handler and Ctrl-C no longer reaches Python")
 def test_ctrl_c_still_reaches_python_after_overlapping_runs_in_threads():
     script = textwrap.dedent(f"""
         import os, signal, threading, time
