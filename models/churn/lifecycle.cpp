@@ -152,8 +152,7 @@ void Lifecycle::became_ready(int pod) {
   emit(ChurnEventKind::ready, pod);
   flush();
   const kube::PodState& p = cluster_.pods()[static_cast<std::size_t>(pod)];
-  const kube::OwnerState& o = cluster_.owners()[p.owner];
-  const int min_ready = o.deployment != nullptr ? o.deployment->min_ready_seconds : 0;
+  const int min_ready = min_ready_seconds(p.owner);
   if (min_ready > 0) {
     sim_.schedule_in<&Lifecycle::on_available>(Time::s(min_ready), this, timer_arg(pod));
   } else {
@@ -167,12 +166,15 @@ void Lifecycle::on_available(std::uint64_t arg) {
   reconcile(cluster_.pods()[static_cast<std::size_t>(pod)].owner);
 }
 
+int Lifecycle::min_ready_seconds(std::uint32_t owner) const {
+  const kube::Deployment* d = cluster_.owners()[owner].deployment;
+  return d != nullptr ? d->min_ready_seconds : 0;
+}
+
 bool Lifecycle::available(int pod) const {
   const kube::PodState& p = cluster_.pods()[static_cast<std::size_t>(pod)];
   if (!p.ready || p.terminating || p.deleted) return false;
-  const kube::OwnerState& o = cluster_.owners()[p.owner];
-  const int min_ready = o.deployment != nullptr ? o.deployment->min_ready_seconds : 0;
-  return sim_.now() >= lives_[static_cast<std::size_t>(pod)].ready_since + Time::s(min_ready);
+  return sim_.now() >= lives_[static_cast<std::size_t>(pod)].ready_since + Time::s(min_ready_seconds(p.owner));
 }
 
 void Lifecycle::delete_pod(int pod) {

@@ -176,6 +176,7 @@ class Lifecycle {
   void reconcile_replicas(std::uint32_t owner);
   void reconcile_stateful(std::uint32_t owner);
   bool available(int pod) const;
+  int min_ready_seconds(std::uint32_t owner) const;
   const kube::Probe* readiness_probe(int pod) const;
   engine::Time pre_stop(int pod) const;
 

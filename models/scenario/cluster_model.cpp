@@ -235,9 +235,6 @@ void ClusterModel::build_services() {
 void ClusterModel::build_dns() {
   const auto dns = cluster_->service_index("kube-system", "kube-dns");
   if (!dns) return;
-  app::CoreDnsConfig cfg;
-  cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
-  cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
   std::vector<int> served;
   for (const kube::ServicePortState& ps : cluster_->services()[static_cast<std::size_t>(*dns)].ports) {
     if (ps.port->protocol != kube::Protocol::udp) continue;
@@ -249,7 +246,7 @@ void ClusterModel::build_dns() {
       served.push_back(e.pod);
       dns_owner_.resize(cluster_->owners().size(), false);
       dns_owner_[cluster_->pods()[static_cast<std::size_t>(e.pod)].owner] = true;
-      coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(e.pod)], cpu_of_pod(e.pod), *cluster_, dns_wire_, cfg);
+      start_coredns(e.pod);
     }
   }
 }
@@ -894,12 +891,14 @@ void ClusterModel::start(int pod) {
   const kube::PodState& p = cluster_->pods()[i];
   const int ai = p.owner < app_of_owner_.size() ? app_of_owner_[p.owner] : -1;
   if (ai >= 0) start_servers(static_cast<std::size_t>(ai), pod);
-  if (p.owner < dns_owner_.size() && dns_owner_[p.owner] && p.restarts == 0) {
-    app::CoreDnsConfig cfg;
-    cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
-    cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
-    coredns_.emplace_back(*pod_netns_[i], cpu_of_pod(pod), *cluster_, dns_wire_, cfg);
-  }
+  if (p.owner < dns_owner_.size() && dns_owner_[p.owner] && p.restarts == 0) start_coredns(pod);
+}
+
+void ClusterModel::start_coredns(int pod) {
+  app::CoreDnsConfig cfg;
+  cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
+  cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
+  coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(pod)], cpu_of_pod(pod), *cluster_, dns_wire_, cfg);
 }
 
 bool ClusterModel::running(int pod) const {

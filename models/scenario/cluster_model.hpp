@@ -224,6 +224,7 @@ class ClusterModel final : public churn::PodRuntime {
   void build_pods();
   void build_services();
   void build_dns();
+  void start_coredns(int pod);  // a CoreDNS server in the pod's namespace
   void build_apps(Diagnostics& diags);
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "models/scenario/cluster_model.hpp"
+#include "tests/support/build_errors.hpp"
 #include "models/scenario/scenario_document.hpp"
 
 namespace podwire::scenario {
@@ -189,18 +190,10 @@ TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
   EXPECT_GE(first_failure, Time::s(5));
 }
 
-std::string build_errors(const std::string& text) {
-  try {
-    const ClusterScenario s = parse_cluster_scenario(text, "churn.yaml");
-    ClusterModel m(s);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics().to_string();
-  }
-  return "no error";
-}
+std::string build_errors_in(const std::string& text) { return test_support::build_errors(text, "churn.yaml"); }
 
 TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
-  const std::string errors = build_errors(scenario("", R"(  events:
+  const std::string errors = build_errors_in(scenario("", R"(  events:
     - {at: 5s, rollout: deployment/nope}
     - {at: 6s, scale: daemonset/x, replicas: 2}
     - {at: 7s}
@@ -216,10 +209,10 @@ TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
   EXPECT_NE(errors.find("churn.events[3]: fail takes a node: fail: node/NAME"), std::string::npos) << errors;
   EXPECT_NE(errors.find("churn.random[0].mtbf: pod deletions and crashes take rate"), std::string::npos) << errors;
   EXPECT_NE(errors.find("churn.yaml:54:7: error: churn.random[0].rate: missing"), std::string::npos) << errors;
-  const std::string unknown = build_errors(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
+  const std::string unknown = build_errors_in(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
   EXPECT_NE(unknown.find("churn.events[0]: no Deployment named 'nope' in namespace 'default'"), std::string::npos)
       << unknown;
-  const std::string pod = build_errors(scenario("", "  events: [{at: 5s, crash: pod/x}]\n"));
+  const std::string pod = build_errors_in(scenario("", "  events: [{at: 5s, crash: pod/x}]\n"));
   EXPECT_NE(pod.find("churn.events[0]: no Pod named 'x' in namespace 'default'"), std::string::npos) << pod;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "models/scenario/cluster_model.hpp"
+#include "tests/support/build_errors.hpp"
 
 namespace podwire::scenario {
 namespace {
@@ -61,15 +62,7 @@ ClusterRunResult run(const std::string& text, const std::vector<std::string>& ov
   return m.run();
 }
 
-std::string build_errors(const std::string& text) {
-  try {
-    const ClusterScenario s = parse_cluster_scenario(text, "test.yaml");
-    ClusterModel m(s);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics().to_string();
-  }
-  return "";
-}
+using test_support::build_errors;
 
 TEST(ClusterModel, AClientPodReachesAServiceByItsShortName) {
   const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
