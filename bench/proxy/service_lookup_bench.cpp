@@ -8,9 +8,10 @@
 #include <deque>
 #include <string>
 
-#include "models/kube/pod_directory.hpp"
 #include "models/net/network.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/kernel_datapath.hpp"
+#include "models/node/pod_directory.hpp"
+#include "models/proxy/proxy_factory.hpp"
 
 namespace {
 
@@ -19,7 +20,7 @@ using namespace podwire;
 void drop(void*, const net::Packet&) {}
 
 void BM_NewConnectionPacket(benchmark::State& state) {
-  const auto mode = static_cast<proxy::ProxyMode>(state.range(0));
+  const std::string mode(proxy::proxy_mode_names()[static_cast<std::size_t>(state.range(0))]);
   const auto services = static_cast<std::uint32_t>(state.range(1));
   engine::Simulator sim;
   net::PacketPool pool;
@@ -27,15 +28,17 @@ void BM_NewConnectionPacket(benchmark::State& state) {
   net::Host& node = network.add_host("node", net::parse_address("10.0.0.1"));
   network.compute_routes();
   proxy::ServiceTable table;
-  kube::PodDirectory pods;
-  proxy::DatapathConfig config;
-  config.proxy = mode;
+  node::PodDirectory pods;
+  node::DatapathConfig config;
   config.conntrack_max = 1ULL << 30;
   config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
                      kube::Cidr::parse("10.0.0.0/16")};
-  proxy::NodeDatapath dp(node, table, pods, config, engine::RandomRoot(1).stream("proxy"));
-  kube::PodNetns client(node, dp.veth(), "client", 1, net::parse_address("10.244.0.2"));
-  kube::PodNetns server(node, dp.veth(), "server", 2, net::parse_address("10.244.0.3"));
+  node::KernelDatapath dp(node, pods, config);
+  proxy::ProxyConfig proxy_config;
+  proxy_config.mode = mode;
+  const auto service_proxy = proxy::make_service_proxy(dp, table, proxy_config, engine::RandomRoot(1).stream("proxy"));
+  node::PodNetns client(node, dp.veth(), "client", 1, net::parse_address("10.244.0.2"));
+  node::PodNetns server(node, dp.veth(), "server", 2, net::parse_address("10.244.0.3"));
   pods.add(client);
   pods.add(server);
   server.bind_udp(8080, &drop, nullptr);

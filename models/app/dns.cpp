@@ -37,7 +37,7 @@ std::uint32_t DnsWire::answer_bytes(const DnsQuery& q) {
 
 // --- CoreDNS --------------------------------------------------------------------
 
-CoreDns::CoreDns(net::Endpoint& pod, kube::NodeCpu* cpu, const kube::Cluster& cluster, DnsWire& wire,
+CoreDns::CoreDns(net::Endpoint& pod, node::NodeCpu* cpu, const kube::Cluster& cluster, DnsWire& wire,
                  CoreDnsConfig config)
     : pod_(pod), cpu_(cpu), cluster_(cluster), wire_(wire), config_(config) {
   pod_.bind_udp(53, &CoreDns::on_datagram, this);

@@ -18,7 +18,7 @@
 #include "engine/simulator.hpp"
 #include "models/app/name_resolver.hpp"
 #include "models/kube/cluster.hpp"
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 #include "models/kube/resolver_config.hpp"
 #include "models/net/endpoint.hpp"
 
@@ -66,7 +66,7 @@ struct CoreDnsCounters {
 class CoreDns {
  public:
   // Binds UDP 53 in the pod's namespace. `cpu` may be null (no CPU charged).
-  CoreDns(net::Endpoint& pod, kube::NodeCpu* cpu, const kube::Cluster& cluster, DnsWire& wire,
+  CoreDns(net::Endpoint& pod, node::NodeCpu* cpu, const kube::Cluster& cluster, DnsWire& wire,
           CoreDnsConfig config = {});
   CoreDns(const CoreDns&) = delete;
   CoreDns& operator=(const CoreDns&) = delete;
@@ -86,7 +86,7 @@ class CoreDns {
   std::uint64_t new_job(const Job& j);
 
   net::Endpoint& pod_;
-  kube::NodeCpu* cpu_;
+  node::NodeCpu* cpu_;
   const kube::Cluster& cluster_;
   DnsWire& wire_;
   CoreDnsConfig config_;

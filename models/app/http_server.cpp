@@ -6,7 +6,7 @@ namespace podwire::app {
 
 using engine::Time;
 
-HttpServer::HttpServer(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
+HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
                        engine::RandomStream random)
     : stack_(stack),
       sim_(stack.endpoint().simulator()),

@@ -18,7 +18,7 @@
 #include "models/app/accepted_connections.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 #include "models/net/tcp_stack.hpp"
 
 namespace podwire::app {
@@ -56,7 +56,7 @@ class HttpServer {
  public:
   // Listens on the pod's stack (its containers share it); `cpu` may be null
   // (no CPU charged). The random stream should be named after the pod.
-  HttpServer(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
+  HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
              engine::RandomStream random);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -108,7 +108,7 @@ class HttpServer {
 
   net::TcpStack& stack_;
   engine::Simulator& sim_;
-  kube::NodeCpu* cpu_;
+  node::NodeCpu* cpu_;
   RequestTable& table_;
   HttpServerConfig config_;
   engine::RandomStream random_;

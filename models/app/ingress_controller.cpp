@@ -51,7 +51,7 @@ int match_ingress_route(const std::vector<IngressRoute>& routes, const std::stri
   return -1;
 }
 
-IngressController::IngressController(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& table,
+IngressController::IngressController(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table,
                                      IngressControllerConfig config)
     : stack_(stack), sim_(stack.endpoint().simulator()), cpu_(cpu), table_(table), config_(std::move(config)) {
   net::TcpCallbacks cb;

@@ -15,7 +15,7 @@
 #include "models/app/accepted_connections.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 #include "models/net/tcp_stack.hpp"
 
 namespace podwire::app {
@@ -55,7 +55,7 @@ int match_ingress_route(const std::vector<IngressRoute>& routes, const std::stri
 
 class IngressController {
  public:
-  IngressController(net::TcpStack& stack, kube::NodeCpu* cpu, RequestTable& table, IngressControllerConfig config);
+  IngressController(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table, IngressControllerConfig config);
   IngressController(const IngressController&) = delete;
   IngressController& operator=(const IngressController&) = delete;
 
@@ -77,7 +77,7 @@ class IngressController {
 
   net::TcpStack& stack_;
   engine::Simulator& sim_;
-  kube::NodeCpu* cpu_;
+  node::NodeCpu* cpu_;
   RequestTable& table_;
   IngressControllerConfig config_;
   AcceptedConnections connections_{this, &IngressController::on_request};

@@ -1,5 +1,7 @@
 #include "models/proxy/proxy_sync.hpp"
 
+#include "models/proxy/proxy_factory.hpp"
+
 #include <algorithm>
 
 namespace podwire::proxy {
@@ -47,22 +49,21 @@ std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend
 }
 
 
-SyncConfig SyncConfig::defaults(ProxyMode mode) {
+SyncConfig SyncConfig::defaults(std::string_view mode) {
   SyncConfig c;
-  c.mode = mode;
-  if (mode == ProxyMode::ebpf) {
+  if (!syncs_periodically(mode)) {
     c.min_sync_period = Time::zero();
     c.sync_period = Time::zero();
   }
   return c;
 }
 
-ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu,
+ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config, node::NodeCpu* cpu,
                      EndpointDiffs* diffs)
-    : sim_(sim), datapath_(datapath), config_(std::move(config)), cpu_(cpu), diffs_(diffs) {
-  const ServiceTable& table = datapath_.services();
+    : sim_(sim), proxy_(proxy), config_(std::move(config)), cpu_(cpu), diffs_(diffs) {
+  const ServiceTable& table = proxy_.services();
   services_ = table.size();
-  for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += datapath_.backends(i).size();
+  for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += proxy_.backends(i).size();
   if (config_.sync_period > Time::zero()) {
     periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
   }
@@ -70,38 +71,12 @@ ProxySync::ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig 
 
 std::uint64_t ProxySync::sync_writes(bool full, std::size_t changed_frontends,
                                      std::size_t changed_endpoints) const {
-  const std::uint64_t frontends = changed_frontends;
-  const std::uint64_t endpoints = changed_endpoints;
-  switch (config_.mode) {
-    case ProxyMode::iptables: {
-      const auto per_service = static_cast<std::uint64_t>(config_.costs.rules_per_service);
-      const auto per_endpoint = static_cast<std::uint64_t>(config_.costs.rules_per_endpoint);
-      if (full) return services_ * per_service + endpoints_ * per_endpoint;
-      // KUBE-SERVICES in full, and the changed Services' chains with all
-      // their endpoints.
-      return services_ + frontends * (per_service - 1) + endpoints * per_endpoint;
-    }
-    case ProxyMode::ipvs: return frontends + endpoints;
-    case ProxyMode::nftables:
-    case ProxyMode::ebpf: return full ? services_ + endpoints_ : frontends + endpoints;
-  }
-  return 0;
+  return proxy_.sync_writes(config_.costs, full, changed_frontends, changed_endpoints, services_, endpoints_);
 }
 
 Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const {
-  const SyncCosts& c = config_.costs;
-  const auto writes = static_cast<std::int64_t>(sync_writes(full, changed_frontends, changed_endpoints));
-  switch (config_.mode) {
-    case ProxyMode::iptables: return c.iptables_restore_base + c.iptables_per_rule * writes;
-    case ProxyMode::ipvs: {
-      // A full resync also reads every server back (and writes none that is right).
-      const auto servers = static_cast<std::int64_t>(services_ + endpoints_);
-      return c.ipvs_sync_base + c.ipvs_per_change * writes + (full ? c.ipvs_per_check * servers : Time::zero());
-    }
-    case ProxyMode::nftables: return c.nftables_base + c.nftables_per_element * writes;
-    case ProxyMode::ebpf: return c.ebpf_base + c.ebpf_per_update * writes;
-  }
-  return Time::zero();
+  return proxy_.sync_duration(config_.costs, full, sync_writes(full, changed_frontends, changed_endpoints), services_,
+                              endpoints_);
 }
 
 void ProxySync::notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends, Time changed_at,
@@ -126,7 +101,7 @@ void ProxySync::request(Time at) {
 void ProxySync::on_run(std::uint64_t) {
   run_scheduled_ = false;
   if (running_) return;
-  const bool full = full_requested_ || (config_.mode == ProxyMode::iptables && !config_.iptables_partial);
+  const bool full = full_requested_ || (proxy_.rewrites_whole_chains() && !config_.iptables_partial);
   full_requested_ = false;
   start_sync(full);
 }
@@ -152,12 +127,12 @@ void ProxySync::start_sync(bool full) {
   std::size_t endpoints = 0;
   in_flight_.clear();
   for (auto& [frontend, p] : pending_) {
-    if (config_.mode == ProxyMode::iptables) {
+    if (proxy_.rewrites_whole_chains()) {
       endpoints += p.backends->size();
     } else if (diffs_ != nullptr) {
-      endpoints += diffs_->between(datapath_.programmed(frontend), datapath_.backends(frontend), p.backends);
+      endpoints += diffs_->between(proxy_.programmed(frontend), proxy_.backends(frontend), p.backends);
     } else {
-      endpoints += EndpointDiffs::count(datapath_.backends(frontend), *p.backends);
+      endpoints += EndpointDiffs::count(proxy_.backends(frontend), *p.backends);
     }
     in_flight_.emplace_back(frontend, std::move(p));
   }
@@ -185,11 +160,11 @@ void ProxySync::on_done(std::uint64_t) { finish_sync(); }
 void ProxySync::finish_sync() {
   const Time now = sim_.now();
   for (auto& [frontend, p] : in_flight_) {
-    const std::size_t before = datapath_.backends(frontend).size();
+    const std::size_t before = proxy_.backends(frontend).size();
     endpoints_ += p.backends->size();
     endpoints_ -= std::min<std::uint64_t>(endpoints_, before);
     counters_.endpoints_programmed += p.backends->size();
-    counters_.udp_entries_cleared += datapath_.program(frontend, std::move(p.backends));
+    counters_.udp_entries_cleared += proxy_.program(frontend, std::move(p.backends));
     for (ProgrammingRecord& r : p.records) {
       r.programmed_at = now;
       programmed.emit(r);

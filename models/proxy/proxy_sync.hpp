@@ -28,36 +28,18 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
-#include "models/kube/node_cpu.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/node_cpu.hpp"
+#include "models/proxy/service_proxy.hpp"
 
 namespace podwire::proxy {
 
-// Defaults and their sources: docs/parameters.md, "Rule programming".
-struct SyncCosts {
-  // EKS 2026: ≈130–170 ms for 99–10,059 rules. The 2019 figures (1.3 s at
-  // 1,000 Services, 9.5 s at 10,000, full restores) come out with 77 ms and
-  // 140 µs per line: docs/parameters.md.
-  engine::Time iptables_restore_base = engine::Time::ms(130);
-  engine::Time iptables_per_rule = engine::Time::us(4);  // per line written; the same measurement's slope
-  int rules_per_service = 3;   // KUBE-SERVICES rule, KUBE-SVC chain, its masquerade rule
-  int rules_per_endpoint = 4;  // probability rule, KUBE-SEP chain, its masquerade and DNAT rules
-  engine::Time ipvs_sync_base = engine::Time::ms(20);  // its own iptables-restore and ipset work
-  engine::Time ipvs_per_change = engine::Time::ms(1);  // one virtual or real server added or removed
-  engine::Time ipvs_per_check = engine::Time::us(2);   // a full resync reading back one existing server
-  engine::Time nftables_base = engine::Time::ms(5);    // one nft transaction
-  engine::Time nftables_per_element = engine::Time::us(5);
-  engine::Time ebpf_base = engine::Time::us(200);      // the agent handling one update
-  engine::Time ebpf_per_update = engine::Time::us(20);  // one BPF map element written
-};
-
 struct SyncConfig {
-  ProxyMode mode = ProxyMode::iptables;
   SyncCosts costs;
   engine::Time min_sync_period = engine::Time::s(1);
   engine::Time sync_period = engine::Time::s(30);  // zero: no periodic resync
@@ -66,8 +48,8 @@ struct SyncConfig {
   // BoundedFrequencyRunner is a token bucket of 2, refilled one per minSyncPeriod).
   int burst_syncs = 2;
   // kube-proxy's defaults for its modes (minSyncPeriod 1 s, syncPeriod 30 s);
-  // eBPF applies each update at once and has no periodic resync.
-  static SyncConfig defaults(ProxyMode mode);
+  // a mode that does not sync periodically (eBPF) applies each update at once.
+  static SyncConfig defaults(std::string_view mode);
 };
 
 struct ProgrammingRecord {
@@ -115,9 +97,10 @@ class EndpointDiffs {
 class ProxySync {
  public:
   // `cpu` may be null (a sync is then a pure delay). The initial counts of
-  // Services and endpoints are read from the datapath's table.
+  // Services and endpoints are read from the proxy's table. What a sync
+  // writes and costs is the proxy mode's (ServiceProxy::sync_writes).
   // `diffs` may be null (each sync then counts its own changes).
-  ProxySync(engine::Simulator& sim, NodeDatapath& datapath, SyncConfig config, kube::NodeCpu* cpu = nullptr,
+  ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config, node::NodeCpu* cpu = nullptr,
             EndpointDiffs* diffs = nullptr);
   ProxySync(const ProxySync&) = delete;
   ProxySync& operator=(const ProxySync&) = delete;
@@ -160,9 +143,9 @@ class ProxySync {
   void finish_sync();
 
   engine::Simulator& sim_;
-  NodeDatapath& datapath_;
+  ServiceProxy& proxy_;
   SyncConfig config_;
-  kube::NodeCpu* cpu_;
+  node::NodeCpu* cpu_;
   EndpointDiffs* diffs_;
   std::unordered_map<std::uint32_t, Pending> pending_;
   std::vector<std::pair<std::uint32_t, Pending>> in_flight_;

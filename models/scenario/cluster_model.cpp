@@ -1,5 +1,7 @@
 #include "models/scenario/cluster_model.hpp"
 
+#include "models/proxy/proxy_factory.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -90,25 +92,20 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
 ClusterModel::~ClusterModel() = default;
 
 void ClusterModel::build_nodes() {
-  proxy::DatapathConfig dc;
-  dc.mode = scenario_.cluster.cni;
+  node::DatapathConfig dc;
+  dc.cni = scenario_.cluster.cni;
+  dc.cni_costs = scenario_.cluster.cni_costs;
   dc.costs = scenario_.cluster.datapath;
-  dc.proxy = scenario_.cluster.proxy.mode;
-  dc.proxy_costs = scenario_.cluster.proxy.costs;
-  dc.ipvs_scheduler = scenario_.cluster.proxy.ipvs_scheduler;
-  dc.ebpf_maglev = scenario_.cluster.proxy.ebpf_maglev;
-  dc.ebpf_dsr = scenario_.cluster.proxy.ebpf_dsr;
-  dc.maglev_table_size = scenario_.cluster.proxy.maglev_table_size;
-  dc.networks = proxy::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
-                                       scenario_.cluster.node_network};
+  dc.networks = node::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
+                                      scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = scenario_.cluster.nodes[n.group];
-    cpus_.emplace_back(sim_, g.cpus, n.name);
     dc.conntrack_max = scenario_.cluster.conntrack_max != 0 ? scenario_.cluster.conntrack_max
-                                                              : proxy::Conntrack::kube_proxy_max(g.cpus);
-    datapaths_.emplace_back(*n.host, table_, directory_, dc, random_.stream("proxy/" + n.name));
-    if (policy_) datapaths_.back().set_policy(policy_.get());
-    datapaths_.back().set_cpu(&cpus_.back());
+                                                              : node::Conntrack::kube_proxy_max(g.cpus);
+    node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc);
+    if (policy_) nd.datapath().set_policy(policy_.get());
+    proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, scenario_.cluster.proxy.config,
+                                                 random_.stream("proxy/" + n.name)));
   }
 }
 
@@ -138,13 +135,13 @@ void ClusterModel::bring_up_pod(int pod) {
   }
   const kube::PodState& p = cluster_->pods()[i];
   net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
-  pod_netns_[i] = std::make_unique<kube::PodNetns>(host, datapaths_[static_cast<std::size_t>(p.node)].veth(),
+  pod_netns_[i] = std::make_unique<node::PodNetns>(host, nodes_[static_cast<std::size_t>(p.node)].datapath().veth(),
                                                    p.namespace_ + "/" + p.name, kPodIdBase + static_cast<std::uint32_t>(i),
                                                    p.ip);
   directory_.add(*pod_netns_[i]);
   // Native routing: the fabric routes the address to its node for good (a
   // deleted pod's address stays its node's; the node answers for it).
-  if (scenario_.cluster.cni == proxy::CniMode::native_routing && routed_pod_addresses_.insert(p.ip).second) {
+  if (nodes_.front().datapath().cni().routes_pod_addresses() && routed_pod_addresses_.insert(p.ip).second) {
     net_.add_address(p.ip, host.node());
   }
   if (policy_) policy_->add_pod(p.ip, p.namespace_, *p.labels, p.spec, host.address());
@@ -251,9 +248,9 @@ void ClusterModel::build_dns() {
   }
 }
 
-kube::NodeCpu* ClusterModel::cpu_of_pod(int pod) {
+node::NodeCpu* ClusterModel::cpu_of_pod(int pod) {
   const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
-  return node < 0 ? nullptr : &cpus_[static_cast<std::size_t>(node)];
+  return node < 0 ? nullptr : &nodes_[static_cast<std::size_t>(node)].cpu();
 }
 
 net::TcpStack& ClusterModel::stack_of_pod(int pod) {
@@ -784,8 +781,8 @@ void ClusterModel::build_churn(Diagnostics& diags) {
 
   // Every node's proxy programs what its watch delivers.
   const proxy::SyncConfig sc = scenario_.cluster.proxy.sync_config();
-  for (std::size_t i = 0; i < datapaths_.size(); ++i) {
-    syncs_.emplace_back(sim_, datapaths_[i], sc, &cpus_[i], &endpoint_diffs_);
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    syncs_.emplace_back(sim_, *proxies_[i], sc, &nodes_[i].cpu(), &endpoint_diffs_);
     sync_recorders_.push_back(SyncRecorder{this, static_cast<std::uint32_t>(i)});
     syncs_.back().programmed.connect(
         [](void* ctx, const proxy::ProgrammingRecord& r) {
@@ -937,7 +934,7 @@ void ClusterModel::remove(int pod) {
 }
 
 void ClusterModel::fail_node(int node) {
-  datapaths_[static_cast<std::size_t>(node)].set_down(true);
+  nodes_[static_cast<std::size_t>(node)].datapath().set_down(true);
   if (propagation_) propagation_->set_node_listening(node, false);
   for (std::size_t i = 0; i < pod_netns_.size(); ++i) {
     if (pod_netns_[i] && cluster_->pods()[i].node == node) {
@@ -1071,16 +1068,16 @@ void ClusterModel::estimate() {
 }
 
 void ClusterModel::on_sample() {
-  for (std::size_t i = 0; i < cpus_.size(); ++i) {
-    const kube::NodeCpu& c = cpus_[i];
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const node::NodeCpu& c = nodes_[i].cpu();
     NodeSample s;
     s.at = sim_.now();
     s.node = static_cast<std::uint32_t>(i);
-    s.kernel_busy = c.busy_fraction(kube::CpuWork::kernel, last_usage_[i]);
-    s.application_busy = c.busy_fraction(kube::CpuWork::application, last_usage_[i]);
-    s.conntrack_entries = datapaths_[i].conntrack().size();
-    s.conntrack_drops = datapaths_[i].counters().conntrack_drops - last_ct_drops_[i];
-    last_ct_drops_[i] = datapaths_[i].counters().conntrack_drops;
+    s.kernel_busy = c.busy_fraction(node::CpuWork::kernel, last_usage_[i]);
+    s.application_busy = c.busy_fraction(node::CpuWork::application, last_usage_[i]);
+    s.conntrack_entries = nodes_[i].conntrack().size();
+    s.conntrack_drops = nodes_[i].datapath().counters().conntrack_drops - last_ct_drops_[i];
+    last_ct_drops_[i] = nodes_[i].datapath().counters().conntrack_drops;
     last_usage_[i] = c.usage();
     node_sampled.emit(s);
   }
@@ -1207,9 +1204,9 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
   for (auto& c : clients_) c.start();
   if (scenario_.sample_interval > Time::zero()) {
     last_usage_.clear();
-    for (const kube::NodeCpu& c : cpus_) last_usage_.push_back(c.usage());
+    for (const node::Node& n : nodes_) last_usage_.push_back(n.cpu().usage());
     last_ct_drops_.clear();
-    for (const proxy::NodeDatapath& d : datapaths_) last_ct_drops_.push_back(d.counters().conntrack_drops);
+    for (const node::Node& n : nodes_) last_ct_drops_.push_back(n.datapath().counters().conntrack_drops);
     last_link_.clear();
     for (const net::Link& l : net_.links()) last_link_.emplace_back(l.counters().busy, l.counters().drops);
     sim_.schedule_in<&ClusterModel::on_sample>(scenario_.sample_interval, this);
@@ -1231,27 +1228,9 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
   ClusterRunResult& r = result_;
   for (std::size_t i = 0; i < r.traffic.size(); ++i) r.traffic[i].sent = 0;
   for (const app::HttpClient& c : clients_) r.traffic[c.config().source].sent += c.counters().sent;
-  for (const proxy::NodeDatapath& d : datapaths_) {
-    const proxy::DatapathCounters& c = d.counters();
-    r.datapath.from_pods += c.from_pods;
-    r.datapath.from_host += c.from_host;
-    r.datapath.from_nic += c.from_nic;
-    r.datapath.to_pods += c.to_pods;
-    r.datapath.to_fabric += c.to_fabric;
-    r.datapath.encapsulated += c.encapsulated;
-    r.datapath.decapsulated += c.decapsulated;
-    r.datapath.service_translations += c.service_translations;
-    r.datapath.snat += c.snat;
-    r.datapath.rejected += c.rejected;
-    r.datapath.policy_drops += c.policy_drops;
-    r.datapath.conntrack_drops += c.conntrack_drops;
-    r.datapath.no_route_drops += c.no_route_drops;
-    r.datapath.no_pod += c.no_pod;
-    r.datapath.down_drops += c.down_drops;
-    r.datapath.misrouted += c.misrouted;
-    r.datapath.work += c.work;
-  }
-  for (proxy::NodeDatapath& d : datapaths_) r.conntrack_entries += d.conntrack().size();
+  // Every counter of every node (dsr was left out of this sum before).
+  for (const node::Node& n : nodes_) r.datapath += n.datapath().counters();
+  for (const node::Node& n : nodes_) r.conntrack_entries += n.conntrack().size();
   for (const app::CoreDns& d : coredns_) {
     r.dns.queries += d.counters().queries;
     r.dns.answered_a += d.counters().answered_a;
@@ -1266,13 +1245,13 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, const std
     r.dns_timeouts += res->counters().timeouts;
   }
   r.nodes.clear();
-  for (std::size_t i = 0; i < cpus_.size(); ++i) {
-    const kube::NodeCpu& c = cpus_[i];
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const node::NodeCpu& c = nodes_[i].cpu();
     r.node_cpu_application_s += c.busy_application().seconds();
     r.node_cpu_kernel_s += c.busy_kernel().seconds();
     r.nodes.push_back(NodeFigures{fabric_.nodes[i].name, c.busy_application().seconds(), c.busy_kernel().seconds(),
-                                  c.cores(), datapaths_[i].conntrack().size(),
-                                  datapaths_[i].counters().conntrack_drops});
+                                  c.cores(), nodes_[i].conntrack().size(),
+                                  nodes_[i].datapath().counters().conntrack_drops});
   }
   collect_churn();
   r.events = sim_.events_executed();

@@ -26,11 +26,11 @@
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
 #include "models/kube/cluster.hpp"
-#include "models/kube/node_cpu.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/proxy/load_balancer.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/node.hpp"
+#include "models/proxy/service_proxy.hpp"
 #include "models/proxy/proxy_sync.hpp"
 #include "models/scenario/cluster_fabric.hpp"
 #include "models/scenario/cluster_scenario.hpp"
@@ -147,7 +147,7 @@ struct ClusterRunResult {
   std::vector<NodeFigures> nodes;
   std::vector<TrafficFigures> traffic;
   std::vector<ServiceFigures> services;  // every target some request went to, in target order
-  proxy::DatapathCounters datapath;      // summed over nodes
+  node::DatapathCounters datapath;      // summed over nodes
   std::uint64_t conntrack_entries = 0;   // at the end, summed over nodes
   app::CoreDnsCounters dns;
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
@@ -193,12 +193,13 @@ class ClusterModel final : public churn::PodRuntime {
   std::size_t pod_count() const { return pod_netns_.size(); }
   // The churn driving the run; null when the scenario has none.
   churn::Lifecycle* lifecycle() { return lifecycle_.get(); }
-  std::vector<proxy::NodeDatapath>::size_type node_count() const { return datapaths_.size(); }
-  proxy::NodeDatapath& datapath(std::size_t node) { return datapaths_[node]; }
+  std::size_t node_count() const { return nodes_.size(); }
+  node::Node& node_at(std::size_t i) { return nodes_[i]; }
+  node::KernelDatapath& datapath(std::size_t i) { return nodes_[i].datapath(); }
+  proxy::ServiceProxy& service_proxy(std::size_t i) { return *proxies_[i]; }
   proxy::ProxySync& proxy_sync(std::size_t node) { return syncs_[node]; }
   const std::vector<std::string>& notices() const { return notices_; }
   const proxy::ServiceTable& services() const { return table_; }
-  const proxy::DatapathConfig& datapath_config(std::size_t node) const { return datapaths_[node].config(); }
   // One request from a pod to host:port (resolved with the pod's resolver),
   // sent at `at`; its record is announced on requests().finished like any.
   void add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at);
@@ -261,7 +262,7 @@ class ClusterModel final : public churn::PodRuntime {
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
   int service_named(const std::string& host, const std::string& ns) const;
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
-  kube::NodeCpu* cpu_of_pod(int pod);
+  node::NodeCpu* cpu_of_pod(int pod);
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
   void on_sample();
 
@@ -274,11 +275,11 @@ class ClusterModel final : public churn::PodRuntime {
   std::unique_ptr<kube::Cluster> cluster_;
   std::unique_ptr<kube::NetworkPolicyEngine> policy_;
   proxy::ServiceTable table_;
-  kube::PodDirectory directory_;
-  std::deque<kube::NodeCpu> cpus_;
-  std::deque<proxy::NodeDatapath> datapaths_;
+  node::PodDirectory directory_;
+  std::deque<node::Node> nodes_;
+  std::vector<std::unique_ptr<proxy::ServiceProxy>> proxies_;  // by node
   std::unique_ptr<proxy::LoadBalancer> load_balancer_;
-  std::vector<std::unique_ptr<kube::PodNetns>> pod_netns_;  // by pod index (null when not running)
+  std::vector<std::unique_ptr<node::PodNetns>> pod_netns_;  // by pod index (null when not running)
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
   std::vector<std::unique_ptr<app::DnsStubResolver>> pod_resolvers_;
   std::deque<net::TcpStack> host_stacks_;
@@ -299,7 +300,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
   ClusterRunResult result_;
-  std::vector<kube::CpuUsage> last_usage_;
+  std::vector<node::CpuUsage> last_usage_;
   std::vector<std::uint64_t> last_ct_drops_;
   std::vector<std::pair<engine::Time, std::uint64_t>> last_link_;  // busy time and drops at the last sample
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include "models/node/cni.hpp"
+#include "models/proxy/proxy_factory.hpp"
 #include "models/scenario/manifest_checks.hpp"
 #include "models/scenario/manifest_loader.hpp"
 #include "models/scenario/scenario_document.hpp"
@@ -17,6 +19,16 @@ namespace podwire::scenario {
 using engine::Time;
 
 namespace {
+
+// "a, b or c", for "expected ..." messages.
+std::string one_of(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ");
+    out += names[i];
+  }
+  return out;
+}
 
 kube::SourceLocation where(const YamlField& f, const std::string& file) {
   kube::SourceLocation s{file, 0, 0};
@@ -77,7 +89,7 @@ void namespaced(const std::string& text, std::string& ns, std::string& name) {
   }
 }
 
-void parse_costs(const YamlField& f, proxy::DatapathCosts& c) {
+void parse_costs(const YamlField& f, node::DatapathCosts& c, node::CniCosts& cni, proxy::ProxyModeCosts& proxy) {
   if (!f.present()) return;
   f.expect_mapping({"veth", "bridge", "conntrack_lookup", "conntrack_insert", "nat", "service_lookup", "policy",
                     "vxlan_encap", "vxlan_decap"});
@@ -92,10 +104,10 @@ void parse_costs(const YamlField& f, proxy::DatapathCosts& c) {
   read("conntrack_lookup", c.conntrack_lookup);
   read("conntrack_insert", c.conntrack_insert);
   read("nat", c.nat);
-  read("service_lookup", c.service_lookup);
+  read("service_lookup", proxy.service_lookup);
   read("policy", c.policy);
-  read("vxlan_encap", c.vxlan_encap);
-  read("vxlan_decap", c.vxlan_decap);
+  read("vxlan_encap", cni.encap);
+  read("vxlan_decap", cni.decap);
 }
 
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
@@ -149,9 +161,9 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     if (auto v = t["uplink"].bit_rate()) s.topology.uplink = *v;
   }
   if (auto v = c["cni"].string()) {
-    if (*v == "vxlan") s.cni = proxy::CniMode::vxlan;
-    else if (*v == "native") s.cni = proxy::CniMode::native_routing;
-    else c["cni"].error("expected vxlan or native, got '" + *v + "'");
+    const auto& names = node::cni_names();
+    if (std::find(names.begin(), names.end(), *v) != names.end()) s.cni = *v;
+    else c["cni"].error("expected " + one_of(names) + ", got '" + *v + "'");
   }
   if (auto v = cidr(c["pod_cidr"])) s.pod_cidr = *v;
   if (auto v = c["node_cidr_mask"].integer(s.pod_cidr.prefix_length(), 30)) s.node_cidr_mask = static_cast<int>(*v);
@@ -178,34 +190,33 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     if (auto v = dns["ndots"].integer(0, 15)) s.dns.ndots = static_cast<int>(*v);
     if (auto v = boolean(dns["client_cache"])) s.dns.client_cache = *v;
   }
-  parse_costs(c["datapath"], s.datapath);
+  parse_costs(c["datapath"], s.datapath, s.cni_costs, s.proxy.config.costs);
   const YamlField px = c["proxy"];
   if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "ebpf_lb", "ebpf_dsr", "maglev_table_size", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
                                          "filler_services", "endpoints_per_service", "measured_position", "sync"})) {
     if (auto v = px["mode"].string()) {
-      if (!proxy::parse_proxy_mode(*v, s.proxy.mode)) {
-        px["mode"].error("expected iptables, ipvs, nftables or ebpf, got '" + *v + "'");
-      }
+      if (proxy::is_proxy_mode(*v)) s.proxy.config.mode = *v;
+      else px["mode"].error("expected " + one_of(proxy::proxy_mode_names()) + ", got '" + *v + "'");
     }
     if (auto v = px["ipvs_scheduler"].string()) {
-      if (!proxy::parse_ipvs_scheduler(*v, s.proxy.ipvs_scheduler)) {
+      if (!proxy::parse_ipvs_scheduler(*v, s.proxy.config.ipvs_scheduler)) {
         px["ipvs_scheduler"].error("expected rr, wrr, lc, wlc, sh, dh, sed, nq or mh, got '" + *v + "'");
       }
     }
     if (auto v = px["ebpf_lb"].string()) {
-      if (*v == "maglev") s.proxy.ebpf_maglev = true;
-      else if (*v == "random") s.proxy.ebpf_maglev = false;
+      if (*v == "maglev") s.proxy.config.ebpf_maglev = true;
+      else if (*v == "random") s.proxy.config.ebpf_maglev = false;
       else px["ebpf_lb"].error("expected random or maglev, got '" + *v + "'");
     }
-    if (auto v = boolean(px["ebpf_dsr"])) s.proxy.ebpf_dsr = *v;
-    if (auto v = px["maglev_table_size"].integer(3, 1'000'003)) s.proxy.maglev_table_size = static_cast<std::uint32_t>(*v);
+    if (auto v = boolean(px["ebpf_dsr"])) s.proxy.config.ebpf_dsr = *v;
+    if (auto v = px["maglev_table_size"].integer(3, 1'000'003)) s.proxy.config.maglev_table_size = static_cast<std::uint32_t>(*v);
     const auto cost = [&](const char* key, Time& into) {
       if (auto v = px[key].time()) into = *v;
     };
-    cost("iptables_rule", s.proxy.costs.iptables_rule);
-    cost("nftables_lookup", s.proxy.costs.nftables_lookup);
-    cost("ipvs_lookup", s.proxy.costs.ipvs_lookup);
-    cost("ebpf_lookup", s.proxy.costs.ebpf_lookup);
+    cost("iptables_rule", s.proxy.config.costs.iptables_rule);
+    cost("nftables_lookup", s.proxy.config.costs.nftables_lookup);
+    cost("ipvs_lookup", s.proxy.config.costs.ipvs_lookup);
+    cost("ebpf_lookup", s.proxy.config.costs.ebpf_lookup);
     if (auto v = px["filler_services"].integer(0, 1'000'000)) s.proxy.filler_services = static_cast<int>(*v);
     if (auto v = px["endpoints_per_service"].integer(1, 10'000)) s.proxy.endpoints_per_service = static_cast<int>(*v);
     if (auto v = px["measured_position"].string()) {
@@ -573,7 +584,7 @@ void parse_churn(const YamlField& c, YamlContext& ctx, ChurnSpec& s) {
 }  // namespace
 
 proxy::SyncConfig ProxySpec::sync_config() const {
-  proxy::SyncConfig c = proxy::SyncConfig::defaults(mode);
+  proxy::SyncConfig c = proxy::SyncConfig::defaults(config.mode);
   c.costs = sync_costs;
   if (min_sync_period) c.min_sync_period = *min_sync_period;
   if (sync_period) c.sync_period = *sync_period;

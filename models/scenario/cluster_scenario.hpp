@@ -17,7 +17,8 @@
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
 #include "models/kube/object_set.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/kernel_datapath.hpp"
+#include "models/proxy/proxy_config.hpp"
 #include "models/proxy/proxy_sync.hpp"
 #include "models/scenario/diagnostic.hpp"
 #include "models/scenario/queueing_scenario.hpp"
@@ -58,12 +59,7 @@ struct DnsSpec {
 // The service proxy every node runs, and synthetic "filler" Services that
 // load its tables without manifests.
 struct ProxySpec {
-  proxy::ProxyMode mode = proxy::ProxyMode::iptables;
-  proxy::ProxyModeCosts costs;
-  proxy::IpvsScheduler ipvs_scheduler = proxy::IpvsScheduler::rr;
-  bool ebpf_maglev = false;
-  bool ebpf_dsr = false;
-  std::uint32_t maglev_table_size = 16381;
+  proxy::ProxyConfig config;  // the mode, its costs and choices
   int filler_services = 0;
   int endpoints_per_service = 10;
   enum class Position { first, last, random };
@@ -81,7 +77,7 @@ struct ProxySpec {
 struct ClusterSpec {
   std::vector<NodeGroupSpec> nodes;
   TopologySpec topology;
-  proxy::CniMode cni = proxy::CniMode::vxlan;
+  std::string cni = "vxlan";  // a name of node::cni_names()
   kube::Cidr pod_cidr = kube::Cidr::parse("10.244.0.0/16");
   int node_cidr_mask = 24;
   kube::Cidr service_cidr = kube::Cidr::parse("10.96.0.0/12");
@@ -90,7 +86,8 @@ struct ClusterSpec {
   int node_port_first = 30000;
   int node_port_last = 32767;
   DnsSpec dns;
-  proxy::DatapathCosts datapath;
+  node::DatapathCosts datapath;
+  node::CniCosts cni_costs;
   ProxySpec proxy;
   std::uint64_t conntrack_max = 0;  // 0: kube-proxy's max(32768 x cores, 131072)
   // Request processing by the API server and kubelet on a port-forward.

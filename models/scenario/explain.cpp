@@ -8,7 +8,6 @@
 #include "models/kube/resolver_config.hpp"
 #include "models/net/packet.hpp"
 #include "models/net/tcp_config.hpp"
-#include "models/proxy/proxy_mode.hpp"
 #include "models/scenario/cluster_model.hpp"
 
 namespace podwire::scenario {
@@ -119,9 +118,12 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   const proxy::ServiceTable::Match m = target != 0 ? table.find(target, port, net::Protocol::tcp)
                                                    : proxy::ServiceTable::Match{};
   const std::size_t client_node = static_cast<std::size_t>(client.node);
-  const proxy::DatapathConfig& dc = model.datapath_config(client_node);
-  const proxy::DatapathCosts& costs = dc.costs;
-  const bool ebpf = dc.proxy == proxy::ProxyMode::ebpf;
+  const node::KernelDatapath& datapath = model.datapath(client_node);
+  const proxy::ServiceProxy& proxy = model.service_proxy(client_node);
+  const node::DatapathCosts& costs = datapath.config().costs;
+  const node::KernelPath& path = datapath.kernel_path();
+  const node::Cni& cni = datapath.cni();
+  const bool socket_lb = proxy.translates_at_connect();  // no DNAT of the connection's packets
   const std::string client_kernel = "node " + fabric.nodes[client_node].name + " kernel";
   net::Address endpoint_address = target;
   std::uint16_t endpoint_port = port;
@@ -133,24 +135,19 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
                                                             std::to_string(port) + ": SYN, " +
                                                             std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
                                        Time::zero()});
-  r.first_packet.push_back(ExplainStep{client_kernel, ebpf ? "veth into the host (eBPF programs on the veth)" : "veth into the host",
-                                       costs.veth});
-  r.first_packet.push_back(ExplainStep{client_kernel,
-                                       ebpf ? "conntrack (BPF map): miss, new entry" : "conntrack: miss, new entry",
-                                       ebpf ? costs.ebpf_ct_insert + costs.ebpf_ct_lookup
-                                            : costs.conntrack_insert + costs.conntrack_lookup});
+  r.first_packet.push_back(ExplainStep{client_kernel, path.veth_in, costs.veth});
+  r.first_packet.push_back(ExplainStep{client_kernel, path.conntrack_name + ": miss, new entry",
+                                       path.conntrack_insert + path.conntrack_lookup});
   if (m.frontend != nullptr) {
     const proxy::ServiceFrontend& f = *m.frontend;
-    const std::vector<proxy::Backend>& backends = model.datapath(client_node).backends(m.index);
+    const std::vector<proxy::Backend>& backends = proxy.backends(m.index);
     std::vector<const proxy::Backend*> ready;
     for (const proxy::Backend& b : backends) {
       if (b.ready && (!f.internal_local || b.node == fabric.nodes[client_node].host->node())) ready.push_back(&b);
     }
     r.endpoints.push_back(f.name + ": ClusterIP " + addr(target) + ":" + std::to_string(port) + ", " +
                           std::to_string(ready.size()) + " ready endpoints of " + std::to_string(backends.size()));
-    const char* how = dc.proxy == proxy::ProxyMode::ipvs   ? "IPVS scheduler"
-                      : dc.proxy == proxy::ProxyMode::ebpf ? "chosen at random by the socket-level balancer"
-                                                           : "chosen at random";
+    const std::string how = proxy.describe_choice(ready.size());
     for (const proxy::Backend* b : ready) {
       const std::string who = model.endpoint_name(b->id);
       std::string node = "?";
@@ -158,9 +155,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
         if (n.host->node() == b->node) node = n.name;
       }
       r.endpoints.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " + addr(b->address) + ":" +
-                            std::to_string(b->port) + " on " + node + ", " + how +
-                            (dc.proxy == proxy::ProxyMode::ipvs ? "" :
-                             " (1 in " + std::to_string(ready.size()) + ")"));
+                            std::to_string(b->port) + " on " + node + ", " + how);
     }
     if (f.session_affinity) r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
     // The endpoint explained below: the first on another node, to show the whole path.
@@ -173,22 +168,9 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
         break;
       }
     }
-    const Time lookup = proxy::first_packet_cost(dc.proxy, dc.proxy_costs, f, proxy::FrontendKind::cluster_ip,
-                                                 table.size(), shown_index);
-    std::string walk;
-    switch (dc.proxy) {
-      case proxy::ProxyMode::iptables:
-        walk = "iptables: KUBE-SERVICES walked rule by rule to this Service's rule (position " +
-               std::to_string(f.position + 1) + " of " + std::to_string(table.size()) + "), then " +
-               std::to_string(shown_index + 1) + " probability rule(s) in KUBE-SVC and the KUBE-SEP DNAT rules";
-        break;
-      case proxy::ProxyMode::nftables: walk = "nftables: one verdict-map lookup on (daddr, proto, dport)"; break;
-      case proxy::ProxyMode::ipvs: walk = "IPVS: virtual server hash lookup and the scheduler"; break;
-      case proxy::ProxyMode::ebpf:
-        walk = "eBPF socket LB: the Service address is translated once at connect(); no per-packet NAT after";
-        break;
-    }
-    r.first_packet.push_back(ExplainStep{client_kernel, walk, costs.service_lookup + lookup});
+    const Time lookup = proxy.lookup_cost(f, proxy::FrontendKind::cluster_ip, table.size(), shown_index);
+    const std::string walk = proxy.describe_lookup(f, table.size(), shown_index);
+    r.first_packet.push_back(ExplainStep{client_kernel, walk, proxy.config().costs.service_lookup + lookup});
     if (shown == nullptr) {
       r.first_packet.push_back(ExplainStep{client_kernel, "no ready endpoint: REJECT, the client gets a reset",
                                            Time::zero()});
@@ -199,7 +181,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
       for (std::size_t n = 0; n < fabric.nodes.size(); ++n) {
         if (fabric.nodes[n].host->node() == shown->node) endpoint_node = static_cast<int>(n);
       }
-      if (!ebpf) {
+      if (!socket_lb) {
         r.first_packet.push_back(ExplainStep{client_kernel, "DNAT to " + endpoint_name + " " + addr(endpoint_address) +
                                                                 ":" + std::to_string(endpoint_port),
                                              costs.nat});
@@ -227,19 +209,17 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   const std::uint64_t syn = net::kTcpSynBytes;
   const bool same_node = endpoint_node == static_cast<int>(client_node);
   if (endpoint_node >= 0 && same_node) {
-    r.first_packet.push_back(ExplainStep{client_kernel,
-                                         ebpf ? "bpf_redirect_peer into the endpoint's veth (same node)"
-                                              : "bridge to the endpoint's veth (same node): the NIC is not touched",
-                                         ebpf ? costs.ebpf_redirect : costs.bridge + costs.veth});
+    r.first_packet.push_back(ExplainStep{client_kernel, path.local_delivery_name + " (same node)" +
+                                                            (path.local_delivery_name == node::KernelPath{}.local_delivery_name
+                                                                 ? ": the NIC is not touched" : ""),
+                                         path.local_delivery});
   } else if (endpoint_node >= 0) {
-    const bool vxlan = dc.mode == proxy::CniMode::vxlan;
-    const std::uint64_t bytes = syn + (vxlan ? net::kVxlanOverhead : 0);
+    const bool overlay = cni.overhead_bytes() > 0;
+    const std::uint64_t bytes = syn + cni.overhead_bytes();
     r.first_packet.push_back(ExplainStep{client_kernel,
-                                         vxlan ? "route to the overlay: VXLAN encapsulation (+50 bytes) to node " +
-                                                     fabric.nodes[static_cast<std::size_t>(endpoint_node)].name
-                                               : "native routing to node " +
-                                                     fabric.nodes[static_cast<std::size_t>(endpoint_node)].name,
-                                         (ebpf ? Time::zero() : costs.bridge) + (vxlan ? costs.vxlan_encap : Time::zero())});
+                                         (overlay ? "route to the overlay: " : "") + cni.describe_to_node() +
+                                             " to node " + fabric.nodes[static_cast<std::size_t>(endpoint_node)].name,
+                                         path.pod_to_device + cni.to_node_cost()});
     const TopologySpec& t = scenario.cluster.topology;
     const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[client_node].group].nic;
     const engine::BitRate to_nic =
@@ -266,18 +246,15 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
       r.first_packet.push_back(ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
     }
     const std::string remote_kernel = "node " + to_name + " kernel";
-    if (vxlan) r.first_packet.push_back(ExplainStep{remote_kernel, "VXLAN decapsulation", costs.vxlan_decap});
-    r.first_packet.push_back(ExplainStep{remote_kernel,
-                                         ebpf ? "conntrack (BPF map): miss, new entry" : "conntrack: miss, new entry",
-                                         ebpf ? costs.ebpf_ct_insert + costs.ebpf_ct_lookup
-                                              : costs.conntrack_insert + costs.conntrack_lookup});
+    if (overlay) {
+      r.first_packet.push_back(ExplainStep{remote_kernel, cni.describe_from_fabric(), cni.from_fabric_cost()});
+    }
+    r.first_packet.push_back(ExplainStep{remote_kernel, path.conntrack_name + ": miss, new entry",
+                                         path.conntrack_insert + path.conntrack_lookup});
     if (!scenario.objects.network_policies.empty()) {
       r.first_packet.push_back(ExplainStep{remote_kernel, "NetworkPolicy: ingress verdict", costs.policy});
     }
-    r.first_packet.push_back(ExplainStep{remote_kernel,
-                                         ebpf ? "bpf_redirect_peer into the endpoint's veth"
-                                              : "bridge to the endpoint's veth",
-                                         ebpf ? costs.ebpf_redirect : costs.bridge + costs.veth});
+    r.first_packet.push_back(ExplainStep{remote_kernel, path.local_delivery_name, path.local_delivery});
   }
   if (endpoint_node >= 0) {
     r.first_packet.push_back(ExplainStep{"pod " + endpoint_name, "SYN reaches " + addr(endpoint_address) + ":" +
@@ -287,7 +264,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   r.notes.push_back("each stage's cost is CPU work queued on the node's core the flow hashes to (RSS/RPS), "
                     "shared with the pods' work: under load it waits its turn");
   r.notes.push_back("later packets of the connection hit conntrack (" +
-                    (ebpf ? costs.ebpf_ct_lookup : costs.conntrack_lookup).to_string() +
+                    path.conntrack_lookup.to_string() +
                     ") and skip the Service lookup; replies are translated back from the conntrack entry");
 
   // --- one request, simulated ---------------------------------------------------

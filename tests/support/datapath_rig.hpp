@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "models/kube/pod_directory.hpp"
+#include <memory>
+
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/kernel_datapath.hpp"
+#include "models/node/pod_directory.hpp"
+#include "models/proxy/proxy_factory.hpp"
 
 namespace podwire::test_support {
 
@@ -19,12 +22,10 @@ using engine::Time;
 using net::Address;
 using net::parse_address;
 using proxy::Backend;
-using proxy::CniMode;
-using proxy::DatapathConfig;
+using node::DatapathConfig;
+using node::KernelDatapath;
 using proxy::FrontendKind;
 using proxy::IpvsScheduler;
-using proxy::NodeDatapath;
-using proxy::ProxyMode;
 using proxy::ServiceFrontend;
 using proxy::ServiceTable;
 
@@ -38,18 +39,21 @@ struct Cluster {
   std::vector<net::Host*> nodes;
   net::Host* outside = nullptr;
   ServiceTable services;
-  kube::PodDirectory directory;
+  node::PodDirectory directory;
   DatapathConfig config;
-  std::deque<NodeDatapath> datapaths;
-  std::deque<kube::PodNetns> pods;
+  proxy::ProxyConfig proxy_config;
+  std::deque<KernelDatapath> datapaths;
+  std::vector<std::unique_ptr<proxy::ServiceProxy>> proxies;  // by node
+  std::vector<std::unique_ptr<proxy::ServiceProxy>> retired;
+  std::deque<node::PodNetns> pods;
   std::deque<net::TcpStack> stacks;
   std::uint32_t next_id = 100;
 
-  explicit Cluster(int n, CniMode mode = CniMode::vxlan, ProxyMode proxy = ProxyMode::iptables,
+  explicit Cluster(int n, std::string cni = "vxlan", std::string mode = "iptables",
                    IpvsScheduler scheduler = IpvsScheduler::rr) {
-    config.mode = mode;
-    config.proxy = proxy;
-    config.ipvs_scheduler = scheduler;
+    config.cni = std::move(cni);
+    proxy_config.mode = std::move(mode);
+    proxy_config.ipvs_scheduler = scheduler;
     config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
                        kube::Cidr::parse("10.0.0.0/16")};
     sw = &net.add_switch("tor");
@@ -61,20 +65,39 @@ struct Cluster {
     outside = &net.add_host("outside", parse_address("192.168.1.10"));
     net.connect(*outside, *sw, kLink);
     net.compute_routes();
-    for (int i = 0; i < n; ++i) {
-      datapaths.emplace_back(*nodes[i], services, directory, config,
-                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
+    for (int i = 0; i < n; ++i) datapaths.emplace_back(*nodes[i], directory, config);
+    rebuild_proxies();
+  }
+
+  // Every node's service proxy made afresh from proxy_config (after a test changed it).
+  void rebuild_proxies() {
+    proxies.clear();
+    for (std::size_t i = 0; i < datapaths.size(); ++i) {
+      proxies.push_back(proxy::make_service_proxy(datapaths[i], services, proxy_config,
+                                                  engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i))));
     }
+  }
+  proxy::ServiceProxy& proxy(int node) { return *proxies[static_cast<std::size_t>(node)]; }
+  // The node's proxy replaced by one of another mode (the old one is kept
+  // alive for whoever still holds it, unplugged).
+  proxy::ServiceProxy& proxy_in_mode(int node, const std::string& mode) {
+    proxy::ProxyConfig c = proxy_config;
+    c.mode = mode;
+    auto& slot = proxies[static_cast<std::size_t>(node)];
+    retired.push_back(std::move(slot));
+    slot = proxy::make_service_proxy(datapaths[static_cast<std::size_t>(node)], services, c,
+                                     engine::RandomRoot(7).stream("proxy/node-" + std::to_string(node)));
+    return *slot;
   }
 
   // Pod j on node i gets 10.244.i.(j+2).
-  kube::PodNetns& add_pod(int node, const std::string& name) {
+  node::PodNetns& add_pod(int node, const std::string& name) {
     int on_node = 0;
     for (auto& p : pods) on_node += static_cast<int>(p.node_index()) == node ? 1 : 0;
     const Address a = parse_address("10.244.0.2") + (static_cast<Address>(node) << 8) + static_cast<Address>(on_node);
     pods.emplace_back(*nodes[node], datapaths[node].veth(), name, next_id++, a);
     directory.add(pods.back());
-    if (config.mode == CniMode::native_routing) net.add_address(a, nodes[node]->node());
+    if (datapaths[node].cni().routes_pod_addresses()) net.add_address(a, nodes[node]->node());
     return pods.back();
   }
   net::TcpStack& stack(net::Endpoint& e) { return stacks.emplace_back(e); }
@@ -92,7 +115,7 @@ struct Cluster {
 
   // A ClusterIP Service at vip:port -> target on the given pods.
   std::uint32_t add_service(const std::string& name, Address vip, std::uint16_t port, std::uint16_t target,
-                            const std::vector<kube::PodNetns*>& backends, net::Protocol proto = net::Protocol::tcp) {
+                            const std::vector<node::PodNetns*>& backends, net::Protocol proto = net::Protocol::tcp) {
     ServiceFrontend f;
     f.name = name;
     f.protocol = proto;

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 #include "tests/support/datapath_rig.hpp"
 
 namespace podwire::proxy {
@@ -23,7 +23,7 @@ using test_support::Datagrams;
 
 using List = std::shared_ptr<const std::vector<Backend>>;
 
-List list_of(const std::vector<kube::PodNetns*>& pods, std::uint16_t port) {
+List list_of(const std::vector<node::PodNetns*>& pods, std::uint16_t port) {
   auto l = std::make_shared<std::vector<Backend>>();
   for (auto* p : pods) l->push_back(Backend{p->address(), port, p->node_index(), p->id()});
   return l;
@@ -48,12 +48,12 @@ void add_fillers(Cluster& c, int services, int endpoints) {
 
 TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   Cluster c(2);
-  kube::PodNetns& a = c.add_pod(1, "a");
-  kube::PodNetns& b = c.add_pod(1, "b");
+  node::PodNetns& a = c.add_pod(1, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  SyncConfig cfg = SyncConfig::defaults(ProxyMode::iptables);  // partial restores, minSyncPeriod 1 s
+  SyncConfig cfg = SyncConfig::defaults("iptables");  // partial restores, minSyncPeriod 1 s
   cfg.burst_syncs = 1;  // one sync per minSyncPeriod, no burst
-  ProxySync sync(c.sim, c.datapaths[0], cfg);
+  ProxySync sync(c.sim, c.proxy(0), cfg);
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
   // iptables-restore of KUBE-SERVICES (1 Service) and the changed chain: its
@@ -71,8 +71,8 @@ TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   // The second waits until 1 s after the first sync started.
   EXPECT_EQ(rec.records[1].programmed_at, Time::ms(1500) + restore(1));
   EXPECT_EQ(rec.records[1].programmed_at - rec.records[1].changed_at, Time::ms(850) + restore(1));
-  EXPECT_EQ(c.datapaths[0].backends(f).size(), 1u);
-  EXPECT_EQ(c.datapaths[1].backends(f).size(), 1u);  // the other node never heard: still the table's
+  EXPECT_EQ(c.proxy(0).backends(f).size(), 1u);
+  EXPECT_EQ(c.proxy(1).backends(f).size(), 1u);  // the other node never heard: still the table's
   EXPECT_EQ(sync.counters().syncs, 2u);
   EXPECT_EQ(sync.counters().full_syncs, 0u);
 }
@@ -80,15 +80,15 @@ TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
 TEST(ProxySync, TwoSyncsMayRunBackToBackThenMinSyncPeriodPacesThem) {
   // kube-proxy's runner holds two tokens and earns one per minSyncPeriod.
   Cluster c(1);
-  kube::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& a = c.add_pod(0, "a");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::nftables));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "nftables"), SyncConfig::defaults("nftables"));
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
   const Time nft = Time::ms(5) + Time::us(5) * 2;  // one Service, one endpoint changed
   for (int i = 0; i < 3; ++i) {
     c.sim.run_until(Time::ms(100) * (i + 1));
-    sync.notify(f, list_of(i % 2 == 0 ? std::vector<kube::PodNetns*>{} : std::vector<kube::PodNetns*>{&a}, 8080),
+    sync.notify(f, list_of(i % 2 == 0 ? std::vector<node::PodNetns*>{} : std::vector<node::PodNetns*>{&a}, 8080),
                 c.sim.now(), static_cast<std::uint64_t>(i + 1));
   }
   c.sim.run_until(Time::s(5));
@@ -101,10 +101,10 @@ TEST(ProxySync, TwoSyncsMayRunBackToBackThenMinSyncPeriodPacesThem) {
 
 TEST(ProxySync, ChangesArrivingBeforeASyncCoalesceButEachIsRecorded) {
   Cluster c(2);
-  kube::PodNetns& a = c.add_pod(1, "a");
-  kube::PodNetns& b = c.add_pod(1, "b");
+  node::PodNetns& a = c.add_pod(1, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::nftables));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "nftables"), SyncConfig::defaults("nftables"));
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
   sync.notify(f, list_of({&a, &b}, 8080), Time::zero(), 1);  // syncs at once
@@ -115,15 +115,15 @@ TEST(ProxySync, ChangesArrivingBeforeASyncCoalesceButEachIsRecorded) {
   ASSERT_EQ(rec.records.size(), 3u);
   EXPECT_EQ(rec.records[1].programmed_at, rec.records[2].programmed_at);
   EXPECT_EQ(sync.counters().syncs, 2u);
-  ASSERT_EQ(c.datapaths[0].backends(f).size(), 1u);
-  EXPECT_EQ(c.datapaths[0].backends(f)[0].address, a.address());  // the last list wins
+  ASSERT_EQ(c.proxy(0).backends(f).size(), 1u);
+  EXPECT_EQ(c.proxy(0).backends(f)[0].address, a.address());  // the last list wins
 }
 
 TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   Cluster c(1);
-  kube::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& a = c.add_pod(0, "a");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::iptables));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
   c.sim.run_until(Time::s(29));
   EXPECT_EQ(sync.counters().syncs, 0u);
   c.sim.run_until(Time::s(31));
@@ -135,33 +135,33 @@ TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   c.sim.run_until(Time::s(61) + Time::ms(500));
   EXPECT_EQ(sync.counters().full_syncs, 2u);
   // eBPF has no periodic resync.
-  ProxySync ebpf(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::ebpf));
+  ProxySync ebpf(c.sim, c.proxy_in_mode(0, "ebpf"), SyncConfig::defaults("ebpf"));
   c.sim.run_until(Time::s(200));
   EXPECT_EQ(ebpf.counters().syncs, 0u);
 }
 
 TEST(ProxySync, FullIptablesRestoresGrowWithTheRulesPartialOnesWithTheServicesAndNftablesStaysFlat) {
-  const auto durations = [](ProxyMode mode, int services) {
+  const auto durations = [](const std::string& mode, int services) {
     Cluster c(1);
     add_fillers(c, services, 10);
-    ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(mode));
+    ProxySync sync(c.sim, c.proxy_in_mode(0, mode), SyncConfig::defaults(mode));
     // A change to one Service of 10 endpoints: 10 removed and 10 added.
     return std::pair{sync.sync_duration(true, 1, 20), sync.sync_duration(false, 1, 20)};
   };
-  const auto [ipt_full_1k, ipt_partial_1k] = durations(ProxyMode::iptables, 1000);
-  const auto [ipt_full_10k, ipt_partial_10k] = durations(ProxyMode::iptables, 10000);
+  const auto [ipt_full_1k, ipt_partial_1k] = durations("iptables", 1000);
+  const auto [ipt_full_10k, ipt_partial_10k] = durations("iptables", 10000);
   // Full: 3 lines per Service and 4 per endpoint, 4 us each, after 130 ms.
   EXPECT_EQ(ipt_full_1k, Time::ms(130) + Time::us(4) * (1000 * 3 + 10000 * 4));
   EXPECT_EQ(ipt_full_10k, Time::ms(130) + Time::us(4) * (10000 * 3 + 100000 * 4));
   // Partial: KUBE-SERVICES in full plus the changed chain.
   EXPECT_EQ(ipt_partial_1k, Time::ms(130) + Time::us(4) * (1000 + 2 + 20 * 4));
   EXPECT_EQ(ipt_partial_10k, Time::ms(130) + Time::us(4) * (10000 + 2 + 20 * 4));
-  const auto [nft_full_1k, nft_partial_1k] = durations(ProxyMode::nftables, 1000);
-  const auto [nft_full_10k, nft_partial_10k] = durations(ProxyMode::nftables, 10000);
+  const auto [nft_full_1k, nft_partial_1k] = durations("nftables", 1000);
+  const auto [nft_full_10k, nft_partial_10k] = durations("nftables", 10000);
   EXPECT_EQ(nft_partial_1k, nft_partial_10k);
   EXPECT_EQ(nft_partial_1k, Time::ms(5) + Time::us(5) * 21);
   EXPECT_LT(nft_full_1k, nft_full_10k);
-  const auto [ipvs_full, ipvs_partial] = durations(ProxyMode::ipvs, 10000);
+  const auto [ipvs_full, ipvs_partial] = durations("ipvs", 10000);
   EXPECT_EQ(ipvs_partial, Time::ms(20) + Time::ms(1) * 21);  // about a millisecond per server changed
   // A full resync reads the 10,000 Services and 100,000 endpoints back.
   EXPECT_EQ(ipvs_full, ipvs_partial + Time::us(2) * (10000 + 100000));
@@ -169,17 +169,17 @@ TEST(ProxySync, FullIptablesRestoresGrowWithTheRulesPartialOnesWithTheServicesAn
 
 TEST(ProxySync, ANodeProgrammedLaterKeepsSendingNewFlowsToTheOldEndpoint) {
   Cluster c(3);
-  kube::PodNetns& client0 = c.add_pod(0, "client-0");
-  kube::PodNetns& client1 = c.add_pod(1, "client-1");
-  kube::PodNetns& old_pod = c.add_pod(2, "old");
-  kube::PodNetns& new_pod = c.add_pod(2, "new");
+  node::PodNetns& client0 = c.add_pod(0, "client-0");
+  node::PodNetns& client1 = c.add_pod(1, "client-1");
+  node::PodNetns& old_pod = c.add_pod(2, "old");
+  node::PodNetns& new_pod = c.add_pod(2, "new");
   Datagrams at_old{&c.sim}, at_new{&c.sim};
   old_pod.bind_udp(8080, &Datagrams::on, &at_old);
   new_pod.bind_udp(8080, &Datagrams::on, &at_new);
   const Address vip = parse_address("10.96.0.30");
   const std::uint32_t f = c.add_service("web", vip, 80, 8080, {&old_pod}, net::Protocol::udp);
-  ProxySync s0(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::nftables));
-  ProxySync s1(c.sim, c.datapaths[1], SyncConfig::defaults(ProxyMode::nftables));
+  ProxySync s0(c.sim, c.proxy_in_mode(0, "nftables"), SyncConfig::defaults("nftables"));
+  ProxySync s1(c.sim, c.proxy_in_mode(1, "nftables"), SyncConfig::defaults("nftables"));
   const List replaced = list_of({&new_pod}, 8080);
   s0.notify(f, replaced, Time::zero(), 1);  // node 0 hears at once
   c.sim.run_until(Time::ms(100));
@@ -200,9 +200,9 @@ TEST(ProxySync, ANodeProgrammedLaterKeepsSendingNewFlowsToTheOldEndpoint) {
 
 TEST(ProxySync, UdpEntriesToARemovedEndpointAreClearedWhenTheSyncLandsTcpOnesStay) {
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& old_dns = c.add_pod(1, "dns-old");
-  kube::PodNetns& new_dns = c.add_pod(1, "dns-new");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& old_dns = c.add_pod(1, "dns-old");
+  node::PodNetns& new_dns = c.add_pod(1, "dns-new");
   Datagrams at_old{&c.sim}, at_new{&c.sim};
   old_dns.bind_udp(53, &Datagrams::on, &at_old);
   new_dns.bind_udp(53, &Datagrams::on, &at_new);
@@ -217,7 +217,7 @@ TEST(ProxySync, UdpEntriesToARemovedEndpointAreClearedWhenTheSyncLandsTcpOnesSta
   c.sim.run_until(Time::ms(10));
   ASSERT_EQ(at_old.at.size(), 1u);
   const std::size_t entries = c.datapaths[0].conntrack().size();
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::iptables));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
   sync.notify(udp, list_of({&new_dns}, 53), Time::ms(10), 1);
   sync.notify(tcp, list_of({&new_dns}, 53), Time::ms(10), 2);
   c.sim.run_until(Time::ms(400));  // partial restores: 130 ms and a little
@@ -231,10 +231,10 @@ TEST(ProxySync, UdpEntriesToARemovedEndpointAreClearedWhenTheSyncLandsTcpOnesSta
 
 TEST(ProxySync, ASyncOnBusyCoresLandsLater) {
   Cluster c(1);
-  kube::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& a = c.add_pod(0, "a");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  kube::NodeCpu cpu(c.sim, 1, "node-0");
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::nftables), &cpu);
+  node::NodeCpu cpu(c.sim, 1, "node-0");
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "nftables"), SyncConfig::defaults("nftables"), &cpu);
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
   cpu.run(Time::s(2), [](void*, std::uint64_t) {}, nullptr, 0);  // a pod holds the only core for 2 s
@@ -250,10 +250,10 @@ TEST(ProxySync, ASyncOnBusyCoresLandsLater) {
 TEST(ProxySync, CountersTellPartialFromFullSyncsAndCountTheLinesWritten) {
   Cluster c(1);
   add_fillers(c, 100, 10);
-  kube::PodNetns& a = c.add_pod(0, "a");
-  kube::PodNetns& b = c.add_pod(0, "b");
+  node::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& b = c.add_pod(0, "b");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::iptables));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
   sync.notify(f, list_of({&a, &b}, 8080), Time::zero(), 1);
   c.sim.run_until(Time::s(31));  // the change's partial restore at 0, the full resync at 30 s
   // Partial: KUBE-SERVICES (101 lines), the changed chain's 2 other lines and
@@ -271,7 +271,7 @@ TEST(ProxySync, CountersTellPartialFromFullSyncsAndCountTheLinesWritten) {
 TEST(ProxySync, AnIpvsResyncReadsEveryServerBackAndWritesNone) {
   Cluster c(1);
   add_fillers(c, 5000, 10);
-  ProxySync sync(c.sim, c.datapaths[0], SyncConfig::defaults(ProxyMode::ipvs));
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "ipvs"), SyncConfig::defaults("ipvs"));
   c.sim.run_until(Time::s(31));
   EXPECT_EQ(sync.counters().full_syncs, 1u);
   EXPECT_EQ(sync.counters().rules_written, 0u);
@@ -286,10 +286,10 @@ TEST(ProxySync, IptablesRestoreTimesMatchTheirMeasurements) {
   const auto full_restore = [](const SyncConfig& cfg, int services, int endpoints) {
     Cluster c(1);
     add_fillers(c, services, endpoints);
-    const ProxySync sync(c.sim, c.datapaths[0], cfg);
+    const ProxySync sync(c.sim, c.proxy(0), cfg);
     return sync.sync_duration(true, 0, 0);
   };
-  const SyncConfig eks = SyncConfig::defaults(ProxyMode::iptables);
+  const SyncConfig eks = SyncConfig::defaults("iptables");
   EXPECT_EQ(full_restore(eks, 33, 0), Time::ms(130) + Time::us(4) * 99);          // 130.4 ms
   EXPECT_EQ(full_restore(eks, 1437, 1), Time::ms(130) + Time::us(4) * 10059);     // 170.2 ms
 

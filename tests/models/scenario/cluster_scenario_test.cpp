@@ -74,7 +74,7 @@ TEST(ClusterScenario, ReadsEverySectionWithUnits) {
   EXPECT_EQ(s.cluster.nodes[0].labels.at("zone"), "a");
   EXPECT_EQ(s.cluster.nodes[1].cpus, 2);
   EXPECT_EQ(s.cluster.nodes[1].max_pods, 110);  // kubelet default
-  EXPECT_EQ(s.cluster.cni, proxy::CniMode::native_routing);
+  EXPECT_EQ(s.cluster.cni, "native");
   EXPECT_EQ(s.cluster.node_port_first, 31000);
   EXPECT_EQ(s.cluster.node_port_last, 31999);
   EXPECT_EQ(s.cluster.service_cidr.to_string(), "10.96.0.0/12");  // kubeadm default
@@ -114,7 +114,7 @@ TEST(ClusterScenario, ReadsEverySectionWithUnits) {
 TEST(ClusterScenario, OverridesReachNestedFields) {
   const ClusterScenario s =
       parse_cluster_scenario(kSeed, "s.yaml", {"cluster.cni=vxlan", "cluster.nodes=[{name: big, cpus: 64}]"});
-  EXPECT_EQ(s.cluster.cni, proxy::CniMode::vxlan);
+  EXPECT_EQ(s.cluster.cni, "vxlan");
   ASSERT_EQ(s.cluster.nodes.size(), 1u);
   EXPECT_EQ(s.cluster.nodes[0].cpus, 64);
   const ClusterScenario t = parse_cluster_scenario(kSeed, "s.yaml", {"traffic[1].keep_alive=true", "traffic[0].rate=50/s"});

@@ -1,9 +1,9 @@
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 
 #include <bit>
 #include <stdexcept>
 
-namespace podwire::kube {
+namespace podwire::node {
 
 using engine::Time;
 
@@ -150,4 +150,4 @@ double NodeCpu::busy_fraction(CpuWork kind, const CpuUsage& since) const {
   return busy / (span * static_cast<std::int64_t>(cores_.size()));
 }
 
-}  // namespace podwire::kube
+}  // namespace podwire::node

@@ -12,7 +12,7 @@
 #include "engine/time.hpp"
 #include "models/net/packet.hpp"
 
-namespace podwire::proxy {
+namespace podwire::node {
 
 // The kernel's timeouts per state (net/netfilter/nf_conntrack_proto_{tcp,udp}.c),
 // with the two kube-proxy overrides (established 24 h, close_wait 1 h).
@@ -148,4 +148,4 @@ class Conntrack {
   std::uint64_t expired_ = 0;
 };
 
-}  // namespace podwire::proxy
+}  // namespace podwire::node

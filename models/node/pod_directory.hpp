@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "models/kube/cidr.hpp"
-#include "models/kube/pod_netns.hpp"
+#include "models/node/pod_netns.hpp"
 
-namespace podwire::kube {
+namespace podwire::node {
 
 class PodDirectory {
  public:
@@ -27,7 +27,7 @@ class PodDirectory {
   // Each node's pod CIDR block (block i of `pod_cidr` split at `node_mask`
   // belongs to hosts[i]): where an address lives even when no pod has it
   // (any more), as the overlay's per-node routes say.
-  void set_node_blocks(Cidr pod_cidr, int node_mask, std::vector<const net::Host*> hosts) {
+  void set_node_blocks(kube::Cidr pod_cidr, int node_mask, std::vector<const net::Host*> hosts) {
     pod_cidr_ = pod_cidr;
     node_mask_ = node_mask;
     block_hosts_ = std::move(hosts);
@@ -41,7 +41,7 @@ class PodDirectory {
 
  private:
   std::unordered_map<net::Address, PodNetns*> pods_;
-  Cidr pod_cidr_;
+  kube::Cidr pod_cidr_;
   int node_mask_ = 32;
   std::vector<const net::Host*> block_hosts_;
 };
@@ -53,4 +53,4 @@ inline void PodDirectory::add(PodNetns& pod) {
   }
 }
 
-}  // namespace podwire::kube
+}  // namespace podwire::node

@@ -1,8 +1,8 @@
-#include "models/proxy/conntrack.hpp"
+#include "models/node/conntrack.hpp"
 
 #include <algorithm>
 
-namespace podwire::proxy {
+namespace podwire::node {
 
 using engine::Time;
 namespace flags = net::tcp_flags;
@@ -186,4 +186,4 @@ std::size_t Conntrack::expire(Time now) {
   return n;
 }
 
-}  // namespace podwire::proxy
+}  // namespace podwire::node

@@ -12,17 +12,25 @@
 #include <string>
 #include <vector>
 
-#include "models/kube/node_cpu.hpp"
-#include "models/kube/pod_directory.hpp"
+#include "models/node/node_cpu.hpp"
+#include "models/node/pod_directory.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
 #include "models/proxy/load_balancer.hpp"
-#include "models/proxy/node_datapath.hpp"
+#include "models/node/kernel_datapath.hpp"
 #include "tests/support/datapath_rig.hpp"
 
 namespace podwire::proxy {
 namespace {
+
+using node::Conntrack;
+using node::CtDirection;
+using node::CtEntry;
+using node::CtState;
+using node::DatapathCosts;
+using node::DropReason;
+using kube::PolicyCheck;
 
 using engine::BitRate;
 using engine::Time;
@@ -34,16 +42,17 @@ using test_support::Peer;
 using test_support::kLink;
 
 const DatapathCosts kCosts{};
+const node::CniCosts kCni{};
 
 // Service semantics are the same in every proxy mode; only the costs differ.
-class ProxyConformance : public testing::TestWithParam<ProxyMode> {};
+class ProxyConformance : public testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(EveryMode, ProxyConformance,
-                         testing::Values(ProxyMode::iptables, ProxyMode::ipvs, ProxyMode::nftables, ProxyMode::ebpf),
-                         [](const testing::TestParamInfo<ProxyMode>& info) { return std::string(to_string(info.param)); });
+                         testing::Values(std::string("iptables"), std::string("ipvs"), std::string("nftables"), std::string("ebpf")),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(NodeDatapath, LocalhostInsideAPodNeverReachesTheNodeDatapath) {
   Cluster c(1);
-  kube::PodNetns& pod = c.add_pod(0, "web");
+  node::PodNetns& pod = c.add_pod(0, "web");
   Datagrams got{&c.sim};
   pod.bind_udp(8080, &Datagrams::on, &got);
   pod.send_udp(40000, net::kLoopbackAddress, 8080, 100);
@@ -58,8 +67,8 @@ TEST(NodeDatapath, LocalhostInsideAPodNeverReachesTheNodeDatapath) {
 
 TEST(NodeDatapath, SameNodePodsTalkThroughVethsAndTheBridgeNotTheNic) {
   Cluster c(2);
-  kube::PodNetns& a = c.add_pod(0, "a");
-  kube::PodNetns& b = c.add_pod(0, "b");
+  node::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& b = c.add_pod(0, "b");
   Datagrams got{&c.sim};
   b.bind_udp(9000, &Datagrams::on, &got);
   a.send_udp(40000, b.address(), 9000, 100);
@@ -76,16 +85,16 @@ Time hop(std::uint32_t bytes) { return kLink.rate.serialization(engine::Bytes(by
 
 TEST(NodeDatapath, CrossNodeVxlanAddsFiftyBytesOnTheWireAndEncapCosts) {
   Cluster c(2);
-  kube::PodNetns& a = c.add_pod(0, "a");
-  kube::PodNetns& b = c.add_pod(1, "b");
+  node::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
   Datagrams got{&c.sim};
   b.bind_udp(9000, &Datagrams::on, &got);
   a.send_udp(40000, b.address(), 9000, 100);
   c.sim.run();
   ASSERT_EQ(got.at.size(), 1u);
   const std::uint32_t wire = 100 + 8 + 20 + 50;
-  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.vxlan_encap;
-  const Time receiver = kCosts.vxlan_decap + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCni.encap;
+  const Time receiver = kCni.decap + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
   EXPECT_EQ(got.at[0], sender + hop(wire) + hop(wire) + receiver);
   std::uint64_t bytes = 0;
   for (auto& l : c.net.links()) bytes += l.counters().bytes;
@@ -96,9 +105,9 @@ TEST(NodeDatapath, CrossNodeVxlanAddsFiftyBytesOnTheWireAndEncapCosts) {
 }
 
 TEST(NodeDatapath, NativeRoutingSendsPodPacketsUnencapsulated) {
-  Cluster c(2, CniMode::native_routing);
-  kube::PodNetns& a = c.add_pod(0, "a");
-  kube::PodNetns& b = c.add_pod(1, "b");
+  Cluster c(2, "native");
+  node::PodNetns& a = c.add_pod(0, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
   Datagrams got{&c.sim};
   b.bind_udp(9000, &Datagrams::on, &got);
   a.send_udp(40000, b.address(), 9000, 100);
@@ -112,9 +121,9 @@ TEST(NodeDatapath, NativeRoutingSendsPodPacketsUnencapsulated) {
 }
 
 TEST_P(ProxyConformance, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheServiceAddress) {
-  Cluster c(3, CniMode::vxlan, GetParam());
-  kube::PodNetns& client = c.add_pod(0, "client");
-  std::vector<kube::PodNetns*> backends{&c.add_pod(1, "web-1"), &c.add_pod(2, "web-2")};
+  Cluster c(3, "vxlan", GetParam());
+  node::PodNetns& client = c.add_pod(0, "client");
+  std::vector<node::PodNetns*> backends{&c.add_pod(1, "web-1"), &c.add_pod(2, "web-2")};
   const Address vip = parse_address("10.96.0.20");
   c.add_service("my-app/web:80", vip, 80, 8080, backends);
   Peer server{&c.sim}, user{&c.sim};
@@ -140,9 +149,9 @@ TEST_P(ProxyConformance, ClusterIpIsTranslatedToAnEndpointAndRepliesComeFromTheS
 
 TEST(NodeDatapath, IpvsRoundRobinTakesEndpointsInTurnAndSourceHashingSticks) {
   for (const IpvsScheduler scheduler : {IpvsScheduler::rr, IpvsScheduler::sh, IpvsScheduler::lc}) {
-    Cluster c(3, CniMode::vxlan, ProxyMode::ipvs, scheduler);
-    kube::PodNetns& client = c.add_pod(0, "client");
-    std::vector<kube::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
+    Cluster c(3, "vxlan", "ipvs", scheduler);
+    node::PodNetns& client = c.add_pod(0, "client");
+    std::vector<node::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
     const Address vip = parse_address("10.96.0.60");
     c.add_service("ns/web:80", vip, 80, 80, backends);
     Peer server{&c.sim}, user{&c.sim};
@@ -164,8 +173,8 @@ TEST(NodeDatapath, IpvsRoundRobinTakesEndpointsInTurnAndSourceHashingSticks) {
 }
 
 TEST_P(ProxyConformance, AServiceWithoutEndpointsRefusesTcpConnections) {
-  Cluster c(1, CniMode::vxlan, GetParam());
-  kube::PodNetns& client = c.add_pod(0, "client");
+  Cluster c(1, "vxlan", GetParam());
+  node::PodNetns& client = c.add_pod(0, "client");
   c.add_service("my-app/empty:80", parse_address("10.96.0.30"), 80, 80, {});
   Peer user{&c.sim};
   c.stack(client).connect(parse_address("10.96.0.30"), 80, user.callbacks());
@@ -178,9 +187,9 @@ TEST_P(ProxyConformance, AServiceWithoutEndpointsRefusesTcpConnections) {
 }
 
 TEST_P(ProxyConformance, SessionAffinityClientIpKeepsAClientOnOneEndpoint) {
-  Cluster c(3, CniMode::vxlan, GetParam());
-  kube::PodNetns& client = c.add_pod(0, "client");
-  std::vector<kube::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
+  Cluster c(3, "vxlan", GetParam());
+  node::PodNetns& client = c.add_pod(0, "client");
+  std::vector<node::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
   const Address vip = parse_address("10.96.0.40");
   const std::uint32_t f = c.add_service("ns/sticky:80", vip, 80, 80, backends);
   c.services.frontend(f).session_affinity = true;
@@ -197,10 +206,10 @@ TEST_P(ProxyConformance, SessionAffinityClientIpKeepsAClientOnOneEndpoint) {
 
 // A NodePort Service with one endpoint on node 2, reached from outside.
 struct NodePortCluster : Cluster {
-  kube::PodNetns* backend;
+  node::PodNetns* backend;
   std::uint32_t frontend;
   Peer server{&sim};
-  NodePortCluster(bool local, ProxyMode proxy) : Cluster(3, CniMode::vxlan, proxy) {
+  NodePortCluster(bool local, std::string proxy) : Cluster(3, "vxlan", proxy) {
     backend = &add_pod(2, "web");
     frontend = add_service("ns/web:80", parse_address("10.96.0.50"), 80, 8080, {backend});
     services.expose_node_port(frontend, 30080);
@@ -249,7 +258,7 @@ struct LoadBalancedCluster : NodePortCluster {
   net::Host* lb_host;
   std::unique_ptr<LoadBalancer> lb;
   const Address lb_ip = parse_address("198.18.0.1");
-  LoadBalancedCluster(bool local, ProxyMode proxy) : NodePortCluster(local, proxy) {
+  LoadBalancedCluster(bool local, std::string proxy) : NodePortCluster(local, proxy) {
     // The fabric was built already: the load balancer hangs off the switch.
     lb_host = &net.add_host("lb", parse_address("192.168.0.2"));
     net.connect(*lb_host, *sw, kLink);
@@ -290,7 +299,7 @@ TEST_P(ProxyConformance, LoadBalancerLocalPolicySendsOnlyToNodesWithAnEndpoint) 
 
 TEST(NodeDatapath, PodTrafficLeavingTheClusterIsMasqueraded) {
   Cluster c(1);
-  kube::PodNetns& pod = c.add_pod(0, "curl");
+  node::PodNetns& pod = c.add_pod(0, "curl");
   Peer server{&c.sim}, user{&c.sim};
   c.stack(*c.outside).listen(443, server.callbacks());
   c.stack(pod).connect(c.outside->address(), 443, user.callbacks());
@@ -309,9 +318,9 @@ struct DenyTo final : PolicyCheck {
 
 TEST(NodeDatapath, NetworkPolicyDropsNewConnectionsAndCountsThem) {
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& open = c.add_pod(1, "open");
-  kube::PodNetns& closed = c.add_pod(1, "closed");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& open = c.add_pod(1, "open");
+  node::PodNetns& closed = c.add_pod(1, "closed");
   DenyTo policy;
   policy.denied = closed.address();
   for (auto& d : c.datapaths) d.set_policy(&policy);
@@ -331,7 +340,7 @@ TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
   net::Host& apiserver = c.net.add_host("apiserver", parse_address("10.0.255.1"));
   c.net.connect(apiserver, *c.sw, kLink);
   c.net.compute_routes();
-  kube::PodNetns& pod = c.add_pod(1, "web-0");
+  node::PodNetns& pod = c.add_pod(1, "web-0");
   // The application listens on the pod's port; nothing else of the pod is reachable.
   Peer server{&c.sim};
   struct Echo {
@@ -386,9 +395,9 @@ TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
 // node of one core: the per-packet kernel work is queued on that core.
 struct KernelLoad {
   Cluster c{1};
-  kube::NodeCpu cpu{c.sim, 1, "node-0"};
-  kube::PodNetns* a;
-  kube::PodNetns* b;
+  node::NodeCpu cpu{c.sim, 1, "node-0"};
+  node::PodNetns* a;
+  node::PodNetns* b;
   Datagrams got{&c.sim};
   Time gap;
   int left;
@@ -462,15 +471,15 @@ struct Netperf {
 void echo(void*, net::TcpConnection& c, std::uint64_t tag, std::uint64_t) { c.send_message(1, tag); }
 
 // Transactions per second: node to node, or pod to pod through a Service.
-double netperf(bool pods, ProxyMode mode, bool crr) {
-  Cluster c(2, CniMode::native_routing, mode);
+double netperf(bool pods, std::string mode, bool crr) {
+  Cluster c(2, "native", mode);
   net::TcpCallbacks server;
   server.on_message = &echo;
   net::Endpoint* client = c.nodes[0];
   Address target = c.nodes[1]->address();
   if (pods) {
     client = &c.add_pod(0, "netperf");
-    kube::PodNetns& netserver = c.add_pod(1, "netserver");
+    node::PodNetns& netserver = c.add_pod(1, "netserver");
     target = parse_address("10.96.0.70");
     c.add_service("ns/netserver:12865", target, 12865, 12865, {&netserver});
     c.stack(netserver).listen(12865, server);
@@ -487,9 +496,9 @@ TEST(Calibration, Cilium2021OrderingOfTcpRrAndCrr) {
   // kube-proxy iptables 35,900 / 9,260. eBPF comes closest to node to node,
   // iptables costs more per transaction.
   for (const bool crr : {false, true}) {
-    const double node = netperf(false, ProxyMode::iptables, crr);
-    const double ebpf = netperf(true, ProxyMode::ebpf, crr);
-    const double iptables = netperf(true, ProxyMode::iptables, crr);
+    const double node = netperf(false, "iptables", crr);
+    const double ebpf = netperf(true, "ebpf", crr);
+    const double iptables = netperf(true, "iptables", crr);
     SCOPED_TRACE(crr ? "TCP_CRR" : "TCP_RR");
     std::printf("%s: node %.0f/s, eBPF %.0f/s, iptables %.0f/s\n", crr ? "TCP_CRR" : "TCP_RR", node, ebpf, iptables);
     EXPECT_GT(ebpf, 0.9 * node);
@@ -500,15 +509,10 @@ TEST(Calibration, Cilium2021OrderingOfTcpRrAndCrr) {
 }
 
 TEST(NodeDatapath, EbpfMaglevSendsAFlowToTheSameBackendThroughAnyNode) {
-  Cluster c(3, CniMode::vxlan, ProxyMode::ebpf);
-  c.config.ebpf_maglev = true;
-  // Rebuild the datapaths with Maglev on (the fixture made them already).
-  c.datapaths.clear();
-  for (int i = 0; i < 3; ++i) {
-    c.datapaths.emplace_back(*c.nodes[i], c.services, c.directory, c.config,
-                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
-  }
-  std::vector<kube::PodNetns*> backends;
+  Cluster c(3, "vxlan", "ebpf");
+  c.proxy_config.ebpf_maglev = true;
+  c.rebuild_proxies();
+  std::vector<node::PodNetns*> backends;
   std::deque<Datagrams> got;
   for (int i = 0; i < 6; ++i) {
     backends.push_back(&c.add_pod(1 + i % 2, "dns-" + std::to_string(i)));
@@ -535,18 +539,14 @@ TEST(NodeDatapath, EbpfMaglevSendsAFlowToTheSameBackendThroughAnyNode) {
 }
 
 TEST(NodeDatapath, EbpfDirectServerReturnAnswersFromTheBackendsNode) {
-  NodePortCluster c(false, ProxyMode::ebpf);
-  c.config.ebpf_dsr = true;
-  c.datapaths.clear();
-  for (int i = 0; i < 3; ++i) {
-    c.datapaths.emplace_back(*c.nodes[i], c.services, c.directory, c.config,
-                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
-  }
+  NodePortCluster c(false, "ebpf");
+  c.proxy_config.ebpf_dsr = true;
+  c.rebuild_proxies();
   // The fixture's pod is wired to the old datapath of its node: serve from a
   // new one (the old one stays idle, out of the directory).
   c.directory.remove(c.backend->address());
   Peer server{&c.sim};
-  kube::PodNetns& pod = c.add_pod(2, "web-dsr");
+  node::PodNetns& pod = c.add_pod(2, "web-dsr");
   c.services.frontend(c.frontend).backends = {Backend{pod.address(), 8080, pod.node_index(), pod.id()}};
   c.stack(pod).listen(8080, server.callbacks());
   Peer user{&c.sim};
@@ -566,9 +566,9 @@ TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
   // The classic case: DNS over UDP from one source port to a CoreDNS pod that
   // has left the Service (kubernetes#45976).
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& old_dns = c.add_pod(1, "coredns-old");
-  kube::PodNetns& new_dns = c.add_pod(1, "coredns-new");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& old_dns = c.add_pod(1, "coredns-old");
+  node::PodNetns& new_dns = c.add_pod(1, "coredns-new");
   Datagrams at_old{&c.sim}, at_new{&c.sim};
   old_dns.bind_udp(53, &Datagrams::on, &at_old);
   new_dns.bind_udp(53, &Datagrams::on, &at_new);
@@ -584,7 +584,7 @@ TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
   EXPECT_EQ(at_old.at.size(), 2u);
   EXPECT_EQ(at_new.at.size(), 0u);
   // kube-proxy's cleanup removes it; the next query takes the new endpoint.
-  EXPECT_EQ(c.datapaths[0].forget_endpoint(old_dns.id()), 1u);
+  EXPECT_EQ(c.proxy(0).forget_endpoint(old_dns.id()), 1u);
   client.send_udp(40000, vip, 53, 40);
   c.sim.run();
   EXPECT_EQ(at_new.at.size(), 1u);
@@ -597,9 +597,9 @@ TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
 // stopped serving, and no other flows.
 TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatStoppedServing) {
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& dns = c.add_pod(1, "dns");
-  kube::PodNetns& spare = c.add_pod(1, "spare");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& dns = c.add_pod(1, "dns");
+  node::PodNetns& spare = c.add_pod(1, "spare");
   Datagrams at_dns{&c.sim}, at_spare{&c.sim};
   dns.bind_udp(53, &Datagrams::on, &at_dns);
   spare.bind_udp(53, &Datagrams::on, &at_spare);
@@ -610,8 +610,8 @@ TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatS
   client.send_udp(40001, vip2, 53, 40);
   c.sim.run();
   ASSERT_EQ(at_dns.at.size(), 2u);
-  NodeDatapath& dp = c.datapaths[0];
-  const auto one = [](const kube::PodNetns& p, bool ready, bool serving, bool terminating) {
+  proxy::ServiceProxy& dp = c.proxy(0);
+  const auto one = [](const node::PodNetns& p, bool ready, bool serving, bool terminating) {
     return std::make_shared<const std::vector<Backend>>(
         std::vector<Backend>{Backend{p.address(), 53, p.node_index(), p.id(), ready, serving, terminating}});
   };
@@ -619,7 +619,7 @@ TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatS
   EXPECT_EQ(dp.program(f1, one(dns, false, true, true)), 0u);
   // Gone from the first Service: that Service's flow to it goes, the second's stays.
   EXPECT_EQ(dp.program(f1, one(spare, true, true, false)), 1u);
-  EXPECT_EQ(dp.conntrack().size(), 1u);
+  EXPECT_EQ(dp.datapath().conntrack().size(), 1u);
   client.send_udp(40000, vip1, 53, 40);
   client.send_udp(40001, vip2, 53, 40);
   c.sim.run();
@@ -628,15 +628,15 @@ TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatS
   // Still listed by the second Service but no longer serving: cleared too.
   EXPECT_EQ(dp.program(f2, one(dns, false, false, true)), 1u);
   // The other node never programmed anything: its view is still the table's.
-  EXPECT_EQ(c.datapaths[1].backends(f1).size(), 1u);
-  EXPECT_EQ(c.datapaths[1].backends(f1)[0].id, dns.id());
+  EXPECT_EQ(c.proxy(1).backends(f1).size(), 1u);
+  EXPECT_EQ(c.proxy(1).backends(f1)[0].id, dns.id());
 }
 
 TEST(NodeDatapath, SessionAffinityNeverReturnsToAnEndpointTheNodeNoLongerHas) {
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& a = c.add_pod(1, "a");
-  kube::PodNetns& b = c.add_pod(1, "b");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& a = c.add_pod(1, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
   Datagrams at_a{&c.sim}, at_b{&c.sim};
   a.bind_udp(53, &Datagrams::on, &at_a);
   b.bind_udp(53, &Datagrams::on, &at_b);
@@ -646,11 +646,11 @@ TEST(NodeDatapath, SessionAffinityNeverReturnsToAnEndpointTheNodeNoLongerHas) {
   client.send_udp(40000, vip, 53, 40);
   c.sim.run();
   const bool went_to_a = at_a.at.size() == 1;
-  kube::PodNetns& first = went_to_a ? a : b;
-  kube::PodNetns& other = went_to_a ? b : a;
+  node::PodNetns& first = went_to_a ? a : b;
+  node::PodNetns& other = went_to_a ? b : a;
   Datagrams& at_other = went_to_a ? at_b : at_a;
   // The client's endpoint leaves this node's view: a new flow takes the other one...
-  c.datapaths[0].program(
+  c.proxy(0).program(
       f, std::make_shared<const std::vector<Backend>>(
              std::vector<Backend>{Backend{other.address(), 53, other.node_index(), other.id()}}));
   client.send_udp(40001, vip, 53, 40);
@@ -660,16 +660,16 @@ TEST(NodeDatapath, SessionAffinityNeverReturnsToAnEndpointTheNodeNoLongerHas) {
   auto both = std::make_shared<std::vector<Backend>>();
   both->push_back(Backend{first.address(), 53, first.node_index(), first.id()});
   both->push_back(Backend{other.address(), 53, other.node_index(), other.id()});
-  c.datapaths[0].program(f, both);
+  c.proxy(0).program(f, both);
   for (std::uint16_t port = 40002; port < 40010; ++port) client.send_udp(port, vip, 53, 40);
   c.sim.run();
   EXPECT_EQ(at_other.at.size(), 9u);
 }
 
 TEST(NodeDatapath, LocalPolicyDecidesFromTheNodesProgrammedEndpoints) {
-  NodePortCluster c(true, ProxyMode::iptables);
+  NodePortCluster c(true, "iptables");
   // Node 2 has programmed the Service's only endpoint away; node 0 has not.
-  c.datapaths[2].program(c.frontend, std::make_shared<const std::vector<Backend>>());
+  c.proxy(2).program(c.frontend, std::make_shared<const std::vector<Backend>>());
   net::TcpStack& out = c.stack(*c.outside);
   Peer via0{&c.sim}, via2{&c.sim};
   out.connect(c.nodes[0]->address(), 30080, via0.callbacks());
@@ -684,14 +684,10 @@ TEST(NodeDatapath, LocalPolicyDecidesFromTheNodesProgrammedEndpoints) {
 }
 
 TEST(NodeDatapath, EbpfMaglevRebuildsItsTableFromTheNodesProgrammedEndpoints) {
-  Cluster c(2, CniMode::vxlan, ProxyMode::ebpf);
-  c.config.ebpf_maglev = true;
-  c.datapaths.clear();
-  for (int i = 0; i < 2; ++i) {
-    c.datapaths.emplace_back(*c.nodes[i], c.services, c.directory, c.config,
-                             engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i)));
-  }
-  std::vector<kube::PodNetns*> backends;
+  Cluster c(2, "vxlan", "ebpf");
+  c.proxy_config.ebpf_maglev = true;
+  c.rebuild_proxies();
+  std::vector<node::PodNetns*> backends;
   std::deque<Datagrams> got;
   for (int i = 0; i < 4; ++i) {
     backends.push_back(&c.add_pod(1, "dns-" + std::to_string(i)));
@@ -711,7 +707,7 @@ TEST(NodeDatapath, EbpfMaglevRebuildsItsTableFromTheNodesProgrammedEndpoints) {
   for (int i = 1; i < 4; ++i) {
     rest->push_back(Backend{backends[i]->address(), 53, backends[i]->node_index(), backends[i]->id()});
   }
-  c.datapaths[0].program(f, rest);
+  c.proxy(0).program(f, rest);
   const std::size_t before = got[0].at.size();
   for (std::uint16_t port = 41000; port < 41040; ++port) {
     c.outside->send_udp(port, c.nodes[0]->address(), 30053, 40);
@@ -781,8 +777,8 @@ using test_support::Peer;
 
 TEST(NodeDatapath, AReusedEndpointAddressMisroutesItsOldFlowsAndCountsThem) {
   Cluster c(2);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& old_pod = c.add_pod(1, "old");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& old_pod = c.add_pod(1, "old");
   Datagrams at_old{&c.sim};
   old_pod.bind_udp(8080, &Datagrams::on, &at_old);
   const Address vip = parse_address("10.96.0.40");
@@ -793,7 +789,7 @@ TEST(NodeDatapath, AReusedEndpointAddressMisroutesItsOldFlowsAndCountsThem) {
   // The pod goes and a new pod takes its address (a block that wrapped round):
   // the flow's conntrack entry still translates to that address.
   c.directory.remove(old_pod.address());
-  kube::PodNetns& stranger = c.pods.emplace_back(*c.nodes[1], c.datapaths[1].veth(), "stranger", 999, old_pod.address());
+  node::PodNetns& stranger = c.pods.emplace_back(*c.nodes[1], c.datapaths[1].veth(), "stranger", 999, old_pod.address());
   c.directory.add(stranger);
   Datagrams at_stranger{&c.sim};
   stranger.bind_udp(8080, &Datagrams::on, &at_stranger);
@@ -807,9 +803,9 @@ TEST(NodeDatapath, APodAddressNobodyHasIsResetByItsNodeAndAFailedNodeAnswersNoth
   Cluster c(3);
   std::vector<const net::Host*> hosts(c.nodes.begin(), c.nodes.end());
   c.directory.set_node_blocks(kube::Cidr::parse("10.244.0.0/16"), 24, hosts);
-  kube::PodNetns& client = c.add_pod(0, "client");
-  kube::PodNetns& gone = c.add_pod(1, "gone");
-  kube::PodNetns& down = c.add_pod(2, "down");
+  node::PodNetns& client = c.add_pod(0, "client");
+  node::PodNetns& gone = c.add_pod(1, "gone");
+  node::PodNetns& down = c.add_pod(2, "down");
   c.stack(down).listen(8080, {});
   const Address gone_address = gone.address();
   c.directory.remove(gone_address);  // deleted: its address is still node 1's

@@ -9,7 +9,7 @@
 #include "models/net/endpoint.hpp"
 #include "models/net/host.hpp"
 
-namespace podwire::kube {
+namespace podwire::node {
 
 class PodNetns final : public net::Endpoint {
  public:
@@ -41,4 +41,4 @@ class PodNetns final : public net::Endpoint {
   std::uint64_t packets_out_ = 0;
 };
 
-}  // namespace podwire::kube
+}  // namespace podwire::node

@@ -1,7 +1,7 @@
 // NodeCpu: exact FIFO timings on one core, pinned work ahead of shared work,
 // lowest-idle-core dispatch, exact busy-time accounting, and the shared queue
 // against the M/M/c (Erlang C) mean wait.
-#include "models/kube/node_cpu.hpp"
+#include "models/node/node_cpu.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "engine/random_stream.hpp"
 #include "models/queueing/queueing_theory.hpp"
 
-namespace podwire::kube {
+namespace podwire::node {
 namespace {
 
 using namespace engine::time_literals;
@@ -214,4 +214,4 @@ TEST(NodeCpuValidation, SharedQueueMatchesErlangC) {
 }
 
 }  // namespace
-}  // namespace podwire::kube
+}  // namespace podwire::node

@@ -14,7 +14,7 @@
 #include "engine/simulator.hpp"
 #include "engine/time.hpp"
 
-namespace podwire::kube {
+namespace podwire::node {
 
 // Which account a piece of work is charged to.
 enum class CpuWork : std::uint8_t {
@@ -40,7 +40,7 @@ class NodeCpu {
  public:
   // Called when a piece of work has finished, with the context and tag the
   // submitter chose (a request slot, a packet id). The same shape as
-  // kube::NodeCpu, so either can be used where the other was.
+  // node::NodeCpu, so either can be used where the other was.
   using Done = void (*)(void* context, std::uint64_t tag);
 
   // std::invalid_argument naming the node when cores < 1.
@@ -95,7 +95,7 @@ class NodeCpu {
     return busy_fraction(kind, CpuUsage{created_, {}, {}});
   }
 
-  // kube::NodeCpu' names for the same figures.
+  // node::NodeCpu' names for the same figures.
   engine::Time busy_application() const { return busy_time(CpuWork::application); }
   engine::Time busy_kernel() const { return busy_time(CpuWork::kernel); }
   std::size_t queued_application() const { return shared_.size(); }
@@ -143,4 +143,4 @@ class NodeCpu {
   NodeCpuCounters counters_;
 };
 
-}  // namespace podwire::kube
+}  // namespace podwire::node

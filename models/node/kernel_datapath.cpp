@@ -1,0 +1,341 @@
+#include "models/node/kernel_datapath.hpp"
+
+#include <stdexcept>
+
+namespace podwire::node {
+
+using engine::Time;
+using net::Packet;
+
+const char* to_string(DropReason r) {
+  switch (r) {
+    case DropReason::no_endpoint: return "no_endpoint";
+    case DropReason::policy_ingress: return "policy_ingress";
+    case DropReason::policy_egress: return "policy_egress";
+    case DropReason::conntrack_full: return "conntrack_full";
+    case DropReason::no_route: return "no_route";
+    case DropReason::no_pod: return "no_pod";
+    case DropReason::node_down: return "node_down";
+  }
+  return "?";
+}
+
+KernelPath KernelPath::netfilter(const DatapathCosts& c) {
+  KernelPath p;
+  p.conntrack_lookup = c.conntrack_lookup;
+  p.conntrack_insert = c.conntrack_insert;
+  p.local_delivery = c.bridge + c.veth;
+  p.pod_to_device = c.bridge;
+  p.host_to_device = c.bridge;
+  return p;
+}
+
+DatapathCounters& DatapathCounters::operator+=(const DatapathCounters& o) {
+  from_pods += o.from_pods;
+  from_host += o.from_host;
+  from_nic += o.from_nic;
+  to_pods += o.to_pods;
+  to_fabric += o.to_fabric;
+  encapsulated += o.encapsulated;
+  decapsulated += o.decapsulated;
+  service_translations += o.service_translations;
+  snat += o.snat;
+  dsr += o.dsr;
+  rejected += o.rejected;
+  policy_drops += o.policy_drops;
+  conntrack_drops += o.conntrack_drops;
+  no_route_drops += o.no_route_drops;
+  no_pod += o.no_pod;
+  down_drops += o.down_drops;
+  misrouted += o.misrouted;
+  work += o.work;
+  return *this;
+}
+
+KernelDatapath::KernelDatapath(net::Host& host, const PodDirectory& pods, DatapathConfig config)
+    : sim_(host.simulator()),
+      host_(host),
+      pool_(host.pool()),
+      pods_(pods),
+      config_(std::move(config)),
+      cni_(make_cni(config_.cni, config_.cni_costs)),
+      path_(KernelPath::netfilter(config_.costs)),
+      conntrack_(config_.conntrack_max, config_.conntrack_timeouts) {
+  if (!cni_) throw std::invalid_argument("unknown CNI '" + config_.cni + "'");
+  from_pods_.dp = this;
+  from_host_.dp = this;
+  host_.set_datapath(this);
+  host_.set_output(&from_host_);
+}
+
+KernelDatapath::~KernelDatapath() {
+  host_.set_datapath(nullptr);
+  host_.set_output(nullptr);
+}
+
+void KernelDatapath::PodSide::receive(Packet& p) {
+  dp->pool_.sample(p);
+  dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
+  if (dp->down_) return dp->drop(p, DropReason::node_down);
+  dp->process(p, Origin::pod, dp->config_.costs.veth);
+}
+
+void KernelDatapath::HostSide::receive(Packet& p) {
+  dp->pool_.sample(p);
+  dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
+  if (dp->down_) return dp->drop(p, DropReason::node_down);
+  dp->process(p, Origin::host, Time::zero());
+}
+
+bool KernelDatapath::local_pod(net::Address a) const {
+  const PodNetns* pod = pods_.find(a);
+  return pod != nullptr && &pod->node() == &host_;
+}
+
+void KernelDatapath::receive(Packet& p) {
+  pool_.trace(p, net::HopKind::datapath, host_.name());
+  if (down_) return drop(p, DropReason::node_down);
+  ++counters_.from_nic;
+  Time work = Time::zero();
+  switch (cni_->from_fabric(p, host_, work)) {
+    case Cni::Arrival::not_ours: return drop(p, DropReason::no_route);
+    case Cni::Arrival::decapsulated: ++counters_.decapsulated; break;
+    case Cni::Arrival::plain: break;
+  }
+  process(p, Origin::fabric, work);
+}
+
+void KernelDatapath::process(Packet& p, Origin origin, Time work) {
+  if (origin == Origin::pod) ++counters_.from_pods;
+  if (origin == Origin::host) ++counters_.from_host;
+  const Time now = sim_.now();
+  Conntrack::Hit hit = conntrack_.find(p.flow, now);
+  if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
+      !(p.tcp_flags & net::tcp_flags::ack) && hit.direction == CtDirection::original &&
+      (hit.entry->state == CtState::tcp_time_wait || hit.entry->state == CtState::tcp_close)) {
+    // A new SYN on the tuple of a closed connection (a reused source port)
+    // re-opens it as Linux's TCP conntrack does: the old entry goes and the
+    // SYN is a new flow, translated afresh.
+    conntrack_.erase_entry(*hit.entry);
+    hit = Conntrack::Hit{};
+  }
+  work += path_.conntrack_lookup;
+  if (hit.entry != nullptr) {
+    CtEntry& e = *hit.entry;
+    conntrack_.update(e, hit.direction, p.tcp_flags, now);
+    if (e.nat()) {
+      const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
+      p.flow = to;
+      if (hit.direction == CtDirection::original && e.backend != CtEntry::kNoBackend) {
+        // The endpoint's address has gone to another pod since: this flow now
+        // reaches a stranger.
+        const PodNetns* now_at = pods_.find(to.dst);
+        if (now_at != nullptr && now_at->id() != e.backend) ++counters_.misrouted;
+      }
+      // A connection translated once at connect() (eBPF's socket-level
+      // balancer) carries the endpoint's address and needs no NAT.
+      if (!e.socket_lb) work += config_.costs.nat;
+    }
+  } else if (!admit_new_flow(p, origin, work)) {
+    return;
+  }
+  route(p, origin == Origin::pod, work);
+}
+
+bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
+  const net::FlowKey original = p.flow;
+  net::FlowKey translated = original;
+  std::uint32_t backend_id = CtEntry::kNoBackend;
+  bool masquerade = false;
+
+  if (p.dsr_port != 0 && origin == Origin::fabric) {
+    // Direct server return: track the connection as the client sees it, so
+    // the pod's answers leave this node from the Service address it used.
+    net::FlowKey as_seen = original;
+    as_seen.dst = p.dsr_address;
+    as_seen.dst_port = p.dsr_port;
+    p.dsr_address = 0;
+    p.dsr_port = 0;
+    CtEntry* e = conntrack_.insert(as_seen, original.reversed(), p.tcp_flags, sim_.now());
+    work += path_.conntrack_insert;
+    if (e == nullptr || !conntrack_.add_alias(*e, original)) {
+      drop(p, DropReason::conntrack_full);
+      return false;
+    }
+    return true;
+  }
+
+  const ServiceVerdict v = service_hook_ != nullptr ? service_hook_->translate(p, origin) : ServiceVerdict{};
+  switch (v.kind) {
+    case ServiceVerdict::Kind::reject: reject(p, work + v.work); return false;
+    case ServiceVerdict::Kind::drop: drop(p, DropReason::no_endpoint); return false;
+    case ServiceVerdict::Kind::translated:
+      work += v.work;
+      translated.dst = v.endpoint;
+      translated.dst_port = v.endpoint_port;
+      backend_id = v.backend;
+      ++counters_.service_translations;
+      masquerade = v.masquerade;
+      if (v.dsr) {
+        p.dsr_address = original.dst;
+        p.dsr_port = original.dst_port;
+        ++counters_.dsr;
+      }
+      break;
+    case ServiceVerdict::Kind::none:
+      // Leaving the cluster: the CNI masquerades pod addresses.
+      masquerade = origin == Origin::pod && !config_.networks.inside(original.dst);
+      break;
+  }
+  if (masquerade) {
+    translated.src = host_.address();
+    translated.src_port = snat_port(translated);
+    ++counters_.snat;
+  }
+
+  // NetworkPolicy: egress where a local pod opens the connection, ingress where
+  // the destination pod lives. Replies ride the conntrack entry.
+  if (policy_ != nullptr) {
+    if (origin == Origin::pod) {
+      work += config_.costs.policy;
+      if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
+        drop(p, DropReason::policy_egress);
+        return false;
+      }
+    }
+    if (local_pod(translated.dst)) {
+      work += config_.costs.policy;
+      // The filter table runs before POSTROUTING's masquerade: it sees the
+      // source as it arrived, not the node address SNAT will give it.
+      if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
+        drop(p, DropReason::policy_ingress);
+        return false;
+      }
+    }
+  }
+
+  CtEntry* e = conntrack_.insert(original, translated.reversed(), p.tcp_flags, sim_.now());
+  work += path_.conntrack_insert;
+  if (e == nullptr) {
+    drop(p, DropReason::conntrack_full);
+    return false;
+  }
+  conntrack_.set_backend(*e, backend_id);
+  if (v.kind == ServiceVerdict::Kind::translated) e->frontend = v.frontend;
+  e->socket_lb = v.socket_lb;
+  if (translated != original) {
+    p.flow = translated;
+    if (!e->socket_lb) work += config_.costs.nat;
+  }
+  return true;
+}
+
+std::uint16_t KernelDatapath::snat_port(const net::FlowKey& translated) {
+  // Keep the source port when the tuple is free (Linux NAT does), else take
+  // the next free one in the masquerade range.
+  net::FlowKey probe = translated;
+  const Time now = sim_.now();
+  if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
+  for (int tries = 0; tries < 28232; ++tries) {
+    probe.src_port = next_snat_port_;
+    next_snat_port_ = next_snat_port_ == 60999 ? 32768 : static_cast<std::uint16_t>(next_snat_port_ + 1);
+    if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
+  }
+  return translated.src_port;  // exhausted: the insert will clash and drop
+}
+
+void KernelDatapath::route(Packet& p, bool from_pod, Time work) {
+  const PodNetns* pod = pods_.find(p.flow.dst);
+  const net::Host* block_node = pod == nullptr ? pods_.node_of(p.flow.dst) : nullptr;
+  if (block_node == &host_) {
+    // A pod address of this node that no pod has (any more): the node answers
+    // for it, a TCP segment with a reset.
+    reject(p, work, DropReason::no_pod);
+    return;
+  }
+  if (pod != nullptr && &pod->node() == &host_) {
+    work += path_.local_delivery;
+  } else {
+    work += from_pod ? path_.pod_to_device : path_.host_to_device;
+    const net::Host* to = pod != nullptr ? &pod->node() : block_node;
+    if (to != nullptr) {
+      work += cni_->to_node(p, host_, *to);
+      if (p.encap.present()) ++counters_.encapsulated;
+    }
+  }
+  charge(p, work);
+}
+
+void KernelDatapath::charge(Packet& p, Time work) {
+  counters_.work += work;
+  const auto packet = reinterpret_cast<std::uintptr_t>(&p);
+  if (cpu_ != nullptr) {
+    const int core = static_cast<int>(p.flow.hash(host_.address()) % static_cast<std::uint64_t>(cpu_->cores()));
+    cpu_->run_on_core(core, work, &KernelDatapath::on_cpu_done, this, packet);
+  } else {
+    sim_.schedule_in<&KernelDatapath::on_charged>(work, this, packet);
+  }
+}
+
+void KernelDatapath::on_charged(std::uint64_t packet) { output(*reinterpret_cast<Packet*>(packet)); }
+
+void KernelDatapath::on_cpu_done(void* self, std::uint64_t packet) {
+  static_cast<KernelDatapath*>(self)->output(*reinterpret_cast<Packet*>(packet));
+}
+
+void KernelDatapath::output(Packet& p) {
+  pool_.trace(p, net::HopKind::charged, host_.name());
+  if (!p.encap.present()) {
+    if (PodNetns* pod = pods_.find(p.flow.dst); pod != nullptr && &pod->node() == &host_) {
+      ++counters_.to_pods;
+      pod->deliver(p);
+      return;
+    }
+    if (p.flow.dst == host_.address()) {
+      host_.deliver(p);
+      return;
+    }
+  }
+  ++counters_.to_fabric;
+  host_.forward(p);
+}
+
+void KernelDatapath::reject(Packet& p, Time work, DropReason why) {
+  if (why == DropReason::no_pod) ++counters_.no_pod;
+  else ++counters_.rejected;
+  dropped.emit(p, why);
+  pool_.trace(p, net::HopKind::dropped, host_.name());
+  if (p.flow.protocol != net::Protocol::tcp || (p.tcp_flags & net::tcp_flags::rst)) {
+    pool_.release(p);  // UDP: an ICMP port unreachable, which podwire's sockets do not see
+    return;
+  }
+  // kube-proxy's REJECT rule answers a TCP SYN with a reset from the Service address.
+  Packet& r = pool_.allocate();
+  r.flow = p.flow.reversed();
+  r.tcp_flags = net::tcp_flags::rst | net::tcp_flags::ack;
+  r.ack = p.seq + p.payload_bytes + ((p.tcp_flags & net::tcp_flags::syn) ? 1 : 0);
+  r.seq = p.ack;
+  r.wire_bytes = net::kIpv4Header + net::kTcpHeader;
+  r.flow_id = p.flow_id;
+  r.request_id = p.request_id;
+  r.created = sim_.now();
+  pool_.release(p);
+  route(r, false, work);  // back to the sender, across the overlay when it is elsewhere
+}
+
+void KernelDatapath::drop(Packet& p, DropReason why) {
+  switch (why) {
+    case DropReason::policy_ingress:
+    case DropReason::policy_egress: ++counters_.policy_drops; break;
+    case DropReason::conntrack_full: ++counters_.conntrack_drops; break;
+    case DropReason::no_route: ++counters_.no_route_drops; break;
+    case DropReason::no_endpoint: ++counters_.rejected; break;
+    case DropReason::no_pod: ++counters_.no_pod; break;
+    case DropReason::node_down: ++counters_.down_drops; break;
+  }
+  dropped.emit(p, why);
+  pool_.trace(p, net::HopKind::dropped, host_.name());
+  pool_.release(p);
+}
+
+}  // namespace podwire::node

@@ -1,0 +1,185 @@
+// KernelDatapath: a node's kernel between its pods, its own sockets and its
+// NIC. A packet passes the stages Linux passes — the pod's veth, conntrack,
+// the service hook for a new flow's Service translation (DNAT, and SNAT
+// where the proxy masquerades), NetworkPolicy, routing to a local pod or
+// through the CNI to another node — and is charged each stage's cost on the
+// node's cores before it moves on. Same-node traffic never reaches the NIC.
+// The proxy mode and the CNI plug in from outside (ServiceHook, Cni).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/signal.hpp"
+#include "engine/simulator.hpp"
+#include "models/kube/cidr.hpp"
+#include "models/kube/policy_check.hpp"
+#include "models/net/host.hpp"
+#include "models/node/cni.hpp"
+#include "models/node/conntrack.hpp"
+#include "models/node/node_cpu.hpp"
+#include "models/node/pod_directory.hpp"
+#include "models/node/service_hook.hpp"
+
+namespace podwire::node {
+
+// The cost of each kernel stage a packet passes, as time on the node's CPU.
+// Defaults and their sources are in docs/parameters.md.
+struct DatapathCosts {
+  engine::Time veth = engine::Time::ns(600);              // one traversal of a veth pair
+  engine::Time bridge = engine::Time::ns(300);            // bridge forwarding or a route lookup
+  engine::Time conntrack_lookup = engine::Time::ns(250);  // hit in the conntrack hash
+  engine::Time conntrack_insert = engine::Time::ns(1000); // miss, allocate and confirm an entry
+  engine::Time nat = engine::Time::ns(100);               // rewriting addresses/ports and checksums
+  engine::Time policy = engine::Time::ns(200);            // one NetworkPolicy verdict
+};
+
+// The kernel path packets take, as the service proxy leaves it: netfilter's
+// (the default, from DatapathCosts) or eBPF host routing's, which a proxy
+// sets with set_kernel_path(). The names are what explain prints.
+struct KernelPath {
+  engine::Time conntrack_lookup;
+  engine::Time conntrack_insert;
+  engine::Time local_delivery;  // to a pod on this node
+  engine::Time pod_to_device;   // a pod's packet for another node
+  engine::Time host_to_device;  // the node's own and forwarded packets for another node
+  std::string conntrack_name = "conntrack";
+  std::string veth_in = "veth into the host";
+  std::string local_delivery_name = "bridge to the endpoint's veth";
+  static KernelPath netfilter(const DatapathCosts& c);
+};
+
+// Which addresses are inside the cluster (no masquerade towards them).
+struct ClusterNetworks {
+  kube::Cidr pod_cidr;
+  kube::Cidr service_cidr;
+  kube::Cidr node_network;
+  bool inside(net::Address a) const {
+    return pod_cidr.contains(a) || service_cidr.contains(a) || node_network.contains(a);
+  }
+};
+
+struct DatapathConfig {
+  std::string cni = "vxlan";  // a name of cni_names()
+  CniCosts cni_costs;
+  DatapathCosts costs;
+  ClusterNetworks networks;
+  std::uint64_t conntrack_max = 131072;
+  ConntrackTimeouts conntrack_timeouts;
+};
+
+// no_pod: to a pod address on this node that no pod has (any more); node_down:
+// the node has failed.
+enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route, no_pod,
+                                       node_down };
+const char* to_string(DropReason r);
+
+struct DatapathCounters {
+  std::uint64_t from_pods = 0;
+  std::uint64_t from_host = 0;  // the node's own sockets
+  std::uint64_t from_nic = 0;
+  std::uint64_t to_pods = 0;
+  std::uint64_t to_fabric = 0;
+  std::uint64_t encapsulated = 0;
+  std::uint64_t decapsulated = 0;
+  std::uint64_t service_translations = 0;  // new connections DNATed to an endpoint
+  std::uint64_t snat = 0;                  // new connections masqueraded
+  std::uint64_t dsr = 0;                   // new connections sent on with direct server return
+  std::uint64_t rejected = 0;              // to a Service with no endpoint (TCP gets RST)
+  std::uint64_t policy_drops = 0;
+  std::uint64_t conntrack_drops = 0;
+  std::uint64_t no_route_drops = 0;
+  std::uint64_t no_pod = 0;      // to a pod address nobody has: TCP answered by RST
+  std::uint64_t down_drops = 0;  // while the node was down
+  std::uint64_t misrouted = 0;   // packets of a flow whose endpoint's address now belongs to another pod
+  engine::Time work;  // stage costs charged, summed
+  DatapathCounters& operator+=(const DatapathCounters& o);
+};
+
+class KernelDatapath final : public net::PacketSink {
+ public:
+  // Installs itself on the host (set_datapath, set_output). The directory is
+  // shared by every node. std::invalid_argument when config.cni names no CNI.
+  KernelDatapath(net::Host& host, const PodDirectory& pods, DatapathConfig config);
+  ~KernelDatapath() override;
+  KernelDatapath(const KernelDatapath&) = delete;
+  KernelDatapath& operator=(const KernelDatapath&) = delete;
+
+  // The host end of this node's pods' veths: PodNetns egress goes here.
+  net::PacketSink& veth() { return from_pods_; }
+
+  // The service proxy; null: no Service translation.
+  void set_service_hook(ServiceHook* hook) { service_hook_ = hook; }
+  const ServiceHook* service_hook() const { return service_hook_; }
+  void set_kernel_path(const KernelPath& path) { path_ = path; }
+  void set_policy(const kube::PolicyCheck* policy) { policy_ = policy; }
+  // The node's cores. When set, each packet's stage costs are kernel work
+  // queued on the core its flow hashes to (RSS for packets from the NIC, RPS
+  // for packets from pods), sharing the cores with application work: a busy
+  // node adds queueing to every packet and caps the packets it can move.
+  // Null: the costs are pure delays.
+  void set_cpu(NodeCpu* cpu) { cpu_ = cpu; }
+
+  // A failed node: every packet arriving or leaving is lost, nothing answers.
+  void set_down(bool down) { down_ = down; }
+  bool down() const { return down_; }
+
+  // From the NIC (or routed locally by the host).
+  void receive(net::Packet& p) override;
+
+  net::Host& host() { return host_; }
+  const net::Host& host() const { return host_; }
+  Conntrack& conntrack() { return conntrack_; }
+  const Conntrack& conntrack() const { return conntrack_; }
+  const Cni& cni() const { return *cni_; }
+  const KernelPath& kernel_path() const { return path_; }
+  const DatapathCounters& counters() const { return counters_; }
+  const DatapathConfig& config() const { return config_; }
+
+  // (packet, why): every packet this datapath drops or rejects.
+  engine::Signal<const net::Packet&, DropReason> dropped;
+
+ private:
+  struct PodSide final : net::PacketSink {
+    KernelDatapath* dp;
+    void receive(net::Packet& p) override;
+  };
+  struct HostSide final : net::PacketSink {
+    KernelDatapath* dp;
+    void receive(net::Packet& p) override;
+  };
+
+  void process(net::Packet& p, Origin origin, engine::Time work);
+  // A new flow: Service translation, masquerade, policy, conntrack insert.
+  // False when the packet was dropped or rejected (and released).
+  bool admit_new_flow(net::Packet& p, Origin origin, engine::Time& work);
+  std::uint16_t snat_port(const net::FlowKey& translated);
+  void route(net::Packet& p, bool from_pod, engine::Time work);
+  void charge(net::Packet& p, engine::Time work);
+  void on_charged(std::uint64_t packet);
+  static void on_cpu_done(void* self, std::uint64_t packet);
+  void output(net::Packet& p);
+  void reject(net::Packet& p, engine::Time work, DropReason why = DropReason::no_endpoint);
+  void drop(net::Packet& p, DropReason why);
+  bool local_pod(net::Address a) const;
+
+  engine::Simulator& sim_;
+  net::Host& host_;
+  net::PacketPool& pool_;
+  const PodDirectory& pods_;
+  DatapathConfig config_;
+  std::unique_ptr<Cni> cni_;
+  KernelPath path_;
+  Conntrack conntrack_;
+  ServiceHook* service_hook_ = nullptr;
+  const kube::PolicyCheck* policy_ = nullptr;
+  NodeCpu* cpu_ = nullptr;
+  PodSide from_pods_;
+  HostSide from_host_;
+  std::uint16_t next_snat_port_ = 32768;
+  bool down_ = false;
+  DatapathCounters counters_;
+};
+
+}  // namespace podwire::node

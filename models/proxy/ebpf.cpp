@@ -1,0 +1,42 @@
+#include "models/proxy/ebpf.hpp"
+
+#include <algorithm>
+
+namespace podwire::proxy {
+
+Ebpf::Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
+           engine::RandomStream random)
+    : ServiceProxy(datapath, services, config, random) {
+  const ProxyModeCosts& c = config_.costs;
+  const node::DatapathCosts& kernel = datapath_.config().costs;
+  node::KernelPath path;
+  path.conntrack_lookup = c.ebpf_ct_lookup;
+  path.conntrack_insert = c.ebpf_ct_insert;
+  path.local_delivery = c.ebpf_redirect;        // bpf_redirect_peer into the pod's namespace
+  path.pod_to_device = engine::Time::zero();    // bpf_redirect_neigh: no routing or netfilter hooks
+  path.host_to_device = kernel.bridge;          // the node's own and forwarded traffic takes the stack as ever
+  path.conntrack_name = "conntrack (BPF map)";
+  path.veth_in = "veth into the host (eBPF programs on the veth)";
+  path.local_delivery_name = "bpf_redirect_peer into the endpoint's veth";
+  datapath_.set_kernel_path(path);
+}
+
+std::uint64_t Ebpf::pick(const Choice& c) {
+  if (!config_.ebpf_maglev || !c.external) return random_.uniform_int(c.count);
+  // The same table on every node: a flow reaches the same backend through
+  // any of them. Rebuilt when the eligible backends change.
+  std::vector<std::uint32_t> ids;
+  for (const Backend& b : *c.endpoints) {
+    if (c.eligible(b)) ids.push_back(b.id);
+  }
+  Maglev& mg = maglev_[c.frontend];
+  if (!mg.table || mg.ids != ids) {
+    mg.ids = ids;
+    mg.table = std::make_unique<MaglevTable>(ids, config_.maglev_table_size);
+  }
+  const net::FlowKey& flow = *c.flow;
+  const std::uint32_t id = mg.table->lookup(net::FlowKey{flow.src, 0, flow.src_port, 0, flow.protocol}.hash(0x4d47));
+  return static_cast<std::uint64_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
+}
+
+}  // namespace podwire::proxy

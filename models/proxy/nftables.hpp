@@ -1,0 +1,31 @@
+// Nftables: kube-proxy's nftables mode. A new flow finds its Service in one
+// verdict-map lookup on (daddr, proto, dport) and its endpoint by numgen; a
+// sync sends one nft transaction of the changed map elements and chains.
+#pragma once
+
+#include "models/proxy/service_proxy.hpp"
+
+namespace podwire::proxy {
+
+class Nftables final : public ServiceProxy {
+ public:
+  using ServiceProxy::ServiceProxy;
+  std::string_view mode() const override { return "nftables"; }
+  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t, std::size_t) const override {
+    return config_.costs.nftables_lookup;
+  }
+  std::uint64_t sync_writes(const SyncCosts&, bool full, std::uint64_t changed_frontends,
+                            std::uint64_t changed_endpoints, std::uint64_t services,
+                            std::uint64_t endpoints) const override {
+    return full ? services + endpoints : changed_frontends + changed_endpoints;
+  }
+  engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,
+                             std::uint64_t) const override {
+    return c.nftables_base + c.nftables_per_element * static_cast<std::int64_t>(writes);
+  }
+  std::string describe_lookup(const ServiceFrontend&, std::size_t, std::size_t) const override {
+    return "nftables: one verdict-map lookup on (daddr, proto, dport)";
+  }
+};
+
+}  // namespace podwire::proxy

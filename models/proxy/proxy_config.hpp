@@ -1,0 +1,73 @@
+// ProxyConfig: what a node's service proxy is told: its mode (by name; the
+// modes are in proxy_factory.cpp), each mode's per-packet costs, the IPVS
+// scheduler, eBPF's load-balancing choices, and the costs of programming
+// rules. Defaults and their sources are in docs/parameters.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/time.hpp"
+
+namespace podwire::proxy {
+
+// How IPVS picks a real server. kube-proxy gives every real server weight 1,
+// so the weighted schedulers behave as their plain forms: rr and wrr take
+// servers in turn; lc, wlc and sed the one with the fewest connections (on
+// this node), nq an idle one first and otherwise as sed; sh and mh hash the
+// client address (mh with Maglev's consistency, modelled as a hash), dh the
+// destination.
+enum class IpvsScheduler : std::uint8_t { rr, wrr, lc, wlc, sh, dh, sed, nq, mh };
+const char* to_string(IpvsScheduler s);
+bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out);
+
+// A new flow's first packet: finding the Service and choosing an endpoint.
+struct ProxyModeCosts {
+  engine::Time service_lookup = engine::Time::ns(200);   // every mode: finding the Service and choosing an endpoint
+  engine::Time iptables_rule = engine::Time::ns(26);     // per rule evaluated (calibration.md: 26 ns per extra Service, EKS 2026)
+  engine::Time nftables_lookup = engine::Time::ns(200);  // verdict map on (daddr, proto, dport)
+  engine::Time ipvs_lookup = engine::Time::ns(200);      // ip_vs_service hash lookup and scheduler
+  engine::Time ebpf_lookup = engine::Time::ns(100);      // BPF service map lookup
+  // eBPF host routing (Cilium's kube-proxy replacement): packets to a local
+  // pod are redirected into its namespace (bpf_redirect_peer) instead of
+  // crossing the bridge and the upper stack; packets leaving a pod are sent to
+  // the device (bpf_redirect_neigh) without the routing and netfilter hooks;
+  // connection tracking is a BPF map.
+  engine::Time ebpf_redirect = engine::Time::ns(250);
+  engine::Time ebpf_ct_lookup = engine::Time::ns(150);
+  engine::Time ebpf_ct_insert = engine::Time::ns(800);
+};
+
+// Rule programming. Defaults and their sources: docs/parameters.md, "Rule programming".
+struct SyncCosts {
+  // EKS 2026: ≈130–170 ms for 99–10,059 rules. The 2019 figures (1.3 s at
+  // 1,000 Services, 9.5 s at 10,000, full restores) come out with 77 ms and
+  // 140 µs per line: docs/parameters.md.
+  engine::Time iptables_restore_base = engine::Time::ms(130);
+  engine::Time iptables_per_rule = engine::Time::us(4);  // per line written; the same measurement's slope
+  int rules_per_service = 3;   // KUBE-SERVICES rule, KUBE-SVC chain, its masquerade rule
+  int rules_per_endpoint = 4;  // probability rule, KUBE-SEP chain, its masquerade and DNAT rules
+  engine::Time ipvs_sync_base = engine::Time::ms(20);  // its own iptables-restore and ipset work
+  engine::Time ipvs_per_change = engine::Time::ms(1);  // one virtual or real server added or removed
+  engine::Time ipvs_per_check = engine::Time::us(2);   // a full resync reading back one existing server
+  engine::Time nftables_base = engine::Time::ms(5);    // one nft transaction
+  engine::Time nftables_per_element = engine::Time::us(5);
+  engine::Time ebpf_base = engine::Time::us(200);      // the agent handling one update
+  engine::Time ebpf_per_update = engine::Time::us(20);  // one BPF map element written
+};
+
+struct ProxyConfig {
+  std::string mode = "iptables";  // kube-proxy's default mode
+  ProxyModeCosts costs;
+  IpvsScheduler ipvs_scheduler = IpvsScheduler::rr;
+  // eBPF's choice for NodePort and LoadBalancer traffic: random (Cilium's
+  // default) or Maglev, whose table every node builds alike.
+  bool ebpf_maglev = false;
+  // eBPF NodePort/LoadBalancer under the Cluster policy: direct server return
+  // (the backend's node answers the client itself, no SNAT) instead of SNAT.
+  bool ebpf_dsr = false;
+  std::uint32_t maglev_table_size = 16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
+};
+
+}  // namespace podwire::proxy
