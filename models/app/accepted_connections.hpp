@@ -5,9 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <vector>
 
+#include "engine/slot_pool.hpp"
 #include "models/net/tcp_connection.hpp"
 
 namespace podwire::app {
@@ -28,14 +27,10 @@ class AcceptedConnections {
 
   // Takes a connection a listener accepted (call it from on_accept).
   void accept(net::TcpConnection& tcp) {
-    if (free_.empty()) {
-      slots_.emplace_back();
-      slots_.back().set = this;
-      slots_.back().index = static_cast<std::uint32_t>(slots_.size() - 1);
-      free_.push_back(slots_.back().index);
-    }
-    Slot& s = slots_[free_.back()];
-    free_.pop_back();
+    const std::uint32_t index = slots_.acquire();
+    Slot& s = slots_[index];
+    s.set = this;
+    s.index = index;
     ++s.generation;
     s.tcp = &tcp;
     s.unanswered = 0;
@@ -95,14 +90,13 @@ class AcceptedConnections {
     s.unanswered = 0;
     s.closing = false;
     ++s.generation;
-    s.set->free_.push_back(s.index);
+    s.set->slots_.release(s.index);
   }
 
   void* owner_;
   OnMessage on_message_;
   bool draining_ = false;
-  std::deque<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  engine::SlotPool<Slot> slots_;  // a slot keeps its generation across uses
 };
 
 }  // namespace podwire::app

@@ -54,22 +54,15 @@ void UpstreamPool::on_timeout(void* pool, std::uint64_t arg) {
 
 void UpstreamPool::open_for(const Pending& p) {
   ++open_;
-  std::uint32_t slot;
-  if (!free_resolving_.empty()) {
-    slot = free_resolving_.back();
-    free_resolving_.pop_back();
-    resolving_[slot] = p;
-  } else {
-    slot = static_cast<std::uint32_t>(resolving_.size());
-    resolving_.push_back(p);
-  }
+  const std::uint32_t slot = resolving_.acquire();
+  resolving_[slot] = p;
   resolver_.resolve(config_.host, &UpstreamPool::on_resolved, this, slot);
 }
 
 void UpstreamPool::on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address) {
   auto* self = static_cast<UpstreamPool*>(context);
-  const Pending p = self->resolving_[slot];
-  self->free_resolving_.push_back(static_cast<std::uint32_t>(slot));
+  const Pending p = self->resolving_[static_cast<std::uint32_t>(slot)];
+  self->resolving_.release(static_cast<std::uint32_t>(slot));
   RequestTable& table = self->table_;
   const engine::Time now = self->stack_.endpoint().simulator().now();
   table.at(p.request).dns_done = now;
@@ -87,14 +80,10 @@ void UpstreamPool::on_resolved(void* context, std::uint64_t slot, bool ok, net::
 }
 
 UpstreamPool::Conn& UpstreamPool::allocate_conn() {
-  if (free_conns_.empty()) {
-    conns_.emplace_back();
-    conns_.back().pool = this;
-    conns_.back().index = static_cast<std::uint32_t>(conns_.size() - 1);
-    free_conns_.push_back(conns_.back().index);
-  }
-  Conn& c = conns_[free_conns_.back()];
-  free_conns_.pop_back();
+  const std::uint32_t index = conns_.acquire();
+  Conn& c = conns_[index];
+  c.pool = this;
+  c.index = index;
   c.established = false;
   c.tcp = nullptr;
   c.current = Pending{};
@@ -112,7 +101,7 @@ void UpstreamPool::release_conn(Conn& c) {
   }
   c.tcp = nullptr;
   c.established = false;
-  free_conns_.push_back(c.index);
+  conns_.release(c.index);
   --open_;
   // A queued request may now open a connection of its own.
   if (!waiting_.empty() && (config_.max_connections == 0 || open_ < static_cast<std::size_t>(config_.max_connections))) {

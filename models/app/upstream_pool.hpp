@@ -8,11 +8,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "engine/ring_queue.hpp"
+#include "engine/slot_pool.hpp"
 #include "models/app/name_resolver.hpp"
 #include "models/app/requests.hpp"
 #include "models/net/tcp_stack.hpp"
@@ -93,12 +93,10 @@ class UpstreamPool {
   UpstreamConfig config_;
   Done done_;
   void* context_;
-  std::deque<Conn> conns_;
-  std::vector<std::uint32_t> free_conns_;
+  engine::SlotPool<Conn> conns_;
   std::vector<std::uint32_t> idle_;  // kept-alive, established, no request
   engine::RingQueue<Pending> waiting_;
-  std::vector<Pending> resolving_;  // by slot
-  std::vector<std::uint32_t> free_resolving_;
+  engine::SlotPool<Pending> resolving_;  // requests whose name is being resolved
   std::size_t open_ = 0;  // connections opening or open
   UpstreamCounters counters_;
 };

@@ -20,14 +20,10 @@ TcpRelay::TcpRelay(net::TcpStack& listen_stack, std::uint16_t listen_port, net::
 }
 
 TcpRelay::Pair& TcpRelay::allocate() {
-  if (free_.empty()) {
-    pairs_.emplace_back();
-    pairs_.back().relay = this;
-    pairs_.back().index = static_cast<std::uint32_t>(pairs_.size() - 1);
-    free_.push_back(pairs_.back().index);
-  }
-  Pair& p = pairs_[free_.back()];
-  free_.pop_back();
+  const std::uint32_t index = pairs_.acquire();
+  Pair& p = pairs_[index];
+  p.relay = this;
+  p.index = index;
   p.in_use = true;
   return p;
 }
@@ -38,7 +34,7 @@ void TcpRelay::release(Pair& p) {
   p.up_ready = false;
   while (!p.waiting.empty()) p.waiting.pop_front();
   // Messages still due are dropped when they come up (both ends are gone).
-  if (p.due.empty()) free_.push_back(p.index);
+  if (p.due.empty()) pairs_.release(p.index);
 }
 
 void TcpRelay::on_accept(void* ctx, net::TcpConnection& c) {
@@ -121,11 +117,11 @@ void TcpRelay::enqueue(Pair& p, std::uint64_t tag, std::uint64_t bytes, bool upw
 }
 
 void TcpRelay::on_due(std::uint64_t index) {
-  Pair& p = pairs_[index];
+  Pair& p = pairs_[static_cast<std::uint32_t>(index)];
   const Message m = p.due.pop_front();
   if (!p.due.empty()) sim_.schedule_at<&TcpRelay::on_due>(p.due.front().due, this, index);
   if (!p.in_use) {
-    if (p.due.empty()) free_.push_back(p.index);
+    if (p.due.empty()) pairs_.release(p.index);
     return;
   }
   if (m.upward && !p.up_ready) {

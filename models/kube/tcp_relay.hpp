@@ -9,12 +9,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
-#include <vector>
 
 #include "engine/ring_queue.hpp"
 #include "engine/simulator.hpp"
+#include "engine/slot_pool.hpp"
 #include "models/net/tcp_stack.hpp"
 
 namespace podwire::kube {
@@ -72,8 +71,7 @@ class TcpRelay {
   engine::Time latency_;
   std::string name_;
   engine::Simulator& sim_;
-  std::deque<Pair> pairs_;
-  std::vector<std::uint32_t> free_;
+  engine::SlotPool<Pair> pairs_;
   TcpRelayCounters counters_;
 };
 
