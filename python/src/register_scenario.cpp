@@ -10,9 +10,9 @@
 #include <csignal>
 #include <mutex>
 
-#include "models/scenario/cluster_model.hpp"
-#include "models/scenario/explain.hpp"
-#include "models/scenario/queueing_scenario.hpp"
+#include "models/build/cluster_model.hpp"
+#include "models/build/explain.hpp"
+#include "models/build/queueing_run.hpp"
 #include "models/scenario/scenario_document.hpp"
 
 namespace py = pybind11;
@@ -96,7 +96,7 @@ py::object optional_float(const std::optional<double>& v) { return v ? py::objec
 
 py::object finite_or_none(double v) { return std::isnan(v) ? py::none() : py::object(py::float_(v)); }
 
-py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
+py::dict cluster_result_dict(const build::ClusterRunResult& r) {
   py::list traffic;
   for (const auto& t : r.traffic) {
     py::dict d;
@@ -185,7 +185,7 @@ py::dict cluster_result_dict(const scenario::ClusterRunResult& r) {
   }
   py::dict out;
   if (r.churn.present) {
-    const scenario::ChurnFigures& c = r.churn;
+    const build::ChurnFigures& c = r.churn;
     py::dict ch;
     py::dict life;
     life["pods_created"] = c.lifecycle.pods_created;
@@ -330,7 +330,7 @@ void register_scenario(py::module_& m) {
       "build_scenario",
       [](const scenario::ClusterScenario& s) {
         py::gil_scoped_release release;
-        scenario::ClusterModel model(s);
+        build::ClusterModel model(s);
         return model.notices();
       },
       py::arg("scenario"),
@@ -340,10 +340,10 @@ void register_scenario(py::module_& m) {
   m.def(
       "explain",
       [](const scenario::ClusterScenario& s, const std::string& from, const std::string& to) {
-        scenario::ExplainResult r;
+        build::ExplainResult r;
         {
           py::gil_scoped_release release;
-          r = scenario::explain(s, from, to);
+          r = build::explain(s, from, to);
         }
         py::dict out;
         out["from"] = r.from;
@@ -373,7 +373,7 @@ void register_scenario(py::module_& m) {
         } else {
           out["measured"] = py::none();
         }
-        out["text"] = scenario::format_explain(r);
+        out["text"] = build::format_explain(r);
         return out;
       },
       py::arg("scenario"), py::arg("from_pod"), py::arg("to"),
@@ -383,13 +383,13 @@ void register_scenario(py::module_& m) {
   m.def(
       "run_scenario",
       [](const scenario::ClusterScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
-        scenario::ClusterRunResult r;
+        build::ClusterRunResult r;
         std::vector<std::string> notices;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          scenario::ClusterModel model(s);
+          build::ClusterModel model(s);
           notices = model.notices();
           r = model.run(&g_stop_requested, trace_path, progress);
         }
@@ -405,12 +405,12 @@ void register_scenario(py::module_& m) {
   m.def(
       "run_scenario",
       [](const scenario::QueueingScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
-        scenario::QueueingResult r;
+        build::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          r = scenario::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
+          r = build::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out;

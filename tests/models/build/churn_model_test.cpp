@@ -10,11 +10,11 @@
 #include <set>
 #include <string>
 
-#include "models/scenario/cluster_model.hpp"
+#include "models/build/cluster_model.hpp"
 #include "tests/support/build_errors.hpp"
 #include "models/scenario/scenario_document.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 using engine::Time;
@@ -78,7 +78,7 @@ struct ChurnRun {
 };
 
 ChurnRun run(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  const ClusterScenario s = parse_cluster_scenario(text, "churn.yaml", overrides);
+  const ClusterScenario s = scenario::parse_cluster_scenario(text, "churn.yaml", overrides);
   ClusterModel m(s);
   ChurnRun out;
   m.requests().finished.connect(
@@ -238,15 +238,15 @@ TEST(ChurnModel, ProgrammingLatencyGrowsWithRulesForFullIptablesRestoresAndStays
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
   const std::string path = std::string(PODWIRE_SOURCE_DIR) + "/scenarios/ingress-fanout.yaml";
-  const std::string text = read_scenario_file(path) + "\nchurn:\n  events: [{at: 3s, rollout: deployment/web}]\n";
-  const ClusterScenario s = parse_cluster_scenario(text, path, {"run.duration=40s"});
+  const std::string text = scenario::read_scenario_file(path) + "\nchurn:\n  events: [{at: 3s, rollout: deployment/web}]\n";
+  const ClusterScenario s = scenario::parse_cluster_scenario(text, path, {"run.duration=40s"});
   ClusterModel m(s);
   // Who served the v1 traffic (through the controller) in the last 10 s.
   struct Late {
@@ -284,4 +284,4 @@ TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build

@@ -1,4 +1,4 @@
-#include "models/scenario/explain.hpp"
+#include "models/build/explain.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -8,9 +8,9 @@
 #include "models/kube/resolver_config.hpp"
 #include "models/net/packet.hpp"
 #include "models/net/tcp_config.hpp"
-#include "models/scenario/cluster_model.hpp"
+#include "models/build/cluster_model.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
 
 using engine::Time;
 
@@ -330,4 +330,4 @@ std::string format_explain(const ExplainResult& r) {
   return o.str();
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::build

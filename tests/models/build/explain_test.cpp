@@ -2,13 +2,13 @@
 // docs expects (search-path DNS, the ClusterIP, DNAT to an endpoint, the
 // overlay), each with the cost the simulation charges, and one request that
 // really takes that path.
-#include "models/scenario/explain.hpp"
+#include "models/build/explain.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 using engine::Time;
@@ -22,7 +22,7 @@ std::string all(const std::vector<std::string>& lines) {
 }
 
 TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
-  const ClusterScenario s = load_cluster_scenario(kSeed);
+  const ClusterScenario s = scenario::load_cluster_scenario(kSeed);
   const ExplainResult r = explain(s, "my-app/client", "web");
   EXPECT_EQ(r.from.rfind("my-app/client-", 0), 0u) << r.from;
   // "web" has no dot: ndots:5 sends it through the search path, and the
@@ -61,10 +61,10 @@ TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
 }
 
 TEST(Explain, AnUnknownPodOrPortIsAnError) {
-  const ClusterScenario s = load_cluster_scenario(kSeed);
-  EXPECT_THROW(explain(s, "my-app/nope", "web"), ScenarioError);
-  EXPECT_THROW(explain(s, "my-app/client", "web:99999"), ScenarioError);
+  const ClusterScenario s = scenario::load_cluster_scenario(kSeed);
+  EXPECT_THROW(explain(s, "my-app/nope", "web"), scenario::ScenarioError);
+  EXPECT_THROW(explain(s, "my-app/client", "web:99999"), scenario::ScenarioError);
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build

@@ -1,4 +1,4 @@
-#include "models/scenario/cluster_model.hpp"
+#include "models/build/cluster_model.hpp"
 
 #include "models/proxy/proxy_factory.hpp"
 
@@ -7,10 +7,10 @@
 #include <stdexcept>
 
 #include "models/kube/network_policy_engine.hpp"
-#include "models/scenario/cluster_estimate.hpp"
+#include "models/build/cluster_estimate.hpp"
 #include "models/trace/cluster_trace.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
 
 using engine::Time;
 
@@ -1359,4 +1359,4 @@ ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std
   return model.run(stop_flag, trace_path);
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::build

@@ -12,7 +12,11 @@
 #include "models/net/network.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
+
+using scenario::ClusterSpec;
+using scenario::NodeGroupSpec;
+using scenario::TopologySpec;
 
 struct FabricNode {
   std::string name;
@@ -37,4 +41,4 @@ std::string node_name(const NodeGroupSpec& group, int i);
 // std::invalid_argument when the node network is too small for the nodes.
 ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec);
 
-}  // namespace podwire::scenario
+}  // namespace podwire::build

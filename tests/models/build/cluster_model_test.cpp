@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <string>
 
-#include "models/scenario/cluster_model.hpp"
+#include "models/build/cluster_model.hpp"
 #include "tests/support/build_errors.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 // A namespace my-app with a 3-replica web-server Deployment behind Service
@@ -57,7 +57,7 @@ apps:
 )";
 
 ClusterRunResult run(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  const ClusterScenario s = parse_cluster_scenario(text, "test.yaml", overrides);
+  const ClusterScenario s = scenario::parse_cluster_scenario(text, "test.yaml", overrides);
   ClusterModel m(s);
   return m.run();
 }
@@ -334,7 +334,7 @@ TEST(ClusterModel, UnschedulablePodsAreErrorsNamingTheWorkload) {
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build
 
 namespace podwire::app {
 namespace {
@@ -359,7 +359,7 @@ TEST(IngressRoutes, HostThenLongestPathWithExactBeforePrefix) {
 }  // namespace
 }  // namespace podwire::app
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 TEST(ClusterModel, AnIngressControllerFansOutByPath) {
@@ -399,9 +399,9 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 // A client opening a connection per request to `web`, with 10,000 filler
@@ -443,9 +443,9 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build
 
-namespace podwire::scenario {
+namespace podwire::build {
 namespace {
 
 TEST(ProxyModes, AFullConntrackTableDropsNewConnectionsAndCountsThem) {
@@ -497,4 +497,4 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::scenario
+}  // namespace podwire::build

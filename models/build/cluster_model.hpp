@@ -32,7 +32,7 @@
 #include "models/node/node.hpp"
 #include "models/proxy/service_proxy.hpp"
 #include "models/proxy/proxy_sync.hpp"
-#include "models/scenario/cluster_fabric.hpp"
+#include "models/build/cluster_fabric.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
 namespace podwire::kube {
@@ -42,7 +42,22 @@ namespace podwire::trace {
 class ClusterTrace;
 }
 
-namespace podwire::scenario {
+namespace podwire::build {
+
+using scenario::AppSpec;
+using scenario::CallSpec;
+using scenario::ChurnActionSpec;
+using scenario::ChurnProcessSpec;
+using scenario::ChurnSpec;
+using scenario::ChurnTarget;
+using scenario::ClusterScenario;
+using scenario::Diagnostic;
+using scenario::Diagnostics;
+using scenario::ProxySpec;
+using scenario::ScenarioError;
+using scenario::Severity;
+using scenario::TrafficSpec;
+using scenario::Url;
 
 // Requests of one traffic entry that started within one second of the run.
 struct TrafficBin {
@@ -368,4 +383,4 @@ class ClusterModel final : public churn::PodRuntime {
 ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
                                       const std::string& trace_path = {});
 
-}  // namespace podwire::scenario
+}  // namespace podwire::build

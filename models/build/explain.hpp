@@ -13,7 +13,9 @@
 #include "engine/time.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
-namespace podwire::scenario {
+namespace podwire::build {
+
+using scenario::ClusterScenario;
 
 struct ExplainStep {
   std::string where;  // "pod default/client-7d9f", "node worker-0 kernel", "wire", ...
@@ -42,4 +44,4 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
 
 std::string format_explain(const ExplainResult& r);
 
-}  // namespace podwire::scenario
+}  // namespace podwire::build
