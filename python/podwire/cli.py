@@ -9,7 +9,8 @@ from typing import Any, Sequence
 from pathlib import Path
 
 from podwire import __version__, _core
-from podwire.api import RunInterrupted, load, read_summary, run
+from podwire.api import RunInterrupted, load, run
+from podwire.summary import read_summary
 
 
 def _fmt_time(seconds: float | None) -> str:

@@ -7,6 +7,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podwire.summary import read_summary
+
 if TYPE_CHECKING:
     import matplotlib.axes
     import pandas as pd
@@ -235,8 +237,6 @@ def open(path: str | Path) -> Result:  # noqa: A001 (podwire.open, as h5py.File 
     """The Result of a trace on disk, from ``podwire run -o``, ``podwire.run(out=...)``
     or a sweep. Its summary is what the trace holds (traffic, services, churn);
     a run's own Result also has the datapath, DNS and per-node counters."""
-    from podwire.api import read_summary
-
     path = Path(path)
     try:
         summary = read_summary(path)

@@ -19,7 +19,8 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 import warnings
 
-from podwire.api import RunInterrupted, Scenario, load, read_summary, run, yaml_text
+from podwire.api import RunInterrupted, Scenario, load, run, yaml_text
+from podwire.summary import read_summary
 
 if TYPE_CHECKING:
     import pandas as pd
