@@ -21,6 +21,11 @@ class Signal {
     connect([](void* c, Args... args) { (static_cast<T*>(c)->*Method)(args...); }, object);
   }
 
+  // Removes every handler connected with `context` (an observer that goes
+  // before the model it listens to). O(handlers).
+  void disconnect(const void* context) {
+    std::erase_if(slots_, [context](const Slot& s) { return s.context == context; });
+  }
   bool connected() const { return !slots_.empty(); }
 
   void emit(Args... args) const {

@@ -33,13 +33,12 @@
 #include "models/proxy/service_proxy.hpp"
 #include "models/proxy/proxy_sync.hpp"
 #include "models/build/cluster_fabric.hpp"
+#include "models/build/cluster_sampler.hpp"
+#include "models/build/figures.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
 namespace podwire::kube {
 class NetworkPolicyEngine;
-}
-namespace podwire::trace {
-class ClusterTrace;
 }
 
 namespace podwire::build {
@@ -59,121 +58,6 @@ using scenario::Severity;
 using scenario::TrafficSpec;
 using scenario::Url;
 
-// Requests of one traffic entry that started within one second of the run.
-struct TrafficBin {
-  std::uint64_t ok = 0;
-  std::uint64_t failed = 0;
-  double latency_sum_s = 0;  // ok requests
-  double latency_max_s = 0;
-};
-
-struct TrafficFigures {
-  std::string name;
-  std::string target;  // the URL (or port-forward) as written
-  std::uint64_t sent = 0;
-  std::uint64_t ok = 0;
-  std::uint64_t failed = 0;  // refused, reset, timed out or unresolved
-  std::uint64_t by_status[6] = {};
-  engine::LatencyHistogram total;  // measured (started after the warm-up) and ok
-  engine::RunningStats total_s, dns_s, connect_s, network_s, at_server_s;
-  double offered_per_s = 0;  // open loop
-  std::uint64_t retries = 0;
-  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included
-};
-
-struct ServiceFigures {
-  std::string name;  // "namespace/name", or the host when it names no Service
-  std::uint64_t requests = 0;
-  engine::RunningStats server_time_s;  // queueing + service at the pod, ok requests after the warm-up
-  engine::LatencyHistogram latency;    // whole requests to this target as their senders saw them, ok, after the warm-up
-  engine::RunningStats queueing_s, service_s;
-  int pods = 0;  // serving pods (for the estimate)
-  int concurrency = 0;
-  double mean_service_s = 0;
-  double service_scv = 1;
-  // The Jackson / M/M/c estimate (cluster_estimate.hpp); NaN when there is
-  // none (closed-loop traffic, or a target no app serves).
-  double estimate_arrival_per_s = 0;
-  double estimate_utilisation = 0;
-  double estimate_server_time_s = 0;
-};
-
-struct NodeFigures {
-  std::string name;
-  double application_cpu_s = 0;  // busy core-seconds, whole run
-  double kernel_cpu_s = 0;
-  int cores = 0;
-  std::uint64_t conntrack_entries = 0;  // at the end
-  std::uint64_t conntrack_drops = 0;
-};
-
-// One link direction over one sampling interval (link_sampled).
-struct LinkSample {
-  engine::Time at;
-  std::uint32_t link = 0;  // index in the network's links
-  double utilisation = 0;  // fraction of the interval spent transmitting
-  std::uint64_t queued_packets = 0;  // at the end of the interval
-  std::uint64_t drops = 0;           // during the interval
-};
-
-// One node over one sampling interval (cluster_model.hpp's node_sampled).
-struct NodeSample {
-  engine::Time at;            // end of the interval
-  std::uint32_t node = 0;     // index in fabric().nodes
-  double kernel_busy = 0;     // fraction of the node's cores, over the interval
-  double application_busy = 0;
-  std::uint64_t conntrack_entries = 0;
-  std::uint64_t conntrack_drops = 0;  // new flows dropped by a full table during the interval
-};
-
-// One node's network programming latency (change to rules in place), over
-// every endpoint change it programmed.
-struct NodeProgramming {
-  std::string node;
-  std::uint64_t changes = 0;
-  double p50_s = 0, p99_s = 0, max_s = 0;
-  std::uint64_t syncs = 0, full_syncs = 0;
-  double sync_busy_s = 0;  // time spent programming
-};
-
-// One endpoint change across the nodes that programmed it.
-struct ChangeProgramming {
-  std::uint64_t id = 0;
-  std::string service;
-  engine::Time at;  // the pod change that triggered it
-  std::uint64_t nodes = 0;
-  double p50_s = 0, p99_s = 0, max_s = 0;
-};
-
-struct ChurnFigures {
-  bool present = false;
-  churn::LifecycleCounters lifecycle;
-  churn::PropagationCounters propagation;
-  std::vector<churn::ChurnEvent> events;
-  // The network programming latency SLI over every (node, change).
-  std::uint64_t programmed = 0;
-  double programming_p50_s = 0, programming_p90_s = 0, programming_p99_s = 0, programming_max_s = 0;
-  std::vector<NodeProgramming> nodes;
-  std::vector<ChangeProgramming> changes;
-  std::uint64_t udp_entries_cleared = 0;
-};
-
-struct ClusterRunResult {
-  std::vector<NodeFigures> nodes;
-  std::vector<TrafficFigures> traffic;
-  std::vector<ServiceFigures> services;  // every target some request went to, in target order
-  node::DatapathCounters datapath;      // summed over nodes
-  std::uint64_t conntrack_entries = 0;   // at the end, summed over nodes
-  app::CoreDnsCounters dns;
-  std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
-  double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
-  ChurnFigures churn;
-  std::uint64_t events = 0;
-  engine::Time simulated;
-  engine::Time warmup;
-  bool stopped = false;
-};
-
 class ClusterModel final : public churn::PodRuntime {
  public:
   // Builds everything; ScenarioError listing every problem found while
@@ -190,14 +74,18 @@ class ClusterModel final : public churn::PodRuntime {
   ClusterModel(const ClusterModel&) = delete;
   ClusterModel& operator=(const ClusterModel&) = delete;
 
-  // Runs to the scenario's duration (polling stop_flag between slices); with
-  // a trace path, streams the run into that HDF5 file (docs/trace-format.md).
-  // `progress`, when given, is updated after each slice (for a progress bar
-  // on another thread).
-  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, const std::string& trace_path = {},
-                       engine::RunProgress* progress = nullptr);
+  // Runs to the scenario's duration (polling stop_flag between slices) and
+  // returns the figures. `progress`, when given, is updated after each slice
+  // (for a progress bar on another thread). Traces connect from outside
+  // (trace_hookup.hpp).
+  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, engine::RunProgress* progress = nullptr);
 
+  const ClusterScenario& scenario() const { return scenario_; }
   engine::Simulator& simulator() { return sim_; }
+  net::PacketPool& pool() { return pool_; }
+  net::Network& network() { return net_; }
+  const net::Network& network() const { return net_; }
+  ClusterSampler& sampler() { return sampler_; }
   app::RequestTable& requests() { return requests_; }
   const kube::Cluster& cluster() const { return *cluster_; }
   const ClusterFabric& fabric() const { return fabric_; }
@@ -221,9 +109,17 @@ class ClusterModel final : public churn::PodRuntime {
 
   static constexpr std::uint32_t kPodIdBase = 100000;
 
-  // Every node, every outputs.sample_interval of the run.
-  engine::Signal<const NodeSample&> node_sampled;
-  engine::Signal<const LinkSample&> link_sampled;
+  // Every (node, endpoint change) this run's proxies programmed, with its
+  // network programming latency.
+  struct ProgrammingSample {
+    std::uint32_t node;
+    std::uint32_t change;
+    float latency_s;
+  };
+  const std::vector<ProgrammingSample>& programming_samples() const { return programmed_; }
+  // (endpoint id, name) of every host and of every pod that is up.
+  std::vector<std::pair<std::uint32_t, std::string>> endpoint_names() const;
+
   // Every TCP connection of a pod or host, when it ends: (endpoint id, connection).
   engine::Signal<std::uint32_t, const net::TcpConnection&> connection_ended;
   // Every DNS lookup any pod's resolver made.
@@ -271,7 +167,6 @@ class ClusterModel final : public churn::PodRuntime {
     std::uint32_t endpoint;
   };
   std::deque<StackWatch> stack_watches_;
-  trace::ClusterTrace* connection_trace_ = nullptr;  // while run() writes one
   app::NameResolver& resolver_of_pod(int pod);
   // The Service a URL host names from a pod of `ns`: "web", "web.ns",
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
@@ -279,7 +174,6 @@ class ClusterModel final : public churn::PodRuntime {
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
   node::NodeCpu* cpu_of_pod(int pod);
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
-  void on_sample();
 
   const ClusterScenario& scenario_;
   engine::Simulator sim_;
@@ -293,6 +187,7 @@ class ClusterModel final : public churn::PodRuntime {
   node::PodDirectory directory_;
   std::deque<node::Node> nodes_;
   std::vector<std::unique_ptr<proxy::ServiceProxy>> proxies_;  // by node
+  ClusterSampler sampler_;
   std::unique_ptr<proxy::LoadBalancer> load_balancer_;
   std::vector<std::unique_ptr<node::PodNetns>> pod_netns_;  // by pod index (null when not running)
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
@@ -315,9 +210,6 @@ class ClusterModel final : public churn::PodRuntime {
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
   ClusterRunResult result_;
-  std::vector<node::CpuUsage> last_usage_;
-  std::vector<std::uint64_t> last_ct_drops_;
-  std::vector<std::pair<engine::Time, std::uint64_t>> last_link_;  // busy time and drops at the last sample
 
   // Churn.
   struct AppPlan {
@@ -348,17 +240,12 @@ class ClusterModel final : public churn::PodRuntime {
   std::unique_ptr<churn::EndpointPropagation> propagation_;
   proxy::EndpointDiffs endpoint_diffs_;
   std::deque<proxy::ProxySync> syncs_;
-  struct Programmed {
-    std::uint32_t node;
-    std::uint32_t change;
-    float latency_s;
-  };
   struct SyncRecorder {
     ClusterModel* model;
     std::uint32_t node;
   };
   std::deque<SyncRecorder> sync_recorders_;
-  std::vector<Programmed> programmed_;
+  std::vector<ProgrammingSample> programmed_;
   struct ServiceFrontendRef {
     int service;
     std::size_t port_index;
@@ -378,9 +265,5 @@ class ClusterModel final : public churn::PodRuntime {
   app::UpstreamPool& ingress_pool(IngressWatch& w, net::Address address, std::uint16_t port);
   std::unordered_set<net::Address> routed_pod_addresses_;
 };
-
-// Parses and builds a scenario and runs it (the command line's `podwire run`).
-ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
-                                      const std::string& trace_path = {});
 
 }  // namespace podwire::build

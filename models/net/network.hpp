@@ -47,8 +47,10 @@ class Network {
   std::size_t host_count() const { return hosts_.size(); }
   std::size_t switch_count() const { return switches_.size(); }
   Host& host(std::size_t i) { return hosts_[i]; }
+  const Host& host(std::size_t i) const { return hosts_[i]; }
   Switch& switch_at(std::size_t i) { return switches_[i]; }
   std::deque<Link>& links() { return links_; }
+  const std::deque<Link>& links() const { return links_; }
 
  private:
   // A switch port and what is at its far end.

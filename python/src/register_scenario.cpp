@@ -12,6 +12,7 @@
 
 #include "models/build/cluster_model.hpp"
 #include "models/build/explain.hpp"
+#include "models/build/trace_hookup.hpp"
 #include "models/build/queueing_run.hpp"
 #include "models/scenario/scenario_document.hpp"
 
@@ -391,7 +392,7 @@ void register_scenario(py::module_& m) {
           SignalGuard guard;
           build::ClusterModel model(s);
           notices = model.notices();
-          r = model.run(&g_stop_requested, trace_path, progress);
+          r = build::run_cluster(model, trace_path, &g_stop_requested, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out = cluster_result_dict(r);

@@ -1,0 +1,60 @@
+#include "models/build/cluster_model.hpp"
+
+#include <algorithm>
+
+namespace podwire::build {
+
+using engine::Time;
+
+ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, engine::RunProgress* progress) {
+  for (auto& c : clients_) c.start();
+  sampler_.start();
+  const Time duration = scenario_.run.duration;
+  const Time slice = std::max(Time::ms(1), duration / 1000);
+  if (progress != nullptr) progress->duration_ps.store(duration.ps());
+  while (sim_.now() < duration) {
+    if (stop_flag != nullptr && stop_flag->load(std::memory_order_relaxed)) {
+      result_.stopped = true;
+      break;
+    }
+    sim_.run_until(std::min(duration, sim_.now() + slice));
+    if (progress != nullptr) {
+      progress->simulated_ps.store(sim_.now().ps(), std::memory_order_relaxed);
+      progress->events.store(sim_.events_executed(), std::memory_order_relaxed);
+    }
+  }
+  ClusterRunResult& r = result_;
+  for (std::size_t i = 0; i < r.traffic.size(); ++i) r.traffic[i].sent = 0;
+  for (const app::HttpClient& c : clients_) r.traffic[c.config().source].sent += c.counters().sent;
+  for (const node::Node& n : nodes_) r.datapath += n.datapath().counters();
+  for (const node::Node& n : nodes_) r.conntrack_entries += n.conntrack().size();
+  for (const app::CoreDns& d : coredns_) {
+    r.dns.queries += d.counters().queries;
+    r.dns.answered_a += d.counters().answered_a;
+    r.dns.nxdomain += d.counters().nxdomain;
+    r.dns.forwarded += d.counters().forwarded;
+    r.dns.cache_hits += d.counters().cache_hits;
+  }
+  for (const auto& res : pod_resolvers_) {
+    if (!res) continue;
+    r.dns_lookups += res->counters().lookups;
+    r.dns_queries += res->counters().queries_sent;
+    r.dns_timeouts += res->counters().timeouts;
+  }
+  r.nodes.clear();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const node::NodeCpu& c = nodes_[i].cpu();
+    r.node_cpu_application_s += c.busy_application().seconds();
+    r.node_cpu_kernel_s += c.busy_kernel().seconds();
+    r.nodes.push_back(NodeFigures{fabric_.nodes[i].name, c.busy_application().seconds(), c.busy_kernel().seconds(),
+                                  c.cores(), nodes_[i].conntrack().size(),
+                                  nodes_[i].datapath().counters().conntrack_drops});
+  }
+  collect_churn();
+  r.events = sim_.events_executed();
+  r.simulated = sim_.now();
+  r.warmup = scenario_.run.warmup;
+  return r;
+}
+
+}  // namespace podwire::build
