@@ -104,19 +104,7 @@ void ClusterModel::build_churn(Diagnostics& diags) {
       [](void* model, const churn::ChurnEvent& e) { static_cast<ClusterModel*>(model)->result_.churn.events.push_back(e); },
       this);
 
-  // Every node's proxy programs what its watch delivers.
-  const proxy::SyncConfig sc = scenario_.cluster.proxy.sync_config();
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    syncs_.emplace_back(sim_, *proxies_[i], sc, &nodes_[i].cpu(), &endpoint_diffs_);
-    sync_recorders_.push_back(SyncRecorder{this, static_cast<std::uint32_t>(i)});
-    syncs_.back().programmed.connect(
-        [](void* ctx, const proxy::ProgrammingRecord& r) {
-          auto& rec = *static_cast<SyncRecorder*>(ctx);
-          rec.model->programmed_.push_back(ProgrammingSample{rec.node, static_cast<std::uint32_t>(r.change_id),
-                                                      static_cast<float>((r.programmed_at - r.changed_at).seconds())});
-        },
-        &sync_recorders_.back());
-  }
+  build_proxy_syncs();
   for (std::size_t i = 0; i < churn_actions_.size(); ++i) {
     sim_.schedule_at<&ClusterModel::on_churn_action>(spec.events[i].at, this, i);
   }

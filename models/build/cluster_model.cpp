@@ -63,6 +63,8 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   build_apps(diags);
   if (parts.traffic) build_traffic(diags);
   if (parts.churn) build_churn(diags);
+  // kube-proxy syncs every syncPeriod whether or not anything changed.
+  build_proxy_syncs();
   describe_targets();
   if (!diags.has_errors()) estimate();
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
@@ -87,6 +89,23 @@ void ClusterModel::build_nodes() {
     if (policy_) nd.datapath().set_policy(policy_.get());
     proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, scenario_.cluster.proxy.config,
                                                  random_.stream("proxy/" + n.name)));
+  }
+}
+
+void ClusterModel::build_proxy_syncs() {
+  if (!syncs_.empty()) return;  // the churn built them where its watches start
+  // Every node's proxy programs what its watch delivers, and resyncs on its period.
+  const proxy::SyncConfig sc = scenario_.cluster.proxy.sync_config();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    syncs_.emplace_back(sim_, *proxies_[i], sc, &nodes_[i].cpu(), &endpoint_diffs_);
+    sync_recorders_.push_back(SyncRecorder{this, static_cast<std::uint32_t>(i)});
+    syncs_.back().programmed.connect(
+        [](void* ctx, const proxy::ProgrammingRecord& r) {
+          auto& rec = *static_cast<SyncRecorder*>(ctx);
+          rec.model->programmed_.push_back(ProgrammingSample{rec.node, static_cast<std::uint32_t>(r.change_id),
+                                                             static_cast<float>((r.programmed_at - r.changed_at).seconds())});
+        },
+        &sync_recorders_.back());
   }
 }
 

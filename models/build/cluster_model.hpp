@@ -141,6 +141,7 @@ class ClusterModel final : public churn::PodRuntime {
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
   void build_churn(Diagnostics& diags);
+  void build_proxy_syncs();
   void bring_up_pod(int pod);
   void start_servers(std::size_t app, int pod);
   // churn::PodRuntime

@@ -498,3 +498,27 @@ traffic:
 
 }  // namespace
 }  // namespace podwire::build
+
+namespace podwire::build {
+namespace {
+
+// kube-proxy resyncs every syncPeriod whether or not anything changed, so a
+// run without churn has them too, each a full restore on one of the node's
+// cores; eBPF's agent has no periodic resync.
+TEST(ClusterModel, EveryNodesProxyResyncsOnItsPeriodWithoutAnyChurn) {
+  const std::string text = kCluster + kManifests + kWebApp;
+  for (const std::string mode : {"iptables", "ebpf"}) {
+    const ClusterScenario s =
+        scenario::parse_cluster_scenario(text, "test.yaml", {"run.duration=65s", "cluster.proxy.mode=" + mode});
+    ClusterModel m(s);
+    m.run();
+    for (std::size_t n = 0; n < m.node_count(); ++n) {
+      const proxy::SyncCounters& c = m.proxy_sync(n).counters();
+      EXPECT_EQ(c.full_syncs, mode == "iptables" ? 2u : 0u) << mode << " node " << n;
+      if (mode == "iptables") EXPECT_GE(c.busy, engine::Time::ms(2 * 130)) << "node " << n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace podwire::build
