@@ -61,6 +61,17 @@ struct CoreDnsCounters {
   std::uint64_t nxdomain = 0;
   std::uint64_t forwarded = 0;
   std::uint64_t cache_hits = 0;
+
+  // Names each counter once (models/build/figures.hpp says how); the queries
+  // CoreDNS received are `coredns_queries`, beside the stub resolvers' own.
+  template <class V>
+  void visit(V& v) const {
+    v("coredns_queries", queries);
+    v("answered_a", answered_a);
+    v("nxdomain", nxdomain);
+    v("forwarded", forwarded);
+    v("cache_hits", cache_hits);
+  }
 };
 
 class CoreDns {

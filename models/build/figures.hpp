@@ -2,9 +2,22 @@
 // the datapath and DNS counters, and the churn and programming figures. One
 // schema that the run fills, the trace summary stores, and the command line
 // and Python read.
+//
+// Each struct names its fields once, in `visit(v)`: `v(key, value)` per
+// field, under the key the result dict (python/src/figures_dict.hpp) uses.
+// A value is an integer, a bool, a double, a string, an engine::Time (read
+// as seconds), a std::optional (empty: no value, e.g. the mean of no
+// samples), a struct with its own visit, or a std::vector of those.
+// `v.record(key, fields)` groups fields of several places under one key;
+// `fields` is called with the visitor of that group. Summaries are reduced
+// where they are named (mean_if_any, percentile_s_if_any), because one
+// histogram shows as several percentiles.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,11 +25,27 @@
 #include "engine/running_stats.hpp"
 #include "engine/time.hpp"
 #include "models/app/dns.hpp"
+#include "models/app/requests.hpp"
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
 #include "models/node/kernel_datapath.hpp"
 
 namespace podwire::build {
+
+// What a visit hands on for a summary without samples, or an estimate there
+// is none of: nothing, rather than a NaN or a 0 that reads like a figure.
+inline std::optional<double> mean_if_any(const engine::RunningStats& s) {
+  if (s.count() == 0) return std::nullopt;
+  return s.mean();
+}
+inline std::optional<double> percentile_s_if_any(const engine::LatencyHistogram& h, double p) {
+  if (h.empty()) return std::nullopt;
+  return h.percentile_time(p).seconds();
+}
+inline std::optional<double> unless_nan(double x) {
+  if (std::isnan(x)) return std::nullopt;
+  return x;
+}
 
 // Requests of one traffic entry that started within one second of the run.
 struct TrafficBin {
@@ -24,6 +53,14 @@ struct TrafficBin {
   std::uint64_t failed = 0;
   double latency_sum_s = 0;  // ok requests
   double latency_max_s = 0;
+
+  template <class V>
+  void visit(V& v) const {
+    v("ok", ok);
+    v("failed", failed);
+    v("mean_s", ok == 0 ? std::nullopt : std::optional(latency_sum_s / static_cast<double>(ok)));
+    v("max_s", ok == 0 ? std::nullopt : std::optional(latency_max_s));
+  }
 };
 
 struct TrafficFigures {
@@ -38,6 +75,32 @@ struct TrafficFigures {
   double offered_per_s = 0;  // open loop
   std::uint64_t retries = 0;
   std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included
+
+  template <class V>
+  void visit(V& v) const {
+    v("name", name);
+    v("target", target);
+    v("sent", sent);
+    v("ok", ok);
+    v("failed", failed);
+    v.record("status", [this](auto& s) {  // by_status[0] is `pending`, which no finished request has
+      for (std::size_t i = 1; i < std::size(by_status); ++i) {
+        s(app::to_string(static_cast<app::RequestStatus>(i)), by_status[i]);
+      }
+    });
+    v("offered_per_s", offered_per_s);
+    v("p50_s", percentile_s_if_any(total, 50));
+    v("p90_s", percentile_s_if_any(total, 90));
+    v("p99_s", percentile_s_if_any(total, 99));
+    v("p999_s", percentile_s_if_any(total, 99.9));
+    v("mean_s", mean_if_any(total_s));
+    v("dns_s", mean_if_any(dns_s));
+    v("connect_s", mean_if_any(connect_s));
+    v("network_s", mean_if_any(network_s));
+    v("at_server_s", mean_if_any(at_server_s));
+    v("retries", retries);
+    v("seconds", seconds);
+  }
 };
 
 struct ServiceFigures {
@@ -55,6 +118,25 @@ struct ServiceFigures {
   double estimate_arrival_per_s = 0;
   double estimate_utilisation = 0;
   double estimate_server_time_s = 0;
+
+  template <class V>
+  void visit(V& v) const {
+    v("name", name);
+    v("requests", requests);
+    v("pods", pods);
+    v("concurrency", concurrency);
+    v("mean_service_s", mean_service_s);
+    v("service_scv", service_scv);
+    v("server_time_s", mean_if_any(server_time_s));
+    v("queueing_s", mean_if_any(queueing_s));
+    v("service_s", mean_if_any(service_s));
+    v("estimate_arrival_per_s", unless_nan(estimate_arrival_per_s));
+    v("estimate_utilisation", unless_nan(estimate_utilisation));
+    v("estimate_server_time_s", unless_nan(estimate_server_time_s));
+    v("p50_s", percentile_s_if_any(latency, 50));
+    v("p90_s", percentile_s_if_any(latency, 90));
+    v("p99_s", percentile_s_if_any(latency, 99));
+  }
 };
 
 struct NodeFigures {
@@ -64,6 +146,16 @@ struct NodeFigures {
   int cores = 0;
   std::uint64_t conntrack_entries = 0;  // at the end
   std::uint64_t conntrack_drops = 0;
+
+  template <class V>
+  void visit(V& v) const {
+    v("name", name);
+    v("cores", cores);
+    v("application_cpu_s", application_cpu_s);
+    v("kernel_cpu_s", kernel_cpu_s);
+    v("conntrack_entries", conntrack_entries);
+    v("conntrack_drops", conntrack_drops);
+  }
 };
 
 // One node's network programming latency (change to rules in place), over
@@ -74,6 +166,18 @@ struct NodeProgramming {
   double p50_s = 0, p99_s = 0, max_s = 0;
   std::uint64_t syncs = 0, full_syncs = 0;
   double sync_busy_s = 0;  // time spent programming
+
+  template <class V>
+  void visit(V& v) const {
+    v("node", node);
+    v("changes", changes);
+    v("p50_s", p50_s);
+    v("p99_s", p99_s);
+    v("max_s", max_s);
+    v("syncs", syncs);
+    v("full_syncs", full_syncs);
+    v("sync_busy_s", sync_busy_s);
+  }
 };
 
 // One endpoint change across the nodes that programmed it.
@@ -83,6 +187,17 @@ struct ChangeProgramming {
   engine::Time at;  // the pod change that triggered it
   std::uint64_t nodes = 0;
   double p50_s = 0, p99_s = 0, max_s = 0;
+
+  template <class V>
+  void visit(V& v) const {
+    v("id", id);
+    v("service", service);
+    v("at_s", at);
+    v("nodes", nodes);
+    v("p50_s", p50_s);
+    v("p99_s", p99_s);
+    v("max_s", max_s);
+  }
 };
 
 struct ChurnFigures {
@@ -96,6 +211,24 @@ struct ChurnFigures {
   std::vector<NodeProgramming> nodes;
   std::vector<ChangeProgramming> changes;
   std::uint64_t udp_entries_cleared = 0;
+
+  // `present` decides whether there is a churn record at all (ClusterRunResult).
+  template <class V>
+  void visit(V& v) const {
+    v("lifecycle", lifecycle);
+    v("propagation", propagation);
+    v.record("programming", [this](auto& p) {
+      p("records", programmed);
+      p("p50_s", programming_p50_s);
+      p("p90_s", programming_p90_s);
+      p("p99_s", programming_p99_s);
+      p("max_s", programming_max_s);
+      p("udp_entries_cleared", udp_entries_cleared);
+    });
+    v("nodes", nodes);
+    v("events", events);
+    v("changes", changes);
+  }
 };
 
 struct ClusterRunResult {
@@ -112,6 +245,30 @@ struct ClusterRunResult {
   engine::Time simulated;
   engine::Time warmup;
   bool stopped = false;
+
+  template <class V>
+  void visit(V& v) const {
+    if (churn.present) v("churn", churn);
+    v("nodes", nodes);
+    v("traffic", traffic);
+    v("services", services);
+    v.record("datapath", [this](auto& d) {
+      datapath.visit(d);
+      d("conntrack_entries", conntrack_entries);
+    });
+    v.record("dns", [this](auto& d) {
+      d("lookups", dns_lookups);
+      d("queries_sent", dns_queries);
+      d("timeouts", dns_timeouts);
+      dns.visit(d);
+    });
+    v("cpu_application_s", node_cpu_application_s);
+    v("cpu_kernel_s", node_cpu_kernel_s);
+    v("events", events);
+    v("simulated_s", simulated);
+    v("warmup_s", warmup);
+    v("complete", !stopped);
+  }
 };
 
 }  // namespace podwire::build

@@ -45,6 +45,15 @@ struct PropagationCounters {
   std::uint64_t slice_syncs = 0;   // controller syncs of one Service
   std::uint64_t slice_writes = 0;  // EndpointSlice objects rewritten
   std::uint64_t watch_events = 0;  // slices delivered to nodes (writes x nodes)
+
+  // Names each counter once (models/build/figures.hpp says how).
+  template <class V>
+  void visit(V& v) const {
+    v("changes", changes);
+    v("slice_syncs", slice_syncs);
+    v("slice_writes", slice_writes);
+    v("watch_events", watch_events);
+  }
 };
 
 using BackendList = std::shared_ptr<const std::vector<proxy::Backend>>;

@@ -93,6 +93,16 @@ struct ChurnEvent {
   int pod = -1;
   int node = -1;
   int owner = -1;
+
+  // Names each field once (models/build/figures.hpp says how).
+  template <class V>
+  void visit(V& v) const {
+    v("at_s", at);
+    v("kind", to_string(kind));
+    v("pod", pod);
+    v("node", node);
+    v("owner", owner);
+  }
 };
 
 struct LifecycleCounters {
@@ -103,6 +113,18 @@ struct LifecycleCounters {
   std::uint64_t evictions = 0;
   std::uint64_t unschedulable = 0;
   std::uint64_t rollouts_done = 0;
+
+  // Names each counter once (models/build/figures.hpp says how).
+  template <class V>
+  void visit(V& v) const {
+    v("pods_created", pods_created);
+    v("pods_deleted", pods_deleted);
+    v("killed_at_grace", killed_at_grace);
+    v("crashes", crashes);
+    v("evictions", evictions);
+    v("unschedulable", unschedulable);
+    v("rollouts_done", rollouts_done);
+  }
 };
 
 class Lifecycle {

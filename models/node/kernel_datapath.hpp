@@ -95,6 +95,29 @@ struct DatapathCounters {
   std::uint64_t misrouted = 0;   // packets of a flow whose endpoint's address now belongs to another pod
   engine::Time work;  // stage costs charged, summed
   DatapathCounters& operator+=(const DatapathCounters& o);
+
+  // Names each counter once (models/build/figures.hpp says how).
+  template <class V>
+  void visit(V& v) const {
+    v("from_pods", from_pods);
+    v("from_host", from_host);
+    v("from_nic", from_nic);
+    v("to_pods", to_pods);
+    v("to_fabric", to_fabric);
+    v("encapsulated", encapsulated);
+    v("decapsulated", decapsulated);
+    v("service_translations", service_translations);
+    v("snat", snat);
+    v("dsr", dsr);
+    v("rejected", rejected);
+    v("policy_drops", policy_drops);
+    v("conntrack_drops", conntrack_drops);
+    v("no_route_drops", no_route_drops);
+    v("no_pod", no_pod);
+    v("down_drops", down_drops);
+    v("misrouted", misrouted);
+    v("kernel_work_s", work);
+  }
 };
 
 class KernelDatapath final : public net::PacketSink {

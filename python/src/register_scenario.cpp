@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <csignal>
 #include <mutex>
 
@@ -15,6 +14,7 @@
 #include "models/build/trace_hookup.hpp"
 #include "models/build/queueing_run.hpp"
 #include "models/scenario/scenario_document.hpp"
+#include "python/src/figures_dict.hpp"
 
 namespace py = pybind11;
 
@@ -95,162 +95,13 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
 
 py::object optional_float(const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::none(); }
 
-py::object finite_or_none(double v) { return std::isnan(v) ? py::none() : py::object(py::float_(v)); }
-
+// The figures' own keys (models/build/figures.hpp), after the kind of run.
 py::dict cluster_result_dict(const build::ClusterRunResult& r) {
-  py::list traffic;
-  for (const auto& t : r.traffic) {
-    py::dict d;
-    d["name"] = t.name;
-    d["target"] = t.target;
-    d["sent"] = t.sent;
-    d["ok"] = t.ok;
-    d["failed"] = t.failed;
-    py::dict statuses;
-    for (int i = 1; i < 6; ++i) statuses[app::to_string(static_cast<app::RequestStatus>(i))] = t.by_status[i];
-    d["status"] = statuses;
-    d["offered_per_s"] = t.offered_per_s;
-    for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
-      d[name] = t.total.empty() ? py::none() : py::object(py::float_(t.total.percentile_time(p).seconds()));
-    }
-    d["mean_s"] = t.total_s.count() == 0 ? py::none() : py::object(py::float_(t.total_s.mean()));
-    d["dns_s"] = t.dns_s.count() == 0 ? py::none() : py::object(py::float_(t.dns_s.mean()));
-    d["connect_s"] = t.connect_s.count() == 0 ? py::none() : py::object(py::float_(t.connect_s.mean()));
-    d["network_s"] = t.network_s.count() == 0 ? py::none() : py::object(py::float_(t.network_s.mean()));
-    d["at_server_s"] = t.at_server_s.count() == 0 ? py::none() : py::object(py::float_(t.at_server_s.mean()));
-    d["retries"] = t.retries;
-    py::list seconds;
-    for (const auto& b : t.seconds) {
-      py::dict bd;
-      bd["ok"] = b.ok;
-      bd["failed"] = b.failed;
-      bd["mean_s"] = b.ok == 0 ? py::none() : py::object(py::float_(b.latency_sum_s / static_cast<double>(b.ok)));
-      bd["max_s"] = b.ok == 0 ? py::none() : py::object(py::float_(b.latency_max_s));
-      seconds.append(bd);
-    }
-    d["seconds"] = seconds;
-    traffic.append(d);
-  }
-  py::list services;
-  for (const auto& s : r.services) {
-    py::dict d;
-    d["name"] = s.name;
-    d["requests"] = s.requests;
-    d["pods"] = s.pods;
-    d["concurrency"] = s.concurrency;
-    d["server_time_s"] = s.server_time_s.count() == 0 ? py::none() : py::object(py::float_(s.server_time_s.mean()));
-    d["queueing_s"] = s.queueing_s.count() == 0 ? py::none() : py::object(py::float_(s.queueing_s.mean()));
-    d["service_s"] = s.service_s.count() == 0 ? py::none() : py::object(py::float_(s.service_s.mean()));
-    d["estimate_arrival_per_s"] = finite_or_none(s.estimate_arrival_per_s);
-    d["estimate_utilisation"] = finite_or_none(s.estimate_utilisation);
-    d["estimate_server_time_s"] = finite_or_none(s.estimate_server_time_s);
-    for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}}) {
-      d[name] = s.latency.empty() ? py::none() : py::object(py::float_(s.latency.percentile_time(p).seconds()));
-    }
-    services.append(d);
-  }
-  py::dict dp;
-  dp["from_pods"] = r.datapath.from_pods;
-  dp["from_nic"] = r.datapath.from_nic;
-  dp["to_pods"] = r.datapath.to_pods;
-  dp["encapsulated"] = r.datapath.encapsulated;
-  dp["service_translations"] = r.datapath.service_translations;
-  dp["snat"] = r.datapath.snat;
-  dp["rejected"] = r.datapath.rejected;
-  dp["policy_drops"] = r.datapath.policy_drops;
-  dp["conntrack_drops"] = r.datapath.conntrack_drops;
-  dp["no_route_drops"] = r.datapath.no_route_drops;
-  dp["no_pod"] = r.datapath.no_pod;
-  dp["down_drops"] = r.datapath.down_drops;
-  dp["misrouted"] = r.datapath.misrouted;
-  dp["kernel_work_s"] = r.datapath.work.seconds();
-  dp["conntrack_entries"] = r.conntrack_entries;
-  py::dict dns;
-  dns["lookups"] = r.dns_lookups;
-  dns["queries_sent"] = r.dns_queries;
-  dns["timeouts"] = r.dns_timeouts;
-  dns["coredns_queries"] = r.dns.queries;
-  dns["nxdomain"] = r.dns.nxdomain;
-  dns["forwarded"] = r.dns.forwarded;
-  dns["cache_hits"] = r.dns.cache_hits;
-  py::list nodes;
-  for (const auto& n : r.nodes) {
-    py::dict d;
-    d["name"] = n.name;
-    d["cores"] = n.cores;
-    d["application_cpu_s"] = n.application_cpu_s;
-    d["kernel_cpu_s"] = n.kernel_cpu_s;
-    d["conntrack_entries"] = n.conntrack_entries;
-    d["conntrack_drops"] = n.conntrack_drops;
-    nodes.append(d);
-  }
-  py::dict out;
-  if (r.churn.present) {
-    const build::ChurnFigures& c = r.churn;
-    py::dict ch;
-    py::dict life;
-    life["pods_created"] = c.lifecycle.pods_created;
-    life["pods_deleted"] = c.lifecycle.pods_deleted;
-    life["killed_at_grace"] = c.lifecycle.killed_at_grace;
-    life["crashes"] = c.lifecycle.crashes;
-    life["evictions"] = c.lifecycle.evictions;
-    life["unschedulable"] = c.lifecycle.unschedulable;
-    life["rollouts_done"] = c.lifecycle.rollouts_done;
-    ch["lifecycle"] = life;
-    py::dict prop;
-    prop["changes"] = c.propagation.changes;
-    prop["slice_syncs"] = c.propagation.slice_syncs;
-    prop["slice_writes"] = c.propagation.slice_writes;
-    prop["watch_events"] = c.propagation.watch_events;
-    ch["propagation"] = prop;
-    py::dict prog;
-    prog["records"] = c.programmed;
-    prog["p50_s"] = c.programming_p50_s;
-    prog["p90_s"] = c.programming_p90_s;
-    prog["p99_s"] = c.programming_p99_s;
-    prog["max_s"] = c.programming_max_s;
-    prog["udp_entries_cleared"] = c.udp_entries_cleared;
-    ch["programming"] = prog;
-    py::list pnodes;
-    for (const auto& n : c.nodes) {
-      py::dict d;
-      d["node"] = n.node;
-      d["changes"] = n.changes;
-      d["p50_s"] = n.p50_s;
-      d["p99_s"] = n.p99_s;
-      d["max_s"] = n.max_s;
-      d["syncs"] = n.syncs;
-      d["full_syncs"] = n.full_syncs;
-      d["sync_busy_s"] = n.sync_busy_s;
-      pnodes.append(d);
-    }
-    ch["nodes"] = pnodes;
-    py::list events;
-    for (const auto& e : c.events) {
-      py::dict d;
-      d["at_s"] = e.at.seconds();
-      d["kind"] = churn::to_string(e.kind);
-      d["pod"] = e.pod;
-      d["node"] = e.node;
-      d["owner"] = e.owner;
-      events.append(d);
-    }
-    ch["events"] = events;
-    out["churn"] = ch;
-  }
-  out["model"] = "cluster";
-  out["nodes"] = nodes;
-  out["traffic"] = traffic;
-  out["services"] = services;
-  out["datapath"] = dp;
-  out["dns"] = dns;
-  out["cpu_application_s"] = r.node_cpu_application_s;
-  out["events"] = r.events;
-  out["simulated_s"] = r.simulated.seconds();
-  out["complete"] = !r.stopped;
-  return out;
+  FiguresDict out;
+  out("model", "cluster");
+  r.visit(out);
+  return out.take();
 }
-
 
 }  // namespace
 
