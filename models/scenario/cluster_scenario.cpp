@@ -9,7 +9,9 @@
 
 #include "models/node/cni.hpp"
 #include "models/proxy/proxy_factory.hpp"
+#include "models/scenario/field_reads.hpp"
 #include "models/scenario/manifest_checks.hpp"
+#include "models/scenario/parameter_table.hpp"
 #include "models/scenario/manifest_loader.hpp"
 #include "models/scenario/scenario_document.hpp"
 #include "models/scenario/yaml_field.hpp"
@@ -19,63 +21,6 @@ namespace podwire::scenario {
 using engine::Time;
 
 namespace {
-
-// "a, b or c", for "expected ..." messages.
-std::string one_of(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    out += i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ");
-    out += names[i];
-  }
-  return out;
-}
-
-kube::SourceLocation where(const YamlField& f, const std::string& file) {
-  kube::SourceLocation s{file, 0, 0};
-  if (f.node().IsDefined()) {
-    const YAML::Mark m = f.node().Mark();
-    if (!m.is_null()) {
-      s.line = m.line + 1;
-      s.column = m.column + 1;
-    }
-  }
-  return s;
-}
-
-// The items of a list field; an error (and nothing) when it is not a list.
-std::vector<YamlField> items(const YamlField& f, YamlContext& ctx) {
-  std::vector<YamlField> out;
-  if (!f.present()) return out;
-  if (!f.node().IsSequence()) {
-    f.error("expected a list");
-    return out;
-  }
-  for (std::size_t i = 0; i < f.node().size(); ++i) {
-    out.emplace_back(f.node()[i], f.path() + "[" + std::to_string(i) + "]", ctx);
-  }
-  return out;
-}
-
-std::optional<bool> boolean(const YamlField& f) {
-  if (!f.present()) return std::nullopt;
-  const auto s = f.string();
-  if (!s) return std::nullopt;
-  if (*s == "true" || *s == "yes" || *s == "on") return true;
-  if (*s == "false" || *s == "no" || *s == "off") return false;
-  f.error("expected true or false, got '" + *s + "'");
-  return std::nullopt;
-}
-
-std::optional<kube::Cidr> cidr(const YamlField& f) {
-  const auto s = f.string();
-  if (!s) return std::nullopt;
-  try {
-    return kube::Cidr::parse(*s);
-  } catch (const std::invalid_argument& e) {
-    f.error(e.what());
-    return std::nullopt;
-  }
-}
 
 // "my-app/web" or "web" (namespace default).
 void namespaced(const std::string& text, std::string& ns, std::string& name) {
@@ -89,31 +34,22 @@ void namespaced(const std::string& text, std::string& ns, std::string& name) {
   }
 }
 
-void parse_costs(const YamlField& f, node::DatapathCosts& c, node::CniCosts& cni, proxy::ProxyModeCosts& proxy) {
-  if (!f.present()) return;
-  f.expect_mapping({"veth", "bridge", "conntrack_lookup", "conntrack_insert", "nat", "service_lookup", "policy",
-                    "vxlan_encap", "vxlan_decap"});
-  const auto read = [&](const char* key, Time& into) {
-    if (auto v = f[key].time()) {
-      if (*v < Time::zero()) f[key].error("must not be negative");
-      else into = *v;
-    }
-  };
-  read("veth", c.veth);
-  read("bridge", c.bridge);
-  read("conntrack_lookup", c.conntrack_lookup);
-  read("conntrack_insert", c.conntrack_insert);
-  read("nat", c.nat);
-  read("service_lookup", proxy.service_lookup);
-  read("policy", c.policy);
-  read("vxlan_encap", cni.encap);
-  read("vxlan_decap", cni.decap);
+// The keys of a mapping: the structured ones its parser reads itself, then
+// the parameters the table has under `prefix`.
+std::vector<std::string_view> keys(std::string_view prefix, std::initializer_list<std::string_view> structured = {}) {
+  std::vector<std::string_view> out(structured);
+  for (std::string_view k : parameter_keys(prefix)) out.push_back(k);
+  return out;
 }
 
-void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
-  c.expect_mapping({"nodes", "topology", "cni", "pod_cidr", "node_cidr_mask", "service_cidr", "node_network",
-                    "load_balancer_pool", "node_port_range", "dns", "datapath", "proxy", "conntrack_max",
-                    "apiserver_latency", "kubelet_latency"});
+// A mapping of parameters only (cluster.dns, cluster.datapath, ...).
+void parse_parameters(const YamlField& f, std::string_view prefix, ClusterScenario& s) {
+  if (f.present() && f.expect_mapping(keys(prefix))) read_parameters(f, prefix, s);
+}
+
+void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
+  ClusterSpec& s = scenario.cluster;
+  c.expect_mapping(keys("cluster", {"nodes", "topology", "dns", "datapath", "proxy"}));
   const YamlField nodes = c["nodes"];
   if (!nodes.present()) nodes.error("missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
@@ -145,119 +81,15 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterSpec& s) {
     }
   }
 
-  const YamlField t = c["topology"];
-  if (t.present() && t.expect_mapping({"kind", "link_delay", "queue_packets", "switch_latency", "nodes_per_rack",
-                                       "spines", "uplink"})) {
-    if (auto v = t["kind"].string()) {
-      if (*v == "star") s.topology.kind = TopologySpec::Kind::star;
-      else if (*v == "leaf_spine") s.topology.kind = TopologySpec::Kind::leaf_spine;
-      else t["kind"].error("expected star or leaf_spine, got '" + *v + "'");
-    }
-    if (auto v = t["link_delay"].time()) s.topology.link_delay = *v;
-    if (auto v = t["queue_packets"].integer(1, 1'000'000)) s.topology.queue_packets = static_cast<int>(*v);
-    if (auto v = t["switch_latency"].time()) s.topology.switch_latency = *v;
-    if (auto v = t["nodes_per_rack"].integer(1, 10000)) s.topology.nodes_per_rack = static_cast<int>(*v);
-    if (auto v = t["spines"].integer(1, 1024)) s.topology.spines = static_cast<int>(*v);
-    if (auto v = t["uplink"].bit_rate()) s.topology.uplink = *v;
-  }
-  if (auto v = c["cni"].string()) {
-    const auto& names = node::cni_names();
-    if (std::find(names.begin(), names.end(), *v) != names.end()) s.cni = *v;
-    else c["cni"].error("expected " + one_of(names) + ", got '" + *v + "'");
-  }
-  if (auto v = cidr(c["pod_cidr"])) s.pod_cidr = *v;
-  if (auto v = c["node_cidr_mask"].integer(s.pod_cidr.prefix_length(), 30)) s.node_cidr_mask = static_cast<int>(*v);
-  if (auto v = cidr(c["service_cidr"])) s.service_cidr = *v;
-  if (auto v = cidr(c["node_network"])) s.node_network = *v;
-  if (auto v = cidr(c["load_balancer_pool"])) s.load_balancer_pool = *v;
-  if (auto v = c["node_port_range"].string()) {
-    int a = 0, b = 0;
-    const auto dash = v->find('-');
-    const bool ok = dash != std::string::npos &&
-                    std::from_chars(v->data(), v->data() + dash, a).ec == std::errc() &&
-                    std::from_chars(v->data() + dash + 1, v->data() + v->size(), b).ec == std::errc() && a >= 1 &&
-                    a <= b && b <= 65535;
-    if (!ok) c["node_port_range"].error("expected FIRST-LAST within 1-65535, got '" + *v + "'");
-    else s.node_port_first = a, s.node_port_last = b;
-  }
-  const YamlField dns = c["dns"];
-  if (dns.present() && dns.expect_mapping({"domain", "replicas", "cpu_per_query", "upstream_latency", "ndots",
-                                           "client_cache"})) {
-    if (auto v = dns["domain"].string()) s.dns.domain = *v;
-    if (auto v = dns["replicas"].integer(1, 1000)) s.dns.replicas = static_cast<int>(*v);
-    if (auto v = dns["cpu_per_query"].time()) s.dns.cpu_per_query = *v;
-    if (auto v = dns["upstream_latency"].time()) s.dns.upstream_latency = *v;
-    if (auto v = dns["ndots"].integer(0, 15)) s.dns.ndots = static_cast<int>(*v);
-    if (auto v = boolean(dns["client_cache"])) s.dns.client_cache = *v;
-  }
-  parse_costs(c["datapath"], s.datapath, s.cni_costs, s.proxy.config.costs);
+  parse_parameters(c["topology"], "cluster.topology", scenario);
+  read_parameters(c, "cluster", scenario);
+  parse_parameters(c["dns"], "cluster.dns", scenario);
+  parse_parameters(c["datapath"], "cluster.datapath", scenario);
   const YamlField px = c["proxy"];
-  if (px.present() && px.expect_mapping({"mode", "ipvs_scheduler", "ebpf_lb", "ebpf_dsr", "maglev_table_size", "iptables_rule", "nftables_lookup", "ipvs_lookup", "ebpf_lookup",
-                                         "filler_services", "endpoints_per_service", "measured_position", "sync"})) {
-    if (auto v = px["mode"].string()) {
-      if (proxy::is_proxy_mode(*v)) s.proxy.config.mode = *v;
-      else px["mode"].error("expected " + one_of(proxy::proxy_mode_names()) + ", got '" + *v + "'");
-    }
-    if (auto v = px["ipvs_scheduler"].string()) {
-      if (!proxy::parse_ipvs_scheduler(*v, s.proxy.config.ipvs_scheduler)) {
-        px["ipvs_scheduler"].error("expected rr, wrr, lc, wlc, sh, dh, sed, nq or mh, got '" + *v + "'");
-      }
-    }
-    if (auto v = px["ebpf_lb"].string()) {
-      if (*v == "maglev") s.proxy.config.ebpf_maglev = true;
-      else if (*v == "random") s.proxy.config.ebpf_maglev = false;
-      else px["ebpf_lb"].error("expected random or maglev, got '" + *v + "'");
-    }
-    if (auto v = boolean(px["ebpf_dsr"])) s.proxy.config.ebpf_dsr = *v;
-    if (auto v = px["maglev_table_size"].integer(3, 1'000'003)) s.proxy.config.maglev_table_size = static_cast<std::uint32_t>(*v);
-    const auto cost = [&](const char* key, Time& into) {
-      if (auto v = px[key].time()) into = *v;
-    };
-    cost("iptables_rule", s.proxy.config.costs.iptables_rule);
-    cost("nftables_lookup", s.proxy.config.costs.nftables_lookup);
-    cost("ipvs_lookup", s.proxy.config.costs.ipvs_lookup);
-    cost("ebpf_lookup", s.proxy.config.costs.ebpf_lookup);
-    if (auto v = px["filler_services"].integer(0, 1'000'000)) s.proxy.filler_services = static_cast<int>(*v);
-    if (auto v = px["endpoints_per_service"].integer(1, 10'000)) s.proxy.endpoints_per_service = static_cast<int>(*v);
-    if (auto v = px["measured_position"].string()) {
-      if (*v == "first") s.proxy.measured_position = ProxySpec::Position::first;
-      else if (*v == "last") s.proxy.measured_position = ProxySpec::Position::last;
-      else if (*v == "random") s.proxy.measured_position = ProxySpec::Position::random;
-      else px["measured_position"].error("expected first, last or random, got '" + *v + "'");
-    }
-    const YamlField sy = px["sync"];
-    if (sy.present() && sy.expect_mapping({"min_sync_period", "sync_period", "iptables_partial", "burst_syncs", "iptables_restore_base",
-                                           "iptables_per_rule", "rules_per_service", "rules_per_endpoint",
-                                           "ipvs_sync_base", "ipvs_per_change", "ipvs_per_check", "nftables_base",
-                                           "nftables_per_element", "ebpf_base", "ebpf_per_update"})) {
-      const auto nonnegative = [&](const char* key) -> std::optional<Time> {
-        const auto v = sy[key].time();
-        if (v && *v < Time::zero()) {
-          sy[key].error("must not be negative");
-          return std::nullopt;
-        }
-        return v;
-      };
-      if (auto v = nonnegative("min_sync_period")) s.proxy.min_sync_period = *v;
-      if (auto v = nonnegative("sync_period")) s.proxy.sync_period = *v;
-      if (auto v = boolean(sy["iptables_partial"])) s.proxy.iptables_partial = *v;
-      if (auto v = sy["burst_syncs"].integer(1, 100)) s.proxy.burst_syncs = static_cast<int>(*v);
-      proxy::SyncCosts& k = s.proxy.sync_costs;
-      for (auto [key, into] : {std::pair{"iptables_restore_base", &k.iptables_restore_base},
-                               {"iptables_per_rule", &k.iptables_per_rule}, {"ipvs_sync_base", &k.ipvs_sync_base},
-                               {"ipvs_per_change", &k.ipvs_per_change}, {"ipvs_per_check", &k.ipvs_per_check},
-                               {"nftables_base", &k.nftables_base},
-                               {"nftables_per_element", &k.nftables_per_element}, {"ebpf_base", &k.ebpf_base},
-                               {"ebpf_per_update", &k.ebpf_per_update}}) {
-        if (auto v = nonnegative(key)) *into = *v;
-      }
-      if (auto v = sy["rules_per_service"].integer(1, 100)) k.rules_per_service = static_cast<int>(*v);
-      if (auto v = sy["rules_per_endpoint"].integer(1, 100)) k.rules_per_endpoint = static_cast<int>(*v);
-    }
+  if (px.present() && px.expect_mapping(keys("cluster.proxy", {"sync"}))) {
+    read_parameters(px, "cluster.proxy", scenario);
+    parse_parameters(px["sync"], "cluster.proxy.sync", scenario);
   }
-  if (auto v = c["conntrack_max"].integer(1, 1LL << 32)) s.conntrack_max = static_cast<std::uint64_t>(*v);
-  if (auto v = c["apiserver_latency"].time()) s.apiserver_latency = *v;
-  if (auto v = c["kubelet_latency"].time()) s.kubelet_latency = *v;
 }
 
 void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir, ClusterScenario& s,
@@ -477,7 +309,8 @@ std::optional<ChurnTarget> churn_target(const YamlField& f, bool nodes_allowed) 
   return t;
 }
 
-void parse_churn(const YamlField& c, YamlContext& ctx, ChurnSpec& s) {
+void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
+  ChurnSpec& s = scenario.churn;
   if (!c.present() || !c.expect_mapping({"events", "random", "lifecycle", "control_plane"})) return;
   int index = 0;
   for (const YamlField& e : items(c["events"], ctx)) {
@@ -561,24 +394,8 @@ void parse_churn(const YamlField& c, YamlContext& ctx, ChurnSpec& s) {
     if (auto v = e["stop"].time()) p.stop = *v;
     s.random.push_back(std::move(p));
   }
-  const YamlField l = c["lifecycle"];
-  if (l.present() && l.expect_mapping({"container_start", "kubelet_notice", "restart_backoff", "restart_backoff_max",
-                                       "node_monitor_grace_period", "eviction_timeout"})) {
-    if (auto v = l["container_start"].time_distribution()) s.lifecycle.container_start = *v;
-    if (auto v = l["kubelet_notice"].time()) s.lifecycle.kubelet_notice = *v;
-    if (auto v = l["restart_backoff"].time()) s.lifecycle.restart_backoff_initial = *v;
-    if (auto v = l["restart_backoff_max"].time()) s.lifecycle.restart_backoff_max = *v;
-    if (auto v = l["node_monitor_grace_period"].time()) s.lifecycle.node_monitor_grace_period = *v;
-    if (auto v = l["eviction_timeout"].time()) s.lifecycle.eviction_timeout = *v;
-  }
-  const YamlField cp = c["control_plane"];
-  if (cp.present() && cp.expect_mapping({"slice_delay", "watch_delay", "max_endpoints_per_slice"})) {
-    if (auto v = cp["slice_delay"].time_distribution()) s.control_plane.slice_delay = *v;
-    if (auto v = cp["watch_delay"].time_distribution()) s.control_plane.watch_delay = *v;
-    if (auto v = cp["max_endpoints_per_slice"].integer(1, 1000)) {
-      s.control_plane.max_endpoints_per_slice = static_cast<int>(*v);
-    }
-  }
+  parse_parameters(c["lifecycle"], "churn.lifecycle", scenario);
+  parse_parameters(c["control_plane"], "churn.control_plane", scenario);
 }
 
 }  // namespace
@@ -651,13 +468,13 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_run_settings(top["run"], s.run);
   const YamlField cluster = top["cluster"];
   if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
-  else parse_cluster(cluster, ctx, s.cluster);
+  else parse_cluster(cluster, ctx, s);
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
   parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags);
   if (!diags.has_errors()) check_manifests(s.objects, diags);
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
-  parse_churn(top["churn"], ctx, s.churn);
+  parse_churn(top["churn"], ctx, s);
   const YamlField outputs = top["outputs"];
   if (outputs.present() &&
       outputs.expect_mapping({"trace", "requests", "connections", "packets", "programming_records",

@@ -1,5 +1,7 @@
 #include "models/scenario/yaml_field.hpp"
 
+#include <span>
+
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -9,7 +11,7 @@ namespace podwire::scenario {
 
 namespace {
 
-std::string join(std::initializer_list<std::string_view> items) {
+std::string join(std::span<const std::string_view> items) {
   std::string out;
   for (std::string_view s : items) out += (out.empty() ? "" : ", ") + std::string(s);
   return out;
@@ -204,6 +206,10 @@ std::optional<engine::Distribution> YamlField::time_distribution(bool required) 
 }
 
 bool YamlField::expect_mapping(std::initializer_list<std::string_view> known) const {
+  return expect_mapping(std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
   if (!present()) return false;
   if (!node_.IsMap()) {
     error("expected a mapping with keys " + join(known));

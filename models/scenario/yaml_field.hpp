@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,7 @@ class YamlField {
   // Warns about keys of this mapping that are not in `known` (a typo in a
   // scenario should not pass silently), and errors when this is not a mapping.
   bool expect_mapping(std::initializer_list<std::string_view> known) const;
+  bool expect_mapping(std::span<const std::string_view> known) const;
 
   void error(const std::string& message) const { report(Severity::error, message); }
   void warning(const std::string& message) const { report(Severity::warning, message); }

@@ -297,7 +297,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_exp.add_argument("--to", required=True, metavar="NAME[:PORT]", help="a name as the pod would use it (port 80)")
     p_exp.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_exp.set_defaults(func=_cmd_explain)
+
+    p_par = sub.add_parser("parameters", help="print every parameter with its default and source (docs/parameters.md)")
+    p_par.set_defaults(func=_cmd_parameters)
     return parser
+
+
+def _cmd_parameters(args: argparse.Namespace) -> int:
+    sys.stdout.write(_core.parameters_markdown())
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

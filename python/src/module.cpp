@@ -7,6 +7,7 @@ namespace py = pybind11;
 namespace podwire::python {
 void register_engine(py::module_& m);
 void register_scenario(py::module_& m);
+void register_parameters(py::module_& m);
 }  // namespace podwire::python
 
 PYBIND11_MODULE(_core, m) {
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = PODWIRE_VERSION;
   podwire::python::register_engine(m);
   podwire::python::register_scenario(m);
+  podwire::python::register_parameters(m);
 }
