@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <sstream>
 
 #include "models/app/name_resolver.hpp"
@@ -118,26 +119,8 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   const proxy::ServiceTable::Match m = target != 0 ? table.find(target, port, net::Protocol::tcp)
                                                    : proxy::ServiceTable::Match{};
   const std::size_t client_node = static_cast<std::size_t>(client.node);
-  const node::KernelDatapath& datapath = model.datapath(client_node);
   const proxy::ServiceProxy& proxy = model.service_proxy(client_node);
-  const node::DatapathCosts& costs = datapath.config().costs;
-  const node::KernelPath& path = datapath.kernel_path();
-  const node::Cni& cni = datapath.cni();
-  const bool socket_lb = proxy.translates_at_connect();  // no DNAT of the connection's packets
-  const std::string client_kernel = "node " + fabric.nodes[client_node].name + " kernel";
-  net::Address endpoint_address = target;
-  std::uint16_t endpoint_port = port;
-  int endpoint_node = -1;
-  std::string endpoint_name = target != 0 ? addr(target) : host;
-
-  r.first_packet.push_back(ExplainStep{"pod " + r.from, "connect() from " + addr(client.ip) + " to " +
-                                                            (target != 0 ? addr(target) : host) + ":" +
-                                                            std::to_string(port) + ": SYN, " +
-                                                            std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
-                                       Time::zero()});
-  r.first_packet.push_back(ExplainStep{client_kernel, path.veth_in, costs.veth});
-  r.first_packet.push_back(ExplainStep{client_kernel, path.conntrack_name + ": miss, new entry",
-                                       path.conntrack_insert + path.conntrack_lookup});
+  const node::KernelPath& path = model.datapath(client_node).kernel_path();
   if (m.frontend != nullptr) {
     const proxy::ServiceFrontend& f = *m.frontend;
     const std::vector<proxy::Backend>& backends = proxy.backends(m.index);
@@ -158,116 +141,56 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
                             std::to_string(b->port) + " on " + node + ", " + how);
     }
     if (f.session_affinity) r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
-    // The endpoint explained below: the first on another node, to show the whole path.
-    const proxy::Backend* shown = ready.empty() ? nullptr : ready.front();
-    std::size_t shown_index = 0;
-    for (std::size_t i = 0; i < ready.size(); ++i) {
-      if (ready[i]->node != fabric.nodes[client_node].host->node()) {
-        shown = ready[i];
-        shown_index = i;
-        break;
-      }
-    }
-    const Time lookup = proxy.lookup_cost(f, proxy::FrontendKind::cluster_ip, table.size(), shown_index);
-    const std::string walk = proxy.describe_lookup(f, table.size(), shown_index);
-    r.first_packet.push_back(ExplainStep{client_kernel, walk, proxy.config().costs.service_lookup + lookup});
-    if (shown == nullptr) {
-      r.first_packet.push_back(ExplainStep{client_kernel, "no ready endpoint: REJECT, the client gets a reset",
-                                           Time::zero()});
-    } else {
-      endpoint_address = shown->address;
-      endpoint_port = shown->port;
-      endpoint_name = model.endpoint_name(shown->id);
-      for (std::size_t n = 0; n < fabric.nodes.size(); ++n) {
-        if (fabric.nodes[n].host->node() == shown->node) endpoint_node = static_cast<int>(n);
-      }
-      if (!socket_lb) {
-        r.first_packet.push_back(ExplainStep{client_kernel, "DNAT to " + endpoint_name + " " + addr(endpoint_address) +
-                                                                ":" + std::to_string(endpoint_port),
-                                             costs.nat});
-      }
-    }
   } else if (target != 0) {
     if (const auto p = cluster.pod_by_ip(target)) {
-      endpoint_node = cluster.pods()[static_cast<std::size_t>(*p)].node;
-      endpoint_name = pod_label(cluster.pods()[static_cast<std::size_t>(*p)]);
-      r.endpoints.push_back(addr(target) + " is pod " + endpoint_name + " itself (a headless name or a pod " +
-                            "address): no Service translation");
+      r.endpoints.push_back(addr(target) + " is pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*p)]) +
+                            " itself (a headless name or a pod address): no Service translation");
     } else {
       r.endpoints.push_back(addr(target) + " is outside the cluster: the pod's traffic is masqueraded to its "
                                            "node's address");
     }
   }
-  if (scenario.objects.network_policies.empty()) {
-    r.notes.push_back("no NetworkPolicy: every connection is allowed");
-  } else {
-    r.first_packet.push_back(ExplainStep{client_kernel, "NetworkPolicy: egress verdict for the new connection",
-                                         costs.policy});
-  }
+  if (scenario.objects.network_policies.empty()) r.notes.push_back("no NetworkPolicy: every connection is allowed");
 
-  // --- across the fabric --------------------------------------------------------
-  const std::uint64_t syn = net::kTcpSynBytes;
-  const bool same_node = endpoint_node == static_cast<int>(client_node);
-  if (endpoint_node >= 0 && same_node) {
-    r.first_packet.push_back(ExplainStep{client_kernel, path.local_delivery_name + " (same node)" +
-                                                            (path.local_delivery_name == node::KernelPath{}.local_delivery_name
-                                                                 ? ": the NIC is not touched" : ""),
-                                         path.local_delivery});
-  } else if (endpoint_node >= 0) {
-    const bool overlay = cni.overhead_bytes() > 0;
-    const std::uint64_t bytes = syn + cni.overhead_bytes();
-    r.first_packet.push_back(ExplainStep{client_kernel,
-                                         (overlay ? "route to the overlay: " : "") + cni.describe_to_node() +
-                                             " to node " + fabric.nodes[static_cast<std::size_t>(endpoint_node)].name,
-                                         path.pod_to_device + cni.to_node_cost()});
-    const TopologySpec& t = scenario.cluster.topology;
-    const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[client_node].group].nic;
-    const engine::BitRate to_nic =
-        scenario.cluster.nodes[fabric.nodes[static_cast<std::size_t>(endpoint_node)].group].nic;
-    const std::string from_name = fabric.nodes[client_node].name;
-    const std::string to_name = fabric.nodes[static_cast<std::size_t>(endpoint_node)].name;
-    if (t.kind == TopologySpec::Kind::star) {
-      r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
-                                           wire(from_nic, t.link_delay, bytes)});
-      r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
-      r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
-    } else {
-      const auto rack = [&](std::size_t n) { return n / static_cast<std::size_t>(t.nodes_per_rack); };
-      const bool same_rack = rack(client_node) == rack(static_cast<std::size_t>(endpoint_node));
-      r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> its leaf", wire(from_nic, t.link_delay, bytes)});
-      r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
-      if (!same_rack) {
-        r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
-                                             wire(t.uplink, t.link_delay, bytes)});
-        r.first_packet.push_back(ExplainStep{"switch", "spine: store and forward", t.switch_latency});
-        r.first_packet.push_back(ExplainStep{"wire", "spine -> the endpoint's leaf", wire(t.uplink, t.link_delay, bytes)});
-        r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
-      }
-      r.first_packet.push_back(ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
-    }
-    const std::string remote_kernel = "node " + to_name + " kernel";
-    if (overlay) {
-      r.first_packet.push_back(ExplainStep{remote_kernel, cni.describe_from_fabric(), cni.from_fabric_cost()});
-    }
-    r.first_packet.push_back(ExplainStep{remote_kernel, path.conntrack_name + ": miss, new entry",
-                                         path.conntrack_insert + path.conntrack_lookup});
-    if (!scenario.objects.network_policies.empty()) {
-      r.first_packet.push_back(ExplainStep{remote_kernel, "NetworkPolicy: ingress verdict", costs.policy});
-    }
-    r.first_packet.push_back(ExplainStep{remote_kernel, path.local_delivery_name, path.local_delivery});
+  // --- one request, simulated, and its first packet as the stages charged it ----
+  // Every node's kernel tells what each stage did to the connection's SYN and
+  // what it charged: the path printed is the path simulated.
+  struct Capture {
+    net::Address client_ip = 0;
+    std::uint64_t flow_id = 0;  // of the first SYN the client pod sent
+    Time sent;                  // when it was sent: its retransmissions are other packets
+    bool seen = false;
+    std::vector<std::pair<std::size_t, ExplainStep>> steps;  // (node, step)
+    net::FlowKey last_flow;                                   // the SYN as it last left a stage
+  } capture{client.ip, 0, Time::zero(), false, {}, {}};
+  struct NodeTap {
+    Capture* capture;
+    std::size_t node;
+    std::string where;
+  };
+  std::deque<NodeTap> taps;
+  for (std::size_t n = 0; n < model.node_count(); ++n) {
+    taps.push_back(NodeTap{&capture, n, "node " + fabric.nodes[n].name + " kernel"});
+    model.datapath(n).stage_charged.connect(
+        [](void* ctx, const net::Packet& p, const std::string& what, Time cost) {
+          auto& tap = *static_cast<NodeTap*>(ctx);
+          Capture& c = *tap.capture;
+          const bool syn = p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
+                           !(p.tcp_flags & net::tcp_flags::ack);
+          if (!syn) return;
+          if (!c.seen) {
+            if (p.flow.src != c.client_ip) return;
+            c.seen = true;
+            c.flow_id = p.flow_id;
+            c.sent = p.created;
+          } else if (p.flow_id != c.flow_id || p.created != c.sent) {
+            return;
+          }
+          c.steps.emplace_back(tap.node, ExplainStep{tap.where, what, cost});
+          c.last_flow = p.flow;
+        },
+        &taps.back());
   }
-  if (endpoint_node >= 0) {
-    r.first_packet.push_back(ExplainStep{"pod " + endpoint_name, "SYN reaches " + addr(endpoint_address) + ":" +
-                                                                     std::to_string(endpoint_port),
-                                         Time::zero()});
-  }
-  r.notes.push_back("each stage's cost is CPU work queued on the node's core the flow hashes to (RSS/RPS), "
-                    "shared with the pods' work: under load it waits its turn");
-  r.notes.push_back("later packets of the connection hit conntrack (" +
-                    path.conntrack_lookup.to_string() +
-                    ") and skip the Service lookup; replies are translated back from the conntrack entry");
-
-  // --- one request, simulated ---------------------------------------------------
   struct Probe {
     std::uint32_t client_id;
     bool seen = false;
@@ -284,6 +207,63 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
       &probe);
   model.add_probe(pod, host, port, Time::ms(10));
   model.simulator().run_until(Time::s(60));
+  for (NodeTap& t : taps) model.datapath(t.node).stage_charged.disconnect(&t);
+  model.requests().finished.disconnect(&probe);
+
+  r.first_packet.push_back(ExplainStep{"pod " + r.from, "connect() from " + addr(client.ip) + " to " +
+                                                            (target != 0 ? addr(target) : host) + ":" +
+                                                            std::to_string(port) + ": SYN, " +
+                                                            std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
+                                       Time::zero()});
+  std::size_t last_node = client_node;
+  for (const auto& [n, step] : capture.steps) {
+    if (n != last_node) {
+      // Between two nodes' kernels: the wires and switches the SYN crossed.
+      const std::uint64_t bytes = net::kTcpSynBytes + model.datapath(last_node).cni().overhead_bytes();
+      const TopologySpec& t = scenario.cluster.topology;
+      const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[last_node].group].nic;
+      const engine::BitRate to_nic = scenario.cluster.nodes[fabric.nodes[n].group].nic;
+      const std::string from_name = fabric.nodes[last_node].name;
+      const std::string to_name = fabric.nodes[n].name;
+      if (t.kind == TopologySpec::Kind::star) {
+        r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
+                                             wire(from_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
+        r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+      } else {
+        const auto rack = [&](std::size_t i) { return i / static_cast<std::size_t>(t.nodes_per_rack); };
+        r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> its leaf (" + std::to_string(bytes) + " bytes)",
+                                             wire(from_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+        if (rack(last_node) != rack(n)) {
+          r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
+                                               wire(t.uplink, t.link_delay, bytes)});
+          r.first_packet.push_back(ExplainStep{"switch", "spine: store and forward", t.switch_latency});
+          r.first_packet.push_back(
+              ExplainStep{"wire", "spine -> the endpoint's leaf", wire(t.uplink, t.link_delay, bytes)});
+          r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+        }
+        r.first_packet.push_back(ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+      }
+      last_node = n;
+    }
+    r.first_packet.push_back(step);
+  }
+  if (capture.seen) {
+    const net::Address a = capture.last_flow.dst;
+    const auto at = cluster.pod_by_ip(a);
+    const std::string who = at ? "pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*at)]) : "outside";
+    r.first_packet.push_back(ExplainStep{who, "SYN reaches " + addr(a) + ":" +
+                                                           std::to_string(capture.last_flow.dst_port),
+                                         Time::zero()});
+  } else {
+    r.notes.push_back("no SYN left the pod within 60 s (the name did not resolve, or nothing was sent)");
+  }
+  r.notes.push_back("each stage's cost is CPU work queued on the node's core the flow hashes to (RSS/RPS), "
+                    "shared with the pods' work: under load it waits its turn");
+  r.notes.push_back("later packets of the connection hit " + path.conntrack_name + " (" +
+                    path.conntrack_lookup.to_string() +
+                    ") and skip the Service lookup; replies are translated back from the conntrack entry");
   if (probe.seen) {
     const app::RequestRecord& q = probe.record;
     r.measured = true;

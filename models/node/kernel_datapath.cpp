@@ -77,6 +77,7 @@ void KernelDatapath::PodSide::receive(Packet& p) {
   dp->pool_.sample(p);
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
+  dp->note(p, [&] { return dp->path_.veth_in; }, dp->config_.costs.veth);
   dp->process(p, Origin::pod, dp->config_.costs.veth);
 }
 
@@ -85,6 +86,19 @@ void KernelDatapath::HostSide::receive(Packet& p) {
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
   dp->process(p, Origin::host, Time::zero());
+}
+
+std::string KernelDatapath::nat_text(const net::FlowKey& from, const net::FlowKey& to) const {
+  const auto where = [&](net::Address a, std::uint16_t port) {
+    const PodNetns* pod = pods_.find(a);
+    return (pod != nullptr ? pod->name() + " " : "") + net::format_address(a) + ":" + std::to_string(port);
+  };
+  std::string out;
+  if (to.dst != from.dst || to.dst_port != from.dst_port) out = "DNAT to " + where(to.dst, to.dst_port);
+  if (to.src != from.src || to.src_port != from.src_port) {
+    out += (out.empty() ? "" : ", ") + std::string("SNAT to the node's address ") + net::format_address(to.src);
+  }
+  return out;
 }
 
 bool KernelDatapath::local_pod(net::Address a) const {
@@ -99,7 +113,10 @@ void KernelDatapath::receive(Packet& p) {
   Time work = Time::zero();
   switch (cni_->from_fabric(p, host_, work)) {
     case Cni::Arrival::not_ours: return drop(p, DropReason::no_route);
-    case Cni::Arrival::decapsulated: ++counters_.decapsulated; break;
+    case Cni::Arrival::decapsulated:
+      ++counters_.decapsulated;
+      note(p, [&] { return cni_->describe_from_fabric(); }, work);
+      break;
     case Cni::Arrival::plain: break;
   }
   process(p, Origin::fabric, work);
@@ -123,6 +140,7 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   if (hit.entry != nullptr) {
     CtEntry& e = *hit.entry;
     conntrack_.update(e, hit.direction, p.tcp_flags, now);
+    note(p, [&] { return path_.conntrack_name + ": hit"; }, path_.conntrack_lookup);
     if (e.nat()) {
       const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
       p.flow = to;
@@ -134,7 +152,10 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
       }
       // A connection translated once at connect() (eBPF's socket-level
       // balancer) carries the endpoint's address and needs no NAT.
-      if (!e.socket_lb) work += config_.costs.nat;
+      if (!e.socket_lb) {
+        work += config_.costs.nat;
+        note(p, [] { return std::string("NAT from the conntrack entry"); }, config_.costs.nat);
+      }
     }
   } else if (!admit_new_flow(p, origin, work)) {
     return;
@@ -158,6 +179,8 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     p.dsr_port = 0;
     CtEntry* e = conntrack_.insert(as_seen, original.reversed(), p.tcp_flags, sim_.now());
     work += path_.conntrack_insert;
+    note(p, [&] { return path_.conntrack_name + ": miss, new entry as the client sees it (direct server return)"; },
+         path_.conntrack_lookup + path_.conntrack_insert);
     if (e == nullptr || !conntrack_.add_alias(*e, original)) {
       drop(p, DropReason::conntrack_full);
       return false;
@@ -165,7 +188,9 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     return true;
   }
 
+  note(p, [&] { return path_.conntrack_name + ": miss, new entry"; }, path_.conntrack_lookup + path_.conntrack_insert);
   const ServiceVerdict v = service_hook_ != nullptr ? service_hook_->translate(p, origin) : ServiceVerdict{};
+  if (v.kind != ServiceVerdict::Kind::none) note(p, [&] { return service_hook_->describe(v); }, v.work);
   switch (v.kind) {
     case ServiceVerdict::Kind::reject: reject(p, work + v.work); return false;
     case ServiceVerdict::Kind::drop: drop(p, DropReason::no_endpoint); return false;
@@ -198,6 +223,7 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   if (policy_ != nullptr) {
     if (origin == Origin::pod) {
       work += config_.costs.policy;
+      note(p, [] { return std::string("NetworkPolicy: egress verdict for the new connection"); }, config_.costs.policy);
       if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
         drop(p, DropReason::policy_egress);
         return false;
@@ -205,6 +231,7 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     }
     if (local_pod(translated.dst)) {
       work += config_.costs.policy;
+      note(p, [] { return std::string("NetworkPolicy: ingress verdict"); }, config_.costs.policy);
       // The filter table runs before POSTROUTING's masquerade: it sees the
       // source as it arrived, not the node address SNAT will give it.
       if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
@@ -224,8 +251,11 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   if (v.kind == ServiceVerdict::Kind::translated) e->frontend = v.frontend;
   e->socket_lb = v.socket_lb;
   if (translated != original) {
+    if (!e->socket_lb) {
+      work += config_.costs.nat;
+      note(p, [&] { return nat_text(original, translated); }, config_.costs.nat);
+    }
     p.flow = translated;
-    if (!e->socket_lb) work += config_.costs.nat;
   }
   return true;
 }
@@ -255,12 +285,22 @@ void KernelDatapath::route(Packet& p, bool from_pod, Time work) {
   }
   if (pod != nullptr && &pod->node() == &host_) {
     work += path_.local_delivery;
+    note(p, [&] { return path_.local_delivery_name + (from_pod ? " (same node): the NIC is not touched" : ""); },
+         path_.local_delivery);
   } else {
-    work += from_pod ? path_.pod_to_device : path_.host_to_device;
+    const Time device = from_pod ? path_.pod_to_device : path_.host_to_device;
+    work += device;
     const net::Host* to = pod != nullptr ? &pod->node() : block_node;
     if (to != nullptr) {
-      work += cni_->to_node(p, host_, *to);
+      const Time cni = cni_->to_node(p, host_, *to);
+      work += cni;
       if (p.encap.present()) ++counters_.encapsulated;
+      note(p, [&] {
+        return (cni_->overhead_bytes() > 0 ? "route to the overlay: " : "") + cni_->describe_to_node() + " to node " +
+               to->name();
+      }, device + cni);
+    } else {
+      note(p, [] { return std::string("routed towards the fabric"); }, device);
     }
   }
   charge(p, work);

@@ -162,6 +162,9 @@ class KernelDatapath final : public net::PacketSink {
 
   // (packet, why): every packet this datapath drops or rejects.
   engine::Signal<const net::Packet&, DropReason> dropped;
+  // (packet, what the stage did, its CPU): each stage as it charges a packet,
+  // while someone listens (explain). Costs nothing otherwise.
+  engine::Signal<const net::Packet&, const std::string&, engine::Time> stage_charged;
 
  private:
   struct PodSide final : net::PacketSink {
@@ -186,6 +189,12 @@ class KernelDatapath final : public net::PacketSink {
   void reject(net::Packet& p, engine::Time work, DropReason why = DropReason::no_endpoint);
   void drop(net::Packet& p, DropReason why);
   bool local_pod(net::Address a) const;
+  std::string nat_text(const net::FlowKey& from, const net::FlowKey& to) const;
+  // Tells stage_charged listeners; `what` is only called when there are some.
+  template <class What>
+  void note(const net::Packet& p, What&& what, engine::Time cost) {
+    if (stage_charged.connected()) [[unlikely]] stage_charged.emit(p, what(), cost);
+  }
 
   engine::Simulator& sim_;
   net::Host& host_;

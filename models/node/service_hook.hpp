@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "engine/time.hpp"
 #include "models/net/packet.hpp"
@@ -28,6 +29,7 @@ struct ServiceVerdict {
   std::uint16_t endpoint_port = 0;
   std::uint32_t backend = CtEntry::kNoBackend;  // the endpoint's run-wide id
   std::uint32_t frontend = CtEntry::kNoFrontend;
+  std::uint32_t chosen = 0;  // the endpoint's place among the eligible ones (what an iptables chain walks)
   bool masquerade = false;  // SNAT to the node's address
   bool dsr = false;         // sent on with direct server return: the packet carries the Service address
   bool socket_lb = false;   // translated once at connect(): the connection's packets need no NAT
@@ -40,6 +42,8 @@ class ServiceHook {
   // A new flow's first packet (no conntrack entry yet), as it arrived from
   // `origin`. `node_address` is this node's own address (NodePorts).
   virtual ServiceVerdict translate(const net::Packet& p, Origin origin) = 0;
+  // What the proxy did for a verdict, in a few words (explain).
+  virtual std::string describe(const ServiceVerdict& v) const = 0;
 };
 
 }  // namespace podwire::node

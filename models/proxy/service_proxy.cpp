@@ -6,6 +6,7 @@ namespace podwire::proxy {
 
 using engine::Time;
 using node::Origin;
+using node::CtEntry;
 using node::ServiceVerdict;
 
 ServiceProxy::ServiceProxy(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
@@ -52,9 +53,11 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
     // the load balancer's health check takes the node out instead.
     const bool drop = external && m.frontend->external_local && !backends(m.index).empty();
     v.kind = drop ? ServiceVerdict::Kind::drop : ServiceVerdict::Kind::reject;
+    v.frontend = m.index;
     return v;
   }
   v.work += lookup_cost(*m.frontend, m.kind, services_.size(), chosen);
+  v.chosen = static_cast<std::uint32_t>(chosen);
   v.kind = ServiceVerdict::Kind::translated;
   v.endpoint = b->address;
   v.endpoint_port = b->port;
@@ -67,6 +70,18 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
                  (m.kind == FrontendKind::cluster_ip && off_cluster_source);
   v.socket_lb = translates_at_connect() && origin == Origin::pod && m.kind == FrontendKind::cluster_ip;
   return v;
+}
+
+std::string ServiceProxy::describe(const ServiceVerdict& v) const {
+  switch (v.kind) {
+    case ServiceVerdict::Kind::none: return "no Service";
+    case ServiceVerdict::Kind::reject:
+      return v.frontend == CtEntry::kNoFrontend ? "a Service address on a port it does not serve: REJECT, a reset"
+                                                : "no ready endpoint: REJECT, the client gets a reset";
+    case ServiceVerdict::Kind::drop: return "externalTrafficPolicy Local and no endpoint on this node: dropped";
+    case ServiceVerdict::Kind::translated: break;
+  }
+  return describe_lookup(services_.frontend(v.frontend), services_.size(), v.chosen);
 }
 
 const Backend* ServiceProxy::choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,

@@ -39,6 +39,7 @@ class ServiceProxy : public node::ServiceHook {
 
   // node::ServiceHook
   node::ServiceVerdict translate(const net::Packet& p, node::Origin origin) override;
+  std::string describe(const node::ServiceVerdict& v) const override;
 
   // --- what each mode says -----------------------------------------------
   virtual std::string_view mode() const = 0;

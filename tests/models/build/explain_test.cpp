@@ -56,6 +56,8 @@ TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
   EXPECT_EQ(r.served_by.rfind("my-app/web-server-", 0), 0u);
   EXPECT_GT(r.connect_time, charged);
   EXPECT_GT(r.dns_time, Time::zero());
+  // The path printed is the one simulated: the pod the SYN reaches serves the request.
+  EXPECT_EQ(r.first_packet.back().where, "pod " + r.served_by);
   const std::string text = format_explain(r);
   EXPECT_NE(text.find("one request simulated in the idle cluster: ok"), std::string::npos) << text;
 }
