@@ -1,0 +1,322 @@
+// Cluster's nodes and pods: the nodes with their pod CIDRs, each workload's pods
+// named, placed by the scheduler and given an address from their node's block,
+// and the churn operations on pods (create, terminate, delete, readiness).
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "models/kube/cluster.hpp"
+#include "models/kube/cluster_keys.hpp"
+
+namespace podwire::kube {
+
+namespace {
+
+using cluster_keys::key_of;
+using cluster_keys::label_key;
+
+constexpr std::string_view kAlphabet = "bcdfghjklmnpqrstvwxz2456789";  // k8s.io/apimachinery rand
+
+std::string random_suffix(engine::RandomStream& rng, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += kAlphabet[rng.uniform_int(kAlphabet.size())];
+  return s;
+}
+
+void add_requests(const PodSpec& spec, std::int64_t& cpu, std::int64_t& memory) {
+  for (const Container& c : spec.containers) {
+    cpu += c.cpu_request_millicores.value_or(0);
+    memory += c.memory_request_bytes.value_or(0);
+  }
+}
+
+}  // namespace
+
+void Cluster::add_nodes(std::vector<Problem>&) {
+  const std::uint64_t blocks = std::uint64_t{1} << (config_.node_cidr_mask - config_.pod_cidr.prefix_length());
+  if (config_.node_cidr_mask < config_.pod_cidr.prefix_length() || blocks < config_.nodes.size()) {
+    throw std::invalid_argument("pod CIDR " + config_.pod_cidr.to_string() + " has " + std::to_string(blocks) +
+                                " blocks of /" + std::to_string(config_.node_cidr_mask) + ", fewer than the " +
+                                std::to_string(config_.nodes.size()) + " nodes");
+  }
+  if (config_.nodes.size() + 2 >= config_.node_network.size()) {
+    throw std::invalid_argument("node network " + config_.node_network.to_string() + " is too small for " +
+                                std::to_string(config_.nodes.size()) + " nodes");
+  }
+  nodes_.reserve(config_.nodes.size());
+  for (std::size_t i = 0; i < config_.nodes.size(); ++i) {
+    const NodeConfig& n = config_.nodes[i];
+    // The well-known labels every kubelet sets (nodeSelectors often use them).
+    Labels labels = n.labels;
+    labels.emplace("kubernetes.io/hostname", n.name);
+    labels.emplace("kubernetes.io/os", "linux");
+    labels.emplace("kubernetes.io/arch", "amd64");
+    nodes_.push_back(NodeState{n.name, labels, config_.node_network.at(i + 1), n.cpu_millicores, n.memory_bytes,
+                               n.max_pods, PodIpPool(config_.pod_cidr.subnet(config_.node_cidr_mask, i))});
+    if (!node_by_name_.emplace(n.name, static_cast<int>(i)).second) {
+      throw std::invalid_argument("node name '" + n.name + "' is used twice");
+    }
+  }
+}
+
+void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& problems) {
+  std::vector<PodTemplateRef> templates = added_.pod_templates();
+  const std::vector<PodTemplateRef> theirs = objects.pod_templates();
+  templates.insert(templates.end(), theirs.begin(), theirs.end());
+  std::size_t expected = 0;
+  for (const auto& t : templates) {
+    expected += t.replicas < 0 ? nodes_.size() : static_cast<std::size_t>(t.replicas);
+  }
+  pods_.reserve(expected);
+  owner_pods_on_node_.assign(nodes_.size(), 0);
+  pod_by_ip_.reserve(expected);
+  pod_by_name_.reserve(expected);
+  owners_.reserve(templates.size());
+
+  for (std::uint32_t owner = 0; owner < templates.size(); ++owner) {
+    const PodTemplateRef& t = templates[owner];
+    OwnerState o;
+    o.kind = t.kind;
+    o.namespace_ = t.owner->namespace_;
+    o.name = t.owner->name;
+    o.labels = t.labels;
+    o.spec = t.spec;
+    o.source = t.source;
+    o.replicas = t.replicas;
+    for (const Deployment& d : objects.deployments) {
+      if (&d.meta == t.owner) o.deployment = &d;
+    }
+    for (const Deployment& d : added_.deployments) {
+      if (&d.meta == t.owner) o.deployment = &d;
+    }
+    for (const StatefulSet& s : objects.stateful_sets) {
+      if (&s.meta == t.owner) o.stateful_set = &s;
+    }
+    owner_names_.push_back(random_.stream("names/" + std::string(t.kind) + "/" + o.namespace_ + "/" + o.name));
+    if (t.kind == "Deployment") o.template_hash = random_suffix(owner_names_.back(), 10);
+    owners_.push_back(std::move(o));
+
+    const int count = t.replicas < 0 ? static_cast<int>(nodes_.size()) : t.replicas;
+    int unplaced = 0;
+    std::vector<int> touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
+    std::string reason;
+    for (int r = 0; r < count; ++r) {
+      PodState p = new_pod(owner, r, owner_names_[owner]);
+      int node = -1;
+      std::string why;
+      if (t.replicas < 0) {
+        // A DaemonSet pod per eligible node, bound to it.
+        if (!map_selector_matches(t.spec->node_selector, nodes_[static_cast<std::size_t>(r)].labels)) continue;
+        node = r;
+      } else {
+        node = schedule(p, &why);
+      }
+      if (node < 0 || !place(p, node, &why)) {
+        ++unplaced;
+        if (reason.empty()) reason = why;
+      } else {
+        p.ready = true;
+        if (owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
+      }
+      const int index = static_cast<int>(pods_.size());
+      pods_.push_back(std::move(p));
+      index_pod(index);
+    }
+    for (int node : touched) owner_pods_on_node_[static_cast<std::size_t>(node)] = 0;
+    if (unplaced > 0) {
+      problems.push_back({Problem::Severity::error, *t.source, "",
+                          std::string(t.kind) + " " + owners_[owner].namespace_ + "/" + owners_[owner].name + ": " +
+                              std::to_string(unplaced) + " of " + std::to_string(count) +
+                              " pods cannot be scheduled: " + reason});
+    }
+  }
+}
+
+PodState Cluster::new_pod(std::uint32_t owner, int ordinal, engine::RandomStream& names) {
+  const OwnerState& o = owners_[owner];
+  PodState p;
+  p.namespace_ = o.namespace_;
+  p.labels = o.labels;
+  p.spec = o.spec;
+  p.owner_kind = o.kind;
+  p.owner = owner;
+  p.revision = o.revision;
+  add_requests(*o.spec, p.cpu_request, p.memory_request);
+  if (o.kind == "Deployment") {
+    p.name = o.name + "-" + o.template_hash + "-" + random_suffix(names, 5);
+  } else if (o.kind == "StatefulSet") {
+    p.name = o.name + "-" + std::to_string(ordinal);
+    p.ordinal = ordinal;
+    p.hostname = p.name;
+    if (o.stateful_set != nullptr) p.subdomain = o.stateful_set->service_name;
+  } else if (o.kind == "Pod") {
+    p.name = o.name;
+    p.hostname = o.spec->hostname;
+    p.subdomain = o.spec->subdomain;
+  } else {
+    p.name = o.name + "-" + random_suffix(names, 5);
+  }
+  return p;
+}
+
+bool Cluster::place(PodState& p, int node, std::string* why) {
+  NodeState& n = nodes_[static_cast<std::size_t>(node)];
+  if (n.pods >= n.max_pods || n.cpu_requested + p.cpu_request > n.cpu_allocatable ||
+      n.memory_requested + p.memory_request > n.memory_allocatable) {
+    if (why != nullptr) *why = "insufficient resources on " + n.name;
+    return false;
+  }
+  const std::optional<net::Address> ip = n.pod_ips.allocate();
+  if (!ip) {
+    if (why != nullptr) *why = "node " + n.name + " has no free pod address";
+    return false;
+  }
+  p.node = node;
+  p.ip = *ip;
+  n.cpu_requested += p.cpu_request;
+  n.memory_requested += p.memory_request;
+  ++n.pods;
+  return true;
+}
+
+int Cluster::create_pod(std::uint32_t owner, int ordinal, std::string* why) {
+  PodState p = new_pod(owner, ordinal, owner_names_.at(owner));
+  // Spreading counts this owner's live pods per node.
+  std::vector<int> touched;
+  for (int i : pods_of(p.namespace_, owners_[owner].name)) {
+    const int node = pods_[static_cast<std::size_t>(i)].node;
+    if (node >= 0 && owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
+  }
+  const int node = schedule(p, why);
+  for (int n : touched) owner_pods_on_node_[static_cast<std::size_t>(n)] = 0;
+  if (node < 0 || !place(p, node, why)) return -1;
+  const int index = static_cast<int>(pods_.size());
+  pods_.push_back(std::move(p));
+  index_pod(index);
+  return index;
+}
+
+void Cluster::bump_revision(std::uint32_t owner) {
+  OwnerState& o = owners_.at(owner);
+  ++o.revision;
+  if (o.kind == "Deployment") o.template_hash = random_suffix(owner_names_[owner], 10);
+}
+
+int Cluster::schedule(const PodState& pod, std::string* why) {
+  const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
+  // kube-scheduler's adaptive percentageOfNodesToScore: max(5, 50 - nodes/125)
+  // percent, at least 100 nodes, searched from a rotating start.
+  const std::uint32_t percent = std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(n_nodes) / 125);
+  const std::uint32_t wanted = std::min(n_nodes, std::max<std::uint32_t>(100, n_nodes * percent / 100));
+  int best = -1;
+  double best_score = -std::numeric_limits<double>::infinity();
+  std::uint32_t found = 0, ties = 0;
+  int no_room = 0, no_cpu = 0, no_memory = 0, no_match = 0, not_ready = 0;
+  engine::RandomStream tie_rng = random_.stream("scheduler/" + pod.namespace_ + "/" + pod.name);
+  std::uint32_t examined = 0;
+  for (; examined < n_nodes && found < wanted; ++examined) {
+    const std::uint32_t i = (next_start_node_ + examined) % n_nodes;
+    const NodeState& n = nodes_[i];
+    if (!n.ready) {
+      ++not_ready;
+      continue;
+    }
+    if (!map_selector_matches(pod.spec->node_selector, n.labels)) {
+      ++no_match;
+      continue;
+    }
+    if (n.pods >= n.max_pods) {
+      ++no_room;
+      continue;
+    }
+    if (n.cpu_requested + pod.cpu_request > n.cpu_allocatable) {
+      ++no_cpu;
+      continue;
+    }
+    if (n.memory_requested + pod.memory_request > n.memory_allocatable) {
+      ++no_memory;
+      continue;
+    }
+    ++found;
+    // NodeResourcesFit (least allocated) and spreading of one owner's pods.
+    const double cpu_free = n.cpu_allocatable == 0 ? 0
+                            : static_cast<double>(n.cpu_allocatable - n.cpu_requested - pod.cpu_request) /
+                                  static_cast<double>(n.cpu_allocatable);
+    const double mem_free = n.memory_allocatable == 0 ? 0
+                            : static_cast<double>(n.memory_allocatable - n.memory_requested - pod.memory_request) /
+                                  static_cast<double>(n.memory_allocatable);
+    const double pods_free = 1.0 - static_cast<double>(n.pods + 1) / static_cast<double>(n.max_pods);
+    const auto spread = static_cast<double>(owner_pods_on_node_[i]);
+    const double score = 50.0 * (cpu_free + mem_free) / 2.0 + 10.0 * pods_free - 100.0 * spread;
+    if (score > best_score + 1e-9) {
+      best = static_cast<int>(i);
+      best_score = score;
+      ties = 1;
+    } else if (score > best_score - 1e-9 && tie_rng.uniform_int(++ties) == 0) {
+      best = static_cast<int>(i);  // reservoir choice among equals
+    }
+  }
+  next_start_node_ = (next_start_node_ + examined) % n_nodes;
+  if (best < 0 && why != nullptr) {
+    std::string w = "0/" + std::to_string(n_nodes) + " nodes are available:";
+    if (no_cpu) w += " " + std::to_string(no_cpu) + " Insufficient cpu;";
+    if (no_memory) w += " " + std::to_string(no_memory) + " Insufficient memory;";
+    if (no_room) w += " " + std::to_string(no_room) + " Too many pods (max pods);";
+    if (no_match) w += " " + std::to_string(no_match) + " didn't match Pod's node affinity/selector;";
+    if (not_ready) {
+      w += " " + std::to_string(not_ready) + " node(s) had untolerated taint {node.kubernetes.io/unreachable: };";
+    }
+    w.pop_back();
+    *why = w;
+  }
+  return best;
+}
+
+void Cluster::index_pod(int index) {
+  const PodState& p = pods_[static_cast<std::size_t>(index)];
+  pod_by_name_.emplace(key_of(p.namespace_, p.name), index);
+  if (p.ip != 0) pod_by_ip_.emplace(p.ip, index);
+  for (const auto& [k, v] : *p.labels) pods_by_label_[label_key(p.namespace_, k, v)].push_back(index);
+  pods_by_owner_[key_of(p.namespace_, owners_[p.owner].name)].push_back(index);
+}
+
+void Cluster::delete_pod(int index) {
+  PodState& p = pods_.at(static_cast<std::size_t>(index));
+  if (p.deleted) return;
+  p.deleted = true;
+  p.ready = false;
+  if (p.node >= 0) {
+    NodeState& n = nodes_[static_cast<std::size_t>(p.node)];
+    n.pod_ips.release(p.ip);
+    n.cpu_requested -= p.cpu_request;
+    n.memory_requested -= p.memory_request;
+    --n.pods;
+  }
+  pod_by_ip_.erase(p.ip);
+  if (const auto it = pod_by_name_.find(key_of(p.namespace_, p.name)); it != pod_by_name_.end() && it->second == index) {
+    pod_by_name_.erase(it);  // a StatefulSet's replacement takes the name
+  }
+  p.ip = 0;
+  recompute_endpoints_of(index);
+}
+
+void Cluster::set_terminating(int index) {
+  PodState& p = pods_.at(static_cast<std::size_t>(index));
+  if (p.deleted || p.terminating) return;
+  p.terminating = true;
+  recompute_endpoints_of(index);
+}
+
+void Cluster::set_node_ready(int node, bool ready) { nodes_.at(static_cast<std::size_t>(node)).ready = ready; }
+
+void Cluster::restart_container(int index) { ++pods_.at(static_cast<std::size_t>(index)).restarts; }
+
+void Cluster::set_ready(int index, bool ready) {
+  PodState& p = pods_.at(static_cast<std::size_t>(index));
+  if (p.deleted || p.ready == ready) return;
+  p.ready = ready;
+  recompute_endpoints_of(index);
+}
+
+}  // namespace podwire::kube
