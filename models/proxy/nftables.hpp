@@ -14,11 +14,6 @@ class Nftables final : public ServiceProxy {
   engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t, std::size_t) const override {
     return config_.costs.nftables_lookup;
   }
-  std::uint64_t sync_writes(const SyncCosts&, bool full, std::uint64_t changed_frontends,
-                            std::uint64_t changed_endpoints, std::uint64_t services,
-                            std::uint64_t endpoints) const override {
-    return full ? services + endpoints : changed_frontends + changed_endpoints;
-  }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,
                              std::uint64_t) const override {
     return c.nftables_base + c.nftables_per_element * static_cast<std::int64_t>(writes);

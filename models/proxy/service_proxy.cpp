@@ -19,6 +19,12 @@ ServiceProxy::~ServiceProxy() {
   if (datapath_.service_hook() == this) datapath_.set_service_hook(nullptr);
 }
 
+std::uint64_t ServiceProxy::sync_writes(const SyncCosts&, bool full, std::uint64_t changed_frontends,
+                                       std::uint64_t changed_endpoints, std::uint64_t services,
+                                       std::uint64_t endpoints) const {
+  return full ? services + endpoints : changed_frontends + changed_endpoints;
+}
+
 std::string ServiceProxy::describe_choice(std::size_t eligible) const {
   return "chosen at random (1 in " + std::to_string(eligible) + ")";
 }

@@ -51,9 +51,10 @@ class ServiceProxy : public node::ServiceHook {
   // Rule programming (ProxySync): what a sync writes and how long it takes,
   // for `changed_frontends` Services whose lists changed by
   // `changed_endpoints`, with `services`/`endpoints` in the tables now.
+  // By default a full resync writes every element, a partial one what changed.
   virtual std::uint64_t sync_writes(const SyncCosts& c, bool full, std::uint64_t changed_frontends,
                                     std::uint64_t changed_endpoints, std::uint64_t services,
-                                    std::uint64_t endpoints) const = 0;
+                                    std::uint64_t endpoints) const;
   virtual engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes, std::uint64_t services,
                                      std::uint64_t endpoints) const = 0;
   // True when a sync rewrites a changed Service's rules whole, so its cost

@@ -25,30 +25,26 @@ std::string last_part(const std::string& path) { return path.substr(path.rfind('
 
 std::string show(Time t) { return t == Time::zero() ? "0s" : t.to_string(); }
 
-// A time that must not be negative.
+// A time that must not be negative, into a Time or an optional one.
 template <class Get>
-Parameter time_param(std::string path, Get get, std::string source) {
-  Parameter p{path, last_part(path), show(get(defaults())), std::move(source), {}};
-  p.read = [get](const YamlField& f, S& s) {
+auto nonnegative_time(Get get) {
+  return [get](const YamlField& f, S& s) {
     if (auto v = f.time()) {
       if (*v < Time::zero()) f.error("must not be negative");
       else get(s) = *v;
     }
   };
-  return p;
+}
+
+template <class Get>
+Parameter time_param(std::string path, Get get, std::string source) {
+  return Parameter{path, last_part(path), show(get(defaults())), std::move(source), nonnegative_time(get)};
 }
 
 // An optional time (nullopt: the model's own default, told in `shown`).
 template <class Get>
 Parameter optional_time_param(std::string path, Get get, std::string shown, std::string source) {
-  Parameter p{path, last_part(path), std::move(shown), std::move(source), {}};
-  p.read = [get](const YamlField& f, S& s) {
-    if (auto v = f.time()) {
-      if (*v < Time::zero()) f.error("must not be negative");
-      else get(s) = *v;
-    }
-  };
-  return p;
+  return Parameter{path, last_part(path), std::move(shown), std::move(source), nonnegative_time(get)};
 }
 
 template <class Get>
