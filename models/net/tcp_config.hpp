@@ -30,8 +30,18 @@ struct TcpConfig {
   std::uint32_t dupack_threshold = 3;        // RFC 5681 (3.2) fast retransmit
   std::uint32_t initial_cwnd_segments = 10;  // RFC 6928; Linux TCP_INIT_CWND
   std::uint64_t receive_buffer = 6 * 1024 * 1024;  // Linux tcp_rmem max (6 MiB autotuning ceiling)
-  bool delayed_ack = false;                        // off: ACK every segment (Linux quickack mode)
-  engine::Time ack_delay = engine::Time::ms(40);   // Linux TCP_ATO_MIN
+  // Linux's ACK policy (net/ipv4/tcp_input.c __tcp_ack_snd_check): ACK at
+  // once when more than a full segment is unacknowledged, out of order, or in
+  // quickack mode — the first `quickacks` ACKs after a connection's first data
+  // (tcp_incr_quickack, TCP_MAX_QUICKACKS) or after a gap longer than the RTO —
+  // unless the connection is interactive (pingpong: it answered within
+  // ack_delay of receiving, `pingpong_threshold` times; TCP_PINGPONG_THRESH of
+  // Linux 5.1 on), so a request's ACK rides its answer. Otherwise the ACK
+  // waits up to ack_delay for data to ride on. Off: ACK every segment.
+  bool delayed_ack = true;
+  engine::Time ack_delay = engine::Time::ms(40);  // Linux TCP_ATO_MIN
+  std::uint32_t quickacks = 16;                   // Linux TCP_MAX_QUICKACKS
+  std::uint32_t pingpong_threshold = 3;           // Linux TCP_PINGPONG_THRESH
   // Linux keeps TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN). Zero frees the connection
   // and its port at once; ports are handed out in turn, so a 4-tuple is reused
   // only after the whole ephemeral range, and initial sequence numbers of

@@ -83,6 +83,8 @@ void TcpConnection::reset() {
   out_of_order_.clear();
   out_of_order_bytes_ = 0;
   ack_now_ = false;
+  quickacks_left_ = pingpong_ = 0;
+  last_data_in_ = kUnset;
   ece_echo_ = false;
   rto_at_ = delack_at_ = local_queue_at_ = time_wait_at_ = kUnset;
   timer_ = engine::EventId{};

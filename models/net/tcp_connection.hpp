@@ -251,6 +251,12 @@ class TcpConnection {
   std::uint64_t out_of_order_bytes_ = 0;
   bool ack_now_ = false;
   bool ece_echo_ = false;  // CE seen; set ECE until the sender's CWR
+  // The delayed-ACK engine's state (Linux icsk_ack): quick ACKs left, answers
+  // sent within ack_delay of receiving (interactive at the threshold), and
+  // when data last arrived (Time::max(): never).
+  std::uint32_t quickacks_left_ = 0;
+  std::uint32_t pingpong_ = 0;
+  engine::Time last_data_in_ = engine::Time::max();
 
   // One timer event for every deadline; Time::max() is unset.
   engine::Time rto_at_ = engine::Time::max();

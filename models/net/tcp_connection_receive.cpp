@@ -255,6 +255,14 @@ void TcpConnection::process_data(const Packet& p) {
     return;
   }
   const bool filled_hole = !out_of_order_.empty();
+  if (end > rcv_nxt_) {
+    // Linux tcp_event_data_recv: quickack mode on the first data, and again
+    // after a gap longer than the RTO. Set before the application sees the
+    // data, so an answer it sends at once counts as interactive.
+    const Time now = sim_.now();
+    if (last_data_in_ == kUnset || now - last_data_in_ > rto()) quickacks_left_ = config_.quickacks;
+    last_data_in_ = now;
+  }
   if (!accept_in_order(seq, end, p.request_id, message_end, fin)) return;
   std::size_t used = 0;
   while (used < out_of_order_.size() && out_of_order_[used].seq <= rcv_nxt_) {
@@ -269,7 +277,8 @@ void TcpConnection::process_data(const Packet& p) {
   // segment carried the ACK already, and another would be a needless segment
   // (one that can even reach the peer in TIME_WAIT).
   if (rcv_nxt_ <= last_ack_sent_) return;
-  if (filled_hole || fin || !config_.delayed_ack || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
+  const bool quick = quickacks_left_ > 0 && pingpong_ < config_.pingpong_threshold;
+  if (filled_hole || fin || !config_.delayed_ack || quick || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
     // Linux acknowledges at once when more than one full segment is unacknowledged.
     ack_now_ = true;
   } else if (delack_at_ == kUnset) {

@@ -75,6 +75,7 @@ Packet& TcpConnection::new_segment(std::uint8_t flags) {
   p.ts_val = now;
   p.ts_ecr = ts_recent_;
   if (flags & tcp_flags::ack) {
+    if (rcv_nxt_ > last_ack_sent_ && quickacks_left_ > 0) --quickacks_left_;  // tcp_dec_quickack_mode
     p.ack = rcv_nxt_;
     last_ack_sent_ = rcv_nxt_;
     ack_now_ = false;
@@ -104,6 +105,12 @@ void TcpConnection::send_data(std::uint64_t seq, std::uint32_t len, const OutMes
   if (send_cwr_) {
     flags |= tcp_flags::cwr;
     send_cwr_ = false;
+  }
+  // An answer within ack_delay of the last data in: the connection is
+  // interactive (Linux tcp_event_data_sent, inet_csk_inc_pingpong_cnt).
+  if (last_data_in_ != kUnset && sim_.now() - last_data_in_ < config_.ack_delay &&
+      pingpong_ < config_.pingpong_threshold) {
+    ++pingpong_;
   }
   Packet& p = new_segment(flags);
   p.seq = seq;

@@ -35,6 +35,9 @@ void TcpConnection::on_timer() {
   }
   if (state_ != TcpState::closed && delack_at_ <= now) {
     delack_at_ = kUnset;
+    // Delayed ACK missed: an interactive connection is not (Linux
+    // tcp_delack_timer_handler leaves pingpong mode).
+    if (pingpong_ >= config_.pingpong_threshold) pingpong_ = 0;
     send_ack();
   }
   if (state_ != TcpState::closed && local_queue_at_ <= now) {

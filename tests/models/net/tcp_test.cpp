@@ -242,9 +242,12 @@ TEST(TcpTransfer, AnAnswerFromOnMessageCarriesTheAckAndNoPureAckFollows) {
 }
 
 // 2. 1,000,000 B = 690 full segments of 1448 B + one of 880 B, each with 52 B
-// of headers; the first carries the handshake ACK.
+// of headers; the first carries the handshake ACK. Without delayed ACKs the
+// receiver answers each segment.
 TEST(TcpTransfer, OneMegabyteArrivesAsMssSegments) {
-  Fabric f(2, kTenGig);
+  TcpConfig tcp;
+  tcp.delayed_ack = false;
+  Fabric f(2, kTenGig, tcp);
   App client(f.sim), server(f.sim);
   client.send_on_established = 1'000'000;
   f.server().listen(80, server.callbacks());
@@ -266,9 +269,10 @@ TEST(TcpTransfer, OneMegabyteArrivesAsMssSegments) {
   EXPECT_EQ(f.pool.in_use(), 0u);
 }
 
+// Linux's default: the first 16 segments are acknowledged at once (quickack
+// mode), then every second one.
 TEST(TcpTransfer, DelayedAckAcknowledgesEverySecondSegment) {
   TcpConfig tcp;
-  tcp.delayed_ack = true;
   Fabric f(2, kTenGig, tcp);
   App client(f.sim), server(f.sim);
   client.send_on_established = 1'000'000;
@@ -277,16 +281,16 @@ TEST(TcpTransfer, DelayedAckAcknowledgesEverySecondSegment) {
   f.sim.run_until(100_ms);
   ASSERT_EQ(server.messages.size(), 1u);
   const std::uint64_t acks = f.hosts[1]->uplink()->counters().packets - 1;
-  EXPECT_GE(acks, 691u / 2);
-  EXPECT_LE(acks, 691u / 2 + 2);  // the odd last segment waits up to 40 ms
+  EXPECT_GE(acks, 16u + (691u - 16u) / 2);
+  EXPECT_LE(acks, 16u + (691u - 16u) / 2 + 2);  // the odd last segment waits up to 40 ms
   EXPECT_EQ(client.conn->counters().retransmissions, 0u);
 }
 
-// The 40 ms delayed-ACK timer (Linux TCP_ATO_MIN): one short message is
-// acknowledged exactly 40 ms after it arrives.
+// The 40 ms delayed-ACK timer (Linux TCP_ATO_MIN): out of quickack mode, one
+// short message is acknowledged exactly 40 ms after it arrives.
 TEST(TcpTransfer, DelayedAckTimerFiresAfterFortyMilliseconds) {
   TcpConfig tcp;
-  tcp.delayed_ack = true;
+  tcp.quickacks = 0;
   Fabric f(2, kTenGig, tcp);
   Dropper log(f.sim, f.pool, *f.sw);
   f.hosts[1]->uplink()->connect(&log);
@@ -300,6 +304,48 @@ TEST(TcpTransfer, DelayedAckTimerFiresAfterFortyMilliseconds) {
   EXPECT_EQ(server.messages[0].at, arrived);
   ASSERT_EQ(log.log.size(), 2u);  // SYN-ACK, then the delayed ACK
   EXPECT_EQ(log.log[1].at, arrived + 40_ms + serialise(52) + 1_us);
+}
+
+// Request/response with answers that take 5 us: Linux acknowledges the first
+// requests at once (quickack mode), until three answers sent within 40 ms of
+// their requests make the connection interactive (pingpong); from then on a
+// request's ACK rides its answer.
+struct DelayedEcho {
+  engine::Simulator* sim;
+  TcpConnection* conn = nullptr;
+  void reply() { conn->send_message(1, 2); }
+  static void on_message(void* c, TcpConnection& conn, std::uint64_t, std::uint64_t) {
+    auto* e = static_cast<DelayedEcho*>(c);
+    e->conn = &conn;
+    e->sim->schedule_in<&DelayedEcho::reply>(5_us, e);
+  }
+};
+
+TEST(TcpTransfer, AnInteractiveConnectionsAcksRideItsAnswersAfterThreeExchanges) {
+  Fabric f(2, kTenGig);
+  DelayedEcho echo{&f.sim};
+  TcpCallbacks server;
+  server.context = &echo;
+  server.on_message = &DelayedEcho::on_message;
+  f.server().listen(80, server);
+  struct Client {
+    int left = 10;
+    static void ask(void*, TcpConnection& c) { c.send_message(1, 1); }
+    static void answered(void* ctx, TcpConnection& c, std::uint64_t, std::uint64_t) {
+      if (--static_cast<Client*>(ctx)->left > 0) c.send_message(1, 1);
+    }
+  } client;
+  TcpCallbacks cb;
+  cb.context = &client;
+  cb.on_established = &Client::ask;
+  cb.on_message = &Client::answered;
+  f.client().connect(f.server_address(), 80, cb);
+  f.sim.run_until(10_ms);
+  EXPECT_EQ(client.left, 0);
+  const TcpCounters& c = f.server().counters();
+  // SYN-ACK, ten answers, and a pure ACK for each of the first three requests only.
+  EXPECT_EQ(c.data_segments_sent, 10u);
+  EXPECT_EQ(c.segments_sent, 1u + 10u + 3u);
 }
 
 // 3. A single flow is held back by its own NIC queue (TCP Small Queues) and
@@ -673,7 +719,9 @@ TEST(TcpTimeout, LostTailIsRetransmittedWithExponentialBackoff) {
 // 7b. The path dies for good: 15 retransmissions (retries2), then on_timeout
 // after 0.2 s x (1 + 2 + ... + 512) + 6 x 120 s = 924.6 s, as Linux.
 TEST(TcpTimeout, GivesUpAfterRetries2) {
-  Fabric f(2, kTenGig);
+  TcpConfig tcp;
+  tcp.delayed_ack = false;  // every segment acknowledged: the last ACK is the last segment's
+  Fabric f(2, kTenGig, tcp);
   Dropper drop(f.sim, f.pool, *f.sw);
   drop.drop_from = 100_us;
   f.hosts[0]->uplink()->connect(&drop);
