@@ -79,13 +79,14 @@ void ClusterModel::build_nodes() {
   dc.cni = scenario_.cluster.cni;
   dc.cni_costs = scenario_.cluster.cni_costs;
   dc.costs = scenario_.cluster.datapath;
+  dc.host = scenario_.cluster.host;
   dc.networks = node::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                       scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = scenario_.cluster.nodes[n.group];
     dc.conntrack_max = scenario_.cluster.conntrack_max != 0 ? scenario_.cluster.conntrack_max
                                                               : node::Conntrack::kube_proxy_max(g.cpus);
-    node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc);
+    node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc, g.cpu_speed);
     if (policy_) nd.datapath().set_policy(policy_.get());
     proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, scenario_.cluster.proxy.config,
                                                  random_.stream("proxy/" + n.name)));

@@ -259,8 +259,9 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   } else {
     r.notes.push_back("no SYN left the pod within 60 s (the name did not resolve, or nothing was sent)");
   }
-  r.notes.push_back("each stage's cost is CPU work queued on the node's core the flow hashes to (RSS/RPS), "
-                    "shared with the pods' work: under load it waits its turn");
+  r.notes.push_back("each kernel stage's cost is CPU work on the node's cores, shared with the pods' work: a "
+                    "socket's packet on its sending thread's core, a packet from the NIC on the core of its RSS "
+                    "queue; the NIC's delay is not CPU. Under load each waits its turn");
   r.notes.push_back("later packets of the connection hit " + path.conntrack_name + " (" +
                     path.conntrack_lookup.to_string() +
                     ") and skip the Service lookup; replies are translated back from the conntrack entry");
@@ -296,7 +297,7 @@ std::string format_explain(const ExplainResult& r) {
     o << "\n";
     sum += s.cost;
   }
-  o << "  total charged along the path: " << sum.to_string() << " (without queueing)\n";
+  o << "  total along the path: " << sum.to_string() << " (without queueing)\n";
   for (const std::string& l : r.notes) o << "  note: " << l << "\n";
   if (r.measured) {
     o << "\none request simulated in the idle cluster: " << r.status;

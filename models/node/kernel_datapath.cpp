@@ -49,6 +49,7 @@ DatapathCounters& DatapathCounters::operator+=(const DatapathCounters& o) {
   down_drops += o.down_drops;
   misrouted += o.misrouted;
   work += o.work;
+  system_work += o.system_work;
   return *this;
 }
 
@@ -60,7 +61,8 @@ KernelDatapath::KernelDatapath(net::Host& host, const PodDirectory& pods, Datapa
       config_(std::move(config)),
       cni_(make_cni(config_.cni, config_.cni_costs)),
       path_(KernelPath::netfilter(config_.costs)),
-      conntrack_(config_.conntrack_max, config_.conntrack_timeouts) {
+      conntrack_(config_.conntrack_max, config_.conntrack_timeouts),
+      stack_(config_.host) {
   if (!cni_) throw std::invalid_argument("unknown CNI '" + config_.cni + "'");
   from_pods_.dp = this;
   from_host_.dp = this;
@@ -77,15 +79,23 @@ void KernelDatapath::PodSide::receive(Packet& p) {
   dp->pool_.sample(p);
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
+  dp->system_ = Time::zero();
+  Time work = Time::zero();
+  dp->add_stack(p, dp->stack_.send(p), work, [&] { return "pod socket: " + HostStack::describe_send(p); });
+  // Over the veth into the host's backlog: softirq on the sending core.
+  work += dp->config_.costs.veth;
   dp->note(p, [&] { return dp->path_.veth_in; }, dp->config_.costs.veth);
-  dp->process(p, Origin::pod, dp->config_.costs.veth);
+  dp->process(p, Origin::pod, work);
 }
 
 void KernelDatapath::HostSide::receive(Packet& p) {
   dp->pool_.sample(p);
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
-  dp->process(p, Origin::host, Time::zero());
+  dp->system_ = Time::zero();
+  Time work = Time::zero();
+  dp->add_stack(p, dp->stack_.send(p), work, [&] { return "node socket: " + HostStack::describe_send(p); });
+  dp->process(p, Origin::host, work);
 }
 
 std::string KernelDatapath::nat_text(const net::FlowKey& from, const net::FlowKey& to) const {
@@ -107,10 +117,27 @@ bool KernelDatapath::local_pod(net::Address a) const {
 }
 
 void KernelDatapath::receive(Packet& p) {
+  const Time latency = config_.host.nic_latency;
+  if (latency > Time::zero()) {
+    sim_.schedule_in<&KernelDatapath::on_nic>(latency, this, reinterpret_cast<std::uintptr_t>(&p));
+  } else {
+    from_nic(p);
+  }
+}
+
+void KernelDatapath::on_nic(std::uint64_t packet) { from_nic(*reinterpret_cast<Packet*>(packet)); }
+
+void KernelDatapath::from_nic(Packet& p) {
   pool_.trace(p, net::HopKind::datapath, host_.name());
   if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
-  Time work = Time::zero();
+  system_ = Time::zero();
+  if (config_.host.nic_latency > Time::zero()) {
+    note(p, [] { return std::string("NIC: DMA and interrupt moderation before the softirq (not CPU)"); },
+         config_.host.nic_latency);
+  }
+  Time work = stack_.receive_from_nic(p);
+  if (work > Time::zero()) note(p, [] { return std::string("NIC receive: IRQ, NAPI poll, GRO, IP"); }, work);
   switch (cni_->from_fabric(p, host_, work)) {
     case Cni::Arrival::not_ours: return drop(p, DropReason::no_route);
     case Cni::Arrival::decapsulated:
@@ -125,6 +152,9 @@ void KernelDatapath::receive(Packet& p) {
 void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   if (origin == Origin::pod) ++counters_.from_pods;
   if (origin == Origin::host) ++counters_.from_host;
+  const bool tcp = p.flow.protocol == net::Protocol::tcp;
+  const bool syn = tcp && (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack);
+  role_ = syn ? SegmentRole::syn : tcp && (p.tcp_flags & net::tcp_flags::fin) ? SegmentRole::fin : SegmentRole::data;
   const Time now = sim_.now();
   Conntrack::Hit hit = conntrack_.find(p.flow, now);
   if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
@@ -139,6 +169,10 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   work += path_.conntrack_lookup;
   if (hit.entry != nullptr) {
     CtEntry& e = *hit.entry;
+    if (role_ == SegmentRole::data && tcp && hit.direction == CtDirection::original &&
+        (p.tcp_flags & net::tcp_flags::ack) && (e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent)) {
+      role_ = SegmentRole::handshake_ack;  // what a listening socket makes its child from
+    }
     conntrack_.update(e, hit.direction, p.tcp_flags, now);
     note(p, [&] { return path_.conntrack_name + ": hit"; }, path_.conntrack_lookup);
     if (e.nat()) {
@@ -160,7 +194,7 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   } else if (!admit_new_flow(p, origin, work)) {
     return;
   }
-  route(p, origin == Origin::pod, work);
+  route(p, origin, work);
 }
 
 bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
@@ -274,7 +308,8 @@ std::uint16_t KernelDatapath::snat_port(const net::FlowKey& translated) {
   return translated.src_port;  // exhausted: the insert will clash and drop
 }
 
-void KernelDatapath::route(Packet& p, bool from_pod, Time work) {
+void KernelDatapath::route(Packet& p, Origin origin, Time work) {
+  const bool from_pod = origin == Origin::pod;
   const PodNetns* pod = pods_.find(p.flow.dst);
   const net::Host* block_node = pod == nullptr ? pods_.node_of(p.flow.dst) : nullptr;
   if (block_node == &host_) {
@@ -284,10 +319,14 @@ void KernelDatapath::route(Packet& p, bool from_pod, Time work) {
     return;
   }
   if (pod != nullptr && &pod->node() == &host_) {
+    if (origin != Origin::host) add_forward(p, work);
     work += path_.local_delivery;
     note(p, [&] { return path_.local_delivery_name + (from_pod ? " (same node): the NIC is not touched" : ""); },
          path_.local_delivery);
+    add_stack(p, stack_.deliver(p, role_), work, [&] { return "pod socket: " + HostStack::describe_deliver(p, role_); });
   } else {
+    const bool for_host = !p.encap.present() && p.flow.dst == host_.address();
+    if (origin != Origin::host && !for_host) add_forward(p, work);
     const Time device = from_pod ? path_.pod_to_device : path_.host_to_device;
     work += device;
     const net::Host* to = pod != nullptr ? &pod->node() : block_node;
@@ -302,16 +341,42 @@ void KernelDatapath::route(Packet& p, bool from_pod, Time work) {
     } else {
       note(p, [] { return std::string("routed towards the fabric"); }, device);
     }
+    if (for_host) {
+      add_stack(p, stack_.deliver(p, role_), work, [&] { return "node socket: " + HostStack::describe_deliver(p, role_); });
+    } else if (const Time driver = stack_.transmit(p); driver > Time::zero()) {
+      // A node socket's packet reaches the driver in its sender's context; a
+      // pod's or a forwarded one in the softirq that took it in.
+      add_stack(p, origin == Origin::host ? StackCharge{driver, Time::zero()} : StackCharge{Time::zero(), driver},
+                work, [] { return std::string("NIC driver transmit: qdisc, descriptor, completion"); });
+    }
   }
-  charge(p, work);
+  charge(p, origin, work);
 }
 
-void KernelDatapath::charge(Packet& p, Time work) {
+void KernelDatapath::add_forward(const Packet& p, Time& work) {
+  const Time f = config_.host.ip_forward;
+  if (!path_.forwards || f == Time::zero()) return;
+  work += f;
+  note(p, [] { return std::string("IP forwarding in the host namespace: PREROUTING, FORWARD, POSTROUTING hooks"); }, f);
+}
+
+void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
   counters_.work += work;
+  counters_.system_work += system_;
   const auto packet = reinterpret_cast<std::uintptr_t>(&p);
   if (cpu_ != nullptr) {
-    const int core = static_cast<int>(p.flow.hash(host_.address()) % static_cast<std::uint64_t>(cpu_->cores()));
-    cpu_->run_on_core(core, work, &KernelDatapath::on_cpu_done, this, packet);
+    // A local socket's packet runs on its sender's core (a reply sent from
+    // the work that took a packet in runs where that work ran); one from the
+    // NIC on the core of the RSS queue its flow hashes to.
+    int core = origin != Origin::fabric ? cpu_->current_core() : -1;
+    if (core < 0) {
+      core = static_cast<int>(p.flow.hash(host_.address()) % static_cast<std::uint64_t>(cpu_->cores()));
+    }
+    note(p, [&] {
+      return std::string(origin == Origin::fabric ? "softirq of the NIC's RSS queue" : "the sending thread's context") +
+             " on core " + std::to_string(core);
+    }, Time::zero());
+    cpu_->run_on_core(core, work, system_, &KernelDatapath::on_cpu_done, this, packet);
   } else {
     sim_.schedule_in<&KernelDatapath::on_charged>(work, this, packet);
   }
@@ -360,7 +425,8 @@ void KernelDatapath::reject(Packet& p, Time work, DropReason why) {
   r.request_id = p.request_id;
   r.created = sim_.now();
   pool_.release(p);
-  route(r, false, work);  // back to the sender, across the overlay when it is elsewhere
+  role_ = SegmentRole::data;
+  route(r, Origin::host, work);  // back to the sender, across the overlay when it is elsewhere
 }
 
 void KernelDatapath::drop(Packet& p, DropReason why) {

@@ -1,9 +1,14 @@
 // KernelDatapath: a node's kernel between its pods, its own sockets and its
-// NIC. A packet passes the stages Linux passes — the pod's veth, conntrack,
+// NIC. A packet passes the stages Linux passes — the sending socket's TCP/UDP
+// output (HostStack), the pod's veth, conntrack,
 // the service hook for a new flow's Service translation (DNAT, and SNAT
 // where the proxy masquerades), NetworkPolicy, routing to a local pod or
-// through the CNI to another node — and is charged each stage's cost on the
-// node's cores before it moves on. Same-node traffic never reaches the NIC.
+// through the CNI to another node, the NIC driver, the receiving socket's
+// input and its reader's wake-up — and is charged each stage's cost on the
+// node's cores before it moves on: a local socket's packet on the sending
+// thread's core, a packet from the NIC on its RSS queue's core, as Linux runs
+// them (Documentation/networking/scaling.rst, no RPS). Same-node traffic
+// never reaches the NIC.
 // The proxy mode and the CNI plug in from outside (ServiceHook, Cni).
 #pragma once
 
@@ -18,6 +23,7 @@
 #include "models/net/host.hpp"
 #include "models/node/cni.hpp"
 #include "models/node/conntrack.hpp"
+#include "models/node/host_stack.hpp"
 #include "models/node/node_cpu.hpp"
 #include "models/node/pod_directory.hpp"
 #include "models/node/service_hook.hpp"
@@ -44,6 +50,9 @@ struct KernelPath {
   engine::Time local_delivery;  // to a pod on this node
   engine::Time pod_to_device;   // a pod's packet for another node
   engine::Time host_to_device;  // the node's own and forwarded packets for another node
+  // Packets routed through the host namespace pay the IP stack's forwarding
+  // (HostStackCosts::ip_forward); eBPF host routing redirects past it.
+  bool forwards = true;
   std::string conntrack_name = "conntrack";
   std::string veth_in = "veth into the host";
   std::string local_delivery_name = "bridge to the endpoint's veth";
@@ -64,6 +73,7 @@ struct DatapathConfig {
   std::string cni = "vxlan";  // a name of cni_names()
   CniCosts cni_costs;
   DatapathCosts costs;
+  HostStackCosts host;
   ClusterNetworks networks;
   std::uint64_t conntrack_max = 131072;
   ConntrackTimeouts conntrack_timeouts;
@@ -93,7 +103,8 @@ struct DatapathCounters {
   std::uint64_t no_pod = 0;      // to a pod address nobody has: TCP answered by RST
   std::uint64_t down_drops = 0;  // while the node was down
   std::uint64_t misrouted = 0;   // packets of a flow whose endpoint's address now belongs to another pod
-  engine::Time work;  // stage costs charged, summed
+  engine::Time work;         // kernel CPU charged, summed
+  engine::Time system_work;  // of which in a socket owner's process context (the rest is softirq)
   DatapathCounters& operator+=(const DatapathCounters& o);
 
   // Names each counter once (models/build/figures.hpp says how).
@@ -117,6 +128,7 @@ struct DatapathCounters {
     v("down_drops", down_drops);
     v("misrouted", misrouted);
     v("kernel_work_s", work);
+    v("kernel_system_s", system_work);
   }
 };
 
@@ -181,8 +193,14 @@ class KernelDatapath final : public net::PacketSink {
   // False when the packet was dropped or rejected (and released).
   bool admit_new_flow(net::Packet& p, Origin origin, engine::Time& work);
   std::uint16_t snat_port(const net::FlowKey& translated);
-  void route(net::Packet& p, bool from_pod, engine::Time work);
-  void charge(net::Packet& p, engine::Time work);
+  void route(net::Packet& p, Origin origin, engine::Time work);
+  void charge(net::Packet& p, Origin origin, engine::Time work);
+  // A packet from the NIC after its DMA and interrupt delay.
+  void on_nic(std::uint64_t packet);
+  // The host namespace's IP forwarding, for a packet it routes between devices.
+  void add_forward(const net::Packet& p, engine::Time& work);
+  void from_nic(net::Packet& p);
+
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
   void output(net::Packet& p);
@@ -195,6 +213,15 @@ class KernelDatapath final : public net::PacketSink {
   void note(const net::Packet& p, What&& what, engine::Time cost) {
     if (stage_charged.connected()) [[unlikely]] stage_charged.emit(p, what(), cost);
   }
+  // The host stack's share of a packet: added to `work`, its system part to
+  // system_, and noted for explain.
+  template <class What>
+  void add_stack(const net::Packet& p, const StackCharge& c, engine::Time& work, What&& what) {
+    if (c.total() == engine::Time::zero()) return;
+    work += c.total();
+    system_ += c.system;
+    note(p, what, c.total());
+  }
 
   engine::Simulator& sim_;
   net::Host& host_;
@@ -204,6 +231,11 @@ class KernelDatapath final : public net::PacketSink {
   std::unique_ptr<Cni> cni_;
   KernelPath path_;
   Conntrack conntrack_;
+  HostStack stack_;
+  // Of the packet being processed: its process-context work so far, and what
+  // it is to its connection here.
+  engine::Time system_;
+  SegmentRole role_ = SegmentRole::data;
   ServiceHook* service_hook_ = nullptr;
   const kube::PolicyCheck* policy_ = nullptr;
   NodeCpu* cpu_ = nullptr;

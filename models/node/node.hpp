@@ -16,9 +16,11 @@ namespace podwire::node {
 
 class Node {
  public:
-  // The datapath's packet work runs on the node's `cores`.
-  Node(engine::Simulator& sim, net::Host& host, const PodDirectory& pods, int cores, DatapathConfig config)
-      : host_(host), cpu_(sim, cores, host.name()), datapath_(host, pods, std::move(config)) {
+  // The datapath's packet work runs on the node's `cores`, at `cpu_speed`
+  // relative to the reference machine.
+  Node(engine::Simulator& sim, net::Host& host, const PodDirectory& pods, int cores, DatapathConfig config,
+       double cpu_speed = 1.0)
+      : host_(host), cpu_(sim, cores, host.name(), cpu_speed), datapath_(host, pods, std::move(config)) {
     datapath_.set_cpu(&cpu_);
   }
   Node(const Node&) = delete;

@@ -1,17 +1,23 @@
 #include "models/node/node_cpu.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <stdexcept>
 
 namespace podwire::node {
 
 using engine::Time;
 
-NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name)
-    : sim_(sim), name_(std::move(name)), created_(sim.now()) {
+NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed)
+    : sim_(sim), name_(std::move(name)), created_(sim.now()), speed_(speed) {
   if (cores < 1) {
     throw std::invalid_argument("node CPU '" + name_ + "' needs at least 1 core, got " +
                                 std::to_string(cores));
+  }
+  if (!(speed > 0.0) || !std::isfinite(speed)) {
+    throw std::invalid_argument("node CPU '" + name_ + "': speed must be a positive number, got " +
+                                std::to_string(speed));
   }
   cores_.resize(static_cast<std::size_t>(cores));
   idle_mask_.assign((cores_.size() + 63) / 64, 0);
@@ -25,11 +31,18 @@ void NodeCpu::check_work(Time work, const std::string& name) {
   }
 }
 
-void NodeCpu::run_on_core(int core, Time work, Done done, void* context, std::uint64_t tag) {
+Time NodeCpu::scaled(Time work) const {
+  if (speed_ == 1.0) return work;
+  return Time::ps(std::llround(static_cast<double>(work.ps()) / speed_));
+}
+
+void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* context, std::uint64_t tag) {
   if (core < 0 || static_cast<std::size_t>(core) >= cores_.size()) {
     throw std::out_of_range("node CPU '" + name_ + "' has no core " + std::to_string(core));
   }
   check_work(work, name_);
+  work = scaled(work);
+  system = std::min(scaled(system), work);
   const auto c = static_cast<std::size_t>(core);
   Core& k = cores_[c];
   if (k.busy && k.kind == CpuWork::application) {
@@ -40,24 +53,25 @@ void NodeCpu::run_on_core(int core, Time work, Done done, void* context, std::ui
     k.preempted.work = k.job.work - done_so_far;
     k.has_preempted = true;
     sim_.cancel(k.finish);
-    start(c, Job{work, done, context, tag}, CpuWork::kernel);
+    start(c, Job{work, system, done, context, tag}, CpuWork::kernel);
   } else if (k.busy) {
-    k.pinned.push_back(Job{work, done, context, tag});
+    k.pinned.push_back(Job{work, system, done, context, tag});
   } else {
-    start(c, Job{work, done, context, tag}, CpuWork::kernel);
+    start(c, Job{work, system, done, context, tag}, CpuWork::kernel);
   }
 }
 
 void NodeCpu::run(Time work, Done done, void* context, std::uint64_t tag) {
   check_work(work, name_);
+  work = scaled(work);
   // An idle core has no pinned work waiting, and shared work waits only while
   // every core is busy, so an idle core can take this job at once.
   const std::size_t c = lowest_idle();
   if (c < cores_.size()) {
-    start(c, Job{work, done, context, tag}, CpuWork::application);
+    start(c, Job{work, Time::zero(), done, context, tag}, CpuWork::application);
   } else {
     ++counters_.application_waited;
-    shared_.push_back(Job{work, done, context, tag});
+    shared_.push_back(Job{work, Time::zero(), done, context, tag});
   }
 }
 
@@ -79,6 +93,7 @@ void NodeCpu::on_finish(std::uint64_t core) {
   const Job finished = c.job;
   if (c.kind == CpuWork::kernel) {
     c.kernel_done += c.job.work;
+    c.system_done += c.job.system;
     ++counters_.kernel_jobs;
   } else {
     c.application_done += c.job.work;
@@ -98,7 +113,11 @@ void NodeCpu::on_finish(std::uint64_t core) {
     --busy_;
     set_idle(core, true);
   }
-  if (finished.done != nullptr) finished.done(finished.context, finished.tag);
+  if (finished.done != nullptr) {
+    current_core_ = static_cast<int>(core);
+    finished.done(finished.context, finished.tag);
+    current_core_ = -1;
+  }
 }
 
 void NodeCpu::set_idle(std::size_t core, bool idle) {
@@ -120,11 +139,19 @@ std::size_t NodeCpu::lowest_idle() const {
 
 CpuUsage NodeCpu::usage() const {
   const Time now = sim_.now();
-  CpuUsage u{now, Time::zero(), Time::zero()};
+  CpuUsage u{now, Time::zero(), Time::zero(), Time::zero()};
   for (const Core& c : cores_) {
     u.kernel += c.kernel_done;
+    u.system += c.system_done;
     u.application += c.application_done;
-    if (c.busy) (c.kind == CpuWork::kernel ? u.kernel : u.application) += now - c.started;
+    if (!c.busy) continue;
+    const Time running = now - c.started;
+    if (c.kind == CpuWork::kernel) {
+      u.kernel += running;
+      u.system += std::min(running, c.job.system);  // a job's system part comes first
+    } else {
+      u.application += running;
+    }
   }
   return u;
 }

@@ -1,6 +1,8 @@
 // NodeCpu: a node's cores, on which the kernel's per-packet work (pinned to the
-// core RSS/RPS picks) and applications' work (one shared run queue) are queued
-// and charged, so both show up as latency and as busy time. Kernel work
+// core that runs it: the RSS queue's, or the sending thread's) and
+// applications' work (one shared run queue) are queued and charged, so both
+// show up as latency and as busy time. Work is given as time on the reference
+// machine (docs/parameters.md); the cores run it at their relative `speed`. Kernel work
 // preempts an application job on its core, as softirqs interrupt a process:
 // the application job resumes, delayed by that much, once the core's kernel
 // work is done. Neither kind preempts its own kind.
@@ -30,10 +32,15 @@ struct NodeCpuCounters {
 
 // Busy core-time charged up to `at` (work in progress counted up to `at`):
 // take one with usage() and pass it back to busy_fraction() to measure a window.
+// Kernel time splits as Linux's accounting does: `system` is the part spent
+// in a process's context (system calls, TCP output from send()), the rest of
+// `kernel` softirq; `application` is user time.
 struct CpuUsage {
   engine::Time at;
   engine::Time kernel;
   engine::Time application;
+  engine::Time system;  // part of kernel
+  engine::Time softirq() const { return kernel - system; }
 };
 
 class NodeCpu {
@@ -43,8 +50,10 @@ class NodeCpu {
   // node::NodeCpu, so either can be used where the other was.
   using Done = void (*)(void* context, std::uint64_t tag);
 
-  // std::invalid_argument naming the node when cores < 1.
-  NodeCpu(engine::Simulator& sim, int cores, std::string name);
+  // std::invalid_argument naming the node when cores < 1 or speed is not
+  // positive. speed: how fast a core runs work relative to the reference
+  // machine (2.0 halves every cost).
+  NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed = 1.0);
   NodeCpu(const NodeCpu&) = delete;
   NodeCpu& operator=(const NodeCpu&) = delete;
 
@@ -52,8 +61,17 @@ class NodeCpu {
   // free takes its pinned work before any shared work, which is what softirq
   // preempting threads amounts to when work is never preempted once running.
   // std::out_of_range for a bad core, std::invalid_argument for negative work.
+  // `system` is the part of `work` accounted as system time (at most work).
   // O(1) amortised.
-  void run_on_core(int core, engine::Time work, Done done, void* context, std::uint64_t tag);
+  void run_on_core(int core, engine::Time work, Done done, void* context, std::uint64_t tag) {
+    run_on_core(core, work, engine::Time::zero(), done, context, tag);
+  }
+  void run_on_core(int core, engine::Time work, engine::Time system, Done done, void* context, std::uint64_t tag);
+
+  // The core whose finished job's callback is running now, or -1: work a
+  // callback submits (a packet sent in reply) runs in that thread's context.
+  int current_core() const { return current_core_; }
+  double speed() const { return speed_; }
 
   // Application work in the shared FIFO, started on the lowest-numbered idle
   // core. Zero work still completes through an event (never inside this call).
@@ -92,7 +110,7 @@ class NodeCpu {
   // window. O(cores).
   double busy_fraction(CpuWork kind, const CpuUsage& since) const;
   double busy_fraction(CpuWork kind) const {
-    return busy_fraction(kind, CpuUsage{created_, {}, {}});
+    return busy_fraction(kind, CpuUsage{created_, {}, {}, {}});
   }
 
   // node::NodeCpu' names for the same figures.
@@ -104,6 +122,7 @@ class NodeCpu {
  private:
   struct Job {
     engine::Time work;
+    engine::Time system;  // kernel jobs: the part that is system time
     Done done = nullptr;
     void* context = nullptr;
     std::uint64_t tag = 0;
@@ -122,6 +141,7 @@ class NodeCpu {
     bool has_preempted = false;  // an application job waits for the kernel work
     Job preempted;               // its remaining work
     engine::Time kernel_done;  // charged by finished jobs
+    engine::Time system_done;  // of which system time
     engine::Time application_done;
     engine::RingQueue<Job> pinned;
   };
@@ -132,6 +152,8 @@ class NodeCpu {
   // Lowest idle core, or cores() when none is idle.
   std::size_t lowest_idle() const;
   static void check_work(engine::Time work, const std::string& name);
+  // Reference-machine work as this machine's cores take it.
+  engine::Time scaled(engine::Time work) const;
 
   engine::Simulator& sim_;
   std::string name_;
@@ -140,6 +162,8 @@ class NodeCpu {
   std::vector<std::uint64_t> idle_mask_;  // bit per core
   engine::RingQueue<Job> shared_;
   int busy_ = 0;
+  int current_core_ = -1;
+  double speed_ = 1.0;
   NodeCpuCounters counters_;
 };
 

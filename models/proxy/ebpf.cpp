@@ -9,12 +9,24 @@ Ebpf::Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const P
     : ServiceProxy(datapath, services, config, random) {
   const ProxyModeCosts& c = config_.costs;
   const node::DatapathCosts& kernel = datapath_.config().costs;
+  if (!config_.ebpf_host_routing) {
+    // Legacy host routing: Cilium's conntrack map on the veth, then the host
+    // stack's own conntrack, bridge and routing as under any other CNI.
+    node::KernelPath legacy = node::KernelPath::netfilter(kernel);
+    legacy.conntrack_lookup += c.ebpf_ct_lookup;
+    legacy.conntrack_insert += c.ebpf_ct_insert;
+    legacy.conntrack_name = "conntrack (BPF map, then netfilter's)";
+    legacy.veth_in = "veth into the host (eBPF programs on the veth, then the host stack)";
+    datapath_.set_kernel_path(legacy);
+    return;
+  }
   node::KernelPath path;
   path.conntrack_lookup = c.ebpf_ct_lookup;
   path.conntrack_insert = c.ebpf_ct_insert;
   path.local_delivery = c.ebpf_redirect;        // bpf_redirect_peer into the pod's namespace
   path.pod_to_device = engine::Time::zero();    // bpf_redirect_neigh: no routing or netfilter hooks
   path.host_to_device = kernel.bridge;          // the node's own and forwarded traffic takes the stack as ever
+  path.forwards = false;
   path.conntrack_name = "conntrack (BPF map)";
   path.veth_in = "veth into the host (eBPF programs on the veth)";
   path.local_delivery_name = "bpf_redirect_peer into the endpoint's veth";

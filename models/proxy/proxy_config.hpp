@@ -67,6 +67,11 @@ struct ProxyConfig {
   // eBPF NodePort/LoadBalancer under the Cluster policy: direct server return
   // (the backend's node answers the client itself, no SNAT) instead of SNAT.
   bool ebpf_dsr = false;
+  // eBPF host routing (Cilium's default on kernels that have it, 5.10 on):
+  // bpf_redirect_peer/neigh past the host's netfilter and routing. Off:
+  // Cilium's legacy host routing, where packets still climb the host stack
+  // after Cilium's own programs.
+  bool ebpf_host_routing = true;
   std::uint32_t maglev_table_size = 16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
 };
 

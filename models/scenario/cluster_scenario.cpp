@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "models/node/cni.hpp"
+#include "models/node/cpu_model.hpp"
 #include "models/proxy/proxy_factory.hpp"
 #include "models/scenario/field_reads.hpp"
 #include "models/scenario/manifest_checks.hpp"
@@ -49,16 +50,29 @@ void parse_parameters(const YamlField& f, std::string_view prefix, ClusterScenar
 
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
   ClusterSpec& s = scenario.cluster;
-  c.expect_mapping(keys("cluster", {"nodes", "topology", "dns", "datapath", "proxy"}));
+  c.expect_mapping(keys("cluster", {"nodes", "topology", "dns", "datapath", "host", "proxy"}));
   const YamlField nodes = c["nodes"];
   if (!nodes.present()) nodes.error("missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
-    if (!g.expect_mapping({"name", "count", "cpus", "memory", "max_pods", "nic", "labels"})) continue;
+    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic", "labels"})) {
+      continue;
+    }
     NodeGroupSpec n;
     n.source = where(g, ctx.file);
     if (auto v = g["name"].string()) n.name = *v;
     if (auto v = g["count"].integer(1, 100000)) n.count = static_cast<int>(*v);
     if (auto v = g["cpus"].integer(1, 4096)) n.cpus = static_cast<int>(*v);
+    // What the cores are: a named model, or a speed relative to the reference machine.
+    if (const YamlField cpu = g["cpu"]; cpu.present()) {
+      if (auto v = cpu.string()) {
+        if (const node::CpuModel* m = node::find_cpu_model(*v)) {
+          n.cpu_speed = m->speed;
+        } else {
+          cpu.error("expected " + one_of(node::cpu_model_names()) + ", got '" + *v + "'");
+        }
+      }
+    }
+    if (auto v = g["cpu_speed"].number(0.01, 100.0)) n.cpu_speed = *v;
     if (auto v = g["memory"].bytes()) n.memory_bytes = v->count();
     if (auto v = g["max_pods"].integer(1, 10000)) n.max_pods = static_cast<int>(*v);
     if (auto v = g["nic"].bit_rate()) n.nic = *v;
@@ -85,6 +99,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   read_parameters(c, "cluster", scenario);
   parse_parameters(c["dns"], "cluster.dns", scenario);
   parse_parameters(c["datapath"], "cluster.datapath", scenario);
+  parse_parameters(c["host"], "cluster.host", scenario);
   const YamlField px = c["proxy"];
   if (px.present() && px.expect_mapping(keys("cluster.proxy", {"sync"}))) {
     read_parameters(px, "cluster.proxy", scenario);

@@ -29,6 +29,7 @@ struct NodeGroupSpec {
   std::string name = "node";  // nodes are <name>-0, <name>-1, ... (just <name> when count is 1)
   int count = 1;
   int cpus = 4;
+  double cpu_speed = 1.0;  // relative to the reference machine (docs/parameters.md)
   std::int64_t memory_bytes = std::int64_t{16} << 30;
   int max_pods = 110;
   engine::BitRate nic = engine::BitRate(25'000'000'000);
@@ -87,6 +88,7 @@ struct ClusterSpec {
   int node_port_last = 32767;
   DnsSpec dns;
   node::DatapathCosts datapath;
+  node::HostStackCosts host;
   node::CniCosts cni_costs;
   ProxySpec proxy;
   std::uint64_t conntrack_max = 0;  // 0: kube-proxy's max(32768 x cores, 131072)

@@ -66,6 +66,18 @@ Parameter integer_param(std::string path, Get get, std::int64_t min, std::int64_
   return p;
 }
 
+// A real number within [min, max], shown with the unit it is in.
+template <class Get>
+Parameter number_param(std::string path, Get get, double min, double max, std::string unit, std::string source) {
+  std::ostringstream shown;
+  shown << get(defaults()) << (unit.empty() ? "" : " " + unit);
+  Parameter p{path, last_part(path), shown.str(), std::move(source), {}};
+  p.read = [get, min, max](const YamlField& f, S& s) {
+    if (auto v = f.number(min, max)) get(s) = *v;
+  };
+  return p;
+}
+
 template <class Get>
 Parameter bool_param(std::string path, Get get, std::string source) {
   Parameter p{path, last_part(path), get(defaults()) ? "true" : "false", std::move(source), {}};
@@ -212,7 +224,11 @@ std::vector<ParameterSection> make_sections() {
                    "RFC 6928; Linux `TCP_INIT_CWND`"),
           constant("`receive_buffer`", "6 MiB", "Linux `tcp_rmem` maximum (autotuning ceiling)"),
           constant("`delayed_ack` / `ack_delay`", std::string(tcp.delayed_ack ? "on" : "off") + " / " + show(tcp.ack_delay),
-                   "Linux `TCP_ATO_MIN`"),
+                   "Linux delays ACKs by default, at most `TCP_ATO_MIN` (`__tcp_ack_snd_check`)"),
+          constant("`quickacks`", std::to_string(tcp.quickacks) + " ACKs",
+                   "Linux `TCP_MAX_QUICKACKS`: ACKs sent at once after a connection's first data (`tcp_incr_quickack`)"),
+          constant("`pingpong_threshold`", std::to_string(tcp.pingpong_threshold) + " answers",
+                   "Linux `TCP_PINGPONG_THRESH` (5.1 on): answers within `ack_delay` after which ACKs ride the answers"),
           constant("`time_wait`", show(tcp.time_wait),
                    "Linux holds 60 s (`TCP_TIMEWAIT_LEN`); 0 frees the port at once"),
           constant("`local_queue_limit`", "1 MiB", "Linux TCP Small Queues, `tcp_limit_output_bytes`"),
@@ -292,24 +308,86 @@ std::vector<ParameterSection> make_sections() {
       ""});
 
   out.push_back(ParameterSection{
+      "Host stack (`node::HostStackCosts`, scenario `cluster.host`)",
+      "What a node's kernel spends on its sockets around the datapath stages: the NIC\n"
+      "driver, TCP/UDP input and output, copies, system calls and wake-ups, and a\n"
+      "connection's set-up and teardown. CPU time on the reference machine (the Cilium\n"
+      "2021 benchmark's Ryzen 9 3950X, Linux 5.10); a node group's `cpu`/`cpu_speed`\n"
+      "scales them. A local socket's packet is charged on its sending thread's core\n"
+      "(system time, and softirq for the veth's backlog), a packet from the NIC on\n"
+      "its RSS queue's core (softirq). Sources: `host-stack-costs.md` sections 1, 2\n"
+      "and 7; Cai et al. (SIGCOMM 2021) give the per-packet split; `tests/models/node/\n"
+      "host_stack_test.cpp` checks the result against the Cilium 2021 netperf table.",
+      {
+          time_param("cluster.host.nic_latency", [](S& s) -> auto& { return s.cluster.host.nic_latency; },
+                     "not CPU: DMA, adaptive interrupt moderation (~3.5 µs per direction, ixgbe, LKML 2013) and "
+                     "interrupt delivery, one way; the residual of TCP_RR node to node (host-stack-costs.md 7.3)"),
+          time_param("cluster.host.rx_driver", [](S& s) -> auto& { return s.cluster.host.rx_driver; },
+                     "IRQ, NAPI, skb, GRO, IP receive: Cai 2021 receiver without offloads, 2.39 µs per packet, "
+                     "netdev+skb+mm+lock shares"),
+          time_param("cluster.host.rx_gro_segment", [](S& s) -> auto& { return s.cluster.host.rx_gro_segment; },
+                     "a bulk segment that GRO merges: Cai 2021 with TSO/GRO, 0.76 µs per 1448-B segment less the copy "
+                     "and the merged packet's TCP input"),
+          time_param("cluster.host.rx_transport", [](S& s) -> auto& { return s.cluster.host.rx_transport; },
+                     "TCP/UDP input, socket enqueue: Cai 2021 tcp/ip share (1.31 µs) less the conntrack and routing "
+                     "stages charged apart"),
+          time_param("cluster.host.tx_transport", [](S& s) -> auto& { return s.cluster.host.tx_transport; },
+                     "TCP/UDP and IP output of a write: Cai 2021 sender without TSO, 1.31 µs per packet, tcp/ip "
+                     "share less the stages charged apart"),
+          time_param("cluster.host.tx_tso_segment", [](S& s) -> auto& { return s.cluster.host.tx_tso_segment; },
+                     "each further wire segment of a TSO write: Cai 2021 with TSO/GRO, 0.35 µs per 1448-B segment "
+                     "including the copy"),
+          time_param("cluster.host.tx_driver", [](S& s) -> auto& { return s.cluster.host.tx_driver; },
+                     "qdisc, driver transmit, completion: Cai 2021 sender netdev share"),
+          time_param("cluster.host.ip_forward", [](S& s) -> auto& { return s.cluster.host.ip_forward; },
+                     "a packet routed through the host namespace: Cilium 1.8's iptables forwarding, 2.3 µs·core per "
+                     "packet at 1 Mpps (calibration.md), less the driver, conntrack and routing stages"),
+          number_param("cluster.host.rx_copy_ns_per_byte",
+                       [](S& s) -> auto& { return s.cluster.host.rx_copy_ns_per_byte; }, 0.0, 100.0, "ns/B",
+                       "copy to user space: Cai 2021, copy share of 0.19 ns/B with all offloads"),
+          number_param("cluster.host.tx_copy_ns_per_byte",
+                       [](S& s) -> auto& { return s.cluster.host.tx_copy_ns_per_byte; }, 0.0, 100.0, "ns/B",
+                       "copy from user space: Cai 2021 sender copy share"),
+          time_param("cluster.host.syscall", [](S& s) -> auto& { return s.cluster.host.syscall; },
+                     "entry and exit of send/recv/epoll_wait: below Gregg's ~0.4 µs with KPTI (2018); no primary "
+                     "per-call measurement found"),
+          time_param("cluster.host.wakeup", [](S& s) -> auto& { return s.cluster.host.wakeup; },
+                     "waking the blocked reader: busy polling removed ~6.4 µs per side of IRQ and wake-up path "
+                     "(LKML 2013); the rest of the TCP_RR CPU budget (host-stack-costs.md 7.1)"),
+          time_param("cluster.host.connect", [](S& s) -> auto& { return s.cluster.host.connect; },
+                     "socket(), ephemeral port search, route, SYN: the TCP_CRR residual (host-stack-costs.md 7.3)"),
+          time_param("cluster.host.syn_receive", [](S& s) -> auto& { return s.cluster.host.syn_receive; },
+                     "listener lookup, request socket, SYN-ACK built: host-stack-costs.md 7.1"),
+          time_param("cluster.host.accept", [](S& s) -> auto& { return s.cluster.host.accept; },
+                     "child socket on the handshake's ACK, accept(), epoll: NGINX 2017 CPS (29.1 µs) less RPS "
+                     "(6.9 µs) per core, less close and softirq shares"),
+          time_param("cluster.host.close", [](S& s) -> auto& { return s.cluster.host.close; },
+                     "close(): FIN, state machine, timers, TIME_WAIT: the TCP_CRR residual (host-stack-costs.md 7.3)"),
+          constant("node group `cpu`", "ryzen-9-3950x (speed 1)",
+                   "named CPU models (`node::cpu_models()`): xeon-e5-2699-v3 is 1/1.4 (2013-2017 Xeons run the same "
+                   "kernel path 1.3-1.6 times slower, host-stack-costs.md 7); `cpu_speed: X` gives any other"),
+      },
+      ""});
+
+  out.push_back(ParameterSection{
       "Node datapath (`node::DatapathCosts`, `node::CniCosts`, scenario `cluster.datapath`)",
-      "The time a packet's kernel work takes at each stage it passes on a node. The\n"
-      "defaults are chosen so that the pod datapath adds what the Cilium 2021 CNI\n"
-      "benchmark measured between node-to-node and pod-to-pod through Calico and\n"
-      "kube-proxy (iptables): TCP_RR at 47,800 vs 35,900 transactions/s, 20.9 vs\n"
-      "27.9 µs per round trip, i.e. about 7 µs across the four node traversals of a\n"
-      "round trip (two on each node: pod out, pod in), about 1.75 µs per traversal.\n"
-      "Each can be set in the scenario (`cluster.datapath.veth: 1us`, ...).",
+      "The time a packet's kernel work takes at each netfilter and CNI stage it\n"
+      "passes on a node, beside the host stack above. Together with the host stack\n"
+      "they give node-to-node TCP_RR at 47,750/s and pod-to-pod through kube-proxy's\n"
+      "iptables at 37,950/s, against the 47,800 and 35,900 of the Cilium 2021 CNI\n"
+      "benchmark (calibration.md). Each can be set in the scenario\n"
+      "(`cluster.datapath.veth: 1us`, ...).",
       {
           name_param("cluster.cni", [](S& s) -> auto& { return s.cluster.cni; }, [] { return node::cni_names(); },
                      "VXLAN overlay (flannel's and Calico's default backend); `native` routes pod addresses"),
           time_param("cluster.datapath.veth", [](S& s) -> auto& { return s.cluster.datapath.veth; },
-                     "one veth traversal (xmit, netif_rx, softirq); share of the 1.75 µs above"),
+                     "one veth traversal (veth_xmit, netif_rx, the backlog softirq); with `ip_forward` the pod path's extra cost "
+                     "over a node socket's, about 1.3 µs per packet per node in Cilium 2021 (host-stack-costs.md 7.1)"),
           time_param("cluster.datapath.bridge", [](S& s) -> auto& { return s.cluster.datapath.bridge; },
-                     "bridge forwarding or FIB lookup; share of the above"),
+                     "bridge forwarding or FIB lookup, in the IP layer's share of Cai 2021's per-packet cost"),
           time_param("cluster.datapath.conntrack_lookup",
                      [](S& s) -> auto& { return s.cluster.datapath.conntrack_lookup; },
-                     "conntrack hash hit (`nf_conntrack_in`); share of the above"),
+                     "conntrack hash hit (`nf_conntrack_in`), in the IP layer's share of Cai 2021's per-packet cost"),
           time_param("cluster.datapath.conntrack_insert",
                      [](S& s) -> auto& { return s.cluster.datapath.conntrack_insert; },
                      "miss: allocate, NAT setup, confirm; paid once per connection per node"),
@@ -405,6 +483,10 @@ std::vector<ParameterSection> make_sections() {
                        "Cilium's `loadBalancer.algorithm` default"),
           bool_param("cluster.proxy.ebpf_dsr", [](S& s) -> auto& { return s.cluster.proxy.config.ebpf_dsr; },
                      "Cilium's `loadBalancer.mode` default is SNAT"),
+          bool_param("cluster.proxy.ebpf_host_routing",
+                     [](S& s) -> auto& { return s.cluster.proxy.config.ebpf_host_routing; },
+                     "Cilium's `bpf.hostLegacyRouting: false`: BPF host routing is the default from kernel 5.10 "
+                     "(Cilium tuning guide); off is the legacy host routing of the Cilium 2021 benchmark"),
           integer_param("cluster.proxy.maglev_table_size",
                         [](S& s) -> auto& { return s.cluster.proxy.config.maglev_table_size; }, 3, 1'000'003,
                         "Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)"),

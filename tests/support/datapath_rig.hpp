@@ -49,9 +49,13 @@ struct Cluster {
   std::deque<net::TcpStack> stacks;
   std::uint32_t next_id = 100;
 
+  // `host`: the host stack's costs; none by default, so that the datapath
+  // tests see the stages alone (the calibration tests give the defaults).
   explicit Cluster(int n, std::string cni = "vxlan", std::string mode = "iptables",
-                   IpvsScheduler scheduler = IpvsScheduler::rr) {
+                   IpvsScheduler scheduler = IpvsScheduler::rr, const net::LinkConfig& link = kLink,
+                   const node::HostStackCosts& host = node::HostStackCosts::none()) {
     config.cni = std::move(cni);
+    config.host = host;
     proxy_config.mode = std::move(mode);
     proxy_config.ipvs_scheduler = scheduler;
     config.networks = {kube::Cidr::parse("10.244.0.0/16"), kube::Cidr::parse("10.96.0.0/12"),
@@ -59,11 +63,11 @@ struct Cluster {
     sw = &net.add_switch("tor");
     for (int i = 0; i < n; ++i) {
       net::Host& h = net.add_host("node-" + std::to_string(i), parse_address("10.0.0.1") + static_cast<Address>(i));
-      net.connect(h, *sw, kLink);
+      net.connect(h, *sw, link);
       nodes.push_back(&h);
     }
     outside = &net.add_host("outside", parse_address("192.168.1.10"));
-    net.connect(*outside, *sw, kLink);
+    net.connect(*outside, *sw, link);
     net.compute_routes();
     for (int i = 0; i < n; ++i) datapaths.emplace_back(*nodes[i], directory, config);
     rebuild_proxies();

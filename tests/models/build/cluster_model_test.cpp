@@ -471,7 +471,9 @@ traffic:
 TEST(ProxyModes, IptablesSaturatesTheClientNodesCpuBeforeNftables) {
   // One node of 2 cores; 8,000 new connections a second to a Service behind
   // 10,000 others. iptables walks 10,000 rules (about 260 us) on each SYN:
-  // more than 2 core-seconds per second. nftables pays one lookup.
+  // more than 2 core-seconds per second. nftables pays one lookup, and both
+  // ends' kernels pay a short connection's host stack work (about 60 us,
+  // host-stack-costs.md 7.4): about 0.5 of the 2 core-seconds.
   const auto at = [](const std::string& mode) {
     return run(R"(
 run: {seed: 3, duration: 1s, warmup: 200ms}
@@ -490,7 +492,7 @@ traffic:
   ASSERT_EQ(iptables.nodes.size(), 1u);
   const double capacity = 2 * iptables.simulated.seconds();
   EXPECT_GT(iptables.nodes[0].kernel_cpu_s / capacity, 0.95);  // saturated
-  EXPECT_LT(nftables.nodes[0].kernel_cpu_s / capacity, 0.2);
+  EXPECT_LT(nftables.nodes[0].kernel_cpu_s / capacity, 0.35);
   // Saturation shows as queueing in every request's network part.
   EXPECT_GT(iptables.traffic[0].network_s.mean(), 10 * nftables.traffic[0].network_s.mean());
   EXPECT_LT(iptables.traffic[0].ok, nftables.traffic[0].ok);

@@ -3,6 +3,7 @@
 // overlay), each with the cost the simulation charges, and one request that
 // really takes that path.
 #include "models/build/explain.hpp"
+#include "models/node/host_stack.hpp"
 
 #include <gtest/gtest.h>
 
@@ -34,20 +35,25 @@ TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
   const std::string where = all(r.endpoints);
   EXPECT_NE(where.find("my-app/web:80: ClusterIP"), std::string::npos) << where;
   EXPECT_NE(where.find("3 ready endpoints of 3"), std::string::npos) << where;
-  // The first packet: veth, conntrack, the iptables walk, DNAT, the overlay, the wire, the other node.
+  // The first packet: connect(), veth, conntrack, the iptables walk, DNAT, the overlay, the NIC, the wire,
+  // the other node's NIC, its kernel and the listening socket.
   std::string path;
   Time charged;
   for (const ExplainStep& st : r.first_packet) {
     path += st.where + ": " + st.what + "\n";
     charged += st.cost;
   }
-  for (const char* expected : {"veth into the host", "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
+  for (const char* expected : {"connect(): socket, port choice", "the sending thread's context on core",
+                               "NIC driver transmit", "NIC: DMA and interrupt moderation", "softirq of the NIC's RSS queue",
+                               "listener found, request socket", "veth into the host", "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
                                "VXLAN encapsulation (+50 bytes)", "NIC -> switch", "VXLAN decapsulation",
                                "bridge to the endpoint's veth", "SYN reaches"}) {
     EXPECT_NE(path.find(expected), std::string::npos) << expected << "\n" << path;
   }
-  // The stage costs are the datapath's (docs/parameters.md): 600 ns veth, ...
-  EXPECT_EQ(r.first_packet[1].cost, Time::ns(600));
+  // The costs are the defaults of docs/parameters.md: connect() and TCP output, then 600 ns of veth, ...
+  const node::HostStackCosts host;
+  EXPECT_EQ(r.first_packet[1].cost, host.connect + host.tx_transport);
+  EXPECT_EQ(r.first_packet[2].cost, Time::ns(600));
   EXPECT_GT(charged, Time::us(5));
   // One request, simulated: it succeeds, and its connect time covers the
   // charged path there and back.

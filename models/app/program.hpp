@@ -1,0 +1,34 @@
+// ProgramProfile: what a program costs in user space, as published
+// benchmarks run it — how many threads it runs (how many cores it can use at
+// once) and its CPU per request and per connection, beside the kernel's work
+// that HostStack charges. Named profiles let a scenario say `program: ab`;
+// docs/parameters.md gives each figure's source.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/time.hpp"
+
+namespace podwire::app {
+
+struct ProgramProfile {
+  std::string name;
+  // Threads that run requests at once; 0: one per core of its node (nginx's
+  // `worker_processes auto`).
+  int threads = 1;
+  engine::Time per_request;     // user-space CPU for each request sent or served
+  engine::Time per_connection;  // user-space CPU for each connection opened or accepted
+  bool keep_alive = true;       // reuses connections unless told otherwise
+  std::string source;           // where the figures come from
+};
+
+// Every named profile, in the order docs/parameters.md lists them.
+std::span<const ProgramProfile> program_profiles();
+// The profile named `name`; null when none is.
+const ProgramProfile* find_program(std::string_view name);
+std::vector<std::string> program_names();
+
+}  // namespace podwire::app
