@@ -1,93 +1,21 @@
 #include "models/build/cluster_model.hpp"
 
-#include <algorithm>
-
 #include "models/build/located.hpp"
 #include "models/kube/network_policy_engine.hpp"
 
 namespace podwire::build {
 
-using engine::Time;
-
-namespace {
-
-std::string_view owner_kind(const std::string& kind) {
-  if (kind == "deployment") return "Deployment";
-  if (kind == "statefulset") return "StatefulSet";
-  if (kind == "replicaset") return "ReplicaSet";
-  if (kind == "replicationcontroller") return "ReplicationController";
-  if (kind == "daemonset") return "DaemonSet";
-  if (kind == "pod") return "Pod";
-  return "";
-}
-
-}  // namespace
-
 void ClusterModel::build_churn(Diagnostics& diags) {
-  const ChurnSpec& spec = scenario_.churn;
+  const churn::ChurnSpec& spec = scenario_.churn;
   if (!spec.present()) return;
   result_.churn.present = true;
   app_of_owner_.resize(cluster_->owners().size(), -1);
   dns_owner_.resize(cluster_->owners().size(), false);
 
   // What each event and process acts on, checked now.
-  const auto resolve = [&](const ChurnTarget& t, ChurnActionSpec::Kind kind, const kube::SourceLocation& at,
-                           const std::string& path, ResolvedAction& out) {
-    out.kind = kind;
-    if (t.kind == "nodes") return true;
-    if (t.kind == "node") {
-      const auto n = cluster_->node_index(t.name);
-      if (!n) {
-        diags.add(located(Severity::error, at, path, "no node named '" + t.name + "'"));
-        return false;
-      }
-      out.node = *n;
-      return true;
-    }
-    const std::string_view kind_name = owner_kind(t.kind);
-    if (t.kind == "pod" && (kind == ChurnActionSpec::Kind::delete_pod || kind == ChurnActionSpec::Kind::crash)) {
-      if (const auto pod = cluster_->pod_index(t.namespace_, t.name)) {
-        out.pod = *pod;
-        return true;
-      }
-    }
-    const auto owner = cluster_->owner_index(t.namespace_, t.name, kind_name);
-    if (!owner) {
-      diags.add(located(Severity::error, at, path,
-                        "no " + std::string(kind_name) + " named '" + t.name + "' in namespace '" + t.namespace_ + "'"));
-      return false;
-    }
-    const std::string_view k = cluster_->owners()[*owner].kind;
-    if (kind == ChurnActionSpec::Kind::rollout && k != "Deployment" && k != "StatefulSet") {
-      diags.add(located(Severity::error, at, path, "only Deployments and StatefulSets roll out; " + t.text + " is a " +
-                                                      std::string(k)));
-      return false;
-    }
-    if (kind == ChurnActionSpec::Kind::scale && (k == "DaemonSet" || k == "Pod")) {
-      diags.add(located(Severity::error, at, path, std::string(k) + " " + t.text + " has no replica count to scale"));
-      return false;
-    }
-    out.owner = *owner;
-    return true;
-  };
-  for (const ChurnActionSpec& a : spec.events) {
-    ResolvedAction r;
-    r.replicas = a.replicas;
-    if (resolve(a.target, a.kind, a.source, a.path, r)) churn_actions_.push_back(r);
-    else churn_actions_.push_back(ResolvedAction{a.kind, 0, -1, -2, 0});  // never runs: the build fails
-  }
-  for (const ChurnProcessSpec& p : spec.random) {
-    const ChurnActionSpec::Kind kind = p.kind == ChurnProcessSpec::Kind::crash       ? ChurnActionSpec::Kind::crash
-                                       : p.kind == ChurnProcessSpec::Kind::fail_node ? ChurnActionSpec::Kind::fail_node
-                                                                                     : ChurnActionSpec::Kind::delete_pod;
-    ResolvedAction r;
-    if (!resolve(p.target, kind, p.source, p.path, r)) continue;
-    if (p.target.kind == "pod") {
-      diags.add(located(Severity::error, p.source, p.path, "a random process acts on a workload's pods or on nodes, "
-                                                           "not on one pod"));
-      continue;
-    }
-    churn_processes_.push_back(r);
+  churn_driver_ = std::make_unique<churn::ChurnDriver>(sim_, *cluster_, spec, random_.stream("churn/processes"));
+  for (const churn::ChurnDriver::Problem& p : churn_driver_->problems()) {
+    diags.add(located(Severity::error, p.at, p.path, p.message));
   }
   if (diags.has_errors()) return;
 
@@ -105,63 +33,7 @@ void ClusterModel::build_churn(Diagnostics& diags) {
       this);
 
   build_proxy_syncs();
-  for (std::size_t i = 0; i < churn_actions_.size(); ++i) {
-    sim_.schedule_at<&ClusterModel::on_churn_action>(spec.events[i].at, this, i);
-  }
-  for (std::size_t i = 0; i < churn_processes_.size(); ++i) schedule_churn_process(i);
-}
-
-void ClusterModel::on_churn_action(std::uint64_t index) {
-  const ResolvedAction& a = churn_actions_[index];
-  switch (a.kind) {
-    case ChurnActionSpec::Kind::rollout: lifecycle_->rollout(a.owner); break;
-    case ChurnActionSpec::Kind::scale: lifecycle_->scale(a.owner, a.replicas); break;
-    case ChurnActionSpec::Kind::delete_pod:
-      lifecycle_->delete_pod(a.pod >= 0 ? a.pod : lifecycle_->random_pod(a.owner));
-      break;
-    case ChurnActionSpec::Kind::crash: {
-      const int pod = a.pod >= 0 ? a.pod : lifecycle_->random_pod(a.owner);
-      if (pod >= 0) lifecycle_->crash(pod);
-      break;
-    }
-    case ChurnActionSpec::Kind::fail_node: lifecycle_->fail_node(a.node); break;
-  }
-}
-
-void ClusterModel::schedule_churn_process(std::size_t index) {
-  const ChurnProcessSpec& p = scenario_.churn.random[index];
-  double rate = p.rate_per_s;
-  if (p.kind == ChurnProcessSpec::Kind::fail_node && p.target.kind == "nodes") {
-    rate *= static_cast<double>(cluster_->nodes().size());  // each node fails at its own rate
-  }
-  const Time from = std::max(sim_.now(), p.start);
-  const Time at = from + Time::from_seconds(churn_random_.exponential(1.0 / rate));
-  if (at > p.stop.value_or(Time::max()) || at > scenario_.run.duration) return;
-  sim_.schedule_at<&ClusterModel::on_churn_process>(at, this, index);
-}
-
-void ClusterModel::on_churn_process(std::uint64_t index) {
-  const ResolvedAction& a = churn_processes_[index];
-  const ChurnProcessSpec& p = scenario_.churn.random[index];
-  if (a.kind == ChurnActionSpec::Kind::fail_node) {
-    int node = a.node;
-    if (p.target.kind == "nodes") {
-      std::vector<int> up;
-      for (std::size_t i = 0; i < cluster_->nodes().size(); ++i) {
-        if (!lifecycle_->node_failed(static_cast<int>(i))) up.push_back(static_cast<int>(i));
-      }
-      node = up.empty() ? -1 : up[churn_random_.uniform_int(up.size())];
-    }
-    if (node >= 0) lifecycle_->fail_node(node);
-    if (p.target.kind != "nodes") return;  // one node fails once
-  } else {
-    const int pod = lifecycle_->random_pod(a.owner);
-    if (pod >= 0) {
-      if (a.kind == ChurnActionSpec::Kind::crash) lifecycle_->crash(pod);
-      else lifecycle_->delete_pod(pod);
-    }
-  }
-  schedule_churn_process(index);
+  churn_driver_->start(*lifecycle_, scenario_.run.duration);
 }
 
 void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,

@@ -16,8 +16,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s) : ClusterModel(s, Parts{}) 
 ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     : scenario_(s),
       random_(s.run.seed),
-      sampler_(sim_, nodes_, net_, s.sample_interval, s.run.duration),
-      churn_random_(random_.stream("churn/processes")) {
+      sampler_(sim_, nodes_, net_, s.sample_interval, s.run.duration) {
   Diagnostics diags;
   try {
     fabric_ = build_cluster_fabric(net_, s.cluster);

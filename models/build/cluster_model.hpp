@@ -23,6 +23,7 @@
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
+#include "models/churn/churn_driver.hpp"
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
 #include "models/kube/cluster.hpp"
@@ -45,10 +46,6 @@ namespace podwire::build {
 
 using scenario::AppSpec;
 using scenario::CallSpec;
-using scenario::ChurnActionSpec;
-using scenario::ChurnProcessSpec;
-using scenario::ChurnSpec;
-using scenario::ChurnTarget;
 using scenario::ClusterScenario;
 using scenario::Diagnostic;
 using scenario::Diagnostics;
@@ -152,9 +149,6 @@ class ClusterModel final : public churn::PodRuntime {
   void fail_node(int node) override;
   static void on_drained(void* drain);
   bool running(int pod) const;  // its namespace is up
-  void on_churn_action(std::uint64_t index);
-  void on_churn_process(std::uint64_t index);
-  void schedule_churn_process(std::size_t index);
   static void deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,
                       const churn::EndpointChange& change);
   void collect_churn();
@@ -227,16 +221,7 @@ class ClusterModel final : public churn::PodRuntime {
     int left;
   };
   std::deque<Drain> drains_;
-  struct ResolvedAction {
-    ChurnActionSpec::Kind kind;
-    std::uint32_t owner = 0;
-    int pod = -1;
-    int node = -1;
-    int replicas = 0;
-  };
-  std::vector<ResolvedAction> churn_actions_;
-  std::vector<ResolvedAction> churn_processes_;
-  engine::RandomStream churn_random_;
+  std::unique_ptr<churn::ChurnDriver> churn_driver_;
   std::unique_ptr<churn::Lifecycle> lifecycle_;
   std::unique_ptr<churn::EndpointPropagation> propagation_;
   proxy::EndpointDiffs endpoint_diffs_;

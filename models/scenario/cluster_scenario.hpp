@@ -13,9 +13,8 @@
 #include "engine/distribution.hpp"
 #include "engine/time.hpp"
 #include "engine/units.hpp"
+#include "models/churn/churn_spec.hpp"
 #include "models/kube/cidr.hpp"
-#include "models/churn/endpoint_propagation.hpp"
-#include "models/churn/lifecycle.hpp"
 #include "models/kube/object_set.hpp"
 #include "models/node/kernel_datapath.hpp"
 #include "models/proxy/proxy_config.hpp"
@@ -164,45 +163,6 @@ struct TrafficSpec {
   kube::SourceLocation source;
 };
 
-// What changes in the cluster during the run (section `churn:`).
-struct ChurnTarget {
-  std::string kind;  // deployment, statefulset, replicaset, replicationcontroller, pod, node
-  std::string namespace_ = "default";
-  std::string name;
-  std::string text;  // as written
-};
-
-struct ChurnActionSpec {
-  enum class Kind { rollout, scale, delete_pod, crash, fail_node };
-  Kind kind = Kind::rollout;
-  engine::Time at;
-  ChurnTarget target;
-  int replicas = 0;  // scale
-  std::string path;  // "churn.events[2]"
-  kube::SourceLocation source;
-};
-
-// A random process: deletions or crashes of a workload's pods at a rate, or
-// node failures with a mean time between failures per node.
-struct ChurnProcessSpec {
-  enum class Kind { delete_pod, crash, fail_node };
-  Kind kind = Kind::delete_pod;
-  ChurnTarget target;  // fail_node: kind "nodes" (every node)
-  double rate_per_s = 0;
-  engine::Time start = engine::Time::zero();
-  std::optional<engine::Time> stop;
-  std::string path;
-  kube::SourceLocation source;
-};
-
-struct ChurnSpec {
-  std::vector<ChurnActionSpec> events;
-  std::vector<ChurnProcessSpec> random;
-  churn::LifecycleConfig lifecycle;
-  churn::PropagationConfig control_plane;
-  bool present() const { return !events.empty() || !random.empty(); }
-};
-
 struct ClusterScenario {
   std::string file;
   std::string resolved_text;
@@ -213,7 +173,7 @@ struct ClusterScenario {
   kube::ObjectSet objects;
   std::vector<AppSpec> apps;
   std::vector<TrafficSpec> traffic;
-  ChurnSpec churn;
+  churn::ChurnSpec churn;  // section `churn:`
   // outputs: where the trace goes by default (podwire run -o overrides it;
   // relative to the working folder) and whether it holds a row per request.
   std::string trace_path;
