@@ -47,13 +47,40 @@ void HttpClient::send(std::uint64_t cookie) {
   r.client = endpoint_id_;
   r.started = sim_.now();
   ++counters_.sent;
-  pool_->send(r.id, config_.request_bytes, cookie);
+  if (program_ == nullptr || config_.cpu_per_request == Time::zero()) {
+    pool_->send(r.id, config_.request_bytes, cookie);
+    return;
+  }
+  std::uint32_t slot;
+  if (!free_building_.empty()) {
+    slot = free_building_.back();
+    free_building_.pop_back();
+    building_[slot] = Building{r.id, cookie};
+  } else {
+    slot = static_cast<std::uint32_t>(building_.size());
+    building_.push_back(Building{r.id, cookie});
+  }
+  program_->run<&HttpClient::on_built>(config_.cpu_per_request, this, slot);
+}
+
+void HttpClient::on_built(std::uint64_t slot) {
+  const Building b = building_[slot];
+  free_building_.push_back(static_cast<std::uint32_t>(slot));
+  pool_->send(b.request, config_.request_bytes, b.cookie);
 }
 
 void HttpClient::done(void* ctx, std::uint64_t cookie, std::uint64_t request) {
   auto* self = static_cast<HttpClient*>(ctx);
   ++self->counters_.finished;
-  if (self->table_.at(request).status == RequestStatus::ok) ++self->counters_.ok;
+  const RequestRecord& r = self->table_.at(request);
+  if (r.status == RequestStatus::ok) {
+    ++self->counters_.ok;
+    // Reading the answer takes the program's CPU; the request is finished
+    // already, but a busy thread delays what comes next.
+    if (self->program_ != nullptr) {
+      self->program_->run<&HttpClient::on_read>(self->program_->read_cost(r.response_bytes), self, 0);
+    }
+  }
   if (cookie == kOpenLoop) return;
   const Time think = Time::from_seconds(self->config_.think_time.sample(self->random_));
   self->sim_.schedule_in<&HttpClient::on_user>(think, self, cookie);

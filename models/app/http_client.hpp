@@ -1,7 +1,8 @@
 // HttpClient: a traffic source. Open loop: requests start at the instants of
 // an arrival process (Poisson or constant rate) whatever happens to earlier
 // ones. Closed loop: each of `users` sends a request, waits for its answer,
-// thinks, and sends the next. Every request gets a record (requests.hpp) and
+// thinks, and sends the next. Every request gets a record (requests.hpp),
+// costs the client program's user-space CPU on its threads (ProgramCpu), and
 // goes through one UpstreamPool to the target.
 #pragma once
 
@@ -10,6 +11,7 @@
 
 #include "engine/distribution.hpp"
 #include "engine/random_stream.hpp"
+#include "models/app/program_cpu.hpp"
 #include "models/app/upstream_pool.hpp"
 
 namespace podwire::app {
@@ -23,6 +25,7 @@ struct HttpClientConfig {
   int users = 1;
   engine::Distribution think_time = engine::Distribution::constant(0.0);
   std::uint64_t request_bytes = 200;
+  engine::Time cpu_per_request;  // the program's user-space work for each request, before it leaves
   engine::Time start;
   engine::Time stop = engine::Time::max();
 };
@@ -44,6 +47,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   void attach(UpstreamPool& pool) { pool_ = &pool; }
+  // The program's threads on its node (none: no CPU charged).
+  void set_program(ProgramCpu* program) { program_ = program; }
   // Schedules the first requests.
   void start();
   static void done(void* client, std::uint64_t cookie, std::uint64_t request);
@@ -55,6 +60,8 @@ class HttpClient {
   void on_arrival();
   void on_user(std::uint64_t user);
   void send(std::uint64_t cookie);
+  void on_built(std::uint64_t slot);
+  void on_read(std::uint64_t) {}
 
   RequestTable& table_;
   std::uint32_t endpoint_id_;
@@ -62,6 +69,13 @@ class HttpClient {
   engine::Simulator& sim_;
   engine::RandomStream random_;
   UpstreamPool* pool_ = nullptr;
+  ProgramCpu* program_ = nullptr;
+  struct Building {
+    std::uint64_t request;
+    std::uint64_t cookie;
+  };
+  std::vector<Building> building_;  // requests on the program's threads, by slot
+  std::vector<std::uint32_t> free_building_;
   HttpClientCounters counters_;
 };
 

@@ -11,10 +11,12 @@ HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& t
     : stack_(stack),
       sim_(stack.endpoint().simulator()),
       cpu_(cpu),
+      program_(cpu, config.threads, config.host),
       table_(table),
       config_(std::move(config)),
       random_(random) {
   if (config_.concurrency < 1) throw std::invalid_argument("a server needs at least one worker slot");
+  program_.set_event_loop(config_.event_loop);
   net::TcpCallbacks cb;
   cb.context = this;
   cb.on_accept = &HttpServer::on_accept;
@@ -25,6 +27,11 @@ void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
   auto* self = static_cast<HttpServer*>(ctx);
   ++self->counters_.accepted;
   self->connections_.accept(tcp);
+  // accept() on one of the program's threads; the connection's first request
+  // queues behind it when every thread is busy.
+  if (self->cpu_ != nullptr) {
+    self->program_.run<&HttpServer::on_accepted>(self->program_.accept_cost(), self, 0);
+  }
 }
 
 void HttpServer::on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag) {
@@ -58,8 +65,12 @@ std::uint32_t HttpServer::new_work(std::uint64_t request, AcceptedConnections::R
 void HttpServer::start(std::uint32_t w) {
   ++busy_;
   table_.at(work_[w].request).service_started = sim_.now();
-  if (cpu_ != nullptr && config_.cpu_per_request > Time::zero()) {
-    cpu_->run(config_.cpu_per_request, &HttpServer::on_cpu_done, this, w);
+  // Reading the request, then the program's own work, on one of its threads.
+  const Time work = cpu_ != nullptr ? program_.read_cost(table_.at(work_[w].request).request_bytes) +
+                                          config_.cpu_per_request
+                                    : Time::zero();
+  if (work > Time::zero()) {
+    program_.run(work, &HttpServer::on_cpu_done, this, w);
   } else {
     on_cpu_done(this, w);
   }

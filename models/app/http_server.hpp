@@ -16,6 +16,7 @@
 #include "engine/random_stream.hpp"
 #include "engine/ring_queue.hpp"
 #include "models/app/accepted_connections.hpp"
+#include "models/app/program_cpu.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
 #include "models/node/node_cpu.hpp"
@@ -39,7 +40,10 @@ struct HttpServerConfig {
   std::uint16_t port = 80;
   int concurrency = 1;
   engine::Distribution service_time = engine::Distribution::constant(0.0);
-  engine::Time cpu_per_request;
+  engine::Time cpu_per_request;  // the program's user-space work per request
+  int threads = 0;               // the program's threads (its CPU work at once); 0: one per core
+  const node::HostStackCosts* host = nullptr;  // the node's, for accepting and reading (null: free)
+  bool event_loop = true;                      // the program waits on epoll
   std::uint64_t response_bytes = 1000;
   std::vector<CallGroup> calls;
   std::uint32_t app = 0;  // index of the app, recorded as the source of its calls
@@ -95,6 +99,7 @@ class HttpServer {
   };
 
   static void on_accept(void* ctx, net::TcpConnection& c);
+  void on_accepted(std::uint64_t) {}
   static void on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag);
   std::uint32_t new_work(std::uint64_t request, AcceptedConnections::Ref from);
   void start(std::uint32_t work);
@@ -109,6 +114,7 @@ class HttpServer {
   net::TcpStack& stack_;
   engine::Simulator& sim_;
   node::NodeCpu* cpu_;
+  ProgramCpu program_;
   RequestTable& table_;
   HttpServerConfig config_;
   engine::RandomStream random_;

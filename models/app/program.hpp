@@ -22,6 +22,7 @@ struct ProgramProfile {
   engine::Time per_request;     // user-space CPU for each request sent or served
   engine::Time per_connection;  // user-space CPU for each connection opened or accepted
   bool keep_alive = true;       // reuses connections unless told otherwise
+  bool event_loop = true;       // waits on epoll (an epoll_wait() per message), not in recv()
   std::string source;           // where the figures come from
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "models/app/program.hpp"
 #include "models/build/located.hpp"
 
 namespace podwire::build {
@@ -116,6 +117,9 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
     cfg.concurrency = a.concurrency;
     cfg.service_time = a.service_time;
     cfg.cpu_per_request = a.cpu_per_request;
+    cfg.threads = a.threads;
+    cfg.host = host_costs_of_pod(pod);
+    cfg.event_loop = app::find_program(a.program)->event_loop;
     cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
     cfg.app = static_cast<std::uint32_t>(ai);
     servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
@@ -252,14 +256,23 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     cc.users = t.users;
     cc.think_time = t.think_time;
     cc.request_bytes = static_cast<std::uint64_t>(t.request_bytes.count());
+    cc.cpu_per_request = t.cpu_per_request;
     cc.start = t.start;
     cc.stop = t.stop.value_or(Time::max());
     cc.url = requests_.intern_url(t.target.host, t.target.path);
 
+    // `cpu`: the client pod's node, whose cores its program's threads run on
+    // (none outside the cluster).
     const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver, const std::string& host,
-                                std::uint16_t port, app::HttpClientConfig config, const std::string& who) {
+                                std::uint16_t port, app::HttpClientConfig config, const std::string& who,
+                                node::NodeCpu* cpu = nullptr, const node::HostStackCosts* costs = nullptr) {
       clients_.emplace_back(requests_, stack.endpoint().id(), config, sim_,
                             random_.stream("traffic/" + t.name + "/" + who));
+      if (cpu != nullptr) {
+        app::ProgramCpu& program = client_programs_.emplace_back(cpu, t.threads, costs);
+        program.set_event_loop(app::find_program(t.program)->event_loop);
+        clients_.back().set_program(&program);
+      }
       app::UpstreamConfig uc{host, port, t.keep_alive, 0, t.retries, t.timeout};
       pools_.emplace_back(stack, resolver, requests_, uc, &app::HttpClient::done, &clients_.back());
       clients_.back().attach(pools_.back());
@@ -340,7 +353,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       }
       const int pod = running[static_cast<std::size_t>(k)];
       add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
-                 cluster_->pods()[static_cast<std::size_t>(pod)].name);
+                 cluster_->pods()[static_cast<std::size_t>(pod)].name, cpu_of_pod(pod), host_costs_of_pod(pod));
     }
   }
 }

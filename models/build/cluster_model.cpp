@@ -253,6 +253,11 @@ node::NodeCpu* ClusterModel::cpu_of_pod(int pod) {
   return node < 0 ? nullptr : &nodes_[static_cast<std::size_t>(node)].cpu();
 }
 
+const node::HostStackCosts* ClusterModel::host_costs_of_pod(int pod) const {
+  const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
+  return node < 0 ? nullptr : &nodes_[static_cast<std::size_t>(node)].datapath().config().host;
+}
+
 net::TcpStack& ClusterModel::stack_of_pod(int pod) {
   auto& s = pod_stacks_[static_cast<std::size_t>(pod)];
   if (!s) {

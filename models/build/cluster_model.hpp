@@ -168,6 +168,7 @@ class ClusterModel final : public churn::PodRuntime {
   int service_named(const std::string& host, const std::string& ns) const;
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
   node::NodeCpu* cpu_of_pod(int pod);
+  const node::HostStackCosts* host_costs_of_pod(int pod) const;  // its node's; null when unplaced
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
 
   const ClusterScenario& scenario_;
@@ -197,6 +198,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::IngressController> ingresses_;
   std::deque<app::UpstreamPool> pools_;
   std::deque<app::HttpClient> clients_;
+  std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
   std::vector<std::vector<std::pair<std::uint32_t, int>>> app_calls_;  // by app: (target, calls per request)

@@ -20,7 +20,7 @@ HostStackCosts HostStackCosts::none() {
   c.nic_latency = c.rx_driver = c.rx_gro_segment = c.rx_transport = Time::zero();
   c.tx_transport = c.tx_tso_segment = c.tx_driver = c.ip_forward = Time::zero();
   c.rx_copy_ns_per_byte = c.tx_copy_ns_per_byte = 0.0;
-  c.syscall = c.wakeup = c.connect = c.syn_receive = c.accept = c.close = Time::zero();
+  c.syscall = c.wakeup = c.connect = c.syn_receive = c.child_socket = c.accept = c.close = Time::zero();
   return c;
 }
 
@@ -28,7 +28,7 @@ bool HostStack::bulk(const Packet& p) {
   return is_tcp(p) && p.payload_bytes > 0 && !has(p, flags::psh | flags::syn | flags::fin | flags::rst);
 }
 
-Time HostStack::copy(double ns_per_byte, std::uint32_t bytes) {
+Time HostStack::copy(double ns_per_byte, std::uint64_t bytes) {
   if (bytes == 0 || ns_per_byte <= 0.0) return Time::zero();
   return Time::ps(std::llround(ns_per_byte * 1000.0 * static_cast<double>(bytes)));
 }
@@ -54,23 +54,21 @@ Time HostStack::receive_from_nic(const Packet& p) const {
 
 StackCharge HostStack::deliver(const Packet& p, SegmentRole role) const {
   const HostStackCosts& c = costs_;
-  const Time copied = copy(c.rx_copy_ns_per_byte, p.payload_bytes);
-  if (!is_tcp(p)) return StackCharge{c.wakeup + c.syscall + copied, c.rx_transport};
-  if (bulk(p)) return StackCharge{copied, Time::zero()};  // TCP input runs once for GRO's merged packet
+  if (!is_tcp(p)) return StackCharge{Time::zero(), c.rx_transport};
+  if (bulk(p)) return StackCharge{};  // TCP input runs once for GRO's merged packet
   switch (role) {
     case SegmentRole::syn: return StackCharge{Time::zero(), c.rx_transport + c.syn_receive};
-    case SegmentRole::handshake_ack: {
-      // A request riding on the handshake's ACK is read at once too.
-      const Time read = p.payload_bytes > 0 ? c.syscall + copied : Time::zero();
-      return StackCharge{c.wakeup + c.accept + read, c.rx_transport};
-    }
-    case SegmentRole::fin: return StackCharge{c.wakeup + c.syscall + copied, c.rx_transport};
+    case SegmentRole::handshake_ack: return StackCharge{Time::zero(), c.rx_transport + c.child_socket};
+    case SegmentRole::fin: return StackCharge{Time::zero(), c.rx_transport};  // its reader sees the end: read()
     case SegmentRole::data: break;
   }
-  if (p.payload_bytes > 0) return StackCharge{c.wakeup + c.syscall + copied, c.rx_transport};
-  // A SYN-ACK returns the client's connect(); a bare ACK wakes nobody.
-  if (has(p, flags::syn)) return StackCharge{c.wakeup, c.rx_transport};
+  // A SYN-ACK returns the client's connect(); data waits for its reader.
+  if (has(p, flags::syn) && p.payload_bytes == 0) return StackCharge{c.wakeup, c.rx_transport};
   return StackCharge{Time::zero(), c.rx_transport};
+}
+
+Time HostStack::read(const HostStackCosts& c, std::uint64_t bytes, bool woken) {
+  return (woken ? c.wakeup : Time::zero()) + c.syscall + copy(c.rx_copy_ns_per_byte, bytes);
 }
 
 std::string HostStack::describe_send(const Packet& p) {
@@ -83,15 +81,15 @@ std::string HostStack::describe_send(const Packet& p) {
 }
 
 std::string HostStack::describe_deliver(const Packet& p, SegmentRole role) {
-  if (!is_tcp(p)) return "UDP input, the reader woken, recvmsg() and the copy to user space";
-  if (bulk(p)) return "merged by GRO; copied to user space";
+  if (!is_tcp(p)) return "UDP input, socket enqueue";
+  if (bulk(p)) return "merged by GRO";
   switch (role) {
     case SegmentRole::syn: return "TCP input: listener found, request socket, SYN-ACK built";
-    case SegmentRole::handshake_ack: return "TCP input: the handshake's ACK makes the child socket; accept() woken";
-    case SegmentRole::fin: return "TCP input: FIN; the reader woken, recv() sees the end";
+    case SegmentRole::handshake_ack: return "TCP input: the handshake's ACK makes the child socket";
+    case SegmentRole::fin: return "TCP input: FIN";
     case SegmentRole::data: break;
   }
-  if (p.payload_bytes > 0) return "TCP input, socket enqueue; the reader woken, recv() and the copy to user space";
+  if (p.payload_bytes > 0) return "TCP input, socket enqueue";
   if (has(p, flags::syn)) return "TCP input: SYN-ACK; connect() returns";
   return "TCP input of an ACK";
 }

@@ -40,8 +40,9 @@ struct HostStackCosts {
   engine::Time wakeup = engine::Time::ns(1400);  // waking the blocked reader and switching to it
   engine::Time connect = engine::Time::us(12);   // socket(), port choice, route, SYN built
   engine::Time syn_receive = engine::Time::us(2);  // listener lookup, request socket, SYN-ACK built
-  engine::Time accept = engine::Time::us(6);     // child socket on the handshake's ACK, accept(), epoll
-  engine::Time close = engine::Time::us(6);      // close(): FIN built, state machine, timers, TIME_WAIT
+  engine::Time child_socket = engine::Time::us(2);  // the listener's child socket, on the handshake's ACK
+  engine::Time accept = engine::Time::us(4);     // accept(), the new fd and its epoll registration (the acceptor's)
+  engine::Time close = engine::Time::us(11);     // close(): FIN, socket and file teardown, TIME_WAIT
 
   // Every cost zero: only the datapath stages are charged (unit tests of them).
   static HostStackCosts none();
@@ -75,10 +76,20 @@ class HostStack {
   engine::Time transmit(const net::Packet& p) const;
   // The NIC driver's part of a packet arriving from the NIC.
   engine::Time receive_from_nic(const net::Packet& p) const;
-  // A packet delivered to a local socket: TCP/UDP input, and for the last
-  // segment of a message the reader's wake-up, recv() and the copy; a SYN's
-  // request socket, a handshake's accept(), a FIN's wake-up.
+  // A packet delivered to a local socket: TCP/UDP input (softirq); a SYN's
+  // request socket, a handshake's child socket, a FIN's wake-up. Reading a
+  // message and accepting a connection are the program's: read(), accept().
   StackCharge deliver(const net::Packet& p, SegmentRole role) const;
+  // What the reading thread spends on one message of `bytes`: recv() and the
+  // copy to user space, and its wake-up when it was asleep (an event loop with
+  // work waiting does not sleep between messages).
+  engine::Time read(std::uint64_t bytes, bool woken) const { return read(costs_, bytes, woken); }
+  static engine::Time read(const HostStackCosts& costs, std::uint64_t bytes, bool woken);
+  // What the accepting thread spends on one connection: accept(), and its
+  // wake-up when it was asleep.
+  static engine::Time accept(const HostStackCosts& costs, bool woken) {
+    return (woken ? costs.wakeup : engine::Time::zero()) + costs.accept;
+  }
 
   // What explain prints for the charges above.
   static std::string describe_send(const net::Packet& p);
@@ -90,7 +101,7 @@ class HostStack {
   // A TCP data segment that is not the last of its write (no PSH): TSO cut
   // it from a larger one, and GRO merges it into the next.
   static bool bulk(const net::Packet& p);
-  static engine::Time copy(double ns_per_byte, std::uint32_t bytes);
+  static engine::Time copy(double ns_per_byte, std::uint64_t bytes);
 
   HostStackCosts costs_;
 };

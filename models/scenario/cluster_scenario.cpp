@@ -7,6 +7,7 @@
 #include <charconv>
 #include <filesystem>
 
+#include "models/app/program.hpp"
 #include "models/churn/churn_action.hpp"
 #include "models/node/cni.hpp"
 #include "models/node/cpu_model.hpp"
@@ -181,6 +182,18 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
   }
 }
 
+// A program named by its profile; null when absent or unknown (reported).
+const app::ProgramProfile* program(const YamlField& f) {
+  if (!f.present()) return nullptr;
+  const auto v = f.string();
+  if (!v) return nullptr;
+  if (const app::ProgramProfile* p = app::find_program(*v)) return p;
+  std::vector<std::string_view> names;
+  for (const app::ProgramProfile& p : app::program_profiles()) names.push_back(p.name);
+  f.error("expected " + one_of(names) + ", got '" + *v + "'");
+  return nullptr;
+}
+
 void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
   if (!apps.present()) return;
   if (!apps.node().IsMap()) {
@@ -190,8 +203,8 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
   for (const auto& kv : apps.node()) {
     const std::string key = kv.first.as<std::string>("");
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
-    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "cpu_per_request", "response_size",
-                           "calls"})) {
+    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program", "cpu_per_request",
+                           "threads", "response_size", "calls"})) {
       continue;
     }
     AppSpec app;
@@ -205,7 +218,13 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     if (auto v = a["port"].integer(1, 65535)) app.port = static_cast<int>(*v);
     if (auto v = a["concurrency"].integer(1, 1'000'000)) app.concurrency = static_cast<int>(*v);
     if (auto v = a["service_time"].time_distribution()) app.service_time = *v;
+    if (const app::ProgramProfile* p = program(a["program"])) {
+      app.program = p->name;
+      app.cpu_per_request = p->per_request;
+      app.threads = p->threads;
+    }
     if (auto v = a["cpu_per_request"].time()) app.cpu_per_request = *v;
+    if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
     if (auto v = a["response_size"].bytes()) app.response_bytes = *v;
     parse_calls(a["calls"], ctx, app);
     s.apps.push_back(std::move(app));
@@ -217,7 +236,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
     if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users", "think_time",
-                           "keep_alive", "retries", "timeout", "request_size", "start", "stop"})) {
+                           "client", "keep_alive", "retries", "timeout", "request_size", "start", "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -275,6 +294,22 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
       ts.open_loop = false;
       if (auto v = t["users"].integer(1, 10'000'000, true)) ts.users = static_cast<int>(*v);
       if (auto v = t["think_time"].time_distribution()) ts.think_time = *v;
+    }
+    // client: PROGRAM, or {program: PROGRAM, threads: N, cpu_per_request: T}
+    if (const YamlField c = t["client"]; c.present()) {
+      const bool mapping = c.node().IsMap();
+      if (mapping && !c.expect_mapping({"program", "threads", "cpu_per_request"})) {
+        // reported
+      } else if (const app::ProgramProfile* p = program(mapping ? c["program"] : c)) {
+        ts.program = p->name;
+        ts.cpu_per_request = p->per_request;
+        ts.threads = p->threads;
+        ts.keep_alive = p->keep_alive;
+      }
+      if (mapping) {
+        if (auto v = c["cpu_per_request"].time()) ts.cpu_per_request = *v;
+        if (auto v = c["threads"].integer(0, 100'000)) ts.threads = static_cast<int>(*v);
+      }
     }
     if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
     if (auto v = t["retries"].integer(0, 100)) ts.retries = static_cast<int>(*v);

@@ -132,7 +132,11 @@ struct AppSpec {
   int port = 0;          // container port served; 0: every TCP container port
   int concurrency = 1;   // requests served at once per pod
   engine::Distribution service_time = engine::Distribution::constant(0.0);
-  engine::Time cpu_per_request = engine::Time::zero();
+  // The server program (app::program_profiles()) and what it costs in user
+  // space; cpu_per_request and threads default to the program's.
+  std::string program = "nginx";
+  engine::Time cpu_per_request = engine::Time::ns(2500);
+  int threads = 0;  // 0: one per core of the pod's node
   engine::Bytes response_bytes = engine::Bytes(1000);
   std::vector<CallGroupSpec> calls;
   kube::SourceLocation source;
@@ -154,6 +158,11 @@ struct TrafficSpec {
   double rate_per_s = 100;
   int users = 1;
   engine::Distribution think_time = engine::Distribution::constant(0.0);
+  // The load generator (`client:`, app::program_profiles()) and its costs,
+  // defaults from the program; keep_alive too unless the entry says.
+  std::string program = "fortio";
+  engine::Time cpu_per_request = engine::Time::ns(1500);
+  int threads = 4;
   bool keep_alive = true;
   int retries = 0;
   engine::Time timeout;  // per attempt; 0: none

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "models/app/program.hpp"
 #include "models/net/tcp_config.hpp"
 #include "models/node/cni.hpp"
 #include "models/proxy/proxy_factory.hpp"
@@ -358,16 +359,43 @@ std::vector<ParameterSection> make_sections() {
                      "socket(), ephemeral port search, route, SYN: the TCP_CRR residual (host-stack-costs.md 7.3)"),
           time_param("cluster.host.syn_receive", [](S& s) -> auto& { return s.cluster.host.syn_receive; },
                      "listener lookup, request socket, SYN-ACK built: host-stack-costs.md 7.1"),
+          time_param("cluster.host.child_socket", [](S& s) -> auto& { return s.cluster.host.child_socket; },
+                     "the child socket made on the handshake's ACK (softirq): host-stack-costs.md 7.1"),
           time_param("cluster.host.accept", [](S& s) -> auto& { return s.cluster.host.accept; },
-                     "child socket on the handshake's ACK, accept(), epoll: NGINX 2017 CPS (29.1 µs) less RPS "
+                     "accept(), new fd, epoll registration, on the accepting thread: NGINX 2017 CPS (29.1 µs) less RPS "
                      "(6.9 µs) per core, less close and softirq shares"),
           time_param("cluster.host.close", [](S& s) -> auto& { return s.cluster.host.close; },
-                     "close(): FIN, state machine, timers, TIME_WAIT: the TCP_CRR residual (host-stack-costs.md 7.3)"),
+                     "close(): FIN, socket and file teardown, TIME_WAIT. host-stack-costs.md 7.1 suggests 6 µs, the "
+                     "residual of its TCP_CRR composition; NGINX 2017's 34,344 conn/s per worker and netperf "
+                     "TCP_CRR node to node (Cilium 2021) each leave about 5 µs more per connection, and only close() "
+                     "is on both paths, so 11 µs; Fastsocket's ~42 µs per connection on one core agrees"),
           constant("node group `cpu`", "ryzen-9-3950x (speed 1)",
                    "named CPU models (`node::cpu_models()`): xeon-e5-2699-v3 is 1/1.4 (2013-2017 Xeons run the same "
                    "kernel path 1.3-1.6 times slower, host-stack-costs.md 7); `cpu_speed: X` gives any other"),
       },
       ""});
+
+  {
+    // The named programs a server (`apps.<workload>.program`) or a traffic
+    // entry (`client:`) runs; their own costs can be given beside the name.
+    std::vector<Parameter> programs;
+    for (const app::ProgramProfile& p : app::program_profiles()) {
+      const std::string threads = p.threads == 0 ? "one per core" : std::to_string(p.threads);
+      programs.push_back(constant("`" + p.name + "`",
+                                  threads + " thread(s), " + show(p.per_request) + " per request, " +
+                                      (p.keep_alive ? "keep-alive" : "a connection per request") +
+                                      (p.event_loop ? ", epoll" : ", blocking recv()"),
+                                  p.source));
+    }
+    out.push_back(ParameterSection{
+        "Programs (`app::program_profiles()`, scenario `apps.<workload>.program`, traffic `client:`)",
+        "User-space CPU of the programs that serve and send requests, beside the kernel's work\n"
+        "above. A program's threads bound how much of its node's cores it uses at once: work\n"
+        "that finds them all busy waits. Servers run `nginx` unless told, traffic entries\n"
+        "`fortio`; `cpu_per_request:` and `threads:` override a program's figures.",
+        std::move(programs),
+        ""});
+  }
 
   out.push_back(ParameterSection{
       "Node datapath (`node::DatapathCosts`, `node::CniCosts`, scenario `cluster.datapath`)",

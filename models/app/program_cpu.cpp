@@ -1,0 +1,47 @@
+#include "models/app/program_cpu.hpp"
+
+namespace podwire::app {
+
+ProgramCpu::ProgramCpu(node::NodeCpu* cpu, int threads, const node::HostStackCosts* host)
+    : cpu_(cpu), host_(host), threads_(threads > 0 ? threads : (cpu != nullptr ? cpu->cores() : 1)) {}
+
+void ProgramCpu::run(engine::Time work, Done done, void* context, std::uint64_t tag) {
+  if (cpu_ == nullptr || work <= engine::Time::zero()) {
+    done(context, tag);
+    return;
+  }
+  const Job job{work, done, context, tag};
+  if (busy_ < threads_) {
+    start(job);
+  } else {
+    ++waited_;
+    waiting_.push_back(job);
+  }
+}
+
+void ProgramCpu::start(const Job& job) {
+  ++busy_;
+  std::uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+    running_[slot] = job;
+  } else {
+    slot = static_cast<std::uint32_t>(running_.size());
+    running_.push_back(job);
+  }
+  cpu_->run(job.work, &ProgramCpu::on_done, this, slot);
+}
+
+void ProgramCpu::on_done(void* self, std::uint64_t slot) {
+  auto* p = static_cast<ProgramCpu*>(self);
+  const Job finished = p->running_[slot];
+  p->free_.push_back(static_cast<std::uint32_t>(slot));
+  --p->busy_;
+  // The thread takes the next waiting job before the callback runs, so work
+  // the callback submits queues behind it.
+  if (!p->waiting_.empty()) p->start(p->waiting_.pop_front());
+  finished.done(finished.context, finished.tag);
+}
+
+}  // namespace podwire::app
