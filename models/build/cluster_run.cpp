@@ -46,9 +46,17 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, engine::R
     const node::NodeCpu& c = nodes_[i].cpu();
     r.node_cpu_application_s += c.busy_application().seconds();
     r.node_cpu_kernel_s += c.busy_kernel().seconds();
-    r.nodes.push_back(NodeFigures{fabric_.nodes[i].name, c.busy_application().seconds(), c.busy_kernel().seconds(),
-                                  c.cores(), nodes_[i].conntrack().size(),
-                                  nodes_[i].datapath().counters().conntrack_drops});
+    const node::CpuUsage u = c.usage();
+    NodeFigures f;
+    f.name = fabric_.nodes[i].name;
+    f.application_cpu_s = u.application.seconds();
+    f.kernel_cpu_s = u.kernel.seconds();
+    f.softirq_cpu_s = u.softirq().seconds();
+    f.system_cpu_s = u.system.seconds();
+    f.cores = c.cores();
+    f.conntrack_entries = nodes_[i].conntrack().size();
+    f.conntrack_drops = nodes_[i].datapath().counters().conntrack_drops;
+    r.nodes.push_back(std::move(f));
   }
   collect_churn();
   r.events = sim_.events_executed();

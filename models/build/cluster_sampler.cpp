@@ -23,6 +23,8 @@ void ClusterSampler::on_sample() {
     s.node = static_cast<std::uint32_t>(i);
     s.kernel_busy = c.busy_fraction(node::CpuWork::kernel, last_usage_[i]);
     s.application_busy = c.busy_fraction(node::CpuWork::application, last_usage_[i]);
+    s.system_busy = c.system_fraction(last_usage_[i]);
+    s.softirq_busy = std::max(0.0, s.kernel_busy - s.system_busy);
     s.conntrack_entries = nodes_[i].conntrack().size();
     s.conntrack_drops = nodes_[i].datapath().counters().conntrack_drops - last_ct_drops_[i];
     last_ct_drops_[i] = nodes_[i].datapath().counters().conntrack_drops;

@@ -30,7 +30,9 @@ struct NodeSample {
   engine::Time at;            // end of the interval
   std::uint32_t node = 0;     // index in fabric().nodes
   double kernel_busy = 0;     // fraction of the node's cores, over the interval
-  double application_busy = 0;
+  double softirq_busy = 0;    // of which softirq (the rest of kernel_busy is system time)
+  double system_busy = 0;
+  double application_busy = 0;  // user time
   std::uint64_t conntrack_entries = 0;
   std::uint64_t conntrack_drops = 0;  // new flows dropped by a full table during the interval
 };

@@ -141,8 +141,10 @@ struct ServiceFigures {
 
 struct NodeFigures {
   std::string name;
-  double application_cpu_s = 0;  // busy core-seconds, whole run
-  double kernel_cpu_s = 0;
+  double application_cpu_s = 0;  // busy core-seconds, whole run: user time
+  double kernel_cpu_s = 0;       // softirq + system
+  double softirq_cpu_s = 0;
+  double system_cpu_s = 0;
   int cores = 0;
   std::uint64_t conntrack_entries = 0;  // at the end
   std::uint64_t conntrack_drops = 0;
@@ -153,6 +155,8 @@ struct NodeFigures {
     v("cores", cores);
     v("application_cpu_s", application_cpu_s);
     v("kernel_cpu_s", kernel_cpu_s);
+    v("softirq_cpu_s", softirq_cpu_s);
+    v("system_cpu_s", system_cpu_s);
     v("conntrack_entries", conntrack_entries);
     v("conntrack_drops", conntrack_drops);
   }

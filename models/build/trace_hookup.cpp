@@ -18,7 +18,8 @@ ClusterTraceHookup::ClusterTraceHookup(ClusterModel& model, const std::string& t
     });
     model_.sampler().node_sampled.connect(
         [](void* trace, const NodeSample& n) {
-          static_cast<trace::ClusterTrace*>(trace)->append_node_sample(n.at, n.node, n.kernel_busy, n.application_busy,
+          static_cast<trace::ClusterTrace*>(trace)->append_node_sample(n.at, n.node, n.kernel_busy, n.softirq_busy,
+                                                                      n.system_busy, n.application_busy,
                                                                       n.conntrack_entries, n.conntrack_drops);
         },
         out_.get());

@@ -168,6 +168,13 @@ Time NodeCpu::core_busy_time(int core) const {
   return t;
 }
 
+double NodeCpu::system_fraction(const CpuUsage& since) const {
+  const CpuUsage u = usage();
+  const Time span = u.at - since.at;
+  if (span <= Time::zero()) return 0.0;
+  return (u.system - since.system) / (span * static_cast<std::int64_t>(cores_.size()));
+}
+
 double NodeCpu::busy_fraction(CpuWork kind, const CpuUsage& since) const {
   const CpuUsage u = usage();
   const Time span = u.at - since.at;

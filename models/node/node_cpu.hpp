@@ -109,6 +109,8 @@ class NodeCpu {
   // since `since` was taken (default: since construction); 0 over an empty
   // window. O(cores).
   double busy_fraction(CpuWork kind, const CpuUsage& since) const;
+  // The part of the kernel's share that was system time.
+  double system_fraction(const CpuUsage& since) const;
   double busy_fraction(CpuWork kind) const {
     return busy_fraction(kind, CpuUsage{created_, {}, {}, {}});
   }

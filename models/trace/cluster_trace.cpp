@@ -92,6 +92,8 @@ ClusterTrace::Impl::Impl(const std::string& path, engine::Time warmup_)
                                                        .column("at_ps", &NodeSampleRow::at_ps)
                                                        .column("node", &NodeSampleRow::node)
                                                        .column("kernel_busy", &NodeSampleRow::kernel_busy)
+                                                       .column("softirq_busy", &NodeSampleRow::softirq_busy)
+                                                       .column("system_busy", &NodeSampleRow::system_busy)
                                                        .column("application_busy", &NodeSampleRow::application_busy)
                                                        .column("conntrack_entries", &NodeSampleRow::conntrack_entries)
                                                        .column("conntrack_drops", &NodeSampleRow::conntrack_drops),
@@ -200,9 +202,11 @@ void ClusterTrace::set_node_of(std::function<std::uint32_t(std::uint32_t)> node_
 
 void ClusterTrace::attach(app::RequestTable& requests) { requests.finished.connect(&Impl::on_request, impl_.get()); }
 
-void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
+void ClusterTrace::append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double softirq_busy,
+                                      double system_busy, double application_busy,
                                       std::uint64_t conntrack_entries, std::uint64_t conntrack_drops) {
-  impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, application_busy, conntrack_entries, conntrack_drops});
+  impl_->nodes.append(NodeSampleRow{at.ps(), node, kernel_busy, softirq_busy, system_busy, application_busy,
+                                    conntrack_entries, conntrack_drops});
 }
 
 void ClusterTrace::append_link_sample(engine::Time at, std::uint32_t link, double utilisation,

@@ -85,8 +85,11 @@ class ClusterTrace {
   // client_node and server_node columns of /requests.
   void set_node_of(std::function<std::uint32_t(std::uint32_t)> node_of);
 
-  // A row of /timeseries/nodes: one node over the interval ending at `at`.
-  void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double application_busy,
+  // A row of /timeseries/nodes: one node over the interval ending at `at`,
+  // each busy figure a fraction of its cores (kernel = softirq + system;
+  // application is user time).
+  void append_node_sample(engine::Time at, std::uint32_t node, double kernel_busy, double softirq_busy,
+                          double system_busy, double application_busy,
                           std::uint64_t conntrack_entries, std::uint64_t conntrack_drops);
 
   // /churn/events, /programming/nodes and /programming/changes (once, before finish).

@@ -49,6 +49,8 @@ struct NodeSampleRow {
   std::int64_t at_ps;
   std::uint32_t node;
   double kernel_busy;
+  double softirq_busy;
+  double system_busy;
   double application_busy;
   std::uint64_t conntrack_entries;
   std::uint64_t conntrack_drops;

@@ -78,8 +78,9 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
                 # CPU per request stays the same as load grows, until the cores run out.
                 ceiling = f"; at this mix its cores run out near {offered / busy:,.0f} requests/s"
             lines.append(
-                f"busiest node: {busiest['name']}, CPU {100 * busiest['kernel_cpu_s'] / cores:.1f}% kernel + "
-                f"{100 * busiest['application_cpu_s'] / cores:.1f}% application of {busiest['cores']} cores{ceiling}")
+                f"busiest node: {busiest['name']}, CPU {100 * busiest['softirq_cpu_s'] / cores:.1f}% softirq + "
+                f"{100 * busiest['system_cpu_s'] / cores:.1f}% system + "
+                f"{100 * busiest['application_cpu_s'] / cores:.1f}% user of {busiest['cores']} cores{ceiling}")
         lines.append(
             f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")

@@ -76,6 +76,9 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
         "worker-0", "worker-1", "worker-2"]
     assert nodes.kernel_busy.between(0, 1).all() and nodes.application_busy.between(0, 1).all()
     assert nodes.application_busy.max() > 0 and nodes.kernel_busy.max() > 0
+    # The kernel's share splits into softirq and system time, both seen.
+    assert (nodes.softirq_busy + nodes.system_busy - nodes.kernel_busy).abs().max() < 1e-12
+    assert nodes.softirq_busy.max() > 0 and nodes.system_busy.max() > 0
     # Requests name the nodes they ran between; the client pod is on one node.
     node_names = set(endpoints.name.str.decode("utf-8")[endpoints.id.isin(ok.server_node)])
     assert node_names <= {"worker-0", "worker-1", "worker-2"} and len(node_names) >= 2

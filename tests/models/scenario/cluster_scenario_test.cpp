@@ -172,6 +172,42 @@ manifests:
   EXPECT_NE(e.find("spec.ports[0].port"), std::string::npos) << e;
 }
 
+TEST(ClusterScenario, ProgramsAndCpusComeFromTheirProfilesUnlessGiven) {
+  const ClusterScenario d = parse_cluster_scenario(kSeed, "s.yaml");
+  // Defaults: nginx serves (its CPU overridden here), fortio sends, reference cores.
+  EXPECT_EQ(d.apps[0].program, "nginx");
+  EXPECT_EQ(d.apps[0].cpu_per_request, Time::us(50));
+  EXPECT_EQ(d.apps[0].threads, 0);
+  EXPECT_EQ(d.traffic[0].program, "fortio");
+  EXPECT_EQ(d.traffic[0].threads, 4);
+  EXPECT_EQ(d.cluster.nodes[0].cpu_speed, 1.0);
+  const ClusterScenario s = parse_cluster_scenario(kSeed, "s.yaml",
+                                                   {"traffic[0].client=ab", "traffic[1].client.program=wrk",
+                                                    "traffic[1].client.threads=8", "apps.my-app/web-server.program=envoy",
+                                                    "cluster.nodes[0].cpu=xeon-e5-2699-v3", "cluster.nodes[1].cpu_speed=2",
+                                                    "cluster.host.close=20us"});
+  EXPECT_EQ(s.traffic[0].program, "ab");
+  EXPECT_EQ(s.traffic[0].threads, 1);
+  EXPECT_FALSE(s.traffic[0].keep_alive);  // ab's, as the entry does not say
+  EXPECT_EQ(s.traffic[1].threads, 8);
+  EXPECT_FALSE(s.traffic[1].keep_alive);  // the entry says so
+  EXPECT_EQ(s.apps[0].program, "envoy");
+  EXPECT_EQ(s.apps[0].cpu_per_request, Time::us(50));  // given beside the program
+  EXPECT_EQ(s.apps[0].threads, 2);
+  EXPECT_NEAR(s.cluster.nodes[0].cpu_speed, 1 / 1.4, 1e-12);
+  EXPECT_EQ(s.cluster.nodes[1].cpu_speed, 2.0);
+  EXPECT_EQ(s.cluster.host.close, Time::us(20));
+}
+
+TEST(ClusterScenario, AnUnknownProgramOrCpuIsAnErrorListingTheKnownOnes) {
+  EXPECT_NE(errors_of(kSeed, {"traffic[0].client=jmeter"})
+                .find("traffic[0].client: expected netperf, wrk, ab, fortio, nginx or envoy, got 'jmeter'"),
+            std::string::npos);
+  EXPECT_NE(errors_of(kSeed, {"cluster.nodes[0].cpu=m1"})
+                .find("cluster.nodes[0].cpu: expected ryzen-9-3950x or xeon-e5-2699-v3, got 'm1'"),
+            std::string::npos);
+}
+
 TEST(Url, ParsesSchemesPortsAndPaths) {
   std::string error;
   auto u = Url::parse("http://web.my-app.svc.cluster.local:8080/a/b", &error);
