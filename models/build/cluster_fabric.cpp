@@ -50,7 +50,7 @@ ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec) {
       const std::string name = node_name(group, k);
       net::Host& h = net.add_host(name, spec.node_network.at(i + 1), static_cast<std::uint32_t>(group.cpus));
       net::Switch& tor = star ? *leaves[0] : *leaves[i / per_rack];
-      net.connect(h, tor, link(group.nic));
+      net.connect(h, tor, link(group.nic), spec.host.nic_latency);  // the node's NIC delay on its last hop
       f.nodes.push_back(FabricNode{name, g, &h});
     }
   }

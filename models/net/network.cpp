@@ -32,13 +32,15 @@ Switch& Network::add_switch(std::string name, engine::Time forwarding_latency) {
   return switches_.emplace_back(sim_, pool_, std::move(name), forwarding_latency, salt);
 }
 
-void Network::connect(Host& host, Switch& sw, const LinkConfig& config) {
+void Network::connect(Host& host, Switch& sw, const LinkConfig& config, engine::Time nic_delay) {
   if (host.uplink() != nullptr) {
     throw std::invalid_argument("host '" + host.name() + "' already has an uplink");
   }
   const std::size_t s = index_in(switches_, sw);
   Link& up = links_.emplace_back(sim_, pool_, config, host.name() + "->" + sw.name());
-  Link& down = links_.emplace_back(sim_, pool_, config, sw.name() + "->" + host.name());
+  LinkConfig to_host = config;
+  to_host.propagation += nic_delay;
+  Link& down = links_.emplace_back(sim_, pool_, to_host, sw.name() + "->" + host.name());
   up.connect(&sw);
   down.connect(&host);
   host.attach_uplink(up);

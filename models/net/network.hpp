@@ -29,7 +29,10 @@ class Network {
 
   // A full-duplex cable: a Link each way, each the egress port of its sender.
   // A host has one uplink (std::invalid_argument for a second).
-  void connect(Host& host, Switch& sw, const LinkConfig& config);
+  // `nic_delay`: the host NIC's receive delay (DMA, interrupt moderation and
+  // delivery before the kernel sees the packet), a fixed part of the last
+  // hop, so it costs no event of its own.
+  void connect(Host& host, Switch& sw, const LinkConfig& config, engine::Time nic_delay = engine::Time::zero());
   void connect(Switch& a, Switch& b, const LinkConfig& config);
 
   // Fills every switch's forwarding table. std::invalid_argument naming a host

@@ -21,7 +21,8 @@ namespace podwire::node {
 
 struct HostStackCosts {
   // Not CPU: DMA, interrupt moderation and interrupt delivery between the
-  // wire and the receive softirq, paid by every packet a NIC takes in.
+  // wire and the receive softirq, paid by every packet a NIC takes in. The
+  // fabric adds it to the last hop into the node (net::Network::connect).
   engine::Time nic_latency = engine::Time::ns(5000);
   engine::Time rx_driver = engine::Time::ns(750);       // IRQ, NAPI poll, skb, GRO, IP receive
   engine::Time rx_gro_segment = engine::Time::ns(200);  // a bulk segment GRO merges into the next

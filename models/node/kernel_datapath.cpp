@@ -117,22 +117,12 @@ bool KernelDatapath::local_pod(net::Address a) const {
 }
 
 void KernelDatapath::receive(Packet& p) {
-  const Time latency = config_.host.nic_latency;
-  if (latency > Time::zero()) {
-    sim_.schedule_in<&KernelDatapath::on_nic>(latency, this, reinterpret_cast<std::uintptr_t>(&p));
-  } else {
-    from_nic(p);
-  }
-}
-
-void KernelDatapath::on_nic(std::uint64_t packet) { from_nic(*reinterpret_cast<Packet*>(packet)); }
-
-void KernelDatapath::from_nic(Packet& p) {
   pool_.trace(p, net::HopKind::datapath, host_.name());
   if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
   system_ = Time::zero();
   if (config_.host.nic_latency > Time::zero()) {
+    // The fabric puts it on the link into the node (net::Network::connect).
     note(p, [] { return std::string("NIC: DMA and interrupt moderation before the softirq (not CPU)"); },
          config_.host.nic_latency);
   }

@@ -195,11 +195,8 @@ class KernelDatapath final : public net::PacketSink {
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, Origin origin, engine::Time work);
   void charge(net::Packet& p, Origin origin, engine::Time work);
-  // A packet from the NIC after its DMA and interrupt delay.
-  void on_nic(std::uint64_t packet);
   // The host namespace's IP forwarding, for a packet it routes between devices.
   void add_forward(const net::Packet& p, engine::Time& work);
-  void from_nic(net::Packet& p);
 
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);

@@ -63,7 +63,7 @@ struct Cluster {
     sw = &net.add_switch("tor");
     for (int i = 0; i < n; ++i) {
       net::Host& h = net.add_host("node-" + std::to_string(i), parse_address("10.0.0.1") + static_cast<Address>(i));
-      net.connect(h, *sw, link);
+      net.connect(h, *sw, link, host.nic_latency);
       nodes.push_back(&h);
     }
     outside = &net.add_host("outside", parse_address("192.168.1.10"));
