@@ -98,10 +98,12 @@ class HostStack {
 
   const HostStackCosts& costs() const { return costs_; }
 
- private:
   // A TCP data segment that is not the last of its write (no PSH): TSO cut
-  // it from a larger one, and GRO merges it into the next.
+  // it from a larger one, and GRO merges it into the next, so the stages
+  // between (netfilter, routing, the veth) run once for the merged packet.
   static bool bulk(const net::Packet& p);
+
+ private:
   static engine::Time copy(double ns_per_byte, std::uint64_t bytes);
 
   HostStackCosts costs_;

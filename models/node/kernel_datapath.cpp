@@ -79,7 +79,7 @@ void KernelDatapath::PodSide::receive(Packet& p) {
   dp->pool_.sample(p);
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
-  dp->system_ = Time::zero();
+  dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
   dp->add_stack(p, dp->stack_.send(p), work, [&] { return "pod socket: " + HostStack::describe_send(p); });
   // Over the veth into the host's backlog: softirq on the sending core.
@@ -92,7 +92,7 @@ void KernelDatapath::HostSide::receive(Packet& p) {
   dp->pool_.sample(p);
   dp->pool_.trace(p, net::HopKind::datapath, dp->host_.name());
   if (dp->down_) return dp->drop(p, DropReason::node_down);
-  dp->system_ = Time::zero();
+  dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
   dp->add_stack(p, dp->stack_.send(p), work, [&] { return "node socket: " + HostStack::describe_send(p); });
   dp->process(p, Origin::host, work);
@@ -120,14 +120,15 @@ void KernelDatapath::receive(Packet& p) {
   pool_.trace(p, net::HopKind::datapath, host_.name());
   if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
-  system_ = Time::zero();
+  system_ = stack_part_ = Time::zero();
   if (config_.host.nic_latency > Time::zero()) {
     // The fabric puts it on the link into the node (net::Network::connect).
     note(p, [] { return std::string("NIC: DMA and interrupt moderation before the softirq (not CPU)"); },
          config_.host.nic_latency);
   }
-  Time work = stack_.receive_from_nic(p);
-  if (work > Time::zero()) note(p, [] { return std::string("NIC receive: IRQ, NAPI poll, GRO, IP"); }, work);
+  Time work = Time::zero();
+  add_stack(p, StackCharge{Time::zero(), stack_.receive_from_nic(p)}, work,
+            [] { return std::string("NIC receive: IRQ, NAPI poll, GRO, IP"); });
   switch (cni_->from_fabric(p, host_, work)) {
     case Cni::Arrival::not_ours: return drop(p, DropReason::no_route);
     case Cni::Arrival::decapsulated:
@@ -351,6 +352,9 @@ void KernelDatapath::add_forward(const Packet& p, Time& work) {
 }
 
 void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
+  // A segment inside a write: TSO and GRO hand the stages one merged packet,
+  // whose last segment pays them; this one pays its share of the stack.
+  if (HostStack::bulk(p)) work = stack_part_;
   counters_.work += work;
   counters_.system_work += system_;
   const auto packet = reinterpret_cast<std::uintptr_t>(&p);

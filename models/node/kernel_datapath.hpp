@@ -216,6 +216,7 @@ class KernelDatapath final : public net::PacketSink {
   void add_stack(const net::Packet& p, const StackCharge& c, engine::Time& work, What&& what) {
     if (c.total() == engine::Time::zero()) return;
     work += c.total();
+    stack_part_ += c.total();
     system_ += c.system;
     note(p, what, c.total());
   }
@@ -229,9 +230,10 @@ class KernelDatapath final : public net::PacketSink {
   KernelPath path_;
   Conntrack conntrack_;
   HostStack stack_;
-  // Of the packet being processed: its process-context work so far, and what
-  // it is to its connection here.
+  // Of the packet being processed: its process-context work so far, its host
+  // stack work so far, and what it is to its connection here.
   engine::Time system_;
+  engine::Time stack_part_;
   SegmentRole role_ = SegmentRole::data;
   ServiceHook* service_hook_ = nullptr;
   const kube::PolicyCheck* policy_ = nullptr;
