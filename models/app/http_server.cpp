@@ -30,7 +30,8 @@ void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
   // accept() on one of the program's threads; the connection's first request
   // queues behind it when every thread is busy.
   if (self->cpu_ != nullptr) {
-    self->program_.run<&HttpServer::on_accepted>(self->program_.accept_cost(), self, 0);
+    self->program_.run<&HttpServer::on_accepted>(self->program_.accept_cost() + self->config_.cpu_per_connection,
+                                                 self, 0);
   }
 }
 

@@ -40,7 +40,8 @@ struct HttpServerConfig {
   std::uint16_t port = 80;
   int concurrency = 1;
   engine::Distribution service_time = engine::Distribution::constant(0.0);
-  engine::Time cpu_per_request;  // the program's user-space work per request
+  engine::Time cpu_per_request;     // the program's user-space work per request
+  engine::Time cpu_per_connection;  // and per connection accepted (a TLS handshake, say)
   int threads = 0;               // the program's threads (its CPU work at once); 0: one per core
   const node::HostStackCosts* host = nullptr;  // the node's, for accepting and reading (null: free)
   bool event_loop = true;                      // the program waits on epoll

@@ -20,7 +20,7 @@ struct ProgramProfile {
   // `worker_processes auto`).
   int threads = 1;
   engine::Time per_request;     // user-space CPU for each request sent or served
-  engine::Time per_connection;  // user-space CPU for each connection opened or accepted
+  engine::Time per_connection;  // user-space CPU for each connection a server accepts
   bool keep_alive = true;       // reuses connections unless told otherwise
   bool event_loop = true;       // waits on epoll (an epoll_wait() per message), not in recv()
   std::string source;           // where the figures come from

@@ -117,6 +117,7 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
     cfg.concurrency = a.concurrency;
     cfg.service_time = a.service_time;
     cfg.cpu_per_request = a.cpu_per_request;
+    cfg.cpu_per_connection = a.cpu_per_connection;
     cfg.threads = a.threads;
     cfg.host = host_costs_of_pod(pod);
     cfg.event_loop = app::find_program(a.program)->event_loop;

@@ -204,7 +204,7 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     const std::string key = kv.first.as<std::string>("");
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
     if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program", "cpu_per_request",
-                           "threads", "response_size", "calls"})) {
+                           "cpu_per_connection", "threads", "response_size", "calls"})) {
       continue;
     }
     AppSpec app;
@@ -221,9 +221,11 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     if (const app::ProgramProfile* p = program(a["program"])) {
       app.program = p->name;
       app.cpu_per_request = p->per_request;
+      app.cpu_per_connection = p->per_connection;
       app.threads = p->threads;
     }
     if (auto v = a["cpu_per_request"].time()) app.cpu_per_request = *v;
+    if (auto v = a["cpu_per_connection"].time()) app.cpu_per_connection = *v;
     if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
     if (auto v = a["response_size"].bytes()) app.response_bytes = *v;
     parse_calls(a["calls"], ctx, app);

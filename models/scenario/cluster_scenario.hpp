@@ -136,6 +136,7 @@ struct AppSpec {
   // space; cpu_per_request and threads default to the program's.
   std::string program = "nginx";
   engine::Time cpu_per_request = engine::Time::ns(2500);
+  engine::Time cpu_per_connection = engine::Time::zero();
   int threads = 0;  // 0: one per core of the pod's node
   engine::Bytes response_bytes = engine::Bytes(1000);
   std::vector<CallGroupSpec> calls;

@@ -89,6 +89,22 @@ traffic:
   EXPECT_LT(t.at_server_s.mean(), 1e-3 + 2.5e-6 + 6e-6);
 }
 
+TEST(ClusterModel, AOneThreadServerReadsARequestAfterAcceptingItsConnection) {
+  // 500 us of user work per connection on one thread: a request on a new
+  // connection waits for it, less the half round trip between the client's
+  // handshake ACK and its request.
+  const ClusterRunResult r = run(kCluster + kManifests + R"(
+apps:
+  my-app/web-server: {concurrency: 4, service_time: 1ms, threads: 1, cpu_per_connection: 500us}
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 50/s, keep_alive: false}
+)");
+  const TrafficFigures& t = r.traffic[0];
+  EXPECT_GT(t.ok, 100u);
+  EXPECT_GT(t.at_server_s.mean(), 1e-3 + 400e-6);
+  EXPECT_LT(t.at_server_s.mean(), 1e-3 + 520e-6);
+}
+
 TEST(ClusterModel, AnExternalNameCostsAQueryPerSearchDomainFirst) {
   const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
 traffic:
