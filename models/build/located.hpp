@@ -6,7 +6,7 @@
 
 #include "models/kube/objects.hpp"
 #include "models/net/packet.hpp"
-#include "models/scenario/diagnostic.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::build {
 

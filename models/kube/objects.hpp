@@ -1,6 +1,6 @@
 // The Kubernetes API objects that matter for networking, as plain structs with
 // the API server's defaults already applied. They know nothing of YAML: the
-// manifest loader (models/scenario/manifest_loader.hpp) fills them in.
+// manifest loader (manifest_loader.hpp) fills them in.
 #pragma once
 
 #include <cstdint>

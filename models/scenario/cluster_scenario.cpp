@@ -12,12 +12,12 @@
 #include "models/node/cni.hpp"
 #include "models/node/cpu_model.hpp"
 #include "models/proxy/proxy_factory.hpp"
+#include "models/kube/manifest_checks.hpp"
+#include "models/kube/manifest_loader.hpp"
 #include "models/scenario/field_reads.hpp"
-#include "models/scenario/manifest_checks.hpp"
 #include "models/scenario/parameter_table.hpp"
-#include "models/scenario/manifest_loader.hpp"
 #include "models/scenario/scenario_document.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

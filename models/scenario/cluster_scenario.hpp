@@ -19,8 +19,8 @@
 #include "models/node/kernel_datapath.hpp"
 #include "models/proxy/proxy_config.hpp"
 #include "models/proxy/proxy_sync.hpp"
-#include "models/scenario/diagnostic.hpp"
 #include "models/scenario/queueing_scenario.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

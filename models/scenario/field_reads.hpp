@@ -10,7 +10,7 @@
 
 #include "models/kube/cidr.hpp"
 #include "models/kube/objects.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

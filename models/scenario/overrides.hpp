@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

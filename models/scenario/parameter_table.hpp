@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "models/scenario/cluster_scenario.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

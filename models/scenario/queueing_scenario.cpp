@@ -4,7 +4,7 @@
 
 
 #include "models/scenario/scenario_document.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

@@ -10,8 +10,8 @@
 
 #include "engine/time.hpp"
 #include "models/queueing/server_farm.hpp"
-#include "models/scenario/diagnostic.hpp"
 #include "models/scenario/run_settings.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

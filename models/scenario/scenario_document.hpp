@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/scenario/queueing_scenario.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 

@@ -7,13 +7,13 @@
 #include <string>
 
 #include "models/kube/cluster.hpp"
-#include "models/scenario/manifest_loader.hpp"
+#include "models/kube/manifest_loader.hpp"
 
 namespace podwire::test_support {
 
 inline kube::ObjectSet objects_of(const std::string& yaml) {
-  scenario::Diagnostics d;
-  kube::ObjectSet s = scenario::parse_manifest_text(yaml, "test.yaml", d);
+  kube::Diagnostics d;
+  kube::ObjectSet s = kube::parse_manifest_text(yaml, "test.yaml", d);
   EXPECT_FALSE(d.has_errors()) << d.to_string();
   return s;
 }

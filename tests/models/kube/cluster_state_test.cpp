@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "models/kube/cluster.hpp"
+#include "models/kube/manifest_loader.hpp"
 #include "models/net/host.hpp"
-#include "models/scenario/manifest_loader.hpp"
 #include "tests/support/cluster_objects.hpp"
 
 namespace podwire::kube {
@@ -606,8 +606,8 @@ spec: {selector: {app: cache, tier: frontend}, ports: [{port: 6379}]}
 }
 
 TEST(ClusterState, OnlineBoutiqueServicesReachTheirContainerPorts) {
-  scenario::Diagnostics d;
-  const ObjectSet o = scenario::load_manifests(
+  Diagnostics d;
+  const ObjectSet o = load_manifests(
       {std::string(PODWIRE_SOURCE_DIR) + "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"}, d);
   ASSERT_FALSE(d.has_errors()) << d.to_string();
   std::vector<Problem> problems;

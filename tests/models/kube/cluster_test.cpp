@@ -9,8 +9,8 @@
 #include <set>
 
 #include "models/kube/cluster.hpp"
+#include "models/kube/manifest_loader.hpp"
 #include "models/net/host.hpp"
-#include "models/scenario/manifest_loader.hpp"
 #include "tests/support/cluster_objects.hpp"
 
 namespace podwire::kube {
@@ -222,10 +222,9 @@ spec: {type: ExternalName, externalName: search.example.com}
 }
 
 TEST(Cluster, OnlineBoutiqueFromItsOwnManifests) {
-  scenario::Diagnostics d;
-  const ObjectSet o = scenario::load_manifests({std::string(PODWIRE_SOURCE_DIR) +
-                                                "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"},
-                                               d);
+  Diagnostics d;
+  const ObjectSet o = load_manifests(
+      {std::string(PODWIRE_SOURCE_DIR) + "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"}, d);
   ASSERT_FALSE(d.has_errors()) << d.to_string();
   std::vector<Problem> problems;
   Cluster c(nodes(3), o, problems);

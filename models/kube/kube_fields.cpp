@@ -1,11 +1,11 @@
-#include "models/scenario/kube_fields.hpp"
+#include "models/kube/kube_fields.hpp"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <stdexcept>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
@@ -75,8 +75,8 @@ void KubeFields::missing(const YamlField& parent, std::string_view key, const st
   report_at(parent, path, Severity::error, "missing; expected " + what);
 }
 
-kube::SourceLocation KubeFields::location(const YamlField& f) const {
-  kube::SourceLocation loc{context_->file, 0, 0};
+SourceLocation KubeFields::location(const YamlField& f) const {
+  SourceLocation loc{context_->file, 0, 0};
   if (f.node().IsDefined()) {
     const YAML::Mark mark = f.node().Mark();
     if (!mark.is_null()) {
@@ -116,10 +116,10 @@ std::vector<std::string> KubeFields::strings(const YamlField& f) const {
   return out;
 }
 
-std::optional<kube::Labels> KubeFields::string_map(const YamlField& f, std::string_view what) const {
+std::optional<Labels> KubeFields::string_map(const YamlField& f, std::string_view what) const {
   if (!f.present()) return std::nullopt;
   if (!is_mapping(f, what)) return std::nullopt;
-  kube::Labels out;
+  Labels out;
   bool ok = true;
   for (const auto& kv : f.node()) {
     const std::string key = kv.first.Scalar();
@@ -136,20 +136,20 @@ std::optional<kube::Labels> KubeFields::string_map(const YamlField& f, std::stri
   return out;
 }
 
-std::optional<kube::LabelSelector> KubeFields::label_selector(const YamlField& f) const {
+std::optional<LabelSelector> KubeFields::label_selector(const YamlField& f) const {
   if (!f.present()) return std::nullopt;
   if (!is_mapping(f, "a label selector (a mapping with matchLabels and/or matchExpressions)")) {
     return std::nullopt;
   }
   const std::size_t errors = error_count();
-  kube::LabelSelector s;
+  LabelSelector s;
   if (auto labels = string_map(f["matchLabels"], "a mapping of label keys to values")) s.match_labels = *labels;
   const YamlField expressions = f["matchExpressions"];
   const std::size_t n = list_size(expressions);
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField e = item(expressions, i);
     if (!is_mapping(e, "a requirement {key, operator, values}")) continue;
-    kube::LabelSelectorRequirement r;
+    LabelSelectorRequirement r;
     if (auto key = e["key"].string()) r.key = *key;
     else if (!e["key"].present()) missing(e, "key", "a label key");
     const YamlField op = e["operator"];
@@ -157,19 +157,19 @@ std::optional<kube::LabelSelector> KubeFields::label_selector(const YamlField& f
       missing(e, "operator", "one of In, NotIn, Exists, DoesNotExist");
       continue;
     }
-    const auto parsed = one_of<kube::SelectorOperator>(op, {{"In", kube::SelectorOperator::in},
-                                                            {"NotIn", kube::SelectorOperator::not_in},
-                                                            {"Exists", kube::SelectorOperator::exists},
-                                                            {"DoesNotExist", kube::SelectorOperator::does_not_exist}});
+    const auto parsed = one_of<SelectorOperator>(op, {{"In", SelectorOperator::in},
+                                                            {"NotIn", SelectorOperator::not_in},
+                                                            {"Exists", SelectorOperator::exists},
+                                                            {"DoesNotExist", SelectorOperator::does_not_exist}});
     if (!parsed) continue;
     r.op = *parsed;
     r.values = strings(e["values"]);
-    const bool needs_values = r.op == kube::SelectorOperator::in || r.op == kube::SelectorOperator::not_in;
+    const bool needs_values = r.op == SelectorOperator::in || r.op == SelectorOperator::not_in;
     if (needs_values && r.values.empty()) {
       report_at(e, e.path() + ".values", Severity::error,
-                "operator " + std::string(kube::to_string(r.op)) + " needs at least one value");
+                "operator " + std::string(to_string(r.op)) + " needs at least one value");
     } else if (!needs_values && !r.values.empty()) {
-      e["values"].error("operator " + std::string(kube::to_string(r.op)) + " takes no values");
+      e["values"].error("operator " + std::string(to_string(r.op)) + " takes no values");
     }
     s.match_expressions.push_back(std::move(r));
   }
@@ -177,7 +177,7 @@ std::optional<kube::LabelSelector> KubeFields::label_selector(const YamlField& f
   return s;
 }
 
-std::optional<kube::PortRef> KubeFields::port_ref(const YamlField& f, bool allow_zero) const {
+std::optional<PortRef> KubeFields::port_ref(const YamlField& f, bool allow_zero) const {
   const auto text = f.string();
   if (!text) return std::nullopt;
   const int min = allow_zero ? 0 : 1;  // 0 where Kubernetes reads it as "not given"
@@ -188,7 +188,7 @@ std::optional<kube::PortRef> KubeFields::port_ref(const YamlField& f, bool allow
         f.error(expected + ", got '" + *text + "'");
         return std::nullopt;
       }
-      return kube::PortRef{static_cast<int>(*v), ""};
+      return PortRef{static_cast<int>(*v), ""};
     }
   }
   if (to_integer(*text)) {
@@ -196,15 +196,15 @@ std::optional<kube::PortRef> KubeFields::port_ref(const YamlField& f, bool allow
             " without quotes");
     return std::nullopt;
   }
-  const std::string problem = kube::port_name_problem(*text);
+  const std::string problem = port_name_problem(*text);
   if (!problem.empty()) {
     f.error(expected + ", got '" + *text + "' (" + problem + ")");
     return std::nullopt;
   }
-  return kube::PortRef{0, *text};
+  return PortRef{0, *text};
 }
 
-std::optional<kube::IntOrPercent> KubeFields::int_or_percent(const YamlField& f) const {
+std::optional<IntOrPercent> KubeFields::int_or_percent(const YamlField& f) const {
   const auto text = f.string();
   if (!text) return std::nullopt;
   const std::string expected = "expected a count such as 1 or a percentage such as 25%, got '" + *text + "'";
@@ -214,26 +214,26 @@ std::optional<kube::IntOrPercent> KubeFields::int_or_percent(const YamlField& f)
       f.error(expected);
       return std::nullopt;
     }
-    return kube::IntOrPercent{static_cast<int>(*v), true};
+    return IntOrPercent{static_cast<int>(*v), true};
   }
   const auto v = quoted(f.node()) ? std::nullopt : to_integer(*text);
   if (!v || *v < 0 || *v > 1'000'000'000) {
     f.error(expected);
     return std::nullopt;
   }
-  return kube::IntOrPercent{static_cast<int>(*v), false};
+  return IntOrPercent{static_cast<int>(*v), false};
 }
 
-std::optional<kube::Protocol> KubeFields::protocol(const YamlField& f) const {
-  return one_of<kube::Protocol>(
-      f, {{"TCP", kube::Protocol::tcp}, {"UDP", kube::Protocol::udp}, {"SCTP", kube::Protocol::sctp}});
+std::optional<Protocol> KubeFields::protocol(const YamlField& f) const {
+  return one_of<Protocol>(
+      f, {{"TCP", Protocol::tcp}, {"UDP", Protocol::udp}, {"SCTP", Protocol::sctp}});
 }
 
 std::optional<std::int64_t> KubeFields::cpu(const YamlField& f) const {
   const auto text = f.string();
   if (!text) return std::nullopt;
   try {
-    return kube::parse_cpu_millicores(*text);
+    return parse_cpu_millicores(*text);
   } catch (const std::invalid_argument& e) {
     f.error(e.what());
     return std::nullopt;
@@ -244,11 +244,11 @@ std::optional<std::int64_t> KubeFields::memory(const YamlField& f) const {
   const auto text = f.string();
   if (!text) return std::nullopt;
   try {
-    return kube::parse_memory_bytes(*text);
+    return parse_memory_bytes(*text);
   } catch (const std::invalid_argument& e) {
     f.error(e.what());
     return std::nullopt;
   }
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,7 +1,8 @@
 // YamlField: a typed, located view of one value in a YAML document. Reads
 // never throw: a missing or malformed value becomes a Diagnostic at the
 // value's file:line:column and field path, and the read returns nullopt, so one
-// pass over a scenario reports every problem in it.
+// pass over a manifest or a scenario reports every problem in it. The manifest
+// loader reads with it, and so does every scenario parser (models/scenario/).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -17,9 +18,9 @@
 #include "engine/distribution.hpp"
 #include "engine/time.hpp"
 #include "engine/units.hpp"
-#include "models/scenario/diagnostic.hpp"
+#include "models/kube/diagnostic.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 // What every field of one document shares: where it came from and where
 // problems go. Paths set from the command line (--set) are reported as such.
@@ -75,4 +76,4 @@ class YamlField {
   YAML::Mark parent_mark_;  // where the enclosing mapping is: an absent field is reported there
 };
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

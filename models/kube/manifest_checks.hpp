@@ -4,10 +4,10 @@
 // dangling Ingress and EndpointSlice references).
 #pragma once
 
-#include "models/scenario/diagnostic.hpp"
-#include "models/scenario/manifest_loader.hpp"
+#include "models/kube/diagnostic.hpp"
+#include "models/kube/manifest_loader.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 // Adds one Diagnostic per problem, located at the object or field concerned:
 // errors for what makes the set ambiguous or leaves pods unreachable through
@@ -18,6 +18,6 @@ namespace podwire::scenario {
 // namespace, a selector-less Service with no EndpointSlice, an Ingress backend
 // or EndpointSlice or StatefulSet serviceName naming a Service that does not
 // exist, an Ingress backend port the Service does not have).
-void check_manifests(const ManifestSet& set, Diagnostics& diagnostics);
+void check_manifests(const ObjectSet& set, Diagnostics& diagnostics);
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -3,16 +3,13 @@
 #include <set>
 #include <utility>
 
-#include "models/scenario/manifest_parser.hpp"
+#include "models/kube/manifest_parser.hpp"
 
-namespace podwire::scenario {
-
-using kube::Protocol;
+namespace podwire::kube {
 
 void ManifestParser::service(const YamlField& root) {
-  using kube::ServiceType;
   const std::size_t errors = f_.error_count();
-  kube::Service s;
+  Service s;
   s.source = f_.location(root);
   metadata(root, s.meta, "Service", true);
   const YamlField spec = root["spec"];
@@ -32,7 +29,7 @@ void ManifestParser::service(const YamlField& root) {
       s.cluster_ip = *v;
     }
     if (s.headless() && node_ports) {
-      spec["clusterIP"].error("a " + std::string(kube::to_string(s.type)) +
+      spec["clusterIP"].error("a " + std::string(to_string(s.type)) +
                               " Service cannot be headless (clusterIP: None)");
     }
 
@@ -42,12 +39,12 @@ void ManifestParser::service(const YamlField& root) {
     std::map<std::pair<int, Protocol>, std::size_t> numbers;
     for (std::size_t i = 0; i < n; ++i) {
       const YamlField p = f_.item(ports, i);
-      kube::ServicePort port;
+      ServicePort port;
       port.source = f_.location(p);
       port.target_port_source = port.source;
       if (!f_.is_mapping(p, "a port (a mapping with port, targetPort, protocol, name)")) continue;
       if (auto v = p["name"].string()) {
-        const std::string problem = v->empty() ? "" : kube::dns_label_problem(*v, false);
+        const std::string problem = v->empty() ? "" : dns_label_problem(*v, false);
         if (!problem.empty()) p["name"].error("'" + *v + "' is not a valid port name: " + problem);
         if (!v->empty() && !names.insert(*v).second) p["name"].error("port name '" + *v + "' is used twice");
         port.name = *v;
@@ -58,7 +55,7 @@ void ManifestParser::service(const YamlField& root) {
       port.protocol = f_.protocol(p["protocol"]).value_or(Protocol::tcp);
       if (!p["port"].present()) f_.missing(p, "port", "the port number the Service listens on (1 to 65535)");
       port.port = f_.integer(p["port"], 1, 65535).value_or(0);
-      port.target_port = kube::PortRef{port.port, ""};
+      port.target_port = PortRef{port.port, ""};
       if (p["targetPort"].present()) {
         port.target_port_source = f_.location(p["targetPort"]);
         if (auto v = f_.port_ref(p["targetPort"], true)) {
@@ -68,7 +65,7 @@ void ManifestParser::service(const YamlField& root) {
       if (auto v = f_.integer(p["nodePort"], 0, 65535)) {
         if (*v != 0 && !node_ports) {
           p["nodePort"].error("nodePort may only be given for NodePort and LoadBalancer Services, not " +
-                              std::string(kube::to_string(s.type)));
+                              std::string(to_string(s.type)));
         }
         port.node_port = *v;
       }
@@ -76,7 +73,7 @@ void ManifestParser::service(const YamlField& root) {
       if (port.port != 0) {
         const auto [it, fresh] = numbers.emplace(std::make_pair(port.port, port.protocol), i);
         if (!fresh) {
-          p["port"].error("port " + std::to_string(port.port) + "/" + std::string(kube::to_string(port.protocol)) +
+          p["port"].error("port " + std::to_string(port.port) + "/" + std::string(to_string(port.protocol)) +
                           " is given twice (also in spec.ports[" + std::to_string(it->second) + "])");
         }
       }
@@ -91,7 +88,7 @@ void ManifestParser::service(const YamlField& root) {
     const YamlField selector = spec["selector"];
     if (selector.present()) s.selector = f_.string_map(selector, "a mapping of label keys to values");
     if (auto v = spec["externalName"].string()) {
-      const std::string problem = kube::dns_subdomain_problem(*v);
+      const std::string problem = dns_subdomain_problem(*v);
       if (!problem.empty()) spec["externalName"].error("'" + *v + "' is not a DNS name: " + problem);
       s.external_name = *v;
     }
@@ -99,21 +96,19 @@ void ManifestParser::service(const YamlField& root) {
       f_.missing(spec, "externalName", "the DNS name an ExternalName Service points to");
     }
 
-    using kube::TrafficPolicy;
     const std::initializer_list<std::pair<std::string_view, TrafficPolicy>> policies = {
         {"Cluster", TrafficPolicy::cluster}, {"Local", TrafficPolicy::local}};
     if (spec["externalTrafficPolicy"].present()) {
       if (auto v = f_.one_of<TrafficPolicy>(spec["externalTrafficPolicy"], policies)) {
         if (!node_ports) {
           spec["externalTrafficPolicy"].error("externalTrafficPolicy applies only to NodePort and LoadBalancer "
-                                              "Services, not " + std::string(kube::to_string(s.type)));
+                                              "Services, not " + std::string(to_string(s.type)));
         }
         s.external_traffic_policy = *v;
       }
     }
     s.internal_traffic_policy =
         f_.one_of<TrafficPolicy>(spec["internalTrafficPolicy"], policies).value_or(TrafficPolicy::cluster);
-    using kube::SessionAffinity;
     s.session_affinity = f_.one_of<SessionAffinity>(spec["sessionAffinity"], {{"None", SessionAffinity::none},
                                                                               {"ClientIP", SessionAffinity::client_ip}})
                              .value_or(SessionAffinity::none);
@@ -139,10 +134,9 @@ void ManifestParser::service(const YamlField& root) {
 
 void ManifestParser::endpoint_slice(const YamlField& root) {
   const std::size_t errors = f_.error_count();
-  kube::EndpointSlice e;
+  EndpointSlice e;
   e.source = f_.location(root);
   metadata(root, e.meta, "EndpointSlice", true);
-  using kube::AddressType;
   if (!root["addressType"].present()) f_.missing(root, "addressType", "one of IPv4, IPv6, FQDN");
   e.address_type = f_.one_of<AddressType>(root["addressType"], {{"IPv4", AddressType::ipv4},
                                                                 {"IPv6", AddressType::ipv6},
@@ -153,11 +147,11 @@ void ManifestParser::endpoint_slice(const YamlField& root) {
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField y = f_.item(endpoints, i);
     if (!f_.is_mapping(y, "an endpoint (a mapping with addresses, conditions, nodeName)")) continue;
-    kube::Endpoint ep;
+    Endpoint ep;
     ep.addresses = f_.strings(y["addresses"]);
     if (ep.addresses.empty() && !y["addresses"].present()) f_.missing(y, "addresses", "a list of addresses");
     for (const std::string& a : ep.addresses) {
-      const bool ok = e.address_type == AddressType::fqdn ? kube::dns_subdomain_problem(a).empty() : is_ip_address(a);
+      const bool ok = e.address_type == AddressType::fqdn ? dns_subdomain_problem(a).empty() : is_ip_address(a);
       if (!ok) y["addresses"].error("'" + a + "' is not a valid " + root["addressType"].string().value_or("") + " address");
     }
     const YamlField c = y["conditions"];
@@ -173,7 +167,7 @@ void ManifestParser::endpoint_slice(const YamlField& root) {
   for (std::size_t i = 0; i < n_ports; ++i) {
     const YamlField p = f_.item(ports, i);
     if (!f_.is_mapping(p, "a port (a mapping with name, port, protocol)")) continue;
-    kube::EndpointPort port;
+    EndpointPort port;
     port.name = p["name"].string().value_or("");
     port.port = f_.integer(p["port"], 1, 65535);
     port.protocol = f_.protocol(p["protocol"]).value_or(Protocol::tcp);
@@ -183,9 +177,9 @@ void ManifestParser::endpoint_slice(const YamlField& root) {
   if (f_.error_count() == errors) out_.endpoint_slices.push_back(std::move(e));
 }
 
-std::optional<kube::IngressBackend> ManifestParser::ingress_backend(const YamlField& b) {
+std::optional<IngressBackend> ManifestParser::ingress_backend(const YamlField& b) {
   if (!f_.is_mapping(b, "a backend (a mapping with service or resource)")) return std::nullopt;
-  kube::IngressBackend backend;
+  IngressBackend backend;
   const YamlField service = b["service"];
   if (b["serviceName"].present()) {  // extensions/v1beta1 and networking.k8s.io/v1beta1
     backend.source = f_.location(b["serviceName"]);
@@ -207,7 +201,7 @@ std::optional<kube::IngressBackend> ManifestParser::ingress_backend(const YamlFi
         port.error("expected exactly one of number and name");
       } else if (number) {
         backend.port_source = f_.location(port["number"]);
-        if (auto v = f_.integer(port["number"], 1, 65535)) backend.service_port = kube::PortRef{*v, ""};
+        if (auto v = f_.integer(port["number"], 1, 65535)) backend.service_port = PortRef{*v, ""};
       } else {
         backend.port_source = f_.location(port["name"]);
         if (auto v = f_.port_ref(port["name"])) backend.service_port = *v;
@@ -225,7 +219,7 @@ std::optional<kube::IngressBackend> ManifestParser::ingress_backend(const YamlFi
 
 void ManifestParser::ingress(const YamlField& root, bool legacy) {
   const std::size_t errors = f_.error_count();
-  kube::Ingress g;
+  Ingress g;
   g.source = f_.location(root);
   metadata(root, g.meta, "Ingress", true);
   const YamlField spec = root["spec"];
@@ -244,7 +238,7 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
     for (std::size_t i = 0; i < n; ++i) {
       const YamlField r = f_.item(rules, i);
       if (!f_.is_mapping(r, "a rule (a mapping with host and http)")) continue;
-      kube::IngressRule rule;
+      IngressRule rule;
       rule.host = r["host"].string().value_or("");
       const YamlField paths = r["http"]["paths"];
       if (r["http"].present() && !paths.present()) f_.missing(r["http"], "paths", "a list of paths");
@@ -252,12 +246,11 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
       for (std::size_t j = 0; j < n_paths; ++j) {
         const YamlField p = f_.item(paths, j);
         if (!f_.is_mapping(p, "a path (a mapping with path, pathType and backend)")) continue;
-        kube::IngressPath path;
+        IngressPath path;
         path.path = p["path"].string().value_or("");
         if (!path.path.empty() && path.path.front() != '/') {
           p["path"].error("'" + path.path + "' is not an absolute path (it must start with '/')");
         }
-        using kube::PathType;
         if (!p["pathType"].present() && !legacy) {
           f_.missing(p, "pathType", "one of Prefix, Exact, ImplementationSpecific");
         }
@@ -285,12 +278,12 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
   if (f_.error_count() == errors) out_.ingresses.push_back(std::move(g));
 }
 
-std::vector<kube::NetworkPolicyRule> ManifestParser::policy_rules(const YamlField& rules, std::string_view peers_key) {
-  std::vector<kube::NetworkPolicyRule> out;
+std::vector<NetworkPolicyRule> ManifestParser::policy_rules(const YamlField& rules, std::string_view peers_key) {
+  std::vector<NetworkPolicyRule> out;
   const std::size_t n = f_.list_size(rules);
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField r = f_.item(rules, i);
-    kube::NetworkPolicyRule rule;
+    NetworkPolicyRule rule;
     if (!r.present()) {  // `- ` with nothing: allows everything, like `- {}`
       out.push_back(std::move(rule));
       continue;
@@ -304,12 +297,12 @@ std::vector<kube::NetworkPolicyRule> ManifestParser::policy_rules(const YamlFiel
         if (!p.present()) p.error("a peer needs podSelector, namespaceSelector or ipBlock");
         continue;
       }
-      kube::NetworkPolicyPeer peer;
+      NetworkPolicyPeer peer;
       peer.pod_selector = f_.label_selector(p["podSelector"]);
       peer.namespace_selector = f_.label_selector(p["namespaceSelector"]);
       const YamlField block = p["ipBlock"];
       if (f_.is_mapping(block, "a mapping with cidr and except")) {
-        kube::IpBlock ip;
+        IpBlock ip;
         if (!block["cidr"].present()) f_.missing(block, "cidr", "a CIDR block such as 10.0.0.0/8");
         ip.cidr = block["cidr"].string().value_or("");
         ip.except = f_.strings(block["except"]);
@@ -328,7 +321,7 @@ std::vector<kube::NetworkPolicyRule> ManifestParser::policy_rules(const YamlFiel
     for (std::size_t j = 0; j < n_ports; ++j) {
       const YamlField p = f_.item(ports, j);
       if (!f_.is_mapping(p, "a port (a mapping with protocol, port and endPort)")) continue;
-      kube::NetworkPolicyPort port;
+      NetworkPolicyPort port;
       port.protocol = f_.protocol(p["protocol"]).value_or(Protocol::tcp);
       port.port = f_.port_ref(p["port"]);
       port.end_port = f_.integer(p["endPort"], 1, 65535);
@@ -348,7 +341,7 @@ std::vector<kube::NetworkPolicyRule> ManifestParser::policy_rules(const YamlFiel
 
 void ManifestParser::network_policy(const YamlField& root) {
   const std::size_t errors = f_.error_count();
-  kube::NetworkPolicy np;
+  NetworkPolicy np;
   np.source = f_.location(root);
   metadata(root, np.meta, "NetworkPolicy", true);
   const YamlField spec = root["spec"];
@@ -374,4 +367,4 @@ void ManifestParser::network_policy(const YamlField& root) {
   if (f_.error_count() == errors) out_.network_policies.push_back(std::move(np));
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "models/kube/objects.hpp"
-#include "models/scenario/yaml_field.hpp"
+#include "models/kube/yaml_field.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 // True for an IPv4 or IPv6 address literal.
 bool is_ip_address(const std::string& text);
@@ -40,7 +40,7 @@ class KubeFields {
   void missing(const YamlField& parent, std::string_view key, const std::string& what) const;
   void report_at(const YamlField& where, const std::string& path, Severity severity, const std::string& message) const;
 
-  kube::SourceLocation location(const YamlField& f) const;
+  SourceLocation location(const YamlField& f) const;
   std::size_t error_count() const { return context_->diagnostics->count(Severity::error); }
 
   std::optional<bool> boolean(const YamlField& f) const;
@@ -49,13 +49,13 @@ class KubeFields {
   std::vector<std::string> strings(const YamlField& f) const;
   // A mapping of strings to strings (labels, annotations, nodeSelector); null
   // values read as "".
-  std::optional<kube::Labels> string_map(const YamlField& f, std::string_view what) const;
-  std::optional<kube::LabelSelector> label_selector(const YamlField& f) const;
+  std::optional<Labels> string_map(const YamlField& f, std::string_view what) const;
+  std::optional<LabelSelector> label_selector(const YamlField& f) const;
   // A port number (1-65535, and 0 when allow_zero) or an IANA port name. A
   // quoted number is a name to Kubernetes, and so an error.
-  std::optional<kube::PortRef> port_ref(const YamlField& f, bool allow_zero = false) const;
-  std::optional<kube::IntOrPercent> int_or_percent(const YamlField& f) const;
-  std::optional<kube::Protocol> protocol(const YamlField& f) const;
+  std::optional<PortRef> port_ref(const YamlField& f, bool allow_zero = false) const;
+  std::optional<IntOrPercent> int_or_percent(const YamlField& f) const;
+  std::optional<Protocol> protocol(const YamlField& f) const;
   std::optional<std::int64_t> cpu(const YamlField& f) const;
   std::optional<std::int64_t> memory(const YamlField& f) const;
 
@@ -77,4 +77,4 @@ class KubeFields {
   YamlContext* context_;
 };
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,5 +1,5 @@
-// ManifestParser: reads the Kubernetes objects of one file into a
-// ManifestSet, one function per modelled kind. Internal to the manifest
+// ManifestParser: reads the Kubernetes objects of one file into an
+// ObjectSet, one function per modelled kind. Internal to the manifest
 // loader (use parse_manifest_text / load_manifests); its definitions are split
 // into manifest_parser.cpp (documents, metadata, dispatch),
 // manifest_parser_workloads.cpp and manifest_parser_networking.cpp.
@@ -13,15 +13,15 @@
 #include <string_view>
 #include <vector>
 
+#include "models/kube/kube_fields.hpp"
+#include "models/kube/manifest_loader.hpp"
 #include "models/kube/objects.hpp"
-#include "models/scenario/kube_fields.hpp"
-#include "models/scenario/manifest_loader.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 class ManifestParser {
  public:
-  ManifestParser(const std::string& file, Diagnostics& diagnostics, ManifestSet& out)
+  ManifestParser(const std::string& file, Diagnostics& diagnostics, ObjectSet& out)
       : context_{file, &diagnostics, {}}, f_(context_), out_(out) {}
   ManifestParser(const ManifestParser&) = delete;  // f_ points into context_
   ManifestParser& operator=(const ManifestParser&) = delete;
@@ -41,14 +41,14 @@ class ManifestParser {
   void parse_object(const YamlField& root);
 
   // Common parts.
-  bool metadata(const YamlField& root, kube::ObjectMeta& meta, std::string_view kind, bool namespaced);
-  kube::PodSpec pod_spec(const YamlField& spec);
-  kube::Container container(const YamlField& c);
-  void resources(const YamlField& r, kube::Container& c);
-  std::optional<kube::Probe> probe(const YamlField& p);
-  std::optional<kube::PreStopHook> pre_stop(const YamlField& p);
-  bool pod_template(const YamlField& spec, kube::PodTemplate& t);
-  bool workload_selector(const YamlField& spec, const kube::PodTemplate& t, bool legacy, kube::LabelSelector& s);
+  bool metadata(const YamlField& root, ObjectMeta& meta, std::string_view kind, bool namespaced);
+  PodSpec pod_spec(const YamlField& spec);
+  Container container(const YamlField& c);
+  void resources(const YamlField& r, Container& c);
+  std::optional<Probe> probe(const YamlField& p);
+  std::optional<PreStopHook> pre_stop(const YamlField& p);
+  bool pod_template(const YamlField& spec, PodTemplate& t);
+  bool workload_selector(const YamlField& spec, const PodTemplate& t, bool legacy, LabelSelector& s);
   int replicas(const YamlField& spec);
 
   // One function per modelled kind; each appends to out_ unless it found errors.
@@ -61,18 +61,18 @@ class ManifestParser {
   void service(const YamlField& root);
   void endpoint_slice(const YamlField& root);
   void ingress(const YamlField& root, bool legacy);
-  std::optional<kube::IngressBackend> ingress_backend(const YamlField& b);
+  std::optional<IngressBackend> ingress_backend(const YamlField& b);
   void network_policy(const YamlField& root);
-  std::vector<kube::NetworkPolicyRule> policy_rules(const YamlField& rules, std::string_view peers_key);
+  std::vector<NetworkPolicyRule> policy_rules(const YamlField& rules, std::string_view peers_key);
   void namespace_(const YamlField& root);
 
   void report_unknown_kinds();
 
   YamlContext context_;
   KubeFields f_;
-  ManifestSet& out_;
+  ObjectSet& out_;
   std::vector<std::string> unknown_order_;
   std::map<std::string, Unknown> unknown_;
 };
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,8 +1,8 @@
-#include "models/scenario/manifest_parser.hpp"
+#include "models/kube/manifest_parser.hpp"
 
-#include "models/scenario/yaml_documents.hpp"
+#include "models/kube/yaml_documents.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 void ManifestParser::parse_text(const std::string& text) {
   const std::vector<YAML::Node> documents = read_yaml_documents(text, context_.file, *context_.diagnostics);
@@ -109,7 +109,7 @@ void ManifestParser::report_unknown_kinds() {
   unknown_.clear();
 }
 
-bool ManifestParser::metadata(const YamlField& root, kube::ObjectMeta& meta, std::string_view kind, bool namespaced) {
+bool ManifestParser::metadata(const YamlField& root, ObjectMeta& meta, std::string_view kind, bool namespaced) {
   const YamlField m = root["metadata"];
   if (!m.present()) {
     f_.missing(root, "metadata", "a mapping with at least a name");
@@ -121,15 +121,15 @@ bool ManifestParser::metadata(const YamlField& root, kube::ObjectMeta& meta, std
     f_.missing(m, "name", m["generateName"].present() ? "a fixed name (podwire does not support generateName)"
                                                        : "the object's name");
   } else if (auto v = name.string()) {
-    const std::string problem = kind == "Service"     ? kube::dns_label_problem(*v, true)
-                                : kind == "Namespace" ? kube::dns_label_problem(*v, false)
-                                                      : kube::dns_subdomain_problem(*v);
+    const std::string problem = kind == "Service"     ? dns_label_problem(*v, true)
+                                : kind == "Namespace" ? dns_label_problem(*v, false)
+                                                      : dns_subdomain_problem(*v);
     if (!problem.empty()) name.error("'" + *v + "' is not a valid " + std::string(kind) + " name: " + problem);
     meta.name = *v;
   }
   meta.namespace_ = namespaced ? "default" : "";
   if (auto v = m["namespace"].string(); v && namespaced) {
-    const std::string problem = kube::dns_label_problem(*v, false);
+    const std::string problem = dns_label_problem(*v, false);
     if (!problem.empty()) m["namespace"].error("'" + *v + "' is not a valid namespace name: " + problem);
     meta.namespace_ = *v;
   }
@@ -140,10 +140,10 @@ bool ManifestParser::metadata(const YamlField& root, kube::ObjectMeta& meta, std
 
 void ManifestParser::namespace_(const YamlField& root) {
   const std::size_t errors = f_.error_count();
-  kube::Namespace ns;
+  Namespace ns;
   ns.source = f_.location(root);
   metadata(root, ns.meta, "Namespace", false);
   if (f_.error_count() == errors) out_.namespaces.push_back(std::move(ns));
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

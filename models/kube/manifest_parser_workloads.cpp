@@ -3,9 +3,9 @@
 #include <set>
 #include <sstream>
 
-#include "models/scenario/manifest_parser.hpp"
+#include "models/kube/manifest_parser.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
@@ -31,38 +31,36 @@ std::optional<std::int64_t> sleep_command_seconds(std::vector<std::string> words
 
 }  // namespace
 
-using kube::Protocol;
-
 int ManifestParser::replicas(const YamlField& spec) {
   return f_.integer(spec["replicas"], 0, 1'000'000).value_or(1);
 }
 
-std::optional<kube::Probe> ManifestParser::probe(const YamlField& p) {
+std::optional<Probe> ManifestParser::probe(const YamlField& p) {
   if (!f_.is_mapping(p, "a probe (a mapping with httpGet, tcpSocket, grpc or exec)")) return std::nullopt;
-  kube::Probe probe;
+  Probe probe;
   int handlers = 0;
   if (p["httpGet"].present()) {
     ++handlers;
-    probe.action = kube::Probe::Action::http_get;
+    probe.action = Probe::Action::http_get;
     if (!p["httpGet"]["port"].present()) f_.missing(p["httpGet"], "port", "a port number or name");
     if (auto v = f_.port_ref(p["httpGet"]["port"])) probe.port = *v;
     probe.path = p["httpGet"]["path"].string().value_or("/");
   }
   if (p["tcpSocket"].present()) {
     ++handlers;
-    probe.action = kube::Probe::Action::tcp_socket;
+    probe.action = Probe::Action::tcp_socket;
     if (!p["tcpSocket"]["port"].present()) f_.missing(p["tcpSocket"], "port", "a port number or name");
     if (auto v = f_.port_ref(p["tcpSocket"]["port"])) probe.port = *v;
   }
   if (p["grpc"].present()) {
     ++handlers;
-    probe.action = kube::Probe::Action::grpc;
+    probe.action = Probe::Action::grpc;
     if (!p["grpc"]["port"].present()) f_.missing(p["grpc"], "port", "a port number");
-    if (auto v = f_.integer(p["grpc"]["port"], 1, 65535)) probe.port = kube::PortRef{*v, ""};
+    if (auto v = f_.integer(p["grpc"]["port"], 1, 65535)) probe.port = PortRef{*v, ""};
   }
   if (p["exec"].present()) {
     ++handlers;
-    probe.action = kube::Probe::Action::exec;
+    probe.action = Probe::Action::exec;
   }
   if (handlers != 1) {
     p.error(handlers == 0 ? "a probe needs one of httpGet, tcpSocket, grpc or exec"
@@ -77,18 +75,18 @@ std::optional<kube::Probe> ManifestParser::probe(const YamlField& p) {
   return probe;
 }
 
-std::optional<kube::PreStopHook> ManifestParser::pre_stop(const YamlField& p) {
+std::optional<PreStopHook> ManifestParser::pre_stop(const YamlField& p) {
   if (!f_.is_mapping(p, "a handler (a mapping with exec, httpGet, tcpSocket or sleep)")) return std::nullopt;
-  kube::PreStopHook hook;
+  PreStopHook hook;
   if (p["exec"].present()) {
-    hook.action = kube::PreStopHook::Action::exec;
+    hook.action = PreStopHook::Action::exec;
     hook.sleep_seconds = sleep_command_seconds(f_.strings(p["exec"]["command"]));
   } else if (p["httpGet"].present()) {
-    hook.action = kube::PreStopHook::Action::http_get;
+    hook.action = PreStopHook::Action::http_get;
   } else if (p["tcpSocket"].present()) {
-    hook.action = kube::PreStopHook::Action::tcp_socket;
+    hook.action = PreStopHook::Action::tcp_socket;
   } else if (p["sleep"].present()) {
-    hook.action = kube::PreStopHook::Action::sleep;
+    hook.action = PreStopHook::Action::sleep;
     if (!p["sleep"]["seconds"].present()) f_.missing(p["sleep"], "seconds", "the seconds to sleep");
     if (auto v = f_.integer(p["sleep"]["seconds"], 0, 1'000'000'000)) hook.sleep_seconds = *v;
   } else {
@@ -98,7 +96,7 @@ std::optional<kube::PreStopHook> ManifestParser::pre_stop(const YamlField& p) {
   return hook;
 }
 
-void ManifestParser::resources(const YamlField& r, kube::Container& c) {
+void ManifestParser::resources(const YamlField& r, Container& c) {
   if (!f_.is_mapping(r, "a mapping with requests and/or limits")) return;
   const YamlField requests = r["requests"];
   const YamlField limits = r["limits"];
@@ -120,13 +118,13 @@ void ManifestParser::resources(const YamlField& r, kube::Container& c) {
   }
 }
 
-kube::Container ManifestParser::container(const YamlField& y) {
-  kube::Container c;
+Container ManifestParser::container(const YamlField& y) {
+  Container c;
   c.source = f_.location(y);
   if (!f_.is_mapping(y, "a container (a mapping with name, image, ports, ...)")) return c;
   if (!y["name"].present()) f_.missing(y, "name", "the container's name");
   if (auto v = y["name"].string()) {
-    const std::string problem = kube::dns_label_problem(*v, false);
+    const std::string problem = dns_label_problem(*v, false);
     if (!problem.empty()) y["name"].error("'" + *v + "' is not a valid container name: " + problem);
     c.name = *v;
   }
@@ -136,13 +134,13 @@ kube::Container ManifestParser::container(const YamlField& y) {
   const std::size_t n = f_.list_size(ports);
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField p = f_.item(ports, i);
-    kube::ContainerPort port;
+    ContainerPort port;
     port.source = f_.location(p);
     if (!f_.is_mapping(p, "a port (a mapping with containerPort, name, protocol)")) continue;
     if (!p["containerPort"].present()) f_.missing(p, "containerPort", "a port number from 1 to 65535");
     port.container_port = f_.integer(p["containerPort"], 1, 65535).value_or(0);
     if (auto v = p["name"].string()) {
-      const std::string problem = kube::port_name_problem(*v);
+      const std::string problem = port_name_problem(*v);
       if (!problem.empty()) p["name"].error("'" + *v + "' is not a valid port name: " + problem);
       port.name = *v;
     }
@@ -169,11 +167,11 @@ kube::Container ManifestParser::container(const YamlField& y) {
   return c;
 }
 
-kube::PodSpec ManifestParser::pod_spec(const YamlField& spec) {
-  kube::PodSpec s;
+PodSpec ManifestParser::pod_spec(const YamlField& spec) {
+  PodSpec s;
   if (!f_.is_mapping(spec, "a pod spec (a mapping with containers, ...)")) return s;
   std::set<std::string> names;
-  const auto read_containers = [&](const char* key, std::vector<kube::Container>& into) {
+  const auto read_containers = [&](const char* key, std::vector<Container>& into) {
     const YamlField list = spec[key];
     const std::size_t n = f_.list_size(list);
     for (std::size_t i = 0; i < n; ++i) {
@@ -193,7 +191,6 @@ kube::PodSpec ManifestParser::pod_spec(const YamlField& spec) {
   read_containers("initContainers", s.init_containers);
 
   s.host_network = f_.boolean(spec["hostNetwork"]).value_or(false);
-  using kube::DnsPolicy;
   s.dns_policy = f_.one_of<DnsPolicy>(spec["dnsPolicy"], {{"ClusterFirst", DnsPolicy::cluster_first},
                                                           {"ClusterFirstWithHostNet", DnsPolicy::cluster_first_with_host_net},
                                                           {"Default", DnsPolicy::default_},
@@ -201,7 +198,7 @@ kube::PodSpec ManifestParser::pod_spec(const YamlField& spec) {
                      .value_or(DnsPolicy::cluster_first);
   const YamlField dns = spec["dnsConfig"];
   if (f_.is_mapping(dns, "a mapping with nameservers, searches and options")) {
-    kube::DnsConfig config;
+    DnsConfig config;
     config.nameservers = f_.strings(dns["nameservers"]);
     for (const std::string& ns : config.nameservers) {
       if (!is_ip_address(ns)) dns["nameservers"].error("'" + ns + "' is not an IP address");
@@ -228,7 +225,7 @@ kube::PodSpec ManifestParser::pod_spec(const YamlField& spec) {
   }
   for (const char* key : {"hostname", "subdomain"}) {
     if (auto v = spec[key].string()) {
-      const std::string problem = kube::dns_label_problem(*v, false);
+      const std::string problem = dns_label_problem(*v, false);
       if (!problem.empty()) spec[key].error("'" + *v + "' is not a valid " + key + ": " + problem);
       (std::string_view(key) == "hostname" ? s.hostname : s.subdomain) = *v;
     }
@@ -239,7 +236,7 @@ kube::PodSpec ManifestParser::pod_spec(const YamlField& spec) {
   return s;
 }
 
-bool ManifestParser::pod_template(const YamlField& spec, kube::PodTemplate& t) {
+bool ManifestParser::pod_template(const YamlField& spec, PodTemplate& t) {
   const YamlField tmpl = spec["template"];
   if (!tmpl.present()) {
     f_.missing(spec, "template", "a pod template (metadata.labels and spec)");
@@ -261,8 +258,8 @@ bool ManifestParser::pod_template(const YamlField& spec, kube::PodTemplate& t) {
 
 // apps/v1 requires a selector, and it must select the template's pods; the
 // legacy (extensions, beta) APIs defaulted it to the template's labels.
-bool ManifestParser::workload_selector(const YamlField& spec, const kube::PodTemplate& t, bool legacy,
-                                       kube::LabelSelector& s) {
+bool ManifestParser::workload_selector(const YamlField& spec, const PodTemplate& t, bool legacy,
+                                       LabelSelector& s) {
   const YamlField sel = spec["selector"];
   if (!sel.present()) {
     if (legacy) {
@@ -291,7 +288,7 @@ bool ManifestParser::workload_selector(const YamlField& spec, const kube::PodTem
 
 void ManifestParser::deployment(const YamlField& root, bool legacy) {
   const std::size_t errors = f_.error_count();
-  kube::Deployment d;
+  Deployment d;
   d.source = f_.location(root);
   metadata(root, d.meta, "Deployment", true);
   const YamlField spec = root["spec"];
@@ -302,7 +299,7 @@ void ManifestParser::deployment(const YamlField& root, bool legacy) {
     d.min_ready_seconds = f_.integer(spec["minReadySeconds"], 0, 1'000'000'000).value_or(0);
     const YamlField strategy = spec["strategy"];
     if (f_.is_mapping(strategy, "a mapping with type and rollingUpdate")) {
-      using Type = kube::DeploymentStrategy::Type;
+      using Type = DeploymentStrategy::Type;
       d.strategy.type = f_.one_of<Type>(strategy["type"], {{"RollingUpdate", Type::rolling_update},
                                                            {"Recreate", Type::recreate}})
                             .value_or(Type::rolling_update);
@@ -326,7 +323,7 @@ void ManifestParser::deployment(const YamlField& root, bool legacy) {
 
 void ManifestParser::replica_set(const YamlField& root, bool legacy) {
   const std::size_t errors = f_.error_count();
-  kube::ReplicaSet r;
+  ReplicaSet r;
   r.source = f_.location(root);
   metadata(root, r.meta, "ReplicaSet", true);
   const YamlField spec = root["spec"];
@@ -340,7 +337,7 @@ void ManifestParser::replica_set(const YamlField& root, bool legacy) {
 
 void ManifestParser::replication_controller(const YamlField& root) {
   const std::size_t errors = f_.error_count();
-  kube::ReplicationController r;
+  ReplicationController r;
   r.source = f_.location(root);
   metadata(root, r.meta, "ReplicationController", true);
   const YamlField spec = root["spec"];
@@ -354,8 +351,8 @@ void ManifestParser::replication_controller(const YamlField& root) {
       } else if (auto v = f_.string_map(sel, "a mapping of label keys to values (a ReplicationController "
                                              "selector has no matchLabels)")) {
         r.selector = *v;
-        if (!kube::map_selector_matches(r.selector, r.template_.metadata.labels)) {
-          sel.error("the selector " + kube::map_selector_string(r.selector) +
+        if (!map_selector_matches(r.selector, r.template_.metadata.labels)) {
+          sel.error("the selector " + map_selector_string(r.selector) +
                     " does not select the template's labels; Kubernetes rejects it");
         }
       }
@@ -367,7 +364,7 @@ void ManifestParser::replication_controller(const YamlField& root) {
 
 void ManifestParser::stateful_set(const YamlField& root, bool legacy) {
   const std::size_t errors = f_.error_count();
-  kube::StatefulSet s;
+  StatefulSet s;
   s.source = f_.location(root);
   metadata(root, s.meta, "StatefulSet", true);
   const YamlField spec = root["spec"];
@@ -376,7 +373,7 @@ void ManifestParser::stateful_set(const YamlField& root, bool legacy) {
     s.replicas = replicas(spec);
     if (pod_template(spec, s.template_)) workload_selector(spec, s.template_, legacy, s.selector);
     s.service_name = spec["serviceName"].string().value_or("");
-    using P = kube::PodManagementPolicy;
+    using P = PodManagementPolicy;
     s.pod_management_policy =
         f_.one_of<P>(spec["podManagementPolicy"], {{"OrderedReady", P::ordered_ready}, {"Parallel", P::parallel}})
             .value_or(P::ordered_ready);
@@ -386,7 +383,7 @@ void ManifestParser::stateful_set(const YamlField& root, bool legacy) {
 
 void ManifestParser::daemon_set(const YamlField& root, bool legacy) {
   const std::size_t errors = f_.error_count();
-  kube::DaemonSet d;
+  DaemonSet d;
   d.source = f_.location(root);
   metadata(root, d.meta, "DaemonSet", true);
   const YamlField spec = root["spec"];
@@ -399,7 +396,7 @@ void ManifestParser::daemon_set(const YamlField& root, bool legacy) {
 
 void ManifestParser::pod(const YamlField& root) {
   const std::size_t errors = f_.error_count();
-  kube::Pod p;
+  Pod p;
   p.source = f_.location(root);
   metadata(root, p.meta, "Pod", true);
   if (!root["spec"].present()) f_.missing(root, "spec", "the Pod's spec (containers, ...)");
@@ -407,4 +404,4 @@ void ManifestParser::pod(const YamlField& root) {
   if (f_.error_count() == errors) out_.pods.push_back(std::move(p));
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,4 +1,4 @@
-#include "models/scenario/yaml_field.hpp"
+#include "models/kube/yaml_field.hpp"
 
 #include <span>
 
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
@@ -227,4 +227,4 @@ bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
   return true;
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,8 +1,8 @@
-#include "models/scenario/diagnostic.hpp"
+#include "models/kube/diagnostic.hpp"
 
 #include <algorithm>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 const char* severity_name(Severity s) {
@@ -45,7 +45,4 @@ std::string Diagnostics::to_string() const {
   return out;
 }
 
-ScenarioError::ScenarioError(Diagnostics diagnostics)
-    : std::runtime_error(diagnostics.to_string()), diagnostics_(std::move(diagnostics)) {}
-
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,4 +1,4 @@
-#include "models/scenario/manifest_loader.hpp"
+#include "models/kube/manifest_loader.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,9 +7,9 @@
 #include <sstream>
 #include <system_error>
 
-#include "models/scenario/manifest_parser.hpp"
+#include "models/kube/manifest_parser.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
@@ -25,20 +25,20 @@ bool is_kustomization(const std::filesystem::path& p) {
 
 }  // namespace
 
-// --- ManifestSet ---------------------------------------------------------------------
+// --- ObjectSet ---------------------------------------------------------------------
 
 // --- entry points ----------------------------------------------------------------------
 
-ManifestSet parse_manifest_text(const std::string& text, const std::string& file, Diagnostics& diagnostics) {
-  ManifestSet set;
+ObjectSet parse_manifest_text(const std::string& text, const std::string& file, Diagnostics& diagnostics) {
+  ObjectSet set;
   set.files.push_back(file);
   ManifestParser(file, diagnostics, set).parse_text(text);
   return set;
 }
 
-ManifestSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
+ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
   namespace fs = std::filesystem;
-  ManifestSet set;
+  ObjectSet set;
   std::set<fs::path> seen;
   const auto load_file = [&](const fs::path& path) {
     std::error_code ec;
@@ -86,4 +86,4 @@ ManifestSet load_manifests(const std::vector<std::string>& paths, Diagnostics& d
   return set;
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

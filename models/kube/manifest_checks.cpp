@@ -1,16 +1,16 @@
-#include "models/scenario/manifest_checks.hpp"
+#include "models/kube/manifest_checks.hpp"
 
 #include <map>
 #include <string>
 #include <utility>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
 using Key = std::pair<std::string, std::string>;  // namespace, name
 
-void add(Diagnostics& d, Severity severity, const kube::SourceLocation& at, std::string path, std::string message) {
+void add(Diagnostics& d, Severity severity, const SourceLocation& at, std::string path, std::string message) {
   d.add(Diagnostic{severity, at.file, at.line, at.column, std::move(path), std::move(message)});
 }
 
@@ -21,7 +21,7 @@ std::string lowercase(std::string_view s) {
 }
 
 // "service 'frontend' (namespace default)"
-std::string who(std::string_view kind, const kube::ObjectMeta& m) {
+std::string who(std::string_view kind, const ObjectMeta& m) {
   std::string out = lowercase(kind) + " '" + m.name + "'";
   if (!m.namespace_.empty()) out += " (namespace " + m.namespace_ + ")";
   return out;
@@ -39,7 +39,7 @@ void duplicates(std::string_view kind, const std::vector<T>& objects, Diagnostic
   }
 }
 
-void check_duplicates(const ManifestSet& s, Diagnostics& d) {
+void check_duplicates(const ObjectSet& s, Diagnostics& d) {
   duplicates("Namespace", s.namespaces, d);
   duplicates("Pod", s.pods, d);
   duplicates("Deployment", s.deployments, d);
@@ -55,11 +55,11 @@ void check_duplicates(const ManifestSet& s, Diagnostics& d) {
 
 void check_container_ports(const std::vector<PodTemplateRef>& templates, Diagnostics& d) {
   for (const PodTemplateRef& t : templates) {
-    std::map<std::pair<int, kube::Protocol>, std::size_t> owner;  // port -> container index
+    std::map<std::pair<int, Protocol>, std::size_t> owner;  // port -> container index
     const auto& containers = t.spec->containers;
     for (std::size_t j = 0; j < containers.size(); ++j) {
       for (std::size_t k = 0; k < containers[j].ports.size(); ++k) {
-        const kube::ContainerPort& p = containers[j].ports[k];
+        const ContainerPort& p = containers[j].ports[k];
         const auto [it, fresh] = owner.emplace(std::make_pair(p.container_port, p.protocol), j);
         if (fresh || it->second == j) continue;
         add(d, Severity::error, p.source,
@@ -67,25 +67,25 @@ void check_container_ports(const std::vector<PodTemplateRef>& templates, Diagnos
                 "].containerPort",
             who(t.kind, *t.owner) + ": containers '" + containers[it->second].name + "' and '" + containers[j].name +
                 "' both declare containerPort " + std::to_string(p.container_port) + "/" +
-                std::string(kube::to_string(p.protocol)) +
+                std::string(to_string(p.protocol)) +
                 "; the containers of a pod share one network namespace, so only one of them can bind it");
       }
     }
   }
 }
 
-void check_services(const ManifestSet& s, const std::vector<PodTemplateRef>& templates, Diagnostics& d) {
+void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templates, Diagnostics& d) {
   std::map<Key, int> slices;  // Services named by EndpointSlices
-  for (const kube::EndpointSlice& e : s.endpoint_slices) ++slices[Key{e.meta.namespace_, e.service_name()}];
+  for (const EndpointSlice& e : s.endpoint_slices) ++slices[Key{e.meta.namespace_, e.service_name()}];
 
-  for (const kube::Service& svc : s.services) {
-    if (svc.type == kube::ServiceType::external_name) continue;
+  for (const Service& svc : s.services) {
+    if (svc.type == ServiceType::external_name) continue;
     const std::string& ns = svc.meta.namespace_;
     if (!svc.has_selector()) {
       if (slices.count(Key{ns, svc.meta.name}) == 0) {
         add(d, Severity::warning, svc.source, "spec.selector",
             who("Service", svc.meta) + " has no selector and no EndpointSlice names it (label " +
-                std::string(kube::service_name_label) + "), so it has no endpoints");
+                std::string(service_name_label) + "), so it has no endpoints");
       }
       continue;
     }
@@ -95,21 +95,21 @@ void check_services(const ManifestSet& s, const std::vector<PodTemplateRef>& tem
     }
     if (selected.empty()) {
       add(d, Severity::warning, svc.source, "spec.selector",
-          who("Service", svc.meta) + ": selector " + kube::map_selector_string(*svc.selector) +
+          who("Service", svc.meta) + ": selector " + map_selector_string(*svc.selector) +
               " matches no pod template of any workload or Pod in namespace " + ns + ", so it has no endpoints");
       continue;
     }
     for (std::size_t i = 0; i < svc.ports.size(); ++i) {
-      const kube::ServicePort& port = svc.ports[i];
+      const ServicePort& port = svc.ports[i];
       if (!port.target_port.named()) continue;
       std::string missing;
       for (const PodTemplateRef* t : selected) {
-        if (kube::resolve_port(*t->spec, port.target_port, port.protocol)) continue;
+        if (resolve_port(*t->spec, port.target_port, port.protocol)) continue;
         missing += (missing.empty() ? "" : ", ") + lowercase(t->kind) + " " + t->owner->name;
       }
       if (missing.empty()) continue;
       const std::string protocol =
-          port.protocol == kube::Protocol::tcp ? "" : " (" + std::string(kube::to_string(port.protocol)) + ")";
+          port.protocol == Protocol::tcp ? "" : " (" + std::string(to_string(port.protocol)) + ")";
       add(d, Severity::error, port.target_port_source, "spec.ports[" + std::to_string(i) + "].targetPort",
           who("Service", svc.meta) + ": targetPort " + port.target_port.to_string() + protocol +
               " is not declared by any container of the pods it selects (" + missing +
@@ -118,12 +118,12 @@ void check_services(const ManifestSet& s, const std::vector<PodTemplateRef>& tem
   }
 }
 
-void check_references(const ManifestSet& s, Diagnostics& d) {
-  std::map<Key, const kube::Service*> services;
-  for (const kube::Service& svc : s.services) services.emplace(Key{svc.meta.namespace_, svc.meta.name}, &svc);
+void check_references(const ObjectSet& s, Diagnostics& d) {
+  std::map<Key, const Service*> services;
+  for (const Service& svc : s.services) services.emplace(Key{svc.meta.namespace_, svc.meta.name}, &svc);
 
-  for (const kube::Ingress& g : s.ingresses) {
-    const auto check = [&](const kube::IngressBackend& b, const std::string& path) {
+  for (const Ingress& g : s.ingresses) {
+    const auto check = [&](const IngressBackend& b, const std::string& path) {
       if (b.service_name.empty()) return;
       const auto it = services.find(Key{g.meta.namespace_, b.service_name});
       if (it == services.end()) {
@@ -133,7 +133,7 @@ void check_references(const ManifestSet& s, Diagnostics& d) {
         return;
       }
       std::string ports;
-      for (const kube::ServicePort& p : it->second->ports) {
+      for (const ServicePort& p : it->second->ports) {
         if (b.service_port.named() ? p.name == b.service_port.name : p.port == b.service_port.number) return;
         ports += (ports.empty() ? "" : ", ") + std::to_string(p.port) + (p.name.empty() ? "" : " (" + p.name + ")");
       }
@@ -150,20 +150,20 @@ void check_references(const ManifestSet& s, Diagnostics& d) {
     }
   }
 
-  for (const kube::EndpointSlice& e : s.endpoint_slices) {
+  for (const EndpointSlice& e : s.endpoint_slices) {
     const std::string service = e.service_name();
     if (service.empty()) {
       add(d, Severity::warning, e.source, "metadata.labels",
-          who("EndpointSlice", e.meta) + " has no label " + std::string(kube::service_name_label) +
+          who("EndpointSlice", e.meta) + " has no label " + std::string(service_name_label) +
               ", so no Service uses its endpoints");
     } else if (services.count(Key{e.meta.namespace_, service}) == 0) {
       add(d, Severity::warning, e.source, "metadata.labels",
           who("EndpointSlice", e.meta) + ": service '" + service + "' (label " +
-              std::string(kube::service_name_label) + ") does not exist in namespace " + e.meta.namespace_);
+              std::string(service_name_label) + ") does not exist in namespace " + e.meta.namespace_);
     }
   }
 
-  for (const kube::StatefulSet& st : s.stateful_sets) {
+  for (const StatefulSet& st : s.stateful_sets) {
     if (st.service_name.empty() || services.count(Key{st.meta.namespace_, st.service_name}) != 0) continue;
     add(d, Severity::warning, st.source, "spec.serviceName",
         who("StatefulSet", st.meta) + ": serviceName '" + st.service_name + "' names no Service in namespace " +
@@ -173,7 +173,7 @@ void check_references(const ManifestSet& s, Diagnostics& d) {
 
 }  // namespace
 
-void check_manifests(const ManifestSet& set, Diagnostics& diagnostics) {
+void check_manifests(const ObjectSet& set, Diagnostics& diagnostics) {
   const std::vector<PodTemplateRef> templates = set.pod_templates();
   check_duplicates(set, diagnostics);
   check_container_ports(templates, diagnostics);
@@ -181,4 +181,4 @@ void check_manifests(const ManifestSet& set, Diagnostics& diagnostics) {
   check_references(set, diagnostics);
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,13 +1,12 @@
 // Diagnostic: one problem found in a scenario or manifest, located by file,
 // line, column and the field's path, so a user can go straight to it. The
-// loader collects them all and reports them together before any run starts.
+// loaders collect them all and report them together before any run starts.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 enum class Severity { error, warning, notice };
 
@@ -38,14 +37,4 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
-// Thrown by loaders when a scenario has errors; carries every diagnostic found.
-class ScenarioError : public std::runtime_error {
- public:
-  explicit ScenarioError(Diagnostics diagnostics);
-  const Diagnostics& diagnostics() const { return diagnostics_; }
-
- private:
-  Diagnostics diagnostics_;
-};
-
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "models/scenario/diagnostic.hpp"
+#include "models/kube/diagnostic.hpp"
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 // Every document of `text`, empty ones included (as null nodes). Each syntax
 // error becomes an error Diagnostic at its file:line:column; the documents
@@ -18,4 +18,4 @@ namespace podwire::scenario {
 std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
                                             Diagnostics& diagnostics);
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube

@@ -1,11 +1,11 @@
-#include "models/scenario/yaml_documents.hpp"
+#include "models/kube/yaml_documents.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 
 #include <optional>
 #include <sstream>
 
-namespace podwire::scenario {
+namespace podwire::kube {
 
 namespace {
 
@@ -127,4 +127,4 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
   return documents;
 }
 
-}  // namespace podwire::scenario
+}  // namespace podwire::kube
