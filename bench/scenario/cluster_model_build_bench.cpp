@@ -9,7 +9,7 @@
 #include <chrono>
 
 #include "bench/support/envelope.hpp"
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 namespace {
 
@@ -44,7 +44,7 @@ void BM_BuildEnvelopeModel(benchmark::State& state) {
   const scenario::ClusterScenario s = envelope_scenario();
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    build::ClusterModel model(s);
+    builder::ClusterModel model(s);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state.SetIterationTime(seconds);
     state.counters["build_s"] = seconds;

@@ -62,7 +62,7 @@ struct CoreDnsCounters {
   std::uint64_t forwarded = 0;
   std::uint64_t cache_hits = 0;
 
-  // Names each counter once (models/build/figures.hpp says how); the queries
+  // Names each counter once (models/builder/figures.hpp says how); the queries
   // CoreDNS received are `coredns_queries`, beside the stub resolvers' own.
   template <class V>
   void visit(V& v) const {

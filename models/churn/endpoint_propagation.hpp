@@ -46,7 +46,7 @@ struct PropagationCounters {
   std::uint64_t slice_writes = 0;  // EndpointSlice objects rewritten
   std::uint64_t watch_events = 0;  // slices delivered to nodes (writes x nodes)
 
-  // Names each counter once (models/build/figures.hpp says how).
+  // Names each counter once (models/builder/figures.hpp says how).
   template <class V>
   void visit(V& v) const {
     v("changes", changes);

@@ -94,7 +94,7 @@ struct ChurnEvent {
   int node = -1;
   int owner = -1;
 
-  // Names each field once (models/build/figures.hpp says how).
+  // Names each field once (models/builder/figures.hpp says how).
   template <class V>
   void visit(V& v) const {
     v("at_s", at);
@@ -114,7 +114,7 @@ struct LifecycleCounters {
   std::uint64_t unschedulable = 0;
   std::uint64_t rollouts_done = 0;
 
-  // Names each counter once (models/build/figures.hpp says how).
+  // Names each counter once (models/builder/figures.hpp says how).
   template <class V>
   void visit(V& v) const {
     v("pods_created", pods_created);

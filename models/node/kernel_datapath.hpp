@@ -107,7 +107,7 @@ struct DatapathCounters {
   engine::Time system_work;  // of which in a socket owner's process context (the rest is softirq)
   DatapathCounters& operator+=(const DatapathCounters& o);
 
-  // Names each counter once (models/build/figures.hpp says how).
+  // Names each counter once (models/builder/figures.hpp says how).
   template <class V>
   void visit(V& v) const {
     v("from_pods", from_pods);

@@ -1,6 +1,6 @@
 // QueueingScenario: a scenario whose model is a server farm on the engine
 // (section `queueing:`), with its run settings. Loading reports every problem
-// at once; models/build/queueing_run.hpp runs it.
+// at once; models/builder/queueing_run.hpp runs it.
 #pragma once
 
 #include <cstdint>

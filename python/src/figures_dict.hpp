@@ -1,5 +1,5 @@
 // FiguresDict: the visitor that turns any figures struct (one with a
-// visit(v), see models/build/figures.hpp) into a py::dict, one key per field
+// visit(v), see models/builder/figures.hpp) into a py::dict, one key per field
 // it names, nested structs as dicts and vectors as lists.
 #pragma once
 

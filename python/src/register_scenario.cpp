@@ -9,10 +9,10 @@
 #include <csignal>
 #include <mutex>
 
-#include "models/build/cluster_model.hpp"
-#include "models/build/explain.hpp"
-#include "models/build/trace_hookup.hpp"
-#include "models/build/queueing_run.hpp"
+#include "models/builder/cluster_model.hpp"
+#include "models/builder/explain.hpp"
+#include "models/builder/trace_hookup.hpp"
+#include "models/builder/queueing_run.hpp"
 #include "models/scenario/scenario_document.hpp"
 #include "python/src/figures_dict.hpp"
 
@@ -95,8 +95,8 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
 
 py::object optional_float(const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::none(); }
 
-// The figures' own keys (models/build/figures.hpp), after the kind of run.
-py::dict cluster_result_dict(const build::ClusterRunResult& r) {
+// The figures' own keys (models/builder/figures.hpp), after the kind of run.
+py::dict cluster_result_dict(const builder::ClusterRunResult& r) {
   FiguresDict out;
   out("model", "cluster");
   r.visit(out);
@@ -182,7 +182,7 @@ void register_scenario(py::module_& m) {
       "build_scenario",
       [](const scenario::ClusterScenario& s) {
         py::gil_scoped_release release;
-        build::ClusterModel model(s);
+        builder::ClusterModel model(s);
         return model.notices();
       },
       py::arg("scenario"),
@@ -192,10 +192,10 @@ void register_scenario(py::module_& m) {
   m.def(
       "explain",
       [](const scenario::ClusterScenario& s, const std::string& from, const std::string& to) {
-        build::ExplainResult r;
+        builder::ExplainResult r;
         {
           py::gil_scoped_release release;
-          r = build::explain(s, from, to);
+          r = builder::explain(s, from, to);
         }
         py::dict out;
         out["from"] = r.from;
@@ -225,7 +225,7 @@ void register_scenario(py::module_& m) {
         } else {
           out["measured"] = py::none();
         }
-        out["text"] = build::format_explain(r);
+        out["text"] = builder::format_explain(r);
         return out;
       },
       py::arg("scenario"), py::arg("from_pod"), py::arg("to"),
@@ -235,15 +235,15 @@ void register_scenario(py::module_& m) {
   m.def(
       "run_scenario",
       [](const scenario::ClusterScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
-        build::ClusterRunResult r;
+        builder::ClusterRunResult r;
         std::vector<std::string> notices;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          build::ClusterModel model(s);
+          builder::ClusterModel model(s);
           notices = model.notices();
-          r = build::run_cluster(model, trace_path, &g_stop_requested, progress);
+          r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out = cluster_result_dict(r);
@@ -257,12 +257,12 @@ void register_scenario(py::module_& m) {
   m.def(
       "run_scenario",
       [](const scenario::QueueingScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
-        build::QueueingResult r;
+        builder::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          r = build::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
+          r = builder::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out;

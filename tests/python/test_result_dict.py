@@ -1,5 +1,5 @@
 """The result dict of a cluster run carries every counter the C++ figures have
-(python/src/figures_dict.hpp converts what models/build/figures.hpp names)."""
+(python/src/figures_dict.hpp converts what models/builder/figures.hpp names)."""
 
 from pathlib import Path
 

@@ -4,14 +4,14 @@
 
 #include <string>
 
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 namespace podwire::test_support {
 
 inline std::string build_errors(const std::string& text, const std::string& file = "test.yaml") {
   try {
     const scenario::ClusterScenario s = scenario::parse_cluster_scenario(text, file);
-    build::ClusterModel m(s);
+    builder::ClusterModel m(s);
   } catch (const scenario::ScenarioError& e) {
     return e.diagnostics().to_string();
   }

@@ -13,7 +13,7 @@
 #include "models/queueing/server_farm.hpp"
 #include "models/scenario/queueing_scenario.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using scenario::QueueingScenario;
 
@@ -46,4 +46,4 @@ QueueingResult run_queueing_scenario(const QueueingScenario& scenario, const std
 // exponential service, Pollaczek-Khinchine mean for any service with one server.
 QueueingTheory queueing_theory_for(const QueueingScenario& scenario);
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace podwire::build {
+namespace podwire::builder {
 
 struct StationModel {
   std::string name;
@@ -38,4 +38,4 @@ std::vector<StationEstimate> estimate_stations(const std::vector<StationModel>& 
                                                const std::vector<CallRate>& calls,
                                                const std::vector<double>& external);
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -13,7 +13,7 @@
 #include "engine/time.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using scenario::ClusterScenario;
 
@@ -44,4 +44,4 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
 
 std::string format_explain(const ExplainResult& r);
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -10,11 +10,11 @@
 #include <set>
 #include <string>
 
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 #include "tests/support/build_errors.hpp"
 #include "models/scenario/scenario_document.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 using engine::Time;
@@ -238,9 +238,9 @@ TEST(ChurnModel, ProgrammingLatencyGrowsWithRulesForFullIptablesRestoresAndStays
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
@@ -284,4 +284,4 @@ TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,12 +1,12 @@
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include "models/app/program.hpp"
-#include "models/build/located.hpp"
+#include "models/builder/located.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -378,4 +378,4 @@ void ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t por
   clients_.back().start();
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -9,13 +9,13 @@
 #include <string>
 
 #include "engine/run_progress.hpp"
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 namespace podwire::trace {
 class ClusterTrace;
 }
 
-namespace podwire::build {
+namespace podwire::builder {
 
 class ClusterTraceHookup {
  public:
@@ -46,4 +46,4 @@ ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path 
 ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
                                       const std::string& trace_path = {});
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,12 +1,12 @@
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
 
-#include "models/build/cluster_estimate.hpp"
+#include "models/builder/cluster_estimate.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -177,4 +177,4 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   }
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

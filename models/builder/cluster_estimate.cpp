@@ -1,4 +1,4 @@
-#include "models/build/cluster_estimate.hpp"
+#include "models/builder/cluster_estimate.hpp"
 
 #include <Eigen/Dense>
 
@@ -8,7 +8,7 @@
 
 #include "models/queueing/queueing_theory.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 std::vector<StationEstimate> estimate_stations(const std::vector<StationModel>& stations,
                                                const std::vector<CallRate>& calls,
@@ -49,4 +49,4 @@ std::vector<StationEstimate> estimate_stations(const std::vector<StationModel>& 
   return out;
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,9 +1,9 @@
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
-#include "models/build/located.hpp"
+#include "models/builder/located.hpp"
 #include "models/kube/network_policy_engine.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 void ClusterModel::build_churn(Diagnostics& diags) {
   const churn::ChurnSpec& spec = scenario_.churn;
@@ -128,4 +128,4 @@ void ClusterModel::fail_node(int node) {
   }
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

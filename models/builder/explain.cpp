@@ -1,4 +1,4 @@
-#include "models/build/explain.hpp"
+#include "models/builder/explain.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,9 +9,9 @@
 #include "models/kube/resolver_config.hpp"
 #include "models/net/packet.hpp"
 #include "models/net/tcp_config.hpp"
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -311,4 +311,4 @@ std::string format_explain(const ExplainResult& r) {
   return o.str();
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -30,7 +30,7 @@
 #include "models/churn/lifecycle.hpp"
 #include "models/node/kernel_datapath.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 // What a visit hands on for a summary without samples, or an estimate there
 // is none of: nothing, rather than a NaN or a 0 that reads like a figure.
@@ -275,4 +275,4 @@ struct ClusterRunResult {
   }
 };
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,8 +1,8 @@
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 #include <algorithm>
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -65,4 +65,4 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, engine::R
   return r;
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

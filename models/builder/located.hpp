@@ -8,7 +8,7 @@
 #include "models/net/packet.hpp"
 #include "models/scenario/scenario_error.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 inline scenario::Diagnostic located(scenario::Severity severity, const kube::SourceLocation& at, std::string path,
                                     std::string message) {
@@ -28,4 +28,4 @@ inline net::Protocol net_protocol(kube::Protocol p) {
   return p == kube::Protocol::udp ? net::Protocol::udp : net::Protocol::tcp;
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <string>
 
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 #include "tests/support/build_errors.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 // A namespace my-app with a 3-replica web-server Deployment behind Service
@@ -356,7 +356,7 @@ TEST(ClusterModel, UnschedulablePodsAreErrorsNamingTheWorkload) {
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder
 
 namespace podwire::app {
 namespace {
@@ -381,7 +381,7 @@ TEST(IngressRoutes, HostThenLongestPathWithExactBeforePrefix) {
 }  // namespace
 }  // namespace podwire::app
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 TEST(ClusterModel, AnIngressControllerFansOutByPath) {
@@ -421,9 +421,9 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 // A client opening a connection per request to `web`, with 10,000 filler
@@ -465,9 +465,9 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 TEST(ProxyModes, AFullConntrackTableDropsNewConnectionsAndCountsThem) {
@@ -521,9 +521,9 @@ traffic:
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 // kube-proxy resyncs every syncPeriod whether or not anything changed, so a
@@ -547,4 +547,4 @@ TEST(ClusterModel, EveryNodesProxyResyncsOnItsPeriodWithoutAnyChurn) {
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,8 +1,8 @@
-#include "models/build/cluster_sampler.hpp"
+#include "models/builder/cluster_sampler.hpp"
 
 #include <algorithm>
 
-namespace podwire::build {
+namespace podwire::builder {
 
 void ClusterSampler::start() {
   if (interval_ <= engine::Time::zero()) return;
@@ -48,4 +48,4 @@ void ClusterSampler::on_sample() {
   if (sim_.now() + interval_ <= until_) sim_.schedule_in<&ClusterSampler::on_sample>(interval_, this);
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -33,16 +33,16 @@
 #include "models/node/node.hpp"
 #include "models/proxy/service_proxy.hpp"
 #include "models/proxy/proxy_sync.hpp"
-#include "models/build/cluster_fabric.hpp"
-#include "models/build/cluster_sampler.hpp"
-#include "models/build/figures.hpp"
+#include "models/builder/cluster_fabric.hpp"
+#include "models/builder/cluster_sampler.hpp"
+#include "models/builder/figures.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
 namespace podwire::kube {
 class NetworkPolicyEngine;
 }
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using scenario::AppSpec;
 using scenario::CallSpec;
@@ -254,4 +254,4 @@ class ClusterModel final : public churn::PodRuntime {
   std::unordered_set<net::Address> routed_pod_addresses_;
 };
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,8 +1,8 @@
-#include "models/build/cluster_fabric.hpp"
+#include "models/builder/cluster_fabric.hpp"
 
 #include <stdexcept>
 
-namespace podwire::build {
+namespace podwire::builder {
 
 std::string node_name(const NodeGroupSpec& group, int i) {
   return group.count == 1 ? group.name : group.name + "-" + std::to_string(i);
@@ -68,4 +68,4 @@ ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec) {
   return f;
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -2,14 +2,14 @@
 // docs expects (search-path DNS, the ClusterIP, DNAT to an endpoint, the
 // overlay), each with the cost the simulation charges, and one request that
 // really takes that path.
-#include "models/build/explain.hpp"
+#include "models/builder/explain.hpp"
 #include "models/node/host_stack.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace podwire::build {
+namespace podwire::builder {
 namespace {
 
 using engine::Time;
@@ -75,4 +75,4 @@ TEST(Explain, AnUnknownPodOrPortIsAnError) {
 }
 
 }  // namespace
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,4 +1,4 @@
-#include "models/build/queueing_run.hpp"
+#include "models/builder/queueing_run.hpp"
 
 #include <limits>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "models/queueing/queueing_theory.hpp"
 #include "models/trace/queueing_trace.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -114,4 +114,4 @@ QueueingResult run_queueing_scenario(const QueueingScenario& s, const std::atomi
   return r;
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

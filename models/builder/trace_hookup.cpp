@@ -1,8 +1,8 @@
-#include "models/build/trace_hookup.hpp"
+#include "models/builder/trace_hookup.hpp"
 
 #include "models/trace/cluster_trace.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 ClusterTraceHookup::ClusterTraceHookup(ClusterModel& model, const std::string& trace_path) : model_(model) {
   const ClusterScenario& s = model.scenario();
@@ -162,4 +162,4 @@ ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std
   return run_cluster(model, trace_path, stop_flag);
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -1,13 +1,13 @@
-#include "models/build/cluster_model.hpp"
+#include "models/builder/cluster_model.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "models/build/located.hpp"
+#include "models/builder/located.hpp"
 #include "models/kube/network_policy_engine.hpp"
 #include "models/proxy/proxy_factory.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using engine::Time;
 
@@ -357,4 +357,4 @@ std::string ClusterModel::endpoint_name(std::uint32_t id) const {
   return "";
 }
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

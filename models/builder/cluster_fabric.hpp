@@ -12,7 +12,7 @@
 #include "models/net/network.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 using scenario::ClusterSpec;
 using scenario::NodeGroupSpec;
@@ -41,4 +41,4 @@ std::string node_name(const NodeGroupSpec& group, int i);
 // std::invalid_argument when the node network is too small for the nodes.
 ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec);
 
-}  // namespace podwire::build
+}  // namespace podwire::builder

@@ -14,7 +14,7 @@
 #include "models/net/network.hpp"
 #include "models/node/node.hpp"
 
-namespace podwire::build {
+namespace podwire::builder {
 
 // One link direction over one sampling interval (ClusterSampler::link_sampled).
 struct LinkSample {
@@ -63,4 +63,4 @@ class ClusterSampler {
   std::vector<std::pair<engine::Time, std::uint64_t>> last_link_;  // busy time and drops at the last sample
 };
 
-}  // namespace podwire::build
+}  // namespace podwire::builder
