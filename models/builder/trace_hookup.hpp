@@ -1,21 +1,22 @@
 // ClusterTraceHookup: the one place where a cluster model's signals meet the
-// HDF5 trace. It opens the trace, connects the trace's writers to the
-// model's requests, samples, connections, DNS lookups and packets, and at the
-// end writes the summary tables; disconnected again when it goes.
+// HDF5 trace. It opens the trace file and every table of trace_tables()
+// (trace_tables/), which connect to the model's signals themselves; at the
+// end each table writes what it writes once, and the file closes. The tables
+// disconnect when it goes.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/run_progress.hpp"
 #include "models/builder/cluster_model.hpp"
-
-namespace podwire::trace {
-class ClusterTrace;
-}
+#include "models/trace/cluster_trace.hpp"
 
 namespace podwire::builder {
+
+class TraceTable;
 
 class ClusterTraceHookup {
  public:
@@ -24,16 +25,13 @@ class ClusterTraceHookup {
   ClusterTraceHookup(const ClusterTraceHookup&) = delete;
   ClusterTraceHookup& operator=(const ClusterTraceHookup&) = delete;
 
-  // The run's figures into /summary (and /churn), then the file closed,
-  // complete unless the run was stopped.
+  // Every table's finish (the run's figures into /summary, /churn, the name
+  // tables), the tables closed, then the file, complete unless the run was stopped.
   void finish(const ClusterRunResult& r);
 
  private:
-  static void on_connection_ended(void* self, std::uint32_t endpoint, const net::TcpConnection& c);
-
-  ClusterModel& model_;
-  std::unique_ptr<trace::ClusterTrace> out_;
-  bool open_ = true;
+  trace::ClusterTrace out_;
+  std::vector<std::unique_ptr<TraceTable>> tables_;  // after out_: they go first
 };
 
 // Runs the model to its duration; with a trace path, streams the run into

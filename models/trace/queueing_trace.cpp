@@ -1,10 +1,8 @@
 #include "models/trace/queueing_trace.hpp"
 
-#include <chrono>
-#include <ctime>
-
 #include "models/trace/hdf5/file.hpp"
 #include "models/trace/hdf5/table.hpp"
+#include "models/trace/wall_clock.hpp"
 
 namespace podwire::trace {
 
@@ -18,15 +16,6 @@ struct RequestRow {
   std::int64_t end_ps;
   bool warmup;  // arrived before the warm-up ended (not in the summary)
 };
-
-std::string wall_clock_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
 
 // Deflate level 1: the rows compress about as well as at level 4 (times change
 // slowly and the shuffle filter does most of the work) at a fraction of the CPU.

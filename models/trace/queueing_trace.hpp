@@ -11,17 +11,9 @@
 #include <vector>
 
 #include "models/queueing/server_farm.hpp"
+#include "models/trace/run_identity.hpp"
 
 namespace podwire::trace {
-
-inline constexpr int kTraceSchemaVersion = 1;
-
-struct RunIdentity {
-  std::string podwire_version;
-  std::uint64_t seed = 0;
-  std::string scenario_file;
-  std::string scenario_text;  // resolved: the run can be repeated from the trace alone
-};
 
 // Named figures for /summary; NaN stands for "no figure" (h5py reads it as nan).
 struct SummaryFigures {

@@ -1,0 +1,135 @@
+// The table list of a cluster trace: each table has its own documented path,
+// a run with every output on writes every one of them with rows, and the
+// outputs a scenario leaves off leave their tables out or empty.
+#include "models/builder/trace_tables/trace_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "models/builder/trace_hookup.hpp"
+#include "models/scenario/scenario_document.hpp"
+#include "models/trace/hdf5/file.hpp"
+#include "models/trace/hdf5/reader.hpp"
+
+namespace podwire::builder {
+namespace {
+
+namespace fs = std::filesystem;
+namespace h5 = trace::h5;
+
+std::string scenario(const std::string& outputs, const std::string& churn) {
+  return R"(run: {seed: 3, duration: 4s, warmup: 1s}
+cluster:
+  nodes:
+    - {name: client, cpus: 2, labels: {role: client}}
+    - {name: worker, count: 2, cpus: 2, labels: {role: worker}}
+manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            nodeSelector: {role: worker}
+            containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: client, labels: {app: client}}
+      spec:
+        nodeSelector: {role: client}
+        containers: [{name: load, image: fortio}]
+apps:
+  web: {concurrency: 4, service_time: 1ms}
+traffic:
+  - {name: requests, from: client, url: "http://web/", rate: 100/s, keep_alive: false}
+outputs: )" + outputs + "\n" + churn;
+}
+
+const std::string kRollout = "churn:\n  events: [{at: 2s, rollout: deployment/web}]\n";
+
+std::string traced(const std::string& text, const std::string& name) {
+  const ClusterScenario s = scenario::parse_cluster_scenario(text, "trace.yaml", {});
+  ClusterModel model(s);
+  const std::string path = (fs::temp_directory_path() / name).string();
+  run_cluster(model, path);
+  return path;
+}
+
+std::uint64_t rows(const h5::File& f, std::string_view path) { return h5::dataset_shape(f, path).at(0); }
+
+TEST(TraceTables, EachHasItsOwnPathAndTheTraceFormatDocumentsIt) {
+  std::ifstream in(std::string(PODWIRE_SOURCE_DIR) + "/docs/trace-format.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  ASSERT_FALSE(doc.str().empty());
+  std::set<std::string_view> seen;
+  for (const TraceTableEntry* e : trace_tables()) {
+    EXPECT_TRUE(seen.insert(e->path).second) << e->path << " registered twice";
+    EXPECT_NE(doc.str().find("`" + std::string(e->path) + "`"), std::string::npos) << e->path;
+  }
+}
+
+TEST(TraceTables, ARunWithEveryOutputOnWritesEveryTable) {
+  const std::string p = traced(scenario("{connections: true, packets: {every: 20}, programming_records: true}", kRollout),
+                               "podwire_trace_tables_all.h5");
+  const h5::File f = h5::File::open_read(p);
+  for (const TraceTableEntry* e : trace_tables()) EXPECT_TRUE(f.exists(e->path)) << e->path;
+  for (const char* streamed : {"/requests", "/dns", "/connections", "/packets", "/timeseries/nodes",
+                               "/timeseries/links", "/churn/events", "/programming/records", "/programming/nodes",
+                               "/programming/changes", "/dns_names", "/packet_places", "/links", "/endpoints"}) {
+    EXPECT_GT(rows(f, streamed), 0u) << streamed;
+  }
+  EXPECT_EQ(rows(f, "/traffic"), 1u);
+  EXPECT_EQ(rows(f, "/summary/traffic"), 1u);
+  EXPECT_TRUE(h5::read_bool_attribute(f.open_group("/meta"), "complete"));
+
+  // client_node names the client's node: an endpoint of /endpoints below the pods' ids.
+  struct Endpoint {
+    std::uint32_t id;
+  };
+  std::set<std::uint32_t> endpoints;
+  for (const Endpoint& e : h5::read_rows(f, "/endpoints", h5::Schema<Endpoint>().column("id", &Endpoint::id))) {
+    endpoints.insert(e.id);
+  }
+  struct Request {
+    std::uint32_t client, client_node;
+  };
+  for (const Request& r : h5::read_rows(
+           f, "/requests", h5::Schema<Request>().column("client", &Request::client).column("client_node", &Request::client_node))) {
+    ASSERT_GE(r.client, ClusterModel::kPodIdBase);
+    ASSERT_LT(r.client_node, ClusterModel::kPodIdBase);
+    ASSERT_TRUE(endpoints.contains(r.client_node)) << r.client_node;
+  }
+  fs::remove(p);
+}
+
+TEST(TraceTables, OutputsLeftOffLeaveTheirTablesOutOrEmpty) {
+  const std::string p = traced(scenario("{requests: false}", ""), "podwire_trace_tables_few.h5");
+  const h5::File f = h5::File::open_read(p);
+  for (const char* absent : {"/packets", "/packet_places", "/programming/records", "/programming/nodes",
+                             "/programming/changes", "/churn/events"}) {
+    EXPECT_FALSE(f.exists(absent)) << absent;
+  }
+  for (const char* empty : {"/requests", "/dns", "/connections", "/dns_names"}) EXPECT_EQ(rows(f, empty), 0u) << empty;
+  EXPECT_GT(rows(f, "/timeseries/nodes"), 0u);
+  EXPECT_EQ(rows(f, "/summary/traffic"), 1u);
+  fs::remove(p);
+}
+
+}  // namespace
+}  // namespace podwire::builder
