@@ -91,6 +91,10 @@ struct Packet {
   Address dsr_address = 0;
   std::uint16_t dsr_port = 0;
   bool traced = false;  // its hops are reported to the pool's tracer
+  // The receiving kernel's GRO merges this segment with the next of its flow,
+  // queued right behind it: the receiver's TCP takes them as one packet and
+  // decides on an ACK at the last (Linux napi_gro_receive, tcp_gro_receive).
+  bool gro_held = false;
 };
 
 }  // namespace podwire::net

@@ -277,6 +277,9 @@ void TcpConnection::process_data(const Packet& p) {
   // segment carried the ACK already, and another would be a needless segment
   // (one that can even reach the peer in TIME_WAIT).
   if (rcv_nxt_ <= last_ack_sent_) return;
+  // GRO merged this segment with the next, right behind it: TCP sees one
+  // packet and decides on its ACK at the last segment.
+  if (p.gro_held && !filled_hole && !fin) return;
   const bool quick = quickacks_left_ > 0 && pingpong_ < config_.pingpong_threshold;
   if (filled_hole || fin || !config_.delayed_ack || quick || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
     // Linux acknowledges at once when more than one full segment is unacknowledged.

@@ -102,6 +102,8 @@ class HostStack {
   // it from a larger one, and GRO merges it into the next, so the stages
   // between (netfilter, routing, the veth) run once for the merged packet.
   static bool bulk(const net::Packet& p);
+  // GRO merges at most this much of a flow into one packet (Linux gro_max_size).
+  static constexpr std::uint32_t kGroMaxBytes = 65536;
 
  private:
   static engine::Time copy(double ns_per_byte, std::uint64_t bytes);

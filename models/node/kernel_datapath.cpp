@@ -370,16 +370,45 @@ void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
       return std::string(origin == Origin::fabric ? "softirq of the NIC's RSS queue" : "the sending thread's context") +
              " on core " + std::to_string(core);
     }, Time::zero());
-    cpu_->run_on_core(core, work, system_, &KernelDatapath::on_cpu_done, this, packet);
+    cpu_->run_on_core(core, work, system_,
+                      origin == Origin::fabric ? &KernelDatapath::on_nic_cpu_done : &KernelDatapath::on_cpu_done, this,
+                      packet);
   } else {
     sim_.schedule_in<&KernelDatapath::on_charged>(work, this, packet);
   }
 }
 
-void KernelDatapath::on_charged(std::uint64_t packet) { output(*reinterpret_cast<Packet*>(packet)); }
+void KernelDatapath::on_charged(std::uint64_t packet) {
+  Packet& p = *reinterpret_cast<Packet*>(packet);
+  p.gro_held = false;
+  output(p);
+}
 
 void KernelDatapath::on_cpu_done(void* self, std::uint64_t packet) {
-  static_cast<KernelDatapath*>(self)->output(*reinterpret_cast<Packet*>(packet));
+  Packet& p = *reinterpret_cast<Packet*>(packet);
+  p.gro_held = false;
+  static_cast<KernelDatapath*>(self)->output(p);
+}
+
+void KernelDatapath::on_nic_cpu_done(void* self, std::uint64_t packet) {
+  auto* dp = static_cast<KernelDatapath*>(self);
+  Packet& p = *reinterpret_cast<Packet*>(packet);
+  p.gro_held = false;
+  const int core = dp->cpu_->current_core();
+  if (dp->gro_bytes_.size() != static_cast<std::size_t>(dp->cpu_->cores())) {
+    dp->gro_bytes_.assign(static_cast<std::size_t>(dp->cpu_->cores()), 0);
+  }
+  std::uint32_t& held = dp->gro_bytes_[static_cast<std::size_t>(core)];
+  NodeCpu::Done done = nullptr;
+  void* context = nullptr;
+  std::uint64_t next = 0;
+  if (HostStack::bulk(p) && held + p.payload_bytes < HostStack::kGroMaxBytes &&
+      dp->cpu_->next_pinned(core, done, context, next) && done == &KernelDatapath::on_nic_cpu_done &&
+      context == dp && reinterpret_cast<const Packet*>(next)->flow == p.flow) {
+    p.gro_held = true;
+  }
+  held = p.gro_held ? held + p.payload_bytes : 0;
+  dp->output(p);
 }
 
 void KernelDatapath::output(Packet& p) {

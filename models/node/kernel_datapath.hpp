@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
@@ -200,6 +201,9 @@ class KernelDatapath final : public net::PacketSink {
 
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
+  // A packet from the NIC: GRO holds a bulk segment whose flow's next segment
+  // waits right behind it on the same core, up to kGroMaxBytes.
+  static void on_nic_cpu_done(void* self, std::uint64_t packet);
   void output(net::Packet& p);
   void reject(net::Packet& p, engine::Time work, DropReason why = DropReason::no_endpoint);
   void drop(net::Packet& p, DropReason why);
@@ -235,6 +239,7 @@ class KernelDatapath final : public net::PacketSink {
   engine::Time system_;
   engine::Time stack_part_;
   SegmentRole role_ = SegmentRole::data;
+  std::vector<std::uint32_t> gro_bytes_;  // by core: bytes GRO holds for the merged packet in progress
   ServiceHook* service_hook_ = nullptr;
   const kube::PolicyCheck* policy_ = nullptr;
   NodeCpu* cpu_ = nullptr;

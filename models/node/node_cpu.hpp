@@ -98,6 +98,17 @@ class NodeCpu {
     return cores_.at(static_cast<std::size_t>(core)).pinned.size();
   }
   std::size_t shared_queue_length() const { return shared_.size(); }
+  // The next job waiting on `core` (after the one running): false when none,
+  // else its callback, context and tag.
+  bool next_pinned(int core, Done& done, void*& context, std::uint64_t& tag) const {
+    const Core& c = cores_.at(static_cast<std::size_t>(core));
+    if (c.pinned.empty()) return false;
+    const Job& j = c.pinned.front();
+    done = j.done;
+    context = j.context;
+    tag = j.tag;
+    return true;
+  }
   const NodeCpuCounters& counters() const { return counters_; }
 
   // Busy core-time charged so far, exact in picoseconds. O(cores).
