@@ -35,7 +35,8 @@ class LatencyHistogram {
 
   // Records value `count` times; O(1). count == 0 is a no-op.
   void record_n(std::int64_t value, std::uint64_t count) {
-    if (value < 0) [[unlikely]] throw_negative(value);
+    if (value < 0) [[unlikely]]
+      throw_negative(value);
     if (count == 0) return;
     counts_[bucket_index(value)] += count;
     count_ += count;

@@ -29,7 +29,8 @@ class RadixEventQueue {
   // and is now given an earlier event) re-bases the queue in O(n).
   void push(const Event& ev) {
     const std::uint64_t k = key(ev);
-    if (k < last_) [[unlikely]] rebase(k);
+    if (k < last_) [[unlikely]]
+      rebase(k);
     buckets_[bucket_of(k)].push_back(ev);
     ++size_;
   }

@@ -90,7 +90,7 @@ class RunningStats {
   // error does not scale with the offset.
   double shift_ = 0.0;
   double mean_ = 0.0;  // mean of x - shift_
-  double m2_ = 0.0;  // sum of squared deviations from the mean
+  double m2_ = 0.0;    // sum of squared deviations from the mean
   double min_ = std::numeric_limits<double>::infinity();
   double max_ = -std::numeric_limits<double>::infinity();
   double sum_ = 0.0;

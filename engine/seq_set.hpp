@@ -47,7 +47,8 @@ class SeqSet {
     for (std::size_t j = (hole + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
       const std::size_t home = index_of(slots_[j]);
       // Move slots_[j] into the hole unless its home lies cyclically in (hole, j].
-      const bool home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      const bool home_after_hole =
+          hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
       if (!home_after_hole) {
         slots_[hole] = slots_[j];
         hole = j;

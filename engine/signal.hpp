@@ -29,7 +29,8 @@ class Signal {
   bool connected() const { return !slots_.empty(); }
 
   void emit(Args... args) const {
-    if (slots_.empty()) [[likely]] return;
+    if (slots_.empty()) [[likely]]
+      return;
     for (const Slot& s : slots_) s.handler(s.context, args...);
   }
 

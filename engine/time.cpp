@@ -76,7 +76,8 @@ std::string Time::to_string() const {
   if (ps_ == 0) return "0ps";
   // |INT64_MIN| does not fit in int64; use unsigned magnitude.
   const bool neg = ps_ < 0;
-  const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(ps_) : static_cast<std::uint64_t>(ps_);
+  const std::uint64_t mag =
+      neg ? 0 - static_cast<std::uint64_t>(ps_) : static_cast<std::uint64_t>(ps_);
   for (const UnitScale& u : kUnits) {
     const auto per = static_cast<std::uint64_t>(u.per);
     if (mag < per && u.per != 1) continue;

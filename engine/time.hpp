@@ -50,8 +50,14 @@ class Time {
   constexpr Time operator+(Time o) const { return Time(ps_ + o.ps_); }
   constexpr Time operator-(Time o) const { return Time(ps_ - o.ps_); }
   constexpr Time operator-() const { return Time(-ps_); }
-  constexpr Time& operator+=(Time o) { ps_ += o.ps_; return *this; }
-  constexpr Time& operator-=(Time o) { ps_ -= o.ps_; return *this; }
+  constexpr Time& operator+=(Time o) {
+    ps_ += o.ps_;
+    return *this;
+  }
+  constexpr Time& operator-=(Time o) {
+    ps_ -= o.ps_;
+    return *this;
+  }
   constexpr Time operator*(std::int64_t k) const { return Time(ps_ * k); }
   constexpr Time operator/(std::int64_t k) const { return Time(ps_ / k); }
   constexpr double operator/(Time o) const {
@@ -84,10 +90,18 @@ class Time {
 inline constexpr Time operator*(std::int64_t k, Time t) { return t * k; }
 
 namespace time_literals {
-constexpr Time operator""_ps(unsigned long long v) { return Time::ps(static_cast<std::int64_t>(v)); }
-constexpr Time operator""_ns(unsigned long long v) { return Time::ns(static_cast<std::int64_t>(v)); }
-constexpr Time operator""_us(unsigned long long v) { return Time::us(static_cast<std::int64_t>(v)); }
-constexpr Time operator""_ms(unsigned long long v) { return Time::ms(static_cast<std::int64_t>(v)); }
+constexpr Time operator""_ps(unsigned long long v) {
+  return Time::ps(static_cast<std::int64_t>(v));
+}
+constexpr Time operator""_ns(unsigned long long v) {
+  return Time::ns(static_cast<std::int64_t>(v));
+}
+constexpr Time operator""_us(unsigned long long v) {
+  return Time::us(static_cast<std::int64_t>(v));
+}
+constexpr Time operator""_ms(unsigned long long v) {
+  return Time::ms(static_cast<std::int64_t>(v));
+}
 constexpr Time operator""_s(unsigned long long v) { return Time::s(static_cast<std::int64_t>(v)); }
 }  // namespace time_literals
 

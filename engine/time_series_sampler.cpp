@@ -7,8 +7,7 @@ namespace podwire::engine {
 TimeSeriesSampler::TimeSeriesSampler(Simulator& sim, Time interval)
     : sim_(sim), interval_(interval) {
   if (interval <= Time::zero()) {
-    throw std::invalid_argument("sampling interval must be positive, got " +
-                                interval.to_string());
+    throw std::invalid_argument("sampling interval must be positive, got " + interval.to_string());
   }
 }
 

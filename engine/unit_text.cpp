@@ -56,8 +56,8 @@ UnitText split_unit_text(std::string_view text, std::string_view what) {
                                 quoted(text));
   }
   if (i + 1 < s.size() && (s[i] == 'e' || s[i] == 'E') &&
-      (is_digit(s[i + 1]) || ((s[i + 1] == '-' || s[i + 1] == '+') && i + 2 < s.size() &&
-                              is_digit(s[i + 2])))) {
+      (is_digit(s[i + 1]) ||
+       ((s[i + 1] == '-' || s[i + 1] == '+') && i + 2 < s.size() && is_digit(s[i + 2])))) {
     ++i;
     bool neg_exp = false;
     if (s[i] == '-' || s[i] == '+') neg_exp = s[i++] == '-';

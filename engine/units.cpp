@@ -48,13 +48,14 @@ std::int64_t parse_integer_quantity(std::string_view text, std::string_view what
               : ExactInteger{Exactness::fraction, 0};
     }
     if (v.status == Exactness::fraction) {
-      throw std::invalid_argument(std::string(what) + " " + quoted(text) + " is not a whole number of " +
-                                  std::string(units.back().name));
+      throw std::invalid_argument(std::string(what) + " " + quoted(text) +
+                                  " is not a whole number of " + std::string(units.back().name));
     }
     if (v.status == Exactness::overflow) {
       throw std::invalid_argument(std::string(what) + " " + quoted(text) + " is too large");
     }
-    if (v.value < 0) throw std::invalid_argument(std::string(what) + " " + quoted(text) + " is negative");
+    if (v.value < 0)
+      throw std::invalid_argument(std::string(what) + " " + quoted(text) + " is negative");
     return v.value;
   }
   throw std::invalid_argument(std::string(what) + " " + quoted(text) + " has unknown unit " +
@@ -81,7 +82,8 @@ std::string shortest(double v) {
 }
 
 template <std::size_t N>
-std::string print_integer_quantity(std::int64_t v, const std::array<Unit, N>& units, bool binary_too) {
+std::string print_integer_quantity(std::int64_t v, const std::array<Unit, N>& units,
+                                   bool binary_too) {
   for (const Unit& u : units) {
     const bool is_binary = u.factor % 10 != 0 && u.factor != 1;
     if (is_binary && !binary_too) continue;
@@ -117,7 +119,8 @@ Rate Rate::parse(std::string_view text) {
     if (n.unit != name) continue;
     const double v = to_double(n) * factor;
     if (!std::isfinite(v) || v < 0) {
-      throw std::invalid_argument("rate " + quoted(text) + " must be a finite, non-negative number");
+      throw std::invalid_argument("rate " + quoted(text) +
+                                  " must be a finite, non-negative number");
     }
     return Rate(v);
   }

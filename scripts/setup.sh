@@ -11,7 +11,7 @@ say() { printf '[setup] %s\n' "$*"; }
 debian_packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libeigen3-dev libboost-graph-dev libhdf5-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
 )
 
 missing=()

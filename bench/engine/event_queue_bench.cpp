@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine/heap_event_queue.hpp"
-#include "engine/random_stream.hpp"
 #include "engine/radix_event_queue.hpp"
+#include "engine/random_stream.hpp"
 #include "engine/simulator.hpp"
 
 namespace {
@@ -89,7 +89,8 @@ struct HoldModel {
   Simulator sim;
   podwire::engine::RandomStream rng = podwire::engine::RandomRoot(11).stream("hold");
   void fire() {
-    sim.schedule_in<&HoldModel::fire>(Time::ps(static_cast<std::int64_t>(rng.exponential(kMeanDelayPs))), this);
+    sim.schedule_in<&HoldModel::fire>(
+        Time::ps(static_cast<std::int64_t>(rng.exponential(kMeanDelayPs))), this);
   }
 };
 

@@ -22,8 +22,6 @@ using podwire::bench::envelope_objects;
 using podwire::bench::kNodes;
 using podwire::bench::peak_rss_mib;
 
-
-
 ClusterConfig envelope_config() {
   ClusterConfig c;
   c.nodes.reserve(kNodes);
@@ -48,7 +46,8 @@ void BM_BuildEnvelope(benchmark::State& state) {
     pods = 0;
     endpoints = 0;
     for (const PodState& p : cluster->pods()) pods += p.node >= 0 ? 1 : 0;
-    for (const ServiceState& s : cluster->services()) endpoints += s.ports.empty() ? 0 : s.ports[0].endpoints.size();
+    for (const ServiceState& s : cluster->services())
+      endpoints += s.ports.empty() ? 0 : s.ports[0].endpoints.size();
     problems_seen = problems.size();
     cluster.reset();
     state.ResumeTiming();

@@ -43,11 +43,17 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--hosts") o.hosts = std::stoi(value());
-    else if (a == "--load") o.load = std::stod(value());
-    else if (a == "--sim-seconds") o.sim_seconds = std::stod(value());
-    else if (a == "--seed") o.seed = std::stoull(value());
-    else throw std::invalid_argument("unknown option " + a + " (known: --hosts --load --sim-seconds --seed)");
+    if (a == "--hosts")
+      o.hosts = std::stoi(value());
+    else if (a == "--load")
+      o.load = std::stod(value());
+    else if (a == "--sim-seconds")
+      o.sim_seconds = std::stod(value());
+    else if (a == "--seed")
+      o.seed = std::stoull(value());
+    else
+      throw std::invalid_argument("unknown option " + a +
+                                  " (known: --hosts --load --sim-seconds --seed)");
   }
   if (o.hosts < 2) throw std::invalid_argument("--hosts must be at least 2");
   if (!(o.load > 0)) throw std::invalid_argument("--load must be positive");
@@ -78,9 +84,11 @@ int main(int argc, char** argv) {
   const net::LinkConfig link{engine::BitRate::parse("10Gbps"), engine::Time::us(1), 1000, 0, 0};
   const std::uint32_t wire = 1500;
 
-  net::build_star(network, net::StarConfig{static_cast<std::uint32_t>(opt.hosts), link, engine::Time::zero(), 1});
+  net::build_star(network, net::StarConfig{static_cast<std::uint32_t>(opt.hosts), link,
+                                           engine::Time::zero(), 1});
   std::vector<net::Address> addresses;
-  for (int h = 0; h < opt.hosts; ++h) addresses.push_back(network.host(static_cast<std::size_t>(h)).address());
+  for (int h = 0; h < opt.hosts; ++h)
+    addresses.push_back(network.host(static_cast<std::size_t>(h)).address());
 
   // Offered load on the 1500 B wire size: lambda = load / serialization time.
   const double tx_s = link.rate.serialization(engine::Bytes(wire)).seconds();
@@ -94,16 +102,19 @@ int main(int argc, char** argv) {
     }
     net::Host& host = network.host(static_cast<std::size_t>(h));
     sinks.emplace_back(host, 9);
-    sources.emplace_back(host, random,
-                         net::UdpSourceConfig{wire, 40000, 9, engine::Distribution::exponential(tx_s / opt.load), stop},
-                         std::move(others));
+    sources.emplace_back(
+        host, random,
+        net::UdpSourceConfig{wire, 40000, 9, engine::Distribution::exponential(tx_s / opt.load),
+                             stop},
+        std::move(others));
     sources.back().start();
   }
 
   const double cpu0 = cpu_seconds();
   const auto wall0 = std::chrono::steady_clock::now();
   sim.run_until(stop + engine::Time::ms(1));
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const double cpu = cpu_seconds() - cpu0;
 
   std::uint64_t sent = 0, dropped = 0;
@@ -119,17 +130,19 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const std::uint64_t received = latency.count();
   std::printf(
-      "hosts=%d load=%g sim_seconds=%g seed=%llu packets_sent=%llu packets_received=%llu dropped=%llu "
+      "hosts=%d load=%g sim_seconds=%g seed=%llu packets_sent=%llu packets_received=%llu "
+      "dropped=%llu "
       "in_flight=%zu mean_latency_us=%.4f p50_us=%.3f p99_us=%.3f p999_us=%.3f min_latency_us=%.3f "
       "max_latency_us=%.3f wall_s=%.3f cpu_s=%.3f events=%llu events_per_cpu_s=%.0f "
       "packets_per_cpu_s=%.0f packets_per_wall_s=%.0f peak_rss_mb=%.1f\n",
       opt.hosts, opt.load, opt.sim_seconds, static_cast<unsigned long long>(opt.seed),
       static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received),
-      static_cast<unsigned long long>(dropped), pool.in_use(), mean_us.mean(), latency.percentile_time(50).to_us(),
-      latency.percentile_time(99).to_us(), latency.percentile_time(99.9).to_us(),
-      engine::Time::ps(latency.min()).to_us(), engine::Time::ps(latency.max()).to_us(), wall, cpu,
-      static_cast<unsigned long long>(sim.events_executed()), static_cast<double>(sim.events_executed()) / cpu,
-      static_cast<double>(received) / cpu, static_cast<double>(received) / wall,
-      static_cast<double>(ru.ru_maxrss) / 1024.0);
+      static_cast<unsigned long long>(dropped), pool.in_use(), mean_us.mean(),
+      latency.percentile_time(50).to_us(), latency.percentile_time(99).to_us(),
+      latency.percentile_time(99.9).to_us(), engine::Time::ps(latency.min()).to_us(),
+      engine::Time::ps(latency.max()).to_us(), wall, cpu,
+      static_cast<unsigned long long>(sim.events_executed()),
+      static_cast<double>(sim.events_executed()) / cpu, static_cast<double>(received) / cpu,
+      static_cast<double>(received) / wall, static_cast<double>(ru.ru_maxrss) / 1024.0);
   return 0;
 }

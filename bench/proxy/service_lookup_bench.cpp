@@ -36,7 +36,8 @@ void BM_NewConnectionPacket(benchmark::State& state) {
   node::KernelDatapath dp(node, pods, config);
   proxy::ProxyConfig proxy_config;
   proxy_config.mode = mode;
-  const auto service_proxy = proxy::make_service_proxy(dp, table, proxy_config, engine::RandomRoot(1).stream("proxy"));
+  const auto service_proxy =
+      proxy::make_service_proxy(dp, table, proxy_config, engine::RandomRoot(1).stream("proxy"));
   node::PodNetns client(node, dp.veth(), "client", 1, net::parse_address("10.244.0.2"));
   node::PodNetns server(node, dp.veth(), "server", 2, net::parse_address("10.244.0.3"));
   pods.add(client);
@@ -48,10 +49,13 @@ void BM_NewConnectionPacket(benchmark::State& state) {
     f.port = 80;
     f.protocol = net::Protocol::udp;
     f.position = i;
-    for (std::uint32_t e = 0; e < 10; ++e) f.backends.push_back(proxy::Backend{server.address(), 8080, node.node(), e});
-    table.expose(table.add(std::move(f)), proxy::FrontendKind::cluster_ip, net::parse_address("10.96.0.0") + 1 + i, 80);
+    for (std::uint32_t e = 0; e < 10; ++e)
+      f.backends.push_back(proxy::Backend{server.address(), 8080, node.node(), e});
+    table.expose(table.add(std::move(f)), proxy::FrontendKind::cluster_ip,
+                 net::parse_address("10.96.0.0") + 1 + i, 80);
   }
-  const net::Address last = net::parse_address("10.96.0.0") + services;  // the Service at the end of the chain
+  const net::Address last =
+      net::parse_address("10.96.0.0") + services;  // the Service at the end of the chain
   std::uint32_t port = 1;
   for (auto _ : state) {
     // A new source port each time: a new flow, so the first-packet path.

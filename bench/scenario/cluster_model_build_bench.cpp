@@ -45,7 +45,8 @@ void BM_BuildEnvelopeModel(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     builder::ClusterModel model(s);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state.SetIterationTime(seconds);
     state.counters["build_s"] = seconds;
     state.counters["pods"] = static_cast<double>(model.pod_count());

@@ -30,15 +30,16 @@ std::uint64_t DnsWire::post(std::string name, bool aaaa) {
 
 std::uint32_t DnsWire::answer_bytes(const DnsQuery& q) {
   std::uint32_t n = query_bytes(q.name);
-  n += 16 * static_cast<std::uint32_t>(q.answer.addresses.size());  // name pointer, type, class, TTL, length, address
+  n += 16 * static_cast<std::uint32_t>(
+                q.answer.addresses.size());  // name pointer, type, class, TTL, length, address
   if (!q.answer.cname.empty()) n += 12 + static_cast<std::uint32_t>(q.answer.cname.size()) + 2;
   return n;
 }
 
 // --- CoreDNS --------------------------------------------------------------------
 
-CoreDns::CoreDns(net::Endpoint& pod, node::NodeCpu* cpu, const kube::Cluster& cluster, DnsWire& wire,
-                 CoreDnsConfig config)
+CoreDns::CoreDns(net::Endpoint& pod, node::NodeCpu* cpu, const kube::Cluster& cluster,
+                 DnsWire& wire, CoreDnsConfig config)
     : pod_(pod), cpu_(cpu), cluster_(cluster), wire_(wire), config_(config) {
   pod_.bind_udp(53, &CoreDns::on_datagram, this);
 }
@@ -74,7 +75,8 @@ void CoreDns::answer(std::uint64_t job) {
     return;
   }
   DnsAnswer a = cluster_.lookup(q->name);
-  if (a.kind == DnsAnswer::Kind::a && q->aaaa) a.addresses.clear();  // an IPv4 cluster: NOERROR, no records
+  if (a.kind == DnsAnswer::Kind::a && q->aaaa)
+    a.addresses.clear();  // an IPv4 cluster: NOERROR, no records
   if (a.kind == DnsAnswer::Kind::nxdomain) ++counters_.nxdomain;
   if (a.kind == DnsAnswer::Kind::a) ++counters_.answered_a;
   q->answer = a;
@@ -132,7 +134,8 @@ std::uint16_t DnsStubResolver::next_port() {
   return p;
 }
 
-void DnsStubResolver::resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) {
+void DnsStubResolver::resolve(std::string_view name, Done done, void* context,
+                              std::uint64_t cookie) {
   ++counters_.lookups;
   const Waiter w{done, context, cookie};
   if (const auto a = address_literal(name)) {
@@ -190,8 +193,8 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
   counters_.queries_sent += 2;
   l.queries += 2;
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
-  l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(Time::s(config_.resolv.timeout_s), this,
-                                                                        index);
+  l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(
+      Time::s(config_.resolv.timeout_s), this, index);
   l.timer_armed = true;
 }
 

@@ -18,9 +18,9 @@
 #include "engine/simulator.hpp"
 #include "models/app/name_resolver.hpp"
 #include "models/kube/cluster.hpp"
-#include "models/node/node_cpu.hpp"
 #include "models/kube/resolver_config.hpp"
 #include "models/net/endpoint.hpp"
+#include "models/node/node_cpu.hpp"
 
 namespace podwire::app {
 
@@ -41,7 +41,9 @@ class DnsWire {
   void erase(std::uint64_t id) { queries_.erase(id); }
   std::size_t in_flight() const { return queries_.size(); }
   // Wire sizes (UDP payload): header 12, the name in labels, type and class.
-  static std::uint32_t query_bytes(const std::string& name) { return 12 + static_cast<std::uint32_t>(name.size()) + 2 + 4; }
+  static std::uint32_t query_bytes(const std::string& name) {
+    return 12 + static_cast<std::uint32_t>(name.size()) + 2 + 4;
+  }
   static std::uint32_t answer_bytes(const DnsQuery& q);
 
  private:
@@ -50,9 +52,10 @@ class DnsWire {
 };
 
 struct CoreDnsConfig {
-  engine::Time cpu_per_query = engine::Time::us(59);    // 2 vCPUs pegged at 33,669 QPS (coredns/deployment)
+  engine::Time cpu_per_query =
+      engine::Time::us(59);  // 2 vCPUs pegged at 33,669 QPS (coredns/deployment)
   engine::Time upstream_latency = engine::Time::ms(10);  // the resolver CoreDNS forwards to
-  engine::Time cache_cap = engine::Time::s(30);          // `cache 30` in Kubernetes' default Corefile
+  engine::Time cache_cap = engine::Time::s(30);  // `cache 30` in Kubernetes' default Corefile
 };
 
 struct CoreDnsCounters {

@@ -13,14 +13,19 @@ constexpr std::uint64_t kOpenLoop = ~std::uint64_t{0};
 
 HttpClient::HttpClient(RequestTable& table, std::uint32_t endpoint_id, HttpClientConfig config,
                        engine::Simulator& sim, engine::RandomStream random)
-    : table_(table), endpoint_id_(endpoint_id), config_(std::move(config)), sim_(sim), random_(random) {}
+    : table_(table),
+      endpoint_id_(endpoint_id),
+      config_(std::move(config)),
+      sim_(sim),
+      random_(random) {}
 
 void HttpClient::start() {
   if (pool_ == nullptr) throw std::logic_error("HttpClient::start before attach");
   const Time first = std::max(config_.start, sim_.now()) - sim_.now();
   if (config_.open_loop) {
     const Time gap = Time::from_seconds(config_.interarrival.sample(random_));
-    if (sim_.now() + first + gap < config_.stop) sim_.schedule_in<&HttpClient::on_arrival>(first + gap, this);
+    if (sim_.now() + first + gap < config_.stop)
+      sim_.schedule_in<&HttpClient::on_arrival>(first + gap, this);
   } else {
     for (int u = 0; u < config_.users; ++u) {
       sim_.schedule_in<&HttpClient::on_user>(first, this, static_cast<std::uint64_t>(u));
@@ -78,7 +83,8 @@ void HttpClient::done(void* ctx, std::uint64_t cookie, std::uint64_t request) {
     // Reading the answer takes the program's CPU; the request is finished
     // already, but a busy thread delays what comes next.
     if (self->program_ != nullptr) {
-      self->program_->run<&HttpClient::on_read>(self->program_->read_cost(r.response_bytes), self, 0);
+      self->program_->run<&HttpClient::on_read>(self->program_->read_cost(r.response_bytes), self,
+                                                0);
     }
   }
   if (cookie == kOpenLoop) return;

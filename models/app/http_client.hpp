@@ -41,8 +41,8 @@ class HttpClient {
   // The pool must have been made with HttpClient::done and this client as
   // context: make the client first, then its pool, then call attach(). The
   // random stream should be named after the traffic entry and the pod.
-  HttpClient(RequestTable& table, std::uint32_t endpoint_id, HttpClientConfig config, engine::Simulator& sim,
-             engine::RandomStream random);
+  HttpClient(RequestTable& table, std::uint32_t endpoint_id, HttpClientConfig config,
+             engine::Simulator& sim, engine::RandomStream random);
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 

@@ -6,8 +6,8 @@ namespace podwire::app {
 
 using engine::Time;
 
-HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table, HttpServerConfig config,
-                       engine::RandomStream random)
+HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table,
+                       HttpServerConfig config, engine::RandomStream random)
     : stack_(stack),
       sim_(stack.endpoint().simulator()),
       cpu_(cpu),
@@ -15,7 +15,8 @@ HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& t
       table_(table),
       config_(std::move(config)),
       random_(random) {
-  if (config_.concurrency < 1) throw std::invalid_argument("a server needs at least one worker slot");
+  if (config_.concurrency < 1)
+    throw std::invalid_argument("a server needs at least one worker slot");
   program_.set_event_loop(config_.event_loop);
   net::TcpCallbacks cb;
   cb.context = this;
@@ -30,8 +31,8 @@ void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
   // accept() on one of the program's threads; the connection's first request
   // queues behind it when every thread is busy.
   if (self->cpu_ != nullptr) {
-    self->program_.run<&HttpServer::on_accepted>(self->program_.accept_cost() + self->config_.cpu_per_connection,
-                                                 self, 0);
+    self->program_.run<&HttpServer::on_accepted>(
+        self->program_.accept_cost() + self->config_.cpu_per_connection, self, 0);
   }
 }
 
@@ -67,9 +68,10 @@ void HttpServer::start(std::uint32_t w) {
   ++busy_;
   table_.at(work_[w].request).service_started = sim_.now();
   // Reading the request, then the program's own work, on one of its threads.
-  const Time work = cpu_ != nullptr ? program_.read_cost(table_.at(work_[w].request).request_bytes) +
-                                          config_.cpu_per_request
-                                    : Time::zero();
+  const Time work =
+      cpu_ != nullptr
+          ? program_.read_cost(table_.at(work_[w].request).request_bytes) + config_.cpu_per_request
+          : Time::zero();
   if (work > Time::zero()) {
     program_.run(work, &HttpServer::on_cpu_done, this, w);
   } else {

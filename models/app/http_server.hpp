@@ -19,8 +19,8 @@
 #include "models/app/program_cpu.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
-#include "models/node/node_cpu.hpp"
 #include "models/net/tcp_stack.hpp"
+#include "models/node/node_cpu.hpp"
 
 namespace podwire::app {
 
@@ -42,7 +42,7 @@ struct HttpServerConfig {
   engine::Distribution service_time = engine::Distribution::constant(0.0);
   engine::Time cpu_per_request;     // the program's user-space work per request
   engine::Time cpu_per_connection;  // and per connection accepted (a TLS handshake, say)
-  int threads = 0;               // the program's threads (its CPU work at once); 0: one per core
+  int threads = 0;                  // the program's threads (its CPU work at once); 0: one per core
   const node::HostStackCosts* host = nullptr;  // the node's, for accepting and reading (null: free)
   bool event_loop = true;                      // the program waits on epoll
   std::uint64_t response_bytes = 1000;

@@ -25,7 +25,8 @@ bool prefix_matches(const std::string& prefix, const std::string& path) {
 
 }  // namespace
 
-int match_ingress_route(const std::vector<IngressRoute>& routes, const std::string& host, const std::string& path) {
+int match_ingress_route(const std::vector<IngressRoute>& routes, const std::string& host,
+                        const std::string& path) {
   // The most specific host that has rules: exact, then wildcard, then any.
   for (int pass = 0; pass < 3; ++pass) {
     int best = -1;
@@ -33,7 +34,8 @@ int match_ingress_route(const std::vector<IngressRoute>& routes, const std::stri
     bool best_exact = false;
     for (std::size_t i = 0; i < routes.size(); ++i) {
       const IngressRoute& r = routes[i];
-      const bool in_pass = pass == 0   ? (!r.host.empty() && !r.host.starts_with("*.") && r.host == host)
+      const bool in_pass = pass == 0
+                               ? (!r.host.empty() && !r.host.starts_with("*.") && r.host == host)
                            : pass == 1 ? (r.host.starts_with("*.") && host_matches(r.host, host))
                                        : r.host.empty();
       if (!in_pass) continue;
@@ -53,7 +55,11 @@ int match_ingress_route(const std::vector<IngressRoute>& routes, const std::stri
 
 IngressController::IngressController(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table,
                                      IngressControllerConfig config)
-    : stack_(stack), sim_(stack.endpoint().simulator()), cpu_(cpu), table_(table), config_(std::move(config)) {
+    : stack_(stack),
+      sim_(stack.endpoint().simulator()),
+      cpu_(cpu),
+      table_(table),
+      config_(std::move(config)) {
   net::TcpCallbacks cb;
   cb.context = this;
   cb.on_accept = &IngressController::on_accept;
@@ -87,7 +93,9 @@ void IngressController::on_request(void* ctx, AcceptedConnections::Ref from, std
   }
 }
 
-void IngressController::on_cpu(void* ctx, std::uint64_t w) { static_cast<IngressController*>(ctx)->route(static_cast<std::uint32_t>(w)); }
+void IngressController::on_cpu(void* ctx, std::uint64_t w) {
+  static_cast<IngressController*>(ctx)->route(static_cast<std::uint32_t>(w));
+}
 
 void IngressController::route(std::uint32_t w) {
   const std::uint64_t id = work_[w].request;
@@ -95,8 +103,9 @@ void IngressController::route(std::uint32_t w) {
   r.service_done = sim_.now();
   const RequestTable::Url& url = table_.url(r.url);
   const int route = match_ingress_route(config_.routes, url.host, url.path);
-  const int backend = route >= 0 ? static_cast<int>(config_.routes[static_cast<std::size_t>(route)].backend)
-                                 : config_.default_backend;
+  const int backend =
+      route >= 0 ? static_cast<int>(config_.routes[static_cast<std::size_t>(route)].backend)
+                 : config_.default_backend;
   if (backend < 0 || config_.backends[static_cast<std::size_t>(backend)].endpoints.empty()) {
     ++counters_.not_found;
     respond(w);

@@ -15,8 +15,8 @@
 #include "models/app/accepted_connections.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
-#include "models/node/node_cpu.hpp"
 #include "models/net/tcp_stack.hpp"
+#include "models/node/node_cpu.hpp"
 
 namespace podwire::app {
 
@@ -28,8 +28,9 @@ struct IngressRoute {
 };
 
 struct IngressBackend {
-  std::uint32_t target = 0;                 // the Service, in the run's target table
-  std::vector<UpstreamPool*> endpoints;     // one pool per endpoint, made with IngressController::upstream_done
+  std::uint32_t target = 0;  // the Service, in the run's target table
+  std::vector<UpstreamPool*>
+      endpoints;  // one pool per endpoint, made with IngressController::upstream_done
   std::uint32_t next = 0;
 };
 
@@ -51,11 +52,13 @@ struct IngressControllerCounters {
 };
 
 // The route index for a host and path, or -1. Exposed for tests.
-int match_ingress_route(const std::vector<IngressRoute>& routes, const std::string& host, const std::string& path);
+int match_ingress_route(const std::vector<IngressRoute>& routes, const std::string& host,
+                        const std::string& path);
 
 class IngressController {
  public:
-  IngressController(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table, IngressControllerConfig config);
+  IngressController(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& table,
+                    IngressControllerConfig config);
   IngressController(const IngressController&) = delete;
   IngressController& operator=(const IngressController&) = delete;
 

@@ -15,7 +15,8 @@ std::optional<net::Address> address_literal(std::string_view name) {
   }
 }
 
-void StaticResolver::resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) {
+void StaticResolver::resolve(std::string_view name, Done done, void* context,
+                             std::uint64_t cookie) {
   Pending p{done, context, cookie, false, 0};
   if (const auto a = address_literal(name)) {
     p.ok = true;

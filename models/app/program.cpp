@@ -13,21 +13,28 @@ namespace {
 const std::array<ProgramProfile, 6> kPrograms{{
     {"netperf", 1, Time::ns(200), Time::zero(), true, false,
      "netperf/netserver, one process per test: TCP_RR's user work per transaction is a loop around "
-     "send() and recv() (host-stack-costs.md 7.2, an estimate); TCP_CRR opens a connection per transaction"},
+     "send() and recv() (host-stack-costs.md 7.2, an estimate); TCP_CRR opens a connection per "
+     "transaction"},
     {"wrk", 2, Time::ns(1500), Time::zero(), true, true,
-     "wrk defaults: 2 threads, 10 connections, HTTP/1.1 keep-alive always (wrk.c parse_args); CPU per request "
+     "wrk defaults: 2 threads, 10 connections, HTTP/1.1 keep-alive always (wrk.c parse_args); CPU "
+     "per request "
      "assumed as nginx's without the file work (host-stack-costs.md 7.2)"},
     {"ab", 1, Time::ns(1000), Time::zero(), false, true,
-     "ApacheBench: one thread, one request at a time, no keep-alive unless -k (httpd ab docs); user work per "
+     "ApacheBench: one thread, one request at a time, no keep-alive unless -k (httpd ab docs); "
+     "user work per "
      "request an estimate (host-stack-costs.md 7.2)"},
     {"fortio", 4, Time::ns(1500), Time::zero(), true, true,
-     "fortio defaults: 4 connections, one goroutine each, keep-alive (fortio README); CPU per request as wrk's"},
+     "fortio defaults: 4 connections, one goroutine each, keep-alive (fortio README); CPU per "
+     "request as wrk's"},
     {"nginx", 0, Time::ns(2500), Time::zero(), true, true,
-     "nginx, worker_processes auto, keep-alive: 145,551 req/s per worker core at 0 KB on Xeon E5-2699 v3 "
-     "(NGINX 2017 benchmark) is 6.9 us per request, of which about 2.5 us user space once the kernel's share is "
+     "nginx, worker_processes auto, keep-alive: 145,551 req/s per worker core at 0 KB on Xeon "
+     "E5-2699 v3 "
+     "(NGINX 2017 benchmark) is 6.9 us per request, of which about 2.5 us user space once the "
+     "kernel's share is "
      "taken out and scaled to the reference machine (host-stack-costs.md 7.2)"},
     {"envoy", 2, Time::us(180), Time::zero(), true, true,
-     "Envoy as an Istio sidecar with mTLS and telemetry, 2 worker threads: 0.20 vCPU per 1,000 req/s of 1 KB "
+     "Envoy as an Istio sidecar with mTLS and telemetry, 2 worker threads: 0.20 vCPU per 1,000 "
+     "req/s of 1 KB "
      "(Istio 1.24 performance docs), less the kernel's share of about 20 us"},
 }};
 

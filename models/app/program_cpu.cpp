@@ -3,7 +3,9 @@
 namespace podwire::app {
 
 ProgramCpu::ProgramCpu(node::NodeCpu* cpu, int threads, const node::HostStackCosts* host)
-    : cpu_(cpu), host_(host), threads_(threads > 0 ? threads : (cpu != nullptr ? cpu->cores() : 1)) {}
+    : cpu_(cpu),
+      host_(host),
+      threads_(threads > 0 ? threads : (cpu != nullptr ? cpu->cores() : 1)) {}
 
 void ProgramCpu::run(engine::Time work, Done done, void* context, std::uint64_t tag) {
   if (cpu_ == nullptr || work <= engine::Time::zero()) {

@@ -40,7 +40,8 @@ class ProgramCpu {
   // An event loop also calls epoll_wait() for each message it handles.
   engine::Time read_cost(std::uint64_t bytes) const {
     if (host_ == nullptr || cpu_ == nullptr) return engine::Time::zero();
-    return node::HostStack::read(*host_, bytes, asleep()) + (event_loop_ ? host_->syscall : engine::Time::zero());
+    return node::HostStack::read(*host_, bytes, asleep()) +
+           (event_loop_ ? host_->syscall : engine::Time::zero());
   }
   // What accepting a connection costs the program now: accept(), and a
   // wake-up when it was asleep.

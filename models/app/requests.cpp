@@ -4,12 +4,18 @@ namespace podwire::app {
 
 const char* to_string(RequestStatus s) {
   switch (s) {
-    case RequestStatus::pending: return "pending";
-    case RequestStatus::ok: return "ok";
-    case RequestStatus::refused: return "refused";
-    case RequestStatus::reset: return "reset";
-    case RequestStatus::timeout: return "timeout";
-    case RequestStatus::dns_failure: return "dns_failure";
+    case RequestStatus::pending:
+      return "pending";
+    case RequestStatus::ok:
+      return "ok";
+    case RequestStatus::refused:
+      return "refused";
+    case RequestStatus::reset:
+      return "reset";
+    case RequestStatus::timeout:
+      return "timeout";
+    case RequestStatus::dns_failure:
+      return "dns_failure";
   }
   return "?";
 }

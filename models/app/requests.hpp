@@ -21,12 +21,12 @@ const char* to_string(RequestStatus s);
 
 struct RequestRecord {
   std::uint64_t id = 0;
-  std::uint64_t parent = 0;         // 0 for a client's request
-  std::uint32_t source = 0;         // traffic source, or the calling server's app index
-  std::uint32_t client = 0;         // endpoint id of the sender
-  std::uint32_t server = 0;         // endpoint id of the pod that served it (0: none)
-  std::uint32_t target = 0;         // index of the target (a Service, usually) in the run's target table
-  std::uint32_t url = 0;            // the request's host and path (RequestTable::url), 0: none
+  std::uint64_t parent = 0;  // 0 for a client's request
+  std::uint32_t source = 0;  // traffic source, or the calling server's app index
+  std::uint32_t client = 0;  // endpoint id of the sender
+  std::uint32_t server = 0;  // endpoint id of the pod that served it (0: none)
+  std::uint32_t target = 0;  // index of the target (a Service, usually) in the run's target table
+  std::uint32_t url = 0;     // the request's host and path (RequestTable::url), 0: none
   RequestStatus status = RequestStatus::pending;
   bool reused_connection = false;
   std::uint8_t retries = 0;  // attempts after the first (a refused, reset or timed-out connection)
@@ -38,7 +38,7 @@ struct RequestRecord {
   engine::Time server_arrived;   // whole request at the server
   engine::Time service_started;  // worker slot obtained
   engine::Time service_done;
-  engine::Time calls_done;       // downstream calls finished (= service_done without calls)
+  engine::Time calls_done;  // downstream calls finished (= service_done without calls)
   engine::Time response_sent;
   engine::Time finished;  // whole response at the client, or the failure
 
@@ -71,7 +71,9 @@ class RequestTable {
     if (id < base_) return scratch_ = RequestRecord{};
     return records_[id - base_];
   }
-  const RequestRecord& at(std::uint64_t id) const { return id < base_ ? scratch_ : records_[id - base_]; }
+  const RequestRecord& at(std::uint64_t id) const {
+    return id < base_ ? scratch_ : records_[id - base_];
+  }
   std::uint64_t size() const { return base_ - 1 + records_.size(); }  // records created
   std::size_t held() const { return records_.size(); }
 

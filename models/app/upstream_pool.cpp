@@ -2,8 +2,8 @@
 
 namespace podwire::app {
 
-UpstreamPool::UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table, UpstreamConfig config,
-                           Done done, void* context)
+UpstreamPool::UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table,
+                           UpstreamConfig config, Done done, void* context)
     : stack_(stack),
       resolver_(resolver),
       table_(table),
@@ -33,14 +33,16 @@ void UpstreamPool::send(std::uint64_t request, std::uint64_t bytes, std::uint64_
 void UpstreamPool::arm_timeout(std::uint64_t request) {
   if (config_.timeout <= engine::Time::zero()) return;
   const std::uint64_t attempt = table_.at(request).retries;
-  stack_.endpoint().simulator().schedule_in(config_.timeout, &UpstreamPool::on_timeout, this, request << 8 | attempt);
+  stack_.endpoint().simulator().schedule_in(config_.timeout, &UpstreamPool::on_timeout, this,
+                                            request << 8 | attempt);
 }
 
 void UpstreamPool::on_timeout(void* pool, std::uint64_t arg) {
   auto* self = static_cast<UpstreamPool*>(pool);
   const std::uint64_t request = arg >> 8;
   const RequestRecord& r = self->table_.at(request);
-  if (r.status != RequestStatus::pending || r.retries != (arg & 0xff)) return;  // answered, or a later attempt
+  if (r.status != RequestStatus::pending || r.retries != (arg & 0xff))
+    return;  // answered, or a later attempt
   for (Conn& c : self->conns_) {
     if (c.current.request != request || c.tcp == nullptr) continue;
     ++self->counters_.timeouts;
@@ -104,7 +106,8 @@ void UpstreamPool::release_conn(Conn& c) {
   conns_.release(c.index);
   --open_;
   // A queued request may now open a connection of its own.
-  if (!waiting_.empty() && (config_.max_connections == 0 || open_ < static_cast<std::size_t>(config_.max_connections))) {
+  if (!waiting_.empty() &&
+      (config_.max_connections == 0 || open_ < static_cast<std::size_t>(config_.max_connections))) {
     open_for(waiting_.pop_front());
   }
 }
@@ -171,8 +174,8 @@ void UpstreamPool::fail(Conn& c, RequestStatus status) {
   if (r.retries < config_.retries && r.retries < 255) {
     ++r.retries;
     ++counters_.retries;
-    r.dns_done = r.connected = r.server_arrived = r.service_started = r.service_done = r.calls_done =
-        r.response_sent = engine::Time::zero();
+    r.dns_done = r.connected = r.server_arrived = r.service_started = r.service_done =
+        r.calls_done = r.response_sent = engine::Time::zero();
     r.server = 0;
     r.reused_connection = false;
     arm_timeout(p.request);

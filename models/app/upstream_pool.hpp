@@ -49,8 +49,8 @@ class UpstreamPool {
   // in the table).
   using Done = void (*)(void* context, std::uint64_t cookie, std::uint64_t request);
 
-  UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table, UpstreamConfig config, Done done,
-               void* context);
+  UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table,
+               UpstreamConfig config, Done done, void* context);
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
@@ -97,7 +97,7 @@ class UpstreamPool {
   std::vector<std::uint32_t> idle_;  // kept-alive, established, no request
   engine::RingQueue<Pending> waiting_;
   engine::SlotPool<Pending> resolving_;  // requests whose name is being resolved
-  std::size_t open_ = 0;  // connections opening or open
+  std::size_t open_ = 0;                 // connections opening or open
   UpstreamCounters counters_;
 };
 

@@ -1,9 +1,8 @@
-#include "models/builder/cluster_model.hpp"
-
 #include <algorithm>
 #include <stdexcept>
 
 #include "models/app/program.hpp"
+#include "models/builder/cluster_model.hpp"
 #include "models/builder/located.hpp"
 
 namespace podwire::builder {
@@ -14,11 +13,14 @@ void ClusterModel::build_apps(Diagnostics& diags) {
   for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
     const AppSpec& a = scenario_.apps[ai];
     const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
-    const std::string path = "apps." + (a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload);
+    const std::string path =
+        "apps." + (a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload);
     if (pods.empty()) {
-      diags.add(located(Severity::error, a.source, path,
-                        "no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or "
-                        "Pod) named '" + a.workload + "' in namespace '" + a.namespace_ + "'"));
+      diags.add(located(
+          Severity::error, a.source, path,
+          "no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or "
+          "Pod) named '" +
+              a.workload + "' in namespace '" + a.namespace_ + "'"));
       continue;
     }
     if (a.role == AppSpec::Role::ingress) {
@@ -39,22 +41,25 @@ void ClusterModel::build_apps(Diagnostics& diags) {
         const int service = service_named(call.target.host, a.namespace_);
         const bool dotted = call.target.host.find('.') != std::string::npos;
         if (service < 0 && !dotted && !app::address_literal(call.target.host)) {
-          diags.add(located(Severity::error, call.source, path + ".calls", "calls Service '" + call.target.host +
-                                                                               "', which does not exist in namespace '" +
-                                                                               a.namespace_ + "'"));
+          diags.add(located(Severity::error, call.source, path + ".calls",
+                            "calls Service '" + call.target.host +
+                                "', which does not exist in namespace '" + a.namespace_ + "'"));
           calls_ok = false;
         }
         if (service >= 0) {
           const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
-          bool has_port = st.service->type == kube::ServiceType::external_name || st.service->headless();
+          bool has_port =
+              st.service->type == kube::ServiceType::external_name || st.service->headless();
           for (const auto& ps : st.ports) has_port |= ps.port->port == call.target.port;
           if (!has_port) {
-            diags.add(located(Severity::error, call.source, path + ".calls",
-                              "Service " + st.key + " has no port " + std::to_string(call.target.port)));
+            diags.add(
+                located(Severity::error, call.source, path + ".calls",
+                        "Service " + st.key + " has no port " + std::to_string(call.target.port)));
             calls_ok = false;
           }
         }
-        call_targets.back().push_back(CallTarget{service, target_index(call.target.host, call.target.port, service)});
+        call_targets.back().push_back(
+            CallTarget{service, target_index(call.target.host, call.target.port, service)});
       }
     }
     if (!calls_ok) continue;
@@ -77,8 +82,9 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       for (const kube::ContainerPort& cp : c.ports) has_port |= cp.protocol == kube::Protocol::tcp;
     }
     if (!has_port) {
-      diags.add(located(Severity::error, a.source, path + ".port",
-                        "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
+      diags.add(located(
+          Severity::error, a.source, path + ".port",
+          "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
       continue;
     }
     plan.ok = true;
@@ -124,7 +130,8 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
     cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
     cfg.app = static_cast<std::uint32_t>(ai);
     servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
-                          random_.stream("app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port) + incarnation));
+                          random_.stream("app/" + p.namespace_ + "/" + p.name + "/" +
+                                         std::to_string(port) + incarnation));
     app::HttpServer& server = servers_.back();
     pod_servers_[static_cast<std::size_t>(pod)].push_back(&server);
     for (std::size_t g = 0; g < a.calls.size(); ++g) {
@@ -132,11 +139,13 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
       group.parallel = a.calls[g].parallel;
       for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
         const CallSpec& call = a.calls[g].calls[c];
-        app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0, call.retries, call.timeout};
-        pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpServer::call_done,
-                            &server);
+        app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0,
+                               call.retries,     call.timeout};
+        pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc,
+                            &app::HttpServer::call_done, &server);
         group.calls.push_back(app::Call{&pools_.back(), plan.call_targets[g][c],
-                                        static_cast<std::uint64_t>(call.request_bytes.count()), call.count});
+                                        static_cast<std::uint64_t>(call.request_bytes.count()),
+                                        call.count});
       }
       server.calls().push_back(std::move(group));
     }
@@ -181,7 +190,8 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
         r.host = rule.host;
         r.path = path.path.empty() ? "/" : path.path;
         // ImplementationSpecific globs ("/v2/*", GCE style) are read as prefixes.
-        while (r.path.size() > 1 && (r.path.back() == '*' || r.path.back() == '/')) r.path.pop_back();
+        while (r.path.size() > 1 && (r.path.back() == '*' || r.path.back() == '/'))
+          r.path.pop_back();
         if (r.path == "*") r.path = "/";
         r.exact = path.path_type == kube::PathType::exact;
         r.backend = static_cast<std::uint32_t>(b);
@@ -198,8 +208,8 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
     app::IngressControllerConfig cfg = base;
     for (const Backend& b : backends) {
       app::IngressBackend ib;
-      ib.target = target_index(cluster_->services()[static_cast<std::size_t>(b.service)].key, b.port->port->port,
-                               b.service);
+      ib.target = target_index(cluster_->services()[static_cast<std::size_t>(b.service)].key,
+                               b.port->port->port, b.service);
       cfg.backends.push_back(std::move(ib));
     }
     ingresses_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg);
@@ -211,7 +221,8 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
       w.controller = &ic;
       w.backend = i;
       w.pod = pod;
-      const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(backends[i].service)];
+      const kube::ServiceState& st =
+          cluster_->services()[static_cast<std::size_t>(backends[i].service)];
       const std::size_t port_index = static_cast<std::size_t>(backends[i].port - st.ports.data());
       for (const ServiceFrontendRef& f : service_frontends_) {
         if (f.service == backends[i].service && f.port_index == port_index) w.frontend = f.frontend;
@@ -224,14 +235,16 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
   }
   // Public names: each Ingress host points at the controller's load balancer.
   for (const kube::ServiceState& st : cluster_->services()) {
-    if (st.load_balancer_ips.empty() || !st.service->has_selector() || st.service->meta.namespace_ != a.namespace_) {
+    if (st.load_balancer_ips.empty() || !st.service->has_selector() ||
+        st.service->meta.namespace_ != a.namespace_) {
       continue;
     }
     const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
     if (!kube::map_selector_matches(*st.service->selector, *first.labels)) continue;
     for (const kube::Ingress& ing : scenario_.objects.ingresses) {
       for (const kube::IngressRule& rule : ing.rules) {
-        if (!rule.host.empty() && !rule.host.starts_with("*.")) public_dns_.add(rule.host, st.load_balancer_ips[0]);
+        if (!rule.host.empty() && !rule.host.starts_with("*."))
+          public_dns_.add(rule.host, st.load_balancer_ips[0]);
       }
     }
   }
@@ -245,7 +258,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     TrafficFigures figures;
     figures.name = t.name;
     figures.target = t.from == TrafficSpec::From::port_forward
-                         ? "port-forward " + t.forward_kind + "/" + t.forward_name + ":" + std::to_string(t.forward_port)
+                         ? "port-forward " + t.forward_kind + "/" + t.forward_name + ":" +
+                               std::to_string(t.forward_port)
                          : t.target.text;
     figures.offered_per_s = t.open_loop ? t.rate_per_s : 0;
     result_.traffic.push_back(std::move(figures));
@@ -264,9 +278,11 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
 
     // `cpu`: the client pod's node, whose cores its program's threads run on
     // (none outside the cluster).
-    const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver, const std::string& host,
-                                std::uint16_t port, app::HttpClientConfig config, const std::string& who,
-                                node::NodeCpu* cpu = nullptr, const node::HostStackCosts* costs = nullptr) {
+    const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver,
+                                const std::string& host, std::uint16_t port,
+                                app::HttpClientConfig config, const std::string& who,
+                                node::NodeCpu* cpu = nullptr,
+                                const node::HostStackCosts* costs = nullptr) {
       clients_.emplace_back(requests_, stack.endpoint().id(), config, sim_,
                             random_.stream("traffic/" + t.name + "/" + who));
       if (cpu != nullptr) {
@@ -288,7 +304,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       } else if (const auto s = cluster_->service_index(t.from_namespace, t.forward_name)) {
         // kubectl picks a pod behind the Service and forwards to its targetPort.
         for (const auto& ps : cluster_->services()[static_cast<std::size_t>(*s)].ports) {
-          if (ps.port->port == t.forward_port && !ps.endpoints.empty() && ps.endpoints[0].pod >= 0) {
+          if (ps.port->port == t.forward_port && !ps.endpoints.empty() &&
+              ps.endpoints[0].pod >= 0) {
             pod = ps.endpoints[0].pod;
             remote = ps.endpoints[0].port;
           }
@@ -296,8 +313,9 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       }
       if (pod < 0 || !pod_netns_[static_cast<std::size_t>(pod)]) {
         diags.add(located(Severity::error, t.source, path + ".port_forward.target",
-                          "no running " + t.forward_kind + " '" + t.forward_name + "' in namespace '" +
-                              t.from_namespace + "'" + (t.forward_kind == "svc" ? " with an endpoint on that port" : "")));
+                          "no running " + t.forward_kind + " '" + t.forward_name +
+                              "' in namespace '" + t.from_namespace + "'" +
+                              (t.forward_kind == "svc" ? " with an endpoint on that port" : "")));
         continue;
       }
       const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
@@ -306,11 +324,14 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       const auto api_port = static_cast<std::uint16_t>(6443 + ti);
       const auto kubelet_port = static_cast<std::uint16_t>(10250 + ti);
       net::TcpStack& user = stack_of_host(*fabric_.outside);
-      relays_.emplace_back(user, local, user, fabric_.apiserver->address(), api_port, Time::zero(), "kubectl");
-      relays_.emplace_back(stack_of_host(*fabric_.apiserver), api_port, stack_of_host(*fabric_.apiserver),
-                           kubelet_host.address(), kubelet_port, scenario_.cluster.apiserver_latency, "apiserver");
-      relays_.emplace_back(stack_of_host(kubelet_host), kubelet_port, stack_of_pod(pod), net::kLoopbackAddress, remote,
-                           scenario_.cluster.kubelet_latency, "kubelet");
+      relays_.emplace_back(user, local, user, fabric_.apiserver->address(), api_port, Time::zero(),
+                           "kubectl");
+      relays_.emplace_back(stack_of_host(*fabric_.apiserver), api_port,
+                           stack_of_host(*fabric_.apiserver), kubelet_host.address(), kubelet_port,
+                           scenario_.cluster.apiserver_latency, "apiserver");
+      relays_.emplace_back(stack_of_host(kubelet_host), kubelet_port, stack_of_pod(pod),
+                           net::kLoopbackAddress, remote, scenario_.cluster.kubelet_latency,
+                           "kubelet");
       cc.target = target_index("localhost", local, -1);
       add_client(user, public_dns_, "127.0.0.1", local, cc, "outside");
       continue;
@@ -319,7 +340,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     if (t.from == TrafficSpec::From::outside) {
       const int service = -1;
       cc.target = target_index(t.target.host, t.target.port, service);
-      add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc, "outside");
+      add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc,
+                 "outside");
       continue;
     }
     const std::vector<int> pods = cluster_->pods_of(t.from_namespace, t.from_workload);
@@ -329,14 +351,16 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     }
     if (running.empty()) {
       diags.add(located(Severity::error, t.source, path + ".from",
-                        "no running pods of a workload '" + t.from_workload + "' in namespace '" + t.from_namespace +
-                            "'"));
+                        "no running pods of a workload '" + t.from_workload + "' in namespace '" +
+                            t.from_namespace + "'"));
       continue;
     }
     const int service = service_named(t.target.host, t.from_namespace);
-    if (service < 0 && t.target.host.find('.') == std::string::npos && !app::address_literal(t.target.host)) {
-      diags.add(located(Severity::error, t.source, path + ".url",
-                        "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
+    if (service < 0 && t.target.host.find('.') == std::string::npos &&
+        !app::address_literal(t.target.host)) {
+      diags.add(located(
+          Severity::error, t.source, path + ".url",
+          "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
       continue;
     }
     cc.target = target_index(t.target.host, t.target.port, service);
@@ -354,13 +378,13 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       }
       const int pod = running[static_cast<std::size_t>(k)];
       add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
-                 cluster_->pods()[static_cast<std::size_t>(pod)].name, cpu_of_pod(pod), host_costs_of_pod(pod));
+                 cluster_->pods()[static_cast<std::size_t>(pod)].name, cpu_of_pod(pod),
+                 host_costs_of_pod(pod));
     }
   }
 }
 
 // --- churn ------------------------------------------------------------------------
-
 
 void ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t port, Time at) {
   app::HttpClientConfig cc;
@@ -369,11 +393,14 @@ void ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t por
   cc.users = 1;
   cc.start = at;
   cc.stop = at + Time::ps(1);
-  cc.target = target_index(host, port, service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_));
+  cc.target = target_index(
+      host, port, service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_));
   cc.url = requests_.intern_url(host, "/");
-  clients_.emplace_back(requests_, stack_of_pod(pod).endpoint().id(), cc, sim_, random_.stream("probe"));
+  clients_.emplace_back(requests_, stack_of_pod(pod).endpoint().id(), cc, sim_,
+                        random_.stream("probe"));
   app::UpstreamConfig uc{host, port, false, 0};
-  pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc, &app::HttpClient::done, &clients_.back());
+  pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc,
+                      &app::HttpClient::done, &clients_.back());
   clients_.back().attach(pools_.back());
   clients_.back().start();
 }

@@ -1,5 +1,4 @@
 #include "models/builder/cluster_model.hpp"
-
 #include "models/builder/located.hpp"
 #include "models/kube/network_policy_engine.hpp"
 
@@ -13,30 +12,36 @@ void ClusterModel::build_churn(Diagnostics& diags) {
   dns_owner_.resize(cluster_->owners().size(), false);
 
   // What each event and process acts on, checked now.
-  churn_driver_ = std::make_unique<churn::ChurnDriver>(sim_, *cluster_, spec, random_.stream("churn/processes"));
+  churn_driver_ = std::make_unique<churn::ChurnDriver>(sim_, *cluster_, spec,
+                                                       random_.stream("churn/processes"));
   for (const churn::ChurnDriver::Problem& p : churn_driver_->problems()) {
     diags.add(located(Severity::error, p.at, p.path, p.message));
   }
   if (diags.has_errors()) return;
 
-  lifecycle_ = std::make_unique<churn::Lifecycle>(sim_, *cluster_, *this, spec.lifecycle, random_.stream("churn"));
+  lifecycle_ = std::make_unique<churn::Lifecycle>(sim_, *cluster_, *this, spec.lifecycle,
+                                                  random_.stream("churn"));
   churn::EndpointPropagation::Mapping mapping;
   for (const FabricNode& n : fabric_.nodes) mapping.node_hosts.push_back(n.host->node());
   mapping.pod_id_base = kPodIdBase;
-  propagation_ = std::make_unique<churn::EndpointPropagation>(sim_, *cluster_, spec.control_plane,
-                                                              random_.stream("churn/watch"), std::move(mapping),
-                                                              &ClusterModel::deliver, this);
-  for (const ServiceFrontendRef& f : service_frontends_) propagation_->add_frontend(f.service, f.port_index, f.frontend);
+  propagation_ = std::make_unique<churn::EndpointPropagation>(
+      sim_, *cluster_, spec.control_plane, random_.stream("churn/watch"), std::move(mapping),
+      &ClusterModel::deliver, this);
+  for (const ServiceFrontendRef& f : service_frontends_)
+    propagation_->add_frontend(f.service, f.port_index, f.frontend);
   lifecycle_->endpoints_changed.connect<&churn::EndpointPropagation::changed>(propagation_.get());
   lifecycle_->event.connect(
-      [](void* model, const churn::ChurnEvent& e) { static_cast<ClusterModel*>(model)->result_.churn.events.push_back(e); },
+      [](void* model, const churn::ChurnEvent& e) {
+        static_cast<ClusterModel*>(model)->result_.churn.events.push_back(e);
+      },
       this);
 
   build_proxy_syncs();
   churn_driver_->start(*lifecycle_, scenario_.run.duration);
 }
 
-void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,
+void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t frontend,
+                           const churn::BackendList& backends,
                            const churn::EndpointChange& change) {
   auto* self = static_cast<ClusterModel*>(model);
   self->syncs_[node].notify(frontend, backends, change.at, change.id);
@@ -56,12 +61,13 @@ void ClusterModel::deliver(void* model, std::uint32_t node, std::uint32_t fronte
   }
 }
 
-app::UpstreamPool& ClusterModel::ingress_pool(IngressWatch& w, net::Address address, std::uint16_t port) {
+app::UpstreamPool& ClusterModel::ingress_pool(IngressWatch& w, net::Address address,
+                                              std::uint16_t port) {
   const std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | port;
   if (const auto it = w.pools.find(key); it != w.pools.end()) return *it->second;
   app::UpstreamConfig uc{net::format_address(address), port, true, 0};
-  pools_.emplace_back(stack_of_pod(w.pod), public_dns_, requests_, uc, &app::IngressController::upstream_done,
-                      w.controller);
+  pools_.emplace_back(stack_of_pod(w.pod), public_dns_, requests_, uc,
+                      &app::IngressController::upstream_done, w.controller);
   w.pools.emplace(key, &pools_.back());
   return pools_.back();
 }
@@ -80,7 +86,8 @@ void ClusterModel::start_coredns(int pod) {
   app::CoreDnsConfig cfg;
   cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
   cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
-  coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(pod)], cpu_of_pod(pod), *cluster_, dns_wire_, cfg);
+  coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(pod)], cpu_of_pod(pod), *cluster_,
+                        dns_wire_, cfg);
 }
 
 bool ClusterModel::running(int pod) const {

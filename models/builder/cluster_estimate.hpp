@@ -13,7 +13,7 @@ namespace podwire::builder {
 
 struct StationModel {
   std::string name;
-  int pods = 0;          // 0: not a served Service (no estimate)
+  int pods = 0;  // 0: not a served Service (no estimate)
   int concurrency = 1;
   double mean_service_s = 0;
   double service_scv = 1;
@@ -26,8 +26,8 @@ struct CallRate {
 
 struct StationEstimate {
   double arrival_per_s = 0;
-  double utilisation = 0;        // per pod; NaN when not estimated
-  double server_time_s = 0;      // wait + service; NaN when not estimated, +inf when saturated
+  double utilisation = 0;    // per pod; NaN when not estimated
+  double server_time_s = 0;  // wait + service; NaN when not estimated, +inf when saturated
   bool saturated = false;
 };
 

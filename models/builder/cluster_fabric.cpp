@@ -13,13 +13,13 @@ ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec) {
   std::uint64_t total = 0;
   for (const auto& g : spec.nodes) total += static_cast<std::uint64_t>(g.count);
   if (total + 3 > spec.node_network.size()) {
-    throw std::invalid_argument("cluster.node_network " + spec.node_network.to_string() + " has room for " +
-                                std::to_string(spec.node_network.size() - 3) + " nodes, not " +
-                                std::to_string(total));
+    throw std::invalid_argument("cluster.node_network " + spec.node_network.to_string() +
+                                " has room for " + std::to_string(spec.node_network.size() - 3) +
+                                " nodes, not " + std::to_string(total));
   }
   const auto link = [&](engine::BitRate rate) {
-    return net::LinkConfig{rate, spec.topology.link_delay, static_cast<std::uint32_t>(spec.topology.queue_packets),
-                           0, 0};
+    return net::LinkConfig{rate, spec.topology.link_delay,
+                           static_cast<std::uint32_t>(spec.topology.queue_packets), 0, 0};
   };
 
   // Switches: one for a star; leaves and spines otherwise. The hosts outside
@@ -48,9 +48,11 @@ ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec) {
     const NodeGroupSpec& group = spec.nodes[g];
     for (int k = 0; k < group.count; ++k, ++i) {
       const std::string name = node_name(group, k);
-      net::Host& h = net.add_host(name, spec.node_network.at(i + 1), static_cast<std::uint32_t>(group.cpus));
+      net::Host& h =
+          net.add_host(name, spec.node_network.at(i + 1), static_cast<std::uint32_t>(group.cpus));
       net::Switch& tor = star ? *leaves[0] : *leaves[i / per_rack];
-      net.connect(h, tor, link(group.nic), spec.host.nic_latency);  // the node's NIC delay on its last hop
+      net.connect(h, tor, link(group.nic),
+                  spec.host.nic_latency);  // the node's NIC delay on its last hop
       f.nodes.push_back(FabricNode{name, g, &h});
     }
   }

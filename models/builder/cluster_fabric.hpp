@@ -26,7 +26,7 @@ struct FabricNode {
 
 struct ClusterFabric {
   std::vector<FabricNode> nodes;  // in node-group order
-  net::Host* outside = nullptr;    // clients outside the cluster
+  net::Host* outside = nullptr;   // clients outside the cluster
   net::Host* apiserver = nullptr;
   net::Host* load_balancer = nullptr;
   std::size_t switches = 0;

@@ -1,10 +1,9 @@
-#include "models/builder/cluster_model.hpp"
-
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
 
 #include "models/builder/cluster_estimate.hpp"
+#include "models/builder/cluster_model.hpp"
 
 namespace podwire::builder {
 
@@ -72,7 +71,8 @@ void ClusterModel::describe_targets() {
   // What the estimate needs for each target that is a Service some app serves.
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     if (targets_[t].service < 0) continue;
-    const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(targets_[t].service)];
+    const kube::ServiceState& st =
+        cluster_->services()[static_cast<std::size_t>(targets_[t].service)];
     if (!st.service->has_selector()) continue;
     for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
       const AppSpec& a = scenario_.apps[ai];
@@ -99,7 +99,8 @@ void ClusterModel::describe_targets() {
 void ClusterModel::estimate() {
   std::vector<StationModel> stations;
   for (const ServiceFigures& f : result_.services) {
-    stations.push_back(StationModel{f.name, f.pods, std::max(1, f.concurrency), f.mean_service_s, f.service_scv});
+    stations.push_back(
+        StationModel{f.name, f.pods, std::max(1, f.concurrency), f.mean_service_s, f.service_scv});
   }
   std::vector<CallRate> calls;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
@@ -134,12 +135,12 @@ void ClusterModel::estimate() {
   }
 }
 
-
 void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   auto* self = static_cast<ClusterModel*>(ctx);
   if (r.parent == 0 && r.source < self->result_.traffic.size()) {
     TrafficFigures& t = self->result_.traffic[r.source];
-    const auto second = static_cast<std::size_t>(std::max<std::int64_t>(0, r.started.ps() / Time::s(1).ps()));
+    const auto second =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, r.started.ps() / Time::s(1).ps()));
     if (t.seconds.size() <= second) t.seconds.resize(second + 1);
     TrafficBin& bin = t.seconds[second];
     if (r.status == app::RequestStatus::ok) {

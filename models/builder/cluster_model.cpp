@@ -27,7 +27,8 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   kube::ClusterConfig cc;
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = s.cluster.nodes[n.group];
-    cc.nodes.push_back(kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, g.labels});
+    cc.nodes.push_back(
+        kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, g.labels});
   }
   cc.node_network = s.cluster.node_network;
   cc.pod_cidr = s.cluster.pod_cidr;
@@ -46,11 +47,13 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     diags.add(Diagnostic{Severity::error, s.file, 0, 0, "cluster", e.what()});
     throw ScenarioError(std::move(diags));
   }
-  for (const kube::Problem& p : problems) diags.add(located(severity_of(p.severity), p.source, p.field, p.message));
+  for (const kube::Problem& p : problems)
+    diags.add(located(severity_of(p.severity), p.source, p.field, p.message));
 
   if (!s.objects.network_policies.empty()) {
     try {
-      policy_ = std::make_unique<kube::NetworkPolicyEngine>(s.objects.network_policies, s.objects.namespaces);
+      policy_ = std::make_unique<kube::NetworkPolicyEngine>(s.objects.network_policies,
+                                                            s.objects.namespaces);
     } catch (const std::invalid_argument& e) {
       diags.add(Diagnostic{Severity::error, s.file, 0, 0, "manifests", e.what()});
     }
@@ -83,12 +86,13 @@ void ClusterModel::build_nodes() {
                                       scenario_.cluster.node_network};
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = scenario_.cluster.nodes[n.group];
-    dc.conntrack_max = scenario_.cluster.conntrack_max != 0 ? scenario_.cluster.conntrack_max
-                                                              : node::Conntrack::kube_proxy_max(g.cpus);
+    dc.conntrack_max = scenario_.cluster.conntrack_max != 0
+                           ? scenario_.cluster.conntrack_max
+                           : node::Conntrack::kube_proxy_max(g.cpus);
     node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc, g.cpu_speed);
     if (policy_) nd.datapath().set_policy(policy_.get());
-    proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, scenario_.cluster.proxy.config,
-                                                 random_.stream("proxy/" + n.name)));
+    proxies_.push_back(proxy::make_service_proxy(
+        nd.datapath(), table_, scenario_.cluster.proxy.config, random_.stream("proxy/" + n.name)));
   }
 }
 
@@ -102,8 +106,9 @@ void ClusterModel::build_proxy_syncs() {
     syncs_.back().programmed.connect(
         [](void* ctx, const proxy::ProgrammingRecord& r) {
           auto& rec = *static_cast<SyncRecorder*>(ctx);
-          rec.model->programmed_.push_back(ProgrammingSample{rec.node, static_cast<std::uint32_t>(r.change_id),
-                                                             static_cast<float>((r.programmed_at - r.changed_at).seconds())});
+          rec.model->programmed_.push_back(
+              ProgrammingSample{rec.node, static_cast<std::uint32_t>(r.change_id),
+                                static_cast<float>((r.programmed_at - r.changed_at).seconds())});
         },
         &sync_recorders_.back());
   }
@@ -112,7 +117,8 @@ void ClusterModel::build_proxy_syncs() {
 void ClusterModel::build_pods() {
   std::vector<const net::Host*> block_hosts;
   for (const FabricNode& n : fabric_.nodes) block_hosts.push_back(n.host);
-  directory_.set_node_blocks(scenario_.cluster.pod_cidr, scenario_.cluster.node_cidr_mask, std::move(block_hosts));
+  directory_.set_node_blocks(scenario_.cluster.pod_cidr, scenario_.cluster.node_cidr_mask,
+                             std::move(block_hosts));
   const auto& pods = cluster_->pods();
   pod_netns_.resize(pods.size());
   pod_stacks_.resize(pods.size());
@@ -135,13 +141,14 @@ void ClusterModel::bring_up_pod(int pod) {
   }
   const kube::PodState& p = cluster_->pods()[i];
   net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
-  pod_netns_[i] = std::make_unique<node::PodNetns>(host, nodes_[static_cast<std::size_t>(p.node)].datapath().veth(),
-                                                   p.namespace_ + "/" + p.name, kPodIdBase + static_cast<std::uint32_t>(i),
-                                                   p.ip);
+  pod_netns_[i] = std::make_unique<node::PodNetns>(
+      host, nodes_[static_cast<std::size_t>(p.node)].datapath().veth(), p.namespace_ + "/" + p.name,
+      kPodIdBase + static_cast<std::uint32_t>(i), p.ip);
   directory_.add(*pod_netns_[i]);
   // Native routing: the fabric routes the address to its node for good (a
   // deleted pod's address stays its node's; the node answers for it).
-  if (nodes_.front().datapath().cni().routes_pod_addresses() && routed_pod_addresses_.insert(p.ip).second) {
+  if (nodes_.front().datapath().cni().routes_pod_addresses() &&
+      routed_pod_addresses_.insert(p.ip).second) {
     net_.add_address(p.ip, host.node());
   }
   if (policy_) policy_->add_pod(p.ip, p.namespace_, *p.labels, p.spec, host.address());
@@ -181,21 +188,25 @@ void ClusterModel::build_services() {
                        : position;
       ++position;
       for (const kube::EndpointState& e : ps.endpoints) {
-        const std::uint32_t node = e.node >= 0 ? fabric_.nodes[static_cast<std::size_t>(e.node)].host->node()
-                                               : net::AddressBook::kNone;
+        const std::uint32_t node =
+            e.node >= 0 ? fabric_.nodes[static_cast<std::size_t>(e.node)].host->node()
+                        : net::AddressBook::kNone;
         const std::uint32_t id = e.pod >= 0 ? kPodIdBase + static_cast<std::uint32_t>(e.pod) : 0;
         f.backends.push_back(proxy::Backend{e.ip, e.port, node, id, e.ready, true, false});
       }
       const std::uint32_t index = table_.add(std::move(f));
       service_frontends_.push_back(ServiceFrontendRef{static_cast<int>(si), pi, index});
-      table_.expose(index, proxy::FrontendKind::cluster_ip, st.cluster_ip, static_cast<std::uint16_t>(ps.port->port));
+      table_.expose(index, proxy::FrontendKind::cluster_ip, st.cluster_ip,
+                    static_cast<std::uint16_t>(ps.port->port));
       if (ps.node_port != 0) table_.expose_node_port(index, ps.node_port);
       for (net::Address lb : st.load_balancer_ips) {
-        table_.expose(index, proxy::FrontendKind::load_balancer, lb, static_cast<std::uint16_t>(ps.port->port));
+        table_.expose(index, proxy::FrontendKind::load_balancer, lb,
+                      static_cast<std::uint16_t>(ps.port->port));
       }
       for (const std::string& ext : svc.external_ips) {
         if (const auto a = app::address_literal(ext)) {
-          table_.expose(index, proxy::FrontendKind::external_ip, *a, static_cast<std::uint16_t>(ps.port->port));
+          table_.expose(index, proxy::FrontendKind::external_ip, *a,
+                        static_cast<std::uint16_t>(ps.port->port));
         }
       }
     }
@@ -209,23 +220,26 @@ void ClusterModel::build_services() {
   }
   // Filler Services: addresses from 100.64.0.0/10 (never routed here), endpoints
   // nobody dials; they only load the proxy's tables.
-  const std::uint32_t real = position - (px.measured_position == ProxySpec::Position::last ? fillers : 0);
+  const std::uint32_t real =
+      position - (px.measured_position == ProxySpec::Position::last ? fillers : 0);
   for (std::uint32_t i = 0; i < fillers; ++i) {
     proxy::ServiceFrontend f;
     f.name = "filler/svc-" + std::to_string(i) + ":80";
     f.service = static_cast<std::uint32_t>(-1);
     f.port = 80;
-    f.position = px.measured_position == ProxySpec::Position::last ? i
+    f.position = px.measured_position == ProxySpec::Position::last    ? i
                  : px.measured_position == ProxySpec::Position::first ? real + i
                                                                       : i;
     const net::Address vip = net::parse_address("100.64.0.0") + i;
     for (int e = 0; e < px.endpoints_per_service; ++e) {
-      f.backends.push_back(proxy::Backend{net::parse_address("100.96.0.0") + i * 64 + static_cast<net::Address>(e), 8080,
-                                          net::AddressBook::kNone, 0, true, true, false});
+      f.backends.push_back(
+          proxy::Backend{net::parse_address("100.96.0.0") + i * 64 + static_cast<net::Address>(e),
+                         8080, net::AddressBook::kNone, 0, true, true, false});
     }
     table_.expose(table_.add(std::move(f)), proxy::FrontendKind::cluster_ip, vip, 80);
   }
-  load_balancer_ = std::make_unique<proxy::LoadBalancer>(*fabric_.load_balancer, table_, node_hosts);
+  load_balancer_ =
+      std::make_unique<proxy::LoadBalancer>(*fabric_.load_balancer, table_, node_hosts);
   for (const FabricNode& n : fabric_.nodes) public_dns_.add(n.name, n.host->address());
 }
 
@@ -233,7 +247,8 @@ void ClusterModel::build_dns() {
   const auto dns = cluster_->service_index("kube-system", "kube-dns");
   if (!dns) return;
   std::vector<int> served;
-  for (const kube::ServicePortState& ps : cluster_->services()[static_cast<std::size_t>(*dns)].ports) {
+  for (const kube::ServicePortState& ps :
+       cluster_->services()[static_cast<std::size_t>(*dns)].ports) {
     if (ps.port->protocol != kube::Protocol::udp) continue;
     for (const kube::EndpointState& e : ps.endpoints) {
       if (e.pod < 0 || !pod_netns_[static_cast<std::size_t>(e.pod)] ||
@@ -296,9 +311,12 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
     cfg.resolv.ndots = scenario_.cluster.dns.ndots;
     cfg.nameserver = cluster_->dns_service_ip();
     cfg.cache = scenario_.cluster.dns.client_cache;
-    r = std::make_unique<app::DnsStubResolver>(*pod_netns_[static_cast<std::size_t>(pod)], dns_wire_, cfg);
+    r = std::make_unique<app::DnsStubResolver>(*pod_netns_[static_cast<std::size_t>(pod)],
+                                               dns_wire_, cfg);
     r->looked_up.connect(
-        [](void* model, const app::DnsLookupRecord& rec) { static_cast<ClusterModel*>(model)->dns_looked_up.emit(rec); },
+        [](void* model, const app::DnsLookupRecord& rec) {
+          static_cast<ClusterModel*>(model)->dns_looked_up.emit(rec);
+        },
         this);
   }
   return *r;
@@ -308,8 +326,10 @@ int ClusterModel::service_named(const std::string& host, const std::string& ns) 
   std::string name = host;
   if (!name.empty() && name.back() == '.') name.pop_back();
   const std::string suffix = ".svc." + scenario_.cluster.dns.domain;
-  if (name.ends_with(suffix)) name.resize(name.size() - suffix.size());
-  else if (name.ends_with(".svc")) name.resize(name.size() - 4);
+  if (name.ends_with(suffix))
+    name.resize(name.size() - suffix.size());
+  else if (name.ends_with(".svc"))
+    name.resize(name.size() - 4);
   const auto dot = name.find('.');
   std::optional<int> s;
   if (dot == std::string::npos) {
@@ -322,7 +342,8 @@ int ClusterModel::service_named(const std::string& host, const std::string& ns) 
 
 std::uint32_t ClusterModel::target_index(const std::string& host, std::uint16_t port, int service) {
   for (std::uint32_t i = 0; i < targets_.size(); ++i) {
-    if (targets_[i].service == service && (service >= 0 || (targets_[i].host == host && targets_[i].port == port))) {
+    if (targets_[i].service == service &&
+        (service >= 0 || (targets_[i].host == host && targets_[i].port == port))) {
       return i;
     }
   }
@@ -334,7 +355,6 @@ std::uint32_t ClusterModel::target_index(const std::string& host, std::uint16_t 
   result_.services.push_back(std::move(f));
   return static_cast<std::uint32_t>(targets_.size() - 1);
 }
-
 
 std::vector<std::pair<std::uint32_t, std::string>> ClusterModel::endpoint_names() const {
   std::vector<std::pair<std::uint32_t, std::string>> out;

@@ -23,19 +23,19 @@
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
+#include "models/builder/cluster_fabric.hpp"
+#include "models/builder/cluster_sampler.hpp"
+#include "models/builder/figures.hpp"
 #include "models/churn/churn_driver.hpp"
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
 #include "models/kube/cluster.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
-#include "models/proxy/load_balancer.hpp"
 #include "models/node/node.hpp"
-#include "models/proxy/service_proxy.hpp"
+#include "models/proxy/load_balancer.hpp"
 #include "models/proxy/proxy_sync.hpp"
-#include "models/builder/cluster_fabric.hpp"
-#include "models/builder/cluster_sampler.hpp"
-#include "models/builder/figures.hpp"
+#include "models/proxy/service_proxy.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
 namespace podwire::kube {
@@ -75,7 +75,8 @@ class ClusterModel final : public churn::PodRuntime {
   // returns the figures. `progress`, when given, is updated after each slice
   // (for a progress bar on another thread). Traces connect from outside
   // (trace_hookup.hpp).
-  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr, engine::RunProgress* progress = nullptr);
+  ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr,
+                       engine::RunProgress* progress = nullptr);
 
   const ClusterScenario& scenario() const { return scenario_; }
   engine::Simulator& simulator() { return sim_; }
@@ -149,8 +150,8 @@ class ClusterModel final : public churn::PodRuntime {
   void fail_node(int node) override;
   static void on_drained(void* drain);
   bool running(int pod) const;  // its namespace is up
-  static void deliver(void* model, std::uint32_t node, std::uint32_t frontend, const churn::BackendList& backends,
-                      const churn::EndpointChange& change);
+  static void deliver(void* model, std::uint32_t node, std::uint32_t frontend,
+                      const churn::BackendList& backends, const churn::EndpointChange& change);
   void collect_churn();
   void describe_targets();
   void estimate();
@@ -201,8 +202,9 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
-  std::vector<std::vector<std::pair<std::uint32_t, int>>> app_calls_;  // by app: (target, calls per request)
-  std::vector<int> app_of_target_;                                     // by target: the app serving it, -1
+  std::vector<std::vector<std::pair<std::uint32_t, int>>>
+      app_calls_;                   // by app: (target, calls per request)
+  std::vector<int> app_of_target_;  // by target: the app serving it, -1
   std::vector<std::string> target_names_;
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
@@ -214,8 +216,8 @@ class ClusterModel final : public churn::PodRuntime {
     std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
   };
   std::vector<AppPlan> app_plans_;
-  std::vector<int> app_of_owner_;     // server app of each cluster owner, -1
-  std::vector<bool> dns_owner_;       // owners whose pods run CoreDNS
+  std::vector<int> app_of_owner_;  // server app of each cluster owner, -1
+  std::vector<bool> dns_owner_;    // owners whose pods run CoreDNS
   std::vector<std::vector<app::HttpServer*>> pod_servers_;
   struct Drain {
     ClusterModel* model;

@@ -1,12 +1,13 @@
-#include "models/builder/cluster_model.hpp"
-
 #include <algorithm>
+
+#include "models/builder/cluster_model.hpp"
 
 namespace podwire::builder {
 
 using engine::Time;
 
-ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag, engine::RunProgress* progress) {
+ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
+                                   engine::RunProgress* progress) {
   for (auto& c : clients_) c.start();
   sampler_.start();
   const Time duration = scenario_.run.duration;

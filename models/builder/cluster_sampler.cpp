@@ -9,9 +9,11 @@ void ClusterSampler::start() {
   last_usage_.clear();
   for (const node::Node& n : nodes_) last_usage_.push_back(n.cpu().usage());
   last_ct_drops_.clear();
-  for (const node::Node& n : nodes_) last_ct_drops_.push_back(n.datapath().counters().conntrack_drops);
+  for (const node::Node& n : nodes_)
+    last_ct_drops_.push_back(n.datapath().counters().conntrack_drops);
   last_link_.clear();
-  for (const net::Link& l : net_.links()) last_link_.emplace_back(l.counters().busy, l.counters().drops);
+  for (const net::Link& l : net_.links())
+    last_link_.emplace_back(l.counters().busy, l.counters().drops);
   sim_.schedule_in<&ClusterSampler::on_sample>(interval_, this);
 }
 
@@ -45,7 +47,8 @@ void ClusterSampler::on_sample() {
     link_sampled.emit(ls);
     ++li;
   }
-  if (sim_.now() + interval_ <= until_) sim_.schedule_in<&ClusterSampler::on_sample>(interval_, this);
+  if (sim_.now() + interval_ <= until_)
+    sim_.schedule_in<&ClusterSampler::on_sample>(interval_, this);
 }
 
 }  // namespace podwire::builder

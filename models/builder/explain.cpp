@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "models/app/name_resolver.hpp"
+#include "models/builder/cluster_model.hpp"
 #include "models/kube/resolver_config.hpp"
 #include "models/net/packet.hpp"
 #include "models/net/tcp_config.hpp"
-#include "models/builder/cluster_model.hpp"
 
 namespace podwire::builder {
 
@@ -17,7 +17,8 @@ using engine::Time;
 
 namespace {
 
-[[noreturn]] void fail(const ClusterScenario& s, const std::string& field, const std::string& message) {
+[[noreturn]] void fail(const ClusterScenario& s, const std::string& field,
+                       const std::string& message) {
   Diagnostics d;
   d.add(Diagnostic{Severity::error, s.file, 0, 0, field, message});
   throw ScenarioError(std::move(d));
@@ -49,7 +50,8 @@ Time wire(engine::BitRate rate, Time delay, std::uint64_t bytes) {
 
 }  // namespace
 
-ExplainResult explain(const ClusterScenario& scenario, const std::string& from, const std::string& to) {
+ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
+                      const std::string& to) {
   ClusterModel model(scenario, ClusterModel::Parts{false, false});
   const kube::Cluster& cluster = model.cluster();
   const ClusterFabric& fabric = model.fabric();
@@ -78,10 +80,11 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
     target = *literal;
     r.dns.push_back(host + " is an address: no lookup");
   } else {
-    kube::ResolverConfig rc = kube::ResolverConfig::cluster_first(client.namespace_, scenario.cluster.dns.domain);
+    kube::ResolverConfig rc =
+        kube::ResolverConfig::cluster_first(client.namespace_, scenario.cluster.dns.domain);
     rc.ndots = scenario.cluster.dns.ndots;
-    r.dns.push_back("resolv.conf: nameserver " + addr(cluster.dns_service_ip()) + " (kube-dns), ndots:" +
-                    std::to_string(rc.ndots) + ", search " + [&] {
+    r.dns.push_back("resolv.conf: nameserver " + addr(cluster.dns_service_ip()) +
+                    " (kube-dns), ndots:" + std::to_string(rc.ndots) + ", search " + [&] {
                       std::string s;
                       for (const auto& d : rc.search) s += (s.empty() ? "" : " ") + d;
                       return s;
@@ -95,29 +98,33 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
         continue;
       }
       if (a.kind == kube::DnsAnswer::Kind::external) {
-        r.dns.push_back("A+AAAA " + name + " -> outside the cluster domain: CoreDNS forwards it upstream");
+        r.dns.push_back("A+AAAA " + name +
+                        " -> outside the cluster domain: CoreDNS forwards it upstream");
         continue;
       }
       if (a.kind == kube::DnsAnswer::Kind::cname) {
-        r.dns.push_back("A+AAAA " + name + " -> CNAME " + a.cname + " (ExternalName): resolved upstream");
+        r.dns.push_back("A+AAAA " + name + " -> CNAME " + a.cname +
+                        " (ExternalName): resolved upstream");
         final_name = a.cname;
         break;
       }
       std::string list;
       for (net::Address x : a.addresses) list += (list.empty() ? "" : ", ") + addr(x);
-      r.dns.push_back("A+AAAA " + name + " -> " + list + " (TTL " + std::to_string(a.ttl_s) + " s)");
+      r.dns.push_back("A+AAAA " + name + " -> " + list + " (TTL " + std::to_string(a.ttl_s) +
+                      " s)");
       target = a.addresses.front();
       final_name = name;
       break;
     }
-    r.dns.push_back(std::to_string(queries) + " queries over UDP to " + addr(cluster.dns_service_ip()) +
+    r.dns.push_back(std::to_string(queries) + " queries over UDP to " +
+                    addr(cluster.dns_service_ip()) +
                     ":53, each through the pod's node datapath to a CoreDNS pod");
   }
 
   // --- what the address leads to ------------------------------------------------
   const proxy::ServiceTable& table = model.services();
-  const proxy::ServiceTable::Match m = target != 0 ? table.find(target, port, net::Protocol::tcp)
-                                                   : proxy::ServiceTable::Match{};
+  const proxy::ServiceTable::Match m =
+      target != 0 ? table.find(target, port, net::Protocol::tcp) : proxy::ServiceTable::Match{};
   const std::size_t client_node = static_cast<std::size_t>(client.node);
   const proxy::ServiceProxy& proxy = model.service_proxy(client_node);
   const node::KernelPath& path = model.datapath(client_node).kernel_path();
@@ -126,10 +133,12 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
     const std::vector<proxy::Backend>& backends = proxy.backends(m.index);
     std::vector<const proxy::Backend*> ready;
     for (const proxy::Backend& b : backends) {
-      if (b.ready && (!f.internal_local || b.node == fabric.nodes[client_node].host->node())) ready.push_back(&b);
+      if (b.ready && (!f.internal_local || b.node == fabric.nodes[client_node].host->node()))
+        ready.push_back(&b);
     }
-    r.endpoints.push_back(f.name + ": ClusterIP " + addr(target) + ":" + std::to_string(port) + ", " +
-                          std::to_string(ready.size()) + " ready endpoints of " + std::to_string(backends.size()));
+    r.endpoints.push_back(f.name + ": ClusterIP " + addr(target) + ":" + std::to_string(port) +
+                          ", " + std::to_string(ready.size()) + " ready endpoints of " +
+                          std::to_string(backends.size()));
     const std::string how = proxy.describe_choice(ready.size());
     for (const proxy::Backend* b : ready) {
       const std::string who = model.endpoint_name(b->id);
@@ -137,20 +146,25 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
       for (const FabricNode& n : fabric.nodes) {
         if (n.host->node() == b->node) node = n.name;
       }
-      r.endpoints.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " + addr(b->address) + ":" +
-                            std::to_string(b->port) + " on " + node + ", " + how);
+      r.endpoints.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " +
+                            addr(b->address) + ":" + std::to_string(b->port) + " on " + node +
+                            ", " + how);
     }
-    if (f.session_affinity) r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
+    if (f.session_affinity)
+      r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
   } else if (target != 0) {
     if (const auto p = cluster.pod_by_ip(target)) {
-      r.endpoints.push_back(addr(target) + " is pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*p)]) +
+      r.endpoints.push_back(addr(target) + " is pod " +
+                            pod_label(cluster.pods()[static_cast<std::size_t>(*p)]) +
                             " itself (a headless name or a pod address): no Service translation");
     } else {
-      r.endpoints.push_back(addr(target) + " is outside the cluster: the pod's traffic is masqueraded to its "
-                                           "node's address");
+      r.endpoints.push_back(addr(target) +
+                            " is outside the cluster: the pod's traffic is masqueraded to its "
+                            "node's address");
     }
   }
-  if (scenario.objects.network_policies.empty()) r.notes.push_back("no NetworkPolicy: every connection is allowed");
+  if (scenario.objects.network_policies.empty())
+    r.notes.push_back("no NetworkPolicy: every connection is allowed");
 
   // --- one request, simulated, and its first packet as the stages charged it ----
   // Every node's kernel tells what each stage did to the connection's SYN and
@@ -161,7 +175,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
     Time sent;                  // when it was sent: its retransmissions are other packets
     bool seen = false;
     std::vector<std::pair<std::size_t, ExplainStep>> steps;  // (node, step)
-    net::FlowKey last_flow;                                   // the SYN as it last left a stage
+    net::FlowKey last_flow;                                  // the SYN as it last left a stage
   } capture{client.ip, 0, Time::zero(), false, {}, {}};
   struct NodeTap {
     Capture* capture;
@@ -175,7 +189,8 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
         [](void* ctx, const net::Packet& p, const std::string& what, Time cost) {
           auto& tap = *static_cast<NodeTap*>(ctx);
           Capture& c = *tap.capture;
-          const bool syn = p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
+          const bool syn = p.flow.protocol == net::Protocol::tcp &&
+                           (p.tcp_flags & net::tcp_flags::syn) &&
                            !(p.tcp_flags & net::tcp_flags::ack);
           if (!syn) return;
           if (!c.seen) {
@@ -210,40 +225,51 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   for (NodeTap& t : taps) model.datapath(t.node).stage_charged.disconnect(&t);
   model.requests().finished.disconnect(&probe);
 
-  r.first_packet.push_back(ExplainStep{"pod " + r.from, "connect() from " + addr(client.ip) + " to " +
-                                                            (target != 0 ? addr(target) : host) + ":" +
-                                                            std::to_string(port) + ": SYN, " +
-                                                            std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
-                                       Time::zero()});
+  r.first_packet.push_back(
+      ExplainStep{"pod " + r.from,
+                  "connect() from " + addr(client.ip) + " to " +
+                      (target != 0 ? addr(target) : host) + ":" + std::to_string(port) + ": SYN, " +
+                      std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
+                  Time::zero()});
   std::size_t last_node = client_node;
   for (const auto& [n, step] : capture.steps) {
     if (n != last_node) {
       // Between two nodes' kernels: the wires and switches the SYN crossed.
-      const std::uint64_t bytes = net::kTcpSynBytes + model.datapath(last_node).cni().overhead_bytes();
+      const std::uint64_t bytes =
+          net::kTcpSynBytes + model.datapath(last_node).cni().overhead_bytes();
       const TopologySpec& t = scenario.cluster.topology;
       const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[last_node].group].nic;
       const engine::BitRate to_nic = scenario.cluster.nodes[fabric.nodes[n].group].nic;
       const std::string from_name = fabric.nodes[last_node].name;
       const std::string to_name = fabric.nodes[n].name;
       if (t.kind == TopologySpec::Kind::star) {
-        r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
-                                             wire(from_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(
+            ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
+                        wire(from_nic, t.link_delay, bytes)});
         r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
-        r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC",
+                                             wire(to_nic, t.link_delay, bytes)});
       } else {
-        const auto rack = [&](std::size_t i) { return i / static_cast<std::size_t>(t.nodes_per_rack); };
-        r.first_packet.push_back(ExplainStep{"wire", from_name + " NIC -> its leaf (" + std::to_string(bytes) + " bytes)",
-                                             wire(from_nic, t.link_delay, bytes)});
-        r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+        const auto rack = [&](std::size_t i) {
+          return i / static_cast<std::size_t>(t.nodes_per_rack);
+        };
+        r.first_packet.push_back(ExplainStep{
+            "wire", from_name + " NIC -> its leaf (" + std::to_string(bytes) + " bytes)",
+            wire(from_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(
+            ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
         if (rack(last_node) != rack(n)) {
           r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
                                                wire(t.uplink, t.link_delay, bytes)});
-          r.first_packet.push_back(ExplainStep{"switch", "spine: store and forward", t.switch_latency});
           r.first_packet.push_back(
-              ExplainStep{"wire", "spine -> the endpoint's leaf", wire(t.uplink, t.link_delay, bytes)});
-          r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+              ExplainStep{"switch", "spine: store and forward", t.switch_latency});
+          r.first_packet.push_back(ExplainStep{"wire", "spine -> the endpoint's leaf",
+                                               wire(t.uplink, t.link_delay, bytes)});
+          r.first_packet.push_back(
+              ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
         }
-        r.first_packet.push_back(ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
+        r.first_packet.push_back(
+            ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
       }
       last_node = n;
     }
@@ -252,19 +278,23 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from, 
   if (capture.seen) {
     const net::Address a = capture.last_flow.dst;
     const auto at = cluster.pod_by_ip(a);
-    const std::string who = at ? "pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*at)]) : "outside";
-    r.first_packet.push_back(ExplainStep{who, "SYN reaches " + addr(a) + ":" +
-                                                           std::to_string(capture.last_flow.dst_port),
-                                         Time::zero()});
+    const std::string who =
+        at ? "pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*at)]) : "outside";
+    r.first_packet.push_back(ExplainStep{
+        who, "SYN reaches " + addr(a) + ":" + std::to_string(capture.last_flow.dst_port),
+        Time::zero()});
   } else {
-    r.notes.push_back("no SYN left the pod within 60 s (the name did not resolve, or nothing was sent)");
+    r.notes.push_back(
+        "no SYN left the pod within 60 s (the name did not resolve, or nothing was sent)");
   }
-  r.notes.push_back("each kernel stage's cost is CPU work on the node's cores, shared with the pods' work: a "
-                    "socket's packet on its sending thread's core, a packet from the NIC on the core of its RSS "
-                    "queue; the NIC's delay is not CPU. Under load each waits its turn");
-  r.notes.push_back("later packets of the connection hit " + path.conntrack_name + " (" +
-                    path.conntrack_lookup.to_string() +
-                    ") and skip the Service lookup; replies are translated back from the conntrack entry");
+  r.notes.push_back(
+      "each kernel stage's cost is CPU work on the node's cores, shared with the pods' work: a "
+      "socket's packet on its sending thread's core, a packet from the NIC on the core of its RSS "
+      "queue; the NIC's delay is not CPU. Under load each waits its turn");
+  r.notes.push_back(
+      "later packets of the connection hit " + path.conntrack_name + " (" +
+      path.conntrack_lookup.to_string() +
+      ") and skip the Service lookup; replies are translated back from the conntrack entry");
   if (probe.seen) {
     const app::RequestRecord& q = probe.record;
     r.measured = true;
@@ -302,9 +332,9 @@ std::string format_explain(const ExplainResult& r) {
   if (r.measured) {
     o << "\none request simulated in the idle cluster: " << r.status;
     if (!r.served_by.empty()) o << ", served by " << r.served_by;
-    o << "\n  dns " << r.dns_time.to_string() << ", connect " << r.connect_time.to_string() << ", network "
-      << r.network_time.to_string() << ", at the server " << r.at_server_time.to_string() << ", total "
-      << r.total_time.to_string() << "\n";
+    o << "\n  dns " << r.dns_time.to_string() << ", connect " << r.connect_time.to_string()
+      << ", network " << r.network_time.to_string() << ", at the server "
+      << r.at_server_time.to_string() << ", total " << r.total_time.to_string() << "\n";
   } else {
     o << "\nthe simulated request did not finish within 60 s\n";
   }

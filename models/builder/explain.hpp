@@ -24,9 +24,9 @@ struct ExplainStep {
 };
 
 struct ExplainResult {
-  std::string from;      // "namespace/pod"
-  std::string to;        // as asked
-  std::vector<std::string> dns;           // the queries the resolver sends, in order, and their answers
+  std::string from;              // "namespace/pod"
+  std::string to;                // as asked
+  std::vector<std::string> dns;  // the queries the resolver sends, in order, and their answers
   std::vector<std::string> endpoints;     // what the name leads to, and how one is chosen
   std::vector<ExplainStep> first_packet;  // the connection's first packet to one endpoint
   std::vector<std::string> notes;         // later packets, replies
@@ -40,7 +40,8 @@ struct ExplainResult {
 // `from` is "[namespace/]pod" (or a workload, whose first pod is taken);
 // `to` is "name[:port]" (port 80 when absent). ScenarioError when the pod or
 // the name cannot be found.
-ExplainResult explain(const ClusterScenario& scenario, const std::string& from, const std::string& to);
+ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
+                      const std::string& to);
 
 std::string format_explain(const ExplainResult& r);
 

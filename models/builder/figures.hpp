@@ -83,11 +83,12 @@ struct TrafficFigures {
     v("sent", sent);
     v("ok", ok);
     v("failed", failed);
-    v.record("status", [this](auto& s) {  // by_status[0] is `pending`, which no finished request has
-      for (std::size_t i = 1; i < std::size(by_status); ++i) {
-        s(app::to_string(static_cast<app::RequestStatus>(i)), by_status[i]);
-      }
-    });
+    v.record("status",
+             [this](auto& s) {  // by_status[0] is `pending`, which no finished request has
+               for (std::size_t i = 1; i < std::size(by_status); ++i) {
+                 s(app::to_string(static_cast<app::RequestStatus>(i)), by_status[i]);
+               }
+             });
     v("offered_per_s", offered_per_s);
     v("p50_s", percentile_s_if_any(total, 50));
     v("p90_s", percentile_s_if_any(total, 90));
@@ -106,8 +107,10 @@ struct TrafficFigures {
 struct ServiceFigures {
   std::string name;  // "namespace/name", or the host when it names no Service
   std::uint64_t requests = 0;
-  engine::RunningStats server_time_s;  // queueing + service at the pod, ok requests after the warm-up
-  engine::LatencyHistogram latency;    // whole requests to this target as their senders saw them, ok, after the warm-up
+  engine::RunningStats
+      server_time_s;  // queueing + service at the pod, ok requests after the warm-up
+  engine::LatencyHistogram
+      latency;  // whole requests to this target as their senders saw them, ok, after the warm-up
   engine::RunningStats queueing_s, service_s;
   int pods = 0;  // serving pods (for the estimate)
   int concurrency = 0;
@@ -239,7 +242,7 @@ struct ClusterRunResult {
   std::vector<NodeFigures> nodes;
   std::vector<TrafficFigures> traffic;
   std::vector<ServiceFigures> services;  // every target some request went to, in target order
-  node::DatapathCounters datapath;      // summed over nodes
+  node::DatapathCounters datapath;       // summed over nodes
   std::uint64_t conntrack_entries = 0;   // at the end, summed over nodes
   app::CoreDnsCounters dns;
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;

@@ -10,16 +10,20 @@
 
 namespace podwire::builder {
 
-inline scenario::Diagnostic located(scenario::Severity severity, const kube::SourceLocation& at, std::string path,
-                                    std::string message) {
-  return scenario::Diagnostic{severity, at.file, at.line, at.column, std::move(path), std::move(message)};
+inline scenario::Diagnostic located(scenario::Severity severity, const kube::SourceLocation& at,
+                                    std::string path, std::string message) {
+  return scenario::Diagnostic{severity,  at.file,         at.line,
+                              at.column, std::move(path), std::move(message)};
 }
 
 inline scenario::Severity severity_of(kube::Problem::Severity s) {
   switch (s) {
-    case kube::Problem::Severity::error: return scenario::Severity::error;
-    case kube::Problem::Severity::warning: return scenario::Severity::warning;
-    case kube::Problem::Severity::notice: return scenario::Severity::notice;
+    case kube::Problem::Severity::error:
+      return scenario::Severity::error;
+    case kube::Problem::Severity::warning:
+      return scenario::Severity::warning;
+    case kube::Problem::Severity::notice:
+      return scenario::Severity::notice;
   }
   return scenario::Severity::error;
 }

@@ -19,7 +19,11 @@ QueueingTheory queueing_theory_for(const QueueingScenario& s) {
   t.utilisation = lambda * mean_s / c;
   const bool exponential = service.kind() == engine::Distribution::Kind::exponential;
   const bool constant = service.kind() == engine::Distribution::Kind::constant;
-  t.model = std::string("M/") + (exponential ? "M" : constant ? "D" : "G") + "/" + std::to_string(c);
+  t.model = std::string("M/") +
+            (exponential ? "M"
+             : constant  ? "D"
+                         : "G") +
+            "/" + std::to_string(c);
   if (!(t.utilisation < 1.0)) return t;  // unstable: no steady state to compare with
   if (exponential) {
     const queueing::MmcQueue m(lambda, 1.0 / mean_s, c);
@@ -44,7 +48,9 @@ namespace {
 trace::SummaryFigures summary_figures(const QueueingScenario& s, const QueueingResult& r) {
   constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   const queueing::ServerFarmStats& st = r.stats;
-  auto percentile = [&](double p) { return st.sojourn.empty() ? kNone : st.sojourn.percentile_time(p).seconds(); };
+  auto percentile = [&](double p) {
+    return st.sojourn.empty() ? kNone : st.sojourn.percentile_time(p).seconds();
+  };
   auto theory = [&](const std::optional<double>& v) { return v.value_or(kNone); };
   trace::SummaryFigures f;
   f.texts = {{"name", s.name}, {"model", r.theory.model}, {"service", s.service_text}};
@@ -56,7 +62,9 @@ trace::SummaryFigures summary_figures(const QueueingScenario& s, const QueueingR
       {"requests", static_cast<double>(st.completions)},
       {"window_s", st.window_s},
       {"utilisation", st.mean_busy / s.farm.servers},
-      {"p_wait", st.wait.empty() ? kNone : static_cast<double>(st.waited) / static_cast<double>(st.wait.count())},
+      {"p_wait", st.wait.empty()
+                     ? kNone
+                     : static_cast<double>(st.waited) / static_cast<double>(st.wait.count())},
       {"mean_wait_s", st.wait_s.mean()},
       {"mean_sojourn_s", st.sojourn_s.mean()},
       {"p50_s", percentile(50)},

@@ -39,8 +39,10 @@ struct QueueingResult {
 // slices of simulated time; setting it ends the run early with stopped = true.
 // With a trace path, the run is streamed to that HDF5 file (docs/trace-format.md),
 // which is closed with complete = false when the run stops early or fails.
-QueueingResult run_queueing_scenario(const QueueingScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
-                                     const std::string& trace_path = {}, engine::RunProgress* progress = nullptr);
+QueueingResult run_queueing_scenario(const QueueingScenario& scenario,
+                                     const std::atomic<bool>* stop_flag = nullptr,
+                                     const std::string& trace_path = {},
+                                     engine::RunProgress* progress = nullptr);
 
 // Closed-form figures for the scenario where theory has them: exact M/M/c for
 // exponential service, Pollaczek-Khinchine mean for any service with one server.

@@ -28,8 +28,8 @@ void ClusterTraceHookup::finish(const ClusterRunResult& r) {
   out_.finish(r.events, r.simulated, !r.stopped);
 }
 
-ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path, const std::atomic<bool>* stop_flag,
-                             engine::RunProgress* progress) {
+ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path,
+                             const std::atomic<bool>* stop_flag, engine::RunProgress* progress) {
   if (trace_path.empty()) return model.run(stop_flag, progress);
   ClusterTraceHookup trace(model, trace_path);
   ClusterRunResult r = model.run(stop_flag, progress);
@@ -37,7 +37,8 @@ ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path,
   return r;
 }
 
-ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag,
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario,
+                                      const std::atomic<bool>* stop_flag,
                                       const std::string& trace_path) {
   ClusterModel model(scenario);
   return run_cluster(model, trace_path, stop_flag);

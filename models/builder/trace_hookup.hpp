@@ -38,10 +38,12 @@ class ClusterTraceHookup {
 // that HDF5 file (docs/trace-format.md), which a stop or an error closes with
 // complete = false. `progress`, when given, is updated after each slice.
 ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path = {},
-                             const std::atomic<bool>* stop_flag = nullptr, engine::RunProgress* progress = nullptr);
+                             const std::atomic<bool>* stop_flag = nullptr,
+                             engine::RunProgress* progress = nullptr);
 
 // Builds a scenario and runs it (the command line's `podwire run`).
-ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario, const std::atomic<bool>* stop_flag = nullptr,
+ClusterRunResult run_cluster_scenario(const ClusterScenario& scenario,
+                                      const std::atomic<bool>* stop_flag = nullptr,
                                       const std::string& trace_path = {});
 
 }  // namespace podwire::builder

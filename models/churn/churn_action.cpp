@@ -12,11 +12,7 @@ namespace {
 
 // In the order a scenario's messages list them.
 constexpr const ChurnAction* kActions[] = {
-    &rollout_action,
-    &scale_action,
-    &delete_action,
-    &crash_action,
-    &fail_action,
+    &rollout_action, &scale_action, &delete_action, &crash_action, &fail_action,
 };
 
 }  // namespace

@@ -19,7 +19,8 @@ struct ChurnAction;
 
 // "[namespace/]kind/name" as parsed, or "nodes".
 struct ChurnTarget {
-  std::string kind;  // deployment, statefulset, replicaset, replicationcontroller, daemonset, pod, node, nodes
+  std::string kind;  // deployment, statefulset, replicaset, replicationcontroller, daemonset, pod,
+                     // node, nodes
   std::string namespace_ = "default";
   std::string name;
   std::string text;  // as written

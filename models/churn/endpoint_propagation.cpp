@@ -11,14 +11,15 @@ using engine::Time;
 namespace {
 
 std::uint8_t state_bits(const kube::EndpointState& e) {
-  return static_cast<std::uint8_t>((e.ready ? 1 : 0) | (e.serving ? 2 : 0) | (e.terminating ? 4 : 0));
+  return static_cast<std::uint8_t>((e.ready ? 1 : 0) | (e.serving ? 2 : 0) |
+                                   (e.terminating ? 4 : 0));
 }
 
 }  // namespace
 
 EndpointPropagation::EndpointPropagation(engine::Simulator& sim, const kube::Cluster& cluster,
-                                         PropagationConfig config, engine::RandomStream random, Mapping mapping,
-                                         Deliver deliver, void* context)
+                                         PropagationConfig config, engine::RandomStream random,
+                                         Mapping mapping, Deliver deliver, void* context)
     : sim_(sim),
       cluster_(cluster),
       config_(std::move(config)),
@@ -26,7 +27,8 @@ EndpointPropagation::EndpointPropagation(engine::Simulator& sim, const kube::Clu
       mapping_(std::move(mapping)),
       deliver_(deliver),
       context_(context) {
-  if (config_.max_endpoints_per_slice < 1) throw std::invalid_argument("max_endpoints_per_slice must be at least 1");
+  if (config_.max_endpoints_per_slice < 1)
+    throw std::invalid_argument("max_endpoints_per_slice must be at least 1");
   if (mapping_.node_hosts.size() != cluster_.nodes().size()) {
     throw std::invalid_argument("the mapping must name a host for every cluster node");
   }
@@ -38,18 +40,21 @@ EndpointPropagation::EndpointPropagation(engine::Simulator& sim, const kube::Clu
   for (std::size_t i = 0; i < slices_.size(); ++i) rewrite_slices(slices_[i], static_cast<int>(i));
 }
 
-void EndpointPropagation::add_frontend(int service, std::size_t port_index, std::uint32_t frontend) {
+void EndpointPropagation::add_frontend(int service, std::size_t port_index,
+                                       std::uint32_t frontend) {
   frontends_.at(static_cast<std::size_t>(service)).emplace_back(port_index, frontend);
 }
 
 BackendList EndpointPropagation::backends_of(int service, std::size_t port_index) const {
   auto list = std::make_shared<std::vector<proxy::Backend>>();
-  const kube::ServicePortState& ps = cluster_.services()[static_cast<std::size_t>(service)].ports[port_index];
+  const kube::ServicePortState& ps =
+      cluster_.services()[static_cast<std::size_t>(service)].ports[port_index];
   list->reserve(ps.endpoints.size());
   for (const kube::EndpointState& e : ps.endpoints) {
     const std::uint32_t node = e.node >= 0 ? mapping_.node_hosts[static_cast<std::size_t>(e.node)]
                                            : std::numeric_limits<std::uint32_t>::max();
-    const std::uint32_t id = e.pod >= 0 ? mapping_.pod_id_base + static_cast<std::uint32_t>(e.pod) : 0;
+    const std::uint32_t id =
+        e.pod >= 0 ? mapping_.pod_id_base + static_cast<std::uint32_t>(e.pod) : 0;
     list->push_back(proxy::Backend{e.ip, e.port, node, id, e.ready, e.serving, e.terminating});
   }
   return list;
@@ -70,7 +75,8 @@ void EndpointPropagation::changed(int service, Time at) {
 std::uint32_t EndpointPropagation::rewrite_slices(ServiceSlices& s, int service) {
   // Endpoints by address (one slice holds an address with all its ports).
   std::unordered_map<net::Address, std::uint8_t> now;
-  for (const kube::ServicePortState& ps : cluster_.services()[static_cast<std::size_t>(service)].ports) {
+  for (const kube::ServicePortState& ps :
+       cluster_.services()[static_cast<std::size_t>(service)].ports) {
     for (const kube::EndpointState& e : ps.endpoints) now.emplace(e.ip, state_bits(e));
   }
   std::vector<bool> touched(s.fill.size(), false);
@@ -118,7 +124,8 @@ void EndpointPropagation::on_slice_sync(std::uint64_t service_index) {
   for (const auto& [port_index, frontend] : frontends_[service_index]) {
     b.frontends.emplace_back(frontend, backends_of(service, port_index));
   }
-  if (b.frontends.empty() || writes == 0) return;  // no proxy programs this Service, or nothing it sees changed
+  if (b.frontends.empty() || writes == 0)
+    return;  // no proxy programs this Service, or nothing it sees changed
   const std::uint64_t batch = batches_.size();
   const Time now = sim_.now();
   for (std::size_t node = 0; node < last_delivery_.size(); ++node) {

@@ -37,7 +37,7 @@ struct PropagationConfig {
 struct EndpointChange {
   std::uint64_t id = 0;  // 1, 2, ...
   int service = -1;
-  engine::Time at;       // the pod change that triggered it
+  engine::Time at;  // the pod change that triggered it
 };
 
 struct PropagationCounters {
@@ -68,11 +68,12 @@ class EndpointPropagation {
   };
   // Delivery of one Service port's new endpoint list to one node (`node` is
   // the cluster's node index), once per change it carries.
-  using Deliver = void (*)(void* context, std::uint32_t node, std::uint32_t frontend, const BackendList& backends,
-                           const EndpointChange& change);
+  using Deliver = void (*)(void* context, std::uint32_t node, std::uint32_t frontend,
+                           const BackendList& backends, const EndpointChange& change);
 
-  EndpointPropagation(engine::Simulator& sim, const kube::Cluster& cluster, PropagationConfig config,
-                      engine::RandomStream random, Mapping mapping, Deliver deliver, void* context);
+  EndpointPropagation(engine::Simulator& sim, const kube::Cluster& cluster,
+                      PropagationConfig config, engine::RandomStream random, Mapping mapping,
+                      Deliver deliver, void* context);
   EndpointPropagation(const EndpointPropagation&) = delete;
   EndpointPropagation& operator=(const EndpointPropagation&) = delete;
 
@@ -80,7 +81,9 @@ class EndpointPropagation {
   // ServiceState::ports).
   void add_frontend(int service, std::size_t port_index, std::uint32_t frontend);
   // Nodes whose proxies no longer listen (failed nodes).
-  void set_node_listening(int node, bool listening) { listening_.at(static_cast<std::size_t>(node)) = listening; }
+  void set_node_listening(int node, bool listening) {
+    listening_.at(static_cast<std::size_t>(node)) = listening;
+  }
 
   // A Service's endpoints changed at `at` (connect Lifecycle::endpoints_changed).
   void changed(int service, engine::Time at);
@@ -96,8 +99,9 @@ class EndpointPropagation {
     std::vector<std::uint64_t> pending;  // change ids waiting for the controller
     bool queued = false;
     std::unordered_map<net::Address, std::uint32_t> slice_of;  // endpoint -> slice
-    std::unordered_map<net::Address, std::uint8_t> state_of;   // endpoint -> ready/serving/terminating bits
-    std::vector<int> fill;                                     // endpoints per slice
+    std::unordered_map<net::Address, std::uint8_t>
+        state_of;           // endpoint -> ready/serving/terminating bits
+    std::vector<int> fill;  // endpoints per slice
   };
   struct Batch {
     int service = -1;
@@ -118,9 +122,10 @@ class EndpointPropagation {
   Mapping mapping_;
   Deliver deliver_;
   void* context_;
-  std::vector<std::vector<std::pair<std::size_t, std::uint32_t>>> frontends_;  // by service: (port index, frontend)
-  std::vector<ServiceSlices> slices_;                                          // by service
-  std::vector<engine::Time> last_delivery_;                                    // by node: watches are FIFO
+  std::vector<std::vector<std::pair<std::size_t, std::uint32_t>>>
+      frontends_;                            // by service: (port index, frontend)
+  std::vector<ServiceSlices> slices_;        // by service
+  std::vector<engine::Time> last_delivery_;  // by node: watches are FIFO
   std::vector<bool> listening_;
   std::vector<EndpointChange> changes_;
   std::vector<Batch> batches_;

@@ -9,29 +9,46 @@ using engine::Time;
 
 const char* to_string(ChurnEventKind k) {
   switch (k) {
-    case ChurnEventKind::created: return "created";
-    case ChurnEventKind::unschedulable: return "unschedulable";
-    case ChurnEventKind::started: return "started";
-    case ChurnEventKind::ready: return "ready";
-    case ChurnEventKind::terminating: return "terminating";
-    case ChurnEventKind::signalled: return "signalled";
-    case ChurnEventKind::exited: return "exited";
-    case ChurnEventKind::killed: return "killed";
-    case ChurnEventKind::deleted: return "deleted";
-    case ChurnEventKind::crashed: return "crashed";
-    case ChurnEventKind::restarted: return "restarted";
-    case ChurnEventKind::node_failed: return "node_failed";
-    case ChurnEventKind::node_not_ready: return "node_not_ready";
-    case ChurnEventKind::evicted: return "evicted";
-    case ChurnEventKind::rollout_started: return "rollout_started";
-    case ChurnEventKind::rollout_done: return "rollout_done";
-    case ChurnEventKind::scaled: return "scaled";
+    case ChurnEventKind::created:
+      return "created";
+    case ChurnEventKind::unschedulable:
+      return "unschedulable";
+    case ChurnEventKind::started:
+      return "started";
+    case ChurnEventKind::ready:
+      return "ready";
+    case ChurnEventKind::terminating:
+      return "terminating";
+    case ChurnEventKind::signalled:
+      return "signalled";
+    case ChurnEventKind::exited:
+      return "exited";
+    case ChurnEventKind::killed:
+      return "killed";
+    case ChurnEventKind::deleted:
+      return "deleted";
+    case ChurnEventKind::crashed:
+      return "crashed";
+    case ChurnEventKind::restarted:
+      return "restarted";
+    case ChurnEventKind::node_failed:
+      return "node_failed";
+    case ChurnEventKind::node_not_ready:
+      return "node_not_ready";
+    case ChurnEventKind::evicted:
+      return "evicted";
+    case ChurnEventKind::rollout_started:
+      return "rollout_started";
+    case ChurnEventKind::rollout_done:
+      return "rollout_done";
+    case ChurnEventKind::scaled:
+      return "scaled";
   }
   return "?";
 }
 
-Lifecycle::Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime& runtime, LifecycleConfig config,
-                     engine::RandomStream random)
+Lifecycle::Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime& runtime,
+                     LifecycleConfig config, engine::RandomStream random)
     : sim_(sim), cluster_(cluster), runtime_(runtime), config_(std::move(config)), random_(random) {
   const auto& owners = cluster_.owners();
   desired_.reserve(owners.size());
@@ -50,7 +67,8 @@ Lifecycle::Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime&
 }
 
 Lifecycle::PodLife& Lifecycle::life(int pod) {
-  if (static_cast<std::size_t>(pod) >= lives_.size()) lives_.resize(static_cast<std::size_t>(pod) + 1);
+  if (static_cast<std::size_t>(pod) >= lives_.size())
+    lives_.resize(static_cast<std::size_t>(pod) + 1);
   return lives_[static_cast<std::size_t>(pod)];
 }
 
@@ -85,7 +103,8 @@ Time Lifecycle::pre_stop(int pod) const {
   // Containers run their hooks in parallel; the longest decides.
   Time longest;
   for (const kube::Container& c : cluster_.pods()[static_cast<std::size_t>(pod)].spec->containers) {
-    if (c.pre_stop && c.pre_stop->sleep_seconds) longest = std::max(longest, Time::s(*c.pre_stop->sleep_seconds));
+    if (c.pre_stop && c.pre_stop->sleep_seconds)
+      longest = std::max(longest, Time::s(*c.pre_stop->sleep_seconds));
   }
   return longest;
 }
@@ -129,7 +148,8 @@ void Lifecycle::on_started(std::uint64_t arg) {
     became_ready(pod);
     return;
   }
-  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(probe->initial_delay_seconds), this, timer_arg(pod));
+  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(probe->initial_delay_seconds), this,
+                                         timer_arg(pod));
 }
 
 void Lifecycle::on_probe(std::uint64_t arg) {
@@ -142,7 +162,8 @@ void Lifecycle::on_probe(std::uint64_t arg) {
     became_ready(pod);
     return;
   }
-  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(std::max(1, probe.period_seconds)), this, timer_arg(pod));
+  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(std::max(1, probe.period_seconds)), this,
+                                         timer_arg(pod));
 }
 
 void Lifecycle::became_ready(int pod) {
@@ -174,7 +195,8 @@ int Lifecycle::min_ready_seconds(std::uint32_t owner) const {
 bool Lifecycle::available(int pod) const {
   const kube::PodState& p = cluster_.pods()[static_cast<std::size_t>(pod)];
   if (!p.ready || p.terminating || p.deleted) return false;
-  return sim_.now() >= lives_[static_cast<std::size_t>(pod)].ready_since + Time::s(min_ready_seconds(p.owner));
+  return sim_.now() >=
+         lives_[static_cast<std::size_t>(pod)].ready_since + Time::s(min_ready_seconds(p.owner));
 }
 
 void Lifecycle::delete_pod(int pod) {
@@ -194,12 +216,14 @@ void Lifecycle::delete_pod(int pod) {
     return;
   }
   const std::int64_t grace = p.spec->termination_grace_period_seconds;
-  sim_.schedule_in<&Lifecycle::on_grace_over>(config_.kubelet_notice + Time::s(grace), this, timer_arg(pod));
+  sim_.schedule_in<&Lifecycle::on_grace_over>(config_.kubelet_notice + Time::s(grace), this,
+                                              timer_arg(pod));
   if (was_starting) {
     finish(pod);  // nothing was running yet
     return;
   }
-  sim_.schedule_in<&Lifecycle::on_signal>(config_.kubelet_notice + pre_stop(pod), this, timer_arg(pod));
+  sim_.schedule_in<&Lifecycle::on_signal>(config_.kubelet_notice + pre_stop(pod), this,
+                                          timer_arg(pod));
   reconcile(p.owner);
 }
 
@@ -290,7 +314,7 @@ void Lifecycle::fail_node(int node) {
   }
   emit(ChurnEventKind::node_failed, -1, node);
   sim_.schedule_in<&Lifecycle::on_node_not_ready>(config_.node_monitor_grace_period, this,
-                                                   static_cast<std::uint64_t>(node));
+                                                  static_cast<std::uint64_t>(node));
 }
 
 void Lifecycle::on_node_not_ready(std::uint64_t n) {
@@ -342,13 +366,15 @@ int Lifecycle::random_pod(std::uint32_t owner) {
   return live[random_.uniform_int(live.size())];
 }
 
-bool Lifecycle::rollout_in_progress(std::uint32_t owner) const { return rollouts_.at(owner).active; }
+bool Lifecycle::rollout_in_progress(std::uint32_t owner) const {
+  return rollouts_.at(owner).active;
+}
 
 void Lifecycle::rollout(std::uint32_t owner) {
   const kube::OwnerState& o = cluster_.owners().at(owner);
   if (o.kind != "Deployment" && o.kind != "StatefulSet") {
-    throw std::invalid_argument("cannot roll out " + std::string(o.kind) + " " + o.namespace_ + "/" + o.name +
-                                ": only Deployments and StatefulSets roll out");
+    throw std::invalid_argument("cannot roll out " + std::string(o.kind) + " " + o.namespace_ +
+                                "/" + o.name + ": only Deployments and StatefulSets roll out");
   }
   cluster_.bump_revision(owner);
   rollouts_[owner] = Rollout{true, sim_.now()};
@@ -359,7 +385,8 @@ void Lifecycle::rollout(std::uint32_t owner) {
 void Lifecycle::scale(std::uint32_t owner, int replicas) {
   const kube::OwnerState& o = cluster_.owners().at(owner);
   if (o.kind == "DaemonSet" || o.kind == "Pod") {
-    throw std::invalid_argument("cannot scale " + std::string(o.kind) + " " + o.namespace_ + "/" + o.name);
+    throw std::invalid_argument("cannot scale " + std::string(o.kind) + " " + o.namespace_ + "/" +
+                                o.name);
   }
   if (replicas < 0) throw std::invalid_argument("replicas must not be negative");
   desired_[owner] = replicas;
@@ -417,7 +444,8 @@ void Lifecycle::reconcile_replicas(std::uint32_t owner) {
   };
 
   const kube::Deployment* d = o.deployment;
-  const bool recreate = d != nullptr && d->strategy.type == kube::DeploymentStrategy::Type::recreate;
+  const bool recreate =
+      d != nullptr && d->strategy.type == kube::DeploymentStrategy::Type::recreate;
   if (recreate && !old.empty()) {
     for (int pod : old) delete_pod(pod);
     return;
@@ -482,8 +510,10 @@ void Lifecycle::reconcile_replicas(std::uint32_t owner) {
     int ready_new = 0, live_old = 0;
     for (int pod : cluster_.pods_of(o.namespace_, o.name)) {
       const kube::PodState& p = cluster_.pods()[static_cast<std::size_t>(pod)];
-      if (p.revision != o.revision) ++live_old;
-      else if (available(pod)) ++ready_new;
+      if (p.revision != o.revision)
+        ++live_old;
+      else if (available(pod))
+        ++ready_new;
     }
     if (live_old == 0 && ready_new >= desired) {
       rollouts_[owner].active = false;
@@ -500,18 +530,20 @@ void Lifecycle::reconcile_replicas(std::uint32_t owner) {
 void Lifecycle::reconcile_stateful(std::uint32_t owner) {
   const kube::OwnerState& o = cluster_.owners()[owner];
   const int desired = desired_[owner];
-  const bool ordered = o.stateful_set == nullptr ||
-                       o.stateful_set->pod_management_policy == kube::PodManagementPolicy::ordered_ready;
+  const bool ordered = o.stateful_set == nullptr || o.stateful_set->pod_management_policy ==
+                                                        kube::PodManagementPolicy::ordered_ready;
   std::vector<int> by_ordinal;  // -1: none
   bool any_terminating = false;
   for (int pod : cluster_.pods_of(o.namespace_, o.name)) {
     const kube::PodState& p = cluster_.pods()[static_cast<std::size_t>(pod)];
     const int ordinal = p.ordinal >= 0 ? p.ordinal : 0;
-    if (static_cast<std::size_t>(ordinal) >= by_ordinal.size()) by_ordinal.resize(static_cast<std::size_t>(ordinal) + 1, -1);
+    if (static_cast<std::size_t>(ordinal) >= by_ordinal.size())
+      by_ordinal.resize(static_cast<std::size_t>(ordinal) + 1, -1);
     by_ordinal[static_cast<std::size_t>(ordinal)] = pod;
     any_terminating |= p.terminating;
   }
-  if (static_cast<std::size_t>(desired) > by_ordinal.size()) by_ordinal.resize(static_cast<std::size_t>(desired), -1);
+  if (static_cast<std::size_t>(desired) > by_ordinal.size())
+    by_ordinal.resize(static_cast<std::size_t>(desired), -1);
   const auto ready = [&](int pod) {
     return pod >= 0 && cluster_.pods()[static_cast<std::size_t>(pod)].ready &&
            !cluster_.pods()[static_cast<std::size_t>(pod)].terminating;

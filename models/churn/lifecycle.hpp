@@ -63,19 +63,20 @@ struct LifecycleConfig {
   engine::Time restart_backoff_initial = engine::Time::s(10);  // kubelet's crash back-off
   engine::Time restart_backoff_max = engine::Time::s(300);
   engine::Time node_monitor_grace_period = engine::Time::s(40);  // kube-controller-manager
-  engine::Time eviction_timeout = engine::Time::s(300);  // default tolerationSeconds for unreachable
+  engine::Time eviction_timeout =
+      engine::Time::s(300);  // default tolerationSeconds for unreachable
 };
 
 enum class ChurnEventKind : std::uint8_t {
-  created,       // scheduled, address assigned
-  unschedulable, // a pod its controller wanted could not be placed
-  started,       // containers running
-  ready,         // readiness probe passed: an endpoint
-  terminating,   // deletion started
-  signalled,     // SIGTERM after preStop
-  exited,        // the app drained and exited
-  killed,        // SIGKILL at the end of the grace period
-  deleted,       // gone, address released
+  created,        // scheduled, address assigned
+  unschedulable,  // a pod its controller wanted could not be placed
+  started,        // containers running
+  ready,          // readiness probe passed: an endpoint
+  terminating,    // deletion started
+  signalled,      // SIGTERM after preStop
+  exited,         // the app drained and exited
+  killed,         // SIGKILL at the end of the grace period
+  deleted,        // gone, address released
   crashed,
   restarted,
   node_failed,
@@ -131,8 +132,8 @@ class Lifecycle {
  public:
   // The pods the cluster already holds are running and ready (a steady
   // cluster at time zero). The random stream should be named "churn".
-  Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime& runtime, LifecycleConfig config,
-            engine::RandomStream random);
+  Lifecycle(engine::Simulator& sim, kube::Cluster& cluster, PodRuntime& runtime,
+            LifecycleConfig config, engine::RandomStream random);
   Lifecycle(const Lifecycle&) = delete;
   Lifecycle& operator=(const Lifecycle&) = delete;
 
@@ -177,7 +178,9 @@ class Lifecycle {
   };
 
   PodLife& life(int pod);
-  std::uint64_t timer_arg(int pod) { return static_cast<std::uint64_t>(pod) << 32 | life(pod).epoch; }
+  std::uint64_t timer_arg(int pod) {
+    return static_cast<std::uint64_t>(pod) << 32 | life(pod).epoch;
+  }
   bool current(std::uint64_t arg, int* pod);
   void emit(ChurnEventKind kind, int pod, int node = -1, int owner = -1);
   void flush();  // announce the Services whose endpoints changed

@@ -8,7 +8,8 @@ namespace {
 
 std::string refuses(const ChurnTarget& target, std::string_view owner_kind) {
   if (owner_kind == "Deployment" || owner_kind == "StatefulSet") return "";
-  return "only Deployments and StatefulSets roll out; " + target.text + " is a " + std::string(owner_kind);
+  return "only Deployments and StatefulSets roll out; " + target.text + " is a " +
+         std::string(owner_kind);
 }
 
 void roll_out(Lifecycle& lifecycle, std::uint32_t owner, int) { lifecycle.rollout(owner); }

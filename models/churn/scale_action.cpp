@@ -10,7 +10,9 @@ std::string refuses(const ChurnTarget& target, std::string_view owner_kind) {
   return std::string(owner_kind) + " " + target.text + " has no replica count to scale";
 }
 
-void scale(Lifecycle& lifecycle, std::uint32_t owner, int replicas) { lifecycle.scale(owner, replicas); }
+void scale(Lifecycle& lifecycle, std::uint32_t owner, int replicas) {
+  lifecycle.scale(owner, replicas);
+}
 
 }  // namespace
 

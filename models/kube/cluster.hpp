@@ -78,7 +78,7 @@ struct OwnerState {
   const Labels* labels = nullptr;
   const PodSpec* spec = nullptr;
   const SourceLocation* source = nullptr;
-  int replicas = 1;  // as declared; -1 for a DaemonSet
+  int replicas = 1;                           // as declared; -1 for a DaemonSet
   const Deployment* deployment = nullptr;     // when kind is Deployment
   const StatefulSet* stateful_set = nullptr;  // when kind is StatefulSet
   // Deployments: the revision its newest ReplicaSet has, and that ReplicaSet's
@@ -99,8 +99,8 @@ struct PodState {
   std::string hostname;         // StatefulSet pods: their name; others: ""
   std::string subdomain;        // StatefulSet pods: the governing Service
   int restarts = 0;
-  int revision = 0;      // the owner's revision the pod was created from
-  int ordinal = -1;      // StatefulSet pods: their ordinal
+  int revision = 0;  // the owner's revision the pod was created from
+  int ordinal = -1;  // StatefulSet pods: their ordinal
   bool ready = false;
   bool terminating = false;  // deletion started: leaving the endpoints, still running
   bool deleted = false;
@@ -114,7 +114,7 @@ struct EndpointState {
   std::uint16_t port = 0;
   int node = -1;
   bool ready = true;
-  bool serving = true;       // a terminating endpoint that still passes its readiness probe
+  bool serving = true;  // a terminating endpoint that still passes its readiness probe
   bool terminating = false;
 };
 
@@ -126,8 +126,8 @@ struct ServicePortState {
 
 struct ServiceState {
   const Service* service = nullptr;
-  std::string key;               // "namespace/name"
-  net::Address cluster_ip = 0;   // 0: headless or ExternalName
+  std::string key;              // "namespace/name"
+  net::Address cluster_ip = 0;  // 0: headless or ExternalName
   std::vector<net::Address> load_balancer_ips;
   std::vector<ServicePortState> ports;
   std::uint64_t generation = 0;  // bumped when the endpoints change

@@ -36,7 +36,8 @@ void Cluster::add_missing_dns(const ObjectSet& objects) {
   Container c;
   c.name = "coredns";
   c.image = "registry.k8s.io/coredns/coredns:v1.11.3";
-  c.ports = {ContainerPort{"dns", 53, Protocol::udp, 0, {}}, ContainerPort{"dns-tcp", 53, Protocol::tcp, 0, {}},
+  c.ports = {ContainerPort{"dns", 53, Protocol::udp, 0, {}},
+             ContainerPort{"dns-tcp", 53, Protocol::tcp, 0, {}},
              ContainerPort{"metrics", 9153, Protocol::tcp, 0, {}}};
   c.cpu_request_millicores = 100;
   c.memory_request_bytes = 70LL << 20;
@@ -68,7 +69,8 @@ DnsAnswer Cluster::lookup(std::string_view raw) const {
     a.kind = DnsAnswer::Kind::external;
     return a;
   }
-  const std::string head = name.size() > domain.size() ? name.substr(0, name.size() - domain.size() - 1) : "";
+  const std::string head =
+      name.size() > domain.size() ? name.substr(0, name.size() - domain.size() - 1) : "";
   // <svc>.<ns>.svc, <host>.<svc>.<ns>.svc, <a-b-c-d>.<ns>.pod
   std::vector<std::string_view> labels;
   for (std::size_t start = 0; start <= head.size();) {

@@ -34,15 +34,18 @@ void add_requests(const PodSpec& spec, std::int64_t& cpu, std::int64_t& memory) 
 }  // namespace
 
 void Cluster::add_nodes(std::vector<Problem>&) {
-  const std::uint64_t blocks = std::uint64_t{1} << (config_.node_cidr_mask - config_.pod_cidr.prefix_length());
+  const std::uint64_t blocks = std::uint64_t{1}
+                               << (config_.node_cidr_mask - config_.pod_cidr.prefix_length());
   if (config_.node_cidr_mask < config_.pod_cidr.prefix_length() || blocks < config_.nodes.size()) {
-    throw std::invalid_argument("pod CIDR " + config_.pod_cidr.to_string() + " has " + std::to_string(blocks) +
-                                " blocks of /" + std::to_string(config_.node_cidr_mask) + ", fewer than the " +
+    throw std::invalid_argument("pod CIDR " + config_.pod_cidr.to_string() + " has " +
+                                std::to_string(blocks) + " blocks of /" +
+                                std::to_string(config_.node_cidr_mask) + ", fewer than the " +
                                 std::to_string(config_.nodes.size()) + " nodes");
   }
   if (config_.nodes.size() + 2 >= config_.node_network.size()) {
-    throw std::invalid_argument("node network " + config_.node_network.to_string() + " is too small for " +
-                                std::to_string(config_.nodes.size()) + " nodes");
+    throw std::invalid_argument("node network " + config_.node_network.to_string() +
+                                " is too small for " + std::to_string(config_.nodes.size()) +
+                                " nodes");
   }
   nodes_.reserve(config_.nodes.size());
   for (std::size_t i = 0; i < config_.nodes.size(); ++i) {
@@ -52,8 +55,9 @@ void Cluster::add_nodes(std::vector<Problem>&) {
     labels.emplace("kubernetes.io/hostname", n.name);
     labels.emplace("kubernetes.io/os", "linux");
     labels.emplace("kubernetes.io/arch", "amd64");
-    nodes_.push_back(NodeState{n.name, labels, config_.node_network.at(i + 1), n.cpu_millicores, n.memory_bytes,
-                               n.max_pods, PodIpPool(config_.pod_cidr.subnet(config_.node_cidr_mask, i))});
+    nodes_.push_back(NodeState{n.name, labels, config_.node_network.at(i + 1), n.cpu_millicores,
+                               n.memory_bytes, n.max_pods,
+                               PodIpPool(config_.pod_cidr.subnet(config_.node_cidr_mask, i))});
     if (!node_by_name_.emplace(n.name, static_cast<int>(i)).second) {
       throw std::invalid_argument("node name '" + n.name + "' is used twice");
     }
@@ -93,13 +97,15 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
     for (const StatefulSet& s : objects.stateful_sets) {
       if (&s.meta == t.owner) o.stateful_set = &s;
     }
-    owner_names_.push_back(random_.stream("names/" + std::string(t.kind) + "/" + o.namespace_ + "/" + o.name));
+    owner_names_.push_back(
+        random_.stream("names/" + std::string(t.kind) + "/" + o.namespace_ + "/" + o.name));
     if (t.kind == "Deployment") o.template_hash = random_suffix(owner_names_.back(), 10);
     owners_.push_back(std::move(o));
 
     const int count = t.replicas < 0 ? static_cast<int>(nodes_.size()) : t.replicas;
     int unplaced = 0;
-    std::vector<int> touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
+    std::vector<int>
+        touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
     std::string reason;
     for (int r = 0; r < count; ++r) {
       PodState p = new_pod(owner, r, owner_names_[owner]);
@@ -107,7 +113,9 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
       std::string why;
       if (t.replicas < 0) {
         // A DaemonSet pod per eligible node, bound to it.
-        if (!map_selector_matches(t.spec->node_selector, nodes_[static_cast<std::size_t>(r)].labels)) continue;
+        if (!map_selector_matches(t.spec->node_selector,
+                                  nodes_[static_cast<std::size_t>(r)].labels))
+          continue;
         node = r;
       } else {
         node = schedule(p, &why);
@@ -126,9 +134,9 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
     for (int node : touched) owner_pods_on_node_[static_cast<std::size_t>(node)] = 0;
     if (unplaced > 0) {
       problems.push_back({Problem::Severity::error, *t.source, "",
-                          std::string(t.kind) + " " + owners_[owner].namespace_ + "/" + owners_[owner].name + ": " +
-                              std::to_string(unplaced) + " of " + std::to_string(count) +
-                              " pods cannot be scheduled: " + reason});
+                          std::string(t.kind) + " " + owners_[owner].namespace_ + "/" +
+                              owners_[owner].name + ": " + std::to_string(unplaced) + " of " +
+                              std::to_string(count) + " pods cannot be scheduled: " + reason});
     }
   }
 }
@@ -186,7 +194,8 @@ int Cluster::create_pod(std::uint32_t owner, int ordinal, std::string* why) {
   std::vector<int> touched;
   for (int i : pods_of(p.namespace_, owners_[owner].name)) {
     const int node = pods_[static_cast<std::size_t>(i)].node;
-    if (node >= 0 && owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
+    if (node >= 0 && owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0)
+      touched.push_back(node);
   }
   const int node = schedule(p, why);
   for (int n : touched) owner_pods_on_node_[static_cast<std::size_t>(n)] = 0;
@@ -207,8 +216,10 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
   const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
   // kube-scheduler's adaptive percentageOfNodesToScore: max(5, 50 - nodes/125)
   // percent, at least 100 nodes, searched from a rotating start.
-  const std::uint32_t percent = std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(n_nodes) / 125);
-  const std::uint32_t wanted = std::min(n_nodes, std::max<std::uint32_t>(100, n_nodes * percent / 100));
+  const std::uint32_t percent =
+      std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(n_nodes) / 125);
+  const std::uint32_t wanted =
+      std::min(n_nodes, std::max<std::uint32_t>(100, n_nodes * percent / 100));
   int best = -1;
   double best_score = -std::numeric_limits<double>::infinity();
   std::uint32_t found = 0, ties = 0;
@@ -240,13 +251,18 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
     }
     ++found;
     // NodeResourcesFit (least allocated) and spreading of one owner's pods.
-    const double cpu_free = n.cpu_allocatable == 0 ? 0
-                            : static_cast<double>(n.cpu_allocatable - n.cpu_requested - pod.cpu_request) /
-                                  static_cast<double>(n.cpu_allocatable);
-    const double mem_free = n.memory_allocatable == 0 ? 0
-                            : static_cast<double>(n.memory_allocatable - n.memory_requested - pod.memory_request) /
-                                  static_cast<double>(n.memory_allocatable);
-    const double pods_free = 1.0 - static_cast<double>(n.pods + 1) / static_cast<double>(n.max_pods);
+    const double cpu_free =
+        n.cpu_allocatable == 0
+            ? 0
+            : static_cast<double>(n.cpu_allocatable - n.cpu_requested - pod.cpu_request) /
+                  static_cast<double>(n.cpu_allocatable);
+    const double mem_free =
+        n.memory_allocatable == 0
+            ? 0
+            : static_cast<double>(n.memory_allocatable - n.memory_requested - pod.memory_request) /
+                  static_cast<double>(n.memory_allocatable);
+    const double pods_free =
+        1.0 - static_cast<double>(n.pods + 1) / static_cast<double>(n.max_pods);
     const auto spread = static_cast<double>(owner_pods_on_node_[i]);
     const double score = 50.0 * (cpu_free + mem_free) / 2.0 + 10.0 * pods_free - 100.0 * spread;
     if (score > best_score + 1e-9) {
@@ -263,9 +279,11 @@ int Cluster::schedule(const PodState& pod, std::string* why) {
     if (no_cpu) w += " " + std::to_string(no_cpu) + " Insufficient cpu;";
     if (no_memory) w += " " + std::to_string(no_memory) + " Insufficient memory;";
     if (no_room) w += " " + std::to_string(no_room) + " Too many pods (max pods);";
-    if (no_match) w += " " + std::to_string(no_match) + " didn't match Pod's node affinity/selector;";
+    if (no_match)
+      w += " " + std::to_string(no_match) + " didn't match Pod's node affinity/selector;";
     if (not_ready) {
-      w += " " + std::to_string(not_ready) + " node(s) had untolerated taint {node.kubernetes.io/unreachable: };";
+      w += " " + std::to_string(not_ready) +
+           " node(s) had untolerated taint {node.kubernetes.io/unreachable: };";
     }
     w.pop_back();
     *why = w;
@@ -277,7 +295,8 @@ void Cluster::index_pod(int index) {
   const PodState& p = pods_[static_cast<std::size_t>(index)];
   pod_by_name_.emplace(key_of(p.namespace_, p.name), index);
   if (p.ip != 0) pod_by_ip_.emplace(p.ip, index);
-  for (const auto& [k, v] : *p.labels) pods_by_label_[label_key(p.namespace_, k, v)].push_back(index);
+  for (const auto& [k, v] : *p.labels)
+    pods_by_label_[label_key(p.namespace_, k, v)].push_back(index);
   pods_by_owner_[key_of(p.namespace_, owners_[p.owner].name)].push_back(index);
 }
 
@@ -294,7 +313,8 @@ void Cluster::delete_pod(int index) {
     --n.pods;
   }
   pod_by_ip_.erase(p.ip);
-  if (const auto it = pod_by_name_.find(key_of(p.namespace_, p.name)); it != pod_by_name_.end() && it->second == index) {
+  if (const auto it = pod_by_name_.find(key_of(p.namespace_, p.name));
+      it != pod_by_name_.end() && it->second == index) {
     pod_by_name_.erase(it);  // a StatefulSet's replacement takes the name
   }
   p.ip = 0;
@@ -308,7 +328,9 @@ void Cluster::set_terminating(int index) {
   recompute_endpoints_of(index);
 }
 
-void Cluster::set_node_ready(int node, bool ready) { nodes_.at(static_cast<std::size_t>(node)).ready = ready; }
+void Cluster::set_node_ready(int node, bool ready) {
+  nodes_.at(static_cast<std::size_t>(node)).ready = ready;
+}
 
 void Cluster::restart_container(int index) { ++pods_.at(static_cast<std::size_t>(index)).restarts; }
 

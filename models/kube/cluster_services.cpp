@@ -55,7 +55,8 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
       }
       if (!ok || !config_.service_cidr.contains(a)) {
         problems.push_back({Problem::Severity::error, svc->source, "spec.clusterIP",
-                            "'" + svc->cluster_ip + "' is not in the service CIDR " + config_.service_cidr.to_string()});
+                            "'" + svc->cluster_ip + "' is not in the service CIDR " +
+                                config_.service_cidr.to_string()});
       } else if (a == dns_ip_ && !is_dns) {
         problems.push_back({Problem::Severity::error, svc->source, "spec.clusterIP",
                             svc->cluster_ip + " is the cluster DNS address (kube-dns)"});
@@ -66,7 +67,8 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
         st.cluster_ip = a;
       }
     }
-    const bool wants_node_ports = svc->type == ServiceType::node_port || svc->type == ServiceType::load_balancer;
+    const bool wants_node_ports =
+        svc->type == ServiceType::node_port || svc->type == ServiceType::load_balancer;
     for (std::size_t i = 0; i < svc->ports.size(); ++i) {
       ServicePortState ps;
       ps.port = &svc->ports[i];
@@ -80,8 +82,9 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
                                   std::to_string(config_.node_port_first) + "-" +
                                   std::to_string(config_.node_port_last)});
         } else if (owner != node_port_owner.end() && owner->second != st.key) {
-          problems.push_back({Problem::Severity::error, ps.port->source, field,
-                              std::to_string(np) + " is already allocated to Service " + owner->second});
+          problems.push_back(
+              {Problem::Severity::error, ps.port->source, field,
+               std::to_string(np) + " is already allocated to Service " + owner->second});
         } else {
           node_ports.allocate(np);
           node_port_owner.emplace(np, st.key);
@@ -92,14 +95,16 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
     }
     if (svc->has_selector()) {
       const auto& [k, v] = *svc->selector->begin();
-      services_by_label_[label_key(svc->meta.namespace_, k, v)].push_back(static_cast<int>(services_.size()));
+      services_by_label_[label_key(svc->meta.namespace_, k, v)].push_back(
+          static_cast<int>(services_.size()));
     }
     services_.push_back(std::move(st));
   }
   for (ServiceState& st : services_) {
     const Service& svc = *st.service;
     if (svc.type != ServiceType::external_name && !svc.headless() && st.cluster_ip == 0) {
-      if (svc.meta.namespace_ == "kube-system" && svc.meta.name == "kube-dns" && svc.cluster_ip.empty()) {
+      if (svc.meta.namespace_ == "kube-system" && svc.meta.name == "kube-dns" &&
+          svc.cluster_ip.empty()) {
         st.cluster_ip = dns_ip_;
       } else if (svc.cluster_ip.empty()) {
         if (auto v = ips.allocate_random(ip_rng)) {
@@ -110,7 +115,8 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
         }
       }
     }
-    const bool wants_node_ports = svc.type == ServiceType::node_port || svc.type == ServiceType::load_balancer;
+    const bool wants_node_ports =
+        svc.type == ServiceType::node_port || svc.type == ServiceType::load_balancer;
     for (std::size_t i = 0; i < st.ports.size(); ++i) {
       ServicePortState& ps = st.ports[i];
       if (!wants_node_ports || ps.node_port != 0 || ps.port->node_port != 0) continue;
@@ -126,7 +132,8 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
       if (auto v = node_ports.allocate_random(port_rng)) {
         ps.node_port = static_cast<std::uint16_t>(*v);
       } else {
-        problems.push_back({Problem::Severity::error, ps.port->source, "spec.ports[" + std::to_string(i) + "].nodePort",
+        problems.push_back({Problem::Severity::error, ps.port->source,
+                            "spec.ports[" + std::to_string(i) + "].nodePort",
                             "the NodePort range is full"});
       }
     }
@@ -152,7 +159,8 @@ void Cluster::allocate_services(const ObjectSet& objects, std::vector<Problem>& 
       if (st.load_balancer_ips.empty()) {
         if (next_lb + 1 >= config_.load_balancer_pool.size()) {
           problems.push_back({Problem::Severity::error, svc.source, "spec.type",
-                              "the load balancer pool " + config_.load_balancer_pool.to_string() + " is exhausted"});
+                              "the load balancer pool " + config_.load_balancer_pool.to_string() +
+                                  " is exhausted"});
         } else {
           st.load_balancer_ips.push_back(config_.load_balancer_pool.at(next_lb++));
         }
@@ -177,10 +185,13 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
     if (candidates == nullptr) return;
     for (int i : *candidates) {
       const PodState& p = pods_[static_cast<std::size_t>(i)];
-      if (p.deleted || p.ip == 0 || (!p.ready && !p.terminating && !svc.publish_not_ready_addresses)) continue;
+      if (p.deleted || p.ip == 0 ||
+          (!p.ready && !p.terminating && !svc.publish_not_ready_addresses))
+        continue;
       if (!map_selector_matches(*svc.selector, *p.labels)) continue;
       for (ServicePortState& ps : s.ports) {
-        const std::optional<int> port = resolve_port(*p.spec, ps.port->target_port, ps.port->protocol);
+        const std::optional<int> port =
+            resolve_port(*p.spec, ps.port->target_port, ps.port->protocol);
         if (!port) continue;  // a named targetPort this pod does not declare
         ps.endpoints.push_back(EndpointState{i, p.ip, static_cast<std::uint16_t>(*port), p.node,
                                              p.ready && !p.terminating, p.ready, p.terminating});
@@ -190,7 +201,8 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
   }
   // Selector-less: the EndpointSlices written for it.
   for (const EndpointSlice& slice : objects.endpoint_slices) {
-    if (slice.meta.namespace_ != svc.meta.namespace_ || slice.service_name() != svc.meta.name) continue;
+    if (slice.meta.namespace_ != svc.meta.namespace_ || slice.service_name() != svc.meta.name)
+      continue;
     if (slice.address_type != AddressType::ipv4) continue;
     for (const Endpoint& e : slice.endpoints) {
       for (const std::string& text : e.addresses) {
@@ -205,11 +217,11 @@ void Cluster::compute_endpoints(ServiceState& s, const ObjectSet& objects) {
         for (ServicePortState& ps : s.ports) {
           for (const EndpointPort& ep : slice.ports) {
             if (ep.name != ps.port->name || ep.protocol != ps.port->protocol || !ep.port) continue;
-            ps.endpoints.push_back(EndpointState{pod == pod_by_ip_.end() ? -1 : pod->second, a,
-                                                 static_cast<std::uint16_t>(*ep.port), node,
-                                                 e.conditions.ready.value_or(true),
-                                                 e.conditions.serving.value_or(e.conditions.ready.value_or(true)),
-                                                 e.conditions.terminating.value_or(false)});
+            ps.endpoints.push_back(EndpointState{
+                pod == pod_by_ip_.end() ? -1 : pod->second, a, static_cast<std::uint16_t>(*ep.port),
+                node, e.conditions.ready.value_or(true),
+                e.conditions.serving.value_or(e.conditions.ready.value_or(true)),
+                e.conditions.terminating.value_or(false)});
           }
         }
       }

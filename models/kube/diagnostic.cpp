@@ -7,9 +7,12 @@ namespace podwire::kube {
 namespace {
 const char* severity_name(Severity s) {
   switch (s) {
-    case Severity::error: return "error";
-    case Severity::warning: return "warning";
-    case Severity::notice: return "notice";
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::notice:
+      return "notice";
   }
   return "error";
 }
@@ -26,8 +29,8 @@ std::string Diagnostic::to_string() const {
 bool Diagnostics::has_errors() const { return count(Severity::error) > 0; }
 
 std::size_t Diagnostics::count(Severity s) const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
 }
 
 std::vector<Diagnostic> Diagnostics::sorted() const {

@@ -13,8 +13,8 @@ enum class Severity { error, warning, notice };
 struct Diagnostic {
   Severity severity = Severity::error;
   std::string file;
-  int line = 0;    // 1-based; 0 when the value has no place in a file (a --set override)
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based; 0 when the value has no place in a file (a --set override)
+  int column = 0;    // 1-based
   std::string path;  // the field, e.g. "farm.service_time.mean"
   std::string message;
 

@@ -30,7 +30,8 @@ std::string kind_of(const YAML::Node& n) {
 
 bool is_ip_address(const std::string& text) {
   unsigned char buffer[16];
-  return inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
 YamlField KubeFields::item(const YamlField& list, std::size_t i) const {
@@ -70,8 +71,10 @@ void KubeFields::report_at(const YamlField& where, const std::string& path, Seve
   context_->diagnostics->add(std::move(d));
 }
 
-void KubeFields::missing(const YamlField& parent, std::string_view key, const std::string& what) const {
-  const std::string path = parent.path().empty() ? std::string(key) : parent.path() + "." + std::string(key);
+void KubeFields::missing(const YamlField& parent, std::string_view key,
+                         const std::string& what) const {
+  const std::string path =
+      parent.path().empty() ? std::string(key) : parent.path() + "." + std::string(key);
   report_at(parent, path, Severity::error, "missing; expected " + what);
 }
 
@@ -143,24 +146,28 @@ std::optional<LabelSelector> KubeFields::label_selector(const YamlField& f) cons
   }
   const std::size_t errors = error_count();
   LabelSelector s;
-  if (auto labels = string_map(f["matchLabels"], "a mapping of label keys to values")) s.match_labels = *labels;
+  if (auto labels = string_map(f["matchLabels"], "a mapping of label keys to values"))
+    s.match_labels = *labels;
   const YamlField expressions = f["matchExpressions"];
   const std::size_t n = list_size(expressions);
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField e = item(expressions, i);
     if (!is_mapping(e, "a requirement {key, operator, values}")) continue;
     LabelSelectorRequirement r;
-    if (auto key = e["key"].string()) r.key = *key;
-    else if (!e["key"].present()) missing(e, "key", "a label key");
+    if (auto key = e["key"].string())
+      r.key = *key;
+    else if (!e["key"].present())
+      missing(e, "key", "a label key");
     const YamlField op = e["operator"];
     if (!op.present()) {
       missing(e, "operator", "one of In, NotIn, Exists, DoesNotExist");
       continue;
     }
-    const auto parsed = one_of<SelectorOperator>(op, {{"In", SelectorOperator::in},
-                                                            {"NotIn", SelectorOperator::not_in},
-                                                            {"Exists", SelectorOperator::exists},
-                                                            {"DoesNotExist", SelectorOperator::does_not_exist}});
+    const auto parsed =
+        one_of<SelectorOperator>(op, {{"In", SelectorOperator::in},
+                                      {"NotIn", SelectorOperator::not_in},
+                                      {"Exists", SelectorOperator::exists},
+                                      {"DoesNotExist", SelectorOperator::does_not_exist}});
     if (!parsed) continue;
     r.op = *parsed;
     r.values = strings(e["values"]);
@@ -192,8 +199,8 @@ std::optional<PortRef> KubeFields::port_ref(const YamlField& f, bool allow_zero)
     }
   }
   if (to_integer(*text)) {
-    f.error("a quoted number is a port name to Kubernetes, and port names need a letter; write " + *text +
-            " without quotes");
+    f.error("a quoted number is a port name to Kubernetes, and port names need a letter; write " +
+            *text + " without quotes");
     return std::nullopt;
   }
   const std::string problem = port_name_problem(*text);
@@ -207,7 +214,8 @@ std::optional<PortRef> KubeFields::port_ref(const YamlField& f, bool allow_zero)
 std::optional<IntOrPercent> KubeFields::int_or_percent(const YamlField& f) const {
   const auto text = f.string();
   if (!text) return std::nullopt;
-  const std::string expected = "expected a count such as 1 or a percentage such as 25%, got '" + *text + "'";
+  const std::string expected =
+      "expected a count such as 1 or a percentage such as 25%, got '" + *text + "'";
   if (!text->empty() && text->back() == '%') {
     const auto v = to_integer(text->substr(0, text->size() - 1));
     if (!v || *v < 0 || *v > 1'000'000) {

@@ -25,7 +25,9 @@ class KubeFields {
   explicit KubeFields(YamlContext& context) : context_(&context) {}
 
   YamlContext& context() const { return *context_; }
-  YamlField root(const YAML::Node& node, std::string path) const { return YamlField(node, std::move(path), *context_); }
+  YamlField root(const YAML::Node& node, std::string path) const {
+    return YamlField(node, std::move(path), *context_);
+  }
 
   // The i-th element of a list field, with the path "list[i]".
   YamlField item(const YamlField& list, std::size_t i) const;
@@ -38,7 +40,8 @@ class KubeFields {
   // Reports at `parent` (an absent field has no line of its own) with the
   // path parent.key.
   void missing(const YamlField& parent, std::string_view key, const std::string& what) const;
-  void report_at(const YamlField& where, const std::string& path, Severity severity, const std::string& message) const;
+  void report_at(const YamlField& where, const std::string& path, Severity severity,
+                 const std::string& message) const;
 
   SourceLocation location(const YamlField& f) const;
   std::size_t error_count() const { return context_->diagnostics->count(Severity::error); }
@@ -61,7 +64,8 @@ class KubeFields {
 
   // One of the spelled values, e.g. {{"ClusterIP", ServiceType::cluster_ip}, ...}.
   template <class E>
-  std::optional<E> one_of(const YamlField& f, std::initializer_list<std::pair<std::string_view, E>> choices) const {
+  std::optional<E> one_of(const YamlField& f,
+                          std::initializer_list<std::pair<std::string_view, E>> choices) const {
     const auto text = f.string();
     if (!text) return std::nullopt;
     for (const auto& [spelled, value] : choices) {

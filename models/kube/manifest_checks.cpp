@@ -10,7 +10,8 @@ namespace {
 
 using Key = std::pair<std::string, std::string>;  // namespace, name
 
-void add(Diagnostics& d, Severity severity, const SourceLocation& at, std::string path, std::string message) {
+void add(Diagnostics& d, Severity severity, const SourceLocation& at, std::string path,
+         std::string message) {
   d.add(Diagnostic{severity, at.file, at.line, at.column, std::move(path), std::move(message)});
 }
 
@@ -63,20 +64,23 @@ void check_container_ports(const std::vector<PodTemplateRef>& templates, Diagnos
         const auto [it, fresh] = owner.emplace(std::make_pair(p.container_port, p.protocol), j);
         if (fresh || it->second == j) continue;
         add(d, Severity::error, p.source,
-            std::string(t.spec_path) + ".containers[" + std::to_string(j) + "].ports[" + std::to_string(k) +
-                "].containerPort",
-            who(t.kind, *t.owner) + ": containers '" + containers[it->second].name + "' and '" + containers[j].name +
-                "' both declare containerPort " + std::to_string(p.container_port) + "/" +
-                std::string(to_string(p.protocol)) +
-                "; the containers of a pod share one network namespace, so only one of them can bind it");
+            std::string(t.spec_path) + ".containers[" + std::to_string(j) + "].ports[" +
+                std::to_string(k) + "].containerPort",
+            who(t.kind, *t.owner) + ": containers '" + containers[it->second].name + "' and '" +
+                containers[j].name + "' both declare containerPort " +
+                std::to_string(p.container_port) + "/" + std::string(to_string(p.protocol)) +
+                "; the containers of a pod share one network namespace, so only one of them can "
+                "bind it");
       }
     }
   }
 }
 
-void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templates, Diagnostics& d) {
+void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templates,
+                    Diagnostics& d) {
   std::map<Key, int> slices;  // Services named by EndpointSlices
-  for (const EndpointSlice& e : s.endpoint_slices) ++slices[Key{e.meta.namespace_, e.service_name()}];
+  for (const EndpointSlice& e : s.endpoint_slices)
+    ++slices[Key{e.meta.namespace_, e.service_name()}];
 
   for (const Service& svc : s.services) {
     if (svc.type == ServiceType::external_name) continue;
@@ -96,7 +100,8 @@ void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templ
     if (selected.empty()) {
       add(d, Severity::warning, svc.source, "spec.selector",
           who("Service", svc.meta) + ": selector " + map_selector_string(*svc.selector) +
-              " matches no pod template of any workload or Pod in namespace " + ns + ", so it has no endpoints");
+              " matches no pod template of any workload or Pod in namespace " + ns +
+              ", so it has no endpoints");
       continue;
     }
     for (std::size_t i = 0; i < svc.ports.size(); ++i) {
@@ -110,7 +115,8 @@ void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templ
       if (missing.empty()) continue;
       const std::string protocol =
           port.protocol == Protocol::tcp ? "" : " (" + std::string(to_string(port.protocol)) + ")";
-      add(d, Severity::error, port.target_port_source, "spec.ports[" + std::to_string(i) + "].targetPort",
+      add(d, Severity::error, port.target_port_source,
+          "spec.ports[" + std::to_string(i) + "].targetPort",
           who("Service", svc.meta) + ": targetPort " + port.target_port.to_string() + protocol +
               " is not declared by any container of the pods it selects (" + missing +
               "); Kubernetes would give the Service no endpoints on those pods for this port");
@@ -120,7 +126,8 @@ void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templ
 
 void check_references(const ObjectSet& s, Diagnostics& d) {
   std::map<Key, const Service*> services;
-  for (const Service& svc : s.services) services.emplace(Key{svc.meta.namespace_, svc.meta.name}, &svc);
+  for (const Service& svc : s.services)
+    services.emplace(Key{svc.meta.namespace_, svc.meta.name}, &svc);
 
   for (const Ingress& g : s.ingresses) {
     const auto check = [&](const IngressBackend& b, const std::string& path) {
@@ -128,24 +135,28 @@ void check_references(const ObjectSet& s, Diagnostics& d) {
       const auto it = services.find(Key{g.meta.namespace_, b.service_name});
       if (it == services.end()) {
         add(d, Severity::warning, b.source, path + ".service.name",
-            who("Ingress", g.meta) + ": backend service '" + b.service_name + "' does not exist in namespace " +
-                g.meta.namespace_);
+            who("Ingress", g.meta) + ": backend service '" + b.service_name +
+                "' does not exist in namespace " + g.meta.namespace_);
         return;
       }
       std::string ports;
       for (const ServicePort& p : it->second->ports) {
-        if (b.service_port.named() ? p.name == b.service_port.name : p.port == b.service_port.number) return;
-        ports += (ports.empty() ? "" : ", ") + std::to_string(p.port) + (p.name.empty() ? "" : " (" + p.name + ")");
+        if (b.service_port.named() ? p.name == b.service_port.name
+                                   : p.port == b.service_port.number)
+          return;
+        ports += (ports.empty() ? "" : ", ") + std::to_string(p.port) +
+                 (p.name.empty() ? "" : " (" + p.name + ")");
       }
       add(d, Severity::warning, b.port_source, path + ".service.port",
           who("Ingress", g.meta) + ": backend service '" + b.service_name + "' has no port " +
-              b.service_port.to_string() + " (its ports: " + (ports.empty() ? "none" : ports) + ")");
+              b.service_port.to_string() + " (its ports: " + (ports.empty() ? "none" : ports) +
+              ")");
     };
     if (g.default_backend) check(*g.default_backend, "spec.defaultBackend");
     for (std::size_t i = 0; i < g.rules.size(); ++i) {
       for (std::size_t j = 0; j < g.rules[i].paths.size(); ++j) {
-        check(g.rules[i].paths[j].backend,
-              "spec.rules[" + std::to_string(i) + "].http.paths[" + std::to_string(j) + "].backend");
+        check(g.rules[i].paths[j].backend, "spec.rules[" + std::to_string(i) + "].http.paths[" +
+                                               std::to_string(j) + "].backend");
       }
     }
   }
@@ -159,15 +170,18 @@ void check_references(const ObjectSet& s, Diagnostics& d) {
     } else if (services.count(Key{e.meta.namespace_, service}) == 0) {
       add(d, Severity::warning, e.source, "metadata.labels",
           who("EndpointSlice", e.meta) + ": service '" + service + "' (label " +
-              std::string(service_name_label) + ") does not exist in namespace " + e.meta.namespace_);
+              std::string(service_name_label) + ") does not exist in namespace " +
+              e.meta.namespace_);
     }
   }
 
   for (const StatefulSet& st : s.stateful_sets) {
-    if (st.service_name.empty() || services.count(Key{st.meta.namespace_, st.service_name}) != 0) continue;
+    if (st.service_name.empty() || services.count(Key{st.meta.namespace_, st.service_name}) != 0)
+      continue;
     add(d, Severity::warning, st.source, "spec.serviceName",
-        who("StatefulSet", st.meta) + ": serviceName '" + st.service_name + "' names no Service in namespace " +
-            st.meta.namespace_ + ", so its pods get no DNS names");
+        who("StatefulSet", st.meta) + ": serviceName '" + st.service_name +
+            "' names no Service in namespace " + st.meta.namespace_ +
+            ", so its pods get no DNS names");
   }
 }
 

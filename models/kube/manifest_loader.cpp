@@ -29,7 +29,8 @@ bool is_kustomization(const std::filesystem::path& p) {
 
 // --- entry points ----------------------------------------------------------------------
 
-ObjectSet parse_manifest_text(const std::string& text, const std::string& file, Diagnostics& diagnostics) {
+ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
+                              Diagnostics& diagnostics) {
   ObjectSet set;
   set.files.push_back(file);
   ManifestParser(file, diagnostics, set).parse_text(text);
@@ -59,20 +60,26 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
     const fs::path path(p);
     if (fs::is_directory(path, ec)) {
       std::vector<fs::path> files;
-      fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+      fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec),
+          end;
       for (; !ec && it != end; it.increment(ec)) {
         if (it->is_regular_file(ec) && has_yaml_extension(it->path())) files.push_back(it->path());
       }
-      if (ec) diagnostics.add(Diagnostic{Severity::error, p, 0, 0, "", "cannot list this folder: " + ec.message()});
-      std::sort(files.begin(), files.end(),
-                [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
+      if (ec)
+        diagnostics.add(
+            Diagnostic{Severity::error, p, 0, 0, "", "cannot list this folder: " + ec.message()});
+      std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+        return a.generic_string() < b.generic_string();
+      });
       if (files.empty() && !ec) {
-        diagnostics.add(Diagnostic{Severity::warning, p, 0, 0, "", "this folder has no *.yaml or *.yml files"});
+        diagnostics.add(
+            Diagnostic{Severity::warning, p, 0, 0, "", "this folder has no *.yaml or *.yml files"});
       }
       for (const fs::path& f : files) {
         if (is_kustomization(f)) {
-          diagnostics.add(Diagnostic{Severity::notice, f.generic_string(), 0, 0, "",
-                                     "kustomization files are not expanded; the folder's manifests are read as they are"});
+          diagnostics.add(Diagnostic{
+              Severity::notice, f.generic_string(), 0, 0, "",
+              "kustomization files are not expanded; the folder's manifests are read as they are"});
           continue;
         }
         load_file(f);

@@ -18,7 +18,8 @@ namespace podwire::kube {
 // Parses one YAML text (any number of documents). Empty documents are
 // skipped; an object with errors is reported and left out of the result.
 // Never throws.
-ObjectSet parse_manifest_text(const std::string& text, const std::string& file, Diagnostics& diagnostics);
+ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
+                              Diagnostics& diagnostics);
 
 // Loads files and folders. A folder contributes every *.yaml / *.yml file
 // below it, recursively, in sorted path order (kustomization files excepted:

@@ -5,7 +5,8 @@
 namespace podwire::kube {
 
 void ManifestParser::parse_text(const std::string& text) {
-  const std::vector<YAML::Node> documents = read_yaml_documents(text, context_.file, *context_.diagnostics);
+  const std::vector<YAML::Node> documents =
+      read_yaml_documents(text, context_.file, *context_.diagnostics);
   for (const YAML::Node& d : documents) {
     try {
       parse_document(d);
@@ -18,13 +19,16 @@ void ManifestParser::parse_text(const std::string& text) {
 }
 
 void ManifestParser::parse_document(const YAML::Node& document) {
-  if (!document.IsDefined() || document.IsNull()) return;  // empty document: a trailing `---`, comments
+  if (!document.IsDefined() || document.IsNull())
+    return;  // empty document: a trailing `---`, comments
   const YamlField root = f_.root(document, "");
   check_duplicate_keys(root);
   if (!document.IsMap()) {
-    std::string got = document.IsSequence() ? "a list" : "the text '" + document.Scalar().substr(0, 40) + "'";
+    std::string got =
+        document.IsSequence() ? "a list" : "the text '" + document.Scalar().substr(0, 40) + "'";
     if (document.IsScalar() && document.Scalar().size() > 40) got.insert(got.size() - 1, "...");
-    root.error("expected a Kubernetes object (a mapping with apiVersion, kind and metadata), got " + got);
+    root.error("expected a Kubernetes object (a mapping with apiVersion, kind and metadata), got " +
+               got);
     return;
   }
   parse_object(root);
@@ -43,7 +47,9 @@ void ManifestParser::check_duplicate_keys(const YamlField& f) {
       const std::string path = f.path().empty() ? key : f.path() + "." + key;
       const YamlField k(kv.first, path, context_);
       const auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
-      if (!fresh) k.error("key '" + key + "' is given twice in this mapping (first at line " + std::to_string(it->second) + ")");
+      if (!fresh)
+        k.error("key '" + key + "' is given twice in this mapping (first at line " +
+                std::to_string(it->second) + ")");
       check_duplicate_keys(YamlField(kv.second, path, context_));
     }
   }
@@ -52,7 +58,8 @@ void ManifestParser::check_duplicate_keys(const YamlField& f) {
 void ManifestParser::parse_object(const YamlField& root) {
   const YamlField api_version = root["apiVersion"];
   const YamlField kind_field = root["kind"];
-  if (!api_version.present()) f_.missing(root, "apiVersion", "the object's API version, such as apps/v1");
+  if (!api_version.present())
+    f_.missing(root, "apiVersion", "the object's API version, such as apps/v1");
   if (!kind_field.present()) f_.missing(root, "kind", "the object's kind, such as Deployment");
   const auto version = api_version.string();
   const auto kind = kind_field.string();
@@ -81,8 +88,10 @@ void ManifestParser::parse_object(const YamlField& root) {
   if (apps && *kind == "DaemonSet") return daemon_set(root, legacy_group || beta);
   if (group == "apps" && *kind == "StatefulSet") return stateful_set(root, beta);
   if (group == "discovery.k8s.io" && *kind == "EndpointSlice") return endpoint_slice(root);
-  if ((group == "networking.k8s.io" || legacy_group) && *kind == "Ingress") return ingress(root, legacy_group || beta);
-  if ((group == "networking.k8s.io" || legacy_group) && *kind == "NetworkPolicy") return network_policy(root);
+  if ((group == "networking.k8s.io" || legacy_group) && *kind == "Ingress")
+    return ingress(root, legacy_group || beta);
+  if ((group == "networking.k8s.io" || legacy_group) && *kind == "NetworkPolicy")
+    return network_policy(root);
 
   const std::string key = group.empty() ? *kind : *kind + "." + group;
   Unknown& u = unknown_[key];
@@ -102,14 +111,16 @@ void ManifestParser::report_unknown_kinds() {
     const std::string kind = key.substr(0, key.find('.'));
     std::string message = kind + " (" + u.api_version + ") is not modelled by podwire; ";
     message += u.count == 1 ? "this object is ignored"
-                            : "the " + std::to_string(u.count) + " objects of this kind in this file are ignored";
+                            : "the " + std::to_string(u.count) +
+                                  " objects of this kind in this file are ignored";
     f_.report_at(at, u.path, Severity::notice, message);
   }
   unknown_order_.clear();
   unknown_.clear();
 }
 
-bool ManifestParser::metadata(const YamlField& root, ObjectMeta& meta, std::string_view kind, bool namespaced) {
+bool ManifestParser::metadata(const YamlField& root, ObjectMeta& meta, std::string_view kind,
+                              bool namespaced) {
   const YamlField m = root["metadata"];
   if (!m.present()) {
     f_.missing(root, "metadata", "a mapping with at least a name");
@@ -118,23 +129,27 @@ bool ManifestParser::metadata(const YamlField& root, ObjectMeta& meta, std::stri
   if (!f_.is_mapping(m, "a mapping with at least a name")) return false;
   const YamlField name = m["name"];
   if (!name.present()) {
-    f_.missing(m, "name", m["generateName"].present() ? "a fixed name (podwire does not support generateName)"
-                                                       : "the object's name");
+    f_.missing(m, "name",
+               m["generateName"].present() ? "a fixed name (podwire does not support generateName)"
+                                           : "the object's name");
   } else if (auto v = name.string()) {
     const std::string problem = kind == "Service"     ? dns_label_problem(*v, true)
                                 : kind == "Namespace" ? dns_label_problem(*v, false)
                                                       : dns_subdomain_problem(*v);
-    if (!problem.empty()) name.error("'" + *v + "' is not a valid " + std::string(kind) + " name: " + problem);
+    if (!problem.empty())
+      name.error("'" + *v + "' is not a valid " + std::string(kind) + " name: " + problem);
     meta.name = *v;
   }
   meta.namespace_ = namespaced ? "default" : "";
   if (auto v = m["namespace"].string(); v && namespaced) {
     const std::string problem = dns_label_problem(*v, false);
-    if (!problem.empty()) m["namespace"].error("'" + *v + "' is not a valid namespace name: " + problem);
+    if (!problem.empty())
+      m["namespace"].error("'" + *v + "' is not a valid namespace name: " + problem);
     meta.namespace_ = *v;
   }
   if (auto v = f_.string_map(m["labels"], "a mapping of label keys to values")) meta.labels = *v;
-  if (auto v = f_.string_map(m["annotations"], "a mapping of annotation keys to values")) meta.annotations = *v;
+  if (auto v = f_.string_map(m["annotations"], "a mapping of annotation keys to values"))
+    meta.annotations = *v;
   return !meta.name.empty();
 }
 

@@ -48,7 +48,8 @@ class ManifestParser {
   std::optional<Probe> probe(const YamlField& p);
   std::optional<PreStopHook> pre_stop(const YamlField& p);
   bool pod_template(const YamlField& spec, PodTemplate& t);
-  bool workload_selector(const YamlField& spec, const PodTemplate& t, bool legacy, LabelSelector& s);
+  bool workload_selector(const YamlField& spec, const PodTemplate& t, bool legacy,
+                         LabelSelector& s);
   int replicas(const YamlField& spec);
 
   // One function per modelled kind; each appends to out_ unless it found errors.

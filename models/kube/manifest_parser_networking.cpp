@@ -21,10 +21,12 @@ void ManifestParser::service(const YamlField& root) {
                                                    {"ExternalName", ServiceType::external_name}})
                  .value_or(ServiceType::cluster_ip);
     const bool external_name = s.type == ServiceType::external_name;
-    const bool node_ports = s.type == ServiceType::node_port || s.type == ServiceType::load_balancer;
+    const bool node_ports =
+        s.type == ServiceType::node_port || s.type == ServiceType::load_balancer;
     if (auto v = spec["clusterIP"].string()) {
       if (*v != "None" && !v->empty() && !is_ip_address(*v)) {
-        spec["clusterIP"].error("expected an IP address, \"None\" (headless) or nothing (allocate), got '" + *v + "'");
+        spec["clusterIP"].error(
+            "expected an IP address, \"None\" (headless) or nothing (allocate), got '" + *v + "'");
       }
       s.cluster_ip = *v;
     }
@@ -46,14 +48,16 @@ void ManifestParser::service(const YamlField& root) {
       if (auto v = p["name"].string()) {
         const std::string problem = v->empty() ? "" : dns_label_problem(*v, false);
         if (!problem.empty()) p["name"].error("'" + *v + "' is not a valid port name: " + problem);
-        if (!v->empty() && !names.insert(*v).second) p["name"].error("port name '" + *v + "' is used twice");
+        if (!v->empty() && !names.insert(*v).second)
+          p["name"].error("port name '" + *v + "' is used twice");
         port.name = *v;
       }
       if (n > 1 && port.name.empty()) {
         f_.missing(p, "name", "a port name: every port of a multi-port Service needs one");
       }
       port.protocol = f_.protocol(p["protocol"]).value_or(Protocol::tcp);
-      if (!p["port"].present()) f_.missing(p, "port", "the port number the Service listens on (1 to 65535)");
+      if (!p["port"].present())
+        f_.missing(p, "port", "the port number the Service listens on (1 to 65535)");
       port.port = f_.integer(p["port"], 1, 65535).value_or(0);
       port.target_port = PortRef{port.port, ""};
       if (p["targetPort"].present()) {
@@ -64,8 +68,9 @@ void ManifestParser::service(const YamlField& root) {
       }
       if (auto v = f_.integer(p["nodePort"], 0, 65535)) {
         if (*v != 0 && !node_ports) {
-          p["nodePort"].error("nodePort may only be given for NodePort and LoadBalancer Services, not " +
-                              std::string(to_string(s.type)));
+          p["nodePort"].error(
+              "nodePort may only be given for NodePort and LoadBalancer Services, not " +
+              std::string(to_string(s.type)));
         }
         port.node_port = *v;
       }
@@ -73,8 +78,9 @@ void ManifestParser::service(const YamlField& root) {
       if (port.port != 0) {
         const auto [it, fresh] = numbers.emplace(std::make_pair(port.port, port.protocol), i);
         if (!fresh) {
-          p["port"].error("port " + std::to_string(port.port) + "/" + std::string(to_string(port.protocol)) +
-                          " is given twice (also in spec.ports[" + std::to_string(it->second) + "])");
+          p["port"].error(
+              "port " + std::to_string(port.port) + "/" + std::string(to_string(port.protocol)) +
+              " is given twice (also in spec.ports[" + std::to_string(it->second) + "])");
         }
       }
       s.ports.push_back(std::move(port));
@@ -82,14 +88,17 @@ void ManifestParser::service(const YamlField& root) {
     const bool ports_not_a_list = ports.present() && !ports.node().IsSequence();
     if (n == 0 && !ports_not_a_list && !external_name && !s.headless()) {
       f_.report_at(ports.present() ? ports : spec, ports.path(), Severity::error,
-                   "missing; expected at least one port (only headless and ExternalName Services may have none)");
+                   "missing; expected at least one port (only headless and ExternalName Services "
+                   "may have none)");
     }
 
     const YamlField selector = spec["selector"];
-    if (selector.present()) s.selector = f_.string_map(selector, "a mapping of label keys to values");
+    if (selector.present())
+      s.selector = f_.string_map(selector, "a mapping of label keys to values");
     if (auto v = spec["externalName"].string()) {
       const std::string problem = dns_subdomain_problem(*v);
-      if (!problem.empty()) spec["externalName"].error("'" + *v + "' is not a DNS name: " + problem);
+      if (!problem.empty())
+        spec["externalName"].error("'" + *v + "' is not a DNS name: " + problem);
       s.external_name = *v;
     }
     if (external_name && s.external_name.empty() && !spec["externalName"].present()) {
@@ -101,18 +110,22 @@ void ManifestParser::service(const YamlField& root) {
     if (spec["externalTrafficPolicy"].present()) {
       if (auto v = f_.one_of<TrafficPolicy>(spec["externalTrafficPolicy"], policies)) {
         if (!node_ports) {
-          spec["externalTrafficPolicy"].error("externalTrafficPolicy applies only to NodePort and LoadBalancer "
-                                              "Services, not " + std::string(to_string(s.type)));
+          spec["externalTrafficPolicy"].error(
+              "externalTrafficPolicy applies only to NodePort and LoadBalancer "
+              "Services, not " +
+              std::string(to_string(s.type)));
         }
         s.external_traffic_policy = *v;
       }
     }
-    s.internal_traffic_policy =
-        f_.one_of<TrafficPolicy>(spec["internalTrafficPolicy"], policies).value_or(TrafficPolicy::cluster);
-    s.session_affinity = f_.one_of<SessionAffinity>(spec["sessionAffinity"], {{"None", SessionAffinity::none},
-                                                                              {"ClientIP", SessionAffinity::client_ip}})
+    s.internal_traffic_policy = f_.one_of<TrafficPolicy>(spec["internalTrafficPolicy"], policies)
+                                    .value_or(TrafficPolicy::cluster);
+    s.session_affinity = f_.one_of<SessionAffinity>(spec["sessionAffinity"],
+                                                    {{"None", SessionAffinity::none},
+                                                     {"ClientIP", SessionAffinity::client_ip}})
                              .value_or(SessionAffinity::none);
-    if (auto v = f_.integer(spec["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"], 1, 86400)) {
+    if (auto v =
+            f_.integer(spec["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"], 1, 86400)) {
       s.session_affinity_timeout_seconds = *v;
     }
     s.load_balancer_ip = spec["loadBalancerIP"].string().value_or("");
@@ -126,8 +139,10 @@ void ManifestParser::service(const YamlField& root) {
   const std::size_t n = f_.list_size(lb);
   for (std::size_t i = 0; i < n; ++i) {
     const YamlField e = f_.item(lb, i);
-    if (auto ip = e["ip"].string()) s.load_balancer_ingress.push_back(*ip);
-    else if (auto host = e["hostname"].string()) s.load_balancer_ingress.push_back(*host);
+    if (auto ip = e["ip"].string())
+      s.load_balancer_ingress.push_back(*ip);
+    else if (auto host = e["hostname"].string())
+      s.load_balancer_ingress.push_back(*host);
   }
   if (f_.error_count() == errors) out_.services.push_back(std::move(s));
 }
@@ -149,10 +164,14 @@ void ManifestParser::endpoint_slice(const YamlField& root) {
     if (!f_.is_mapping(y, "an endpoint (a mapping with addresses, conditions, nodeName)")) continue;
     Endpoint ep;
     ep.addresses = f_.strings(y["addresses"]);
-    if (ep.addresses.empty() && !y["addresses"].present()) f_.missing(y, "addresses", "a list of addresses");
+    if (ep.addresses.empty() && !y["addresses"].present())
+      f_.missing(y, "addresses", "a list of addresses");
     for (const std::string& a : ep.addresses) {
-      const bool ok = e.address_type == AddressType::fqdn ? dns_subdomain_problem(a).empty() : is_ip_address(a);
-      if (!ok) y["addresses"].error("'" + a + "' is not a valid " + root["addressType"].string().value_or("") + " address");
+      const bool ok =
+          e.address_type == AddressType::fqdn ? dns_subdomain_problem(a).empty() : is_ip_address(a);
+      if (!ok)
+        y["addresses"].error("'" + a + "' is not a valid " +
+                             root["addressType"].string().value_or("") + " address");
     }
     const YamlField c = y["conditions"];
     ep.conditions.ready = f_.boolean(c["ready"]);
@@ -184,7 +203,8 @@ std::optional<IngressBackend> ManifestParser::ingress_backend(const YamlField& b
   if (b["serviceName"].present()) {  // extensions/v1beta1 and networking.k8s.io/v1beta1
     backend.source = f_.location(b["serviceName"]);
     backend.service_name = b["serviceName"].string().value_or("");
-    if (!b["servicePort"].present()) f_.missing(b, "servicePort", "the Service's port number or name");
+    if (!b["servicePort"].present())
+      f_.missing(b, "servicePort", "the Service's port number or name");
     backend.port_source = f_.location(b["servicePort"].present() ? b["servicePort"] : b);
     if (auto v = f_.port_ref(b["servicePort"])) backend.service_port = *v;
   } else if (f_.is_mapping(service, "a mapping with name and port")) {
@@ -209,7 +229,8 @@ std::optional<IngressBackend> ManifestParser::ingress_backend(const YamlField& b
     }
   } else if (f_.is_mapping(b["resource"], "a mapping with apiGroup, kind and name")) {
     backend.source = f_.location(b["resource"]);
-    backend.resource = b["resource"]["kind"].string().value_or("") + "/" + b["resource"]["name"].string().value_or("");
+    backend.resource = b["resource"]["kind"].string().value_or("") + "/" +
+                       b["resource"]["name"].string().value_or("");
   } else if (!service.present()) {
     b.error("a backend needs a service (name and port) or a resource");
     return std::nullopt;
@@ -230,7 +251,8 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
       const auto it = g.meta.annotations.find("kubernetes.io/ingress.class");
       if (it != g.meta.annotations.end()) g.ingress_class_name = it->second;
     }
-    const YamlField default_backend = spec[legacy && !spec["defaultBackend"].present() ? "backend" : "defaultBackend"];
+    const YamlField default_backend =
+        spec[legacy && !spec["defaultBackend"].present() ? "backend" : "defaultBackend"];
     if (default_backend.present()) g.default_backend = ingress_backend(default_backend);
 
     const YamlField rules = spec["rules"];
@@ -241,7 +263,8 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
       IngressRule rule;
       rule.host = r["host"].string().value_or("");
       const YamlField paths = r["http"]["paths"];
-      if (r["http"].present() && !paths.present()) f_.missing(r["http"], "paths", "a list of paths");
+      if (r["http"].present() && !paths.present())
+        f_.missing(r["http"], "paths", "a list of paths");
       const std::size_t n_paths = f_.list_size(paths);
       for (std::size_t j = 0; j < n_paths; ++j) {
         const YamlField p = f_.item(paths, j);
@@ -254,12 +277,16 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
         if (!p["pathType"].present() && !legacy) {
           f_.missing(p, "pathType", "one of Prefix, Exact, ImplementationSpecific");
         }
-        path.path_type = f_.one_of<PathType>(p["pathType"], {{"Prefix", PathType::prefix},
-                                                             {"Exact", PathType::exact},
-                                                             {"ImplementationSpecific", PathType::implementation_specific}})
-                             .value_or(PathType::implementation_specific);
-        if (!p["backend"].present()) f_.missing(p, "backend", "the Service this path routes to");
-        else if (auto b = ingress_backend(p["backend"])) path.backend = *b;
+        path.path_type =
+            f_.one_of<PathType>(p["pathType"],
+                                {{"Prefix", PathType::prefix},
+                                 {"Exact", PathType::exact},
+                                 {"ImplementationSpecific", PathType::implementation_specific}})
+                .value_or(PathType::implementation_specific);
+        if (!p["backend"].present())
+          f_.missing(p, "backend", "the Service this path routes to");
+        else if (auto b = ingress_backend(p["backend"]))
+          path.backend = *b;
         rule.paths.push_back(std::move(path));
       }
       g.rules.push_back(std::move(rule));
@@ -278,7 +305,8 @@ void ManifestParser::ingress(const YamlField& root, bool legacy) {
   if (f_.error_count() == errors) out_.ingresses.push_back(std::move(g));
 }
 
-std::vector<NetworkPolicyRule> ManifestParser::policy_rules(const YamlField& rules, std::string_view peers_key) {
+std::vector<NetworkPolicyRule> ManifestParser::policy_rules(const YamlField& rules,
+                                                            std::string_view peers_key) {
   std::vector<NetworkPolicyRule> out;
   const std::size_t n = f_.list_size(rules);
   for (std::size_t i = 0; i < n; ++i) {
@@ -288,7 +316,8 @@ std::vector<NetworkPolicyRule> ManifestParser::policy_rules(const YamlField& rul
       out.push_back(std::move(rule));
       continue;
     }
-    if (!f_.is_mapping(r, "a rule (a mapping with " + std::string(peers_key) + " and ports)")) continue;
+    if (!f_.is_mapping(r, "a rule (a mapping with " + std::string(peers_key) + " and ports)"))
+      continue;
     const YamlField peers = r[peers_key];
     const std::size_t n_peers = f_.list_size(peers);
     for (std::size_t j = 0; j < n_peers; ++j) {
@@ -345,7 +374,8 @@ void ManifestParser::network_policy(const YamlField& root) {
   np.source = f_.location(root);
   metadata(root, np.meta, "NetworkPolicy", true);
   const YamlField spec = root["spec"];
-  if (!spec.present()) f_.missing(root, "spec", "the NetworkPolicy's spec (podSelector, ingress, egress)");
+  if (!spec.present())
+    f_.missing(root, "spec", "the NetworkPolicy's spec (podSelector, ingress, egress)");
   if (f_.is_mapping(spec, "the NetworkPolicy's spec")) {
     if (auto v = f_.label_selector(spec["podSelector"])) np.pod_selector = *v;
     np.ingress = policy_rules(spec["ingress"], "from");

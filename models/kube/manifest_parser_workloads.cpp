@@ -23,7 +23,8 @@ std::optional<std::int64_t> sleep_command_seconds(std::vector<std::string> words
   if (words.size() != 2 || basename(words[0]) != "sleep") return std::nullopt;
   std::string n = words[1];
   if (!n.empty() && n.back() == 's') n.pop_back();
-  if (n.empty() || n.size() > 9 || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (n.empty() || n.size() > 9 ||
+      !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   return std::stoll(n);
@@ -36,7 +37,8 @@ int ManifestParser::replicas(const YamlField& spec) {
 }
 
 std::optional<Probe> ManifestParser::probe(const YamlField& p) {
-  if (!f_.is_mapping(p, "a probe (a mapping with httpGet, tcpSocket, grpc or exec)")) return std::nullopt;
+  if (!f_.is_mapping(p, "a probe (a mapping with httpGet, tcpSocket, grpc or exec)"))
+    return std::nullopt;
   Probe probe;
   int handlers = 0;
   if (p["httpGet"].present()) {
@@ -49,7 +51,8 @@ std::optional<Probe> ManifestParser::probe(const YamlField& p) {
   if (p["tcpSocket"].present()) {
     ++handlers;
     probe.action = Probe::Action::tcp_socket;
-    if (!p["tcpSocket"]["port"].present()) f_.missing(p["tcpSocket"], "port", "a port number or name");
+    if (!p["tcpSocket"]["port"].present())
+      f_.missing(p["tcpSocket"], "port", "a port number or name");
     if (auto v = f_.port_ref(p["tcpSocket"]["port"])) probe.port = *v;
   }
   if (p["grpc"].present()) {
@@ -76,7 +79,8 @@ std::optional<Probe> ManifestParser::probe(const YamlField& p) {
 }
 
 std::optional<PreStopHook> ManifestParser::pre_stop(const YamlField& p) {
-  if (!f_.is_mapping(p, "a handler (a mapping with exec, httpGet, tcpSocket or sleep)")) return std::nullopt;
+  if (!f_.is_mapping(p, "a handler (a mapping with exec, httpGet, tcpSocket or sleep)"))
+    return std::nullopt;
   PreStopHook hook;
   if (p["exec"].present()) {
     hook.action = PreStopHook::Action::exec;
@@ -137,7 +141,8 @@ Container ManifestParser::container(const YamlField& y) {
     ContainerPort port;
     port.source = f_.location(p);
     if (!f_.is_mapping(p, "a port (a mapping with containerPort, name, protocol)")) continue;
-    if (!p["containerPort"].present()) f_.missing(p, "containerPort", "a port number from 1 to 65535");
+    if (!p["containerPort"].present())
+      f_.missing(p, "containerPort", "a port number from 1 to 65535");
     port.container_port = f_.integer(p["containerPort"], 1, 65535).value_or(0);
     if (auto v = p["name"].string()) {
       const std::string problem = port_name_problem(*v);
@@ -191,11 +196,13 @@ PodSpec ManifestParser::pod_spec(const YamlField& spec) {
   read_containers("initContainers", s.init_containers);
 
   s.host_network = f_.boolean(spec["hostNetwork"]).value_or(false);
-  s.dns_policy = f_.one_of<DnsPolicy>(spec["dnsPolicy"], {{"ClusterFirst", DnsPolicy::cluster_first},
-                                                          {"ClusterFirstWithHostNet", DnsPolicy::cluster_first_with_host_net},
-                                                          {"Default", DnsPolicy::default_},
-                                                          {"None", DnsPolicy::none}})
-                     .value_or(DnsPolicy::cluster_first);
+  s.dns_policy =
+      f_.one_of<DnsPolicy>(spec["dnsPolicy"],
+                           {{"ClusterFirst", DnsPolicy::cluster_first},
+                            {"ClusterFirstWithHostNet", DnsPolicy::cluster_first_with_host_net},
+                            {"Default", DnsPolicy::default_},
+                            {"None", DnsPolicy::none}})
+          .value_or(DnsPolicy::cluster_first);
   const YamlField dns = spec["dnsConfig"];
   if (f_.is_mapping(dns, "a mapping with nameservers, searches and options")) {
     DnsConfig config;
@@ -230,8 +237,10 @@ PodSpec ManifestParser::pod_spec(const YamlField& spec) {
       (std::string_view(key) == "hostname" ? s.hostname : s.subdomain) = *v;
     }
   }
-  if (auto v = spec["terminationGracePeriodSeconds"].integer(0, INT64_MAX)) s.termination_grace_period_seconds = *v;
-  if (auto v = f_.string_map(spec["nodeSelector"], "a mapping of node label keys to values")) s.node_selector = *v;
+  if (auto v = spec["terminationGracePeriodSeconds"].integer(0, INT64_MAX))
+    s.termination_grace_period_seconds = *v;
+  if (auto v = f_.string_map(spec["nodeSelector"], "a mapping of node label keys to values"))
+    s.node_selector = *v;
   s.service_account_name = spec["serviceAccountName"].string().value_or("");
   return s;
 }
@@ -245,8 +254,10 @@ bool ManifestParser::pod_template(const YamlField& spec, PodTemplate& t) {
   if (!f_.is_mapping(tmpl, "a pod template (a mapping with metadata and spec)")) return false;
   const YamlField m = tmpl["metadata"];
   if (f_.is_mapping(m, "a mapping with labels")) {
-    if (auto v = f_.string_map(m["labels"], "a mapping of label keys to values")) t.metadata.labels = *v;
-    if (auto v = f_.string_map(m["annotations"], "a mapping of annotation keys to values")) t.metadata.annotations = *v;
+    if (auto v = f_.string_map(m["labels"], "a mapping of label keys to values"))
+      t.metadata.labels = *v;
+    if (auto v = f_.string_map(m["annotations"], "a mapping of annotation keys to values"))
+      t.metadata.annotations = *v;
   }
   if (!tmpl["spec"].present()) {
     f_.missing(tmpl, "spec", "the pod spec");
@@ -273,14 +284,17 @@ bool ManifestParser::workload_selector(const YamlField& spec, const PodTemplate&
   if (!parsed) return false;
   s = *parsed;
   if (s.empty()) {
-    sel.error("an empty selector would select every pod of the namespace; Kubernetes rejects it here");
+    sel.error(
+        "an empty selector would select every pod of the namespace; Kubernetes rejects it here");
     return false;
   }
   if (!s.matches(t.metadata.labels)) {
     const YamlField labels = spec["template"]["metadata"]["labels"];
-    f_.report_at(labels.present() ? labels : spec["template"], "spec.template.metadata.labels", Severity::error,
-                 "the selector " + s.to_string() + " does not select these labels; Kubernetes rejects a "
-                 "workload whose selector does not match its pod template");
+    f_.report_at(labels.present() ? labels : spec["template"], "spec.template.metadata.labels",
+                 Severity::error,
+                 "the selector " + s.to_string() +
+                     " does not select these labels; Kubernetes rejects a "
+                     "workload whose selector does not match its pod template");
     return false;
   }
   return true;
@@ -309,11 +323,13 @@ void ManifestParser::deployment(const YamlField& root, bool legacy) {
       } else if (f_.is_mapping(rolling, "a mapping with maxSurge and maxUnavailable")) {
         if (auto v = f_.int_or_percent(rolling["maxSurge"])) d.strategy.max_surge = *v;
         if (auto v = f_.int_or_percent(rolling["maxUnavailable"])) {
-          if (v->percent && v->value > 100) rolling["maxUnavailable"].error("must not be more than 100%");
+          if (v->percent && v->value > 100)
+            rolling["maxUnavailable"].error("must not be more than 100%");
           d.strategy.max_unavailable = *v;
         }
         if (d.strategy.max_surge.value == 0 && d.strategy.max_unavailable.value == 0) {
-          rolling.error("maxSurge and maxUnavailable must not both be 0: the rollout could never progress");
+          rolling.error(
+              "maxSurge and maxUnavailable must not both be 0: the rollout could never progress");
         }
       }
     }
@@ -341,22 +357,26 @@ void ManifestParser::replication_controller(const YamlField& root) {
   r.source = f_.location(root);
   metadata(root, r.meta, "ReplicationController", true);
   const YamlField spec = root["spec"];
-  if (!spec.present()) f_.missing(root, "spec", "the ReplicationController's spec (selector, template, ...)");
+  if (!spec.present())
+    f_.missing(root, "spec", "the ReplicationController's spec (selector, template, ...)");
   if (f_.is_mapping(spec, "the ReplicationController's spec")) {
     r.replicas = replicas(spec);
     if (pod_template(spec, r.template_)) {
       const YamlField sel = spec["selector"];
       if (!sel.present()) {
         r.selector = r.template_.metadata.labels;
-      } else if (auto v = f_.string_map(sel, "a mapping of label keys to values (a ReplicationController "
-                                             "selector has no matchLabels)")) {
+      } else if (auto v =
+                     f_.string_map(sel,
+                                   "a mapping of label keys to values (a ReplicationController "
+                                   "selector has no matchLabels)")) {
         r.selector = *v;
         if (!map_selector_matches(r.selector, r.template_.metadata.labels)) {
           sel.error("the selector " + map_selector_string(r.selector) +
                     " does not select the template's labels; Kubernetes rejects it");
         }
       }
-      if (r.selector.empty()) spec["template"].error("the pod template needs labels for the selector to match");
+      if (r.selector.empty())
+        spec["template"].error("the pod template needs labels for the selector to match");
     }
   }
   if (f_.error_count() == errors) out_.replication_controllers.push_back(std::move(r));
@@ -368,14 +388,16 @@ void ManifestParser::stateful_set(const YamlField& root, bool legacy) {
   s.source = f_.location(root);
   metadata(root, s.meta, "StatefulSet", true);
   const YamlField spec = root["spec"];
-  if (!spec.present()) f_.missing(root, "spec", "the StatefulSet's spec (serviceName, selector, template, ...)");
+  if (!spec.present())
+    f_.missing(root, "spec", "the StatefulSet's spec (serviceName, selector, template, ...)");
   if (f_.is_mapping(spec, "the StatefulSet's spec")) {
     s.replicas = replicas(spec);
     if (pod_template(spec, s.template_)) workload_selector(spec, s.template_, legacy, s.selector);
     s.service_name = spec["serviceName"].string().value_or("");
     using P = PodManagementPolicy;
     s.pod_management_policy =
-        f_.one_of<P>(spec["podManagementPolicy"], {{"OrderedReady", P::ordered_ready}, {"Parallel", P::parallel}})
+        f_.one_of<P>(spec["podManagementPolicy"],
+                     {{"OrderedReady", P::ordered_ready}, {"Parallel", P::parallel}})
             .value_or(P::ordered_ready);
   }
   if (f_.error_count() == errors) out_.stateful_sets.push_back(std::move(s));
@@ -399,8 +421,10 @@ void ManifestParser::pod(const YamlField& root) {
   Pod p;
   p.source = f_.location(root);
   metadata(root, p.meta, "Pod", true);
-  if (!root["spec"].present()) f_.missing(root, "spec", "the Pod's spec (containers, ...)");
-  else p.spec = pod_spec(root["spec"]);
+  if (!root["spec"].present())
+    f_.missing(root, "spec", "the Pod's spec (containers, ...)");
+  else
+    p.spec = pod_spec(root["spec"]);
   if (f_.error_count() == errors) out_.pods.push_back(std::move(p));
 }
 

@@ -12,7 +12,9 @@ namespace {
 
 constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
 
-Protocol kube_protocol(net::Protocol p) { return p == net::Protocol::udp ? Protocol::udp : Protocol::tcp; }
+Protocol kube_protocol(net::Protocol p) {
+  return p == net::Protocol::udp ? Protocol::udp : Protocol::tcp;
+}
 
 std::string describe(const NetworkPolicy& policy) {
   std::string out = "NetworkPolicy " + policy.meta.namespace_ + "/" + policy.meta.name;
@@ -69,8 +71,9 @@ NetworkPolicyEngine::NetworkPolicyEngine(const std::vector<NetworkPolicy>& polic
           Peer peer;
           const bool selectors = p.pod_selector.has_value() || p.namespace_selector.has_value();
           if (selectors == p.ip_block.has_value()) {
-            throw std::invalid_argument(describe(np) + ": a peer needs podSelector and/or namespaceSelector, or "
-                                                       "an ipBlock alone");
+            throw std::invalid_argument(describe(np) +
+                                        ": a peer needs podSelector and/or namespaceSelector, or "
+                                        "an ipBlock alone");
           }
           if (p.ip_block) {
             peer.ip_block = true;
@@ -122,10 +125,11 @@ std::uint32_t NetworkPolicyEngine::namespace_id(std::string_view name) {
   return it->second;
 }
 
-void NetworkPolicyEngine::add_pod(net::Address ip, std::string_view namespace_, const Labels& labels,
-                                  const PodSpec* spec, net::Address node) {
+void NetworkPolicyEngine::add_pod(net::Address ip, std::string_view namespace_,
+                                  const Labels& labels, const PodSpec* spec, net::Address node) {
   if (pods_.contains(ip)) {
-    throw std::invalid_argument("pod address " + net::format_address(ip) + " is already registered for policy");
+    throw std::invalid_argument("pod address " + net::format_address(ip) +
+                                " is already registered for policy");
   }
   PodEntry pod;
   pod.ns = namespace_id(namespace_);
@@ -177,17 +181,20 @@ bool NetworkPolicyEngine::ingress_allowed(net::Address src, net::Address dst, st
   return ok;
 }
 
-bool NetworkPolicyEngine::admitted(const std::vector<std::uint32_t>& ids, std::vector<Rule> Policy::*rules,
-                                   net::Address remote, const PodEntry* remote_pod, const PodEntry* destination,
+bool NetworkPolicyEngine::admitted(const std::vector<std::uint32_t>& ids,
+                                   std::vector<Rule> Policy::*rules, net::Address remote,
+                                   const PodEntry* remote_pod, const PodEntry* destination,
                                    std::uint16_t port, Protocol p) const {
   for (const std::uint32_t id : ids) {
     const Policy& policy = policies_[id];
     for (const Rule& rule : policy.*rules) {
-      const bool port_ok = rule.ports.empty() || std::any_of(rule.ports.begin(), rule.ports.end(), [&](const Port& s) {
+      const bool port_ok = rule.ports.empty() ||
+                           std::any_of(rule.ports.begin(), rule.ports.end(), [&](const Port& s) {
                              return port_matches(s, destination, port, p);
                            });
       if (!port_ok) continue;
-      const bool peer_ok = rule.peers.empty() || std::any_of(rule.peers.begin(), rule.peers.end(), [&](const Peer& s) {
+      const bool peer_ok = rule.peers.empty() ||
+                           std::any_of(rule.peers.begin(), rule.peers.end(), [&](const Peer& s) {
                              return peer_matches(s, policy.ns, remote, remote_pod);
                            });
       if (peer_ok) return true;
@@ -196,11 +203,12 @@ bool NetworkPolicyEngine::admitted(const std::vector<std::uint32_t>& ids, std::v
   return false;
 }
 
-bool NetworkPolicyEngine::peer_matches(const Peer& peer, std::uint32_t policy_ns, net::Address remote,
-                                       const PodEntry* remote_pod) const {
+bool NetworkPolicyEngine::peer_matches(const Peer& peer, std::uint32_t policy_ns,
+                                       net::Address remote, const PodEntry* remote_pod) const {
   if (peer.ip_block) {
     if (peer.ipv6 || !peer.cidr.contains(remote)) return false;
-    return std::none_of(peer.except.begin(), peer.except.end(), [&](const Cidr& c) { return c.contains(remote); });
+    return std::none_of(peer.except.begin(), peer.except.end(),
+                        [&](const Cidr& c) { return c.contains(remote); });
   }
   if (remote_pod == nullptr) return false;
   if (peer.namespaces) {
@@ -211,8 +219,8 @@ bool NetworkPolicyEngine::peer_matches(const Peer& peer, std::uint32_t policy_ns
   return !peer.pods || peer.pods->matches(*remote_pod->labels);
 }
 
-bool NetworkPolicyEngine::port_matches(const Port& spec, const PodEntry* destination, std::uint16_t port,
-                                       Protocol p) {
+bool NetworkPolicyEngine::port_matches(const Port& spec, const PodEntry* destination,
+                                       std::uint16_t port, Protocol p) {
   if (spec.protocol != p) return false;
   if (spec.any) return true;
   if (spec.name.empty()) return port >= spec.first && port <= spec.last;

@@ -53,20 +53,23 @@ class NetworkPolicyEngine final : public PolicyCheck {
   // not listed (named by a policy or a pod) have only that label.
   // std::invalid_argument, naming the policy, for an ipBlock whose CIDR does
   // not parse, or a peer that is not exactly selectors or an ipBlock.
-  NetworkPolicyEngine(const std::vector<NetworkPolicy>& policies, const std::vector<Namespace>& namespaces);
+  NetworkPolicyEngine(const std::vector<NetworkPolicy>& policies,
+                      const std::vector<Namespace>& namespaces);
 
   // Registers the pod that has address `ip` (when it gets it), on the node
   // whose address is `node` (0: none). `labels` and `spec` must outlive the
   // registration; a null spec declares no named ports. std::invalid_argument
   // when the address is already registered. O(policies of its namespace).
-  void add_pod(net::Address ip, std::string_view namespace_, const Labels& labels, const PodSpec* spec,
-               net::Address node);
+  void add_pod(net::Address ip, std::string_view namespace_, const Labels& labels,
+               const PodSpec* spec, net::Address node);
   // Forgets the pod at `ip`: the address is outside the cluster again. False
   // when it was not registered.
   bool remove_pod(net::Address ip);
 
-  bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const override;
-  bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const override;
+  bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port,
+                      net::Protocol p) const override;
+  bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port,
+                       net::Protocol p) const override;
 
   // Whether the pod at `ip` is isolated in that direction (false when unknown).
   bool isolated_for_ingress(net::Address ip) const;
@@ -127,10 +130,13 @@ class NetworkPolicyEngine final : public PolicyCheck {
   }
   // Whether some rule of the policies `ids` admits a connection with `remote`
   // (the peer); `destination` is the pod whose container ports name ports.
-  bool admitted(const std::vector<std::uint32_t>& ids, std::vector<Rule> Policy::*rules, net::Address remote,
-                const PodEntry* remote_pod, const PodEntry* destination, std::uint16_t port, Protocol p) const;
-  bool peer_matches(const Peer& peer, std::uint32_t policy_ns, net::Address remote, const PodEntry* remote_pod) const;
-  static bool port_matches(const Port& spec, const PodEntry* destination, std::uint16_t port, Protocol p);
+  bool admitted(const std::vector<std::uint32_t>& ids, std::vector<Rule> Policy::*rules,
+                net::Address remote, const PodEntry* remote_pod, const PodEntry* destination,
+                std::uint16_t port, Protocol p) const;
+  bool peer_matches(const Peer& peer, std::uint32_t policy_ns, net::Address remote,
+                    const PodEntry* remote_pod) const;
+  static bool port_matches(const Port& spec, const PodEntry* destination, std::uint16_t port,
+                           Protocol p);
 
   std::vector<Policy> policies_;
   std::vector<NamespaceEntry> namespaces_;

@@ -6,8 +6,8 @@ namespace podwire::kube {
 
 std::size_t ObjectSet::object_count() const {
   return namespaces.size() + pods.size() + deployments.size() + replica_sets.size() +
-         replication_controllers.size() + stateful_sets.size() + daemon_sets.size() + services.size() +
-         endpoint_slices.size() + ingresses.size() + network_policies.size();
+         replication_controllers.size() + stateful_sets.size() + daemon_sets.size() +
+         services.size() + endpoint_slices.size() + ingresses.size() + network_policies.size();
 }
 
 int ObjectSet::unknown_count() const {
@@ -18,7 +18,8 @@ int ObjectSet::unknown_count() const {
 
 void ObjectSet::append(ObjectSet&& o) {
   const auto move_all = [](auto& into, auto& from) {
-    into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    into.insert(into.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
   };
   move_all(files, o.files);
   move_all(namespaces, o.namespaces);
@@ -40,22 +41,27 @@ std::vector<PodTemplateRef> ObjectSet::pod_templates() const {
   std::vector<PodTemplateRef> out;
   constexpr std::string_view templ = "spec.template.spec";
   for (const auto& w : deployments) {
-    out.push_back({"Deployment", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source, templ, w.replicas});
+    out.push_back({"Deployment", &w.meta, &w.template_.metadata.labels, &w.template_.spec,
+                   &w.source, templ, w.replicas});
   }
   for (const auto& w : replica_sets) {
-    out.push_back({"ReplicaSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source, templ, w.replicas});
+    out.push_back({"ReplicaSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec,
+                   &w.source, templ, w.replicas});
   }
   for (const auto& w : replication_controllers) {
-    out.push_back({"ReplicationController", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source,
-                   templ, w.replicas});
+    out.push_back({"ReplicationController", &w.meta, &w.template_.metadata.labels,
+                   &w.template_.spec, &w.source, templ, w.replicas});
   }
   for (const auto& w : stateful_sets) {
-    out.push_back({"StatefulSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source, templ, w.replicas});
+    out.push_back({"StatefulSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec,
+                   &w.source, templ, w.replicas});
   }
   for (const auto& w : daemon_sets) {
-    out.push_back({"DaemonSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source, templ, -1});
+    out.push_back({"DaemonSet", &w.meta, &w.template_.metadata.labels, &w.template_.spec, &w.source,
+                   templ, -1});
   }
-  for (const auto& p : pods) out.push_back({"Pod", &p.meta, &p.meta.labels, &p.spec, &p.source, "spec", 1});
+  for (const auto& p : pods)
+    out.push_back({"Pod", &p.meta, &p.meta.labels, &p.spec, &p.source, "spec", 1});
   return out;
 }
 

@@ -16,13 +16,13 @@ namespace podwire::kube {
 // One pod template of a loaded workload (or a bare Pod), for code that treats
 // them alike. The pointers refer into the ObjectSet it came from.
 struct PodTemplateRef {
-  std::string_view kind;          // "Deployment", "StatefulSet", ..., "Pod"
+  std::string_view kind;    // "Deployment", "StatefulSet", ..., "Pod"
   const ObjectMeta* owner;  // the workload's (or the Pod's) metadata
   const Labels* labels;     // the labels its pods carry
   const PodSpec* spec;
   const SourceLocation* source;  // the workload
-  std::string_view spec_path;          // "spec.template.spec" ("spec" for a Pod)
-  int replicas;                        // -1 for a DaemonSet (one per node)
+  std::string_view spec_path;    // "spec.template.spec" ("spec" for a Pod)
+  int replicas;                  // -1 for a DaemonSet (one per node)
 };
 
 // Everything loaded from a set of manifests, in the order it was read.

@@ -13,48 +13,66 @@ std::string SourceLocation::to_string() const {
 
 std::string_view to_string(Protocol p) {
   switch (p) {
-    case Protocol::tcp: return "TCP";
-    case Protocol::udp: return "UDP";
-    case Protocol::sctp: return "SCTP";
+    case Protocol::tcp:
+      return "TCP";
+    case Protocol::udp:
+      return "UDP";
+    case Protocol::sctp:
+      return "SCTP";
   }
   return "TCP";
 }
 
 std::string_view to_string(SelectorOperator op) {
   switch (op) {
-    case SelectorOperator::in: return "In";
-    case SelectorOperator::not_in: return "NotIn";
-    case SelectorOperator::exists: return "Exists";
-    case SelectorOperator::does_not_exist: return "DoesNotExist";
+    case SelectorOperator::in:
+      return "In";
+    case SelectorOperator::not_in:
+      return "NotIn";
+    case SelectorOperator::exists:
+      return "Exists";
+    case SelectorOperator::does_not_exist:
+      return "DoesNotExist";
   }
   return "In";
 }
 
 std::string_view to_string(DnsPolicy p) {
   switch (p) {
-    case DnsPolicy::cluster_first: return "ClusterFirst";
-    case DnsPolicy::cluster_first_with_host_net: return "ClusterFirstWithHostNet";
-    case DnsPolicy::default_: return "Default";
-    case DnsPolicy::none: return "None";
+    case DnsPolicy::cluster_first:
+      return "ClusterFirst";
+    case DnsPolicy::cluster_first_with_host_net:
+      return "ClusterFirstWithHostNet";
+    case DnsPolicy::default_:
+      return "Default";
+    case DnsPolicy::none:
+      return "None";
   }
   return "ClusterFirst";
 }
 
 std::string_view to_string(ServiceType t) {
   switch (t) {
-    case ServiceType::cluster_ip: return "ClusterIP";
-    case ServiceType::node_port: return "NodePort";
-    case ServiceType::load_balancer: return "LoadBalancer";
-    case ServiceType::external_name: return "ExternalName";
+    case ServiceType::cluster_ip:
+      return "ClusterIP";
+    case ServiceType::node_port:
+      return "NodePort";
+    case ServiceType::load_balancer:
+      return "LoadBalancer";
+    case ServiceType::external_name:
+      return "ExternalName";
   }
   return "ClusterIP";
 }
 
 std::string_view to_string(PathType t) {
   switch (t) {
-    case PathType::prefix: return "Prefix";
-    case PathType::exact: return "Exact";
-    case PathType::implementation_specific: return "ImplementationSpecific";
+    case PathType::prefix:
+      return "Prefix";
+    case PathType::exact:
+      return "Exact";
+    case PathType::implementation_specific:
+      return "ImplementationSpecific";
   }
   return "ImplementationSpecific";
 }
@@ -64,12 +82,18 @@ std::string_view to_string(PathType t) {
 bool LabelSelectorRequirement::matches(const Labels& labels) const {
   const auto it = labels.find(key);
   const bool has = it != labels.end();
-  const auto listed = [&] { return has && std::find(values.begin(), values.end(), it->second) != values.end(); };
+  const auto listed = [&] {
+    return has && std::find(values.begin(), values.end(), it->second) != values.end();
+  };
   switch (op) {
-    case SelectorOperator::in: return listed();
-    case SelectorOperator::not_in: return !listed();
-    case SelectorOperator::exists: return has;
-    case SelectorOperator::does_not_exist: return !has;
+    case SelectorOperator::in:
+      return listed();
+    case SelectorOperator::not_in:
+      return !listed();
+    case SelectorOperator::exists:
+      return has;
+    case SelectorOperator::does_not_exist:
+      return !has;
   }
   return false;
 }
@@ -86,8 +110,12 @@ std::string LabelSelector::to_string() const {
   for (const LabelSelectorRequirement& r : match_expressions) {
     if (!out.empty()) out += ",";
     switch (r.op) {
-      case SelectorOperator::exists: out += r.key; break;
-      case SelectorOperator::does_not_exist: out += "!" + r.key; break;
+      case SelectorOperator::exists:
+        out += r.key;
+        break;
+      case SelectorOperator::does_not_exist:
+        out += "!" + r.key;
+        break;
       case SelectorOperator::in:
       case SelectorOperator::not_in: {
         out += r.key + (r.op == SelectorOperator::in ? " in (" : " notin (");
@@ -124,7 +152,9 @@ std::string EndpointSlice::service_name() const {
 
 // --- small value types ------------------------------------------------------
 
-std::string PortRef::to_string() const { return named() ? "'" + name + "'" : std::to_string(number); }
+std::string PortRef::to_string() const {
+  return named() ? "'" + name + "'" : std::to_string(number);
+}
 
 int IntOrPercent::resolve(int total, bool round_up) const {
   if (!percent) return value;
@@ -189,21 +219,41 @@ std::int64_t parse_quantity(std::string_view text, int scale_exp10) {
     exp2 = 10 * static_cast<int>(k + 1);
   } else if (suffix.size() == 1) {
     switch (suffix[0]) {
-      case 'n': exp10 -= 9; break;
-      case 'u': exp10 -= 6; break;
-      case 'm': exp10 -= 3; break;
-      case 'k': exp10 += 3; break;
-      case 'M': exp10 += 6; break;
-      case 'G': exp10 += 9; break;
-      case 'T': exp10 += 12; break;
-      case 'P': exp10 += 15; break;
-      case 'E': exp10 += 18; break;
-      default: bad_quantity(text, what);
+      case 'n':
+        exp10 -= 9;
+        break;
+      case 'u':
+        exp10 -= 6;
+        break;
+      case 'm':
+        exp10 -= 3;
+        break;
+      case 'k':
+        exp10 += 3;
+        break;
+      case 'M':
+        exp10 += 6;
+        break;
+      case 'G':
+        exp10 += 9;
+        break;
+      case 'T':
+        exp10 += 12;
+        break;
+      case 'P':
+        exp10 += 15;
+        break;
+      case 'E':
+        exp10 += 18;
+        break;
+      default:
+        bad_quantity(text, what);
     }
   } else if (suffix[0] == 'e' || suffix[0] == 'E') {
     std::size_t j = 1;
     bool exp_negative = false;
-    if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-')) exp_negative = suffix[j++] == '-';
+    if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-'))
+      exp_negative = suffix[j++] == '-';
     if (j == suffix.size() || suffix.size() - j > 4) bad_quantity(text, what);
     int e = 0;
     for (; j < suffix.size(); ++j) {
@@ -225,7 +275,8 @@ std::int64_t parse_quantity(std::string_view text, int scale_exp10) {
   }
   if (negative) bad_quantity(text, "is negative; a resource quantity must be at least 0");
   const char* too_large = "is too large for podwire (more than 2^63 - 1 in its unit)";
-  // Exact in 128 bits: a mantissa below 10^38, or below 10^18 (< 2^60) before a binary shift of up to 2^60.
+  // Exact in 128 bits: a mantissa below 10^38, or below 10^18 (< 2^60) before a binary shift of up
+  // to 2^60.
   const std::size_t max_digits = exp2 > 0 ? 18 : 38;
   if (digits.size() > max_digits) {
     bad_quantity(text, "has more than " + std::to_string(max_digits) + " significant digits");
@@ -236,7 +287,8 @@ std::int64_t parse_quantity(std::string_view text, int scale_exp10) {
   for (char c : digits) value = value * 10 + static_cast<Wide>(c - '0');
   value <<= exp2;
   if (exp10 >= 0) {
-    for (int k = 0; k < exp10 && value <= limit; ++k) value *= 10;  // stops past the limit: no overflow
+    for (int k = 0; k < exp10 && value <= limit; ++k)
+      value *= 10;  // stops past the limit: no overflow
   } else {
     if (exp10 < -38) return 1;  // a positive value far below the unit rounds up to 1
     Wide divisor = 1;
@@ -261,11 +313,13 @@ std::string port_name_problem(std::string_view name) {
   if (name.size() > 15) return "a port name must be at most 15 characters";
   bool letter = false;
   for (char c : name) {
-    if (!is_lower_alnum(c) && c != '-') return "a port name may contain only lowercase letters, digits and '-'";
+    if (!is_lower_alnum(c) && c != '-')
+      return "a port name may contain only lowercase letters, digits and '-'";
     letter = letter || (c >= 'a' && c <= 'z');
   }
   if (!letter) return "a port name must contain at least one letter";
-  if (name.front() == '-' || name.back() == '-') return "a port name must not begin or end with '-'";
+  if (name.front() == '-' || name.back() == '-')
+    return "a port name must not begin or end with '-'";
   if (name.find("--") != std::string_view::npos) return "a port name must not contain '--'";
   return "";
 }
@@ -274,10 +328,13 @@ std::string dns_label_problem(std::string_view name, bool letter_first) {
   if (name.empty()) return "a name must not be empty";
   if (name.size() > 63) return "a DNS label must be at most 63 characters";
   for (char c : name) {
-    if (!is_lower_alnum(c) && c != '-') return "a DNS label may contain only lowercase letters, digits and '-'";
+    if (!is_lower_alnum(c) && c != '-')
+      return "a DNS label may contain only lowercase letters, digits and '-'";
   }
-  if (letter_first && !(name.front() >= 'a' && name.front() <= 'z')) return "this name must start with a letter";
-  if (name.front() == '-' || name.back() == '-') return "a DNS label must start and end with a letter or digit";
+  if (letter_first && !(name.front() >= 'a' && name.front() <= 'z'))
+    return "this name must start with a letter";
+  if (name.front() == '-' || name.back() == '-')
+    return "a DNS label must start and end with a letter or digit";
   return "";
 }
 
@@ -287,7 +344,8 @@ std::string dns_subdomain_problem(std::string_view name) {
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = name.find('.', start);
-    const std::string_view part = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    const std::string_view part =
+        name.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (part.empty()) return "a DNS subdomain must not have an empty part between dots";
     for (char c : part) {
       if (!is_lower_alnum(c) && c != '-') {

@@ -147,14 +147,15 @@ struct DnsConfig {
   std::vector<std::string> nameservers;
   std::vector<std::string> searches;
   std::vector<std::pair<std::string, std::string>> options;  // name, value ("" when none)
-  std::optional<int> ndots;  // from the ndots option, when given
+  std::optional<int> ndots;                                  // from the ndots option, when given
 };
 
 // Per-container settings that Kubernetes keeps per container (probes, preStop)
 // are in Container.
 struct PodSpec {
   std::vector<Container> containers;
-  std::vector<Container> init_containers;  // they run before the pod serves; their ports do not matter
+  std::vector<Container>
+      init_containers;  // they run before the pod serves; their ports do not matter
   bool host_network = false;
   DnsPolicy dns_policy = DnsPolicy::cluster_first;
   std::optional<DnsConfig> dns_config;
@@ -269,7 +270,8 @@ struct Service {
   SessionAffinity session_affinity = SessionAffinity::none;
   int session_affinity_timeout_seconds = 10800;  // ClientIP only
   std::string load_balancer_ip;
-  std::vector<std::string> load_balancer_ingress;  // status.loadBalancer.ingress: IPs (or hostnames)
+  std::vector<std::string>
+      load_balancer_ingress;  // status.loadBalancer.ingress: IPs (or hostnames)
   std::vector<std::string> external_ips;
   bool publish_not_ready_addresses = false;
   SourceLocation source;
@@ -318,9 +320,9 @@ inline constexpr std::string_view service_name_label = "kubernetes.io/service-na
 // --- ingress ----------------------------------------------------------------
 
 struct IngressBackend {
-  std::string service_name;  // empty for a resource backend
-  PortRef service_port;      // number or name of a port of that Service
-  std::string resource;      // "Kind/name" of a resource backend
+  std::string service_name;    // empty for a resource backend
+  PortRef service_port;        // number or name of a port of that Service
+  std::string resource;        // "Kind/name" of a resource backend
   SourceLocation source;       // the service name (or the resource)
   SourceLocation port_source;  // the service port
 };

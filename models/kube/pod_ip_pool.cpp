@@ -6,7 +6,8 @@ namespace podwire::kube {
 
 PodIpPool::PodIpPool(Cidr block) : block_(block) {
   if (block.size() < 4) {
-    throw std::invalid_argument(block.to_string().append(" is too small for pods (network, gateway and broadcast take 3 addresses)"));
+    throw std::invalid_argument(block.to_string().append(
+        " is too small for pods (network, gateway and broadcast take 3 addresses)"));
   }
   usable_ = block.size() - 3;
   used_.assign(block.size(), false);

@@ -31,8 +31,8 @@ class PodIpPool {
 
  private:
   Cidr block_;
-  std::uint64_t usable_;         // addresses 2 .. size-2
-  std::vector<bool> used_;       // by offset in the block
+  std::uint64_t usable_;           // addresses 2 .. size-2
+  std::vector<bool> used_;         // by offset in the block
   std::uint64_t last_offset_ = 1;  // the gateway: the first allocation is .2
   std::uint64_t in_use_ = 0;
 };

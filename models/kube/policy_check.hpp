@@ -13,9 +13,11 @@ class PolicyCheck {
  public:
   virtual ~PolicyCheck() = default;
   // May the pod at `src` open a connection to dst:port?
-  virtual bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
+  virtual bool egress_allowed(net::Address src, net::Address dst, std::uint16_t port,
+                              net::Protocol p) const = 0;
   // May `src` open a connection to the pod at dst:port?
-  virtual bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port, net::Protocol p) const = 0;
+  virtual bool ingress_allowed(net::Address src, net::Address dst, std::uint16_t port,
+                               net::Protocol p) const = 0;
 };
 
 }  // namespace podwire::kube

@@ -8,7 +8,10 @@ namespace podwire::kube {
 
 RangeAllocator::RangeAllocator(std::uint64_t first, std::uint64_t last) : first_(first) {
   if (last < first) {
-    throw std::invalid_argument(std::string("empty range ").append(std::to_string(first)).append("-").append(std::to_string(last)));
+    throw std::invalid_argument(std::string("empty range ")
+                                    .append(std::to_string(first))
+                                    .append("-")
+                                    .append(std::to_string(last)));
   }
   used_.assign(last - first + 1, false);
   lower_band_ = std::min<std::uint64_t>(std::max<std::uint64_t>(16, used_.size() / 16), 256);
@@ -22,7 +25,8 @@ bool RangeAllocator::allocate(std::uint64_t v) {
   return true;
 }
 
-std::optional<std::uint64_t> RangeAllocator::scan_from(std::uint64_t begin, std::uint64_t end, std::uint64_t start) {
+std::optional<std::uint64_t> RangeAllocator::scan_from(std::uint64_t begin, std::uint64_t end,
+                                                       std::uint64_t start) {
   const std::uint64_t n = end - begin;
   for (std::uint64_t k = 0; k < n; ++k) {
     const std::uint64_t i = begin + (start - begin + k) % n;
@@ -38,7 +42,8 @@ std::optional<std::uint64_t> RangeAllocator::scan_from(std::uint64_t begin, std:
 std::optional<std::uint64_t> RangeAllocator::allocate_random(engine::RandomStream& rng) {
   const std::uint64_t upper = used_.size() - lower_band_;
   if (upper > 0) {
-    if (auto v = scan_from(lower_band_, used_.size(), lower_band_ + rng.uniform_int(upper))) return v;
+    if (auto v = scan_from(lower_band_, used_.size(), lower_band_ + rng.uniform_int(upper)))
+      return v;
   }
   if (lower_band_ > 0) return scan_from(0, lower_band_, rng.uniform_int(lower_band_));
   return std::nullopt;

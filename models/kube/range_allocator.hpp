@@ -34,7 +34,8 @@ class RangeAllocator {
   bool release(std::uint64_t v);
 
  private:
-  std::optional<std::uint64_t> scan_from(std::uint64_t begin, std::uint64_t end, std::uint64_t start);
+  std::optional<std::uint64_t> scan_from(std::uint64_t begin, std::uint64_t end,
+                                         std::uint64_t start);
 
   std::uint64_t first_;
   std::uint64_t lower_band_;

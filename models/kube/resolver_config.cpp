@@ -8,7 +8,8 @@ namespace {
 constexpr std::size_t kMaxSearchDomains = 6;  // glibc MAXDNSRCH before 2.26; kubelet's limit
 }
 
-ResolverConfig ResolverConfig::cluster_first(std::string_view pod_namespace, std::string_view cluster_domain,
+ResolverConfig ResolverConfig::cluster_first(std::string_view pod_namespace,
+                                             std::string_view cluster_domain,
                                              const std::vector<std::string>& node_search) {
   ResolverConfig c;
   const std::string domain(cluster_domain);

@@ -20,7 +20,8 @@ struct ResolverConfig {
   // search <ns>.svc.<domain> svc.<domain> <domain>, then the node's own search
   // domains; options ndots:5. Duplicates are dropped, and glibc reads at most 6
   // domains (kubelet warns and truncates beyond that, as this does).
-  static ResolverConfig cluster_first(std::string_view pod_namespace, std::string_view cluster_domain,
+  static ResolverConfig cluster_first(std::string_view pod_namespace,
+                                      std::string_view cluster_domain,
                                       const std::vector<std::string>& node_search = {});
 
   // The fully qualified names glibc's res_search queries for `name`, in order,

@@ -4,8 +4,9 @@ namespace podwire::kube {
 
 using engine::Time;
 
-TcpRelay::TcpRelay(net::TcpStack& listen_stack, std::uint16_t listen_port, net::TcpStack& upstream_stack,
-                   net::Address upstream, std::uint16_t upstream_port, Time latency, std::string name)
+TcpRelay::TcpRelay(net::TcpStack& listen_stack, std::uint16_t listen_port,
+                   net::TcpStack& upstream_stack, net::Address upstream,
+                   std::uint16_t upstream_port, Time latency, std::string name)
     : listen_stack_(listen_stack),
       upstream_stack_(upstream_stack),
       upstream_(upstream),

@@ -29,7 +29,8 @@ class TcpRelay {
   // Listens on listen_stack:listen_port; each accepted connection gets its own
   // connection from upstream_stack to upstream:upstream_port.
   TcpRelay(net::TcpStack& listen_stack, std::uint16_t listen_port, net::TcpStack& upstream_stack,
-           net::Address upstream, std::uint16_t upstream_port, engine::Time latency, std::string name);
+           net::Address upstream, std::uint16_t upstream_port, engine::Time latency,
+           std::string name);
   TcpRelay(const TcpRelay&) = delete;
   TcpRelay& operator=(const TcpRelay&) = delete;
 
@@ -51,7 +52,7 @@ class TcpRelay {
     net::TcpConnection* up = nullptr;
     bool up_ready = false;
     bool in_use = false;
-    engine::RingQueue<Message> due;     // in latency order (constant latency keeps FIFO)
+    engine::RingQueue<Message> due;      // in latency order (constant latency keeps FIFO)
     engine::RingQueue<Message> waiting;  // upward, until the upstream connection is up
   };
 

@@ -22,12 +22,17 @@ class NullDocumentProbe : public YAML::EventHandler {
     if (events++ == 0) null_mark = mark;
   }
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override { other(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { other(); }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    other();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     other();
   }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     other();
   }
   void OnMapEnd() override {}
@@ -57,8 +62,10 @@ std::vector<YAML::Node> load_all(const std::string& text) {
     }
     const YAML::Mark& at = probe.null_mark;
     if (last_null_pos == at.pos) {
-      const char c = at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size() ? text[at.pos] : '?';
-      throw YAML::ParserException(at, std::string("unexpected '") + c + "' outside a flow collection");
+      const char c =
+          at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size() ? text[at.pos] : '?';
+      throw YAML::ParserException(at,
+                                  std::string("unexpected '") + c + "' outside a flow collection");
     }
     last_null_pos = at.pos;
   }
@@ -102,7 +109,8 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
     std::string chunk;
     const auto flush = [&] {
       try {
-        for (const YAML::Node& d : load_all(std::string(chunk_start_line, '\n') + chunk)) documents.push_back(d);
+        for (const YAML::Node& d : load_all(std::string(chunk_start_line, '\n') + chunk))
+          documents.push_back(d);
       } catch (const YAML::Exception& e) {
         diagnostics.add(syntax_error(file, e));
       }
@@ -110,8 +118,10 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
     };
     std::istringstream in(text);
     for (std::string l; std::getline(in, l); ++line) {
-      const bool start = l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
-      const bool end = l.rfind("...", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+      const bool start =
+          l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+      const bool end =
+          l.rfind("...", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
       if (start) {
         flush();
         chunk_start_line = line;

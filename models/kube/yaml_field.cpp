@@ -1,9 +1,8 @@
 #include "models/kube/yaml_field.hpp"
 
-#include <span>
-
 #include <charconv>
 #include <cmath>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -63,9 +62,12 @@ std::optional<std::string> YamlField::scalar(bool required, std::string_view wha
   return node_.Scalar();
 }
 
-std::optional<std::string> YamlField::string(bool required) const { return scalar(required, "a string"); }
+std::optional<std::string> YamlField::string(bool required) const {
+  return scalar(required, "a string");
+}
 
-std::optional<std::int64_t> YamlField::integer(std::int64_t min, std::int64_t max, bool required) const {
+std::optional<std::int64_t> YamlField::integer(std::int64_t min, std::int64_t max,
+                                               bool required) const {
   const std::string what = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   const auto text = scalar(required, what);
   if (!text) return std::nullopt;
@@ -95,7 +97,8 @@ std::optional<double> YamlField::number(double min, double max, bool required) c
 namespace {
 
 template <class T, class Parse>
-std::optional<T> parse_unit(const YamlField& f, const std::optional<std::string>& text, Parse parse) {
+std::optional<T> parse_unit(const YamlField& f, const std::optional<std::string>& text,
+                            Parse parse) {
   if (!text) return std::nullopt;
   try {
     return parse(*text);
@@ -108,13 +111,16 @@ std::optional<T> parse_unit(const YamlField& f, const std::optional<std::string>
 }  // namespace
 
 std::optional<engine::Time> YamlField::time(bool required) const {
-  return parse_unit<engine::Time>(*this, scalar(required, "a time such as '10ms'"), engine::Time::parse);
+  return parse_unit<engine::Time>(*this, scalar(required, "a time such as '10ms'"),
+                                  engine::Time::parse);
 }
 std::optional<engine::Rate> YamlField::rate(bool required) const {
-  return parse_unit<engine::Rate>(*this, scalar(required, "a rate such as '5000/s'"), engine::Rate::parse);
+  return parse_unit<engine::Rate>(*this, scalar(required, "a rate such as '5000/s'"),
+                                  engine::Rate::parse);
 }
 std::optional<engine::Bytes> YamlField::bytes(bool required) const {
-  return parse_unit<engine::Bytes>(*this, scalar(required, "a size such as '1500B'"), engine::Bytes::parse);
+  return parse_unit<engine::Bytes>(*this, scalar(required, "a size such as '1500B'"),
+                                   engine::Bytes::parse);
 }
 std::optional<engine::BitRate> YamlField::bit_rate(bool required) const {
   return parse_unit<engine::BitRate>(*this, scalar(required, "a bit rate such as '10Gbps'"),
@@ -182,7 +188,8 @@ std::optional<engine::Distribution> YamlField::time_distribution(bool required) 
       std::vector<std::pair<double, double>> table;
       bool ok = true;
       for (std::size_t i = 0; i < points.node().size(); ++i) {
-        const YamlField p(points.node()[i], points.path() + "[" + std::to_string(i) + "]", *context_);
+        const YamlField p(points.node()[i], points.path() + "[" + std::to_string(i) + "]",
+                          *context_);
         if (!p.node().IsSequence() || p.node().size() != 2) {
           p.error("expected a [time, cumulative probability] pair");
           ok = false;
@@ -190,8 +197,10 @@ std::optional<engine::Distribution> YamlField::time_distribution(bool required) 
         }
         const auto t = YamlField(p.node()[0], p.path() + "[0]", *context_).time(true);
         const auto q = YamlField(p.node()[1], p.path() + "[1]", *context_).number(0.0, 1.0, true);
-        if (t && q) table.emplace_back(t->seconds(), *q);
-        else ok = false;
+        if (t && q)
+          table.emplace_back(t->seconds(), *q);
+        else
+          ok = false;
       }
       if (ok) return engine::Distribution::empirical(std::move(table));
     } else {

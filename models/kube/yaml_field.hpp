@@ -46,7 +46,8 @@ class YamlField {
   // Typed reads. `required` fields that are absent are errors; optional ones
   // that are absent return nullopt silently.
   std::optional<std::string> string(bool required = false) const;
-  std::optional<std::int64_t> integer(std::int64_t min, std::int64_t max, bool required = false) const;
+  std::optional<std::int64_t> integer(std::int64_t min, std::int64_t max,
+                                      bool required = false) const;
   std::optional<double> number(double min, double max, bool required = false) const;
   std::optional<engine::Time> time(bool required = false) const;
   std::optional<engine::Rate> rate(bool required = false) const;

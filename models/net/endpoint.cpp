@@ -28,7 +28,8 @@ std::uint64_t Endpoint::send_udp(std::uint16_t src_port, Address dst, std::uint1
 
 void Endpoint::bind_udp(std::uint16_t port, DatagramHandler handler, void* context) {
   if (!udp_.emplace(port, UdpSocket{handler, context}).second) {
-    throw std::invalid_argument("'" + name_ + "': UDP port " + std::to_string(port) + " is already bound");
+    throw std::invalid_argument("'" + name_ + "': UDP port " + std::to_string(port) +
+                                " is already bound");
   }
 }
 

@@ -23,7 +23,8 @@ class Endpoint {
   // releases the packet when the handler returns.
   using DatagramHandler = void (*)(void* context, const Packet& datagram);
 
-  Endpoint(engine::Simulator& sim, PacketPool& pool, std::string name, std::uint32_t id, Address address)
+  Endpoint(engine::Simulator& sim, PacketPool& pool, std::string name, std::uint32_t id,
+           Address address)
       : sim_(sim), pool_(pool), name_(std::move(name)), id_(id), address_(address) {}
   virtual ~Endpoint() = default;
   Endpoint(const Endpoint&) = delete;

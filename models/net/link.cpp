@@ -7,7 +7,11 @@ namespace podwire::net {
 using engine::Time;
 
 Link::Link(engine::Simulator& sim, PacketPool& pool, LinkConfig config, std::string name)
-    : sim_(sim), pool_(pool), config_(config), name_(std::move(name)), wire_(sim, config.propagation) {
+    : sim_(sim),
+      pool_(pool),
+      config_(config),
+      name_(std::move(name)),
+      wire_(sim, config.propagation) {
   auto refuse = [this](const std::string& what) {
     throw std::invalid_argument("link '" + name_ + "': " + what);
   };
@@ -28,7 +32,8 @@ void Link::receive(Packet& p) {
     return;
   }
   const bool over_packets = queue_.size() >= config_.queue_packets;
-  const bool over_bytes = config_.queue_bytes > 0 && queued_bytes_ + p.wire_bytes > config_.queue_bytes;
+  const bool over_bytes =
+      config_.queue_bytes > 0 && queued_bytes_ + p.wire_bytes > config_.queue_bytes;
   if (over_packets || over_bytes) {
     ++counters_.drops;
     counters_.dropped_bytes += p.wire_bytes;
@@ -37,7 +42,8 @@ void Link::receive(Packet& p) {
     pool_.release(p);
     return;
   }
-  if (config_.ecn_threshold_bytes > 0 && p.ecn_capable && queued_bytes_ >= config_.ecn_threshold_bytes) {
+  if (config_.ecn_threshold_bytes > 0 && p.ecn_capable &&
+      queued_bytes_ >= config_.ecn_threshold_bytes) {
     p.ecn_marked = true;
     ++counters_.ecn_marks;
   }

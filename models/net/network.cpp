@@ -3,7 +3,6 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/visitors.hpp>
-
 #include <limits>
 #include <stdexcept>
 
@@ -50,7 +49,8 @@ void Network::connect(Host& host, Switch& sw, const LinkConfig& config, engine::
 void Network::connect(Switch& a, Switch& b, const LinkConfig& config) {
   const std::size_t ia = index_in(switches_, a);
   const std::size_t ib = index_in(switches_, b);
-  if (ia == ib) throw std::invalid_argument("switch '" + a.name() + "' cannot be connected to itself");
+  if (ia == ib)
+    throw std::invalid_argument("switch '" + a.name() + "' cannot be connected to itself");
   Link& ab = links_.emplace_back(sim_, pool_, config, a.name() + "->" + b.name());
   Link& ba = links_.emplace_back(sim_, pool_, config, b.name() + "->" + a.name());
   ab.connect(&b);
@@ -67,8 +67,10 @@ void Network::compute_routes() {
   for (std::size_t s = 0; s < switches_.size(); ++s) {
     for (const Port& p : switch_ports_[s]) {
       // Switch-to-switch cables appear in both switches' lists; add them once.
-      if (p.far_is_host) boost::add_edge(hosts + s, p.far, g);
-      else if (p.far > s) boost::add_edge(hosts + s, hosts + p.far, g);
+      if (p.far_is_host)
+        boost::add_edge(hosts + s, p.far, g);
+      else if (p.far > s)
+        boost::add_edge(hosts + s, hosts + p.far, g);
     }
   }
   for (std::size_t h = 0; h < hosts; ++h) {
@@ -82,12 +84,13 @@ void Network::compute_routes() {
   for (std::size_t d = 0; d < hosts; ++d) {
     std::fill(dist.begin(), dist.end(), kUnreached);
     dist[d] = 0;
-    boost::breadth_first_search(
-        g, d, boost::visitor(boost::make_bfs_visitor(boost::record_distances(dist.data(), boost::on_tree_edge()))));
+    boost::breadth_first_search(g, d,
+                                boost::visitor(boost::make_bfs_visitor(
+                                    boost::record_distances(dist.data(), boost::on_tree_edge()))));
     for (std::size_t h = 0; h < hosts; ++h) {
       if (dist[h] == kUnreached) {
-        throw std::invalid_argument("host '" + hosts_[d].name() + "' cannot be reached from host '" +
-                                    hosts_[h].name() + "'");
+        throw std::invalid_argument("host '" + hosts_[d].name() +
+                                    "' cannot be reached from host '" + hosts_[h].name() + "'");
       }
     }
     for (std::size_t s = 0; s < switches_.size(); ++s) {

@@ -32,7 +32,8 @@ class Network {
   // `nic_delay`: the host NIC's receive delay (DMA, interrupt moderation and
   // delivery before the kernel sees the packet), a fixed part of the last
   // hop, so it costs no event of its own.
-  void connect(Host& host, Switch& sw, const LinkConfig& config, engine::Time nic_delay = engine::Time::zero());
+  void connect(Host& host, Switch& sw, const LinkConfig& config,
+               engine::Time nic_delay = engine::Time::zero());
   void connect(Switch& a, Switch& b, const LinkConfig& config);
 
   // Fills every switch's forwarding table. std::invalid_argument naming a host
@@ -41,7 +42,9 @@ class Network {
 
   // Routes another address to a host: a pod address under native routing, a
   // load balancer's virtual address. std::invalid_argument when in use.
-  void add_address(Address a, std::size_t host) { addresses_.add(a, static_cast<std::uint32_t>(host)); }
+  void add_address(Address a, std::size_t host) {
+    addresses_.add(a, static_cast<std::uint32_t>(host));
+  }
   void remove_address(Address a) { addresses_.remove(a); }
 
   engine::Simulator& simulator() { return sim_; }

@@ -13,13 +13,16 @@ namespace podwire::net {
 
 class Nic {
  public:
-  explicit Nic(std::uint32_t rss_queues = 1, std::uint64_t rss_salt = 0) : salt_(rss_salt), rx_packets_(rss_queues) {
+  explicit Nic(std::uint32_t rss_queues = 1, std::uint64_t rss_salt = 0)
+      : salt_(rss_salt), rx_packets_(rss_queues) {
     if (rss_queues == 0) throw std::invalid_argument("NIC: rss_queues must be at least 1");
   }
 
   std::uint32_t queue_count() const { return static_cast<std::uint32_t>(rx_packets_.size()); }
   std::uint32_t rss_queue(const FlowKey& flow) const {
-    return rx_packets_.size() == 1 ? 0 : static_cast<std::uint32_t>(flow.hash(salt_) % rx_packets_.size());
+    return rx_packets_.size() == 1
+               ? 0
+               : static_cast<std::uint32_t>(flow.hash(salt_) % rx_packets_.size());
   }
 
   // Counts the packet on its queue and returns the queue.

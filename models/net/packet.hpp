@@ -28,7 +28,8 @@ struct FlowKey {
   std::uint64_t hash(std::uint64_t salt = 0) const {
     std::uint64_t x = (static_cast<std::uint64_t>(src) << 32 | dst) ^ salt;
     x ^= (static_cast<std::uint64_t>(src_port) << 24 | static_cast<std::uint64_t>(dst_port) << 8 |
-          static_cast<std::uint64_t>(protocol)) * 0x9E3779B97F4A7C15ULL;
+          static_cast<std::uint64_t>(protocol)) *
+         0x9E3779B97F4A7C15ULL;
     x ^= x >> 30;
     x *= 0xBF58476D1CE4E5B9ULL;
     x ^= x >> 27;
@@ -55,7 +56,7 @@ inline constexpr std::uint32_t kUdpHeader = 8;
 inline constexpr std::uint32_t kTcpHeader = 20;
 inline constexpr std::uint32_t kTcpTimestampOption = 12;  // Linux sends timestamps by default
 inline constexpr std::uint32_t kEthernetHeader = 14;      // in-encapsulation inner frame
-inline constexpr std::uint32_t kVxlanOverhead = 50;       // outer IPv4 + UDP + VXLAN + inner Ethernet
+inline constexpr std::uint32_t kVxlanOverhead = 50;  // outer IPv4 + UDP + VXLAN + inner Ethernet
 
 // An outer header when the packet is encapsulated (VXLAN between nodes, say).
 struct Encapsulation {
@@ -69,16 +70,16 @@ struct Packet {
   FlowKey flow;
   std::uint32_t wire_bytes = 0;     // everything serialised on a link, headers included
   std::uint32_t payload_bytes = 0;  // transport payload
-  std::uint32_t dst_node = 0;       // topology index of the host that takes the packet off the fabric
+  std::uint32_t dst_node = 0;  // topology index of the host that takes the packet off the fabric
   std::uint8_t tcp_flags = 0;
   bool ecn_capable = false;
-  bool ecn_marked = false;  // congestion experienced, set by a queue above its threshold
-  std::uint8_t hops = 0;    // links traversed
-  std::uint32_t window = 0;  // TCP receive window advertised, bytes
-  std::uint64_t seq = 0;     // TCP: first payload byte (64-bit, never wraps in a run)
-  std::uint64_t ack = 0;     // TCP: next byte expected
-  engine::Time ts_val;       // TCP timestamp option: sender's clock when sent
-  engine::Time ts_ecr;       // TCP timestamp option: echoed ts_val
+  bool ecn_marked = false;       // congestion experienced, set by a queue above its threshold
+  std::uint8_t hops = 0;         // links traversed
+  std::uint32_t window = 0;      // TCP receive window advertised, bytes
+  std::uint64_t seq = 0;         // TCP: first payload byte (64-bit, never wraps in a run)
+  std::uint64_t ack = 0;         // TCP: next byte expected
+  engine::Time ts_val;           // TCP timestamp option: sender's clock when sent
+  engine::Time ts_ecr;           // TCP timestamp option: echoed ts_val
   std::uint64_t id = 0;          // unique per run
   std::uint64_t flow_id = 0;     // connection or datagram flow, for tracing
   std::uint64_t request_id = 0;  // application request, for tracing

@@ -21,12 +21,18 @@ enum class HopKind : std::uint8_t {
 };
 inline const char* to_string(HopKind k) {
   switch (k) {
-    case HopKind::datapath: return "datapath";
-    case HopKind::charged: return "charged";
-    case HopKind::queued: return "queued";
-    case HopKind::switched: return "switched";
-    case HopKind::delivered: return "delivered";
-    case HopKind::dropped: return "dropped";
+    case HopKind::datapath:
+      return "datapath";
+    case HopKind::charged:
+      return "charged";
+    case HopKind::queued:
+      return "queued";
+    case HopKind::switched:
+      return "switched";
+    case HopKind::delivered:
+      return "delivered";
+    case HopKind::dropped:
+      return "dropped";
   }
   return "?";
 }

@@ -19,8 +19,8 @@ namespace podwire::net {
 class Switch final : public PacketSink {
  public:
   // ecmp_salt makes each switch hash flows independently (polarisation otherwise).
-  Switch(engine::Simulator& sim, PacketPool& pool, std::string name, engine::Time forwarding_latency,
-         std::uint64_t ecmp_salt);
+  Switch(engine::Simulator& sim, PacketPool& pool, std::string name,
+         engine::Time forwarding_latency, std::uint64_t ecmp_salt);
 
   // Adds an egress port; returns its index.
   std::uint16_t add_port(Link& egress);

@@ -181,11 +181,16 @@ void TcpConnection::leave() {
 
 const char* to_string(TcpEnd e) {
   switch (e) {
-    case TcpEnd::closed: return "closed";
-    case TcpEnd::refused: return "refused";
-    case TcpEnd::reset: return "reset";
-    case TcpEnd::timeout: return "timeout";
-    case TcpEnd::aborted: return "aborted";
+    case TcpEnd::closed:
+      return "closed";
+    case TcpEnd::refused:
+      return "refused";
+    case TcpEnd::reset:
+      return "reset";
+    case TcpEnd::timeout:
+      return "timeout";
+    case TcpEnd::aborted:
+      return "aborted";
   }
   return "?";
 }

@@ -194,7 +194,7 @@ class TcpConnection {
   void notify(void (*callback)(void*, TcpConnection&)) {
     if (callback != nullptr) callback(callbacks_.context, *this);
   }
-  void count(std::uint64_t TcpCounters::* field, std::uint64_t n = 1) {
+  void count(std::uint64_t TcpCounters::*field, std::uint64_t n = 1) {
     counters_.*field += n;
     stack_counters_.*field += n;
   }

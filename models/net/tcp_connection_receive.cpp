@@ -281,7 +281,8 @@ void TcpConnection::process_data(const Packet& p) {
   // packet and decides on its ACK at the last segment.
   if (p.gro_held && !filled_hole && !fin) return;
   const bool quick = quickacks_left_ > 0 && pingpong_ < config_.pingpong_threshold;
-  if (filled_hole || fin || !config_.delayed_ack || quick || rcv_nxt_ - last_ack_sent_ > config_.mss()) {
+  if (filled_hole || fin || !config_.delayed_ack || quick ||
+      rcv_nxt_ - last_ack_sent_ > config_.mss()) {
     // Linux acknowledges at once when more than one full segment is unacknowledged.
     ack_now_ = true;
   } else if (delack_at_ == kUnset) {

@@ -75,7 +75,8 @@ Packet& TcpConnection::new_segment(std::uint8_t flags) {
   p.ts_val = now;
   p.ts_ecr = ts_recent_;
   if (flags & tcp_flags::ack) {
-    if (rcv_nxt_ > last_ack_sent_ && quickacks_left_ > 0) --quickacks_left_;  // tcp_dec_quickack_mode
+    if (rcv_nxt_ > last_ack_sent_ && quickacks_left_ > 0)
+      --quickacks_left_;  // tcp_dec_quickack_mode
     p.ack = rcv_nxt_;
     last_ack_sent_ = rcv_nxt_;
     ack_now_ = false;

@@ -12,11 +12,14 @@ UdpSource::UdpSource(Endpoint& host, const engine::RandomRoot& random, UdpSource
       gaps_(random.stream(std::string(host.name()).append("/udp-gaps"))),
       choose_(random.stream(std::string(host.name()).append("/udp-destinations"))) {
   if (config_.wire_bytes < kUdpHeader + kIpv4Header) {
-    throw std::invalid_argument(std::string("UDP source on '").append(host.name()).append(
-        "': wire_bytes must hold the 28 bytes of UDP and IPv4 headers"));
+    throw std::invalid_argument(
+        std::string("UDP source on '")
+            .append(host.name())
+            .append("': wire_bytes must hold the 28 bytes of UDP and IPv4 headers"));
   }
   if (destinations_.empty()) {
-    throw std::invalid_argument(std::string("UDP source on '").append(host.name()).append("': no destinations"));
+    throw std::invalid_argument(
+        std::string("UDP source on '").append(host.name()).append("': no destinations"));
   }
 }
 
@@ -28,9 +31,11 @@ void UdpSource::start() {
 }
 
 void UdpSource::send_next() {
-  const Address dst = destinations_.size() == 1 ? destinations_[0]
-                                                : destinations_[choose_.uniform_int(destinations_.size())];
-  host_.send_udp(config_.src_port, dst, config_.dst_port, config_.wire_bytes - kUdpHeader - kIpv4Header);
+  const Address dst = destinations_.size() == 1
+                          ? destinations_[0]
+                          : destinations_[choose_.uniform_int(destinations_.size())];
+  host_.send_udp(config_.src_port, dst, config_.dst_port,
+                 config_.wire_bytes - kUdpHeader - kIpv4Header);
   ++sent_;
   const engine::Time gap = engine::Time::from_seconds(config_.gap.sample(gaps_));
   if (host_.simulator().now() + gap < config_.stop_at) {

@@ -19,8 +19,9 @@ struct UdpSourceConfig {
   std::uint32_t wire_bytes = 1500;  // on the wire: payload + UDP + IPv4 headers
   std::uint16_t src_port = 40000;
   std::uint16_t dst_port = 9;
-  engine::Distribution gap = engine::Distribution::exponential(2.4e-6);  // seconds between datagrams
-  engine::Time stop_at = engine::Time::max();  // no datagram is sent at or after this time
+  engine::Distribution gap =
+      engine::Distribution::exponential(2.4e-6);  // seconds between datagrams
+  engine::Time stop_at = engine::Time::max();     // no datagram is sent at or after this time
 };
 
 class UdpSource {

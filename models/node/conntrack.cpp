@@ -9,15 +9,24 @@ namespace flags = net::tcp_flags;
 
 const char* to_string(CtState s) {
   switch (s) {
-    case CtState::tcp_syn_sent: return "SYN_SENT";
-    case CtState::tcp_syn_recv: return "SYN_RECV";
-    case CtState::tcp_established: return "ESTABLISHED";
-    case CtState::tcp_fin_wait: return "FIN_WAIT";
-    case CtState::tcp_close_wait: return "CLOSE_WAIT";
-    case CtState::tcp_time_wait: return "TIME_WAIT";
-    case CtState::tcp_close: return "CLOSE";
-    case CtState::udp_unreplied: return "UNREPLIED";
-    case CtState::udp_replied: return "REPLIED";
+    case CtState::tcp_syn_sent:
+      return "SYN_SENT";
+    case CtState::tcp_syn_recv:
+      return "SYN_RECV";
+    case CtState::tcp_established:
+      return "ESTABLISHED";
+    case CtState::tcp_fin_wait:
+      return "FIN_WAIT";
+    case CtState::tcp_close_wait:
+      return "CLOSE_WAIT";
+    case CtState::tcp_time_wait:
+      return "TIME_WAIT";
+    case CtState::tcp_close:
+      return "CLOSE";
+    case CtState::udp_unreplied:
+      return "UNREPLIED";
+    case CtState::udp_replied:
+      return "REPLIED";
   }
   return "?";
 }
@@ -27,15 +36,24 @@ Conntrack::Conntrack(std::uint64_t max_entries, ConntrackTimeouts timeouts)
 
 Time Conntrack::timeout_of(CtState s) const {
   switch (s) {
-    case CtState::tcp_syn_sent: return timeouts_.tcp_syn_sent;
-    case CtState::tcp_syn_recv: return timeouts_.tcp_syn_recv;
-    case CtState::tcp_established: return timeouts_.tcp_established;
-    case CtState::tcp_fin_wait: return timeouts_.tcp_fin_wait;
-    case CtState::tcp_close_wait: return timeouts_.tcp_close_wait;
-    case CtState::tcp_time_wait: return timeouts_.tcp_time_wait;
-    case CtState::tcp_close: return timeouts_.tcp_close;
-    case CtState::udp_unreplied: return timeouts_.udp_unreplied;
-    case CtState::udp_replied: return timeouts_.udp_replied;
+    case CtState::tcp_syn_sent:
+      return timeouts_.tcp_syn_sent;
+    case CtState::tcp_syn_recv:
+      return timeouts_.tcp_syn_recv;
+    case CtState::tcp_established:
+      return timeouts_.tcp_established;
+    case CtState::tcp_fin_wait:
+      return timeouts_.tcp_fin_wait;
+    case CtState::tcp_close_wait:
+      return timeouts_.tcp_close_wait;
+    case CtState::tcp_time_wait:
+      return timeouts_.tcp_time_wait;
+    case CtState::tcp_close:
+      return timeouts_.tcp_close;
+    case CtState::udp_unreplied:
+      return timeouts_.udp_unreplied;
+    case CtState::udp_replied:
+      return timeouts_.udp_replied;
   }
   return timeouts_.tcp_close;
 }
@@ -53,13 +71,14 @@ Conntrack::Hit Conntrack::find(const net::FlowKey& key, Time now) {
   return {&e, (it->second & 1) ? CtDirection::reply : CtDirection::original};
 }
 
-CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& reply, std::uint8_t tcp_flags,
-                           Time now) {
+CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& reply,
+                           std::uint8_t tcp_flags, Time now) {
   if (live_ >= max_) {
     ++drops_full_;
     return nullptr;
   }
-  if (find(original, now).entry != nullptr || (reply != original.reversed() && find(reply, now).entry != nullptr)) {
+  if (find(original, now).entry != nullptr ||
+      (reply != original.reversed() && find(reply, now).entry != nullptr)) {
     ++clashes_;
     return nullptr;
   }
@@ -78,8 +97,9 @@ CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& rep
   e.reply = reply;
   if (original.protocol == net::Protocol::tcp) {
     e.state = (tcp_flags & flags::rst) ? CtState::tcp_close
-              : (tcp_flags & flags::syn) ? CtState::tcp_syn_sent
-                                         : CtState::tcp_established;  // picked up mid-stream (nf_conntrack_tcp_loose)
+              : (tcp_flags & flags::syn)
+                  ? CtState::tcp_syn_sent
+                  : CtState::tcp_established;  // picked up mid-stream (nf_conntrack_tcp_loose)
   } else {
     e.state = CtState::udp_unreplied;
   }
@@ -106,17 +126,20 @@ void Conntrack::update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags
   } else if (tcp_flags & flags::rst) {
     e.state = CtState::tcp_close;
   } else {
-    if (tcp_flags & flags::fin) (direction == CtDirection::original ? e.fin_original : e.fin_reply) = true;
+    if (tcp_flags & flags::fin)
+      (direction == CtDirection::original ? e.fin_original : e.fin_reply) = true;
     if (e.fin_original && e.fin_reply) {
       e.state = CtState::tcp_time_wait;
     } else if (e.fin_original || e.fin_reply) {
       // The side that has not closed yet is in CLOSE_WAIT; the kernel times the
       // entry by the most advanced state, FIN_WAIT.
       e.state = CtState::tcp_fin_wait;
-    } else if (e.state == CtState::tcp_syn_sent && direction == CtDirection::reply && (tcp_flags & flags::syn)) {
+    } else if (e.state == CtState::tcp_syn_sent && direction == CtDirection::reply &&
+               (tcp_flags & flags::syn)) {
       e.state = CtState::tcp_syn_recv;
     } else if ((e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent) &&
-               direction == CtDirection::original && (tcp_flags & flags::ack) && !(tcp_flags & flags::syn)) {
+               direction == CtDirection::original && (tcp_flags & flags::ack) &&
+               !(tcp_flags & flags::syn)) {
       e.state = CtState::tcp_established;
     }
   }
@@ -162,7 +185,8 @@ std::size_t Conntrack::erase_backend(std::uint32_t backend, net::Protocol protoc
   return n;
 }
 
-std::size_t Conntrack::erase_steered(std::uint32_t frontend, const std::vector<std::uint32_t>& backends) {
+std::size_t Conntrack::erase_steered(std::uint32_t frontend,
+                                     const std::vector<std::uint32_t>& backends) {
   std::size_t n = 0;
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {
     if (used_[i] && entries_[i].frontend == frontend &&

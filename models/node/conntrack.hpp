@@ -51,7 +51,7 @@ struct CtEntry {
   bool fin_original = false;
   bool fin_reply = false;
   std::uint32_t backend = kNoBackend;  // Service endpoint chosen, for stale-entry accounting
-  bool socket_lb = false;  // translated at connect() (eBPF): no per-packet NAT
+  bool socket_lb = false;              // translated at connect() (eBPF): no per-packet NAT
   bool has_alias = false;  // a third tuple that finds the entry in the original direction (DSR)
   std::uint32_t frontend = kNoFrontend;  // the Service frontend that chose `backend`
   net::FlowKey alias;
@@ -101,7 +101,9 @@ class Conntrack {
   }
 
   // Whether a tuple is in use by any live entry (SNAT port selection).
-  bool tuple_in_use(const net::FlowKey& key, engine::Time now) { return find(key, now).entry != nullptr; }
+  bool tuple_in_use(const net::FlowKey& key, engine::Time now) {
+    return find(key, now).entry != nullptr;
+  }
 
   // Removes every entry that steered to `backend` (conntrack -D, as kube-proxy
   // does for UDP when an endpoint goes away). Returns how many. O(entries).
@@ -128,7 +130,9 @@ class Conntrack {
 
  private:
   struct KeyHash {
-    std::size_t operator()(const net::FlowKey& k) const { return static_cast<std::size_t>(k.hash(0x6374)); }
+    std::size_t operator()(const net::FlowKey& k) const {
+      return static_cast<std::size_t>(k.hash(0x6374));
+    }
   };
   engine::Time timeout_of(CtState s) const;
   void erase(std::uint32_t index);

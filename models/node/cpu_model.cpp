@@ -5,10 +5,12 @@ namespace podwire::node {
 const std::vector<CpuModel>& cpu_models() {
   static const std::vector<CpuModel> models{
       {"ryzen-9-3950x", 1.0,
-       "the reference machine: AMD Ryzen 9 3950X (Zen 2, 16 cores, 32 threads, 3.5 GHz), Linux 5.10, of the "
+       "the reference machine: AMD Ryzen 9 3950X (Zen 2, 16 cores, 32 threads, 3.5 GHz), Linux "
+       "5.10, of the "
        "Cilium 2021 CNI benchmark (calibration.md)"},
       {"xeon-e5-2699-v3", 1.0 / 1.4,
-       "Intel Xeon E5-2699 v3 (Haswell, 2.3 GHz) of the NGINX 2017 benchmark: the same kernel path costs about "
+       "Intel Xeon E5-2699 v3 (Haswell, 2.3 GHz) of the NGINX 2017 benchmark: the same kernel path "
+       "costs about "
        "1.3-1.6 times as much on 2013-2017 Xeons (host-stack-costs.md 7, an estimate; 1.4 taken)"},
   };
   return models;

@@ -26,24 +26,28 @@ struct HostStackCosts {
   engine::Time nic_latency = engine::Time::ns(5000);
   engine::Time rx_driver = engine::Time::ns(750);       // IRQ, NAPI poll, skb, GRO, IP receive
   engine::Time rx_gro_segment = engine::Time::ns(200);  // a bulk segment GRO merges into the next
-  engine::Time rx_transport = engine::Time::ns(900);    // TCP/UDP input, socket enqueue, ACK decision
-  engine::Time tx_transport = engine::Time::ns(400);    // TCP/UDP output and IP output of one write or ACK
-  engine::Time tx_tso_segment = engine::Time::ns(100);  // each further wire segment TSO cuts from a write
-  engine::Time tx_driver = engine::Time::ns(300);       // qdisc, driver transmit, completion
+  engine::Time rx_transport = engine::Time::ns(900);  // TCP/UDP input, socket enqueue, ACK decision
+  engine::Time tx_transport =
+      engine::Time::ns(400);  // TCP/UDP output and IP output of one write or ACK
+  engine::Time tx_tso_segment =
+      engine::Time::ns(100);  // each further wire segment TSO cuts from a write
+  engine::Time tx_driver = engine::Time::ns(300);  // qdisc, driver transmit, completion
   // A packet the host namespace routes between two devices (a pod's, or one
   // from the NIC for a pod): IP receive and forward with the PREROUTING,
   // FORWARD and POSTROUTING hooks, beyond the conntrack and routing stages.
   // eBPF host routing skips it (KernelPath::forwards).
   engine::Time ip_forward = engine::Time::ns(700);
-  double rx_copy_ns_per_byte = 0.10;  // copy to user space (recvmsg)
-  double tx_copy_ns_per_byte = 0.05;  // copy from user space (sendmsg)
-  engine::Time syscall = engine::Time::ns(200);  // entry and exit of one send, recv or epoll_wait
-  engine::Time wakeup = engine::Time::ns(1400);  // waking the blocked reader and switching to it
-  engine::Time connect = engine::Time::us(12);   // socket(), port choice, route, SYN built
+  double rx_copy_ns_per_byte = 0.10;               // copy to user space (recvmsg)
+  double tx_copy_ns_per_byte = 0.05;               // copy from user space (sendmsg)
+  engine::Time syscall = engine::Time::ns(200);    // entry and exit of one send, recv or epoll_wait
+  engine::Time wakeup = engine::Time::ns(1400);    // waking the blocked reader and switching to it
+  engine::Time connect = engine::Time::us(12);     // socket(), port choice, route, SYN built
   engine::Time syn_receive = engine::Time::us(2);  // listener lookup, request socket, SYN-ACK built
-  engine::Time child_socket = engine::Time::us(2);  // the listener's child socket, on the handshake's ACK
-  engine::Time accept = engine::Time::us(4);     // accept(), the new fd and its epoll registration (the acceptor's)
-  engine::Time close = engine::Time::us(11);     // close(): FIN, socket and file teardown, TIME_WAIT
+  engine::Time child_socket =
+      engine::Time::us(2);  // the listener's child socket, on the handshake's ACK
+  engine::Time accept =
+      engine::Time::us(4);  // accept(), the new fd and its epoll registration (the acceptor's)
+  engine::Time close = engine::Time::us(11);  // close(): FIN, socket and file teardown, TIME_WAIT
 
   // Every cost zero: only the datapath stages are charged (unit tests of them).
   static HostStackCosts none();
@@ -60,9 +64,9 @@ struct StackCharge {
 
 // How a TCP segment relates to its connection's life at this end.
 enum class SegmentRole : std::uint8_t {
-  data,          // carries payload or a bare ACK
-  syn,           // a connection's first SYN
-  handshake_ack, // the ACK that completes a handshake at the listening side
+  data,           // carries payload or a bare ACK
+  syn,            // a connection's first SYN
+  handshake_ack,  // the ACK that completes a handshake at the listening side
   fin,
 };
 

@@ -9,13 +9,20 @@ using net::Packet;
 
 const char* to_string(DropReason r) {
   switch (r) {
-    case DropReason::no_endpoint: return "no_endpoint";
-    case DropReason::policy_ingress: return "policy_ingress";
-    case DropReason::policy_egress: return "policy_egress";
-    case DropReason::conntrack_full: return "conntrack_full";
-    case DropReason::no_route: return "no_route";
-    case DropReason::no_pod: return "no_pod";
-    case DropReason::node_down: return "node_down";
+    case DropReason::no_endpoint:
+      return "no_endpoint";
+    case DropReason::policy_ingress:
+      return "policy_ingress";
+    case DropReason::policy_egress:
+      return "policy_egress";
+    case DropReason::conntrack_full:
+      return "conntrack_full";
+    case DropReason::no_route:
+      return "no_route";
+    case DropReason::no_pod:
+      return "no_pod";
+    case DropReason::node_down:
+      return "node_down";
   }
   return "?";
 }
@@ -81,10 +88,12 @@ void KernelDatapath::PodSide::receive(Packet& p) {
   if (dp->down_) return dp->drop(p, DropReason::node_down);
   dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
-  dp->add_stack(p, dp->stack_.send(p), work, [&] { return "pod socket: " + HostStack::describe_send(p); });
+  dp->add_stack(p, dp->stack_.send(p), work,
+                [&] { return "pod socket: " + HostStack::describe_send(p); });
   // Over the veth into the host's backlog: softirq on the sending core.
   work += dp->config_.costs.veth;
-  dp->note(p, [&] { return dp->path_.veth_in; }, dp->config_.costs.veth);
+  dp->note(
+      p, [&] { return dp->path_.veth_in; }, dp->config_.costs.veth);
   dp->process(p, Origin::pod, work);
 }
 
@@ -94,19 +103,23 @@ void KernelDatapath::HostSide::receive(Packet& p) {
   if (dp->down_) return dp->drop(p, DropReason::node_down);
   dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
-  dp->add_stack(p, dp->stack_.send(p), work, [&] { return "node socket: " + HostStack::describe_send(p); });
+  dp->add_stack(p, dp->stack_.send(p), work,
+                [&] { return "node socket: " + HostStack::describe_send(p); });
   dp->process(p, Origin::host, work);
 }
 
 std::string KernelDatapath::nat_text(const net::FlowKey& from, const net::FlowKey& to) const {
   const auto where = [&](net::Address a, std::uint16_t port) {
     const PodNetns* pod = pods_.find(a);
-    return (pod != nullptr ? pod->name() + " " : "") + net::format_address(a) + ":" + std::to_string(port);
+    return (pod != nullptr ? pod->name() + " " : "") + net::format_address(a) + ":" +
+           std::to_string(port);
   };
   std::string out;
-  if (to.dst != from.dst || to.dst_port != from.dst_port) out = "DNAT to " + where(to.dst, to.dst_port);
+  if (to.dst != from.dst || to.dst_port != from.dst_port)
+    out = "DNAT to " + where(to.dst, to.dst_port);
   if (to.src != from.src || to.src_port != from.src_port) {
-    out += (out.empty() ? "" : ", ") + std::string("SNAT to the node's address ") + net::format_address(to.src);
+    out += (out.empty() ? "" : ", ") + std::string("SNAT to the node's address ") +
+           net::format_address(to.src);
   }
   return out;
 }
@@ -123,19 +136,26 @@ void KernelDatapath::receive(Packet& p) {
   system_ = stack_part_ = Time::zero();
   if (config_.host.nic_latency > Time::zero()) {
     // The fabric puts it on the link into the node (net::Network::connect).
-    note(p, [] { return std::string("NIC: DMA and interrupt moderation before the softirq (not CPU)"); },
-         config_.host.nic_latency);
+    note(
+        p,
+        [] {
+          return std::string("NIC: DMA and interrupt moderation before the softirq (not CPU)");
+        },
+        config_.host.nic_latency);
   }
   Time work = Time::zero();
   add_stack(p, StackCharge{Time::zero(), stack_.receive_from_nic(p)}, work,
             [] { return std::string("NIC receive: IRQ, NAPI poll, GRO, IP"); });
   switch (cni_->from_fabric(p, host_, work)) {
-    case Cni::Arrival::not_ours: return drop(p, DropReason::no_route);
+    case Cni::Arrival::not_ours:
+      return drop(p, DropReason::no_route);
     case Cni::Arrival::decapsulated:
       ++counters_.decapsulated;
-      note(p, [&] { return cni_->describe_from_fabric(); }, work);
+      note(
+          p, [&] { return cni_->describe_from_fabric(); }, work);
       break;
-    case Cni::Arrival::plain: break;
+    case Cni::Arrival::plain:
+      break;
   }
   process(p, Origin::fabric, work);
 }
@@ -144,12 +164,16 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   if (origin == Origin::pod) ++counters_.from_pods;
   if (origin == Origin::host) ++counters_.from_host;
   const bool tcp = p.flow.protocol == net::Protocol::tcp;
-  const bool syn = tcp && (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack);
-  role_ = syn ? SegmentRole::syn : tcp && (p.tcp_flags & net::tcp_flags::fin) ? SegmentRole::fin : SegmentRole::data;
+  const bool syn =
+      tcp && (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack);
+  role_ = syn                                          ? SegmentRole::syn
+          : tcp && (p.tcp_flags & net::tcp_flags::fin) ? SegmentRole::fin
+                                                       : SegmentRole::data;
   const Time now = sim_.now();
   Conntrack::Hit hit = conntrack_.find(p.flow, now);
-  if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp && (p.tcp_flags & net::tcp_flags::syn) &&
-      !(p.tcp_flags & net::tcp_flags::ack) && hit.direction == CtDirection::original &&
+  if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp &&
+      (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack) &&
+      hit.direction == CtDirection::original &&
       (hit.entry->state == CtState::tcp_time_wait || hit.entry->state == CtState::tcp_close)) {
     // A new SYN on the tuple of a closed connection (a reused source port)
     // re-opens it as Linux's TCP conntrack does: the old entry goes and the
@@ -161,13 +185,16 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   if (hit.entry != nullptr) {
     CtEntry& e = *hit.entry;
     if (role_ == SegmentRole::data && tcp && hit.direction == CtDirection::original &&
-        (p.tcp_flags & net::tcp_flags::ack) && (e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent)) {
+        (p.tcp_flags & net::tcp_flags::ack) &&
+        (e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent)) {
       role_ = SegmentRole::handshake_ack;  // what a listening socket makes its child from
     }
     conntrack_.update(e, hit.direction, p.tcp_flags, now);
-    note(p, [&] { return path_.conntrack_name + ": hit"; }, path_.conntrack_lookup);
+    note(
+        p, [&] { return path_.conntrack_name + ": hit"; }, path_.conntrack_lookup);
     if (e.nat()) {
-      const net::FlowKey to = hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
+      const net::FlowKey to =
+          hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
       p.flow = to;
       if (hit.direction == CtDirection::original && e.backend != CtEntry::kNoBackend) {
         // The endpoint's address has gone to another pod since: this flow now
@@ -179,7 +206,8 @@ void KernelDatapath::process(Packet& p, Origin origin, Time work) {
       // balancer) carries the endpoint's address and needs no NAT.
       if (!e.socket_lb) {
         work += config_.costs.nat;
-        note(p, [] { return std::string("NAT from the conntrack entry"); }, config_.costs.nat);
+        note(
+            p, [] { return std::string("NAT from the conntrack entry"); }, config_.costs.nat);
       }
     }
   } else if (!admit_new_flow(p, origin, work)) {
@@ -204,8 +232,13 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     p.dsr_port = 0;
     CtEntry* e = conntrack_.insert(as_seen, original.reversed(), p.tcp_flags, sim_.now());
     work += path_.conntrack_insert;
-    note(p, [&] { return path_.conntrack_name + ": miss, new entry as the client sees it (direct server return)"; },
-         path_.conntrack_lookup + path_.conntrack_insert);
+    note(
+        p,
+        [&] {
+          return path_.conntrack_name +
+                 ": miss, new entry as the client sees it (direct server return)";
+        },
+        path_.conntrack_lookup + path_.conntrack_insert);
     if (e == nullptr || !conntrack_.add_alias(*e, original)) {
       drop(p, DropReason::conntrack_full);
       return false;
@@ -213,12 +246,21 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
     return true;
   }
 
-  note(p, [&] { return path_.conntrack_name + ": miss, new entry"; }, path_.conntrack_lookup + path_.conntrack_insert);
-  const ServiceVerdict v = service_hook_ != nullptr ? service_hook_->translate(p, origin) : ServiceVerdict{};
-  if (v.kind != ServiceVerdict::Kind::none) note(p, [&] { return service_hook_->describe(v); }, v.work);
+  note(
+      p, [&] { return path_.conntrack_name + ": miss, new entry"; },
+      path_.conntrack_lookup + path_.conntrack_insert);
+  const ServiceVerdict v =
+      service_hook_ != nullptr ? service_hook_->translate(p, origin) : ServiceVerdict{};
+  if (v.kind != ServiceVerdict::Kind::none)
+    note(
+        p, [&] { return service_hook_->describe(v); }, v.work);
   switch (v.kind) {
-    case ServiceVerdict::Kind::reject: reject(p, work + v.work); return false;
-    case ServiceVerdict::Kind::drop: drop(p, DropReason::no_endpoint); return false;
+    case ServiceVerdict::Kind::reject:
+      reject(p, work + v.work);
+      return false;
+    case ServiceVerdict::Kind::drop:
+      drop(p, DropReason::no_endpoint);
+      return false;
     case ServiceVerdict::Kind::translated:
       work += v.work;
       translated.dst = v.endpoint;
@@ -248,18 +290,23 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   if (policy_ != nullptr) {
     if (origin == Origin::pod) {
       work += config_.costs.policy;
-      note(p, [] { return std::string("NetworkPolicy: egress verdict for the new connection"); }, config_.costs.policy);
-      if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
+      note(
+          p, [] { return std::string("NetworkPolicy: egress verdict for the new connection"); },
+          config_.costs.policy);
+      if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port,
+                                   translated.protocol)) {
         drop(p, DropReason::policy_egress);
         return false;
       }
     }
     if (local_pod(translated.dst)) {
       work += config_.costs.policy;
-      note(p, [] { return std::string("NetworkPolicy: ingress verdict"); }, config_.costs.policy);
+      note(
+          p, [] { return std::string("NetworkPolicy: ingress verdict"); }, config_.costs.policy);
       // The filter table runs before POSTROUTING's masquerade: it sees the
       // source as it arrived, not the node address SNAT will give it.
-      if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port, translated.protocol)) {
+      if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port,
+                                    translated.protocol)) {
         drop(p, DropReason::policy_ingress);
         return false;
       }
@@ -278,7 +325,8 @@ bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
   if (translated != original) {
     if (!e->socket_lb) {
       work += config_.costs.nat;
-      note(p, [&] { return nat_text(original, translated); }, config_.costs.nat);
+      note(
+          p, [&] { return nat_text(original, translated); }, config_.costs.nat);
     }
     p.flow = translated;
   }
@@ -293,7 +341,8 @@ std::uint16_t KernelDatapath::snat_port(const net::FlowKey& translated) {
   if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
   for (int tries = 0; tries < 28232; ++tries) {
     probe.src_port = next_snat_port_;
-    next_snat_port_ = next_snat_port_ == 60999 ? 32768 : static_cast<std::uint16_t>(next_snat_port_ + 1);
+    next_snat_port_ =
+        next_snat_port_ == 60999 ? 32768 : static_cast<std::uint16_t>(next_snat_port_ + 1);
     if (!conntrack_.tuple_in_use(probe.reversed(), now)) return probe.src_port;
   }
   return translated.src_port;  // exhausted: the insert will clash and drop
@@ -312,9 +361,15 @@ void KernelDatapath::route(Packet& p, Origin origin, Time work) {
   if (pod != nullptr && &pod->node() == &host_) {
     if (origin != Origin::host) add_forward(p, work);
     work += path_.local_delivery;
-    note(p, [&] { return path_.local_delivery_name + (from_pod ? " (same node): the NIC is not touched" : ""); },
-         path_.local_delivery);
-    add_stack(p, stack_.deliver(p, role_), work, [&] { return "pod socket: " + HostStack::describe_deliver(p, role_); });
+    note(
+        p,
+        [&] {
+          return path_.local_delivery_name +
+                 (from_pod ? " (same node): the NIC is not touched" : "");
+        },
+        path_.local_delivery);
+    add_stack(p, stack_.deliver(p, role_), work,
+              [&] { return "pod socket: " + HostStack::describe_deliver(p, role_); });
   } else {
     const bool for_host = !p.encap.present() && p.flow.dst == host_.address();
     if (origin != Origin::host && !for_host) add_forward(p, work);
@@ -325,20 +380,28 @@ void KernelDatapath::route(Packet& p, Origin origin, Time work) {
       const Time cni = cni_->to_node(p, host_, *to);
       work += cni;
       if (p.encap.present()) ++counters_.encapsulated;
-      note(p, [&] {
-        return (cni_->overhead_bytes() > 0 ? "route to the overlay: " : "") + cni_->describe_to_node() + " to node " +
-               to->name();
-      }, device + cni);
+      note(
+          p,
+          [&] {
+            return (cni_->overhead_bytes() > 0 ? "route to the overlay: " : "") +
+                   cni_->describe_to_node() + " to node " + to->name();
+          },
+          device + cni);
     } else {
-      note(p, [] { return std::string("routed towards the fabric"); }, device);
+      note(
+          p, [] { return std::string("routed towards the fabric"); }, device);
     }
     if (for_host) {
-      add_stack(p, stack_.deliver(p, role_), work, [&] { return "node socket: " + HostStack::describe_deliver(p, role_); });
+      add_stack(p, stack_.deliver(p, role_), work,
+                [&] { return "node socket: " + HostStack::describe_deliver(p, role_); });
     } else if (const Time driver = stack_.transmit(p); driver > Time::zero()) {
       // A node socket's packet reaches the driver in its sender's context; a
       // pod's or a forwarded one in the softirq that took it in.
-      add_stack(p, origin == Origin::host ? StackCharge{driver, Time::zero()} : StackCharge{Time::zero(), driver},
-                work, [] { return std::string("NIC driver transmit: qdisc, descriptor, completion"); });
+      add_stack(p,
+                origin == Origin::host ? StackCharge{driver, Time::zero()}
+                                       : StackCharge{Time::zero(), driver},
+                work,
+                [] { return std::string("NIC driver transmit: qdisc, descriptor, completion"); });
     }
   }
   charge(p, origin, work);
@@ -348,7 +411,13 @@ void KernelDatapath::add_forward(const Packet& p, Time& work) {
   const Time f = config_.host.ip_forward;
   if (!path_.forwards || f == Time::zero()) return;
   work += f;
-  note(p, [] { return std::string("IP forwarding in the host namespace: PREROUTING, FORWARD, POSTROUTING hooks"); }, f);
+  note(
+      p,
+      [] {
+        return std::string(
+            "IP forwarding in the host namespace: PREROUTING, FORWARD, POSTROUTING hooks");
+      },
+      f);
 }
 
 void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
@@ -364,15 +433,21 @@ void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
     // NIC on the core of the RSS queue its flow hashes to.
     int core = origin != Origin::fabric ? cpu_->current_core() : -1;
     if (core < 0) {
-      core = static_cast<int>(p.flow.hash(host_.address()) % static_cast<std::uint64_t>(cpu_->cores()));
+      core = static_cast<int>(p.flow.hash(host_.address()) %
+                              static_cast<std::uint64_t>(cpu_->cores()));
     }
-    note(p, [&] {
-      return std::string(origin == Origin::fabric ? "softirq of the NIC's RSS queue" : "the sending thread's context") +
-             " on core " + std::to_string(core);
-    }, Time::zero());
-    cpu_->run_on_core(core, work, system_,
-                      origin == Origin::fabric ? &KernelDatapath::on_nic_cpu_done : &KernelDatapath::on_cpu_done, this,
-                      packet);
+    note(
+        p,
+        [&] {
+          return std::string(origin == Origin::fabric ? "softirq of the NIC's RSS queue"
+                                                      : "the sending thread's context") +
+                 " on core " + std::to_string(core);
+        },
+        Time::zero());
+    cpu_->run_on_core(
+        core, work, system_,
+        origin == Origin::fabric ? &KernelDatapath::on_nic_cpu_done : &KernelDatapath::on_cpu_done,
+        this, packet);
   } else {
     sim_.schedule_in<&KernelDatapath::on_charged>(work, this, packet);
   }
@@ -403,8 +478,9 @@ void KernelDatapath::on_nic_cpu_done(void* self, std::uint64_t packet) {
   void* context = nullptr;
   std::uint64_t next = 0;
   if (HostStack::bulk(p) && held + p.payload_bytes < HostStack::kGroMaxBytes &&
-      dp->cpu_->next_pinned(core, done, context, next) && done == &KernelDatapath::on_nic_cpu_done &&
-      context == dp && reinterpret_cast<const Packet*>(next)->flow == p.flow) {
+      dp->cpu_->next_pinned(core, done, context, next) &&
+      done == &KernelDatapath::on_nic_cpu_done && context == dp &&
+      reinterpret_cast<const Packet*>(next)->flow == p.flow) {
     p.gro_held = true;
   }
   held = p.gro_held ? held + p.payload_bytes : 0;
@@ -429,8 +505,10 @@ void KernelDatapath::output(Packet& p) {
 }
 
 void KernelDatapath::reject(Packet& p, Time work, DropReason why) {
-  if (why == DropReason::no_pod) ++counters_.no_pod;
-  else ++counters_.rejected;
+  if (why == DropReason::no_pod)
+    ++counters_.no_pod;
+  else
+    ++counters_.rejected;
   dropped.emit(p, why);
   pool_.trace(p, net::HopKind::dropped, host_.name());
   if (p.flow.protocol != net::Protocol::tcp || (p.tcp_flags & net::tcp_flags::rst)) {
@@ -455,12 +533,24 @@ void KernelDatapath::reject(Packet& p, Time work, DropReason why) {
 void KernelDatapath::drop(Packet& p, DropReason why) {
   switch (why) {
     case DropReason::policy_ingress:
-    case DropReason::policy_egress: ++counters_.policy_drops; break;
-    case DropReason::conntrack_full: ++counters_.conntrack_drops; break;
-    case DropReason::no_route: ++counters_.no_route_drops; break;
-    case DropReason::no_endpoint: ++counters_.rejected; break;
-    case DropReason::no_pod: ++counters_.no_pod; break;
-    case DropReason::node_down: ++counters_.down_drops; break;
+    case DropReason::policy_egress:
+      ++counters_.policy_drops;
+      break;
+    case DropReason::conntrack_full:
+      ++counters_.conntrack_drops;
+      break;
+    case DropReason::no_route:
+      ++counters_.no_route_drops;
+      break;
+    case DropReason::no_endpoint:
+      ++counters_.rejected;
+      break;
+    case DropReason::no_pod:
+      ++counters_.no_pod;
+      break;
+    case DropReason::node_down:
+      ++counters_.down_drops;
+      break;
   }
   dropped.emit(p, why);
   pool_.trace(p, net::HopKind::dropped, host_.name());

@@ -34,12 +34,12 @@ namespace podwire::node {
 // The cost of each kernel stage a packet passes, as time on the node's CPU.
 // Defaults and their sources are in docs/parameters.md.
 struct DatapathCosts {
-  engine::Time veth = engine::Time::ns(600);              // one traversal of a veth pair
-  engine::Time bridge = engine::Time::ns(300);            // bridge forwarding or a route lookup
-  engine::Time conntrack_lookup = engine::Time::ns(250);  // hit in the conntrack hash
-  engine::Time conntrack_insert = engine::Time::ns(1000); // miss, allocate and confirm an entry
-  engine::Time nat = engine::Time::ns(100);               // rewriting addresses/ports and checksums
-  engine::Time policy = engine::Time::ns(200);            // one NetworkPolicy verdict
+  engine::Time veth = engine::Time::ns(600);               // one traversal of a veth pair
+  engine::Time bridge = engine::Time::ns(300);             // bridge forwarding or a route lookup
+  engine::Time conntrack_lookup = engine::Time::ns(250);   // hit in the conntrack hash
+  engine::Time conntrack_insert = engine::Time::ns(1000);  // miss, allocate and confirm an entry
+  engine::Time nat = engine::Time::ns(100);     // rewriting addresses/ports and checksums
+  engine::Time policy = engine::Time::ns(200);  // one NetworkPolicy verdict
 };
 
 // The kernel path packets take, as the service proxy leaves it: netfilter's
@@ -82,8 +82,15 @@ struct DatapathConfig {
 
 // no_pod: to a pod address on this node that no pod has (any more); node_down:
 // the node has failed.
-enum class DropReason : std::uint8_t { no_endpoint, policy_ingress, policy_egress, conntrack_full, no_route, no_pod,
-                                       node_down };
+enum class DropReason : std::uint8_t {
+  no_endpoint,
+  policy_ingress,
+  policy_egress,
+  conntrack_full,
+  no_route,
+  no_pod,
+  node_down
+};
 const char* to_string(DropReason r);
 
 struct DatapathCounters {
@@ -103,8 +110,9 @@ struct DatapathCounters {
   std::uint64_t no_route_drops = 0;
   std::uint64_t no_pod = 0;      // to a pod address nobody has: TCP answered by RST
   std::uint64_t down_drops = 0;  // while the node was down
-  std::uint64_t misrouted = 0;   // packets of a flow whose endpoint's address now belongs to another pod
-  engine::Time work;         // kernel CPU charged, summed
+  std::uint64_t misrouted =
+      0;              // packets of a flow whose endpoint's address now belongs to another pod
+  engine::Time work;  // kernel CPU charged, summed
   engine::Time system_work;  // of which in a socket owner's process context (the rest is softirq)
   DatapathCounters& operator+=(const DatapathCounters& o);
 
@@ -212,7 +220,8 @@ class KernelDatapath final : public net::PacketSink {
   // Tells stage_charged listeners; `what` is only called when there are some.
   template <class What>
   void note(const net::Packet& p, What&& what, engine::Time cost) {
-    if (stage_charged.connected()) [[unlikely]] stage_charged.emit(p, what(), cost);
+    if (stage_charged.connected()) [[unlikely]]
+      stage_charged.emit(p, what(), cost);
   }
   // The host stack's share of a packet: added to `work`, its system part to
   // system_, and noted for explain.
@@ -239,7 +248,8 @@ class KernelDatapath final : public net::PacketSink {
   engine::Time system_;
   engine::Time stack_part_;
   SegmentRole role_ = SegmentRole::data;
-  std::vector<std::uint32_t> gro_bytes_;  // by core: bytes GRO holds for the merged packet in progress
+  std::vector<std::uint32_t>
+      gro_bytes_;  // by core: bytes GRO holds for the merged packet in progress
   ServiceHook* service_hook_ = nullptr;
   const kube::PolicyCheck* policy_ = nullptr;
   NodeCpu* cpu_ = nullptr;

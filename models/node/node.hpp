@@ -18,9 +18,11 @@ class Node {
  public:
   // The datapath's packet work runs on the node's `cores`, at `cpu_speed`
   // relative to the reference machine.
-  Node(engine::Simulator& sim, net::Host& host, const PodDirectory& pods, int cores, DatapathConfig config,
-       double cpu_speed = 1.0)
-      : host_(host), cpu_(sim, cores, host.name(), cpu_speed), datapath_(host, pods, std::move(config)) {
+  Node(engine::Simulator& sim, net::Host& host, const PodDirectory& pods, int cores,
+       DatapathConfig config, double cpu_speed = 1.0)
+      : host_(host),
+        cpu_(sim, cores, host.name(), cpu_speed),
+        datapath_(host, pods, std::move(config)) {
     datapath_.set_cpu(&cpu_);
   }
   Node(const Node&) = delete;

@@ -36,7 +36,8 @@ Time NodeCpu::scaled(Time work) const {
   return Time::ps(std::llround(static_cast<double>(work.ps()) / speed_));
 }
 
-void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* context, std::uint64_t tag) {
+void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* context,
+                          std::uint64_t tag) {
   if (core < 0 || static_cast<std::size_t>(core) >= cores_.size()) {
     throw std::out_of_range("node CPU '" + name_ + "' has no core " + std::to_string(core));
   }

@@ -66,7 +66,8 @@ class NodeCpu {
   void run_on_core(int core, engine::Time work, Done done, void* context, std::uint64_t tag) {
     run_on_core(core, work, engine::Time::zero(), done, context, tag);
   }
-  void run_on_core(int core, engine::Time work, engine::Time system, Done done, void* context, std::uint64_t tag);
+  void run_on_core(int core, engine::Time work, engine::Time system, Done done, void* context,
+                   std::uint64_t tag);
 
   // The core whose finished job's callback is running now, or -1: work a
   // callback submits (a packet sent in reply) runs in that thread's context.
@@ -153,8 +154,8 @@ class NodeCpu {
     engine::EventId finish;
     bool has_preempted = false;  // an application job waits for the kernel work
     Job preempted;               // its remaining work
-    engine::Time kernel_done;  // charged by finished jobs
-    engine::Time system_done;  // of which system time
+    engine::Time kernel_done;    // charged by finished jobs
+    engine::Time system_done;    // of which system time
     engine::Time application_done;
     engine::RingQueue<Job> pinned;
   };

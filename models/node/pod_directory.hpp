@@ -35,7 +35,8 @@ class PodDirectory {
   // The node whose block holds the address; null outside every block.
   const net::Host* node_of(net::Address a) const {
     if (block_hosts_.empty() || !pod_cidr_.contains(a)) return nullptr;
-    const std::uint64_t block = static_cast<std::uint64_t>(a - pod_cidr_.at(0)) >> (32 - node_mask_);
+    const std::uint64_t block =
+        static_cast<std::uint64_t>(a - pod_cidr_.at(0)) >> (32 - node_mask_);
     return block < block_hosts_.size() ? block_hosts_[block] : nullptr;
   }
 
@@ -48,8 +49,8 @@ class PodDirectory {
 
 inline void PodDirectory::add(PodNetns& pod) {
   if (!pods_.emplace(pod.address(), &pod).second) {
-    throw std::invalid_argument("pod address " + net::format_address(pod.address()) + " of '" + pod.name() +
-                                "' is already in use");
+    throw std::invalid_argument("pod address " + net::format_address(pod.address()) + " of '" +
+                                pod.name() + "' is already in use");
   }
 }
 

@@ -15,8 +15,11 @@ class PodNetns final : public net::Endpoint {
  public:
   // `node` is the node's root namespace; `veth` the datapath input that the
   // host end of the pod's veth pair feeds (every pod of a node shares it).
-  PodNetns(net::Host& node, net::PacketSink& veth, std::string name, std::uint32_t id, net::Address address)
-      : Endpoint(node.simulator(), node.pool(), std::move(name), id, address), node_(node), veth_(&veth) {}
+  PodNetns(net::Host& node, net::PacketSink& veth, std::string name, std::uint32_t id,
+           net::Address address)
+      : Endpoint(node.simulator(), node.pool(), std::move(name), id, address),
+        node_(node),
+        veth_(&veth) {}
 
   net::Host& node() const { return node_; }
   std::uint32_t node_index() const { return node_.node(); }

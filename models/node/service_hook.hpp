@@ -21,19 +21,21 @@ struct ServiceVerdict {
   enum class Kind : std::uint8_t {
     none,        // no Service owns the destination: routed as addressed
     translated,  // DNAT to `endpoint` (and SNAT when `masquerade`)
-    reject,      // a Service with no endpoint, or an unserved port of a Service address: REJECT (TCP reset)
-    drop,        // externalTrafficPolicy Local on a node without a local endpoint: dropped
+    reject,  // a Service with no endpoint, or an unserved port of a Service address: REJECT (TCP
+             // reset)
+    drop,    // externalTrafficPolicy Local on a node without a local endpoint: dropped
   };
   Kind kind = Kind::none;
   net::Address endpoint = 0;
   std::uint16_t endpoint_port = 0;
   std::uint32_t backend = CtEntry::kNoBackend;  // the endpoint's run-wide id
   std::uint32_t frontend = CtEntry::kNoFrontend;
-  std::uint32_t chosen = 0;  // the endpoint's place among the eligible ones (what an iptables chain walks)
+  std::uint32_t chosen =
+      0;  // the endpoint's place among the eligible ones (what an iptables chain walks)
   bool masquerade = false;  // SNAT to the node's address
-  bool dsr = false;         // sent on with direct server return: the packet carries the Service address
-  bool socket_lb = false;   // translated once at connect(): the connection's packets need no NAT
-  engine::Time work;        // the proxy's CPU for finding the Service and choosing the endpoint
+  bool dsr = false;  // sent on with direct server return: the packet carries the Service address
+  bool socket_lb = false;  // translated once at connect(): the connection's packets need no NAT
+  engine::Time work;       // the proxy's CPU for finding the Service and choosing the endpoint
 };
 
 class ServiceHook {

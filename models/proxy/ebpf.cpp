@@ -23,9 +23,10 @@ Ebpf::Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const P
   node::KernelPath path;
   path.conntrack_lookup = c.ebpf_ct_lookup;
   path.conntrack_insert = c.ebpf_ct_insert;
-  path.local_delivery = c.ebpf_redirect;        // bpf_redirect_peer into the pod's namespace
-  path.pod_to_device = engine::Time::zero();    // bpf_redirect_neigh: no routing or netfilter hooks
-  path.host_to_device = kernel.bridge;          // the node's own and forwarded traffic takes the stack as ever
+  path.local_delivery = c.ebpf_redirect;      // bpf_redirect_peer into the pod's namespace
+  path.pod_to_device = engine::Time::zero();  // bpf_redirect_neigh: no routing or netfilter hooks
+  path.host_to_device =
+      kernel.bridge;  // the node's own and forwarded traffic takes the stack as ever
   path.forwards = false;
   path.conntrack_name = "conntrack (BPF map)";
   path.veth_in = "veth into the host (eBPF programs on the veth)";
@@ -47,7 +48,8 @@ std::uint64_t Ebpf::pick(const Choice& c) {
     mg.table = std::make_unique<MaglevTable>(ids, config_.maglev_table_size);
   }
   const net::FlowKey& flow = *c.flow;
-  const std::uint32_t id = mg.table->lookup(net::FlowKey{flow.src, 0, flow.src_port, 0, flow.protocol}.hash(0x4d47));
+  const std::uint32_t id =
+      mg.table->lookup(net::FlowKey{flow.src, 0, flow.src_port, 0, flow.protocol}.hash(0x4d47));
   return static_cast<std::uint64_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
 }
 

@@ -20,7 +20,8 @@ class Ebpf final : public ServiceProxy {
   Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
        engine::RandomStream random);
   std::string_view mode() const override { return "ebpf"; }
-  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t, std::size_t) const override {
+  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t,
+                           std::size_t) const override {
     return config_.costs.ebpf_lookup;
   }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,
@@ -28,7 +29,8 @@ class Ebpf final : public ServiceProxy {
     return c.ebpf_base + c.ebpf_per_update * static_cast<std::int64_t>(writes);
   }
   std::string describe_lookup(const ServiceFrontend&, std::size_t, std::size_t) const override {
-    return "eBPF socket LB: the Service address is translated once at connect(); no per-packet NAT after";
+    return "eBPF socket LB: the Service address is translated once at connect(); no per-packet NAT "
+           "after";
   }
   bool translates_at_connect() const override { return true; }
   std::string describe_choice(std::size_t eligible) const override {

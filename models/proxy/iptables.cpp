@@ -2,13 +2,14 @@
 
 namespace podwire::proxy {
 
-engine::Time Iptables::lookup_cost(const ServiceFrontend& f, FrontendKind kind, std::size_t services,
-                                   std::size_t chosen) const {
+engine::Time Iptables::lookup_cost(const ServiceFrontend& f, FrontendKind kind,
+                                   std::size_t services, std::size_t chosen) const {
   // KUBE-SERVICES: one rule per Service port, in order; the jump to
   // KUBE-NODEPORTS is its last rule, and that chain lists NodePorts in order.
   // The walk is arithmetic on the position: 30,000 Services cost no more to
   // simulate than 100.
-  const std::uint64_t walk = kind == FrontendKind::node_port ? services + 1 + f.position + 1 : f.position + 1;
+  const std::uint64_t walk =
+      kind == FrontendKind::node_port ? services + 1 + f.position + 1 : f.position + 1;
   // KUBE-SVC-*: `statistic --probability` rules until one fires, then the
   // KUBE-SEP-* chain's mark and DNAT.
   const std::uint64_t rules = walk + chosen + 1 + 2;
@@ -34,10 +35,12 @@ engine::Time Iptables::sync_duration(const SyncCosts& c, bool, std::uint64_t wri
   return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(writes);
 }
 
-std::string Iptables::describe_lookup(const ServiceFrontend& f, std::size_t services, std::size_t chosen) const {
+std::string Iptables::describe_lookup(const ServiceFrontend& f, std::size_t services,
+                                      std::size_t chosen) const {
   return "iptables: KUBE-SERVICES walked rule by rule to this Service's rule (position " +
          std::to_string(f.position + 1) + " of " + std::to_string(services) + "), then " +
-         std::to_string(chosen + 1) + " probability rule(s) in KUBE-SVC and the KUBE-SEP DNAT rules";
+         std::to_string(chosen + 1) +
+         " probability rule(s) in KUBE-SVC and the KUBE-SEP DNAT rules";
 }
 
 }  // namespace podwire::proxy

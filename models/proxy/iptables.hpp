@@ -18,10 +18,11 @@ class Iptables final : public ServiceProxy {
   std::uint64_t sync_writes(const SyncCosts& c, bool full, std::uint64_t changed_frontends,
                             std::uint64_t changed_endpoints, std::uint64_t services,
                             std::uint64_t endpoints) const override;
-  engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes, std::uint64_t services,
-                             std::uint64_t endpoints) const override;
+  engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes,
+                             std::uint64_t services, std::uint64_t endpoints) const override;
   bool rewrites_whole_chains() const override { return true; }
-  std::string describe_lookup(const ServiceFrontend& f, std::size_t services, std::size_t chosen) const override;
+  std::string describe_lookup(const ServiceFrontend& f, std::size_t services,
+                              std::size_t chosen) const override;
 };
 
 }  // namespace podwire::proxy

@@ -2,7 +2,8 @@
 
 namespace podwire::proxy {
 
-LoadBalancer::LoadBalancer(net::Host& host, const ServiceTable& services, std::vector<std::uint32_t> nodes)
+LoadBalancer::LoadBalancer(net::Host& host, const ServiceTable& services,
+                           std::vector<std::uint32_t> nodes)
     : host_(host), services_(services), nodes_(std::move(nodes)), per_node_(nodes_.size(), 0) {
   healthy_.reserve(nodes_.size());
   host_.set_datapath(this);

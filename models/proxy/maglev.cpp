@@ -25,12 +25,14 @@ bool is_prime(std::uint32_t n) {
 
 }  // namespace
 
-MaglevTable::MaglevTable(std::vector<std::uint32_t> backends, std::uint32_t size) : ids_(std::move(backends)) {
+MaglevTable::MaglevTable(std::vector<std::uint32_t> backends, std::uint32_t size)
+    : ids_(std::move(backends)) {
   std::sort(ids_.begin(), ids_.end());
   const std::vector<std::uint32_t>& backends_sorted = ids_;
   if (!is_prime(size) || size <= backends_sorted.size()) {
-    throw std::invalid_argument("Maglev table size must be a prime above the number of backends, got " +
-                                std::to_string(size));
+    throw std::invalid_argument(
+        "Maglev table size must be a prime above the number of backends, got " +
+        std::to_string(size));
   }
   table_.assign(size, 0);
   if (backends_sorted.empty()) return;

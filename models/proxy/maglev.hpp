@@ -21,7 +21,9 @@ class MaglevTable {
   explicit MaglevTable(std::vector<std::uint32_t> backends, std::uint32_t size = 16381);
 
   // The backend id for a flow hash. O(1). Precondition: some backend.
-  std::uint32_t lookup(std::uint64_t flow_hash) const { return ids_[table_[flow_hash % table_.size()]]; }
+  std::uint32_t lookup(std::uint64_t flow_hash) const {
+    return ids_[table_[flow_hash % table_.size()]];
+  }
   std::size_t size() const { return table_.size(); }
   // Slots each backend owns, in sorted id order.
   std::vector<std::uint32_t> shares() const;

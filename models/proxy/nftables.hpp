@@ -11,7 +11,8 @@ class Nftables final : public ServiceProxy {
  public:
   using ServiceProxy::ServiceProxy;
   std::string_view mode() const override { return "nftables"; }
-  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t, std::size_t) const override {
+  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t,
+                           std::size_t) const override {
     return config_.costs.nftables_lookup;
   }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,

@@ -4,15 +4,24 @@ namespace podwire::proxy {
 
 const char* to_string(IpvsScheduler s) {
   switch (s) {
-    case IpvsScheduler::rr: return "rr";
-    case IpvsScheduler::wrr: return "wrr";
-    case IpvsScheduler::lc: return "lc";
-    case IpvsScheduler::wlc: return "wlc";
-    case IpvsScheduler::sh: return "sh";
-    case IpvsScheduler::dh: return "dh";
-    case IpvsScheduler::sed: return "sed";
-    case IpvsScheduler::nq: return "nq";
-    case IpvsScheduler::mh: return "mh";
+    case IpvsScheduler::rr:
+      return "rr";
+    case IpvsScheduler::wrr:
+      return "wrr";
+    case IpvsScheduler::lc:
+      return "lc";
+    case IpvsScheduler::wlc:
+      return "wlc";
+    case IpvsScheduler::sh:
+      return "sh";
+    case IpvsScheduler::dh:
+      return "dh";
+    case IpvsScheduler::sed:
+      return "sed";
+    case IpvsScheduler::nq:
+      return "nq";
+    case IpvsScheduler::mh:
+      return "mh";
   }
   return "?";
 }

@@ -24,8 +24,10 @@ bool parse_ipvs_scheduler(std::string_view text, IpvsScheduler& out);
 
 // A new flow's first packet: finding the Service and choosing an endpoint.
 struct ProxyModeCosts {
-  engine::Time service_lookup = engine::Time::ns(200);   // every mode: finding the Service and choosing an endpoint
-  engine::Time iptables_rule = engine::Time::ns(26);     // per rule evaluated (calibration.md: 26 ns per extra Service, EKS 2026)
+  engine::Time service_lookup =
+      engine::Time::ns(200);  // every mode: finding the Service and choosing an endpoint
+  engine::Time iptables_rule = engine::Time::ns(
+      26);  // per rule evaluated (calibration.md: 26 ns per extra Service, EKS 2026)
   engine::Time nftables_lookup = engine::Time::ns(200);  // verdict map on (daddr, proto, dport)
   engine::Time ipvs_lookup = engine::Time::ns(200);      // ip_vs_service hash lookup and scheduler
   engine::Time ebpf_lookup = engine::Time::ns(100);      // BPF service map lookup
@@ -45,15 +47,18 @@ struct SyncCosts {
   // 1,000 Services, 9.5 s at 10,000, full restores) come out with 77 ms and
   // 140 µs per line: docs/parameters.md.
   engine::Time iptables_restore_base = engine::Time::ms(130);
-  engine::Time iptables_per_rule = engine::Time::us(4);  // per line written; the same measurement's slope
+  engine::Time iptables_per_rule =
+      engine::Time::us(4);     // per line written; the same measurement's slope
   int rules_per_service = 3;   // KUBE-SERVICES rule, KUBE-SVC chain, its masquerade rule
   int rules_per_endpoint = 4;  // probability rule, KUBE-SEP chain, its masquerade and DNAT rules
   engine::Time ipvs_sync_base = engine::Time::ms(20);  // its own iptables-restore and ipset work
-  engine::Time ipvs_per_change = engine::Time::ms(1);  // one virtual or real server added or removed
-  engine::Time ipvs_per_check = engine::Time::us(2);   // a full resync reading back one existing server
-  engine::Time nftables_base = engine::Time::ms(5);    // one nft transaction
+  engine::Time ipvs_per_change =
+      engine::Time::ms(1);  // one virtual or real server added or removed
+  engine::Time ipvs_per_check =
+      engine::Time::us(2);  // a full resync reading back one existing server
+  engine::Time nftables_base = engine::Time::ms(5);  // one nft transaction
   engine::Time nftables_per_element = engine::Time::us(5);
-  engine::Time ebpf_base = engine::Time::us(200);      // the agent handling one update
+  engine::Time ebpf_base = engine::Time::us(200);       // the agent handling one update
   engine::Time ebpf_per_update = engine::Time::us(20);  // one BPF map element written
 };
 
@@ -72,7 +77,8 @@ struct ProxyConfig {
   // Cilium's legacy host routing, where packets still climb the host stack
   // after Cilium's own programs.
   bool ebpf_host_routing = true;
-  std::uint32_t maglev_table_size = 16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
+  std::uint32_t maglev_table_size =
+      16381;  // Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)
 };
 
 }  // namespace podwire::proxy

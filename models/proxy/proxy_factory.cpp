@@ -12,12 +12,12 @@ namespace podwire::proxy {
 
 namespace {
 
-using Make = std::unique_ptr<ServiceProxy> (*)(node::KernelDatapath&, const ServiceTable&, const ProxyConfig&,
-                                               engine::RandomStream);
+using Make = std::unique_ptr<ServiceProxy> (*)(node::KernelDatapath&, const ServiceTable&,
+                                               const ProxyConfig&, engine::RandomStream);
 
 template <class Mode>
-std::unique_ptr<ServiceProxy> make(node::KernelDatapath& d, const ServiceTable& t, const ProxyConfig& c,
-                                   engine::RandomStream r) {
+std::unique_ptr<ServiceProxy> make(node::KernelDatapath& d, const ServiceTable& t,
+                                   const ProxyConfig& c, engine::RandomStream r) {
   return std::make_unique<Mode>(d, t, c, r);
 }
 
@@ -43,8 +43,10 @@ const Entry* find(std::string_view name) {
 
 }  // namespace
 
-std::unique_ptr<ServiceProxy> make_service_proxy(node::KernelDatapath& datapath, const ServiceTable& services,
-                                                 const ProxyConfig& config, engine::RandomStream random) {
+std::unique_ptr<ServiceProxy> make_service_proxy(node::KernelDatapath& datapath,
+                                                 const ServiceTable& services,
+                                                 const ProxyConfig& config,
+                                                 engine::RandomStream random) {
   const Entry* e = find(config.mode);
   if (e == nullptr) throw std::invalid_argument("unknown service-proxy mode '" + config.mode + "'");
   return e->make(datapath, services, config, random);

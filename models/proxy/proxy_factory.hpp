@@ -13,8 +13,10 @@ namespace podwire::proxy {
 
 // The mode config.mode names, plugged into the datapath's service hook;
 // std::invalid_argument when the name is no mode.
-std::unique_ptr<ServiceProxy> make_service_proxy(node::KernelDatapath& datapath, const ServiceTable& services,
-                                                 const ProxyConfig& config, engine::RandomStream random);
+std::unique_ptr<ServiceProxy> make_service_proxy(node::KernelDatapath& datapath,
+                                                 const ServiceTable& services,
+                                                 const ProxyConfig& config,
+                                                 engine::RandomStream random);
 
 // "iptables", "ipvs", "nftables", "ebpf".
 const std::vector<std::string_view>& proxy_mode_names();

@@ -1,14 +1,15 @@
 #include "models/proxy/proxy_sync.hpp"
 
-#include "models/proxy/proxy_factory.hpp"
-
 #include <algorithm>
+
+#include "models/proxy/proxy_factory.hpp"
 
 namespace podwire::proxy {
 
 using engine::Time;
 
-std::size_t EndpointDiffs::count(const std::vector<Backend>& before, const std::vector<Backend>& after) {
+std::size_t EndpointDiffs::count(const std::vector<Backend>& before,
+                                 const std::vector<Backend>& after) {
   const auto key = [](const Backend& b) {
     return static_cast<std::uint64_t>(b.address) << 24 | static_cast<std::uint64_t>(b.port) << 8 |
            static_cast<std::uint64_t>(b.ready) << 2 | static_cast<std::uint64_t>(b.serving) << 1 |
@@ -34,7 +35,8 @@ std::size_t EndpointDiffs::count(const std::vector<Backend>& before, const std::
   return x.size() + y.size() - 2 * same;
 }
 
-std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend>& before_list, const List& after) {
+std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend>& before_list,
+                                   const List& after) {
   const std::pair<const void*, const void*> k{&before_list, after.get()};
   if (const auto it = cache_.find(k); it != cache_.end()) return it->second;
   if (alive_.size() >= 8192) {  // forget everything at once: no stale key survives
@@ -48,7 +50,6 @@ std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend
   return n;
 }
 
-
 SyncConfig SyncConfig::defaults(std::string_view mode) {
   SyncConfig c;
   if (!syncs_periodically(mode)) {
@@ -58,8 +59,8 @@ SyncConfig SyncConfig::defaults(std::string_view mode) {
   return c;
 }
 
-ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config, node::NodeCpu* cpu,
-                     EndpointDiffs* diffs)
+ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config,
+                     node::NodeCpu* cpu, EndpointDiffs* diffs)
     : sim_(sim), proxy_(proxy), config_(std::move(config)), cpu_(cpu), diffs_(diffs) {
   const ServiceTable& table = proxy_.services();
   services_ = table.size();
@@ -71,16 +72,19 @@ ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig con
 
 std::uint64_t ProxySync::sync_writes(bool full, std::size_t changed_frontends,
                                      std::size_t changed_endpoints) const {
-  return proxy_.sync_writes(config_.costs, full, changed_frontends, changed_endpoints, services_, endpoints_);
+  return proxy_.sync_writes(config_.costs, full, changed_frontends, changed_endpoints, services_,
+                            endpoints_);
 }
 
-Time ProxySync::sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const {
-  return proxy_.sync_duration(config_.costs, full, sync_writes(full, changed_frontends, changed_endpoints), services_,
+Time ProxySync::sync_duration(bool full, std::size_t changed_frontends,
+                              std::size_t changed_endpoints) const {
+  return proxy_.sync_duration(config_.costs, full,
+                              sync_writes(full, changed_frontends, changed_endpoints), services_,
                               endpoints_);
 }
 
-void ProxySync::notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends, Time changed_at,
-                       std::uint64_t change_id) {
+void ProxySync::notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends,
+                       Time changed_at, std::uint64_t change_id) {
   Pending& p = pending_[frontend];
   p.backends = std::move(backends);
   p.records.push_back(ProgrammingRecord{change_id, frontend, changed_at, sim_.now(), Time::zero()});
@@ -101,7 +105,8 @@ void ProxySync::request(Time at) {
 void ProxySync::on_run(std::uint64_t) {
   run_scheduled_ = false;
   if (running_) return;
-  const bool full = full_requested_ || (proxy_.rewrites_whole_chains() && !config_.iptables_partial);
+  const bool full =
+      full_requested_ || (proxy_.rewrites_whole_chains() && !config_.iptables_partial);
   full_requested_ = false;
   start_sync(full);
 }
@@ -130,7 +135,8 @@ void ProxySync::start_sync(bool full) {
     if (proxy_.rewrites_whole_chains()) {
       endpoints += p.backends->size();
     } else if (diffs_ != nullptr) {
-      endpoints += diffs_->between(proxy_.programmed(frontend), proxy_.backends(frontend), p.backends);
+      endpoints +=
+          diffs_->between(proxy_.programmed(frontend), proxy_.backends(frontend), p.backends);
     } else {
       endpoints += EndpointDiffs::count(proxy_.backends(frontend), *p.backends);
     }
@@ -153,7 +159,9 @@ void ProxySync::start_sync(bool full) {
   }
 }
 
-void ProxySync::on_cpu_done(void* self, std::uint64_t) { static_cast<ProxySync*>(self)->finish_sync(); }
+void ProxySync::on_cpu_done(void* self, std::uint64_t) {
+  static_cast<ProxySync*>(self)->finish_sync();
+}
 
 void ProxySync::on_done(std::uint64_t) { finish_sync(); }
 

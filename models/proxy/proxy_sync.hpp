@@ -63,7 +63,8 @@ struct ProgrammingRecord {
 struct SyncCounters {
   std::uint64_t syncs = 0;
   std::uint64_t full_syncs = 0;
-  std::uint64_t partial_syncs = 0;  // partial iptables restores, or incremental updates in the other modes
+  std::uint64_t partial_syncs =
+      0;  // partial iptables restores, or incremental updates in the other modes
   // What the syncs wrote: iptables-restore lines, IPVS virtual and real
   // servers, nftables elements, BPF map entries.
   std::uint64_t rules_written = 0;
@@ -81,7 +82,8 @@ class EndpointDiffs {
   using List = std::shared_ptr<const std::vector<Backend>>;
   // `before` may be null: then `before_list` (a list that outlives the run,
   // the shared table's) is the old one.
-  std::size_t between(const List& before, const std::vector<Backend>& before_list, const List& after);
+  std::size_t between(const List& before, const std::vector<Backend>& before_list,
+                      const List& after);
   static std::size_t count(const std::vector<Backend>& before, const std::vector<Backend>& after);
 
  private:
@@ -100,24 +102,26 @@ class ProxySync {
   // Services and endpoints are read from the proxy's table. What a sync
   // writes and costs is the proxy mode's (ServiceProxy::sync_writes).
   // `diffs` may be null (each sync then counts its own changes).
-  ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config, node::NodeCpu* cpu = nullptr,
-            EndpointDiffs* diffs = nullptr);
+  ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig config,
+            node::NodeCpu* cpu = nullptr, EndpointDiffs* diffs = nullptr);
   ProxySync(const ProxySync&) = delete;
   ProxySync& operator=(const ProxySync&) = delete;
 
   // The watch delivered a frontend's new endpoint list, now. Lists for the
   // same frontend before a sync coalesce (the last wins); every change still
   // gets its record.
-  void notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends, engine::Time changed_at,
-              std::uint64_t change_id);
+  void notify(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends,
+              engine::Time changed_at, std::uint64_t change_id);
 
   // What a sync writes (see SyncCounters::rules_written) and how long it
   // takes, for `changed_frontends` Services whose lists changed by
   // `changed_endpoints` (iptables: the changed Services' list lengths, as
   // their chains are rewritten whole; the other modes: endpoints added,
   // removed or changed). `full`: a full resync. O(1).
-  std::uint64_t sync_writes(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const;
-  engine::Time sync_duration(bool full, std::size_t changed_frontends, std::size_t changed_endpoints) const;
+  std::uint64_t sync_writes(bool full, std::size_t changed_frontends,
+                            std::size_t changed_endpoints) const;
+  engine::Time sync_duration(bool full, std::size_t changed_frontends,
+                             std::size_t changed_endpoints) const;
 
   const SyncConfig& config() const { return config_; }
   const SyncCounters& counters() const { return counters_; }
@@ -154,7 +158,8 @@ class ProxySync {
   bool full_requested_ = false;
   bool ever_ran_ = false;
   engine::Time last_start_;
-  engine::Time tat_;  // the bucket's theoretical arrival time (GCRA): a sync may start from tat_ - (burst - 1) x period
+  engine::Time tat_;  // the bucket's theoretical arrival time (GCRA): a sync may start from tat_ -
+                      // (burst - 1) x period
   engine::EventId periodic_;
   std::uint64_t services_ = 0;   // Service ports in the table
   std::uint64_t endpoints_ = 0;  // endpoints over all of them

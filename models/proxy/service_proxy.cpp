@@ -5,12 +5,12 @@
 namespace podwire::proxy {
 
 using engine::Time;
-using node::Origin;
 using node::CtEntry;
+using node::Origin;
 using node::ServiceVerdict;
 
-ServiceProxy::ServiceProxy(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
-                           engine::RandomStream random)
+ServiceProxy::ServiceProxy(node::KernelDatapath& datapath, const ServiceTable& services,
+                           const ProxyConfig& config, engine::RandomStream random)
     : datapath_(datapath), services_(services), config_(config), random_(random) {
   datapath_.set_service_hook(this);
 }
@@ -19,9 +19,10 @@ ServiceProxy::~ServiceProxy() {
   if (datapath_.service_hook() == this) datapath_.set_service_hook(nullptr);
 }
 
-std::uint64_t ServiceProxy::sync_writes(const SyncCosts&, bool full, std::uint64_t changed_frontends,
-                                       std::uint64_t changed_endpoints, std::uint64_t services,
-                                       std::uint64_t endpoints) const {
+std::uint64_t ServiceProxy::sync_writes(const SyncCosts&, bool full,
+                                        std::uint64_t changed_frontends,
+                                        std::uint64_t changed_endpoints, std::uint64_t services,
+                                        std::uint64_t endpoints) const {
   return full ? services + endpoints : changed_frontends + changed_endpoints;
 }
 
@@ -71,27 +72,35 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
   v.frontend = m.index;
   const bool off_cluster_source =
       origin != Origin::pod && !datapath_.config().networks.pod_cidr.contains(original.src);
-  v.dsr = direct_server_return() && external && !m.frontend->external_local && b->node != host.node();
-  v.masquerade = (external && !m.frontend->external_local && !v.dsr) || b->address == original.src ||
+  v.dsr =
+      direct_server_return() && external && !m.frontend->external_local && b->node != host.node();
+  v.masquerade = (external && !m.frontend->external_local && !v.dsr) ||
+                 b->address == original.src ||
                  (m.kind == FrontendKind::cluster_ip && off_cluster_source);
-  v.socket_lb = translates_at_connect() && origin == Origin::pod && m.kind == FrontendKind::cluster_ip;
+  v.socket_lb =
+      translates_at_connect() && origin == Origin::pod && m.kind == FrontendKind::cluster_ip;
   return v;
 }
 
 std::string ServiceProxy::describe(const ServiceVerdict& v) const {
   switch (v.kind) {
-    case ServiceVerdict::Kind::none: return "no Service";
+    case ServiceVerdict::Kind::none:
+      return "no Service";
     case ServiceVerdict::Kind::reject:
-      return v.frontend == CtEntry::kNoFrontend ? "a Service address on a port it does not serve: REJECT, a reset"
-                                                : "no ready endpoint: REJECT, the client gets a reset";
-    case ServiceVerdict::Kind::drop: return "externalTrafficPolicy Local and no endpoint on this node: dropped";
-    case ServiceVerdict::Kind::translated: break;
+      return v.frontend == CtEntry::kNoFrontend
+                 ? "a Service address on a port it does not serve: REJECT, a reset"
+                 : "no ready endpoint: REJECT, the client gets a reset";
+    case ServiceVerdict::Kind::drop:
+      return "externalTrafficPolicy Local and no endpoint on this node: dropped";
+    case ServiceVerdict::Kind::translated:
+      break;
   }
   return describe_lookup(services_.frontend(v.frontend), services_.size(), v.chosen);
 }
 
-const Backend* ServiceProxy::choose_backend(const ServiceFrontend& f, std::uint32_t frontend, bool external,
-                                            const net::FlowKey& flow, std::size_t* chosen_index) {
+const Backend* ServiceProxy::choose_backend(const ServiceFrontend& f, std::uint32_t frontend,
+                                            bool external, const net::FlowKey& flow,
+                                            std::size_t* chosen_index) {
   const net::Address client = flow.src;
   const Time now = datapath_.host().simulator().now();
   const std::vector<Backend>& endpoints = backends(frontend);
@@ -141,7 +150,8 @@ const std::vector<Backend>& ServiceProxy::backends(std::uint32_t frontend) const
   return services_.frontend(frontend).backends;
 }
 
-std::size_t ServiceProxy::program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> list) {
+std::size_t ServiceProxy::program(std::uint32_t frontend,
+                                  std::shared_ptr<const std::vector<Backend>> list) {
   std::size_t cleared = 0;
   if (services_.frontend(frontend).protocol == net::Protocol::udp) {
     // kube-proxy deletes the UDP flows a Service steered to an endpoint that

@@ -31,8 +31,8 @@ class ServiceProxy : public node::ServiceHook {
   // Plugs itself into the datapath's service hook (and unplugs when
   // destroyed). The table is shared by every node; the random stream's name
   // should be stable ("proxy/<node>").
-  ServiceProxy(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
-               engine::RandomStream random);
+  ServiceProxy(node::KernelDatapath& datapath, const ServiceTable& services,
+               const ProxyConfig& config, engine::RandomStream random);
   ~ServiceProxy() override;
   ServiceProxy(const ServiceProxy&) = delete;
   ServiceProxy& operator=(const ServiceProxy&) = delete;
@@ -46,8 +46,8 @@ class ServiceProxy : public node::ServiceHook {
   // The first packet's cost of finding the Service (`kind` tells which
   // chain) and choosing the endpoint at `chosen` among the eligible ones in
   // the order the proxy lists them. `services`: frontends in the table.
-  virtual engine::Time lookup_cost(const ServiceFrontend& f, FrontendKind kind, std::size_t services,
-                                   std::size_t chosen) const = 0;
+  virtual engine::Time lookup_cost(const ServiceFrontend& f, FrontendKind kind,
+                                   std::size_t services, std::size_t chosen) const = 0;
   // Rule programming (ProxySync): what a sync writes and how long it takes,
   // for `changed_frontends` Services whose lists changed by
   // `changed_endpoints`, with `services`/`endpoints` in the tables now.
@@ -55,13 +55,14 @@ class ServiceProxy : public node::ServiceHook {
   virtual std::uint64_t sync_writes(const SyncCosts& c, bool full, std::uint64_t changed_frontends,
                                     std::uint64_t changed_endpoints, std::uint64_t services,
                                     std::uint64_t endpoints) const;
-  virtual engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes, std::uint64_t services,
-                                     std::uint64_t endpoints) const = 0;
+  virtual engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes,
+                                     std::uint64_t services, std::uint64_t endpoints) const = 0;
   // True when a sync rewrites a changed Service's rules whole, so its cost
   // counts the whole new list rather than what changed (iptables).
   virtual bool rewrites_whole_chains() const { return false; }
   // explain: how the first packet finds the Service, and how the endpoint is chosen.
-  virtual std::string describe_lookup(const ServiceFrontend& f, std::size_t services, std::size_t chosen) const = 0;
+  virtual std::string describe_lookup(const ServiceFrontend& f, std::size_t services,
+                                      std::size_t chosen) const = 0;
   virtual std::string describe_choice(std::size_t eligible) const;
   // eBPF: a pod's connection to a ClusterIP is translated once, at
   // connect(), so its packets need no NAT.
@@ -85,7 +86,9 @@ class ServiceProxy : public node::ServiceHook {
   std::size_t program(std::uint32_t frontend, std::shared_ptr<const std::vector<Backend>> backends);
   // What kube-proxy does when an endpoint goes away: delete the conntrack
   // entries that steer to it. Returns the entries removed.
-  std::size_t forget_endpoint(std::uint32_t endpoint) { return datapath_.conntrack().erase_backend(endpoint); }
+  std::size_t forget_endpoint(std::uint32_t endpoint) {
+    return datapath_.conntrack().erase_backend(endpoint);
+  }
 
   node::KernelDatapath& datapath() { return datapath_; }
   const ServiceTable& services() const { return services_; }
@@ -131,7 +134,8 @@ class ServiceProxy : public node::ServiceHook {
                                 const net::FlowKey& flow, std::size_t* chosen_index);
 
   std::unordered_map<std::uint64_t, Affinity> affinity_;  // (client address, frontend) -> backend
-  std::unordered_map<std::uint32_t, std::shared_ptr<const std::vector<Backend>>> programmed_;  // by frontend
+  std::unordered_map<std::uint32_t, std::shared_ptr<const std::vector<Backend>>>
+      programmed_;                                   // by frontend
   std::vector<std::uint32_t> kept_ids_, stale_ids_;  // program()'s scratch
 };
 

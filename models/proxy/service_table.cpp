@@ -8,10 +8,14 @@ namespace podwire::proxy {
 
 const char* to_string(FrontendKind k) {
   switch (k) {
-    case FrontendKind::cluster_ip: return "ClusterIP";
-    case FrontendKind::node_port: return "NodePort";
-    case FrontendKind::load_balancer: return "LoadBalancer";
-    case FrontendKind::external_ip: return "externalIP";
+    case FrontendKind::cluster_ip:
+      return "ClusterIP";
+    case FrontendKind::node_port:
+      return "NodePort";
+    case FrontendKind::load_balancer:
+      return "LoadBalancer";
+    case FrontendKind::external_ip:
+      return "externalIP";
   }
   return "?";
 }
@@ -21,11 +25,12 @@ std::uint32_t ServiceTable::add(ServiceFrontend f) {
   return static_cast<std::uint32_t>(frontends_.size() - 1);
 }
 
-void ServiceTable::expose(std::uint32_t frontend, FrontendKind kind, net::Address address, std::uint16_t port) {
+void ServiceTable::expose(std::uint32_t frontend, FrontendKind kind, net::Address address,
+                          std::uint16_t port) {
   const ServiceFrontend& f = frontends_.at(frontend);
   if (!by_address_.emplace(key(address, port, f.protocol), Slot{frontend, kind}).second) {
-    throw std::invalid_argument(f.name + ": " + net::format_address(address) + ":" + std::to_string(port) +
-                                " is already used by another Service");
+    throw std::invalid_argument(f.name + ": " + net::format_address(address) + ":" +
+                                std::to_string(port) + " is already used by another Service");
   }
   ++virtual_addresses_[address];
 }
@@ -39,7 +44,8 @@ void ServiceTable::expose_node_port(std::uint32_t frontend, std::uint16_t node_p
   f.node_port = node_port;
 }
 
-ServiceTable::Match ServiceTable::find(net::Address address, std::uint16_t port, net::Protocol protocol) const {
+ServiceTable::Match ServiceTable::find(net::Address address, std::uint16_t port,
+                                       net::Protocol protocol) const {
   const auto it = by_address_.find(key(address, port, protocol));
   if (it == by_address_.end()) return {};
   return {&frontends_[it->second.index], it->second.index, it->second.kind};

@@ -30,7 +30,7 @@ enum class FrontendKind : std::uint8_t { cluster_ip, node_port, load_balancer, e
 const char* to_string(FrontendKind k);
 
 struct ServiceFrontend {
-  std::string name;  // "namespace/name:port", for messages and traces
+  std::string name;              // "namespace/name:port", for messages and traces
   std::uint32_t service = 0;     // the cluster's Service index
   std::uint32_t port_index = 0;  // which port of the Service
   net::Protocol protocol = net::Protocol::tcp;

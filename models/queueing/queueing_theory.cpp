@@ -16,7 +16,8 @@ double erlang_c(int servers, double a) {
   return servers * b / (servers - a * (1.0 - b));
 }
 
-MmcQueue::MmcQueue(double lambda, double mu, int servers) : lambda_(lambda), mu_(mu), servers_(servers) {
+MmcQueue::MmcQueue(double lambda, double mu, int servers)
+    : lambda_(lambda), mu_(mu), servers_(servers) {
   if (!(lambda > 0) || !(mu > 0) || servers < 1) {
     throw std::invalid_argument("M/M/c needs lambda > 0, mu > 0 and c >= 1");
   }

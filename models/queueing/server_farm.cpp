@@ -19,7 +19,8 @@ ServerFarm::ServerFarm(engine::Simulator& sim, const engine::RandomRoot& random,
                                 std::to_string(config_.servers));
   }
   in_service_.resize(static_cast<std::size_t>(config_.servers));
-  for (std::uint64_t s = static_cast<std::uint64_t>(config_.servers); s > 0; --s) idle_servers_.push_back(s - 1);
+  for (std::uint64_t s = static_cast<std::uint64_t>(config_.servers); s > 0; --s)
+    idle_servers_.push_back(s - 1);
 }
 
 void ServerFarm::start() {

@@ -29,9 +29,9 @@ struct ServerFarmConfig {
 
 // What the farm measured over its window [warmup, now]. Times in picoseconds.
 struct ServerFarmStats {
-  std::uint64_t arrivals = 0;     // measured jobs that arrived
-  std::uint64_t completions = 0;  // measured jobs that finished
-  std::uint64_t waited = 0;       // measured jobs that found every server busy
+  std::uint64_t arrivals = 0;      // measured jobs that arrived
+  std::uint64_t completions = 0;   // measured jobs that finished
+  std::uint64_t waited = 0;        // measured jobs that found every server busy
   engine::RunningStats wait_s;     // time in queue, seconds
   engine::RunningStats sojourn_s;  // time in system, seconds
   engine::LatencyHistogram sojourn;
@@ -45,7 +45,7 @@ struct ServerFarmStats {
 struct JobRecord {
   std::uint64_t id = 0;  // arrival order, from 1
   engine::Time arrived;
-  engine::Time started;   // service began
+  engine::Time started;  // service began
   engine::Time finished;
   bool measured = false;  // arrived after the warm-up
 };
@@ -88,7 +88,7 @@ class ServerFarm {
   engine::RandomStream arrivals_rng_;
   engine::RandomStream service_rng_;
   engine::RingQueue<Waiting> queue_;
-  std::vector<JobRecord> in_service_;      // by server
+  std::vector<JobRecord> in_service_;  // by server
   std::vector<std::uint64_t> idle_servers_;
   int busy_ = 0;
   std::uint64_t next_id_ = 0;

@@ -9,11 +9,11 @@
 
 #include "models/app/program.hpp"
 #include "models/churn/churn_action.hpp"
+#include "models/kube/manifest_checks.hpp"
+#include "models/kube/manifest_loader.hpp"
 #include "models/node/cni.hpp"
 #include "models/node/cpu_model.hpp"
 #include "models/proxy/proxy_factory.hpp"
-#include "models/kube/manifest_checks.hpp"
-#include "models/kube/manifest_loader.hpp"
 #include "models/scenario/field_reads.hpp"
 #include "models/scenario/parameter_table.hpp"
 #include "models/scenario/scenario_document.hpp"
@@ -39,7 +39,8 @@ void namespaced(const std::string& text, std::string& ns, std::string& name) {
 
 // The keys of a mapping: the structured ones its parser reads itself, then
 // the parameters the table has under `prefix`.
-std::vector<std::string_view> keys(std::string_view prefix, std::initializer_list<std::string_view> structured = {}) {
+std::vector<std::string_view> keys(std::string_view prefix,
+                                   std::initializer_list<std::string_view> structured = {}) {
   std::vector<std::string_view> out(structured);
   for (std::string_view k : parameter_keys(prefix)) out.push_back(k);
   return out;
@@ -54,9 +55,12 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   ClusterSpec& s = scenario.cluster;
   c.expect_mapping(keys("cluster", {"nodes", "topology", "dns", "datapath", "host", "proxy"}));
   const YamlField nodes = c["nodes"];
-  if (!nodes.present()) nodes.error("missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
+  if (!nodes.present())
+    nodes.error(
+        "missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
-    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic", "labels"})) {
+    if (!g.expect_mapping(
+            {"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic", "labels"})) {
       continue;
     }
     NodeGroupSpec n;
@@ -83,7 +87,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
       if (!labels.node().IsMap()) {
         labels.error("expected a mapping of label names to values");
       } else {
-        for (const auto& kv : labels.node()) n.labels[kv.first.as<std::string>()] = kv.second.as<std::string>("");
+        for (const auto& kv : labels.node())
+          n.labels[kv.first.as<std::string>()] = kv.second.as<std::string>("");
       }
     }
     s.nodes.push_back(std::move(n));
@@ -109,8 +114,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   }
 }
 
-void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir, ClusterScenario& s,
-                     Diagnostics& diags) {
+void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir,
+                     ClusterScenario& s, Diagnostics& diags) {
   int inline_count = 0;
   for (const YamlField& item : items(m, ctx)) {
     if (item.node().IsScalar()) {
@@ -160,8 +165,8 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
     CallGroupSpec group;
     group.parallel = parallel;
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
-      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive", "retries",
-                                 "timeout"})) {
+      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive",
+                                "retries", "timeout"})) {
         continue;
       }
       CallSpec cs;
@@ -173,8 +178,10 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
       if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
       if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
       if (auto v = call["timeout"].time()) {
-        if (*v < Time::zero()) call["timeout"].error("must not be negative");
-        else cs.timeout = *v;
+        if (*v < Time::zero())
+          call["timeout"].error("must not be negative");
+        else
+          cs.timeout = *v;
       }
       group.calls.push_back(std::move(cs));
     }
@@ -203,17 +210,21 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
   for (const auto& kv : apps.node()) {
     const std::string key = kv.first.as<std::string>("");
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
-    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program", "cpu_per_request",
-                           "cpu_per_connection", "threads", "response_size", "calls"})) {
+    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program",
+                           "cpu_per_request", "cpu_per_connection", "threads", "response_size",
+                           "calls"})) {
       continue;
     }
     AppSpec app;
     app.source = where(a, ctx.file);
     namespaced(key, app.namespace_, app.workload);
     if (auto v = a["role"].string()) {
-      if (*v == "server") app.role = AppSpec::Role::server;
-      else if (*v == "ingress") app.role = AppSpec::Role::ingress;
-      else a["role"].error("expected server or ingress, got '" + *v + "'");
+      if (*v == "server")
+        app.role = AppSpec::Role::server;
+      else if (*v == "ingress")
+        app.role = AppSpec::Role::ingress;
+      else
+        a["role"].error("expected server or ingress, got '" + *v + "'");
     }
     if (auto v = a["port"].integer(1, 65535)) app.port = static_cast<int>(*v);
     if (auto v = a["concurrency"].integer(1, 1'000'000)) app.concurrency = static_cast<int>(*v);
@@ -237,8 +248,9 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   int index = 0;
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
-    if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users", "think_time",
-                           "client", "keep_alive", "retries", "timeout", "request_size", "start", "stop"})) {
+    if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users",
+                           "think_time", "client", "keep_alive", "retries", "timeout",
+                           "request_size", "start", "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -260,15 +272,18 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
           const auto slash = rest.find('/');
           const std::string kind = slash == std::string::npos ? "" : rest.substr(0, slash);
           if (kind != "pod" && kind != "svc" && kind != "service") {
-            pf["target"].error("expected [namespace/]pod/NAME or [namespace/]svc/NAME, got '" + *v + "'");
+            pf["target"].error("expected [namespace/]pod/NAME or [namespace/]svc/NAME, got '" + *v +
+                               "'");
           } else {
             ts.forward_kind = kind == "pod" ? "pod" : "svc";
             ts.forward_name = rest.substr(slash + 1);
           }
         }
-        if (auto v = pf["port"].integer(1, 65535, true)) ts.forward_port = static_cast<std::uint16_t>(*v);
+        if (auto v = pf["port"].integer(1, 65535, true))
+          ts.forward_port = static_cast<std::uint16_t>(*v);
       }
-      if (t["url"].present()) t["url"].error("a port-forward has no url: requests go to localhost through kubectl");
+      if (t["url"].present())
+        t["url"].error("a port-forward has no url: requests go to localhost through kubectl");
     } else {
       if (auto u = url(t["url"])) ts.target = *u;
       if (from == "outside") {
@@ -285,13 +300,18 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     } else if (open) {
       ts.open_loop = true;
       if (auto v = t["rate"].rate(true)) {
-        if (v->per_second() <= 0) t["rate"].error("must be positive");
-        else ts.rate_per_s = v->per_second();
+        if (v->per_second() <= 0)
+          t["rate"].error("must be positive");
+        else
+          ts.rate_per_s = v->per_second();
       }
       const std::string arrivals = t["arrivals"].string().value_or("poisson");
-      if (arrivals == "poisson") ts.interarrival = engine::Distribution::exponential(1.0 / ts.rate_per_s);
-      else if (arrivals == "constant") ts.interarrival = engine::Distribution::constant(1.0 / ts.rate_per_s);
-      else t["arrivals"].error("expected poisson or constant, got '" + arrivals + "'");
+      if (arrivals == "poisson")
+        ts.interarrival = engine::Distribution::exponential(1.0 / ts.rate_per_s);
+      else if (arrivals == "constant")
+        ts.interarrival = engine::Distribution::constant(1.0 / ts.rate_per_s);
+      else
+        t["arrivals"].error("expected poisson or constant, got '" + arrivals + "'");
     } else {
       ts.open_loop = false;
       if (auto v = t["users"].integer(1, 10'000'000, true)) ts.users = static_cast<int>(*v);
@@ -316,8 +336,10 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
     if (auto v = t["retries"].integer(0, 100)) ts.retries = static_cast<int>(*v);
     if (auto v = t["timeout"].time()) {
-      if (*v < Time::zero()) t["timeout"].error("must not be negative");
-      else ts.timeout = *v;
+      if (*v < Time::zero())
+        t["timeout"].error("must not be negative");
+      else
+        ts.timeout = *v;
     }
     if (auto v = t["request_size"].bytes()) ts.request_bytes = *v;
     if (auto v = t["start"].time()) ts.start = *v;
@@ -349,12 +371,15 @@ std::optional<churn::ChurnTarget> churn_target(const YamlField& f, bool nodes_al
   if (kind == "rs") kind = "replicaset";
   if (kind == "rc") kind = "replicationcontroller";
   if (kind == "no") kind = "node";
-  static const std::vector<std::string> kinds = {"deployment", "statefulset", "replicaset", "replicationcontroller",
-                                                 "daemonset", "pod", "node"};
+  static const std::vector<std::string> kinds = {
+      "deployment", "statefulset", "replicaset", "replicationcontroller",
+      "daemonset",  "pod",         "node"};
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() || slash + 1 >= rest.size()) {
-    f.error(std::string("expected [namespace/]KIND/NAME with KIND one of deployment, statefulset, replicaset, "
-                        "replicationcontroller, daemonset, pod or node") +
-            (nodes_allowed ? ", or nodes" : "") + "; got '" + *v + "'");
+    f.error(
+        std::string(
+            "expected [namespace/]KIND/NAME with KIND one of deployment, statefulset, replicaset, "
+            "replicationcontroller, daemonset, pod or node") +
+        (nodes_allowed ? ", or nodes" : "") + "; got '" + *v + "'");
     return std::nullopt;
   }
   t.kind = kind;
@@ -377,12 +402,12 @@ std::string listed(const std::vector<std::string_view>& words, std::string_view 
 struct ChurnWords {
   std::vector<std::string_view> event_keys{"at"};  // each action's key, then its parameters
   std::vector<std::string_view> random_keys;
-  std::string one_event;     // "expected exactly one of rollout, scale, delete, crash or fail"
-  std::string one_random;    // "expected exactly one of delete, crash or fail"
-  std::string replicas;      // "only a scale event takes replicas"
-  std::string node_only;     // "a node can only fail: use fail: node/NAME"
-  std::string take_rate;     // "pod deletions and crashes take rate (events per time)"
-  std::string take_mtbf;     // "node failures take mtbf (...)"
+  std::string one_event;   // "expected exactly one of rollout, scale, delete, crash or fail"
+  std::string one_random;  // "expected exactly one of delete, crash or fail"
+  std::string replicas;    // "only a scale event takes replicas"
+  std::string node_only;   // "a node can only fail: use fail: node/NAME"
+  std::string take_rate;   // "pod deletions and crashes take rate (events per time)"
+  std::string take_mtbf;   // "node failures take mtbf (...)"
 };
 
 const ChurnWords& churn_words() {
@@ -412,7 +437,8 @@ const ChurnWords& churn_words() {
                                    : "a node can only " + listed(on_nodes, " or ") + ": use " +
                                          std::string(on_nodes.front()) + ": node/NAME";
     w.take_rate = listed(rate_nouns, " and ") + " take rate (events per time)";
-    w.take_mtbf = listed(mtbf_nouns, " and ") + " take mtbf (the mean time between failures of a node)";
+    w.take_mtbf =
+        listed(mtbf_nouns, " and ") + " take mtbf (the mean time between failures of a node)";
     return w;
   }();
   return words;
@@ -480,14 +506,18 @@ void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario
     }
     if (p.action->frequency_key() == "mtbf") {
       if (auto v = e["mtbf"].time(true)) {
-        if (*v <= Time::zero()) e["mtbf"].error("must be positive");
-        else p.rate_per_s = 1.0 / v->seconds();
+        if (*v <= Time::zero())
+          e["mtbf"].error("must be positive");
+        else
+          p.rate_per_s = 1.0 / v->seconds();
       }
       if (e["rate"].present()) e["rate"].error(words.take_mtbf);
     } else {
       if (auto v = e["rate"].rate(true)) {
-        if (v->per_second() <= 0) e["rate"].error("must be positive");
-        else p.rate_per_s = v->per_second();
+        if (v->per_second() <= 0)
+          e["rate"].error("must be positive");
+        else
+          p.rate_per_s = v->per_second();
       }
       if (e["mtbf"].present()) e["mtbf"].error(words.take_rate);
     }
@@ -521,7 +551,8 @@ std::optional<Url> Url::parse(std::string_view text, std::string* error) {
     rest.remove_prefix(8);
     u.port = 443;
   } else if (rest.find("://") != std::string_view::npos) {
-    if (error) *error = "'" + std::string(text) + "': only http:// and https:// URLs are understood";
+    if (error)
+      *error = "'" + std::string(text) + "': only http:// and https:// URLs are understood";
     return std::nullopt;
   }
   const auto slash = rest.find('/');
@@ -568,8 +599,10 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   top.expect_mapping({"run", "cluster", "manifests", "apps", "traffic", "churn", "outputs"});
   parse_run_settings(top["run"], s.run);
   const YamlField cluster = top["cluster"];
-  if (!cluster.present()) cluster.error("missing; expected the cluster's nodes and network");
-  else parse_cluster(cluster, ctx, s);
+  if (!cluster.present())
+    cluster.error("missing; expected the cluster's nodes and network");
+  else
+    parse_cluster(cluster, ctx, s);
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
   parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags);
   if (!diags.has_errors()) check_manifests(s.objects, diags);
@@ -577,23 +610,27 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_traffic(top["traffic"], ctx, s);
   parse_churn(top["churn"], ctx, s);
   const YamlField outputs = top["outputs"];
-  if (outputs.present() &&
-      outputs.expect_mapping({"trace", "requests", "connections", "packets", "programming_records",
-                              "sample_interval"})) {
+  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "connections", "packets",
+                                                   "programming_records", "sample_interval"})) {
     if (auto v = outputs["sample_interval"].time()) {
-      if (*v < Time::zero()) outputs["sample_interval"].error("must not be negative");
-      else s.sample_interval = *v;
+      if (*v < Time::zero())
+        outputs["sample_interval"].error("must not be negative");
+      else
+        s.sample_interval = *v;
     }
     if (auto v = outputs["trace"].string()) {
-      if (!v->ends_with(".h5")) outputs["trace"].error("expected a file name ending in .h5, got '" + *v + "'");
-      else s.trace_path = *v;
+      if (!v->ends_with(".h5"))
+        outputs["trace"].error("expected a file name ending in .h5, got '" + *v + "'");
+      else
+        s.trace_path = *v;
     }
     if (auto v = boolean(outputs["requests"])) s.trace_requests = *v;
     if (auto v = boolean(outputs["connections"])) s.trace_connections = *v;
     if (auto v = boolean(outputs["programming_records"])) s.trace_programming_records = *v;
     const YamlField packets = outputs["packets"];
     if (packets.present() && packets.expect_mapping({"every"})) {
-      if (auto v = packets["every"].integer(1, 1'000'000'000, true)) s.trace_packets_every = static_cast<std::uint64_t>(*v);
+      if (auto v = packets["every"].integer(1, 1'000'000'000, true))
+        s.trace_packets_every = static_cast<std::uint64_t>(*v);
     }
   }
 
@@ -603,7 +640,8 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   return s;
 }
 
-ClusterScenario load_cluster_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+ClusterScenario load_cluster_scenario(const std::string& path,
+                                      const std::vector<std::string>& overrides) {
   return parse_cluster_scenario(read_scenario_file(path), path, overrides);
 }
 

@@ -63,7 +63,8 @@ struct ProxySpec {
   int filler_services = 0;
   int endpoints_per_service = 10;
   enum class Position { first, last, random };
-  Position measured_position = Position::last;  // where the scenario's own Services sit in the rule order
+  Position measured_position =
+      Position::last;  // where the scenario's own Services sit in the rule order
   // Rule programming (cluster.proxy.sync): the costs, and the periods when
   // given (otherwise the mode's defaults, proxy::SyncConfig::defaults).
   proxy::SyncCosts sync_costs;
@@ -110,7 +111,7 @@ struct CallSpec {
   Url target;
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Bytes response_bytes = engine::Bytes(1000);
-  int count = 1;  // calls per request
+  int count = 1;           // calls per request
   bool keep_alive = true;  // reuse connections to the target, or open one per call
   int retries = 0;         // new attempts after a refused, reset or timed-out connection
   engine::Time timeout;    // per attempt; 0: none
@@ -129,8 +130,8 @@ struct AppSpec {
   std::string namespace_ = "default";
   std::string workload;  // name of a Deployment, StatefulSet, DaemonSet, ReplicaSet, RC or Pod
   Role role = Role::server;
-  int port = 0;          // container port served; 0: every TCP container port
-  int concurrency = 1;   // requests served at once per pod
+  int port = 0;         // container port served; 0: every TCP container port
+  int concurrency = 1;  // requests served at once per pod
   engine::Distribution service_time = engine::Distribution::constant(0.0);
   // The server program (app::program_profiles()) and what it costs in user
   // space; cpu_per_request and threads default to the program's.
@@ -190,7 +191,9 @@ struct ClusterScenario {
   bool trace_requests = true;
   bool trace_connections = false;  // a row per TCP connection in /connections
   std::uint64_t trace_packets_every = 0;
-  bool trace_programming_records = false;  // /programming/records: every (node, change)  // /packets: follow every Nth packet entering a node; 0: none
+  bool trace_programming_records =
+      false;  // /programming/records: every (node, change)  // /packets: follow every Nth packet
+              // entering a node; 0: none
   engine::Time sample_interval = engine::Time::ms(100);  // per-node time series; 0: none
 };
 
@@ -202,6 +205,7 @@ bool is_cluster_scenario_text(const std::string& text);
 // error found in the scenario and in the manifests; warnings are kept.
 ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
                                        const std::vector<std::string>& overrides = {});
-ClusterScenario load_cluster_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+ClusterScenario load_cluster_scenario(const std::string& path,
+                                      const std::vector<std::string>& overrides = {});
 
 }  // namespace podwire::scenario

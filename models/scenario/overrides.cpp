@@ -5,7 +5,8 @@
 
 namespace podwire::scenario {
 
-void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments, YamlContext& context) {
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments,
+                     YamlContext& context) {
   for (const std::string& a : assignments) {
     const auto eq = a.find('=');
     const std::string path = a.substr(0, eq);
@@ -28,13 +29,15 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
     bool ok = true;
     while (ok) {
       const auto dot = path.find('.', start);
-      std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      std::string key =
+          path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
       // "traffic[0]": a list item, by index (the list must have it).
       std::vector<std::size_t> indices;
       while (ok && !key.empty() && key.back() == ']') {
         const auto open = key.rfind('[');
         std::size_t index = 0;
-        const std::string digits = open == std::string::npos ? "" : key.substr(open + 1, key.size() - open - 2);
+        const std::string digits =
+            open == std::string::npos ? "" : key.substr(open + 1, key.size() - open - 2);
         if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
           fail("'" + key + "': a list index is a number in brackets, e.g. traffic[0]");
           ok = false;
@@ -64,8 +67,8 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
       cur.reset(next);  // rebind; operator= would assign into the node instead
       for (std::size_t i = 0; ok && i < indices.size(); ++i) {
         if (!cur.IsSequence() || indices[i] >= cur.size()) {
-          fail("'" + path.substr(0, start) + key + "' has no item " + std::to_string(indices[i]) + " (it has " +
-               std::to_string(cur.IsSequence() ? cur.size() : 0) + ")");
+          fail("'" + path.substr(0, start) + key + "' has no item " + std::to_string(indices[i]) +
+               " (it has " + std::to_string(cur.IsSequence() ? cur.size() : 0) + ")");
           ok = false;
           break;
         }

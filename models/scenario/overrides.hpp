@@ -15,6 +15,7 @@ namespace podwire::scenario {
 // is read as YAML, so "{distribution: constant, value: 1ms}" works). Malformed
 // assignments become errors in context; applied paths are recorded there so that
 // problems with them are reported against the override, not the file.
-void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments, YamlContext& context);
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments,
+                     YamlContext& context);
 
 }  // namespace podwire::scenario

@@ -2,14 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
-
 #include "models/scenario/scenario_document.hpp"
 #include "models/scenario/scenario_error.hpp"
 
 namespace podwire::scenario {
 
 using engine::Time;
-
 
 QueueingScenario parse_queueing_scenario(const std::string& text, const std::string& file,
                                          const std::vector<std::string>& overrides) {
@@ -31,8 +29,10 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
     if (auto v = q["name"].string()) s.name = *v;
     if (auto v = q["servers"].integer(1, 1'000'000, true)) s.farm.servers = static_cast<int>(*v);
     if (auto v = q["arrival_rate"].rate(true)) {
-      if (v->per_second() <= 0) q["arrival_rate"].error("must be positive");
-      else s.arrival_rate = v->per_second();
+      if (v->per_second() <= 0)
+        q["arrival_rate"].error("must be positive");
+      else
+        s.arrival_rate = v->per_second();
     }
     if (auto v = q["service_time"].time_distribution(true)) {
       s.farm.service = *v;
@@ -42,7 +42,8 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
     }
   }
   s.farm.warmup = s.run.warmup;
-  if (s.arrival_rate > 0) s.farm.interarrival = engine::Distribution::exponential(1.0 / s.arrival_rate);
+  if (s.arrival_rate > 0)
+    s.farm.interarrival = engine::Distribution::exponential(1.0 / s.arrival_rate);
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   s.resolved_text = resolved_text(root);
@@ -50,7 +51,8 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
   return s;
 }
 
-QueueingScenario load_queueing_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+QueueingScenario load_queueing_scenario(const std::string& path,
+                                        const std::vector<std::string>& overrides) {
   return parse_queueing_scenario(read_scenario_file(path), path, overrides);
 }
 

@@ -23,7 +23,8 @@ struct QueueingScenario {
   std::string name = "farm";
   queueing::ServerFarmConfig farm;
   double arrival_rate = 0;  // per second; the arrivals are Poisson at this rate
-  std::string service_text;  // the service time as written, e.g. "{distribution: exponential, mean: 1ms}"
+  std::string
+      service_text;  // the service time as written, e.g. "{distribution: exponential, mean: 1ms}"
 };
 
 // Parses a scenario document. Throws ScenarioError with every error found

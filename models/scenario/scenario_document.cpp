@@ -21,8 +21,8 @@ std::string read_scenario_file(const std::string& path) {
   return text.str();
 }
 
-YAML::Node load_scenario_document(const std::string& text, const std::vector<std::string>& overrides,
-                                  YamlContext& context) {
+YAML::Node load_scenario_document(const std::string& text,
+                                  const std::vector<std::string>& overrides, YamlContext& context) {
   YAML::Node root;
   try {
     root = YAML::Load(text);

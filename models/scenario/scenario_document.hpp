@@ -18,8 +18,8 @@ std::string read_scenario_file(const std::string& path);
 
 // The document with the overrides applied (an empty document is an empty
 // mapping). A syntax error throws ScenarioError at once, with its place.
-YAML::Node load_scenario_document(const std::string& text, const std::vector<std::string>& overrides,
-                                  YamlContext& context);
+YAML::Node load_scenario_document(const std::string& text,
+                                  const std::vector<std::string>& overrides, YamlContext& context);
 
 // Reads `run: {seed, duration, warmup}`.
 void parse_run_settings(const YamlField& run, RunSettings& settings);

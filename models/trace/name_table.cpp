@@ -13,7 +13,8 @@ struct NameRow {
 };
 
 h5::Table<NameRow> create(h5::Group& at, std::string_view path) {
-  return at.create_table(path, h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name));
+  return at.create_table(
+      path, h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name));
 }
 
 void append(h5::Table<NameRow>& t, std::uint32_t id, std::string_view name) {
@@ -41,7 +42,8 @@ void write_names(h5::Group& at, std::string_view path, std::span<const std::stri
   t.flush();
 }
 
-void write_names(h5::Group& at, std::string_view path, std::span<const std::pair<std::uint32_t, std::string>> names) {
+void write_names(h5::Group& at, std::string_view path,
+                 std::span<const std::pair<std::uint32_t, std::string>> names) {
   auto t = create(at, path);
   for (const auto& [id, name] : names) append(t, id, name);
   t.flush();

@@ -45,6 +45,7 @@ class NameTable {
 // bytes are cut (the column is char[128]).
 void write_names(h5::Group& at, std::string_view path, std::span<const std::string> names);
 // The same with the ids given.
-void write_names(h5::Group& at, std::string_view path, std::span<const std::pair<std::uint32_t, std::string>> names);
+void write_names(h5::Group& at, std::string_view path,
+                 std::span<const std::pair<std::uint32_t, std::string>> names);
 
 }  // namespace podwire::trace

@@ -31,21 +31,24 @@ struct QueueingTrace::Impl {
   explicit Impl(const std::string& path)
       : file(h5::File::create(path)),
         meta(file.create_group("/meta")),
-        requests(file.create_table("/requests", h5::Schema<RequestRow>()
-                                                    .column("id", &RequestRow::id)
-                                                    .column("arrival_ps", &RequestRow::arrival_ps)
-                                                    .column("start_ps", &RequestRow::start_ps)
-                                                    .column("end_ps", &RequestRow::end_ps)
-                                                    .column("warmup", &RequestRow::warmup),
-                                       kRequestStorage)) {}
+        requests(file.create_table("/requests",
+                                   h5::Schema<RequestRow>()
+                                       .column("id", &RequestRow::id)
+                                       .column("arrival_ps", &RequestRow::arrival_ps)
+                                       .column("start_ps", &RequestRow::start_ps)
+                                       .column("end_ps", &RequestRow::end_ps)
+                                       .column("warmup", &RequestRow::warmup),
+                                   kRequestStorage)) {}
 
   static void on_job(void* context, const queueing::JobRecord& job) {
     auto* self = static_cast<Impl*>(context);
-    self->requests.append(RequestRow{job.id, job.arrived.ps(), job.started.ps(), job.finished.ps(), !job.measured});
+    self->requests.append(
+        RequestRow{job.id, job.arrived.ps(), job.started.ps(), job.finished.ps(), !job.measured});
   }
 };
 
-QueueingTrace::QueueingTrace(const std::string& path, const RunIdentity& id) : impl_(std::make_unique<Impl>(path)) {
+QueueingTrace::QueueingTrace(const std::string& path, const RunIdentity& id)
+    : impl_(std::make_unique<Impl>(path)) {
   h5::Group& m = impl_->meta;
   m.set_attribute("podwire_version", id.podwire_version);
   m.set_attribute("schema_version", std::int64_t{kTraceSchemaVersion});
@@ -59,12 +62,14 @@ QueueingTrace::QueueingTrace(const std::string& path, const RunIdentity& id) : i
 
 QueueingTrace::~QueueingTrace() = default;  // the file's destructor closes and renames it
 
-void QueueingTrace::attach(queueing::ServerFarm& farm) { farm.job_done.connect(&Impl::on_job, impl_.get()); }
+void QueueingTrace::attach(queueing::ServerFarm& farm) {
+  farm.job_done.connect(&Impl::on_job, impl_.get());
+}
 
 std::uint64_t QueueingTrace::requests_written() const { return impl_->requests.rows(); }
 
-void QueueingTrace::finish(const SummaryFigures& summary, std::uint64_t events, engine::Time simulated,
-                           bool complete) {
+void QueueingTrace::finish(const SummaryFigures& summary, std::uint64_t events,
+                           engine::Time simulated, bool complete) {
   h5::Group s = impl_->file.create_group("/summary");
   for (const auto& [name, value] : summary.numbers) s.set_attribute(name, value);
   for (const auto& [name, value] : summary.texts) s.set_attribute(name, value);

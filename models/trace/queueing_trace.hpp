@@ -35,7 +35,8 @@ class QueueingTrace {
   void attach(queueing::ServerFarm& farm);
 
   // Writes /summary and the end of /meta, sets complete, closes and renames the file.
-  void finish(const SummaryFigures& summary, std::uint64_t events, engine::Time simulated, bool complete);
+  void finish(const SummaryFigures& summary, std::uint64_t events, engine::Time simulated,
+              bool complete);
 
   std::uint64_t requests_written() const;
 

@@ -9,7 +9,8 @@ namespace podwire::python {
 
 void register_parameters(py::module_& m) {
   m.def("parameters_markdown", &scenario::parameters_markdown,
-        "docs/parameters.md: every parameter with its default and source, generated from the parameter table");
+        "docs/parameters.md: every parameter with its default and source, generated from the "
+        "parameter table");
 }
 
 }  // namespace podwire::python

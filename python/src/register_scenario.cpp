@@ -11,8 +11,8 @@
 
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/explain.hpp"
-#include "models/builder/trace_hookup.hpp"
 #include "models/builder/queueing_run.hpp"
+#include "models/builder/trace_hookup.hpp"
 #include "models/scenario/scenario_document.hpp"
 #include "python/src/figures_dict.hpp"
 
@@ -60,7 +60,9 @@ class SignalGuard {
 
 py::dict diagnostic_dict(const Diagnostic& d) {
   py::dict out;
-  out["severity"] = d.severity == Severity::error ? "error" : d.severity == Severity::warning ? "warning" : "notice";
+  out["severity"] = d.severity == Severity::error     ? "error"
+                    : d.severity == Severity::warning ? "warning"
+                                                      : "notice";
   out["file"] = d.file;
   out["line"] = d.line;
   out["column"] = d.column;
@@ -82,9 +84,11 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
   out["completions"] = s.completions;
   out["mean_wait_s"] = s.wait_s.mean();
   out["mean_sojourn_s"] = s.sojourn_s.mean();
-  out["p_wait"] = s.wait.count() == 0 ? 0.0
-                                      : static_cast<double>(s.waited) / static_cast<double>(s.wait.count());
-  for (auto [name, p] : {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
+  out["p_wait"] = s.wait.count() == 0
+                      ? 0.0
+                      : static_cast<double>(s.waited) / static_cast<double>(s.wait.count());
+  for (auto [name, p] :
+       {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
     out[name] = s.sojourn.empty() ? 0.0 : s.sojourn.percentile_time(p).seconds();
   }
   out["mean_in_system"] = s.mean_in_system;
@@ -93,7 +97,9 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
   return out;
 }
 
-py::object optional_float(const std::optional<double>& v) { return v ? py::object(py::float_(*v)) : py::none(); }
+py::object optional_float(const std::optional<double>& v) {
+  return v ? py::object(py::float_(*v)) : py::none();
+}
 
 // The figures' own keys (models/builder/figures.hpp), after the kind of run.
 py::dict cluster_result_dict(const builder::ClusterRunResult& r) {
@@ -109,8 +115,9 @@ void register_scenario(py::module_& m) {
   // ScenarioError(message, diagnostics): a ValueError whose args carry every
   // problem as a dict (severity, file, line, column, path, message, text).
   PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> error_type;
-  error_type.call_once_and_store_result(
-      [&m] { return py::exception<scenario::ScenarioError>(m, "ScenarioError", PyExc_ValueError); });
+  error_type.call_once_and_store_result([&m] {
+    return py::exception<scenario::ScenarioError>(m, "ScenarioError", PyExc_ValueError);
+  });
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -125,37 +132,52 @@ void register_scenario(py::module_& m) {
       .def_readonly("resolved_text", &scenario::QueueingScenario::resolved_text)
       .def_readonly("name", &scenario::QueueingScenario::name)
       .def_property_readonly("seed", [](const scenario::QueueingScenario& s) { return s.run.seed; })
-      .def_property_readonly("duration_s", [](const scenario::QueueingScenario& s) { return s.run.duration.seconds(); })
-      .def_property_readonly("warmup_s", [](const scenario::QueueingScenario& s) { return s.run.warmup.seconds(); })
-      .def_property_readonly("servers", [](const scenario::QueueingScenario& s) { return s.farm.servers; })
+      .def_property_readonly(
+          "duration_s",
+          [](const scenario::QueueingScenario& s) { return s.run.duration.seconds(); })
+      .def_property_readonly(
+          "warmup_s", [](const scenario::QueueingScenario& s) { return s.run.warmup.seconds(); })
+      .def_property_readonly("servers",
+                             [](const scenario::QueueingScenario& s) { return s.farm.servers; })
       .def_readonly("arrival_rate", &scenario::QueueingScenario::arrival_rate)
       .def_readonly("service", &scenario::QueueingScenario::service_text)
-      .def_property_readonly("diagnostics", [](const scenario::QueueingScenario& s) { return diagnostics_list(s.diagnostics); });
+      .def_property_readonly("diagnostics", [](const scenario::QueueingScenario& s) {
+        return diagnostics_list(s.diagnostics);
+      });
 
   py::class_<scenario::ClusterScenario>(m, "ClusterScenario")
       .def_readonly("file", &scenario::ClusterScenario::file)
       .def_readonly("resolved_text", &scenario::ClusterScenario::resolved_text)
       .def_property_readonly("kind", [](const scenario::ClusterScenario&) { return "cluster"; })
       .def_property_readonly("seed", [](const scenario::ClusterScenario& s) { return s.run.seed; })
-      .def_property_readonly("duration_s", [](const scenario::ClusterScenario& s) { return s.run.duration.seconds(); })
-      .def_property_readonly("warmup_s", [](const scenario::ClusterScenario& s) { return s.run.warmup.seconds(); })
-      .def_property_readonly("nodes", [](const scenario::ClusterScenario& s) {
-        int n = 0;
-        for (const auto& g : s.cluster.nodes) n += g.count;
-        return n;
-      })
-      .def_property_readonly("objects", [](const scenario::ClusterScenario& s) { return s.objects.object_count(); })
+      .def_property_readonly(
+          "duration_s", [](const scenario::ClusterScenario& s) { return s.run.duration.seconds(); })
+      .def_property_readonly(
+          "warmup_s", [](const scenario::ClusterScenario& s) { return s.run.warmup.seconds(); })
+      .def_property_readonly("nodes",
+                             [](const scenario::ClusterScenario& s) {
+                               int n = 0;
+                               for (const auto& g : s.cluster.nodes) n += g.count;
+                               return n;
+                             })
+      .def_property_readonly(
+          "objects", [](const scenario::ClusterScenario& s) { return s.objects.object_count(); })
       .def_readonly("trace_path", &scenario::ClusterScenario::trace_path)
       .def_readonly("trace_requests", &scenario::ClusterScenario::trace_requests)
-      .def_property_readonly("diagnostics", [](const scenario::ClusterScenario& s) { return diagnostics_list(s.diagnostics); });
+      .def_property_readonly("diagnostics", [](const scenario::ClusterScenario& s) {
+        return diagnostics_list(s.diagnostics);
+      });
 
-  py::class_<engine::RunProgress>(m, "RunProgress",
-                                  "How far a run has got; pass one to run_scenario and read it from another thread.")
+  py::class_<engine::RunProgress>(
+      m, "RunProgress",
+      "How far a run has got; pass one to run_scenario and read it from another thread.")
       .def(py::init<>())
-      .def_property_readonly("simulated_s",
-                             [](const engine::RunProgress& p) { return p.simulated_ps.load() * 1e-12; })
-      .def_property_readonly("duration_s", [](const engine::RunProgress& p) { return p.duration_ps.load() * 1e-12; })
-      .def_property_readonly("events", [](const engine::RunProgress& p) { return p.events.load(); });
+      .def_property_readonly(
+          "simulated_s", [](const engine::RunProgress& p) { return p.simulated_ps.load() * 1e-12; })
+      .def_property_readonly(
+          "duration_s", [](const engine::RunProgress& p) { return p.duration_ps.load() * 1e-12; })
+      .def_property_readonly("events",
+                             [](const engine::RunProgress& p) { return p.events.load(); });
 
   // Either kind of scenario: a `cluster:` section makes a cluster scenario.
   m.def(
@@ -167,16 +189,19 @@ void register_scenario(py::module_& m) {
         return py::cast(scenario::load_queueing_scenario(path, overrides));
       },
       py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
-      "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every problem.");
+      "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every "
+      "problem.");
   m.def(
       "parse_scenario",
-      [](const std::string& text, const std::string& file, const std::vector<std::string>& overrides) -> py::object {
+      [](const std::string& text, const std::string& file,
+         const std::vector<std::string>& overrides) -> py::object {
         if (scenario::is_cluster_scenario_text(text)) {
           return py::cast(scenario::parse_cluster_scenario(text, file, overrides));
         }
         return py::cast(scenario::parse_queueing_scenario(text, file, overrides));
       },
-      py::arg("text"), py::arg("file") = "<string>", py::arg("overrides") = std::vector<std::string>{});
+      py::arg("text"), py::arg("file") = "<string>",
+      py::arg("overrides") = std::vector<std::string>{});
 
   m.def(
       "build_scenario",
@@ -186,8 +211,10 @@ void register_scenario(py::module_& m) {
         return model.notices();
       },
       py::arg("scenario"),
-      "Build a cluster scenario's model without running it: ScenarioError for every problem found while "
-      "building (unschedulable pods, unknown workloads, calls to missing Services); returns the warnings.");
+      "Build a cluster scenario's model without running it: ScenarioError for every problem found "
+      "while "
+      "building (unschedulable pods, unknown workloads, calls to missing Services); returns the "
+      "warnings.");
 
   m.def(
       "explain",
@@ -229,12 +256,14 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("from_pod"), py::arg("to"),
-      "The path a request from a pod to NAME[:PORT] takes, hop by hop, with each hop's simulated cost, and one "
+      "The path a request from a pod to NAME[:PORT] takes, hop by hop, with each hop's simulated "
+      "cost, and one "
       "such request simulated in the idle cluster.");
 
   m.def(
       "run_scenario",
-      [](const scenario::ClusterScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
+      [](const scenario::ClusterScenario& s, const std::string& trace_path,
+         engine::RunProgress* progress) {
         builder::ClusterRunResult r;
         std::vector<std::string> notices;
         const auto start = std::chrono::steady_clock::now();
@@ -245,18 +274,21 @@ void register_scenario(py::module_& m) {
           notices = model.notices();
           r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
         }
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out = cluster_result_dict(r);
         out["wall_s"] = wall;
         out["notices"] = notices;
         return out;
       },
       py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
-      "Build and run a cluster scenario (ScenarioError for problems found while building); returns a dict.");
+      "Build and run a cluster scenario (ScenarioError for problems found while building); returns "
+      "a dict.");
 
   m.def(
       "run_scenario",
-      [](const scenario::QueueingScenario& s, const std::string& trace_path, engine::RunProgress* progress) {
+      [](const scenario::QueueingScenario& s, const std::string& trace_path,
+         engine::RunProgress* progress) {
         builder::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
@@ -264,7 +296,8 @@ void register_scenario(py::module_& m) {
           SignalGuard guard;
           r = builder::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
         }
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         py::dict out;
         out["simulated"] = stats_dict(r.stats);
         py::dict theory;

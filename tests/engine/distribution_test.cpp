@@ -345,8 +345,11 @@ TEST(Distribution, RejectsBadParametersWithAClearMessage) {
   expect_rejected([&] { D::empirical({}); }, "empirical", "points");
   expect_rejected([&] { D::empirical({{1, 0.5}}); }, "empirical", "probability must be exactly 1");
   expect_rejected([&] { D::empirical({{1, 0.5}, {0, 1}}); }, "empirical", "points[1] value");
-  expect_rejected([&] { D::empirical({{1, 0.6}, {2, 0.5}, {3, 1}}); }, "empirical",
-                  "points[1] probability");
+  expect_rejected(
+      [&] {
+        D::empirical({{1, 0.6}, {2, 0.5}, {3, 1}});
+      },
+      "empirical", "points[1] probability");
   expect_rejected([&] { D::empirical({{nan, 1}}); }, "empirical", "points[0] value");
   expect_rejected([&] { D::empirical({{1, 0.5}, {inf, 1}}); }, "empirical", "points[1] value");
   expect_rejected([&] { D::empirical({{1, -0.1}, {2, 1}}); }, "empirical", "points[0] probability");

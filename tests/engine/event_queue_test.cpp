@@ -18,7 +18,9 @@ class EventQueueTest : public ::testing::Test {};
 using Queues = ::testing::Types<RadixEventQueue, HeapEventQueue>;
 TYPED_TEST_SUITE(EventQueueTest, Queues);
 
-Event make(std::int64_t ps, std::uint64_t seq) { return Event{Time::ps(ps), seq, nullptr, nullptr, seq}; }
+Event make(std::int64_t ps, std::uint64_t seq) {
+  return Event{Time::ps(ps), seq, nullptr, nullptr, seq};
+}
 
 TYPED_TEST(EventQueueTest, PopsInTimeThenScheduleOrder) {
   TypeParam q;
@@ -65,8 +67,9 @@ TYPED_TEST(EventQueueTest, MatchesReferenceUnderHoldPattern) {
     for (int c = 0; c < children && reference.size() < 2000; ++c) {
       const std::uint64_t r = rng();
       // Same time (zero delay), tiny, or huge delays.
-      const std::int64_t delay = r % 4 == 0 ? 0 : r % 4 == 1 ? static_cast<std::int64_t>(r % 7)
-                                                               : static_cast<std::int64_t>(r % (1ULL << 40));
+      const std::int64_t delay = r % 4 == 0   ? 0
+                                 : r % 4 == 1 ? static_cast<std::int64_t>(r % 7)
+                                              : static_cast<std::int64_t>(r % (1ULL << 40));
       push(now + delay);
     }
     if (reference.empty()) push(now + 1);

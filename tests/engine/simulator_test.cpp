@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
 #include "tests/support/error_of.hpp"
 
 namespace podwire::engine {
@@ -49,12 +50,13 @@ TEST(Simulator, ZeroDelayEventsRunAfterTheCurrentOne) {
       [](void* c, std::uint64_t) {
         auto* x = static_cast<Ctx*>(c);
         x->order->push_back(1);
-        x->sim->schedule_in(Time::zero(), [](void* c2, std::uint64_t) {
-          static_cast<Ctx*>(c2)->order->push_back(3);
-        }, c);
+        x->sim->schedule_in(
+            Time::zero(),
+            [](void* c2, std::uint64_t) { static_cast<Ctx*>(c2)->order->push_back(3); }, c);
       },
       &ctx);
-  sim.schedule_at(5_ns, [](void* c, std::uint64_t) { static_cast<Ctx*>(c)->order->push_back(2); }, &ctx);
+  sim.schedule_at(
+      5_ns, [](void* c, std::uint64_t) { static_cast<Ctx*>(c)->order->push_back(2); }, &ctx);
   sim.run();
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
@@ -104,11 +106,14 @@ TEST(Simulator, CancelAtTheSameTimeKnowsWhatRan) {
   } ctx{&sim, {}, {}};
   auto count = [](void* c, std::uint64_t) { ++static_cast<Ctx*>(c)->runs; };
   ctx.first = sim.schedule_at(1_us, count, &ctx);
-  sim.schedule_at(1_us, [](void* c, std::uint64_t) {
-    auto* x = static_cast<Ctx*>(c);
-    x->cancelled_first = x->sim->cancel(x->first);
-    x->cancelled_third = x->sim->cancel(x->third);
-  }, &ctx);
+  sim.schedule_at(
+      1_us,
+      [](void* c, std::uint64_t) {
+        auto* x = static_cast<Ctx*>(c);
+        x->cancelled_first = x->sim->cancel(x->first);
+        x->cancelled_third = x->sim->cancel(x->third);
+      },
+      &ctx);
   ctx.third = sim.schedule_at(1_us, count, &ctx);
   sim.run();
   EXPECT_FALSE(ctx.cancelled_first);
@@ -119,7 +124,8 @@ TEST(Simulator, CancelAtTheSameTimeKnowsWhatRan) {
 TEST(Simulator, RunUntilStopsAtTheLimitAndAdvancesTheClock) {
   Simulator sim;
   Recorder r{&sim, {}};
-  for (int i = 1; i <= 5; ++i) sim.schedule_at<&Recorder::on>(Time::us(i), &r, static_cast<std::uint64_t>(i));
+  for (int i = 1; i <= 5; ++i)
+    sim.schedule_at<&Recorder::on>(Time::us(i), &r, static_cast<std::uint64_t>(i));
   sim.run_until(3_us);  // inclusive
   EXPECT_EQ(r.calls.size(), 3u);
   EXPECT_EQ(sim.now(), 3_us);
@@ -185,7 +191,8 @@ TEST(Simulator, TwoSimulatorsAreIndependent) {
 
 TEST(Simulator, HandlerExceptionsPropagateAndLeaveTheLoopUsable) {
   Simulator sim;
-  sim.schedule_at(1_us, [](void*, std::uint64_t) { throw std::runtime_error("model failed"); }, nullptr);
+  sim.schedule_at(
+      1_us, [](void*, std::uint64_t) { throw std::runtime_error("model failed"); }, nullptr);
   Recorder r{&sim, {}};
   sim.schedule_at<&Recorder::tick>(2_us, &r);
   EXPECT_EQ(error_of([&] { sim.run(); }), "model failed");

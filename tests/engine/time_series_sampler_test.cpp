@@ -117,7 +117,8 @@ TEST(TimeSeriesSampler, SinkReceivesRowsInsteadOfStorage) {
   Collected out;
   s.set_sink(&collect, &out);
   s.start(0_ms);
-  sim.schedule_at(1500_us, [](void* ctx, std::uint64_t) { *static_cast<int*>(ctx) = 10; }, &a);
+  sim.schedule_at(
+      1500_us, [](void* ctx, std::uint64_t) { *static_cast<int*>(ctx) = 10; }, &a);
   sim.run_until(3_ms);
   EXPECT_EQ(s.size(), 0u);
   EXPECT_TRUE(s.times().empty());

@@ -21,7 +21,7 @@ TEST(Time, UnitConstructorsAreExact) {
 }
 
 TEST(Time, ConstructorsRefuseOverflow) {
-  EXPECT_NO_THROW(Time::s(9'000'000));                   // about 104 days
+  EXPECT_NO_THROW(Time::s(9'000'000));                     // about 104 days
   EXPECT_THROW(Time::s(10'000'000), std::overflow_error);  // about 116 days
   EXPECT_THROW(Time::from_seconds(1e10), std::overflow_error);
   EXPECT_THROW(Time::from_seconds(std::nan("")), std::invalid_argument);
@@ -54,7 +54,8 @@ std::string parse_error(const std::string& text) {
 TEST(Time, ParseErrorsSayWhatIsWrong) {
   EXPECT_EQ(parse_error("10"),
             "time '10' has no unit; write it with one of ps, ns, us, ms, s (e.g. '10ms')");
-  EXPECT_EQ(parse_error("5 min"), "time '5 min' has unknown unit 'min'; expected one of ps, ns, us, ms, s");
+  EXPECT_EQ(parse_error("5 min"),
+            "time '5 min' has unknown unit 'min'; expected one of ps, ns, us, ms, s");
   EXPECT_EQ(parse_error("fast"), "expected a time like '10us', got 'fast'");
   EXPECT_EQ(parse_error(""), "expected a time like '10us', got ''");
   EXPECT_EQ(parse_error("0.5ps"), "time '0.5ps' is not a whole number of picoseconds");
@@ -75,9 +76,9 @@ TEST(Time, PrintsShortestExactText) {
 }
 
 TEST(Time, PrintThenParseRoundTrips) {
-  for (std::int64_t v : {std::int64_t{1}, std::int64_t{999}, std::int64_t{1'234'567},
-                         std::int64_t{5'000'000'000'000}, std::int64_t{-42'000},
-                         Time::max().ps()}) {
+  for (std::int64_t v :
+       {std::int64_t{1}, std::int64_t{999}, std::int64_t{1'234'567},
+        std::int64_t{5'000'000'000'000}, std::int64_t{-42'000}, Time::max().ps()}) {
     EXPECT_EQ(Time::parse(Time::ps(v).to_string()), Time::ps(v)) << v;
   }
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+
 #include "tests/support/error_of.hpp"
 
 namespace podwire::engine {
@@ -26,12 +27,14 @@ TEST(Bytes, ParsesDecimalAndBinaryUnits) {
 }
 
 TEST(Bytes, RefusesBadText) {
-  EXPECT_EQ(error_of([] { Bytes::parse("1500"); }),
-            "size '1500' has no unit; write it with one of GiB, MiB, KiB, GB, MB, KB, B (e.g. '1500B')");
+  EXPECT_EQ(
+      error_of([] { Bytes::parse("1500"); }),
+      "size '1500' has no unit; write it with one of GiB, MiB, KiB, GB, MB, KB, B (e.g. '1500B')");
   EXPECT_EQ(error_of([] { Bytes::parse("1.5B"); }), "size '1.5B' is not a whole number of B");
   EXPECT_EQ(error_of([] { Bytes::parse("-1B"); }), "size '-1B' is negative");
-  EXPECT_EQ(error_of([] { Bytes::parse("3 pages"); }),
-            "size '3 pages' has unknown unit 'pages'; expected one of GiB, MiB, KiB, GB, MB, KB, B");
+  EXPECT_EQ(
+      error_of([] { Bytes::parse("3 pages"); }),
+      "size '3 pages' has unknown unit 'pages'; expected one of GiB, MiB, KiB, GB, MB, KB, B");
 }
 
 TEST(BitRate, ParsesAndPrints) {
@@ -60,8 +63,9 @@ TEST(Rate, ParsesPerUnit) {
   EXPECT_EQ(Rate::parse("3200/s").to_string(), "3200/s");
   EXPECT_EQ(error_of([] { Rate::parse("5000"); }),
             "rate '5000' has no unit; write it per /s, /ms, /us, /min or /h (e.g. '5000/s')");
-  EXPECT_EQ(error_of([] { Rate::parse("5 per second"); }),
-            "rate '5 per second' has unknown unit 'per second'; expected one of /s, /ms, /us, /min, /h");
+  EXPECT_EQ(
+      error_of([] { Rate::parse("5 per second"); }),
+      "rate '5 per second' has unknown unit 'per second'; expected one of /s, /ms, /us, /min, /h");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ inline kube::ObjectSet objects_of(const std::string& yaml) {
 inline kube::ClusterConfig nodes(int n, std::int64_t cpu_millicores = 4000, int max_pods = 110) {
   kube::ClusterConfig c;
   for (int i = 0; i < n; ++i) {
-    c.nodes.push_back(kube::NodeConfig{"node-" + std::to_string(i), cpu_millicores, 16LL << 30, max_pods, {}});
+    c.nodes.push_back(
+        kube::NodeConfig{"node-" + std::to_string(i), cpu_millicores, 16LL << 30, max_pods, {}});
   }
   return c;
 }

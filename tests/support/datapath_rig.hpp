@@ -4,10 +4,9 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
@@ -21,9 +20,9 @@ using engine::BitRate;
 using engine::Time;
 using net::Address;
 using net::parse_address;
-using proxy::Backend;
 using node::DatapathConfig;
 using node::KernelDatapath;
+using proxy::Backend;
 using proxy::FrontendKind;
 using proxy::IpvsScheduler;
 using proxy::ServiceFrontend;
@@ -62,7 +61,8 @@ struct Cluster {
                        kube::Cidr::parse("10.0.0.0/16")};
     sw = &net.add_switch("tor");
     for (int i = 0; i < n; ++i) {
-      net::Host& h = net.add_host("node-" + std::to_string(i), parse_address("10.0.0.1") + static_cast<Address>(i));
+      net::Host& h = net.add_host("node-" + std::to_string(i),
+                                  parse_address("10.0.0.1") + static_cast<Address>(i));
       net.connect(h, *sw, link, host.nic_latency);
       nodes.push_back(&h);
     }
@@ -77,8 +77,9 @@ struct Cluster {
   void rebuild_proxies() {
     proxies.clear();
     for (std::size_t i = 0; i < datapaths.size(); ++i) {
-      proxies.push_back(proxy::make_service_proxy(datapaths[i], services, proxy_config,
-                                                  engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i))));
+      proxies.push_back(proxy::make_service_proxy(
+          datapaths[i], services, proxy_config,
+          engine::RandomRoot(7).stream("proxy/node-" + std::to_string(i))));
     }
   }
   proxy::ServiceProxy& proxy(int node) { return *proxies[static_cast<std::size_t>(node)]; }
@@ -89,8 +90,9 @@ struct Cluster {
     c.mode = mode;
     auto& slot = proxies[static_cast<std::size_t>(node)];
     retired.push_back(std::move(slot));
-    slot = proxy::make_service_proxy(datapaths[static_cast<std::size_t>(node)], services, c,
-                                     engine::RandomRoot(7).stream("proxy/node-" + std::to_string(node)));
+    slot = proxy::make_service_proxy(
+        datapaths[static_cast<std::size_t>(node)], services, c,
+        engine::RandomRoot(7).stream("proxy/node-" + std::to_string(node)));
     return *slot;
   }
 
@@ -98,7 +100,8 @@ struct Cluster {
   node::PodNetns& add_pod(int node, const std::string& name) {
     int on_node = 0;
     for (auto& p : pods) on_node += static_cast<int>(p.node_index()) == node ? 1 : 0;
-    const Address a = parse_address("10.244.0.2") + (static_cast<Address>(node) << 8) + static_cast<Address>(on_node);
+    const Address a = parse_address("10.244.0.2") + (static_cast<Address>(node) << 8) +
+                      static_cast<Address>(on_node);
     pods.emplace_back(*nodes[node], datapaths[node].veth(), name, next_id++, a);
     directory.add(pods.back());
     if (datapaths[node].cni().routes_pod_addresses()) net.add_address(a, nodes[node]->node());
@@ -108,7 +111,8 @@ struct Cluster {
 
   std::uint64_t nic_rx(int node) {
     std::uint64_t n = 0;
-    for (std::uint32_t q = 0; q < nodes[node]->nic().queue_count(); ++q) n += nodes[node]->nic().rx_packets(q);
+    for (std::uint32_t q = 0; q < nodes[node]->nic().queue_count(); ++q)
+      n += nodes[node]->nic().rx_packets(q);
     return n;
   }
   std::uint64_t fabric_packets() {
@@ -118,8 +122,9 @@ struct Cluster {
   }
 
   // A ClusterIP Service at vip:port -> target on the given pods.
-  std::uint32_t add_service(const std::string& name, Address vip, std::uint16_t port, std::uint16_t target,
-                            const std::vector<node::PodNetns*>& backends, net::Protocol proto = net::Protocol::tcp) {
+  std::uint32_t add_service(const std::string& name, Address vip, std::uint16_t port,
+                            std::uint16_t target, const std::vector<node::PodNetns*>& backends,
+                            net::Protocol proto = net::Protocol::tcp) {
     ServiceFrontend f;
     f.name = name;
     f.protocol = proto;

@@ -69,7 +69,8 @@ class ChurnEventsTable final : public TraceTable {
         const kube::PodState& p = cluster.pods()[static_cast<std::size_t>(e.pod)];
         trace::copy_name(row.pod, p.namespace_ + "/" + p.name);
       }
-      if (e.node >= 0) trace::copy_name(row.node, c_.model.fabric().nodes[static_cast<std::size_t>(e.node)].name);
+      if (e.node >= 0)
+        trace::copy_name(row.node, c_.model.fabric().nodes[static_cast<std::size_t>(e.node)].name);
       if (e.owner >= 0) {
         const kube::OwnerState& o = cluster.owners()[static_cast<std::size_t>(e.owner)];
         trace::copy_name(row.owner, std::string(o.kind) + " " + o.namespace_ + "/" + o.name);

@@ -34,7 +34,9 @@ trace::h5::Schema<Row> schema() {
       .column("local_port", &Row::local_port)
       .column("remote_address", &Row::remote_address)
       .column("remote_port", &Row::remote_port)
-      .column("end", &Row::end, trace::enum_names(net::TcpEnd::aborted, [](net::TcpEnd e) { return net::to_string(e); }))
+      .column(
+          "end", &Row::end,
+          trace::enum_names(net::TcpEnd::aborted, [](net::TcpEnd e) { return net::to_string(e); }))
       .column("retransmissions", &Row::retransmissions)
       .column("timeouts", &Row::timeouts)
       .column("bytes_sent", &Row::bytes_sent)
@@ -44,8 +46,10 @@ trace::h5::Schema<Row> schema() {
 class ConnectionsTable final : public TraceTable {
  public:
   explicit ConnectionsTable(const TraceContext& c)
-      : model_(c.model), table_(c.file.create_table("/connections", schema(), trace::kStreamStorage)) {
-    if (model_.scenario().trace_connections) model_.connection_ended.connect(&ConnectionsTable::on_ended, this);
+      : model_(c.model),
+        table_(c.file.create_table("/connections", schema(), trace::kStreamStorage)) {
+    if (model_.scenario().trace_connections)
+      model_.connection_ended.connect(&ConnectionsTable::on_ended, this);
   }
   ~ConnectionsTable() override { model_.connection_ended.disconnect(this); }
 

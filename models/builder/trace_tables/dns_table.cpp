@@ -47,8 +47,8 @@ class DnsTable final : public TraceTable {
  private:
   static void on_lookup(void* self, const app::DnsLookupRecord& d) {
     auto& t = *static_cast<DnsTable*>(self);
-    t.table_.append(Row{d.started.ps(), d.client, t.names_.id(d.name), d.queries, d.timeouts, d.ok, d.address,
-                        (d.finished - d.started).ps()});
+    t.table_.append(Row{d.started.ps(), d.client, t.names_.id(d.name), d.queries, d.timeouts, d.ok,
+                        d.address, (d.finished - d.started).ps()});
   }
 
   ClusterModel& model_;

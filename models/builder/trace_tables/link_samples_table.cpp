@@ -36,7 +36,8 @@ class LinkSamplesTable final : public TraceTable {
 
  private:
   static void on_sample(void* self, const LinkSample& l) {
-    static_cast<LinkSamplesTable*>(self)->table_.append(Row{l.at.ps(), l.link, l.utilisation, l.queued_packets, l.drops});
+    static_cast<LinkSamplesTable*>(self)->table_.append(
+        Row{l.at.ps(), l.link, l.utilisation, l.queued_packets, l.drops});
   }
 
   ClusterModel& model_;

@@ -41,9 +41,9 @@ class NodeSamplesTable final : public TraceTable {
 
  private:
   static void on_sample(void* self, const NodeSample& n) {
-    static_cast<NodeSamplesTable*>(self)->table_.append(Row{n.at.ps(), n.node, n.kernel_busy, n.softirq_busy,
-                                                            n.system_busy, n.application_busy, n.conntrack_entries,
-                                                            n.conntrack_drops});
+    static_cast<NodeSamplesTable*>(self)->table_.append(
+        Row{n.at.ps(), n.node, n.kernel_busy, n.softirq_busy, n.system_busy, n.application_busy,
+            n.conntrack_entries, n.conntrack_drops});
   }
 
   ClusterModel& model_;

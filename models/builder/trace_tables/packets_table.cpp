@@ -25,7 +25,9 @@ trace::h5::Schema<Row> schema() {
   return trace::h5::Schema<Row>()
       .column("packet", &Row::packet)
       .column("at_ps", &Row::at_ps)
-      .column("kind", &Row::kind, trace::enum_names(net::HopKind::dropped, [](net::HopKind k) { return net::to_string(k); }))
+      .column("kind", &Row::kind,
+              trace::enum_names(net::HopKind::dropped,
+                                [](net::HopKind k) { return net::to_string(k); }))
       .column("where", &Row::where)
       .column("src", &Row::src)
       .column("dst", &Row::dst)
@@ -40,7 +42,9 @@ trace::h5::Schema<Row> schema() {
 class PacketsTable final : public TraceTable, net::PacketTracer {
  public:
   explicit PacketsTable(const TraceContext& c)
-      : model_(c.model), file_(c.file), table_(c.file.create_table("/packets", schema(), trace::kStreamStorage)) {
+      : model_(c.model),
+        file_(c.file),
+        table_(c.file.create_table("/packets", schema(), trace::kStreamStorage)) {
     model_.pool().set_tracer(this, model_.scenario().trace_packets_every);
   }
   ~PacketsTable() override { model_.pool().set_tracer(nullptr, 1); }

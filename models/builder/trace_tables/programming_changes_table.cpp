@@ -49,6 +49,7 @@ class ProgrammingChangesTable final : public TraceTable {
 
 }  // namespace
 
-extern const TraceTableEntry programming_changes_table{"/programming/changes", &open_table<ProgrammingChangesTable>};
+extern const TraceTableEntry programming_changes_table{"/programming/changes",
+                                                       &open_table<ProgrammingChangesTable>};
 
 }  // namespace podwire::builder

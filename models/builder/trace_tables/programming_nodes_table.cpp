@@ -20,15 +20,16 @@ class ProgrammingNodesTable final : public TraceTable {
 
   void finish(const ClusterRunResult& run) override {
     if (!run.churn.present) return;
-    auto t = c_.file.create_table("/programming/nodes", trace::h5::Schema<Row>()
-                                                            .column("node", &Row::node)
-                                                            .column("changes", &Row::changes)
-                                                            .column("p50_s", &Row::p50_s)
-                                                            .column("p99_s", &Row::p99_s)
-                                                            .column("max_s", &Row::max_s)
-                                                            .column("syncs", &Row::syncs)
-                                                            .column("full_syncs", &Row::full_syncs)
-                                                            .column("sync_busy_s", &Row::sync_busy_s));
+    auto t =
+        c_.file.create_table("/programming/nodes", trace::h5::Schema<Row>()
+                                                       .column("node", &Row::node)
+                                                       .column("changes", &Row::changes)
+                                                       .column("p50_s", &Row::p50_s)
+                                                       .column("p99_s", &Row::p99_s)
+                                                       .column("max_s", &Row::max_s)
+                                                       .column("syncs", &Row::syncs)
+                                                       .column("full_syncs", &Row::full_syncs)
+                                                       .column("sync_busy_s", &Row::sync_busy_s));
     for (const NodeProgramming& n : run.churn.nodes) {
       Row row{};
       trace::copy_name(row.node, n.node);
@@ -50,6 +51,7 @@ class ProgrammingNodesTable final : public TraceTable {
 
 }  // namespace
 
-extern const TraceTableEntry programming_nodes_table{"/programming/nodes", &open_table<ProgrammingNodesTable>};
+extern const TraceTableEntry programming_nodes_table{"/programming/nodes",
+                                                     &open_table<ProgrammingNodesTable>};
 
 }  // namespace podwire::builder

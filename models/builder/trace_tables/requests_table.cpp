@@ -43,8 +43,9 @@ trace::h5::Schema<Row> schema() {
       .column("server", &Row::server)
       .column("client_node", &Row::client_node)
       .column("server_node", &Row::server_node)
-      .column("status", &Row::status, trace::enum_names(app::RequestStatus::dns_failure,
-                                                   [](app::RequestStatus st) { return app::to_string(st); }))
+      .column("status", &Row::status,
+              trace::enum_names(app::RequestStatus::dns_failure,
+                                [](app::RequestStatus st) { return app::to_string(st); }))
       .column("reused_connection", &Row::reused_connection)
       .column("retries", &Row::retries)
       .column("warmup", &Row::warmup)
@@ -66,7 +67,8 @@ class RequestsTable final : public TraceTable {
       : model_(c.model),
         warmup_(c.model.scenario().run.warmup),
         table_(c.file.create_table("/requests", schema(), trace::kStreamStorage)) {
-    if (model_.scenario().trace_requests) model_.requests().finished.connect(&RequestsTable::on_request, this);
+    if (model_.scenario().trace_requests)
+      model_.requests().finished.connect(&RequestsTable::on_request, this);
   }
   ~RequestsTable() override { model_.requests().finished.disconnect(this); }
 
@@ -80,7 +82,8 @@ class RequestsTable final : public TraceTable {
     const std::size_t pod = id - ClusterModel::kPodIdBase;
     const auto& pods = model_.cluster().pods();
     if (pod >= pods.size() || pods[pod].node < 0) return 0;
-    return static_cast<std::uint32_t>(model_.fabric().nodes[static_cast<std::size_t>(pods[pod].node)].host->node());
+    return static_cast<std::uint32_t>(
+        model_.fabric().nodes[static_cast<std::size_t>(pods[pod].node)].host->node());
   }
 
   static void on_request(void* self, const app::RequestRecord& r) {

@@ -10,8 +10,8 @@ namespace {
 struct Row {
   char name[128];
   std::uint64_t requests;
-  double server_time_s, queueing_s, service_s;            // simulated means
-  double estimate_server_time_s, estimate_utilisation;    // NaN when none
+  double server_time_s, queueing_s, service_s;          // simulated means
+  double estimate_server_time_s, estimate_utilisation;  // NaN when none
   double p50_s, p90_s, p99_s;
 };
 
@@ -36,7 +36,9 @@ class ServiceSummaryTable final : public TraceTable {
   void finish(const ClusterRunResult& run) override {
     auto t = c_.file.create_table("/summary/services", schema());
     for (const ServiceFigures& s : run.services) {
-      const auto pct = [&](double p) { return s.latency.empty() ? 0.0 : s.latency.percentile_time(p).seconds(); };
+      const auto pct = [&](double p) {
+        return s.latency.empty() ? 0.0 : s.latency.percentile_time(p).seconds();
+      };
       Row row{};
       trace::copy_name(row.name, s.name);
       row.requests = s.requests;
@@ -59,6 +61,7 @@ class ServiceSummaryTable final : public TraceTable {
 
 }  // namespace
 
-extern const TraceTableEntry service_summary_table{"/summary/services", &open_table<ServiceSummaryTable>};
+extern const TraceTableEntry service_summary_table{"/summary/services",
+                                                   &open_table<ServiceSummaryTable>};
 
 }  // namespace podwire::builder

@@ -9,7 +9,9 @@ namespace {
 class TargetsTable final : public TraceTable {
  public:
   explicit TargetsTable(const TraceContext& c) : c_(c) {}
-  void finish(const ClusterRunResult&) override { trace::write_names(c_.file, "/targets", c_.model.target_names()); }
+  void finish(const ClusterRunResult&) override {
+    trace::write_names(c_.file, "/targets", c_.model.target_names());
+  }
 
  private:
   TraceContext c_;

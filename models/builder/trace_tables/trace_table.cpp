@@ -6,10 +6,10 @@
 namespace podwire::builder {
 
 // Each defined in its <name>_table.cpp.
-extern const TraceTableEntry requests_table, node_samples_table, link_samples_table, dns_table, connections_table,
-    packets_table, links_table, programming_records_table, churn_events_table, programming_nodes_table,
-    programming_changes_table, targets_table, traffic_table, endpoints_table, traffic_summary_table,
-    service_summary_table;
+extern const TraceTableEntry requests_table, node_samples_table, link_samples_table, dns_table,
+    connections_table, packets_table, links_table, programming_records_table, churn_events_table,
+    programming_nodes_table, programming_changes_table, targets_table, traffic_table,
+    endpoints_table, traffic_summary_table, service_summary_table;
 
 namespace {
 

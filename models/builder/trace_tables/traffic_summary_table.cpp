@@ -10,7 +10,8 @@ namespace {
 struct Row {
   char name[64];
   std::uint64_t sent, ok, failed;
-  double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s, at_server_s;  // the last five means of the parts
+  double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s,
+      at_server_s;                                     // the last five means of the parts
   std::uint64_t refused, reset, timeout, dns_failure;  // the failed, by status
 };
 
@@ -41,7 +42,9 @@ class TrafficSummaryTable final : public TraceTable {
   void finish(const ClusterRunResult& run) override {
     auto t = c_.file.create_table("/summary/traffic", schema());
     for (const TrafficFigures& f : run.traffic) {
-      const auto pct = [&](double p) { return f.total.empty() ? 0.0 : f.total.percentile_time(p).seconds(); };
+      const auto pct = [&](double p) {
+        return f.total.empty() ? 0.0 : f.total.percentile_time(p).seconds();
+      };
       const auto count = [&](app::RequestStatus s) { return f.by_status[static_cast<int>(s)]; };
       Row row{};
       trace::copy_name(row.name, f.name);
@@ -71,6 +74,7 @@ class TrafficSummaryTable final : public TraceTable {
 
 }  // namespace
 
-extern const TraceTableEntry traffic_summary_table{"/summary/traffic", &open_table<TrafficSummaryTable>};
+extern const TraceTableEntry traffic_summary_table{"/summary/traffic",
+                                                   &open_table<TrafficSummaryTable>};
 
 }  // namespace podwire::builder

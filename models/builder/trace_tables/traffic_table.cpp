@@ -9,7 +9,9 @@ namespace {
 class TrafficTable final : public TraceTable {
  public:
   explicit TrafficTable(const TraceContext& c) : c_(c) {}
-  void finish(const ClusterRunResult&) override { trace::write_names(c_.file, "/traffic", c_.model.traffic_names()); }
+  void finish(const ClusterRunResult&) override {
+    trace::write_names(c_.file, "/traffic", c_.model.traffic_names());
+  }
 
  private:
   TraceContext c_;

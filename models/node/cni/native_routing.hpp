@@ -10,7 +10,9 @@ namespace podwire::node {
 class NativeRouting final : public Cni {
  public:
   std::string_view name() const override { return "native"; }
-  engine::Time to_node(net::Packet&, const net::Host&, const net::Host&) override { return engine::Time::zero(); }
+  engine::Time to_node(net::Packet&, const net::Host&, const net::Host&) override {
+    return engine::Time::zero();
+  }
   Arrival from_fabric(net::Packet& p, const net::Host& here, engine::Time&) override {
     // No outer header of its own; an encapsulated packet for another node is not ours.
     if (p.encap.present() && p.encap.outer_dst != here.address()) return Arrival::not_ours;

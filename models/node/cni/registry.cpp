@@ -16,7 +16,8 @@ struct Entry {
 
 const Entry kCnis[] = {
     {"vxlan", [](const CniCosts& c) -> std::unique_ptr<Cni> { return std::make_unique<Vxlan>(c); }},
-    {"native", [](const CniCosts&) -> std::unique_ptr<Cni> { return std::make_unique<NativeRouting>(); }},
+    {"native",
+     [](const CniCosts&) -> std::unique_ptr<Cni> { return std::make_unique<NativeRouting>(); }},
 };
 
 }  // namespace

@@ -6,7 +6,8 @@
 namespace podwire::node {
 
 engine::Time Vxlan::to_node(net::Packet& p, const net::Host& from, const net::Host& to) {
-  p.encap = net::Encapsulation{from.address(), to.address(), static_cast<std::uint16_t>(net::kVxlanOverhead)};
+  p.encap = net::Encapsulation{from.address(), to.address(),
+                               static_cast<std::uint16_t>(net::kVxlanOverhead)};
   p.wire_bytes += net::kVxlanOverhead;
   return costs_.encap;
 }

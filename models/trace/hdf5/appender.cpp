@@ -61,8 +61,8 @@ void Appender::flush() {
   const hsize_t count[2] = {buffered_, width_};
   check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
         "select rows", where_);
-  const Handle mem_space = checked(H5Screate_simple(rank, count, nullptr),
-                                   Handle::Kind::kDataspace, "create dataspace", where_);
+  const Handle mem_space = checked(H5Screate_simple(rank, count, nullptr), Handle::Kind::kDataspace,
+                                   "create dataspace", where_);
   check(H5Dwrite(dataset_, mem_type_.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
                  buffer_.get()),
         "write rows", where_);

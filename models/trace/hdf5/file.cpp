@@ -67,12 +67,12 @@ File File::create(const std::string& path) {
                                       "create property list", where);
   detail::check(H5Pset_obj_track_times(fcpl.get(), false), "turn off timestamps", where);
   const Handle fapl = file_access_properties(where);
-  state->file = detail::checked(
-      H5Fcreate(state->temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
-      Handle::Kind::kFile, "create file", where);
+  state->file =
+      detail::checked(H5Fcreate(state->temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
+                      Handle::Kind::kFile, "create file", where);
   state->open = true;
-  Handle root = detail::checked(H5Gopen2(state->file.get(), "/", H5P_DEFAULT),
-                                Handle::Kind::kGroup, "open root group", state->where("/"));
+  Handle root = detail::checked(H5Gopen2(state->file.get(), "/", H5P_DEFAULT), Handle::Kind::kGroup,
+                                "open root group", state->where("/"));
   return File(std::move(state), std::move(root), "/");
 }
 
@@ -85,8 +85,8 @@ File File::open_read(const std::string& path) {
   state->file = detail::checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()),
                                 Handle::Kind::kFile, "open file", path);
   state->open = true;
-  Handle root = detail::checked(H5Gopen2(state->file.get(), "/", H5P_DEFAULT),
-                                Handle::Kind::kGroup, "open root group", state->where("/"));
+  Handle root = detail::checked(H5Gopen2(state->file.get(), "/", H5P_DEFAULT), Handle::Kind::kGroup,
+                                "open root group", state->where("/"));
   return File(std::move(state), std::move(root), "/");
 }
 

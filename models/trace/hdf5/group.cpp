@@ -130,9 +130,9 @@ TableBase Group::create_table(std::string_view path, const std::vector<Column>& 
   for (const Column& c : columns) {
     if (!c.enum_names.empty()) location.set_attribute("enum:" + c.name, std::span(c.enum_names));
   }
-  auto impl = std::make_unique<TableBase::Impl>(std::move(copies), *file_, dataset_id,
-                                                std::move(mem_type), packed_size, chunk_rows,
-                                                std::size_t{0}, where);
+  auto impl =
+      std::make_unique<TableBase::Impl>(std::move(copies), *file_, dataset_id, std::move(mem_type),
+                                        packed_size, chunk_rows, std::size_t{0}, where);
   return TableBase(std::move(location), std::move(impl));
 }
 
@@ -156,8 +156,8 @@ ArrayBase Group::create_array(std::string_view path, ScalarType type, std::size_
                                    Handle::Kind::kDataset, "create array", where);
   const hid_t dataset_id = dataset.get();
   Location location(file_, std::move(dataset), full);
-  auto impl = std::make_unique<ArrayBase::Impl>(*file_, dataset_id, std::move(mem_type),
-                                                row_bytes, chunk_rows, width, where);
+  auto impl = std::make_unique<ArrayBase::Impl>(*file_, dataset_id, std::move(mem_type), row_bytes,
+                                                chunk_rows, width, where);
   return ArrayBase(std::move(location), width, std::move(impl));
 }
 

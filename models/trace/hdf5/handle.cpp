@@ -10,14 +10,22 @@ namespace {
 
 herr_t close_id(hid_t id, Handle::Kind kind) {
   switch (kind) {
-    case Handle::Kind::kFile: return H5Fclose(id);
-    case Handle::Kind::kGroup: return H5Gclose(id);
-    case Handle::Kind::kDataset: return H5Dclose(id);
-    case Handle::Kind::kDataspace: return H5Sclose(id);
-    case Handle::Kind::kDatatype: return H5Tclose(id);
-    case Handle::Kind::kPropertyList: return H5Pclose(id);
-    case Handle::Kind::kAttribute: return H5Aclose(id);
-    case Handle::Kind::kObject: return H5Oclose(id);
+    case Handle::Kind::kFile:
+      return H5Fclose(id);
+    case Handle::Kind::kGroup:
+      return H5Gclose(id);
+    case Handle::Kind::kDataset:
+      return H5Dclose(id);
+    case Handle::Kind::kDataspace:
+      return H5Sclose(id);
+    case Handle::Kind::kDatatype:
+      return H5Tclose(id);
+    case Handle::Kind::kPropertyList:
+      return H5Pclose(id);
+    case Handle::Kind::kAttribute:
+      return H5Aclose(id);
+    case Handle::Kind::kObject:
+      return H5Oclose(id);
   }
   return -1;
 }

@@ -52,8 +52,7 @@ class Location {
   void set_attribute(std::string_view name, double value);
   // Signed integers are stored as int64, unsigned ones as uint64.
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  void set_attribute(std::string_view name, T value) {
+  requires(!std::same_as<T, bool>) void set_attribute(std::string_view name, T value) {
     if constexpr (std::is_signed_v<T>) {
       set_int_attribute(name, value);
     } else {

@@ -31,10 +31,10 @@ OpenAttribute open_attribute(const Location& at, std::string_view name, H5T_clas
                            "open " + a.what, a.where);
   a.type = detail::checked(H5Aget_type(a.attr.get()), Handle::Kind::kDatatype, "read " + a.what,
                            a.where);
-  a.space = detail::checked(H5Aget_space(a.attr.get()), Handle::Kind::kDataspace,
-                            "read " + a.what, a.where);
-  a.count = static_cast<std::size_t>(detail::check(
-      H5Sget_simple_extent_npoints(a.space.get()), "read " + a.what, a.where));
+  a.space = detail::checked(H5Aget_space(a.attr.get()), Handle::Kind::kDataspace, "read " + a.what,
+                            a.where);
+  a.count = static_cast<std::size_t>(
+      detail::check(H5Sget_simple_extent_npoints(a.space.get()), "read " + a.what, a.where));
   if (H5Tget_class(a.type.get()) != expected) {
     throw std::runtime_error("hdf5: " + a.what + " of " + a.where + " is not " + kind);
   }
@@ -86,8 +86,8 @@ std::vector<std::string> read_strings_attribute(const Location& at, std::string_
     H5Dvlen_reclaim(mem.get(), a.space.get(), H5P_DEFAULT, pointers.data());
   } else {
     const std::size_t size = H5Tget_size(a.type.get());
-    const Handle mem = detail::checked(H5Tcopy(a.type.get()), Handle::Kind::kDatatype,
-                                       "read " + a.what, a.where);
+    const Handle mem =
+        detail::checked(H5Tcopy(a.type.get()), Handle::Kind::kDatatype, "read " + a.what, a.where);
     std::vector<char> bytes(a.count * size + 1);
     detail::check(H5Aread(a.attr.get(), mem.get(), bytes.data()), "read " + a.what, a.where);
     for (std::size_t i = 0; i < a.count; ++i) {
@@ -136,8 +136,8 @@ std::vector<std::int64_t> read_ints_attribute(const Location& at, std::string_vi
 std::vector<std::uint64_t> dataset_shape(const Group& parent, std::string_view path) {
   std::string where;
   const Handle dataset = open_dataset(parent, path, where);
-  const Handle space = detail::checked(H5Dget_space(dataset.get()), Handle::Kind::kDataspace,
-                                       "read shape", where);
+  const Handle space =
+      detail::checked(H5Dget_space(dataset.get()), Handle::Kind::kDataspace, "read shape", where);
   const int rank = detail::check(H5Sget_simple_extent_ndims(space.get()), "read shape", where);
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   detail::check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "read shape", where);
@@ -153,8 +153,8 @@ void read_rows_into(const Group& parent, std::string_view path, const std::vecto
   const Handle mem =
       detail::make_row_type(columns, offsets, row_size, detail::Layout::kMemory, where);
   if (n == 0) return;
-  detail::check(H5Dread(dataset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows),
-                "read rows", where);
+  detail::check(H5Dread(dataset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows), "read rows",
+                where);
 }
 
 void read_array_into(const Group& parent, std::string_view path, ScalarType type,

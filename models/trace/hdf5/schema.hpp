@@ -35,16 +35,21 @@ constexpr std::size_t scalar_size(ScalarType type) {
   switch (type) {
     case ScalarType::kInt8:
     case ScalarType::kUInt8:
-    case ScalarType::kBool: return 1;
+    case ScalarType::kBool:
+      return 1;
     case ScalarType::kInt16:
-    case ScalarType::kUInt16: return 2;
+    case ScalarType::kUInt16:
+      return 2;
     case ScalarType::kInt32:
     case ScalarType::kUInt32:
-    case ScalarType::kFloat32: return 4;
+    case ScalarType::kFloat32:
+      return 4;
     case ScalarType::kInt64:
     case ScalarType::kUInt64:
-    case ScalarType::kFloat64: return 8;
-    case ScalarType::kString: break;
+    case ScalarType::kFloat64:
+      return 8;
+    case ScalarType::kString:
+      break;
   }
   return 0;
 }
@@ -107,8 +112,8 @@ class Schema {
 
   // An enum stored as its underlying integer; names[i] names the value i.
   template <class E>
-    requires std::is_enum_v<E>
-  Schema& column(std::string name, E Row::*member, std::vector<std::string> names) {
+  requires std::is_enum_v<E> Schema& column(std::string name, E Row::*member,
+                                            std::vector<std::string> names) {
     if (names.empty()) throw std::invalid_argument("enum column '" + name + "' has no names");
     using U = std::underlying_type_t<E>;
     return add(std::move(name), scalar_type_of<U>(), offset_of(member), sizeof(U),

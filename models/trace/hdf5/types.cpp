@@ -13,18 +13,29 @@ namespace {
 hid_t predefined(ScalarType type, Layout layout) {
   const bool mem = layout == Layout::kMemory;
   switch (type) {
-    case ScalarType::kInt8: return mem ? H5T_NATIVE_INT8 : H5T_STD_I8LE;
-    case ScalarType::kInt16: return mem ? H5T_NATIVE_INT16 : H5T_STD_I16LE;
-    case ScalarType::kInt32: return mem ? H5T_NATIVE_INT32 : H5T_STD_I32LE;
-    case ScalarType::kInt64: return mem ? H5T_NATIVE_INT64 : H5T_STD_I64LE;
-    case ScalarType::kUInt8: return mem ? H5T_NATIVE_UINT8 : H5T_STD_U8LE;
-    case ScalarType::kUInt16: return mem ? H5T_NATIVE_UINT16 : H5T_STD_U16LE;
-    case ScalarType::kUInt32: return mem ? H5T_NATIVE_UINT32 : H5T_STD_U32LE;
-    case ScalarType::kUInt64: return mem ? H5T_NATIVE_UINT64 : H5T_STD_U64LE;
-    case ScalarType::kFloat32: return mem ? H5T_NATIVE_FLOAT : H5T_IEEE_F32LE;
-    case ScalarType::kFloat64: return mem ? H5T_NATIVE_DOUBLE : H5T_IEEE_F64LE;
+    case ScalarType::kInt8:
+      return mem ? H5T_NATIVE_INT8 : H5T_STD_I8LE;
+    case ScalarType::kInt16:
+      return mem ? H5T_NATIVE_INT16 : H5T_STD_I16LE;
+    case ScalarType::kInt32:
+      return mem ? H5T_NATIVE_INT32 : H5T_STD_I32LE;
+    case ScalarType::kInt64:
+      return mem ? H5T_NATIVE_INT64 : H5T_STD_I64LE;
+    case ScalarType::kUInt8:
+      return mem ? H5T_NATIVE_UINT8 : H5T_STD_U8LE;
+    case ScalarType::kUInt16:
+      return mem ? H5T_NATIVE_UINT16 : H5T_STD_U16LE;
+    case ScalarType::kUInt32:
+      return mem ? H5T_NATIVE_UINT32 : H5T_STD_U32LE;
+    case ScalarType::kUInt64:
+      return mem ? H5T_NATIVE_UINT64 : H5T_STD_U64LE;
+    case ScalarType::kFloat32:
+      return mem ? H5T_NATIVE_FLOAT : H5T_IEEE_F32LE;
+    case ScalarType::kFloat64:
+      return mem ? H5T_NATIVE_DOUBLE : H5T_IEEE_F64LE;
     case ScalarType::kBool:
-    case ScalarType::kString: break;
+    case ScalarType::kString:
+      break;
   }
   return H5I_INVALID_HID;
 }
@@ -64,8 +75,8 @@ Handle make_scalar_type(ScalarType type, std::size_t size, Layout layout,
 
 Handle make_row_type(const std::vector<Column>& columns, const std::vector<std::size_t>& offsets,
                      std::size_t row_size, Layout layout, const std::string& where) {
-  Handle row = checked(H5Tcreate(H5T_COMPOUND, row_size), Handle::Kind::kDatatype,
-                       "create row type", where);
+  Handle row =
+      checked(H5Tcreate(H5T_COMPOUND, row_size), Handle::Kind::kDatatype, "create row type", where);
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const Handle member = make_scalar_type(columns[i].type, columns[i].size, layout, where);
     check(H5Tinsert(row.get(), columns[i].name.c_str(), offsets[i], member.get()),

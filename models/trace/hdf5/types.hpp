@@ -15,8 +15,7 @@ namespace podwire::trace::h5::detail {
 enum class Layout : bool { kMemory, kFile };
 
 // size is only read for kString (the fixed length).
-Handle make_scalar_type(ScalarType type, std::size_t size, Layout layout,
-                        const std::string& where);
+Handle make_scalar_type(ScalarType type, std::size_t size, Layout layout, const std::string& where);
 // int8 enum {FALSE = 0, TRUE = 1}: what h5py itself writes for numpy bool.
 Handle make_bool_type(Layout layout, const std::string& where);
 Handle make_vlen_string_type(const std::string& where);

@@ -1,7 +1,7 @@
 // Programs on their threads: ProgramCpu's thread limit, and the named
 // profiles' rates against the benchmarks they come from, simulated with every
 // default of the host stack.
-#include "models/app/program_cpu.hpp"
+#include "models/app/program.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "models/app/program.hpp"
+#include "models/app/program_cpu.hpp"
 #include "models/node/cpu_model.hpp"
 #include "tests/support/datapath_rig.hpp"
 
@@ -117,7 +117,8 @@ struct NginxBench {
     cb.on_message = [](void* ctx, net::TcpConnection& conn, std::uint64_t, std::uint64_t bytes) {
       auto* b = static_cast<NginxBench*>(ctx);
       b->pending.push_back(Pending{b, &conn});
-      b->worker->run<&NginxBench::respond>(b->worker->read_cost(bytes) + b->nginx.per_request, b, 0);
+      b->worker->run<&NginxBench::respond>(b->worker->read_cost(bytes) + b->nginx.per_request, b,
+                                           0);
     };
     server_stack->listen(80, cb);
   }

@@ -12,7 +12,8 @@ using engine::Time;
 TEST(RequestTable, MemoryStaysBoundedWhileEveryRecordIsAnnouncedOnce) {
   RequestTable t;
   std::uint64_t announced = 0;
-  t.finished.connect([](void* n, const RequestRecord&) { ++*static_cast<std::uint64_t*>(n); }, &announced);
+  t.finished.connect([](void* n, const RequestRecord&) { ++*static_cast<std::uint64_t*>(n); },
+                     &announced);
   const std::uint64_t slow = t.create().id;  // stays in flight throughout
   for (int i = 0; i < 100000; ++i) {
     const std::uint64_t id = t.create().id;

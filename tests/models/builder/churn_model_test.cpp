@@ -11,16 +11,17 @@
 #include <string>
 
 #include "models/builder/cluster_model.hpp"
-#include "tests/support/build_errors.hpp"
 #include "models/scenario/scenario_document.hpp"
+#include "tests/support/build_errors.hpp"
 
 namespace podwire::builder {
 namespace {
 
 using engine::Time;
 
-std::string scenario(const std::string& web_extra, const std::string& churn, const std::string& run = "",
-                     int replicas = 6, const std::string& traffic_extra = "") {
+std::string scenario(const std::string& web_extra, const std::string& churn,
+                     const std::string& run = "", int replicas = 6,
+                     const std::string& traffic_extra = "") {
   return (run.empty() ? std::string("run: {seed: 5, duration: 20s, warmup: 0s}\n") : run) + R"(
 cluster:
   nodes:
@@ -32,7 +33,8 @@ manifests:
       kind: Deployment
       metadata: {name: web}
       spec:
-        replicas: )" + std::to_string(replicas) + R"(
+        replicas: )" +
+         std::to_string(replicas) + R"(
         strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
         selector: {matchLabels: {app: web}}
         template:
@@ -44,7 +46,8 @@ manifests:
                 image: nginx
                 ports: [{name: http, containerPort: 8080}]
                 readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
-)" + web_extra + R"(
+)" + web_extra +
+         R"(
   - inline:
       apiVersion: v1
       kind: Service
@@ -65,7 +68,8 @@ manifests:
 apps:
   web: {concurrency: 4, service_time: 2ms}
 traffic:
-  - {name: requests, from: client, url: "http://web/", rate: 200/s, keep_alive: false)" + traffic_extra + R"(}
+  - {name: requests, from: client, url: "http://web/", rate: 200/s, keep_alive: false)" +
+         traffic_extra + R"(}
 churn:
 )" + churn;
 }
@@ -86,7 +90,8 @@ ChurnRun run(const std::string& text, const std::vector<std::string>& overrides 
         auto& first = *static_cast<std::map<std::uint32_t, Time>*>(ctx);
         if (r.server != 0 && r.server_arrived != Time::zero()) {
           const auto it = first.find(r.server);
-          if (it == first.end() || r.server_arrived < it->second) first[r.server] = r.server_arrived;
+          if (it == first.end() || r.server_arrived < it->second)
+            first[r.server] = r.server_arrived;
         }
       },
       &out.first_served);
@@ -105,7 +110,8 @@ TEST(ChurnModel, NoRequestReachesAPodBeforeItIsReady) {
   EXPECT_EQ(r.result.churn.lifecycle.rollouts_done, 1u);
   int new_pods_serving = 0;
   for (const auto& [pod, ready] : r.ready_at) {
-    const auto served = r.first_served.find(ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod));
+    const auto served =
+        r.first_served.find(ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod));
     if (served == r.first_served.end()) continue;
     ++new_pods_serving;
     EXPECT_GE(served->second, ready) << "pod " << pod;
@@ -115,7 +121,8 @@ TEST(ChurnModel, NoRequestReachesAPodBeforeItIsReady) {
 
 TEST(ChurnModel, RolloutWithoutPreStopRefusesConnectionsAndAPreStopSleepFixesIt) {
   const ChurnRun plain = run(scenario("", kRollout));
-  const ChurnRun fixed = run(scenario("                lifecycle: {preStop: {sleep: {seconds: 5}}}\n", kRollout));
+  const ChurnRun fixed =
+      run(scenario("                lifecycle: {preStop: {sleep: {seconds: 5}}}\n", kRollout));
   const TrafficFigures& a = plain.result.traffic[0];
   const TrafficFigures& b = fixed.result.traffic[0];
   // Every request was answered one way or the other.
@@ -138,10 +145,11 @@ TEST(ChurnModel, RetriesHideMostRefusedConnections) {
 }
 
 TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
-  const ChurnRun r = run(scenario("", R"(  events: [{at: 2s, fail: node/worker-1}]
+  const ChurnRun r =
+      run(scenario("", R"(  events: [{at: 2s, fail: node/worker-1}]
   lifecycle: {node_monitor_grace_period: 5s, eviction_timeout: 10s}
 )",
-                             "run: {seed: 5, duration: 30s, warmup: 0s}\n", 6, ", timeout: 500ms"));
+                   "run: {seed: 5, duration: 30s, warmup: 0s}\n", 6, ", timeout: 500ms"));
   const TrafficFigures& t = r.result.traffic[0];
   EXPECT_GT(t.by_status[static_cast<int>(app::RequestStatus::timeout)], 0u);
   EXPECT_EQ(t.by_status[static_cast<int>(app::RequestStatus::refused)], 0u);
@@ -167,11 +175,12 @@ TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
 }
 
 TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
-  const ChurnRun r = run(scenario("", R"(  random:
+  const ChurnRun r =
+      run(scenario("", R"(  random:
     - {delete: deployment/web, rate: 30/min}
     - {fail: nodes, mtbf: 100s, start: 5s}
 )",
-                                  "run: {seed: 5, duration: 200s, warmup: 0s}\n", 6, ", timeout: 1s"));
+                   "run: {seed: 5, duration: 200s, warmup: 0s}\n", 6, ", timeout: 1s"));
   int deletions = 0, failures = 0;
   Time first_failure = Time::max();
   for (const churn::ChurnEvent& e : r.result.churn.events) {
@@ -190,7 +199,9 @@ TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
   EXPECT_GE(first_failure, Time::s(5));
 }
 
-std::string build_errors_in(const std::string& text) { return test_support::build_errors(text, "churn.yaml"); }
+std::string build_errors_in(const std::string& text) {
+  return test_support::build_errors(text, "churn.yaml");
+}
 
 TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
   const std::string errors = build_errors_in(scenario("", R"(  events:
@@ -202,27 +213,36 @@ TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
     - {delete: deployment/web, mtbf: 1h}
 )"));
   // Parse errors first (the model is not built while they stand).
-  EXPECT_NE(errors.find("churn.yaml:51:7: error: churn.events[2]: expected exactly one of rollout, scale, delete, "
+  EXPECT_NE(errors.find("churn.yaml:51:7: error: churn.events[2]: expected exactly one of rollout, "
+                        "scale, delete, "
                         "crash or fail"),
             std::string::npos)
       << errors;
-  EXPECT_NE(errors.find("churn.events[3]: fail takes a node: fail: node/NAME"), std::string::npos) << errors;
-  EXPECT_NE(errors.find("churn.random[0].mtbf: pod deletions and crashes take rate"), std::string::npos) << errors;
-  EXPECT_NE(errors.find("churn.yaml:54:7: error: churn.random[0].rate: missing"), std::string::npos) << errors;
-  const std::string unknown = build_errors_in(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
-  EXPECT_NE(unknown.find("churn.events[0]: no Deployment named 'nope' in namespace 'default'"), std::string::npos)
+  EXPECT_NE(errors.find("churn.events[3]: fail takes a node: fail: node/NAME"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("churn.random[0].mtbf: pod deletions and crashes take rate"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("churn.yaml:54:7: error: churn.random[0].rate: missing"), std::string::npos)
+      << errors;
+  const std::string unknown =
+      build_errors_in(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
+  EXPECT_NE(unknown.find("churn.events[0]: no Deployment named 'nope' in namespace 'default'"),
+            std::string::npos)
       << unknown;
   const std::string pod = build_errors_in(scenario("", "  events: [{at: 5s, crash: pod/x}]\n"));
-  EXPECT_NE(pod.find("churn.events[0]: no Pod named 'x' in namespace 'default'"), std::string::npos) << pod;
+  EXPECT_NE(pod.find("churn.events[0]: no Pod named 'x' in namespace 'default'"), std::string::npos)
+      << pod;
 }
 
 // The programming latency of one change with a table of `fillers` other
 // Services, full iptables restores every sync.
 double programming_p50(const std::string& mode, int fillers, bool partial) {
-  const ChurnRun r = run(scenario("", "  events: [{at: 2s, delete: deployment/web}]\n",
-                             "run: {seed: 5, duration: 8s, warmup: 0s}\n", 2),
-                    {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=" + std::to_string(fillers),
-                     "cluster.proxy.sync.iptables_partial=" + std::string(partial ? "true" : "false")});
+  const ChurnRun r =
+      run(scenario("", "  events: [{at: 2s, delete: deployment/web}]\n",
+                   "run: {seed: 5, duration: 8s, warmup: 0s}\n", 2),
+          {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=" + std::to_string(fillers),
+           "cluster.proxy.sync.iptables_partial=" + std::string(partial ? "true" : "false")});
   EXPECT_GT(r.result.churn.programmed, 0u);
   return r.result.churn.programming_p50_s;
 }
@@ -245,7 +265,8 @@ namespace {
 
 TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
   const std::string path = std::string(PODWIRE_SOURCE_DIR) + "/scenarios/ingress-fanout.yaml";
-  const std::string text = scenario::read_scenario_file(path) + "\nchurn:\n  events: [{at: 3s, rollout: deployment/web}]\n";
+  const std::string text = scenario::read_scenario_file(path) +
+                           "\nchurn:\n  events: [{at: 3s, rollout: deployment/web}]\n";
   const ClusterScenario s = scenario::parse_cluster_scenario(text, path, {"run.duration=40s"});
   ClusterModel m(s);
   // Who served the v1 traffic (through the controller) in the last 10 s.
@@ -273,7 +294,8 @@ TEST(ChurnModel, AnIngressControllerFollowsTheEndpointsOfARollout) {
   }
   int web_pods = 0;
   for (const auto& [name, n] : late.served) {
-    if (name.find("/web-") == std::string::npos || name.find("/web2-") != std::string::npos) continue;
+    if (name.find("/web-") == std::string::npos || name.find("/web2-") != std::string::npos)
+      continue;
     ++web_pods;
     EXPECT_TRUE(created.contains(name)) << name << " served " << n << " requests after the rollout";
   }

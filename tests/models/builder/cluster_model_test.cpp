@@ -1,13 +1,14 @@
 // Whole cluster scenarios, built and run: each Kubernetes networking concept
 // behaves as it does in a cluster, with its cost, and Service server times
 // agree with the Jackson-network estimate where its assumptions hold.
+#include "models/builder/cluster_model.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <string>
 
-#include "models/builder/cluster_model.hpp"
 #include "tests/support/build_errors.hpp"
 
 namespace podwire::builder {
@@ -170,10 +171,12 @@ std::string load_balancer(const std::string& policy) {
       metadata: {name: shop, namespace: my-app}
       spec:
         type: LoadBalancer
-        externalTrafficPolicy: )" + policy + R"(
+        externalTrafficPolicy: )" +
+         policy + R"(
         selector: {app: web-server}
         ports: [{port: 80, targetPort: 8080}]
-)" + kWebApp + R"(
+)" + kWebApp +
+         R"(
 traffic:
   - {name: users, url: "http://shop.my-app.lb/", rate: 300/s, keep_alive: false}
 )";
@@ -321,7 +324,8 @@ traffic:
     // pods, 100/s each on one slot of 4 ms (rho 0.4). Calls leave a front pod
     // as its departures, a Poisson stream (Burke), and each opens its own
     // connection, so kube-proxy's random choice thins it into Poisson streams.
-    EXPECT_NEAR(s.server_time_s.mean(), s.estimate_server_time_s, 0.05 * s.estimate_server_time_s) << s.name;
+    EXPECT_NEAR(s.server_time_s.mean(), s.estimate_server_time_s, 0.05 * s.estimate_server_time_s)
+        << s.name;
   }
   EXPECT_NEAR(back.estimate_arrival_per_s, 300.0, 1e-9);
   // 100/s per pod of 4 ms of service and the server program's 2.5 us of CPU.
@@ -338,8 +342,11 @@ traffic:
   - {from: my-app/ghost, url: "http://web/", rate: 1/s}
 )");
   EXPECT_NE(e.find("apps.my-app/nope: no workload"), std::string::npos) << e;
-  EXPECT_NE(e.find("calls Service 'cart', which does not exist in namespace 'my-app'"), std::string::npos) << e;
-  EXPECT_NE(e.find("traffic[0].from: no running pods of a workload 'ghost'"), std::string::npos) << e;
+  EXPECT_NE(e.find("calls Service 'cart', which does not exist in namespace 'my-app'"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("traffic[0].from: no running pods of a workload 'ghost'"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("test.yaml:"), std::string::npos) << e;
 }
 
@@ -347,11 +354,14 @@ TEST(ClusterModel, UnschedulablePodsAreErrorsNamingTheWorkload) {
   std::string manifests = kManifests;
   // Pods of 3.95 CPUs on nodes of 4: only the node without a CoreDNS pod
   // (100m each, two of them) has room, for one.
-  manifests.replace(manifests.find("image: nginx,"), 13, "image: nginx, resources: {requests: {cpu: 3950m}},");
+  manifests.replace(manifests.find("image: nginx,"), 13,
+                    "image: nginx, resources: {requests: {cpu: 3950m}},");
   const std::string e = build_errors(kCluster + manifests + kWebApp);
-  EXPECT_NE(e.find("Deployment my-app/web-server: 2 of 3 pods cannot be scheduled: 0/3 nodes are available: "
-                   "3 Insufficient cpu"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "Deployment my-app/web-server: 2 of 3 pods cannot be scheduled: 0/3 nodes are available: "
+          "3 Insufficient cpu"),
+      std::string::npos)
       << e;
 }
 
@@ -363,18 +373,23 @@ namespace {
 
 TEST(IngressRoutes, HostThenLongestPathWithExactBeforePrefix) {
   const std::vector<IngressRoute> routes{
-      {"", "/", false, 0},          {"", "/v2", false, 1},          {"shop.example.com", "/", false, 2},
-      {"shop.example.com", "/cart", true, 3}, {"shop.example.com", "/cart", false, 4}, {"*.example.com", "/", false, 5},
+      {"", "/", false, 0},
+      {"", "/v2", false, 1},
+      {"shop.example.com", "/", false, 2},
+      {"shop.example.com", "/cart", true, 3},
+      {"shop.example.com", "/cart", false, 4},
+      {"*.example.com", "/", false, 5},
   };
   EXPECT_EQ(match_ingress_route(routes, "other.org", "/"), 0);
   EXPECT_EQ(match_ingress_route(routes, "other.org", "/v2/hello"), 1);
   EXPECT_EQ(match_ingress_route(routes, "other.org", "/v2"), 1);
-  EXPECT_EQ(match_ingress_route(routes, "other.org", "/v20"), 0);  // element-wise prefixes
+  EXPECT_EQ(match_ingress_route(routes, "other.org", "/v20"), 0);          // element-wise prefixes
   EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/cart"), 3);  // Exact wins a tie
   EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/cart/items"), 4);
   EXPECT_EQ(match_ingress_route(routes, "shop.example.com", "/"), 2);
   EXPECT_EQ(match_ingress_route(routes, "blog.example.com", "/x"), 5);  // wildcard before any-host
-  EXPECT_EQ(match_ingress_route(routes, "a.b.example.com", "/x"), 0);   // a wildcard covers one label
+  EXPECT_EQ(match_ingress_route(routes, "a.b.example.com", "/x"),
+            0);  // a wildcard covers one label
   EXPECT_EQ(match_ingress_route({{"shop.example.com", "/", false, 0}}, "other.org", "/"), -1);
 }
 
@@ -385,17 +400,24 @@ namespace podwire::builder {
 namespace {
 
 TEST(ClusterModel, AnIngressControllerFansOutByPath) {
-  const ClusterRunResult r = run(std::string(R"(
+  const ClusterRunResult r =
+      run(std::string(R"(
 run: {seed: 1, duration: 3s, warmup: 1s}
 cluster:
   nodes: [{name: worker, count: 3, cpus: 4}]
 manifests:
-  - )") + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/ingress-nginx/cloud/deploy.yaml
-  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment.yaml
-  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service.yaml
-  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment-v2.yaml
-  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service-v2.yaml
-  - )" + PODWIRE_SOURCE_DIR + R"(/scenarios/manifests/gke-samples/load-balancing-ingress/fanout-ingress.yaml
+  - )") + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/ingress-nginx/cloud/deploy.yaml
+  - )" + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment.yaml
+  - )" + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service.yaml
+  - )" + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-deployment-v2.yaml
+  - )" + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/gke-samples/load-balancing-ingress/web-service-v2.yaml
+  - )" + PODWIRE_SOURCE_DIR +
+          R"(/scenarios/manifests/gke-samples/load-balancing-ingress/fanout-ingress.yaml
 apps:
   ingress-nginx/ingress-nginx-controller: {role: ingress, port: 80, cpu_per_request: 100us}
   web: {service_time: 1ms}
@@ -417,7 +439,8 @@ traffic:
   // One pod each, one slot, constant service, Poisson arrivals: M/D/1 waits
   // (Pollaczek-Khinchine, rho S / 2(1 - rho)) of 0.056 ms and 0.643 ms.
   const double web_wait = 0.1 * 1e-3 / (2 * 0.9), web2_wait = 0.3 * 3e-3 / (2 * 0.7);
-  EXPECT_NEAR(r.traffic[1].total_s.mean() - r.traffic[0].total_s.mean(), 2e-3 + web2_wait - web_wait, 0.25e-3);
+  EXPECT_NEAR(r.traffic[1].total_s.mean() - r.traffic[0].total_s.mean(),
+              2e-3 + web2_wait - web_wait, 0.25e-3);
 }
 
 }  // namespace
@@ -432,7 +455,9 @@ ClusterRunResult with_fillers(const std::string& mode, const std::string& positi
   return run(kCluster + kManifests + kWebApp + R"(
 traffic:
   - {name: c, from: my-app/client, url: "http://web/", rate: 100/s, keep_alive: false}
-)", {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=10000", "cluster.proxy.measured_position=" + position});
+)",
+             {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=10000",
+              "cluster.proxy.measured_position=" + position});
 }
 
 TEST(ProxyModes, IptablesWalksToTheServicesPositionNftablesDoesNot) {
@@ -454,10 +479,12 @@ TEST(ProxyModes, IptablesWalksToTheServicesPositionNftablesDoesNot) {
 
 TEST(ProxyModes, KeepAliveHidesThePosition) {
   const auto keep = [](const std::string& position) {
-    return run(kCluster + kManifests + kWebApp + R"(
+    return run(
+        kCluster + kManifests + kWebApp + R"(
 traffic:
   - {name: c, from: my-app/client, url: "http://web/", users: 1, think_time: 10ms}
-)", {"cluster.proxy.filler_services=10000", "cluster.proxy.measured_position=" + position});
+)",
+        {"cluster.proxy.filler_services=10000", "cluster.proxy.measured_position=" + position});
   };
   const ClusterRunResult first = keep("first"), last = keep("last");
   // One connection for the whole run: only its first packet walked the chain.
@@ -476,7 +503,8 @@ TEST(ProxyModes, AFullConntrackTableDropsNewConnectionsAndCountsThem) {
   const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
 traffic:
   - {name: c, from: my-app/client, url: "http://web/", rate: 200/s, keep_alive: false}
-)", {"cluster.conntrack_max=300"});
+)",
+                                 {"cluster.conntrack_max=300"});
   EXPECT_GT(r.datapath.conntrack_drops, 0u);
   // Measured from 1 s on, when the table is full: no new connection gets
   // through (their SYNs are dropped and retried in vain).
@@ -507,7 +535,8 @@ apps:
 traffic:
   - {name: load, from: my-app/client, url: "http://web/", rate: 8000/s, keep_alive: false}
 )",
-               {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=10000", "cluster.dns.client_cache=true"});
+               {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=10000",
+                "cluster.dns.client_cache=true"});
   };
   const ClusterRunResult iptables = at("iptables");
   const ClusterRunResult nftables = at("nftables");
@@ -532,8 +561,8 @@ namespace {
 TEST(ClusterModel, EveryNodesProxyResyncsOnItsPeriodWithoutAnyChurn) {
   const std::string text = kCluster + kManifests + kWebApp;
   for (const std::string mode : {"iptables", "ebpf"}) {
-    const ClusterScenario s =
-        scenario::parse_cluster_scenario(text, "test.yaml", {"run.duration=65s", "cluster.proxy.mode=" + mode});
+    const ClusterScenario s = scenario::parse_cluster_scenario(
+        text, "test.yaml", {"run.duration=65s", "cluster.proxy.mode=" + mode});
     ClusterModel m(s);
     m.run();
     for (std::size_t n = 0; n < m.node_count(); ++n) {

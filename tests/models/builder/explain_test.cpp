@@ -3,11 +3,12 @@
 // overlay), each with the cost the simulation charges, and one request that
 // really takes that path.
 #include "models/builder/explain.hpp"
-#include "models/node/host_stack.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "models/node/host_stack.hpp"
 
 namespace podwire::builder {
 namespace {
@@ -29,28 +30,33 @@ TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
   // "web" has no dot: ndots:5 sends it through the search path, and the
   // first domain (the pod's namespace) answers.
   const std::string dns = all(r.dns);
-  EXPECT_NE(dns.find("search my-app.svc.cluster.local svc.cluster.local cluster.local"), std::string::npos) << dns;
+  EXPECT_NE(dns.find("search my-app.svc.cluster.local svc.cluster.local cluster.local"),
+            std::string::npos)
+      << dns;
   EXPECT_NE(dns.find("A+AAAA web.my-app.svc.cluster.local -> 10."), std::string::npos) << dns;
   EXPECT_NE(dns.find("2 queries"), std::string::npos) << dns;
   const std::string where = all(r.endpoints);
   EXPECT_NE(where.find("my-app/web:80: ClusterIP"), std::string::npos) << where;
   EXPECT_NE(where.find("3 ready endpoints of 3"), std::string::npos) << where;
-  // The first packet: connect(), veth, conntrack, the iptables walk, DNAT, the overlay, the NIC, the wire,
-  // the other node's NIC, its kernel and the listening socket.
+  // The first packet: connect(), veth, conntrack, the iptables walk, DNAT, the overlay, the NIC,
+  // the wire, the other node's NIC, its kernel and the listening socket.
   std::string path;
   Time charged;
   for (const ExplainStep& st : r.first_packet) {
     path += st.where + ": " + st.what + "\n";
     charged += st.cost;
   }
-  for (const char* expected : {"connect(): socket, port choice", "the sending thread's context on core",
-                               "NIC driver transmit", "NIC: DMA and interrupt moderation", "softirq of the NIC's RSS queue",
-                               "listener found, request socket", "veth into the host", "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
-                               "VXLAN encapsulation (+50 bytes)", "NIC -> switch", "VXLAN decapsulation",
-                               "bridge to the endpoint's veth", "SYN reaches"}) {
+  for (const char* expected :
+       {"connect(): socket, port choice", "the sending thread's context on core",
+        "NIC driver transmit", "NIC: DMA and interrupt moderation",
+        "softirq of the NIC's RSS queue", "listener found, request socket", "veth into the host",
+        "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
+        "VXLAN encapsulation (+50 bytes)", "NIC -> switch", "VXLAN decapsulation",
+        "bridge to the endpoint's veth", "SYN reaches"}) {
     EXPECT_NE(path.find(expected), std::string::npos) << expected << "\n" << path;
   }
-  // The costs are the defaults of docs/parameters.md: connect() and TCP output, then 600 ns of veth, ...
+  // The costs are the defaults of docs/parameters.md: connect() and TCP output, then 600 ns of
+  // veth, ...
   const node::HostStackCosts host;
   EXPECT_EQ(r.first_packet[1].cost, host.connect + host.tx_transport);
   EXPECT_EQ(r.first_packet[2].cost, Time::ns(600));

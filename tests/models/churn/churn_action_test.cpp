@@ -103,12 +103,15 @@ TEST(ChurnAction, TheParsersErrorForAnUnknownActionListsTheTablesKeys) {
     if (a->random()) random.push_back(a->key);
   }
   const std::string event = errors_of("  events: [{at: 1s, explode: deployment/web}]\n");
-  EXPECT_NE(event.find("error: churn.events[0]: expected exactly one of " + listed(all)), std::string::npos) << event;
+  EXPECT_NE(event.find("error: churn.events[0]: expected exactly one of " + listed(all)),
+            std::string::npos)
+      << event;
   EXPECT_NE(event.find("unknown field 'explode'"), std::string::npos) << event;
   for (std::string_view k : all) EXPECT_NE(event.find(std::string(k)), std::string::npos) << k;
 
   const std::string process = errors_of("  random: [{explode: deployment/web, rate: 1/s}]\n");
-  EXPECT_NE(process.find("error: churn.random[0]: expected exactly one of " + listed(random)), std::string::npos)
+  EXPECT_NE(process.find("error: churn.random[0]: expected exactly one of " + listed(random)),
+            std::string::npos)
       << process;
 }
 

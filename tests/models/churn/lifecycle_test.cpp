@@ -33,30 +33,36 @@ struct FakeRuntime final : PodRuntime {
   void terminate(int pod) override {
     terminated[pod] = sim->now();
     if (never_drain) return;
-    sim->schedule_in(drain, [](void* self, std::uint64_t p) {
-      static_cast<FakeRuntime*>(self)->lifecycle->exited(static_cast<int>(p));
-    }, this, static_cast<std::uint64_t>(pod));
+    sim->schedule_in(
+        drain,
+        [](void* self, std::uint64_t p) {
+          static_cast<FakeRuntime*>(self)->lifecycle->exited(static_cast<int>(p));
+        },
+        this, static_cast<std::uint64_t>(pod));
   }
   void kill(int pod) override { killed[pod] = sim->now(); }
   void remove(int pod) override { removed[pod] = sim->now(); }
   void fail_node(int node) override { failed_nodes.push_back(node); }
 };
 
-std::string deployment(int replicas, const std::string& extra_container = "", const std::string& strategy = "",
-                       const std::string& pod_extra = "") {
+std::string deployment(int replicas, const std::string& extra_container = "",
+                       const std::string& strategy = "", const std::string& pod_extra = "") {
   return R"(apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
-  replicas: )" + std::to_string(replicas) + "\n" + strategy + R"(  selector: {matchLabels: {app: web}}
+  replicas: )" +
+         std::to_string(replicas) + "\n" + strategy + R"(  selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
     spec:
-)" + pod_extra + R"(      containers:
+)" + pod_extra +
+         R"(      containers:
       - name: web
         image: nginx
         ports: [{containerPort: 8080}]
-)" + extra_container + R"(---
+)" + extra_container +
+         R"(---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -71,11 +77,17 @@ struct Rig {
       : objects(objects_of(yaml)), cluster(nodes(node_count), objects, problems) {
     EXPECT_TRUE(problems.empty());
     runtime.sim = &sim;
-    life = std::make_unique<Lifecycle>(sim, cluster, runtime, cfg, engine::RandomRoot(1).stream("churn"));
+    life = std::make_unique<Lifecycle>(sim, cluster, runtime, cfg,
+                                       engine::RandomRoot(1).stream("churn"));
     runtime.lifecycle = life.get();
     life->endpoints_changed.connect(
-        [](void* self, int service, Time at) { static_cast<Rig*>(self)->changes.emplace_back(service, at); }, this);
-    life->event.connect([](void* self, const ChurnEvent& e) { static_cast<Rig*>(self)->events.push_back(e); }, this);
+        [](void* self, int service, Time at) {
+          static_cast<Rig*>(self)->changes.emplace_back(service, at);
+        },
+        this);
+    life->event.connect(
+        [](void* self, const ChurnEvent& e) { static_cast<Rig*>(self)->events.push_back(e); },
+        this);
   }
   std::uint32_t owner(const std::string& name) { return *cluster.owner_index("default", name); }
   int service() { return *cluster.service_index("default", "web"); }
@@ -141,7 +153,8 @@ TEST(Lifecycle, GracefulTerminationRunsPreStopThenSigtermAndReleasesTheAddress) 
   // At once: out of rotation, still an endpoint (terminating, serving).
   EXPECT_EQ(r.ready_endpoints(), 1);
   bool terminating_seen = false;
-  for (const auto& e : r.endpoints()) terminating_seen |= e.ip == ip && e.terminating && e.serving && !e.ready;
+  for (const auto& e : r.endpoints())
+    terminating_seen |= e.ip == ip && e.terminating && e.serving && !e.ready;
   EXPECT_TRUE(terminating_seen);
   r.sim.run_until(Time::s(60));
   // SIGTERM after the kubelet noticed (100 ms) and preStop (5 s); drained 1 s later.
@@ -181,14 +194,15 @@ TEST(Lifecycle, CrashedContainersRestartInPlaceWithBackOff) {
   r.life->crash(pod);
   r.sim.run_until(Time::s(31));
   EXPECT_EQ(r.runtime.started.at(pod), Time::s(30) + Time::ms(1));  // then 20 s
-  EXPECT_EQ(r.live("web").size(), 1u);  // never replaced
+  EXPECT_EQ(r.live("web").size(), 1u);                              // never replaced
 }
 
 TEST(Lifecycle, RollingUpdateStaysWithinMaxSurgeAndMaxUnavailable) {
   Rig r(deployment(8, R"(        readinessProbe:
           tcpSocket: {port: 8080}
           periodSeconds: 2
-)", "  strategy:\n    rollingUpdate: {maxSurge: 2, maxUnavailable: 1}\n"));
+)",
+                   "  strategy:\n    rollingUpdate: {maxSurge: 2, maxUnavailable: 1}\n"));
   const std::uint32_t web = r.owner("web");
   r.life->rollout(web);
   int max_live = 0, min_available = 1000;
@@ -226,7 +240,8 @@ spec:
   EXPECT_FALSE(r.life->rollout_in_progress(db));
   std::vector<std::string> deleted_order;
   for (const ChurnEvent& e : r.events) {
-    if (e.kind == ChurnEventKind::terminating) deleted_order.push_back(r.cluster.pods()[static_cast<std::size_t>(e.pod)].name);
+    if (e.kind == ChurnEventKind::terminating)
+      deleted_order.push_back(r.cluster.pods()[static_cast<std::size_t>(e.pod)].name);
   }
   EXPECT_EQ(deleted_order, (std::vector<std::string>{"db-2", "db-1", "db-0"}));
   std::vector<std::string> names;
@@ -262,11 +277,13 @@ TEST(Lifecycle, FailedNodesPodsGoNotReadyThenMoveWithNewAddresses) {
   }
   EXPECT_EQ(r.ready_endpoints(), 3);
   int fresh = 0;
-  for (const auto& e : r.endpoints()) fresh += std::find(before.begin(), before.end(), e.ip) == before.end() ? 1 : 0;
+  for (const auto& e : r.endpoints())
+    fresh += std::find(before.begin(), before.end(), e.ip) == before.end() ? 1 : 0;
   EXPECT_EQ(fresh, 1);
   int evicted_web = 0;
   for (const ChurnEvent& e : r.events) {
-    evicted_web += e.kind == ChurnEventKind::evicted && e.owner == static_cast<int>(r.owner("web")) ? 1 : 0;
+    evicted_web +=
+        e.kind == ChurnEventKind::evicted && e.owner == static_cast<int>(r.owner("web")) ? 1 : 0;
   }
   EXPECT_EQ(evicted_web, 1);  // (CoreDNS may have lived there too)
 }
@@ -326,7 +343,8 @@ TEST(EndpointPropagation, SlicesRewriteOnlyWhereEndpointsChangedAndWatchesStayIn
   cfg.watch_delay = engine::Distribution::uniform(0.0, 0.5);
   EndpointPropagation prop(
       sim, r.cluster, cfg, engine::RandomRoot(2).stream("watch"), {{0, 1, 2}, 100000},
-      [](void* c, std::uint32_t node, std::uint32_t frontend, const BackendList& b, const EndpointChange& ch) {
+      [](void* c, std::uint32_t node, std::uint32_t frontend, const BackendList& b,
+         const EndpointChange& ch) {
         auto& x = *static_cast<Ctx*>(c);
         x.got->push_back(Delivery{node, frontend, b->size(), ch.id, x.sim->now()});
       },

@@ -43,8 +43,9 @@ const ServiceState& service(const Cluster& c, const std::string& ns, const std::
 
 std::string deployment(const std::string& name, int replicas, const std::string& spec_extra = "",
                        const std::string& container_extra = "") {
-  return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + "}\nspec:\n  replicas: " +
-         std::to_string(replicas) + "\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n" +
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name +
+         "}\nspec:\n  replicas: " + std::to_string(replicas) +
+         "\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n" +
          "    metadata: {labels: {app: " + name + "}}\n    spec:\n" + spec_extra +
          "      containers: [{name: c, image: x" + container_extra + "}]\n";
 }
@@ -62,7 +63,8 @@ TEST(ClusterState, EachNodeHandsOutItsOwnBlockFromDotTwoUpwards) {
   for (auto& [node, ips] : by_node) {
     std::sort(ips.begin(), ips.end());
     for (std::size_t k = 0; k < ips.size(); ++k) {
-      EXPECT_EQ(format_address(ips[k]), "10.244." + std::to_string(node) + "." + std::to_string(k + 2));
+      EXPECT_EQ(format_address(ips[k]),
+                "10.244." + std::to_string(node) + "." + std::to_string(k + 2));
     }
     EXPECT_EQ(c.nodes()[static_cast<std::size_t>(node)].pod_ips.in_use(), ips.size());
     total += static_cast<int>(ips.size());
@@ -128,7 +130,8 @@ TEST(ClusterState, ReplicasWithoutRequestsSpreadEvenlyAndDeterministically) {
 TEST(ClusterState, RequestsThatFitOnlyTheBigNodeGoThere) {
   // 2.5 CPUs each: a 4-CPU node holds one, the 16-CPU node six; spreading
   // would prefer the small nodes, fitting forbids more than one there.
-  const ObjectSet o = objects_of(deployment("batch", 3, "", ", resources: {requests: {cpu: 2500m}}"));
+  const ObjectSet o =
+      objects_of(deployment("batch", 3, "", ", resources: {requests: {cpu: 2500m}}"));
   ClusterConfig cfg = nodes(3);
   cfg.dns_replicas = 0;
   cfg.nodes[0].cpu_millicores = 2000;
@@ -142,18 +145,23 @@ TEST(ClusterState, RequestsThatFitOnlyTheBigNodeGoThere) {
 }
 
 TEST(ClusterState, NodeSelectorsRestrictPlacementAndNoMatchingNodeIsReported) {
-  const ObjectSet o = objects_of(deployment("fast", 4, "      nodeSelector: {disktype: ssd}\n") + "---\n" +
-                                 deployment("gpu", 2, "      nodeSelector: {accelerator: a100}\n"));
+  const ObjectSet o =
+      objects_of(deployment("fast", 4, "      nodeSelector: {disktype: ssd}\n") + "---\n" +
+                 deployment("gpu", 2, "      nodeSelector: {accelerator: a100}\n"));
   ClusterConfig cfg = nodes(3);
   cfg.nodes[1].labels = {{"disktype", "ssd"}};
   std::vector<Problem> problems;
   const Cluster c(cfg, o, problems);
-  for (int i : c.pods_of("default", "fast")) EXPECT_EQ(c.pods()[static_cast<std::size_t>(i)].node, 1);
+  for (int i : c.pods_of("default", "fast"))
+    EXPECT_EQ(c.pods()[static_cast<std::size_t>(i)].node, 1);
   ASSERT_EQ(problems.size(), 1u);  // one per workload, not per pod
-  EXPECT_NE(problems[0].message.find("Deployment default/gpu: 2 of 2 pods"), std::string::npos) << problems[0].message;
-  EXPECT_NE(problems[0].message.find("3 didn't match Pod's node affinity/selector"), std::string::npos)
+  EXPECT_NE(problems[0].message.find("Deployment default/gpu: 2 of 2 pods"), std::string::npos)
       << problems[0].message;
-  for (int i : c.pods_of("default", "gpu")) EXPECT_EQ(c.pods()[static_cast<std::size_t>(i)].node, -1);
+  EXPECT_NE(problems[0].message.find("3 didn't match Pod's node affinity/selector"),
+            std::string::npos)
+      << problems[0].message;
+  for (int i : c.pods_of("default", "gpu"))
+    EXPECT_EQ(c.pods()[static_cast<std::size_t>(i)].node, -1);
 }
 
 TEST(ClusterState, DaemonSetsPutOnePodOnEveryEligibleNode) {
@@ -191,7 +199,8 @@ spec:
   }
   EXPECT_EQ(agent_nodes, (std::set<int>{0, 1, 2, 3}));
   std::set<int> gpu_nodes;
-  for (int i : c.pods_of("kube-system", "gpu-plugin")) gpu_nodes.insert(c.pods()[static_cast<std::size_t>(i)].node);
+  for (int i : c.pods_of("kube-system", "gpu-plugin"))
+    gpu_nodes.insert(c.pods()[static_cast<std::size_t>(i)].node);
   EXPECT_EQ(gpu_nodes, (std::set<int>{0, 3}));
 }
 
@@ -246,11 +255,13 @@ spec: {containers: [{name: c, image: x}]}
   EXPECT_EQ(m0[1], m1[1]);  // one pod-template-hash per template
   EXPECT_NE(n0, n1);
   for (int i : c.pods_of("default", "legacy")) {
-    EXPECT_TRUE(std::regex_match(c.pods()[static_cast<std::size_t>(i)].name, std::regex("legacy-" + kSuffix + "{5}")));
+    EXPECT_TRUE(std::regex_match(c.pods()[static_cast<std::size_t>(i)].name,
+                                 std::regex("legacy-" + kSuffix + "{5}")));
   }
   ASSERT_EQ(c.pods_of("default", "older").size(), 1u);
-  EXPECT_TRUE(std::regex_match(c.pods()[static_cast<std::size_t>(c.pods_of("default", "older")[0])].name,
-                               std::regex("older-" + kSuffix + "{5}")));
+  EXPECT_TRUE(
+      std::regex_match(c.pods()[static_cast<std::size_t>(c.pods_of("default", "older")[0])].name,
+                       std::regex("older-" + kSuffix + "{5}")));
   for (int k = 0; k < 3; ++k) {
     const PodState& p = pod(c, "default", "db-" + std::to_string(k));
     EXPECT_EQ(p.hostname, "db-" + std::to_string(k));
@@ -302,7 +313,8 @@ spec: {selector: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UD
   EXPECT_EQ(problems[0].source.line, 7);  // "outside"
   EXPECT_NE(problems[0].message.find("10.96.0.0/12"), std::string::npos) << problems[0].message;
   EXPECT_EQ(problems[1].source.line, 12);  // "twice"
-  EXPECT_NE(problems[1].message.find("already allocated"), std::string::npos) << problems[1].message;
+  EXPECT_NE(problems[1].message.find("already allocated"), std::string::npos)
+      << problems[1].message;
 }
 
 TEST(ClusterState, NodePortsOutsideTheRangeOrTakenAreErrorsAtThePort) {
@@ -596,7 +608,8 @@ spec: {selector: {app: cache, tier: frontend}, ports: [{port: 6379}]}
   EXPECT_EQ(both.ports[0].endpoints.size(), 2u);
   EXPECT_EQ(tier.ports[0].endpoints.size(), 2u);
   EXPECT_EQ(wrong.ports[0].endpoints.size(), 0u);
-  const std::uint64_t g_both = both.generation, g_tier = tier.generation, g_wrong = wrong.generation;
+  const std::uint64_t g_both = both.generation, g_tier = tier.generation,
+                      g_wrong = wrong.generation;
   c.set_ready(c.pods_of("default", "cache")[0], false);
   EXPECT_EQ(both.ports[0].endpoints.size(), 1u);
   EXPECT_EQ(tier.ports[0].endpoints.size(), 1u);
@@ -607,18 +620,20 @@ spec: {selector: {app: cache, tier: frontend}, ports: [{port: 6379}]}
 
 TEST(ClusterState, OnlineBoutiqueServicesReachTheirContainerPorts) {
   Diagnostics d;
-  const ObjectSet o = load_manifests(
-      {std::string(PODWIRE_SOURCE_DIR) + "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"}, d);
+  const ObjectSet o =
+      load_manifests({std::string(PODWIRE_SOURCE_DIR) +
+                      "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"},
+                     d);
   ASSERT_FALSE(d.has_errors()) << d.to_string();
   std::vector<Problem> problems;
   const Cluster c(nodes(3), o, problems);
   EXPECT_TRUE(problems.empty());
   // Service -> targetPort, read off the manifest; each Deployment has one replica.
   const std::map<std::string, int> target = {
-      {"frontend", 8080},        {"frontend-external", 8080},    {"adservice", 9555},
-      {"currencyservice", 7000}, {"cartservice", 7070},          {"redis-cart", 6379},
+      {"frontend", 8080},        {"frontend-external", 8080},     {"adservice", 9555},
+      {"currencyservice", 7000}, {"cartservice", 7070},           {"redis-cart", 6379},
       {"emailservice", 8080},    {"recommendationservice", 8080}, {"checkoutservice", 5050},
-      {"paymentservice", 50051}, {"shippingservice", 50051},     {"productcatalogservice", 3550}};
+      {"paymentservice", 50051}, {"shippingservice", 50051},      {"productcatalogservice", 3550}};
   for (const auto& [name, port] : target) {
     const ServiceState& s = service(c, "default", name);
     ASSERT_EQ(s.ports.size(), 1u) << name;

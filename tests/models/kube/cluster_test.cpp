@@ -2,13 +2,14 @@
 // scheduler's spreading and fitting, names as controllers make them, Service
 // addresses and NodePorts, endpoints through named ports and EndpointSlices,
 // and what CoreDNS answers. Built from real manifests where it matters.
+#include "models/kube/cluster.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <regex>
 #include <set>
 
-#include "models/kube/cluster.hpp"
 #include "models/kube/manifest_loader.hpp"
 #include "models/net/host.hpp"
 #include "tests/support/cluster_objects.hpp"
@@ -59,7 +60,10 @@ TEST(Cluster, PodsGetAddressesFromTheirNodesBlockAndSpreadAcrossNodes) {
     // node i's block is 10.244.i.0/24; the first pod is .2 (.1 is the bridge)
     EXPECT_EQ(p.ip >> 8, (parse_address("10.244.0.0") >> 8) + static_cast<net::Address>(p.node));
     EXPECT_GE(p.ip & 0xFF, 2u);
-    EXPECT_TRUE(std::regex_match(p.name, std::regex("web-server-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}")))
+    EXPECT_TRUE(std::regex_match(
+        p.name,
+        std::regex(
+            "web-server-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}")))
         << p.name;
   }
   ASSERT_EQ(per_node.size(), 3u);
@@ -84,14 +88,16 @@ spec:
   Cluster c(cfg, o, problems);
   // node-0 fits one (4 CPUs), node-1 two (8 CPUs); CoreDNS asks 100m each.
   int placed = 0;
-  for (int i : c.pods_of("default", "big")) placed += c.pods()[static_cast<std::size_t>(i)].node >= 0 ? 1 : 0;
+  for (int i : c.pods_of("default", "big"))
+    placed += c.pods()[static_cast<std::size_t>(i)].node >= 0 ? 1 : 0;
   EXPECT_EQ(placed, 3);
   cfg.nodes[1].cpu_millicores = 4000;
   std::vector<Problem> p2;
   Cluster c2(cfg, o, p2);
   ASSERT_EQ(p2.size(), 1u);
   EXPECT_EQ(p2[0].message,
-            "Deployment default/big: 1 of 3 pods cannot be scheduled: 0/2 nodes are available: 2 Insufficient cpu");
+            "Deployment default/big: 1 of 3 pods cannot be scheduled: 0/2 nodes are available: 2 "
+            "Insufficient cpu");
 }
 
 TEST(Cluster, MaxPodsLimitsANodeAndDeletedPodsReturnTheirAddress) {
@@ -110,7 +116,8 @@ spec:
   std::vector<Problem> problems;
   Cluster c(cfg, o, problems);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].message.find("2 of 12 pods cannot be scheduled"), std::string::npos) << problems[0].message;
+  EXPECT_NE(problems[0].message.find("2 of 12 pods cannot be scheduled"), std::string::npos)
+      << problems[0].message;
   EXPECT_NE(problems[0].message.find("Too many pods"), std::string::npos);
   const std::vector<int> pods = c.pods_of("default", "many");
   const int first = pods[0];
@@ -133,11 +140,13 @@ TEST(Cluster, ServicesGetClusterIpsAndKubeDnsIsTenWhenCoreDnsIsAdded) {
   EXPECT_EQ(format_address(c.services()[static_cast<std::size_t>(*dns)].cluster_ip), "10.96.0.10");
   EXPECT_EQ(c.pods_of("kube-system", "coredns").size(), 2u);
   EXPECT_EQ(c.services()[static_cast<std::size_t>(*dns)].ports[0].endpoints.size(), 2u);
-  const ServiceState& web = c.services()[static_cast<std::size_t>(*c.service_index("my-app", "web"))];
+  const ServiceState& web =
+      c.services()[static_cast<std::size_t>(*c.service_index("my-app", "web"))];
   EXPECT_TRUE(Cidr::parse("10.96.0.0/12").contains(web.cluster_ip));
   ASSERT_EQ(web.ports.size(), 1u);
   EXPECT_EQ(web.ports[0].endpoints.size(), 6u);
-  for (const auto& e : web.ports[0].endpoints) EXPECT_EQ(e.port, 8080);  // targetPort "http" resolved
+  for (const auto& e : web.ports[0].endpoints)
+    EXPECT_EQ(e.port, 8080);  // targetPort "http" resolved
 }
 
 TEST(Cluster, NodePortsComeFromTheRangeAndConflictsAreErrors) {
@@ -166,7 +175,8 @@ spec: {type: LoadBalancer, selector: {app: b}, ports: [{port: 80}]}
   EXPECT_EQ(a.ports[0].node_port, 30080);
   EXPECT_GE(a.ports[1].node_port, 30000);
   EXPECT_LE(a.ports[1].node_port, 32767);
-  const ServiceState& lb = c.services()[static_cast<std::size_t>(*c.service_index("default", "lb"))];
+  const ServiceState& lb =
+      c.services()[static_cast<std::size_t>(*c.service_index("default", "lb"))];
   ASSERT_EQ(lb.load_balancer_ips.size(), 1u);
   EXPECT_EQ(format_address(lb.load_balancer_ips[0]), "198.18.0.1");
   EXPECT_NE(lb.ports[0].node_port, 0);
@@ -198,7 +208,8 @@ spec: {type: ExternalName, externalName: search.example.com}
 )");
   std::vector<Problem> problems;
   Cluster c(nodes(2), o, problems);
-  const ServiceState& web = c.services()[static_cast<std::size_t>(*c.service_index("my-app", "web"))];
+  const ServiceState& web =
+      c.services()[static_cast<std::size_t>(*c.service_index("my-app", "web"))];
   DnsAnswer a = c.lookup("web.my-app.svc.cluster.local");
   ASSERT_EQ(a.kind, DnsAnswer::Kind::a);
   EXPECT_EQ(a.addresses, std::vector<net::Address>{web.cluster_ip});
@@ -214,7 +225,8 @@ spec: {type: ExternalName, externalName: search.example.com}
   EXPECT_EQ(a.kind, DnsAnswer::Kind::cname);
   EXPECT_EQ(a.cname, "search.example.com");
   EXPECT_EQ(c.lookup("nope.my-app.svc.cluster.local").kind, DnsAnswer::Kind::nxdomain);
-  EXPECT_EQ(c.lookup("web.my-app.svc.cluster.local.my-app.svc.cluster.local").kind, DnsAnswer::Kind::nxdomain);
+  EXPECT_EQ(c.lookup("web.my-app.svc.cluster.local.my-app.svc.cluster.local").kind,
+            DnsAnswer::Kind::nxdomain);
   EXPECT_EQ(c.lookup("example.com").kind, DnsAnswer::Kind::external);
   a = c.lookup("10-244-1-5.my-app.pod.cluster.local");
   ASSERT_EQ(a.kind, DnsAnswer::Kind::a);
@@ -223,8 +235,10 @@ spec: {type: ExternalName, externalName: search.example.com}
 
 TEST(Cluster, OnlineBoutiqueFromItsOwnManifests) {
   Diagnostics d;
-  const ObjectSet o = load_manifests(
-      {std::string(PODWIRE_SOURCE_DIR) + "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"}, d);
+  const ObjectSet o =
+      load_manifests({std::string(PODWIRE_SOURCE_DIR) +
+                      "/scenarios/manifests/online-boutique/kubernetes-manifests.yaml"},
+                     d);
   ASSERT_FALSE(d.has_errors()) << d.to_string();
   std::vector<Problem> problems;
   Cluster c(nodes(3), o, problems);

@@ -31,8 +31,10 @@ TEST(Cidr, ParsesAndSplits) {
   EXPECT_FALSE(pods.overlaps(services));
   EXPECT_EQ(error_of([] { Cidr::parse("10.244.0.1/16"); }),
             "10.244.0.1/16 has host bits set; the block starts at 10.244.0.0");
-  EXPECT_EQ(error_of([] { Cidr::parse("10.244.0.0"); }), "'10.244.0.0' is not a CIDR block like 10.96.0.0/12");
-  EXPECT_EQ(error_of([] { Cidr::parse("10.244.0.0/33"); }), "'10.244.0.0/33' has a bad prefix length (0 to 32)");
+  EXPECT_EQ(error_of([] { Cidr::parse("10.244.0.0"); }),
+            "'10.244.0.0' is not a CIDR block like 10.96.0.0/12");
+  EXPECT_EQ(error_of([] { Cidr::parse("10.244.0.0/33"); }),
+            "'10.244.0.0/33' has a bad prefix length (0 to 32)");
 }
 
 TEST(PodIpPool, AllocatesLikeHostLocal) {

@@ -30,8 +30,12 @@ struct Application {
 const std::vector<Application>& applications() {
   static const std::vector<Application> apps = {
       {"online-boutique", {"online-boutique"}, 0},
-      {"bookinfo", {"istio-bookinfo/base", "istio-bookinfo/istio-crds", "istio-bookinfo/variants/bookinfo-versions.yaml",
-                    "istio-bookinfo/variants/bookinfo-ratings-v2.yaml", "istio-bookinfo/variants/bookinfo-db.yaml"}, 0},
+      {"bookinfo",
+       {"istio-bookinfo/base", "istio-bookinfo/istio-crds",
+        "istio-bookinfo/variants/bookinfo-versions.yaml",
+        "istio-bookinfo/variants/bookinfo-ratings-v2.yaml",
+        "istio-bookinfo/variants/bookinfo-db.yaml"},
+       0},
       {"bookinfo-nodeport", {"istio-bookinfo/variants/productpage-nodeport.yaml"}, 1},
       {"gke-guestbook", {"gke-samples/guestbook-leader-follower"}, 0},
       {"gke-load-balancing", {"gke-samples/load-balancing-ingress"}, 0},
@@ -42,17 +46,23 @@ const std::vector<Application>& applications() {
       {"cassandra", {"kubernetes-examples/cassandra"}, 0},
       {"tf-serving", {"kubernetes-examples/tf-serving-ingress"}, 0},
       {"service-access", {"kubernetes-website/service-access"}, 0},
-      {"ingress-kyaml", {"kubernetes-website/ingress-kyaml"}, 4},  // service1, service2 are not defined
+      {"ingress-kyaml",
+       {"kubernetes-website/ingress-kyaml"},
+       4},  // service1, service2 are not defined
       {"nginx-secure-app", {"kubernetes-website/nginx-secure-app-kyaml"}, 0},
       {"pods-dns", {"kubernetes-website/pods-dns"}, 0},
       {"graceful-termination", {"kubernetes-website/graceful-termination"}, 0},
       // Each docs snippet stands alone; those with a selector select pods defined nowhere.
       {"externalname", {"kubernetes-website/service-types-docs/externalname.yaml"}, 0},
       {"nodeport-fixed", {"kubernetes-website/service-types-docs/nodeport-fixed.yaml"}, 1},
-      {"loadbalancer-with-status", {"kubernetes-website/service-types-docs/loadbalancer-with-status.yaml"}, 1},
+      {"loadbalancer-with-status",
+       {"kubernetes-website/service-types-docs/loadbalancer-with-status.yaml"},
+       1},
       {"multi-port", {"kubernetes-website/service-types-docs/multi-port.yaml"}, 1},
       {"external-ips", {"kubernetes-website/service-types-docs/external-ips.yaml"}, 1},
-      {"selectorless", {"kubernetes-website/service-types-docs/selectorless-with-endpointslice.yaml"}, 0},
+      {"selectorless",
+       {"kubernetes-website/service-types-docs/selectorless-with-endpointslice.yaml"},
+       0},
   };
   return apps;
 }
@@ -61,8 +71,11 @@ TEST(RealManifests, EveryApplicationLoadsWithoutErrors) {
   for (const Application& app : applications()) {
     const Loaded l = load(app.paths);
     EXPECT_EQ(l.errors(), std::vector<std::string>{}) << app.name;
-    EXPECT_EQ(l.warnings().size(), static_cast<std::size_t>(app.warnings)) << app.name << "\n" << l.diagnostics.to_string();
-    EXPECT_GT(l.set.object_count() + static_cast<std::size_t>(l.set.unknown_count()), 0u) << app.name;
+    EXPECT_EQ(l.warnings().size(), static_cast<std::size_t>(app.warnings))
+        << app.name << "\n"
+        << l.diagnostics.to_string();
+    EXPECT_GT(l.set.object_count() + static_cast<std::size_t>(l.set.unknown_count()), 0u)
+        << app.name;
   }
 }
 
@@ -75,7 +88,8 @@ TEST(RealManifests, ApplicationsCoverEveryFile) {
   std::set<std::string> on_disk;
   for (const auto& e : fs::recursive_directory_iterator(manifests_root())) {
     const std::string ext = e.path().extension().string();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) on_disk.insert(e.path().generic_string());
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+      on_disk.insert(e.path().generic_string());
   }
   EXPECT_EQ(on_disk.size(), 70u);
   EXPECT_EQ(listed, on_disk);
@@ -100,9 +114,10 @@ TEST(RealManifests, OnlineBoutique) {
   EXPECT_EQ(s.object_count(), 24u);
   EXPECT_EQ(s.unknown_kinds, (std::map<std::string, int>{{"ServiceAccount", 11}}));
   EXPECT_EQ(release.notices(),
-            std::vector<std::string>{"online-boutique/kubernetes-manifests.yaml:145:7: notice: kind: ServiceAccount "
-                                     "(v1) is not modelled by podwire; the 11 objects of this kind in this file are "
-                                     "ignored"});
+            std::vector<std::string>{
+                "online-boutique/kubernetes-manifests.yaml:145:7: notice: kind: ServiceAccount "
+                "(v1) is not modelled by podwire; the 11 objects of this kind in this file are "
+                "ignored"});
 
   const Service& lb = named(s.services, "frontend-external");
   EXPECT_EQ(lb.type, ServiceType::load_balancer);
@@ -150,11 +165,12 @@ TEST(RealManifests, OnlineBoutique) {
 
   const Loaded all = load({"online-boutique"});
   EXPECT_EQ(all.set.network_policies.size(), 13u);
-  EXPECT_EQ(all.set.unknown_kinds, (std::map<std::string, int>{{"Gateway.gateway.networking.k8s.io", 1},
-                                                                {"HTTPRoute.gateway.networking.k8s.io", 1},
-                                                                {"ServiceAccount", 11},
-                                                                {"ServiceEntry.networking.istio.io", 2},
-                                                                {"VirtualService.networking.istio.io", 1}}));
+  EXPECT_EQ(all.set.unknown_kinds,
+            (std::map<std::string, int>{{"Gateway.gateway.networking.k8s.io", 1},
+                                        {"HTTPRoute.gateway.networking.k8s.io", 1},
+                                        {"ServiceAccount", 11},
+                                        {"ServiceEntry.networking.istio.io", 2},
+                                        {"VirtualService.networking.istio.io", 1}}));
   EXPECT_EQ(all.notices().size(), 5u);  // once per kind per file
   const NetworkPolicy& deny = named(all.set.network_policies, "deny-all");
   EXPECT_TRUE(deny.pod_selector.empty());
@@ -193,18 +209,21 @@ TEST(RealManifests, Bookinfo) {
   EXPECT_EQ(gateway.rules[0].paths[1].backend.service_name, "productpage");
   EXPECT_EQ(gateway.rules[0].paths[1].backend.service_port, (PortRef{9080, ""}));
   for (const Service& svc : base.set.services) {
-    EXPECT_EQ(svc.ports.at(0).target_port, (PortRef{9080, ""})) << svc.meta.name;  // defaults to port
+    EXPECT_EQ(svc.ports.at(0).target_port, (PortRef{9080, ""}))
+        << svc.meta.name;  // defaults to port
   }
 
   const Loaded app = load(applications()[1].paths);
   EXPECT_EQ(app.set.services.size(), 11u);
   EXPECT_EQ(app.set.deployments.size(), 8u);
-  EXPECT_EQ(app.set.unknown_kinds, (std::map<std::string, int>{{"DestinationRule.networking.istio.io", 4},
-                                                                {"Gateway.networking.istio.io", 1},
-                                                                {"ServiceAccount", 5},
-                                                                {"VirtualService.networking.istio.io", 2}}));
+  EXPECT_EQ(app.set.unknown_kinds,
+            (std::map<std::string, int>{{"DestinationRule.networking.istio.io", 4},
+                                        {"Gateway.networking.istio.io", 1},
+                                        {"ServiceAccount", 5},
+                                        {"VirtualService.networking.istio.io", 2}}));
   const Deployment& mongo = named(app.set.deployments, "mongodb-v1");
-  EXPECT_EQ(mongo.template_.spec.containers[0].name, "mongodb");  // the trailing space is YAML's, not the name's
+  EXPECT_EQ(mongo.template_.spec.containers[0].name,
+            "mongodb");  // the trailing space is YAML's, not the name's
   // reviews-v2 pods are selected by `reviews` and `reviews-v2`.
   const Labels& v2 = named(app.set.deployments, "reviews-v2").template_.metadata.labels;
   EXPECT_TRUE(named(app.set.services, "reviews").selects(v2));
@@ -212,12 +231,14 @@ TEST(RealManifests, Bookinfo) {
   EXPECT_FALSE(named(app.set.services, "reviews-v1").selects(v2));
 
   // productpage-nodeport.yaml redefines a Service of bookinfo.yaml: load one or the other.
-  const Loaded both = load({"istio-bookinfo/base", "istio-bookinfo/variants/productpage-nodeport.yaml"});
+  const Loaded both =
+      load({"istio-bookinfo/base", "istio-bookinfo/variants/productpage-nodeport.yaml"});
   EXPECT_EQ(both.errors(),
-            std::vector<std::string>{"istio-bookinfo/variants/productpage-nodeport.yaml:18:1: error: metadata.name: "
-                                     "service 'productpage' (namespace default) is defined twice: at "
-                                     "istio-bookinfo/base/bookinfo.yaml:278:1 and at "
-                                     "istio-bookinfo/variants/productpage-nodeport.yaml:18:1"});
+            std::vector<std::string>{
+                "istio-bookinfo/variants/productpage-nodeport.yaml:18:1: error: metadata.name: "
+                "service 'productpage' (namespace default) is defined twice: at "
+                "istio-bookinfo/base/bookinfo.yaml:278:1 and at "
+                "istio-bookinfo/variants/productpage-nodeport.yaml:18:1"});
 }
 
 TEST(RealManifests, GkeGuestbookAndLoadBalancing) {
@@ -232,7 +253,8 @@ TEST(RealManifests, GkeGuestbookAndLoadBalancing) {
   EXPECT_EQ(named(g.set.deployments, "redis-follower").replicas, 2);
   EXPECT_EQ(named(g.set.deployments, "frontend").replicas, 3);
   EXPECT_TRUE(named(g.set.deployments, "frontend").meta.labels.empty());
-  // The follower Deployment's selector (app: redis) also matches the leader's pods; the Services do not.
+  // The follower Deployment's selector (app: redis) also matches the leader's pods; the Services do
+  // not.
   const Labels& leader = named(g.set.deployments, "redis-leader").template_.metadata.labels;
   EXPECT_TRUE(named(g.set.deployments, "redis-follower").selector.matches(leader));
   EXPECT_FALSE(named(g.set.services, "redis-follower").selects(leader));
@@ -264,22 +286,26 @@ TEST(RealManifests, IngressNginx) {
   EXPECT_EQ(s.services.size(), 2u);
   EXPECT_EQ(s.object_count(), 4u);
   EXPECT_EQ(s.unknown_kinds,
-            (std::map<std::string, int>{{"ClusterRole.rbac.authorization.k8s.io", 2},
-                                        {"ClusterRoleBinding.rbac.authorization.k8s.io", 2},
-                                        {"ConfigMap", 1},
-                                        {"IngressClass.networking.k8s.io", 1},
-                                        {"Job.batch", 2},
-                                        {"Role.rbac.authorization.k8s.io", 2},
-                                        {"RoleBinding.rbac.authorization.k8s.io", 2},
-                                        {"ServiceAccount", 2},
-                                        {"ValidatingWebhookConfiguration.admissionregistration.k8s.io", 1}}));
+            (std::map<std::string, int>{
+                {"ClusterRole.rbac.authorization.k8s.io", 2},
+                {"ClusterRoleBinding.rbac.authorization.k8s.io", 2},
+                {"ConfigMap", 1},
+                {"IngressClass.networking.k8s.io", 1},
+                {"Job.batch", 2},
+                {"Role.rbac.authorization.k8s.io", 2},
+                {"RoleBinding.rbac.authorization.k8s.io", 2},
+                {"ServiceAccount", 2},
+                {"ValidatingWebhookConfiguration.admissionregistration.k8s.io", 1}}));
   EXPECT_EQ(s.unknown_count(), 15);
   const std::vector<std::string> notices = cloud.notices();
   ASSERT_EQ(notices.size(), 9u);
-  EXPECT_EQ(notices[6], "ingress-nginx/cloud/deploy.yaml:516:7: notice: kind: Job (batch/v1) is not modelled by "
-                        "podwire; the 2 objects of this kind in this file are ignored");
-  EXPECT_EQ(notices[8], "ingress-nginx/cloud/deploy.yaml:639:7: notice: kind: ValidatingWebhookConfiguration "
-                        "(admissionregistration.k8s.io/v1) is not modelled by podwire; this object is ignored");
+  EXPECT_EQ(
+      notices[6],
+      "ingress-nginx/cloud/deploy.yaml:516:7: notice: kind: Job (batch/v1) is not modelled by "
+      "podwire; the 2 objects of this kind in this file are ignored");
+  EXPECT_EQ(notices[8],
+            "ingress-nginx/cloud/deploy.yaml:639:7: notice: kind: ValidatingWebhookConfiguration "
+            "(admissionregistration.k8s.io/v1) is not modelled by podwire; this object is ignored");
 
   const Service& controller = named(s.services, "ingress-nginx-controller");
   EXPECT_EQ(controller.meta.namespace_, "ingress-nginx");
@@ -309,8 +335,9 @@ TEST(RealManifests, IngressNginx) {
   // The named targetPorts resolve through the container's named ports.
   EXPECT_EQ(resolve_port(pod, controller.ports[0].target_port, Protocol::tcp), 80);
   EXPECT_EQ(resolve_port(pod, controller.ports[1].target_port, Protocol::tcp), 443);
-  EXPECT_EQ(resolve_port(pod, named(s.services, "ingress-nginx-controller-admission").ports[0].target_port,
-                               Protocol::tcp),
+  EXPECT_EQ(resolve_port(
+                pod, named(s.services, "ingress-nginx-controller-admission").ports[0].target_port,
+                Protocol::tcp),
             8443);
 
   const Loaded bare = load({"ingress-nginx/baremetal"});
@@ -343,13 +370,14 @@ TEST(RealManifests, KubernetesExamples) {
   const Service& guestbook_svc = named(go.set.services, "guestbook");
   EXPECT_EQ(guestbook_svc.ports[0].target_port, (PortRef{0, "http-server"}));
   EXPECT_EQ(resolve_port(named(go.set.replication_controllers, "guestbook").template_.spec,
-                               guestbook_svc.ports[0].target_port, Protocol::tcp),
+                         guestbook_svc.ports[0].target_port, Protocol::tcp),
             3000);
 
   const Loaded cassandra = load({"kubernetes-examples/cassandra"});
   ASSERT_EQ(cassandra.set.stateful_sets.size(), 1u);
   EXPECT_EQ(cassandra.set.services.size(), 1u);
-  EXPECT_EQ(cassandra.set.unknown_kinds, (std::map<std::string, int>{{"StorageClass.storage.k8s.io", 1}}));
+  EXPECT_EQ(cassandra.set.unknown_kinds,
+            (std::map<std::string, int>{{"StorageClass.storage.k8s.io", 1}}));
   EXPECT_TRUE(cassandra.set.services[0].headless());
   const StatefulSet& sts = cassandra.set.stateful_sets[0];
   EXPECT_EQ(sts.service_name, "cassandra");
@@ -370,7 +398,8 @@ TEST(RealManifests, KubernetesExamples) {
   EXPECT_EQ(tf.set.deployments.size(), 1u);
   EXPECT_EQ(tf.set.services.size(), 1u);
   EXPECT_EQ(tf.set.ingresses.size(), 1u);
-  EXPECT_EQ(tf.set.unknown_kinds, (std::map<std::string, int>{{"PersistentVolume", 1}, {"PersistentVolumeClaim", 1}}));
+  EXPECT_EQ(tf.set.unknown_kinds,
+            (std::map<std::string, int>{{"PersistentVolume", 1}, {"PersistentVolumeClaim", 1}}));
   EXPECT_EQ(tf.set.ingresses[0].rules[0].paths[0].path, "/tf(/|$)(.*)");
   EXPECT_EQ(tf.set.services[0].ports.size(), 2u);
 }
@@ -390,7 +419,8 @@ TEST(RealManifests, KubernetesDocs) {
   EXPECT_EQ(vhost.rules[1].host, "bar.foo.com");
   EXPECT_EQ(kyaml.warnings()[0],
             "kubernetes-website/ingress-kyaml/name-virtual-host-ingress.yaml:17:21: warning: "
-            "spec.rules[0].http.paths[0].backend.service.name: ingress 'name-virtual-host-ingress' (namespace "
+            "spec.rules[0].http.paths[0].backend.service.name: ingress 'name-virtual-host-ingress' "
+            "(namespace "
             "default): backend service 'service1' does not exist in namespace default");
   const Ingress& fanout = named(kyaml.set.ingresses, "simple-fanout-example");
   EXPECT_EQ(fanout.rules[0].paths[0].backend.service_port.number, 4200);
@@ -446,10 +476,11 @@ TEST(RealManifests, ServiceTypesDocs) {
   EXPECT_EQ(fixed.set.services[0].type, ServiceType::node_port);
   EXPECT_EQ(fixed.set.services[0].ports[0].node_port, 30007);
   EXPECT_EQ(fixed.warnings(),
-            std::vector<std::string>{"kubernetes-website/service-types-docs/nodeport-fixed.yaml:1:1: warning: "
-                                     "spec.selector: service 'my-service' (namespace default): selector "
-                                     "app.kubernetes.io/name=MyApp matches no pod template of any workload or Pod "
-                                     "in namespace default, so it has no endpoints"});
+            std::vector<std::string>{
+                "kubernetes-website/service-types-docs/nodeport-fixed.yaml:1:1: warning: "
+                "spec.selector: service 'my-service' (namespace default): selector "
+                "app.kubernetes.io/name=MyApp matches no pod template of any workload or Pod "
+                "in namespace default, so it has no endpoints"});
 
   const Loaded lb = load({"kubernetes-website/service-types-docs/loadbalancer-with-status.yaml"});
   const Service& l = lb.set.services.at(0);
@@ -467,7 +498,8 @@ TEST(RealManifests, ServiceTypesDocs) {
   const Loaded ips = load({"kubernetes-website/service-types-docs/external-ips.yaml"});
   EXPECT_EQ(ips.set.services.at(0).external_ips, std::vector<std::string>{"198.51.100.32"});
 
-  const Loaded manual = load({"kubernetes-website/service-types-docs/selectorless-with-endpointslice.yaml"});
+  const Loaded manual =
+      load({"kubernetes-website/service-types-docs/selectorless-with-endpointslice.yaml"});
   ASSERT_EQ(manual.set.services.size(), 1u);
   ASSERT_EQ(manual.set.endpoint_slices.size(), 1u);
   EXPECT_FALSE(manual.set.services[0].selector.has_value());

@@ -1,13 +1,12 @@
 // The manifest loader against small inputs: the semantics of single objects
 // (defaults, named ports, List and unknown kinds), and broken inputs whose
 // every diagnostic is checked to the line, column and word.
-#include "models/kube/manifest_loader.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "models/kube/manifest_loader.hpp"
 #include "tests/models/kube/manifest_test_support.hpp"
 
 namespace podwire::kube {
@@ -132,14 +131,16 @@ spec:
   EXPECT_EQ(a.strategy.max_unavailable, (IntOrPercent{0, false}));
   EXPECT_EQ(a.strategy.max_surge.resolve(a.replicas, true), 5);
   EXPECT_EQ(l.set.deployments[1].strategy.type, DeploymentStrategy::Type::recreate);
-  EXPECT_EQ(l.errors(), (std::vector<std::string>{
-                            "test.yaml:30:7: error: spec.strategy.rollingUpdate: maxSurge and maxUnavailable must "
-                            "not both be 0: the rollout could never progress",
-                            "test.yaml:43:17: error: spec.strategy.rollingUpdate.maxSurge: expected a count such "
-                            "as 1 or a percentage such as 25%, got 'lots'",
-                            "test.yaml:44:23: error: spec.strategy.rollingUpdate.maxUnavailable: expected a count "
-                            "such as 1 or a percentage such as 25%, got '1'",
-                        }));
+  EXPECT_EQ(
+      l.errors(),
+      (std::vector<std::string>{
+          "test.yaml:30:7: error: spec.strategy.rollingUpdate: maxSurge and maxUnavailable must "
+          "not both be 0: the rollout could never progress",
+          "test.yaml:43:17: error: spec.strategy.rollingUpdate.maxSurge: expected a count such "
+          "as 1 or a percentage such as 25%, got 'lots'",
+          "test.yaml:44:23: error: spec.strategy.rollingUpdate.maxUnavailable: expected a count "
+          "such as 1 or a percentage such as 25%, got '1'",
+      }));
 }
 
 TEST(ManifestLoader, ResolvesNamedTargetPortsAndDefaults) {
@@ -210,18 +211,21 @@ kind: Service
 metadata: {name: hello}
 spec: {template: {spec: {containers: [{image: x}]}}}
 )");
-  EXPECT_EQ(l.errors(), std::vector<std::string>{
-                            "test.yaml:8:25: error: items[0].spec.ports[0].port: expected an integer from 1 to "
-                            "65535, got 'eighty'"});
+  EXPECT_EQ(l.errors(),
+            std::vector<std::string>{
+                "test.yaml:8:25: error: items[0].spec.ports[0].port: expected an integer from 1 to "
+                "65535, got 'eighty'"});
   EXPECT_TRUE(l.set.services.empty());  // an object with errors is left out
   EXPECT_EQ(l.set.namespaces.size(), 1u);
   EXPECT_EQ(l.set.unknown_kinds,
             (std::map<std::string, int>{{"ConfigMap", 2}, {"Service.serving.knative.dev", 1}}));
-  EXPECT_EQ(l.notices(), (std::vector<std::string>{
-                             "test.yaml:9:26: notice: items[1].kind: ConfigMap (v1) is not modelled by podwire; the 2 "
-                             "objects of this kind in this file are ignored",
-                             "test.yaml:15:7: notice: kind: Service (serving.knative.dev/v1) is not modelled by "
-                             "podwire; this object is ignored"}));
+  EXPECT_EQ(
+      l.notices(),
+      (std::vector<std::string>{
+          "test.yaml:9:26: notice: items[1].kind: ConfigMap (v1) is not modelled by podwire; the 2 "
+          "objects of this kind in this file are ignored",
+          "test.yaml:15:7: notice: kind: Service (serving.knative.dev/v1) is not modelled by "
+          "podwire; this object is ignored"}));
 }
 
 TEST(ManifestLoader, EmptyTextsHaveNoObjectsAndNoDiagnostics) {
@@ -251,24 +255,29 @@ spec:
   - port: 9090
     targetPort: Metrics
 )");
-  EXPECT_EQ(l.errors(), (std::vector<std::string>{
-                            "test.yaml:9:5: error: spec.ports[0].name: missing; expected a port name: every port of "
-                            "a multi-port Service needs one",
-                            "test.yaml:9:11: error: spec.ports[0].port: expected an integer from 1 to 65535, got 'http'",
-                            "test.yaml:10:17: error: spec.ports[0].targetPort: expected a port number from 1 to 65535 "
-                            "or a port name, got '70000'",
-                            "test.yaml:11:5: error: spec.ports[1].name: missing; expected a port name: every port of "
-                            "a multi-port Service needs one",
-                            "test.yaml:12:17: error: spec.ports[1].targetPort: a quoted number is a port name to "
-                            "Kubernetes, and port names need a letter; write 8080 without quotes",
-                            "test.yaml:13:15: error: spec.ports[1].nodePort: nodePort may only be given for NodePort "
-                            "and LoadBalancer Services, not ClusterIP",
-                            "test.yaml:14:5: error: spec.ports[2].name: missing; expected a port name: every port of "
-                            "a multi-port Service needs one",
-                            "test.yaml:15:17: error: spec.ports[2].targetPort: expected a port number from 1 to 65535 "
-                            "or a port name, got 'Metrics' (a port name may contain only lowercase letters, digits "
-                            "and '-')",
-                        }));
+  EXPECT_EQ(
+      l.errors(),
+      (std::vector<std::string>{
+          "test.yaml:9:5: error: spec.ports[0].name: missing; expected a port name: every port of "
+          "a multi-port Service needs one",
+          "test.yaml:9:11: error: spec.ports[0].port: expected an integer from 1 to 65535, got "
+          "'http'",
+          "test.yaml:10:17: error: spec.ports[0].targetPort: expected a port number from 1 to "
+          "65535 "
+          "or a port name, got '70000'",
+          "test.yaml:11:5: error: spec.ports[1].name: missing; expected a port name: every port of "
+          "a multi-port Service needs one",
+          "test.yaml:12:17: error: spec.ports[1].targetPort: a quoted number is a port name to "
+          "Kubernetes, and port names need a letter; write 8080 without quotes",
+          "test.yaml:13:15: error: spec.ports[1].nodePort: nodePort may only be given for NodePort "
+          "and LoadBalancer Services, not ClusterIP",
+          "test.yaml:14:5: error: spec.ports[2].name: missing; expected a port name: every port of "
+          "a multi-port Service needs one",
+          "test.yaml:15:17: error: spec.ports[2].targetPort: expected a port number from 1 to "
+          "65535 "
+          "or a port name, got 'Metrics' (a port name may contain only lowercase letters, digits "
+          "and '-')",
+      }));
   EXPECT_TRUE(l.set.services.empty());
 }
 
@@ -288,10 +297,11 @@ metadata:
 kind: Pod
  metadata: x
 )");
-  EXPECT_EQ(l.errors(), (std::vector<std::string>{
-                            "test.yaml:7:1: error: YAML syntax error: end of sequence flow not found",
-                            "test.yaml:14:10: error: YAML syntax error: illegal map value",
-                        }));
+  EXPECT_EQ(l.errors(),
+            (std::vector<std::string>{
+                "test.yaml:7:1: error: YAML syntax error: end of sequence flow not found",
+                "test.yaml:14:10: error: YAML syntax error: illegal map value",
+            }));
   ASSERT_EQ(l.set.namespaces.size(), 1u);
   EXPECT_EQ(l.set.namespaces[0].meta.name, "shop");
   EXPECT_EQ(l.set.namespaces[0].source.line, 8);
@@ -299,31 +309,42 @@ kind: Pod
 
 // yaml-cpp 0.7 alone would loop, allocating, on a top-level ',' (yaml-cpp#1040).
 TEST(ManifestErrors, StrayTopLevelCommaIsASyntaxError) {
-  const Loaded l = parse("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n, stray\n---\n"
-                         "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
-  EXPECT_EQ(l.errors(), std::vector<std::string>{
-                            "test.yaml:5:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
+  const Loaded l = parse(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n, stray\n---\n"
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+  EXPECT_EQ(
+      l.errors(),
+      std::vector<std::string>{
+          "test.yaml:5:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
   ASSERT_EQ(l.set.namespaces.size(), 2u);
   EXPECT_EQ(l.set.namespaces[1].meta.name, "b");
   const Loaded alone = parse("- a\n,\n");
-  EXPECT_EQ(alone.errors(), std::vector<std::string>{
-                                "test.yaml:2:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
+  EXPECT_EQ(
+      alone.errors(),
+      std::vector<std::string>{
+          "test.yaml:2:1: error: YAML syntax error: unexpected ',' outside a flow collection"});
 }
 
 TEST(ManifestErrors, NotKubernetesObjects) {
   const Loaded text = parse("This is a README, not a manifest.\n");
-  EXPECT_EQ(text.errors(), std::vector<std::string>{
-                               "test.yaml:1:1: error: expected a Kubernetes object (a mapping with apiVersion, kind "
-                               "and metadata), got the text 'This is a README, not a manifest.'"});
+  EXPECT_EQ(
+      text.errors(),
+      std::vector<std::string>{
+          "test.yaml:1:1: error: expected a Kubernetes object (a mapping with apiVersion, kind "
+          "and metadata), got the text 'This is a README, not a manifest.'"});
   const Loaded list = parse("- a\n- b\n");
-  EXPECT_EQ(list.errors(), std::vector<std::string>{
-                               "test.yaml:1:1: error: expected a Kubernetes object (a mapping with apiVersion, kind "
-                               "and metadata), got a list"});
+  EXPECT_EQ(
+      list.errors(),
+      std::vector<std::string>{
+          "test.yaml:1:1: error: expected a Kubernetes object (a mapping with apiVersion, kind "
+          "and metadata), got a list"});
   const Loaded bare = parse("metadata: {name: x}\nspec: {}\n");
-  EXPECT_EQ(bare.errors(), (std::vector<std::string>{
-                               "test.yaml:1:1: error: apiVersion: missing; expected the object's API version, such "
-                               "as apps/v1",
-                               "test.yaml:1:1: error: kind: missing; expected the object's kind, such as Deployment"}));
+  EXPECT_EQ(
+      bare.errors(),
+      (std::vector<std::string>{
+          "test.yaml:1:1: error: apiVersion: missing; expected the object's API version, such "
+          "as apps/v1",
+          "test.yaml:1:1: error: kind: missing; expected the object's kind, such as Deployment"}));
 }
 
 TEST(ManifestErrors, WorkloadStructure) {
@@ -362,21 +383,24 @@ spec:
   selector: [app, web]
   ports: [{port: 80}]
 )");
-  EXPECT_EQ(l.errors(), (std::vector<std::string>{
-                            "test.yaml:5:3: error: spec.template: missing; expected a pod template (metadata.labels "
-                            "and spec)",
-                            "test.yaml:11:13: error: spec.selector: expected a label selector (a mapping with "
-                            "matchLabels and/or matchExpressions), got 'app=a'",
-                            "test.yaml:23:15: error: spec.template.metadata.labels: the selector app=a does not "
-                            "select these labels; Kubernetes rejects a workload whose selector does not match its "
-                            "pod template",
-                            "test.yaml:27:37: error: spec.template.spec.containers[0].resources.requests.cpu: 'lots' "
-                            "is not a Kubernetes quantity such as 100m, 0.5, 64Mi or 1e3",
-                            "test.yaml:27:51: error: spec.template.spec.containers[0].resources.requests.memory: the "
-                            "memory request must not exceed the memory limit",
-                            "test.yaml:33:13: error: spec.selector: expected a mapping of label keys to values, got a "
-                            "list",
-                        }));
+  EXPECT_EQ(
+      l.errors(),
+      (std::vector<std::string>{
+          "test.yaml:5:3: error: spec.template: missing; expected a pod template (metadata.labels "
+          "and spec)",
+          "test.yaml:11:13: error: spec.selector: expected a label selector (a mapping with "
+          "matchLabels and/or matchExpressions), got 'app=a'",
+          "test.yaml:23:15: error: spec.template.metadata.labels: the selector app=a does not "
+          "select these labels; Kubernetes rejects a workload whose selector does not match its "
+          "pod template",
+          "test.yaml:27:37: error: spec.template.spec.containers[0].resources.requests.cpu: 'lots' "
+          "is not a Kubernetes quantity such as 100m, 0.5, 64Mi or 1e3",
+          "test.yaml:27:51: error: spec.template.spec.containers[0].resources.requests.memory: the "
+          "memory request must not exceed the memory limit",
+          "test.yaml:33:13: error: spec.selector: expected a mapping of label keys to values, got "
+          "a "
+          "list",
+      }));
   EXPECT_EQ(l.set.object_count(), 0u);
 }
 
@@ -407,17 +431,21 @@ spec:
   ports: [{port: 80}]
   ports: [{port: 81}]
 )");
-  EXPECT_EQ(l.errors(), (std::vector<std::string>{
-                            "test.yaml:17:1: error: metadata.name: service 'web' (namespace default) is defined "
-                            "twice: at test.yaml:1:1 and at test.yaml:17:1",
-                            "test.yaml:25:3: error: spec.ports: key 'ports' is given twice in this mapping (first at "
-                            "line 24)",
-                        }));
+  EXPECT_EQ(
+      l.errors(),
+      (std::vector<std::string>{
+          "test.yaml:17:1: error: metadata.name: service 'web' (namespace default) is defined "
+          "twice: at test.yaml:1:1 and at test.yaml:17:1",
+          "test.yaml:25:3: error: spec.ports: key 'ports' is given twice in this mapping (first at "
+          "line 24)",
+      }));
   // The Service in namespace `other` has neither selector nor EndpointSlice.
-  EXPECT_EQ(l.warnings(), std::vector<std::string>{
-                              "test.yaml:6:1: warning: spec.selector: service 'web' (namespace other) has no selector "
-                              "and no EndpointSlice names it (label kubernetes.io/service-name), so it has no "
-                              "endpoints"});
+  EXPECT_EQ(
+      l.warnings(),
+      std::vector<std::string>{
+          "test.yaml:6:1: warning: spec.selector: service 'web' (namespace other) has no selector "
+          "and no EndpointSlice names it (label kubernetes.io/service-name), so it has no "
+          "endpoints"});
 }
 
 TEST(ManifestErrors, TwoContainersOnOnePort) {
@@ -437,11 +465,13 @@ spec:
         - containerPort: 53
         - containerPort: 8080
 )");
-  EXPECT_EQ(l.errors(), std::vector<std::string>{
-                            "test.yaml:15:11: error: spec.template.spec.containers[1].ports[1].containerPort: "
-                            "daemonset 'agent' (namespace kube-system): containers 'app' and 'sidecar' both declare "
-                            "containerPort 8080/TCP; the containers of a pod share one network namespace, so only "
-                            "one of them can bind it"});
+  EXPECT_EQ(
+      l.errors(),
+      std::vector<std::string>{
+          "test.yaml:15:11: error: spec.template.spec.containers[1].ports[1].containerPort: "
+          "daemonset 'agent' (namespace kube-system): containers 'app' and 'sidecar' both declare "
+          "containerPort 8080/TCP; the containers of a pod share one network namespace, so only "
+          "one of them can bind it"});
 }
 
 TEST(ManifestErrors, UnknownTargetPortName) {
@@ -490,19 +520,24 @@ metadata: {name: api-1, labels: {kubernetes.io/service-name: api}}
 addressType: IPv4
 endpoints: [{addresses: [10.0.0.1]}]
 )");
-  EXPECT_EQ(l.errors(), std::vector<std::string>{
-                            "test.yaml:8:17: error: spec.ports[0].targetPort: service 'frontend' (namespace default): "
-                            "targetPort 'http-server' is not declared by any container of the pods it selects "
-                            "(deployment frontend); Kubernetes would give the Service no endpoints on those pods for "
-                            "this port"});
-  EXPECT_EQ(l.warnings(), (std::vector<std::string>{
-                              "test.yaml:37:88: warning: spec.rules[0].http.paths[0].backend.service.port: ingress "
-                              "'web' (namespace default): backend service 'frontend' has no port 8080 (its ports: 80)",
-                              "test.yaml:38:66: warning: spec.rules[0].http.paths[1].backend.service.name: ingress "
-                              "'web' (namespace default): backend service 'api' does not exist in namespace default",
-                              "test.yaml:40:1: warning: metadata.labels: endpointslice 'api-1' (namespace default): "
-                              "service 'api' (label kubernetes.io/service-name) does not exist in namespace default",
-                          }));
+  EXPECT_EQ(
+      l.errors(),
+      std::vector<std::string>{
+          "test.yaml:8:17: error: spec.ports[0].targetPort: service 'frontend' (namespace "
+          "default): "
+          "targetPort 'http-server' is not declared by any container of the pods it selects "
+          "(deployment frontend); Kubernetes would give the Service no endpoints on those pods for "
+          "this port"});
+  EXPECT_EQ(
+      l.warnings(),
+      (std::vector<std::string>{
+          "test.yaml:37:88: warning: spec.rules[0].http.paths[0].backend.service.port: ingress "
+          "'web' (namespace default): backend service 'frontend' has no port 8080 (its ports: 80)",
+          "test.yaml:38:66: warning: spec.rules[0].http.paths[1].backend.service.name: ingress "
+          "'web' (namespace default): backend service 'api' does not exist in namespace default",
+          "test.yaml:40:1: warning: metadata.labels: endpointslice 'api-1' (namespace default): "
+          "service 'api' (label kubernetes.io/service-name) does not exist in namespace default",
+      }));
 }
 
 TEST(ManifestErrors, FilesAndFolders) {
@@ -520,11 +555,13 @@ TEST(ManifestErrors, FilesAndFolders) {
   write("kustomization.yaml", "resources: [a.yaml]\n");
 
   Diagnostics d;
-  const ObjectSet s = load_manifests({dir.string(), (dir / "a.yaml").string(), (dir / "missing.yaml").string()}, d);
+  const ObjectSet s =
+      load_manifests({dir.string(), (dir / "a.yaml").string(), (dir / "missing.yaml").string()}, d);
   const std::string root = dir.generic_string() + "/";
   std::vector<std::string> files;
   for (const std::string& f : s.files) files.push_back(f.substr(root.size()));
-  EXPECT_EQ(files, (std::vector<std::string>{"a.yaml", "b.yml", "sub/binary.yaml", "sub/empty.yaml"}));
+  EXPECT_EQ(files,
+            (std::vector<std::string>{"a.yaml", "b.yml", "sub/binary.yaml", "sub/empty.yaml"}));
   ASSERT_EQ(s.namespaces.size(), 2u);  // a.yaml given twice is read once
   EXPECT_EQ(s.namespaces[0].meta.name, "a");
   std::vector<std::string> lines;
@@ -533,12 +570,14 @@ TEST(ManifestErrors, FilesAndFolders) {
     if (line.rfind(root, 0) == 0) line.erase(0, root.size());
     lines.push_back(line);
   }
-  EXPECT_EQ(lines, (std::vector<std::string>{
-                       "kustomization.yaml: notice: kustomization files are not expanded; the folder's manifests are "
-                       "read as they are",
-                       "missing.yaml: error: no such file or folder",
-                       "sub/binary.yaml:3:3: error: YAML syntax error: unknown escape character: \\x00",
-                   }));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "kustomization.yaml: notice: kustomization files are not expanded; the folder's "
+                "manifests are "
+                "read as they are",
+                "missing.yaml: error: no such file or folder",
+                "sub/binary.yaml:3:3: error: YAML syntax error: unknown escape character: \\x00",
+            }));
   fs::remove_all(dir);
 }
 

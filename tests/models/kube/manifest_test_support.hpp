@@ -26,9 +26,11 @@ inline std::string source_dir() {
     std::error_code ec;
     return fs::exists(p / "scenarios" / "manifests" / "README.md", ec);
   };
-  if (const char* env = std::getenv("PODWIRE_SOURCE_DIR"); env != nullptr && has_manifests(env)) return env;
+  if (const char* env = std::getenv("PODWIRE_SOURCE_DIR"); env != nullptr && has_manifests(env))
+    return env;
   const fs::path from_file = fs::path(__FILE__).parent_path() / ".." / ".." / "..";
-  if (has_manifests(from_file)) return fs::weakly_canonical(fs::absolute(from_file)).generic_string();
+  if (has_manifests(from_file))
+    return fs::weakly_canonical(fs::absolute(from_file)).generic_string();
   for (fs::path p = fs::current_path();; p = p.parent_path()) {
     if (has_manifests(p)) return p.generic_string();
     if (p == p.root_path()) break;
@@ -61,7 +63,9 @@ struct Loaded {
   ObjectSet set;
   Diagnostics diagnostics;
   std::vector<std::string> errors() const { return diagnostics_of(diagnostics, Severity::error); }
-  std::vector<std::string> warnings() const { return diagnostics_of(diagnostics, Severity::warning); }
+  std::vector<std::string> warnings() const {
+    return diagnostics_of(diagnostics, Severity::warning);
+  }
   std::vector<std::string> notices() const { return diagnostics_of(diagnostics, Severity::notice); }
 };
 
@@ -85,14 +89,15 @@ inline Loaded parse(const std::string& text) {
 
 template <class T>
 const T& named(const std::vector<T>& objects, const std::string& name) {
-  const auto it = std::find_if(objects.begin(), objects.end(), [&](const T& o) { return o.meta.name == name; });
+  const auto it =
+      std::find_if(objects.begin(), objects.end(), [&](const T& o) { return o.meta.name == name; });
   if (it == objects.end()) throw std::runtime_error("no object named " + name);
   return *it;
 }
 
 inline int count_type(const ObjectSet& s, ServiceType type) {
-  return static_cast<int>(
-      std::count_if(s.services.begin(), s.services.end(), [&](const Service& x) { return x.type == type; }));
+  return static_cast<int>(std::count_if(s.services.begin(), s.services.end(),
+                                        [&](const Service& x) { return x.type == type; }));
 }
 
 }  // namespace podwire::kube::manifest_test

@@ -48,7 +48,8 @@ LabelSelector select(Labels labels = {}) {
   return s;
 }
 
-NetworkPolicy policy(std::string ns, std::string name, LabelSelector pods, bool ingress, bool egress) {
+NetworkPolicy policy(std::string ns, std::string name, LabelSelector pods, bool ingress,
+                     bool egress) {
   NetworkPolicy p;
   p.meta.namespace_ = std::move(ns);
   p.meta.name = std::move(name);
@@ -125,19 +126,23 @@ ContainerPort container_port(std::string name, int number, Protocol protocol = P
 // on node 192.168.0.1 unless told otherwise.
 class Cluster {
  public:
-  explicit Cluster(const std::vector<NetworkPolicy>& policies, const std::vector<Namespace>& namespaces = {})
+  explicit Cluster(const std::vector<NetworkPolicy>& policies,
+                   const std::vector<Namespace>& namespaces = {})
       : engine(policies, namespaces) {}
 
-  void pod(const char* ip, std::string_view ns, Labels labels, PodSpec spec = {}, const char* node = "192.168.0.1") {
+  void pod(const char* ip, std::string_view ns, Labels labels, PodSpec spec = {},
+           const char* node = "192.168.0.1") {
     labels_.push_back(std::move(labels));
     specs_.push_back(std::move(spec));
     engine.add_pod(parse_address(ip), ns, labels_.back(), &specs_.back(), parse_address(node));
   }
   bool in(const char* src, const char* dst, int port, net::Protocol p = TCP) const {
-    return engine.ingress_allowed(parse_address(src), parse_address(dst), static_cast<std::uint16_t>(port), p);
+    return engine.ingress_allowed(parse_address(src), parse_address(dst),
+                                  static_cast<std::uint16_t>(port), p);
   }
   bool out(const char* src, const char* dst, int port, net::Protocol p = TCP) const {
-    return engine.egress_allowed(parse_address(src), parse_address(dst), static_cast<std::uint16_t>(port), p);
+    return engine.egress_allowed(parse_address(src), parse_address(dst),
+                                 static_cast<std::uint16_t>(port), p);
   }
 
  private:
@@ -156,9 +161,10 @@ class Cluster {
 // `default`; they may open connections only to 10.0.0.0/24 on TCP 5978.
 std::vector<NetworkPolicy> test_network_policy() {
   NetworkPolicy p = policy("default", "test-network-policy", select({{"role", "db"}}), true, true);
-  p.ingress.push_back({{block("172.17.0.0/16", {"172.17.1.0/24"}), namespaces_peer({{"project", "myproject"}}),
-                        pods_peer({{"role", "frontend"}})},
-                       {port(6379)}});
+  p.ingress.push_back(
+      {{block("172.17.0.0/16", {"172.17.1.0/24"}), namespaces_peer({{"project", "myproject"}}),
+        pods_peer({{"role", "frontend"}})},
+       {port(6379)}});
   p.egress.push_back({{block("10.0.0.0/24")}, {port(5978)}});
   return {p};
 }
@@ -179,9 +185,10 @@ class TestNetworkPolicy : public ::testing::Test {
 
 TEST_F(TestNetworkPolicy, IngressToDbFollowsTheThreePeersOnTcp6379) {
   const char* db = "10.244.1.10";
-  EXPECT_TRUE(c.in("10.244.1.11", db, 6379));   // role=frontend in default
-  EXPECT_TRUE(c.in("10.244.2.20", db, 6379));   // any pod of a project=myproject namespace
-  EXPECT_FALSE(c.in("10.244.2.21", db, 6379));  // role=frontend, but podSelector alone means default only
+  EXPECT_TRUE(c.in("10.244.1.11", db, 6379));  // role=frontend in default
+  EXPECT_TRUE(c.in("10.244.2.20", db, 6379));  // any pod of a project=myproject namespace
+  EXPECT_FALSE(
+      c.in("10.244.2.21", db, 6379));  // role=frontend, but podSelector alone means default only
   EXPECT_FALSE(c.in("10.244.1.12", db, 6379));  // role=backend in default
   // The page: "172.17.0.0–172.17.0.255 and 172.17.2.0–172.17.255.255".
   EXPECT_TRUE(c.in("172.17.0.0", db, 6379));
@@ -207,7 +214,7 @@ TEST_F(TestNetworkPolicy, EgressFromDbOnlyTo10_0_0_0_24OnTcp5978) {
   EXPECT_FALSE(c.out(db, "10.0.1.0", 5978));
   EXPECT_FALSE(c.out(db, "10.0.0.7", 5979));
   EXPECT_FALSE(c.out(db, "10.0.0.7", 5978, UDP));
-  EXPECT_FALSE(c.out(db, "10.244.1.11", 80));   // another pod: not in the block
+  EXPECT_FALSE(c.out(db, "10.244.1.11", 80));     // another pod: not in the block
   EXPECT_FALSE(c.out(db, "192.168.0.1", 10250));  // its own node: checked like any address
   EXPECT_FALSE(c.out(db, db, 6379));
 }
@@ -240,7 +247,7 @@ TEST_F(TestNetworkPolicy, BothEndsMustAllowAConnection) {
 }
 
 TEST_F(TestNetworkPolicy, TheNodesOwnAddressPassesIngressForProbes) {
-  const char* db = "10.244.1.10";  // on 192.168.0.1
+  const char* db = "10.244.1.10";               // on 192.168.0.1
   EXPECT_TRUE(c.in("192.168.0.1", db, 8080));   // the kubelet's probe, any port
   EXPECT_FALSE(c.in("192.168.0.2", db, 8080));  // another node is an ordinary address
 }
@@ -264,17 +271,19 @@ TEST_F(TestNetworkPolicy, RemovedPodsAddressIsOutsideTheCluster) {
 
 TEST_F(TestNetworkPolicy, RegisteringAnAddressTwiceIsAnError) {
   Labels labels;
-  EXPECT_EQ(error_of([&] { c.engine.add_pod(parse_address("10.244.1.10"), "default", labels, nullptr, 0); }),
+  EXPECT_EQ(error_of([&] {
+              c.engine.add_pod(parse_address("10.244.1.10"), "default", labels, nullptr, 0);
+            }),
             "pod address 10.244.1.10 is already registered for policy");
 }
 
 TEST_F(TestNetworkPolicy, CountsVerdictsByDirection) {
-  c.in("10.244.1.11", "10.244.1.10", 6379);   // allowed
-  c.in("10.244.1.12", "10.244.1.10", 6379);   // denied
-  c.in("10.244.1.12", "10.244.1.10", 6379);   // denied
-  c.out("10.244.1.10", "10.0.0.1", 5978);     // allowed
-  c.out("10.244.1.10", "10.0.0.1", 22);       // denied
-  c.out("10.244.1.11", "10.0.0.1", 22);       // allowed (not isolated)
+  c.in("10.244.1.11", "10.244.1.10", 6379);  // allowed
+  c.in("10.244.1.12", "10.244.1.10", 6379);  // denied
+  c.in("10.244.1.12", "10.244.1.10", 6379);  // denied
+  c.out("10.244.1.10", "10.0.0.1", 5978);    // allowed
+  c.out("10.244.1.10", "10.0.0.1", 22);      // denied
+  c.out("10.244.1.11", "10.0.0.1", 22);      // allowed (not isolated)
   EXPECT_EQ(c.engine.counters().ingress_allowed, 1u);
   EXPECT_EQ(c.engine.counters().ingress_denied, 2u);
   EXPECT_EQ(c.engine.counters().egress_allowed, 2u);
@@ -321,10 +330,10 @@ TEST(NetworkPolicyEngine, DefaultDenyAllEgress) {
   c.pod("10.244.9.10", "kube-system", {{"k8s-app", "kube-dns"}});
   EXPECT_FALSE(c.out("10.244.1.2", "10.244.1.3", 80));
   EXPECT_FALSE(c.out("10.244.1.2", "10.244.9.10", 53, UDP));  // DNS too
-  EXPECT_FALSE(c.out("10.244.1.2", "192.168.0.1", 10250));  // its own node
-  EXPECT_FALSE(c.out("10.244.1.2", "10.244.1.2", 80));      // itself
-  EXPECT_TRUE(c.in("10.244.1.3", "10.244.1.2", 80));        // ingress untouched
-  EXPECT_TRUE(c.out("10.244.9.10", "10.244.1.2", 80));       // other namespaces untouched
+  EXPECT_FALSE(c.out("10.244.1.2", "192.168.0.1", 10250));    // its own node
+  EXPECT_FALSE(c.out("10.244.1.2", "10.244.1.2", 80));        // itself
+  EXPECT_TRUE(c.in("10.244.1.3", "10.244.1.2", 80));          // ingress untouched
+  EXPECT_TRUE(c.out("10.244.9.10", "10.244.1.2", 80));        // other namespaces untouched
 }
 
 // policyTypes [Egress] with no egress rules denies egress but says nothing of
@@ -344,11 +353,13 @@ TEST(NetworkPolicyEngine, ATypeWithoutRulesDeniesThatDirection) {
 // user=alice namespace OR role=client pods of the policy's own namespace.
 TEST(NetworkPolicyEngine, NamespaceAndPodSelectorInOnePeerVersusTwo) {
   const std::vector<Namespace> namespaces = {namespace_("alice", {{"user", "alice"}}),
-                                             namespace_("bob", {{"user", "bob"}}), namespace_("app", {})};
+                                             namespace_("bob", {{"user", "bob"}}),
+                                             namespace_("app", {})};
   NetworkPolicy one = policy("app", "one-peer", select({{"role", "db"}}), true, false);
   one.ingress.push_back({{both_peer({{"user", "alice"}}, {{"role", "client"}})}, {}});
   NetworkPolicy two = policy("app", "two-peers", select({{"role", "db"}}), true, false);
-  two.ingress.push_back({{namespaces_peer({{"user", "alice"}}), pods_peer({{"role", "client"}})}, {}});
+  two.ingress.push_back(
+      {{namespaces_peer({{"user", "alice"}}), pods_peer({{"role", "client"}})}, {}});
 
   const auto populate = [](Cluster& c) {
     c.pod("10.244.1.2", "app", {{"role", "db"}});
@@ -433,12 +444,12 @@ TEST(NetworkPolicyEngine, NamedPortsResolveOnTheDestinationPod) {
   EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.2", 9090));
   EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.2", 8080, UDP));  // the name is declared for TCP
   EXPECT_TRUE(c.in("10.244.1.4", "10.244.1.3", 9090));
-  EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.3", 8080));       // 8080 is "metrics" there
-  EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.6", 7070));       // init containers serve nothing
+  EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.3", 8080));  // 8080 is "metrics" there
+  EXPECT_FALSE(c.in("10.244.1.4", "10.244.1.6", 7070));  // init containers serve nothing
 
   EXPECT_TRUE(c.out("10.244.1.4", "10.244.1.5", 53, UDP));
-  EXPECT_FALSE(c.out("10.244.1.4", "10.244.1.5", 53, TCP));   // TCP 53 is "dns-tcp"
-  EXPECT_FALSE(c.out("10.244.1.4", "8.8.8.8", 53, UDP));      // not a pod: no named ports
+  EXPECT_FALSE(c.out("10.244.1.4", "10.244.1.5", 53, TCP));  // TCP 53 is "dns-tcp"
+  EXPECT_FALSE(c.out("10.244.1.4", "8.8.8.8", 53, UDP));     // not a pod: no named ports
 }
 
 // "Targeting a range of ports": TCP 32000 through 32768, to 10.0.0.0/24.
@@ -480,9 +491,9 @@ TEST(NetworkPolicyEngine, ProtocolsMustMatch) {
 // in a CIDR are dropped as the API server does; IPv6 blocks match nothing here.
 TEST(NetworkPolicyEngine, IpBlocksMatchAnyAddressIncludingPods) {
   NetworkPolicy p = policy("ns", "blocks", select(), true, false);
-  p.ingress.push_back({{block("10.244.2.0/24", {"10.244.2.128/25"}), block("192.0.2.77/24"),
-                        block("fd00::/8")},
-                       {}});
+  p.ingress.push_back(
+      {{block("10.244.2.0/24", {"10.244.2.128/25"}), block("192.0.2.77/24"), block("fd00::/8")},
+       {}});
   Cluster c({p});
   c.pod("10.244.1.2", "ns", {});
   c.pod("10.244.2.3", "elsewhere", {});
@@ -501,7 +512,8 @@ TEST(NetworkPolicyEngine, RejectsMalformedPolicies) {
   bad_cidr.source.column = 1;
   bad_cidr.ingress.push_back({{block("10.0.0/8")}, {}});
   EXPECT_EQ(error_of([&] { NetworkPolicyEngine e({bad_cidr}, {}); }),
-            "NetworkPolicy ns/bad (policy.yaml:3:1): ipBlock '10.0.0/8' is not a CIDR block such as 10.0.0.0/8");
+            "NetworkPolicy ns/bad (policy.yaml:3:1): ipBlock '10.0.0/8' is not a CIDR block such "
+            "as 10.0.0.0/8");
   NetworkPolicy bad_except = policy("ns", "bad", select(), true, false);
   bad_except.ingress.push_back({{block("10.0.0.0/8", {"10.1.0.0/33"})}, {}});
   EXPECT_EQ(error_of([&] { NetworkPolicyEngine e({bad_except}, {}); }),
@@ -511,11 +523,13 @@ TEST(NetworkPolicyEngine, RejectsMalformedPolicies) {
   both.pod_selector = select();
   mixed.egress.push_back({{both}, {}});
   EXPECT_EQ(error_of([&] { NetworkPolicyEngine e({mixed}, {}); }),
-            "NetworkPolicy ns/mixed: a peer needs podSelector and/or namespaceSelector, or an ipBlock alone");
+            "NetworkPolicy ns/mixed: a peer needs podSelector and/or namespaceSelector, or an "
+            "ipBlock alone");
   NetworkPolicy empty = policy("ns", "empty", select(), true, false);
   empty.ingress.push_back({{NetworkPolicyPeer{}}, {}});
   EXPECT_EQ(error_of([&] { NetworkPolicyEngine e({empty}, {}); }),
-            "NetworkPolicy ns/empty: a peer needs podSelector and/or namespaceSelector, or an ipBlock alone");
+            "NetworkPolicy ns/empty: a peer needs podSelector and/or namespaceSelector, or an "
+            "ipBlock alone");
 }
 
 TEST(NetworkPolicyEngine, NoPoliciesAllowEverything) {
@@ -542,14 +556,15 @@ TEST(NetworkPolicyEngine, AMillionVerdictsAmong10000PodsAnd500Policies) {
     namespaces.push_back(namespace_(ns, {{"team", "t" + std::to_string(n % 5)}}));
     policies.push_back(policy(ns, "default-deny", select(), true, true));
     for (int k = 0; k < 9; ++k) {
-      NetworkPolicy p = policy(ns, "p" + std::to_string(k), select({{"app", "app-" + std::to_string(2 * k)}}),
-                               true, true);
+      NetworkPolicy p = policy(ns, "p" + std::to_string(k),
+                               select({{"app", "app-" + std::to_string(2 * k)}}), true, true);
       p.ingress.push_back({{pods_peer({{"app", "app-" + std::to_string(2 * k + 1)}}),
                             both_peer({{"team", "t" + std::to_string(k % 5)}}, {{"tier", "front"}}),
                             block("172.16.0.0/12", {"172.16.1.0/24"})},
                            {port(8080), range(9000, 9100)}});
       p.ingress.push_back({{namespaces_peer({{"team", "t0"}})}, {named("http")}});
-      p.egress.push_back({{pods_peer({}), block("10.0.0.0/8")}, {port(8080), port(53, Protocol::udp)}});
+      p.egress.push_back(
+          {{pods_peer({}), block("10.0.0.0/8")}, {port(8080), port(53, Protocol::udp)}});
       policies.push_back(std::move(p));
     }
   }
@@ -560,7 +575,8 @@ TEST(NetworkPolicyEngine, AMillionVerdictsAmong10000PodsAnd500Policies) {
   for (int n = 0; n < kNamespaces; ++n) {
     for (int a = 0; a < kApps; ++a) {
       for (int r = 0; r < kReplicas; ++r) {
-        const net::Address ip = parse_address("10.128.0.0") + static_cast<net::Address>(pods.size());
+        const net::Address ip =
+            parse_address("10.128.0.0") + static_cast<net::Address>(pods.size());
         const std::string ip_text = net::format_address(ip);
         c.pod(ip_text.c_str(), "ns-" + std::to_string(n),
               {{"app", "app-" + std::to_string(a)}, {"tier", r % 2 ? "front" : "back"}},
@@ -592,7 +608,8 @@ TEST(NetworkPolicyEngine, AMillionVerdictsAmong10000PodsAnd500Policies) {
     allowed += (i & 1) ? c.engine.ingress_allowed(src, dst, port, proto)
                        : c.engine.egress_allowed(src, dst, port, proto);
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(g_allocations.load(), allocations);
   // Both verdicts occur.
   EXPECT_GT(allowed, 0u);
@@ -600,7 +617,8 @@ TEST(NetworkPolicyEngine, AMillionVerdictsAmong10000PodsAnd500Policies) {
   const auto& n = c.engine.counters();
   EXPECT_EQ(n.egress_allowed + n.egress_denied + n.ingress_allowed + n.ingress_denied,
             static_cast<std::uint64_t>(kVerdicts));
-  std::printf("%d verdicts in %.3f s (%.0f ns each)\n", kVerdicts, seconds, seconds * 1e9 / kVerdicts);
+  std::printf("%d verdicts in %.3f s (%.0f ns each)\n", kVerdicts, seconds,
+              seconds * 1e9 / kVerdicts);
 #ifdef NDEBUG
   EXPECT_LT(seconds, 3.0);
 #endif

@@ -100,7 +100,8 @@ TEST(PodSpec, ResolvesNamedPortsByNameAndProtocol) {
   EXPECT_EQ(resolve_port(spec, PortRef{0, "dns"}, Protocol::udp), 5353);
   EXPECT_EQ(resolve_port(spec, PortRef{0, "dns"}, Protocol::tcp), std::nullopt);  // wrong protocol
   EXPECT_EQ(resolve_port(spec, PortRef{0, "grpc"}, Protocol::tcp), std::nullopt);
-  EXPECT_EQ(resolve_port(spec, PortRef{0, "setup"}, Protocol::tcp), std::nullopt);  // init containers don't serve
+  EXPECT_EQ(resolve_port(spec, PortRef{0, "setup"}, Protocol::tcp),
+            std::nullopt);  // init containers don't serve
   EXPECT_EQ(PortRef({0, "http"}).to_string(), "'http'");
   EXPECT_EQ(PortRef({8080, ""}).to_string(), "8080");
 }
@@ -150,14 +151,15 @@ TEST(Quantity, Memory) {
   EXPECT_EQ(parse_memory_bytes("7Ei"), 7LL << 60);
   EXPECT_EQ(parse_memory_bytes("100m"), 1);  // 0.1 byte rounds up
   EXPECT_EQ(parse_memory_bytes("0.000Mi"), 0);
-  EXPECT_EQ(parse_memory_bytes("1.000000000000000000000000G"), 1'000'000'000);  // trailing zeros are free
+  EXPECT_EQ(parse_memory_bytes("1.000000000000000000000000G"),
+            1'000'000'000);  // trailing zeros are free
 }
 
 TEST(Quantity, RejectsGarbage) {
   const std::string what = "is not a Kubernetes quantity such as 100m, 0.5, 64Mi or 1e3";
   EXPECT_EQ(error_of([] { parse_memory_bytes("abc"); }), "'abc' " + what);
   EXPECT_EQ(error_of([] { parse_memory_bytes(""); }), "'' " + what);
-  EXPECT_EQ(error_of([] { parse_memory_bytes("1K"); }), "'1K' " + what);   // kilo is lowercase k
+  EXPECT_EQ(error_of([] { parse_memory_bytes("1K"); }), "'1K' " + what);  // kilo is lowercase k
   EXPECT_EQ(error_of([] { parse_memory_bytes("1Mb"); }), "'1Mb' " + what);
   EXPECT_EQ(error_of([] { parse_memory_bytes("1 Gi"); }), "'1 Gi' " + what);
   EXPECT_EQ(error_of([] { parse_memory_bytes("1.2.3"); }), "'1.2.3' " + what);
@@ -181,8 +183,10 @@ TEST(Names, PortNamesAreIanaServiceNames) {
   EXPECT_EQ(port_name_problem("http-server"), "");
   EXPECT_EQ(port_name_problem("h2c"), "");
   EXPECT_EQ(port_name_problem("8080"), "a port name must contain at least one letter");
-  EXPECT_EQ(port_name_problem("HTTP"), "a port name may contain only lowercase letters, digits and '-'");
-  EXPECT_EQ(port_name_problem("a-very-long-port-name"), "a port name must be at most 15 characters");
+  EXPECT_EQ(port_name_problem("HTTP"),
+            "a port name may contain only lowercase letters, digits and '-'");
+  EXPECT_EQ(port_name_problem("a-very-long-port-name"),
+            "a port name must be at most 15 characters");
   EXPECT_EQ(port_name_problem("-http"), "a port name must not begin or end with '-'");
   EXPECT_EQ(port_name_problem("http--alt"), "a port name must not contain '--'");
 }
@@ -191,12 +195,15 @@ TEST(Names, DnsLabelsAndSubdomains) {
   EXPECT_EQ(dns_label_problem("redis-leader", true), "");
   EXPECT_EQ(dns_label_problem("1st", false), "");
   EXPECT_EQ(dns_label_problem("1st", true), "this name must start with a letter");
-  EXPECT_EQ(dns_label_problem("a.b", false), "a DNS label may contain only lowercase letters, digits and '-'");
+  EXPECT_EQ(dns_label_problem("a.b", false),
+            "a DNS label may contain only lowercase letters, digits and '-'");
   EXPECT_EQ(dns_subdomain_problem("validate.nginx.ingress.kubernetes.io"), "");
   EXPECT_EQ(dns_subdomain_problem("Frontend"),
             "a DNS subdomain may contain only lowercase letters, digits, '-' and '.'");
-  EXPECT_EQ(dns_subdomain_problem("a..b"), "a DNS subdomain must not have an empty part between dots");
-  EXPECT_EQ(dns_subdomain_problem("web-"), "each part of a DNS subdomain must start and end with a letter or digit");
+  EXPECT_EQ(dns_subdomain_problem("a..b"),
+            "a DNS subdomain must not have an empty part between dots");
+  EXPECT_EQ(dns_subdomain_problem("web-"),
+            "each part of a DNS subdomain must start and end with a letter or digit");
 }
 
 TEST(SourceLocation, Formats) {

@@ -9,8 +9,10 @@ namespace {
 using Names = std::vector<std::string>;
 
 TEST(ResolverConfig, ClusterFirstSearchPath) {
-  const ResolverConfig c = ResolverConfig::cluster_first("my-app", "cluster.local", {"ec2.internal"});
-  EXPECT_EQ(c.search, (Names{"my-app.svc.cluster.local", "svc.cluster.local", "cluster.local", "ec2.internal"}));
+  const ResolverConfig c =
+      ResolverConfig::cluster_first("my-app", "cluster.local", {"ec2.internal"});
+  EXPECT_EQ(c.search, (Names{"my-app.svc.cluster.local", "svc.cluster.local", "cluster.local",
+                             "ec2.internal"}));
   EXPECT_EQ(c.ndots, 5);
 }
 
@@ -23,7 +25,8 @@ TEST(ResolverConfig, AServiceNameAnswersOnTheFirstTry) {
 }
 
 TEST(ResolverConfig, AnExternalNameWalksEverySearchDomainFirst) {
-  const ResolverConfig c = ResolverConfig::cluster_first("default", "cluster.local", {"ec2.internal"});
+  const ResolverConfig c =
+      ResolverConfig::cluster_first("default", "cluster.local", {"ec2.internal"});
   EXPECT_EQ(c.candidates("example.com"),
             (Names{"example.com.default.svc.cluster.local", "example.com.svc.cluster.local",
                    "example.com.cluster.local", "example.com.ec2.internal", "example.com"}));
@@ -41,8 +44,8 @@ TEST(ResolverConfig, AnExternalNameWalksEverySearchDomainFirst) {
 TEST(ResolverConfig, SearchListIsDeduplicatedAndCappedAtSix) {
   const ResolverConfig c = ResolverConfig::cluster_first(
       "ns", "cluster.local", {"cluster.local", "a.example", "b.example", "c.example", "d.example"});
-  EXPECT_EQ(c.search, (Names{"ns.svc.cluster.local", "svc.cluster.local", "cluster.local", "a.example",
-                             "b.example", "c.example"}));
+  EXPECT_EQ(c.search, (Names{"ns.svc.cluster.local", "svc.cluster.local", "cluster.local",
+                             "a.example", "b.example", "c.example"}));
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ Packet& make(PacketPool& pool, std::uint32_t bytes) {
 TEST(Link, OnePacketArrivesAfterSerialisationPlusPropagation) {
   engine::Simulator sim;
   PacketPool pool;
-  Link link(sim, pool, LinkConfig{BitRate::parse("10Gbps"), Time::parse("1us"), 1000, 0, 0}, "a->b");
+  Link link(sim, pool, LinkConfig{BitRate::parse("10Gbps"), Time::parse("1us"), 1000, 0, 0},
+            "a->b");
   Recorder rx(sim, pool);
   link.connect(&rx);
   sim.run_until(5_ns);
@@ -76,7 +77,8 @@ TEST(Link, DropTailCountsWaitingPacketsOnly) {
   Recorder rx(sim, pool);
   link.connect(&rx);
   std::uint64_t dropped_id = 0;
-  link.dropped.connect([](void* c, const Packet& p) { *static_cast<std::uint64_t*>(c) = p.id; }, &dropped_id);
+  link.dropped.connect([](void* c, const Packet& p) { *static_cast<std::uint64_t*>(c) = p.id; },
+                       &dropped_id);
   for (int i = 0; i < 5; ++i) link.receive(make(pool, 100));
   // One transmitting + 3 waiting; the fifth is dropped.
   EXPECT_EQ(link.counters().drops, 1u);
@@ -99,7 +101,8 @@ TEST(Link, ByteLimitAndEcnThreshold) {
     sent.push_back(&p);
     link.receive(p);
   }
-  // Transmitting: #1. Waiting: #2 (0 B before it), #3 (1000 B before: marked). #4 would make 3000 B > 2500.
+  // Transmitting: #1. Waiting: #2 (0 B before it), #3 (1000 B before: marked). #4 would make 3000 B
+  // > 2500.
   EXPECT_EQ(link.counters().drops, 2u);
   EXPECT_EQ(link.counters().ecn_marks, 1u);
   EXPECT_FALSE(sent[1]->ecn_marked);
@@ -112,11 +115,17 @@ using test_support::error_of;
 TEST(Link, RefusesBadParametersByName) {
   engine::Simulator sim;
   PacketPool pool;
-  EXPECT_EQ(error_of([&] { Link(sim, pool, LinkConfig{BitRate(0), 1_us, 10, 0, 0}, "up"); }),
+  EXPECT_EQ(error_of([&] {
+              Link(sim, pool, LinkConfig{BitRate(0), 1_us, 10, 0, 0}, "up");
+            }),
             "link 'up': rate must be positive, got 0bps");
-  EXPECT_EQ(error_of([&] { Link(sim, pool, LinkConfig{BitRate(1000), -(1_us), 10, 0, 0}, "up"); }),
+  EXPECT_EQ(error_of([&] {
+              Link(sim, pool, LinkConfig{BitRate(1000), -(1_us), 10, 0, 0}, "up");
+            }),
             "link 'up': propagation delay must not be negative, got -1us");
-  EXPECT_EQ(error_of([&] { Link(sim, pool, LinkConfig{BitRate(1000), 1_us, 0, 0, 0}, "up"); }),
+  EXPECT_EQ(error_of([&] {
+              Link(sim, pool, LinkConfig{BitRate(1000), 1_us, 0, 0, 0}, "up");
+            }),
             "link 'up': queue_packets must be at least 1");
 }
 
@@ -129,7 +138,8 @@ TEST(Switch, KHopStoreAndForwardPathIsExact) {
     Host& a = net.add_host("a", parse_address("10.0.0.1"));
     Host& b = net.add_host("b", parse_address("10.0.0.2"));
     std::vector<Switch*> sw;
-    for (int i = 0; i < k; ++i) sw.push_back(&net.add_switch(std::string("s").append(std::to_string(i)), 100_ns));
+    for (int i = 0; i < k; ++i)
+      sw.push_back(&net.add_switch(std::string("s").append(std::to_string(i)), 100_ns));
     const LinkConfig cfg{BitRate::parse("10Gbps"), 1_us, 1000, 0, 0};
     net.connect(a, *sw.front(), cfg);
     for (int i = 0; i + 1 < k; ++i) net.connect(*sw[i], *sw[i + 1], cfg);
@@ -139,10 +149,13 @@ TEST(Switch, KHopStoreAndForwardPathIsExact) {
       engine::Simulator* sim;
       Time at;
     } catcher{&sim, Time::max()};
-    b.bind_udp(9, [](void* c, const Packet&) {
-      auto* x = static_cast<Catch*>(c);
-      x->at = x->sim->now();
-    }, &catcher);
+    b.bind_udp(
+        9,
+        [](void* c, const Packet&) {
+          auto* x = static_cast<Catch*>(c);
+          x->at = x->sim->now();
+        },
+        &catcher);
     // 1472 B payload + 8 UDP + 20 IP = 1500 B on the wire.
     a.send_udp(5000, b.address(), 9, 1472);
     sim.run();

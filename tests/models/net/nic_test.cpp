@@ -17,8 +17,8 @@ TEST(Nic, OneFlowOneQueueManyFlowsSpreadEvenly) {
   const int flows = 80'000;
   for (int i = 0; i < flows; ++i) {
     Packet p;
-    p.flow = FlowKey{0x0a000001 + static_cast<Address>(i % 50), 0x0a000063, static_cast<std::uint16_t>(32768 + i / 50), 80,
-                     Protocol::tcp};
+    p.flow = FlowKey{0x0a000001 + static_cast<Address>(i % 50), 0x0a000063,
+                     static_cast<std::uint16_t>(32768 + i / 50), 80, Protocol::tcp};
     nic.on_receive(p);
   }
   // Binomial: each queue expects flows/8 with sd sqrt(flows * 1/8 * 7/8) ~ 94; allow 5 sd.

@@ -41,9 +41,10 @@ TEST(R1StarUdp, MeanLatencyMatchesTwoMD1QueuesPlusWireTime) {
     }
     Host& host = network.host(h);
     sinks.emplace_back(host, 9);
-    sources.emplace_back(host, random,
-                         UdpSourceConfig{wire, 40000, 9, engine::Distribution::exponential(d / load), stop},
-                         std::move(others));
+    sources.emplace_back(
+        host, random,
+        UdpSourceConfig{wire, 40000, 9, engine::Distribution::exponential(d / load), stop},
+        std::move(others));
     sources.back().start();
   }
   sim.run_until(stop + Time::ms(1));
@@ -61,7 +62,8 @@ TEST(R1StarUdp, MeanLatencyMatchesTwoMD1QueuesPlusWireTime) {
 
   const double wq_md1 = load * d / (2 * (1 - load));  // Pollaczek-Khinchine, deterministic service
   const double expected_us = (2 * d + 2 * 1e-6 + 2 * wq_md1) * 1e6;
-  EXPECT_NEAR(latency_us.mean(), expected_us, 0.02 * expected_us) << "expected " << expected_us << " us";
+  EXPECT_NEAR(latency_us.mean(), expected_us, 0.02 * expected_us)
+      << "expected " << expected_us << " us";
   EXPECT_EQ(drops, 0u);
   EXPECT_EQ(received, sent);  // all delivered after the drain
   EXPECT_EQ(pool.in_use(), 0u);

@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <vector>
+
 #include "tests/support/error_of.hpp"
 
 namespace podwire::net {

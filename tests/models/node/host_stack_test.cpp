@@ -61,11 +61,13 @@ TEST(HostStack, ReadingAMessageIsTheReadersRecvAndCopyAndAWakeUpOnlyWhenItSlept)
 TEST(HostStack, AConnectionPaysConnectAcceptAndACloseAtEachEnd) {
   const HostStack s(kHost);
   EXPECT_EQ(s.send(tcp(flags::syn)).system, kHost.connect + kHost.tx_transport);
-  EXPECT_EQ(s.deliver(tcp(flags::syn), SegmentRole::syn).softirq, kHost.rx_transport + kHost.syn_receive);
+  EXPECT_EQ(s.deliver(tcp(flags::syn), SegmentRole::syn).softirq,
+            kHost.rx_transport + kHost.syn_receive);
   // The SYN-ACK is sent from the softirq that took the SYN in, and returns connect().
   EXPECT_EQ(s.send(tcp(flags::syn | flags::ack)).softirq, kHost.tx_transport);
   EXPECT_EQ(s.deliver(tcp(flags::syn | flags::ack), SegmentRole::data).system, kHost.wakeup);
-  EXPECT_EQ(s.deliver(tcp(flags::ack), SegmentRole::handshake_ack).softirq, kHost.rx_transport + kHost.child_socket);
+  EXPECT_EQ(s.deliver(tcp(flags::ack), SegmentRole::handshake_ack).softirq,
+            kHost.rx_transport + kHost.child_socket);
   EXPECT_EQ(HostStack::accept(kHost, true), kHost.wakeup + kHost.accept);
   EXPECT_EQ(s.send(tcp(flags::fin | flags::ack)).system, kHost.close + kHost.tx_transport);
   EXPECT_EQ(s.deliver(tcp(flags::fin | flags::ack), SegmentRole::fin).total(), kHost.rx_transport);
@@ -129,7 +131,8 @@ struct Bench {
   // One netserver process per netperf process, one thread each: accept(),
   // recv(), send(), recv() of the end, close(), then the next accept().
   struct Netserver {
-    Netserver(Bench* bench, net::TcpConnection* c) : b(bench), conn(c), cpu(&bench->cpus[1], 1, &bench->host) {}
+    Netserver(Bench* bench, net::TcpConnection* c)
+        : b(bench), conn(c), cpu(&bench->cpus[1], 1, &bench->host) {}
     Bench* b;
     net::TcpConnection* conn;
     app::ProgramCpu cpu;
@@ -148,7 +151,10 @@ struct Bench {
   // variant: "node" (the nodes' own stacks), or pods through a ClusterIP in
   // proxy mode "ebpf", "ebpf-legacy" (host routing off) or "iptables".
   explicit Bench(const std::string& variant)
-      : c(2, "native", variant == "node" ? "iptables" : variant == "ebpf-legacy" ? "ebpf" : variant,
+      : c(2, "native",
+          variant == "node"          ? "iptables"
+          : variant == "ebpf-legacy" ? "ebpf"
+                                     : variant,
           proxy::IpvsScheduler::rr, k100G, HostStackCosts{}) {
     for (int i = 0; i < 2; ++i) {
       cpus.emplace_back(c.sim, 32, "node-" + std::to_string(i));
@@ -214,7 +220,9 @@ struct Netperf {
   void open() {
     net::TcpCallbacks cb;
     cb.context = this;
-    cb.on_established = [](void* ctx, net::TcpConnection& c) { static_cast<Netperf*>(ctx)->request(c); };
+    cb.on_established = [](void* ctx, net::TcpConnection& c) {
+      static_cast<Netperf*>(ctx)->request(c);
+    };
     cb.on_message = [](void* ctx, net::TcpConnection& c, std::uint64_t, std::uint64_t bytes) {
       auto* n = static_cast<Netperf*>(ctx);
       n->conn = &c;
@@ -235,8 +243,8 @@ struct Netperf {
 };
 
 struct Measured {
-  double rate;             // transactions per second, all processes
-  double client_cpu_pct;   // of the node's 32 threads, at 50,000 transactions/s
+  double rate;            // transactions per second, all processes
+  double client_cpu_pct;  // of the node's 32 threads, at 50,000 transactions/s
   double server_cpu_pct;
 };
 
@@ -284,10 +292,10 @@ double netperf_stream(const std::string& variant) {
 }
 
 void expect_within(double simulated, double published, double tolerance, const std::string& what) {
-  std::printf("%-36s published %10.2f  simulated %10.2f  (%+.1f%%)\n", what.c_str(), published, simulated,
-              (simulated / published - 1) * 100);
-  EXPECT_NEAR(simulated / published, 1.0, tolerance) << what << ": simulated " << simulated << ", published "
-                                                     << published;
+  std::printf("%-36s published %10.2f  simulated %10.2f  (%+.1f%%)\n", what.c_str(), published,
+              simulated, (simulated / published - 1) * 100);
+  EXPECT_NEAR(simulated / published, 1.0, tolerance)
+      << what << ": simulated " << simulated << ", published " << published;
 }
 
 struct Row {
@@ -329,13 +337,15 @@ TEST(Cilium2021, NodeToNodeCpuAt50kTcpRrWithin25Percent) {
 // same node-to-node base.
 TEST(Cilium2021, PodToPodTcpRrOneProcessWithin10Percent) {
   for (const Row& row : {kCilium2021[1], kCilium2021[3]}) {
-    expect_within(netperf(row.variant, false, 1).rate, row.rr, 0.10, std::string(row.name) + " TCP_RR/s");
+    expect_within(netperf(row.variant, false, 1).rate, row.rr, 0.10,
+                  std::string(row.name) + " TCP_RR/s");
   }
 }
 
 TEST(Cilium2021, PodToPodThroughEbpfTcpCrrOneProcessWithin10Percent) {
   const Row& row = kCilium2021[1];
-  expect_within(netperf(row.variant, true, 1).rate, row.crr, 0.10, std::string(row.name) + " TCP_CRR/s");
+  expect_within(netperf(row.variant, true, 1).rate, row.crr, 0.10,
+                std::string(row.name) + " TCP_CRR/s");
 }
 
 // Not yet within 10%, run with --gtest_also_run_disabled_tests:
@@ -366,12 +376,14 @@ INSTANTIATE_TEST_SUITE_P(Table, Cilium2021Gaps, testing::ValuesIn(kCilium2021),
 
 TEST_P(Cilium2021Gaps, DISABLED_TcpRrOneProcess) {
   const Row& row = GetParam();
-  expect_within(netperf(row.variant, false, 1).rate, row.rr, 0.10, std::string(row.name) + " TCP_RR/s");
+  expect_within(netperf(row.variant, false, 1).rate, row.rr, 0.10,
+                std::string(row.name) + " TCP_RR/s");
 }
 
 TEST_P(Cilium2021Gaps, DISABLED_TcpCrrOneProcess) {
   const Row& row = GetParam();
-  expect_within(netperf(row.variant, true, 1).rate, row.crr, 0.10, std::string(row.name) + " TCP_CRR/s");
+  expect_within(netperf(row.variant, true, 1).rate, row.crr, 0.10,
+                std::string(row.name) + " TCP_CRR/s");
 }
 
 TEST_P(Cilium2021Gaps, DISABLED_TcpRr32Processes) {
@@ -382,7 +394,8 @@ TEST_P(Cilium2021Gaps, DISABLED_TcpRr32Processes) {
 
 TEST_P(Cilium2021Gaps, DISABLED_TcpStream) {
   const Row& row = GetParam();
-  expect_within(netperf_stream(row.variant), row.stream_gbps, 0.15, std::string(row.name) + " TCP_STREAM Gbit/s");
+  expect_within(netperf_stream(row.variant), row.stream_gbps, 0.15,
+                std::string(row.name) + " TCP_STREAM Gbit/s");
 }
 
 TEST_P(Cilium2021Gaps, DISABLED_CpuAt50kTcpRr) {

@@ -2,6 +2,8 @@
 // NIC, exact stage timings, VXLAN bytes on the wire, ClusterIP translation and
 // its reverse, rejects, NodePort on every node, externalTrafficPolicy, session
 // affinity, masquerade and NetworkPolicy drops.
+#include "models/node/kernel_datapath.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -12,25 +14,24 @@
 #include <string>
 #include <vector>
 
-#include "models/node/node_cpu.hpp"
-#include "models/node/pod_directory.hpp"
 #include "models/kube/tcp_relay.hpp"
 #include "models/net/network.hpp"
 #include "models/net/tcp_stack.hpp"
+#include "models/node/node_cpu.hpp"
+#include "models/node/pod_directory.hpp"
 #include "models/proxy/load_balancer.hpp"
-#include "models/node/kernel_datapath.hpp"
 #include "tests/support/datapath_rig.hpp"
 
 namespace podwire::proxy {
 namespace {
 
+using kube::PolicyCheck;
 using node::Conntrack;
 using node::CtDirection;
 using node::CtEntry;
 using node::CtState;
 using node::DatapathCosts;
 using node::DropReason;
-using kube::PolicyCheck;
 
 using engine::BitRate;
 using engine::Time;
@@ -38,8 +39,8 @@ using net::Address;
 using net::parse_address;
 using test_support::Cluster;
 using test_support::Datagrams;
-using test_support::Peer;
 using test_support::kLink;
+using test_support::Peer;
 
 const DatapathCosts kCosts{};
 const node::CniCosts kCni{};
@@ -47,8 +48,11 @@ const node::CniCosts kCni{};
 // Service semantics are the same in every proxy mode; only the costs differ.
 class ProxyConformance : public testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(EveryMode, ProxyConformance,
-                         testing::Values(std::string("iptables"), std::string("ipvs"), std::string("nftables"), std::string("ebpf")),
-                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+                         testing::Values(std::string("iptables"), std::string("ipvs"),
+                                         std::string("nftables"), std::string("ebpf")),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 TEST(NodeDatapath, LocalhostInsideAPodNeverReachesTheNodeDatapath) {
   Cluster c(1);
@@ -75,13 +79,16 @@ TEST(NodeDatapath, SameNodePodsTalkThroughVethsAndTheBridgeNotTheNic) {
   c.sim.run();
   ASSERT_EQ(got.at.size(), 1u);
   // veth out, conntrack miss and insert, bridge, veth in.
-  EXPECT_EQ(got.at[0], kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth);
+  EXPECT_EQ(got.at[0], kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert +
+                           kCosts.bridge + kCosts.veth);
   EXPECT_EQ(c.nic_rx(0), 0u);
   EXPECT_EQ(c.fabric_packets(), 0u);
   EXPECT_EQ(c.datapaths[0].counters().to_pods, 1u);
 }
 
-Time hop(std::uint32_t bytes) { return kLink.rate.serialization(engine::Bytes(bytes)) + kLink.propagation; }
+Time hop(std::uint32_t bytes) {
+  return kLink.rate.serialization(engine::Bytes(bytes)) + kLink.propagation;
+}
 
 TEST(NodeDatapath, CrossNodeVxlanAddsFiftyBytesOnTheWireAndEncapCosts) {
   Cluster c(2);
@@ -93,12 +100,14 @@ TEST(NodeDatapath, CrossNodeVxlanAddsFiftyBytesOnTheWireAndEncapCosts) {
   c.sim.run();
   ASSERT_EQ(got.at.size(), 1u);
   const std::uint32_t wire = 100 + 8 + 20 + 50;
-  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCni.encap;
-  const Time receiver = kCni.decap + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  const Time sender =
+      kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCni.encap;
+  const Time receiver =
+      kCni.decap + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
   EXPECT_EQ(got.at[0], sender + hop(wire) + hop(wire) + receiver);
   std::uint64_t bytes = 0;
   for (auto& l : c.net.links()) bytes += l.counters().bytes;
-  EXPECT_EQ(bytes, 2u * wire);  // node-0 -> switch -> node-1
+  EXPECT_EQ(bytes, 2u * wire);               // node-0 -> switch -> node-1
   EXPECT_EQ(got.flows[0].src, a.address());  // no NAT between pods
   EXPECT_EQ(c.datapaths[0].counters().encapsulated, 1u);
   EXPECT_EQ(c.datapaths[1].counters().decapsulated, 1u);
@@ -114,8 +123,10 @@ TEST(NodeDatapath, NativeRoutingSendsPodPacketsUnencapsulated) {
   c.sim.run();
   ASSERT_EQ(got.at.size(), 1u);
   const std::uint32_t wire = 100 + 8 + 20;
-  const Time sender = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge;
-  const Time receiver = kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  const Time sender =
+      kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge;
+  const Time receiver =
+      kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
   EXPECT_EQ(got.at[0], sender + hop(wire) + hop(wire) + receiver);
   EXPECT_EQ(c.datapaths[0].counters().encapsulated, 0u);
 }
@@ -151,7 +162,8 @@ TEST(NodeDatapath, IpvsRoundRobinTakesEndpointsInTurnAndSourceHashingSticks) {
   for (const IpvsScheduler scheduler : {IpvsScheduler::rr, IpvsScheduler::sh, IpvsScheduler::lc}) {
     Cluster c(3, "vxlan", "ipvs", scheduler);
     node::PodNetns& client = c.add_pod(0, "client");
-    std::vector<node::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"), &c.add_pod(2, "c")};
+    std::vector<node::PodNetns*> backends{&c.add_pod(1, "a"), &c.add_pod(2, "b"),
+                                          &c.add_pod(2, "c")};
     const Address vip = parse_address("10.96.0.60");
     c.add_service("ns/web:80", vip, 80, 80, backends);
     Peer server{&c.sim}, user{&c.sim};
@@ -226,7 +238,8 @@ TEST_P(ProxyConformance, ANodePortAnswersOnEveryNodeWithSnatUnderClusterPolicy) 
   c.sim.run();
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(users[i].established, 1) << "node " << i;
-    EXPECT_EQ(users[i].flows[0].dst, c.nodes[i]->address());  // the client talks to the node it chose
+    EXPECT_EQ(users[i].flows[0].dst,
+              c.nodes[i]->address());  // the client talks to the node it chose
   }
   // The backend sees the node that took the connection as its peer (masquerade).
   std::set<Address> peers;
@@ -271,7 +284,8 @@ struct LoadBalancedCluster : NodePortCluster {
   }
 };
 
-TEST_P(ProxyConformance, LoadBalancerClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalancerAddress) {
+TEST_P(ProxyConformance,
+       LoadBalancerClusterPolicySpreadsOverEveryNodeAndRepliesComeFromTheBalancerAddress) {
   LoadBalancedCluster c(false, GetParam());
   net::TcpStack& out = c.stack(*c.outside);
   Peer user{&c.sim};
@@ -293,7 +307,8 @@ TEST_P(ProxyConformance, LoadBalancerLocalPolicySendsOnlyToNodesWithAnEndpoint) 
   EXPECT_EQ(user.established, 60);
   EXPECT_EQ(c.lb->per_node()[0], 0u);
   EXPECT_EQ(c.lb->per_node()[1], 0u);
-  for (const auto& f : c.server.flows) EXPECT_EQ(f.dst, c.outside->address());  // client address kept
+  for (const auto& f : c.server.flows)
+    EXPECT_EQ(f.dst, c.outside->address());  // client address kept
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c.datapaths[i].counters().encapsulated, 0u);
 }
 
@@ -312,8 +327,12 @@ TEST(NodeDatapath, PodTrafficLeavingTheClusterIsMasqueraded) {
 
 struct DenyTo final : PolicyCheck {
   Address denied;
-  bool egress_allowed(Address, Address, std::uint16_t, net::Protocol) const override { return true; }
-  bool ingress_allowed(Address, Address dst, std::uint16_t, net::Protocol) const override { return dst != denied; }
+  bool egress_allowed(Address, Address, std::uint16_t, net::Protocol) const override {
+    return true;
+  }
+  bool ingress_allowed(Address, Address dst, std::uint16_t, net::Protocol) const override {
+    return dst != denied;
+  }
 };
 
 TEST(NodeDatapath, NetworkPolicyDropsNewConnectionsAndCountsThem) {
@@ -344,7 +363,9 @@ TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
   // The application listens on the pod's port; nothing else of the pod is reachable.
   Peer server{&c.sim};
   struct Echo {
-    static void on(void*, net::TcpConnection& conn, std::uint64_t tag, std::uint64_t) { conn.send_message(500, tag); }
+    static void on(void*, net::TcpConnection& conn, std::uint64_t tag, std::uint64_t) {
+      conn.send_message(500, tag);
+    }
   };
   net::TcpCallbacks scb = server.callbacks();
   scb.on_message = &Echo::on;
@@ -355,9 +376,11 @@ TEST(PortForward, TravelsThroughTheApiServerAndKubeletIntoThePodsLocalhost) {
   net::TcpStack& api = c.stack(apiserver);
   net::TcpStack& kubelet = c.stack(*c.nodes[1]);
   const Time api_latency = Time::us(200), kubelet_latency = Time::us(100);
-  kube::TcpRelay kubectl(workstation, 18080, workstation, apiserver.address(), 6443, Time::zero(), "kubectl");
+  kube::TcpRelay kubectl(workstation, 18080, workstation, apiserver.address(), 6443, Time::zero(),
+                         "kubectl");
   kube::TcpRelay api_relay(api, 6443, api, c.nodes[1]->address(), 10250, api_latency, "apiserver");
-  kube::TcpRelay kubelet_relay(kubelet, 10250, pod_stack, net::kLoopbackAddress, 8080, kubelet_latency, "kubelet");
+  kube::TcpRelay kubelet_relay(kubelet, 10250, pod_stack, net::kLoopbackAddress, 8080,
+                               kubelet_latency, "kubelet");
 
   struct User {
     engine::Simulator* sim;
@@ -416,8 +439,10 @@ struct KernelLoad {
 };
 
 TEST(NodeDatapath, KernelWorkQueuesOnTheNodesCoresAndCapsItsPacketRate) {
-  const Time first = kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
-  const Time next = kCosts.veth + kCosts.conntrack_lookup + kCosts.bridge + kCosts.veth;  // a conntrack hit: 1.75 us
+  const Time first =
+      kCosts.veth + kCosts.conntrack_lookup + kCosts.conntrack_insert + kCosts.bridge + kCosts.veth;
+  const Time next = kCosts.veth + kCosts.conntrack_lookup + kCosts.bridge +
+                    kCosts.veth;  // a conntrack hit: 1.75 us
   // Below the core's capacity each packet only pays its own work...
   KernelLoad light(10000, Time::us(2));
   ASSERT_EQ(light.got.at.size(), 10000u);
@@ -471,7 +496,8 @@ TEST(NodeDatapath, EbpfDirectServerReturnAnswersFromTheBackendsNode) {
   c.directory.remove(c.backend->address());
   Peer server{&c.sim};
   node::PodNetns& pod = c.add_pod(2, "web-dsr");
-  c.services.frontend(c.frontend).backends = {Backend{pod.address(), 8080, pod.node_index(), pod.id()}};
+  c.services.frontend(c.frontend).backends = {
+      Backend{pod.address(), 8080, pod.node_index(), pod.id()}};
   c.stack(pod).listen(8080, server.callbacks());
   Peer user{&c.sim};
   c.stack(*c.outside).connect(c.nodes[0]->address(), 30080, user.callbacks());
@@ -497,12 +523,14 @@ TEST(NodeDatapath, StaleUdpEntriesKeepSteeringToARemovedEndpointUntilCleaned) {
   old_dns.bind_udp(53, &Datagrams::on, &at_old);
   new_dns.bind_udp(53, &Datagrams::on, &at_new);
   const Address vip = parse_address("10.96.0.10");
-  const std::uint32_t f = c.add_service("kube-system/kube-dns:53", vip, 53, 53, {&old_dns}, net::Protocol::udp);
+  const std::uint32_t f =
+      c.add_service("kube-system/kube-dns:53", vip, 53, 53, {&old_dns}, net::Protocol::udp);
   client.send_udp(40000, vip, 53, 40);
   c.sim.run();
   ASSERT_EQ(at_old.at.size(), 1u);
   // The endpoint is replaced, but the flow's conntrack entry still points at it.
-  c.services.frontend(f).backends = {Backend{new_dns.address(), 53, new_dns.node_index(), new_dns.id()}};
+  c.services.frontend(f).backends = {
+      Backend{new_dns.address(), 53, new_dns.node_index(), new_dns.id()}};
   client.send_udp(40000, vip, 53, 40);
   c.sim.run();
   EXPECT_EQ(at_old.at.size(), 2u);
@@ -536,8 +564,8 @@ TEST(NodeDatapath, ProgrammingClearsTheUdpFlowsTheServiceSteeredToEndpointsThatS
   ASSERT_EQ(at_dns.at.size(), 2u);
   proxy::ServiceProxy& dp = c.proxy(0);
   const auto one = [](const node::PodNetns& p, bool ready, bool serving, bool terminating) {
-    return std::make_shared<const std::vector<Backend>>(
-        std::vector<Backend>{Backend{p.address(), 53, p.node_index(), p.id(), ready, serving, terminating}});
+    return std::make_shared<const std::vector<Backend>>(std::vector<Backend>{
+        Backend{p.address(), 53, p.node_index(), p.id(), ready, serving, terminating}});
   };
   // Terminating but still serving: its flows stay.
   EXPECT_EQ(dp.program(f1, one(dns, false, true, true)), 0u);
@@ -574,9 +602,8 @@ TEST(NodeDatapath, SessionAffinityNeverReturnsToAnEndpointTheNodeNoLongerHas) {
   node::PodNetns& other = went_to_a ? b : a;
   Datagrams& at_other = went_to_a ? at_b : at_a;
   // The client's endpoint leaves this node's view: a new flow takes the other one...
-  c.proxy(0).program(
-      f, std::make_shared<const std::vector<Backend>>(
-             std::vector<Backend>{Backend{other.address(), 53, other.node_index(), other.id()}}));
+  c.proxy(0).program(f, std::make_shared<const std::vector<Backend>>(std::vector<Backend>{
+                            Backend{other.address(), 53, other.node_index(), other.id()}}));
   client.send_udp(40001, vip, 53, 40);
   c.sim.run();
   EXPECT_EQ(at_other.at.size(), 1u);
@@ -629,7 +656,8 @@ TEST(NodeDatapath, EbpfMaglevRebuildsItsTableFromTheNodesProgrammedEndpoints) {
   // Node 0 loses dns-0; node 1 has not heard yet.
   auto rest = std::make_shared<std::vector<Backend>>();
   for (int i = 1; i < 4; ++i) {
-    rest->push_back(Backend{backends[i]->address(), 53, backends[i]->node_index(), backends[i]->id()});
+    rest->push_back(
+        Backend{backends[i]->address(), 53, backends[i]->node_index(), backends[i]->id()});
   }
   c.proxy(0).program(f, rest);
   const std::size_t before = got[0].at.size();
@@ -713,7 +741,8 @@ TEST(NodeDatapath, AReusedEndpointAddressMisroutesItsOldFlowsAndCountsThem) {
   // The pod goes and a new pod takes its address (a block that wrapped round):
   // the flow's conntrack entry still translates to that address.
   c.directory.remove(old_pod.address());
-  node::PodNetns& stranger = c.pods.emplace_back(*c.nodes[1], c.datapaths[1].veth(), "stranger", 999, old_pod.address());
+  node::PodNetns& stranger =
+      c.pods.emplace_back(*c.nodes[1], c.datapaths[1].veth(), "stranger", 999, old_pod.address());
   c.directory.add(stranger);
   Datagrams at_stranger{&c.sim};
   stranger.bind_udp(8080, &Datagrams::on, &at_stranger);

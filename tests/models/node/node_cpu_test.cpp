@@ -100,7 +100,8 @@ TEST(NodeCpu, PinnedWorkPreemptsApplicationWorkOnItsCoreAndQueuesBehindKernelWor
   cpu.run(5_us, &Log::on_done, &log, 3);             // waits in the shared queue
   cpu.run_on_core(0, 1_us, &Log::on_done, &log, 4);  // interrupts job 1
   cpu.run_on_core(1, 2_us, &Log::on_done, &log, 5);  // interrupts job 2
-  cpu.run_on_core(1, 1_us, &Log::on_done, &log, 6);  // waits for job 5: kernel work does not preempt kernel work
+  cpu.run_on_core(1, 1_us, &Log::on_done, &log,
+                  6);  // waits for job 5: kernel work does not preempt kernel work
   EXPECT_TRUE(cpu.core_busy(0));
   EXPECT_TRUE(cpu.core_busy(1));
   EXPECT_EQ(cpu.pinned_queue_length(0), 0u);

@@ -1,10 +1,10 @@
 // Maglev's two properties (Eisenbud et al. 2016): near-equal shares, and
 // minimal disruption when a backend goes away.
+#include "models/proxy/maglev.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "models/proxy/maglev.hpp"
 
 namespace podwire::proxy {
 namespace {
@@ -33,8 +33,10 @@ TEST(Maglev, RemovingABackendMovesLittleMoreThanItsOwnShare) {
   const auto a = before.slots_by_id(), b = after.slots_by_id();
   std::size_t moved = 0, own = 0;
   for (std::size_t s = 0; s < a.size(); ++s) {
-    if (a[s] == gone) ++own;
-    else if (a[s] != b[s]) ++moved;
+    if (a[s] == gone)
+      ++own;
+    else if (a[s] != b[s])
+      ++moved;
   }
   EXPECT_EQ(own, 163u + (before.shares()[37] - 163u));
   // Slots of other backends that changed hands: about 1% of the table here.
@@ -47,7 +49,8 @@ TEST(Maglev, EveryNodeBuildsTheSameTableWhateverTheOrder) {
   std::reverse(v.begin(), v.end());
   const MaglevTable b(v);
   EXPECT_EQ(a.slots_by_id(), b.slots_by_id());
-  for (std::uint64_t h = 0; h < 1000; ++h) EXPECT_EQ(a.lookup(h * 0x9E3779B97F4A7C15ULL), b.lookup(h * 0x9E3779B97F4A7C15ULL));
+  for (std::uint64_t h = 0; h < 1000; ++h)
+    EXPECT_EQ(a.lookup(h * 0x9E3779B97F4A7C15ULL), b.lookup(h * 0x9E3779B97F4A7C15ULL));
 }
 
 TEST(Maglev, TheSizeMustBeAPrimeAboveTheBackends) {

@@ -31,7 +31,9 @@ List list_of(const std::vector<node::PodNetns*>& pods, std::uint16_t port) {
 
 struct Recorder {
   std::vector<ProgrammingRecord> records;
-  static void on(void* self, const ProgrammingRecord& r) { static_cast<Recorder*>(self)->records.push_back(r); }
+  static void on(void* self, const ProgrammingRecord& r) {
+    static_cast<Recorder*>(self)->records.push_back(r);
+  }
 };
 
 // Filler Services with `endpoints` endpoints each, to load the table.
@@ -40,7 +42,8 @@ void add_fillers(Cluster& c, int services, int endpoints) {
     ServiceFrontend f;
     f.name = "filler-" + std::to_string(i);
     f.port = 80;
-    for (int e = 0; e < endpoints; ++e) f.backends.push_back(Backend{parse_address("100.96.0.0") + static_cast<Address>(e), 80});
+    for (int e = 0; e < endpoints; ++e)
+      f.backends.push_back(Backend{parse_address("100.96.0.0") + static_cast<Address>(e), 80});
     c.services.expose(c.services.add(std::move(f)), FrontendKind::cluster_ip,
                       parse_address("100.64.0.0") + static_cast<Address>(i), 80);
   }
@@ -52,13 +55,15 @@ TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   node::PodNetns& b = c.add_pod(1, "b");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
   SyncConfig cfg = SyncConfig::defaults("iptables");  // partial restores, minSyncPeriod 1 s
-  cfg.burst_syncs = 1;  // one sync per minSyncPeriod, no burst
+  cfg.burst_syncs = 1;                                // one sync per minSyncPeriod, no burst
   ProxySync sync(c.sim, c.proxy(0), cfg);
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
   // iptables-restore of KUBE-SERVICES (1 Service) and the changed chain: its
   // 2 other lines and 4 per endpoint (documented in proxy_sync.hpp).
-  const auto restore = [](int endpoints) { return Time::ms(130) + Time::us(4) * (1 + 2 + 4 * endpoints); };
+  const auto restore = [](int endpoints) {
+    return Time::ms(130) + Time::us(4) * (1 + 2 + 4 * endpoints);
+  };
 
   c.sim.run_until(Time::ms(500));
   sync.notify(f, list_of({&a, &b}, 8080), Time::ms(400), 1);
@@ -88,8 +93,11 @@ TEST(ProxySync, TwoSyncsMayRunBackToBackThenMinSyncPeriodPacesThem) {
   const Time nft = Time::ms(5) + Time::us(5) * 2;  // one Service, one endpoint changed
   for (int i = 0; i < 3; ++i) {
     c.sim.run_until(Time::ms(100) * (i + 1));
-    sync.notify(f, list_of(i % 2 == 0 ? std::vector<node::PodNetns*>{} : std::vector<node::PodNetns*>{&a}, 8080),
-                c.sim.now(), static_cast<std::uint64_t>(i + 1));
+    sync.notify(
+        f,
+        list_of(i % 2 == 0 ? std::vector<node::PodNetns*>{} : std::vector<node::PodNetns*>{&a},
+                8080),
+        c.sim.now(), static_cast<std::uint64_t>(i + 1));
   }
   c.sim.run_until(Time::s(5));
   ASSERT_EQ(rec.records.size(), 3u);
@@ -128,7 +136,8 @@ TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   EXPECT_EQ(sync.counters().syncs, 0u);
   c.sim.run_until(Time::s(31));
   EXPECT_EQ(sync.counters().full_syncs, 1u);
-  sync.notify(f, list_of({&a}, 8080), Time::s(31), 1);  // 1 s after the resync started: syncs at once
+  sync.notify(f, list_of({&a}, 8080), Time::s(31),
+              1);  // 1 s after the resync started: syncs at once
   c.sim.run_until(Time::s(60));
   EXPECT_EQ(sync.counters().syncs, 2u);
   EXPECT_EQ(sync.counters().full_syncs, 1u);  // the next resync is due 30 s after the change's sync
@@ -140,7 +149,8 @@ TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   EXPECT_EQ(ebpf.counters().syncs, 0u);
 }
 
-TEST(ProxySync, FullIptablesRestoresGrowWithTheRulesPartialOnesWithTheServicesAndNftablesStaysFlat) {
+TEST(ProxySync,
+     FullIptablesRestoresGrowWithTheRulesPartialOnesWithTheServicesAndNftablesStaysFlat) {
   const auto durations = [](const std::string& mode, int services) {
     Cluster c(1);
     add_fillers(c, services, 10);
@@ -162,7 +172,8 @@ TEST(ProxySync, FullIptablesRestoresGrowWithTheRulesPartialOnesWithTheServicesAn
   EXPECT_EQ(nft_partial_1k, Time::ms(5) + Time::us(5) * 21);
   EXPECT_LT(nft_full_1k, nft_full_10k);
   const auto [ipvs_full, ipvs_partial] = durations("ipvs", 10000);
-  EXPECT_EQ(ipvs_partial, Time::ms(20) + Time::ms(1) * 21);  // about a millisecond per server changed
+  EXPECT_EQ(ipvs_partial,
+            Time::ms(20) + Time::ms(1) * 21);  // about a millisecond per server changed
   // A full resync reads the 10,000 Services and 100,000 endpoints back.
   EXPECT_EQ(ipvs_full, ipvs_partial + Time::us(2) * (10000 + 100000));
 }
@@ -183,10 +194,14 @@ TEST(ProxySync, ANodeProgrammedLaterKeepsSendingNewFlowsToTheOldEndpoint) {
   const List replaced = list_of({&new_pod}, 8080);
   s0.notify(f, replaced, Time::zero(), 1);  // node 0 hears at once
   c.sim.run_until(Time::ms(100));
-  c.sim.schedule_in(Time::ms(400), [](void* s, std::uint64_t f) {  // node 1 hears 400 ms later
-    auto* sync = static_cast<ProxySync*>(s);
-    sync->notify(static_cast<std::uint32_t>(f), std::make_shared<std::vector<Backend>>(), Time::zero(), 1);
-  }, &s1, f);
+  c.sim.schedule_in(
+      Time::ms(400),
+      [](void* s, std::uint64_t f) {  // node 1 hears 400 ms later
+        auto* sync = static_cast<ProxySync*>(s);
+        sync->notify(static_cast<std::uint32_t>(f), std::make_shared<std::vector<Backend>>(),
+                     Time::zero(), 1);
+      },
+      &s1, f);
   // New flows (new source ports) from both nodes at 200 ms.
   c.sim.run_until(Time::ms(200));
   client0.send_udp(41000, vip, 80, 40);
@@ -237,7 +252,8 @@ TEST(ProxySync, ASyncOnBusyCoresLandsLater) {
   ProxySync sync(c.sim, c.proxy_in_mode(0, "nftables"), SyncConfig::defaults("nftables"), &cpu);
   Recorder rec;
   sync.programmed.connect(&Recorder::on, &rec);
-  cpu.run(Time::s(2), [](void*, std::uint64_t) {}, nullptr, 0);  // a pod holds the only core for 2 s
+  cpu.run(
+      Time::s(2), [](void*, std::uint64_t) {}, nullptr, 0);  // a pod holds the only core for 2 s
   sync.notify(f, list_of({}, 8080), Time::zero(), 1);
   c.sim.run_until(Time::s(5));
   ASSERT_EQ(rec.records.size(), 1u);
@@ -264,7 +280,8 @@ TEST(ProxySync, CountersTellPartialFromFullSyncsAndCountTheLinesWritten) {
   EXPECT_EQ(sync.counters().partial_syncs, 1u);
   EXPECT_EQ(sync.counters().full_syncs, 1u);
   EXPECT_EQ(sync.counters().rules_written, partial + full);
-  EXPECT_EQ(sync.counters().busy, Time::ms(260) + Time::us(4) * static_cast<std::int64_t>(partial + full));
+  EXPECT_EQ(sync.counters().busy,
+            Time::ms(260) + Time::us(4) * static_cast<std::int64_t>(partial + full));
   EXPECT_EQ(sync.counters().endpoints_programmed, 2u);
 }
 
@@ -290,8 +307,8 @@ TEST(ProxySync, IptablesRestoreTimesMatchTheirMeasurements) {
     return sync.sync_duration(true, 0, 0);
   };
   const SyncConfig eks = SyncConfig::defaults("iptables");
-  EXPECT_EQ(full_restore(eks, 33, 0), Time::ms(130) + Time::us(4) * 99);          // 130.4 ms
-  EXPECT_EQ(full_restore(eks, 1437, 1), Time::ms(130) + Time::us(4) * 10059);     // 170.2 ms
+  EXPECT_EQ(full_restore(eks, 33, 0), Time::ms(130) + Time::us(4) * 99);       // 130.4 ms
+  EXPECT_EQ(full_restore(eks, 1437, 1), Time::ms(130) + Time::us(4) * 10059);  // 170.2 ms
 
   SyncConfig y2019 = eks;
   y2019.iptables_partial = false;

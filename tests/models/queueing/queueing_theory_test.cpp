@@ -22,10 +22,10 @@ double erlang_c_by_sum(int c, double a) {
 }
 
 TEST(QueueingTheory, ErlangCMatchesKnownValues) {
-  EXPECT_NEAR(erlang_c(1, 0.7), 0.7, 1e-12);            // M/M/1: P(wait) = rho
-  EXPECT_NEAR(erlang_c(2, 1.0), 1.0 / 3.0, 1e-12);      // 2 rho^2 / (1 + rho), rho = 0.5
+  EXPECT_NEAR(erlang_c(1, 0.7), 0.7, 1e-12);        // M/M/1: P(wait) = rho
+  EXPECT_NEAR(erlang_c(2, 1.0), 1.0 / 3.0, 1e-12);  // 2 rho^2 / (1 + rho), rho = 0.5
   EXPECT_NEAR(erlang_c(4, 3.2), erlang_c_by_sum(4, 3.2), 1e-12);
-  EXPECT_NEAR(erlang_c(4, 3.2), 0.5964, 1e-4);          // tables: c = 4, rho = 0.8
+  EXPECT_NEAR(erlang_c(4, 3.2), 0.5964, 1e-4);  // tables: c = 4, rho = 0.8
   EXPECT_NEAR(erlang_c(50, 45.0), erlang_c_by_sum(50, 45.0), 1e-9);
   EXPECT_THROW(erlang_c(4, 4.0), std::invalid_argument);
 }
@@ -34,7 +34,8 @@ TEST(QueueingTheory, MM1ReducesToTheExponentialSojourn) {
   const MmcQueue q(900.0, 1000.0, 1);
   EXPECT_NEAR(q.mean_sojourn(), 1.0 / 100.0, 1e-12);
   EXPECT_NEAR(q.mean_wait(), 0.9 / 100.0, 1e-12);
-  for (double t : {0.0, 0.005, 0.02, 0.1}) EXPECT_NEAR(q.sojourn_tail(t), std::exp(-100.0 * t), 1e-12);
+  for (double t : {0.0, 0.005, 0.02, 0.1})
+    EXPECT_NEAR(q.sojourn_tail(t), std::exp(-100.0 * t), 1e-12);
   EXPECT_NEAR(q.sojourn_quantile(0.99), std::log(100.0) / 100.0, 1e-9);
 }
 
@@ -43,7 +44,8 @@ TEST(QueueingTheory, MMcSojournTailIntegratesToTheMean) {
   // E[T] = integral of P(T > t) dt, by the trapezoid rule.
   double integral = 0.0;
   const double dt = 1e-6;
-  for (double t = 0; t < 0.05; t += dt) integral += 0.5 * (q.sojourn_tail(t) + q.sojourn_tail(t + dt)) * dt;
+  for (double t = 0; t < 0.05; t += dt)
+    integral += 0.5 * (q.sojourn_tail(t) + q.sojourn_tail(t + dt)) * dt;
   EXPECT_NEAR(integral, q.mean_sojourn(), 1e-6 * q.mean_sojourn() + 1e-9);
   EXPECT_NEAR(q.utilisation(), 0.8, 1e-12);
   EXPECT_NEAR(q.wait_tail(0.0), q.p_wait(), 1e-12);

@@ -18,7 +18,8 @@ struct FarmRun {
   std::uint64_t events = 0;
 };
 
-FarmRun simulate(double lambda, Distribution service, int servers, double jobs, std::uint64_t seed = 1) {
+FarmRun simulate(double lambda, Distribution service, int servers, double jobs,
+                 std::uint64_t seed = 1) {
   engine::Simulator sim;
   engine::RandomRoot random(seed);
   const double warmup_s = 2000.0 / lambda;
@@ -40,7 +41,8 @@ void check_mm1(double rho, double jobs) {
   EXPECT_LT(relative_error(r.stats.sojourn_s.mean(), mean_sojourn), 0.02)
       << "rho " << rho << ": mean " << r.stats.sojourn_s.mean() << " vs " << mean_sojourn;
   EXPECT_LT(relative_error(r.stats.sojourn.percentile_time(99).seconds(), p99), 0.05)
-      << "rho " << rho << ": p99 " << r.stats.sojourn.percentile_time(99).seconds() << " vs " << p99;
+      << "rho " << rho << ": p99 " << r.stats.sojourn.percentile_time(99).seconds() << " vs "
+      << p99;
 }
 
 TEST(ServerFarmValidation, MM1AtHalfLoad) { check_mm1(0.5, 2e6); }
@@ -51,7 +53,8 @@ TEST(ServerFarmValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
   const double d = 1e-3, lambda = 800.0, rho = lambda * d;
   const FarmRun r = simulate(lambda, Distribution::constant(d), 1, 4e6);
   const double wq = rho * d / (2 * (1 - rho));
-  EXPECT_LT(relative_error(r.stats.wait_s.mean(), wq), 0.02) << r.stats.wait_s.mean() << " vs " << wq;
+  EXPECT_LT(relative_error(r.stats.wait_s.mean(), wq), 0.02)
+      << r.stats.wait_s.mean() << " vs " << wq;
 }
 
 TEST(ServerFarmValidation, MMcMeanWaitMatchesErlangC) {
@@ -67,7 +70,8 @@ TEST(ServerFarmValidation, MMcMeanWaitMatchesErlangC) {
   const double top = term * c / (c - a);
   const double p_wait = top / (sum + top);
   const double wq = p_wait / (c * mu - lambda);
-  EXPECT_LT(relative_error(r.stats.wait_s.mean(), wq), 0.03) << r.stats.wait_s.mean() << " vs " << wq;
+  EXPECT_LT(relative_error(r.stats.wait_s.mean(), wq), 0.03)
+      << r.stats.wait_s.mean() << " vs " << wq;
   EXPECT_LT(relative_error(r.stats.mean_busy, a), 0.01);
 }
 
@@ -95,7 +99,8 @@ TEST(ServerFarmDeterminism, SameSeedSameRunOtherSeedOtherRun) {
 TEST(ServerFarm, RefusesZeroServers) {
   engine::Simulator sim;
   engine::RandomRoot random(1);
-  EXPECT_THROW(ServerFarm(sim, random, ServerFarmConfig{.servers = 0, .warmup = Time::zero()}), std::invalid_argument);
+  EXPECT_THROW(ServerFarm(sim, random, ServerFarmConfig{.servers = 0, .warmup = Time::zero()}),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // The cluster scenario format: values with units, defaults, manifests from
 // files and inline, URLs, and every problem reported at once with its place.
+#include "models/scenario/cluster_scenario.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "models/scenario/cluster_scenario.hpp"
 #include "tests/support/error_of.hpp"
 
 namespace podwire::scenario {
@@ -112,17 +113,19 @@ TEST(ClusterScenario, ReadsEverySectionWithUnits) {
 }
 
 TEST(ClusterScenario, OverridesReachNestedFields) {
-  const ClusterScenario s =
-      parse_cluster_scenario(kSeed, "s.yaml", {"cluster.cni=vxlan", "cluster.nodes=[{name: big, cpus: 64}]"});
+  const ClusterScenario s = parse_cluster_scenario(
+      kSeed, "s.yaml", {"cluster.cni=vxlan", "cluster.nodes=[{name: big, cpus: 64}]"});
   EXPECT_EQ(s.cluster.cni, "vxlan");
   ASSERT_EQ(s.cluster.nodes.size(), 1u);
   EXPECT_EQ(s.cluster.nodes[0].cpus, 64);
-  const ClusterScenario t = parse_cluster_scenario(kSeed, "s.yaml", {"traffic[1].keep_alive=true", "traffic[0].rate=50/s"});
+  const ClusterScenario t = parse_cluster_scenario(
+      kSeed, "s.yaml", {"traffic[1].keep_alive=true", "traffic[0].rate=50/s"});
   EXPECT_TRUE(t.traffic[1].keep_alive);
   EXPECT_DOUBLE_EQ(t.traffic[0].rate_per_s, 50);
   EXPECT_NE(errors_of(kSeed, {"traffic[7].rate=1/s"}).find("'traffic' has no item 7 (it has 2)"),
             std::string::npos);
-  EXPECT_NE(errors_of(kSeed, {"traffic[x].rate=1/s"}).find("a list index is a number in brackets"), std::string::npos);
+  EXPECT_NE(errors_of(kSeed, {"traffic[x].rate=1/s"}).find("a list index is a number in brackets"),
+            std::string::npos);
   const std::string e = errors_of(kSeed, {"cluster.dns.replicas=zero"});
   EXPECT_NE(e.find("--set cluster.dns.replicas"), std::string::npos) << e;
 }
@@ -143,19 +146,28 @@ traffic:
   EXPECT_NE(e.find("s.yaml:3:"), std::string::npos) << e;
   EXPECT_NE(e.find("cluster.nodes[0].cpus"), std::string::npos) << e;
   EXPECT_NE(e.find("cluster.nodes[0].nic"), std::string::npos) << e;
-  EXPECT_NE(e.find("s.yaml:4:8: error: cluster.cni: expected vxlan or native, got 'flannel'"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.yaml:4:8: error: cluster.cni: expected vxlan or native, got 'flannel'"),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find("cluster.node_port_range: expected FIRST-LAST"), std::string::npos) << e;
   EXPECT_NE(e.find("apps.web.concurrency"), std::string::npos) << e;
   EXPECT_NE(e.find("sevice_time"), std::string::npos) << e;  // unknown field warned
-  EXPECT_NE(e.find("traffic[0].url: 'ftp://x': only http:// and https:// URLs are understood"), std::string::npos) << e;
-  EXPECT_NE(e.find("traffic[1].url: 'http://web:99999/': the port must be a number from 1 to 65535"), std::string::npos)
+  EXPECT_NE(e.find("traffic[0].url: 'ftp://x': only http:// and https:// URLs are understood"),
+            std::string::npos)
       << e;
-  EXPECT_NE(e.find("traffic[1]: expected either rate: (open loop) or users: (closed loop)"), std::string::npos) << e;
+  EXPECT_NE(
+      e.find("traffic[1].url: 'http://web:99999/': the port must be a number from 1 to 65535"),
+      std::string::npos)
+      << e;
+  EXPECT_NE(e.find("traffic[1]: expected either rate: (open loop) or users: (closed loop)"),
+            std::string::npos)
+      << e;
 }
 
 TEST(ClusterScenario, AMissingClusterOrManifestIsAnError) {
   EXPECT_NE(errors_of("run: {duration: 1s}\n").find("cluster: missing"), std::string::npos);
-  const std::string e = errors_of("cluster: {nodes: [{name: a}]}\nmanifests: [does-not-exist.yaml]\n");
+  const std::string e =
+      errors_of("cluster: {nodes: [{name: a}]}\nmanifests: [does-not-exist.yaml]\n");
   EXPECT_NE(e.find("does-not-exist.yaml"), std::string::npos) << e;
 }
 
@@ -181,11 +193,11 @@ TEST(ClusterScenario, ProgramsAndCpusComeFromTheirProfilesUnlessGiven) {
   EXPECT_EQ(d.traffic[0].program, "fortio");
   EXPECT_EQ(d.traffic[0].threads, 4);
   EXPECT_EQ(d.cluster.nodes[0].cpu_speed, 1.0);
-  const ClusterScenario s = parse_cluster_scenario(kSeed, "s.yaml",
-                                                   {"traffic[0].client=ab", "traffic[1].client.program=wrk",
-                                                    "traffic[1].client.threads=8", "apps.my-app/web-server.program=envoy",
-                                                    "cluster.nodes[0].cpu=xeon-e5-2699-v3", "cluster.nodes[1].cpu_speed=2",
-                                                    "cluster.host.close=20us"});
+  const ClusterScenario s = parse_cluster_scenario(
+      kSeed, "s.yaml",
+      {"traffic[0].client=ab", "traffic[1].client.program=wrk", "traffic[1].client.threads=8",
+       "apps.my-app/web-server.program=envoy", "cluster.nodes[0].cpu=xeon-e5-2699-v3",
+       "cluster.nodes[1].cpu_speed=2", "cluster.host.close=20us"});
   EXPECT_EQ(s.traffic[0].program, "ab");
   EXPECT_EQ(s.traffic[0].threads, 1);
   EXPECT_FALSE(s.traffic[0].keep_alive);  // ab's, as the entry does not say
@@ -200,9 +212,11 @@ TEST(ClusterScenario, ProgramsAndCpusComeFromTheirProfilesUnlessGiven) {
 }
 
 TEST(ClusterScenario, AnUnknownProgramOrCpuIsAnErrorListingTheKnownOnes) {
-  EXPECT_NE(errors_of(kSeed, {"traffic[0].client=jmeter"})
-                .find("traffic[0].client: expected netperf, wrk, ab, fortio, nginx or envoy, got 'jmeter'"),
-            std::string::npos);
+  EXPECT_NE(
+      errors_of(kSeed, {"traffic[0].client=jmeter"})
+          .find(
+              "traffic[0].client: expected netperf, wrk, ab, fortio, nginx or envoy, got 'jmeter'"),
+      std::string::npos);
   EXPECT_NE(errors_of(kSeed, {"cluster.nodes[0].cpu=m1"})
                 .find("cluster.nodes[0].cpu: expected ryzen-9-3950x or xeon-e5-2699-v3, got 'm1'"),
             std::string::npos);

@@ -15,7 +15,8 @@ const std::string kMinimal = "run: {seed: 1, duration: 1s}\ncluster:\n  nodes: [
 
 // A default as a scenario writes it, or empty when the docs describe it in words.
 bool plain(const std::string& text) {
-  return !text.empty() && text.find(' ') == std::string::npos && text.find('(') == std::string::npos;
+  return !text.empty() && text.find(' ') == std::string::npos &&
+         text.find('(') == std::string::npos;
 }
 
 TEST(ParameterTable, EverySettingTakesItsDefaultWithoutAWord) {
@@ -23,7 +24,8 @@ TEST(ParameterTable, EverySettingTakesItsDefaultWithoutAWord) {
   for (const ParameterSection& section : parameter_sections()) {
     for (const Parameter& p : section.rows) {
       if (p.path.empty() || !plain(p.default_text)) continue;
-      const ClusterScenario s = parse_cluster_scenario(kMinimal, "s.yaml", {p.path + "=" + p.default_text});
+      const ClusterScenario s =
+          parse_cluster_scenario(kMinimal, "s.yaml", {p.path + "=" + p.default_text});
       EXPECT_TRUE(s.diagnostics.items().empty()) << p.path << ": " << s.diagnostics.to_string();
       ++checked;
     }
@@ -47,8 +49,9 @@ TEST(ParameterTable, EachPathIsListedOnceAndSectionsHaveRows) {
 TEST(ParameterTable, AValueReachesTheModelsConfig) {
   const ClusterScenario s = parse_cluster_scenario(
       kMinimal, "s.yaml",
-      {"cluster.datapath.veth=1us", "cluster.datapath.vxlan_encap=2us", "cluster.datapath.service_lookup=3us",
-       "cluster.proxy.mode=ipvs", "cluster.proxy.sync.ipvs_per_change=4ms", "churn.lifecycle.kubelet_notice=5ms",
+      {"cluster.datapath.veth=1us", "cluster.datapath.vxlan_encap=2us",
+       "cluster.datapath.service_lookup=3us", "cluster.proxy.mode=ipvs",
+       "cluster.proxy.sync.ipvs_per_change=4ms", "churn.lifecycle.kubelet_notice=5ms",
        "cluster.dns.ndots=2", "cluster.proxy.ebpf_lb=maglev"});
   EXPECT_EQ(s.cluster.datapath.veth, engine::Time::us(1));
   EXPECT_EQ(s.cluster.cni_costs.encap, engine::Time::us(2));
@@ -69,7 +72,8 @@ TEST(ParameterTable, ACostMustNotBeNegativeAndAnUnknownKeyIsNamed) {
               std::string::npos)
         << e.diagnostics().to_string();
   }
-  const ClusterScenario s = parse_cluster_scenario(kMinimal, "s.yaml", {"cluster.datapath.vethh=1us"});
+  const ClusterScenario s =
+      parse_cluster_scenario(kMinimal, "s.yaml", {"cluster.datapath.vethh=1us"});
   const std::string w = s.diagnostics.to_string();
   EXPECT_NE(w.find("unknown field 'vethh'"), std::string::npos) << w;
   EXPECT_NE(w.find("veth, bridge, conntrack_lookup"), std::string::npos) << w;
@@ -81,7 +85,8 @@ TEST(ParameterTable, TheMarkdownPageListsEverySetting) {
     EXPECT_NE(page.find("## " + section.title), std::string::npos);
     for (const Parameter& p : section.rows) {
       if (p.path.empty()) continue;
-      EXPECT_NE(page.find("| `" + p.path + "` | " + p.default_text + " |"), std::string::npos) << p.path;
+      EXPECT_NE(page.find("| `" + p.path + "` | " + p.default_text + " |"), std::string::npos)
+          << p.path;
     }
   }
 }

@@ -17,7 +17,9 @@ namespace fs = std::filesystem;
 
 const RunIdentity kIdentity{"9.9.9", 42, "seed-web.yaml", "run: {seed: 42}\n"};
 
-std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / name).string(); }
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / name).string();
+}
 
 struct Row {
   std::uint32_t x;
@@ -43,7 +45,8 @@ TEST(ClusterTrace, FinishedSaysHowTheRunEnded) {
   EXPECT_EQ(h5::read_int_attribute(meta, "simulated_ps"), engine::Time::s(20).ps());
   EXPECT_EQ(h5::read_uint_attribute(meta, "events"), 1234u);
   EXPECT_TRUE(h5::read_bool_attribute(meta, "complete"));
-  EXPECT_EQ(h5::read_string_attribute(meta, "end_wall_clock").size(), std::string("2024-01-31T12:00:00Z").size());
+  EXPECT_EQ(h5::read_string_attribute(meta, "end_wall_clock").size(),
+            std::string("2024-01-31T12:00:00Z").size());
   const auto rows = h5::read_rows(f, "/some/table", h5::Schema<Row>().column("x", &Row::x));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].x, 5u);

@@ -15,9 +15,12 @@ enum class Colour : std::uint8_t { red, green, blue };
 
 const char* name_of(Colour c) {
   switch (c) {
-    case Colour::red: return "red";
-    case Colour::green: return "green";
-    case Colour::blue: return "blue";
+    case Colour::red:
+      return "red";
+    case Colour::green:
+      return "green";
+    case Colour::blue:
+      return "blue";
   }
   return "?";
 }

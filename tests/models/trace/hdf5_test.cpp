@@ -106,7 +106,7 @@ AllTypes all_types_row(int i) {
   AllTypes r{};
   r.i8 = static_cast<std::int8_t>(i % 2 ? std::numeric_limits<std::int8_t>::min() : i);
   r.i64 = i % 2 ? std::numeric_limits<std::int64_t>::min()
-                 : std::numeric_limits<std::int64_t>::max() - i;
+                : std::numeric_limits<std::int64_t>::max() - i;
   r.i16 = static_cast<std::int16_t>(-1000 * i);
   r.i32 = -100000 * i;
   r.u8 = static_cast<std::uint8_t>(255 - i);
@@ -182,8 +182,9 @@ TEST_F(Hdf5Test, RoundTripsAttributesOnFilesGroupsAndDatasets) {
   const std::string p = path("attrs.h5");
   const std::vector<double> doubles = {0.5, -1.25, 1e300};
   const std::vector<std::int64_t> ints = {std::numeric_limits<std::int64_t>::min(), 0, 42};
-  const std::vector<std::string> strings = {"a", "", "\xce\xbc"
-                                                  "s"};
+  const std::vector<std::string> strings = {"a", "",
+                                            "\xce\xbc"
+                                            "s"};
   const std::string big(100'000, 'x');  // beyond the 64 KiB of a compact attribute
   const std::vector<double> many(20'000, 2.5);
   {
@@ -529,8 +530,9 @@ TEST_F(Hdf5Test, ErrorsNameTheFile) {
 
   File f = File::create(path("f.h5"));
   EXPECT_EQ(error_of<std::invalid_argument>([&] { f.set_attribute("s", std::string("a\0b", 3)); }),
-            "hdf5: attribute 's' of " + path("f.h5") + ":/ holds a NUL byte, which HDF5 strings "
-            "cannot store");
+            "hdf5: attribute 's' of " + path("f.h5") +
+                ":/ holds a NUL byte, which HDF5 strings "
+                "cannot store");
   EXPECT_EQ(error_of<std::invalid_argument>([] {
               Schema<Request>().column("id", &Request::id).column("id", &Request::client);
             }),

@@ -22,16 +22,21 @@ struct NameRow {
   char name[128];
 };
 
-std::vector<std::pair<std::uint32_t, std::string>> read_names(const std::string& path, std::string_view table) {
+std::vector<std::pair<std::uint32_t, std::string>> read_names(const std::string& path,
+                                                              std::string_view table) {
   const h5::File f = h5::File::open_read(path);
   std::vector<std::pair<std::uint32_t, std::string>> out;
-  for (const NameRow& r : h5::read_rows(f, table, h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name))) {
+  for (const NameRow& r : h5::read_rows(
+           f, table,
+           h5::Schema<NameRow>().column("id", &NameRow::id).column("name", &NameRow::name))) {
     out.emplace_back(r.id, std::string(r.name, strnlen(r.name, sizeof r.name)));
   }
   return out;
 }
 
-std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / name).string(); }
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / name).string();
+}
 
 TEST(NameTable, GivesEachNewNameTheNextIdAndAKnownNameItsOwn) {
   NameTable t;
@@ -51,7 +56,8 @@ TEST(NameTable, WritesItsNamesInIdOrder) {
     t.write(f, "/dns_names");
     f.close();
   }
-  EXPECT_EQ(read_names(p, "/dns_names"), (std::vector<std::pair<std::uint32_t, std::string>>{{0, "b"}, {1, "a"}, {2, "c"}}));
+  EXPECT_EQ(read_names(p, "/dns_names"),
+            (std::vector<std::pair<std::uint32_t, std::string>>{{0, "b"}, {1, "a"}, {2, "c"}}));
   fs::remove(p);
 }
 
@@ -61,14 +67,16 @@ TEST(WriteNames, NumbersAListByPositionOrKeepsTheIdsGiven) {
   {
     h5::File f = h5::File::create(p);
     write_names(f, "/targets", std::vector<std::string>{"web", long_name});
-    write_names(f, "/endpoints", std::vector<std::pair<std::uint32_t, std::string>>{{7, "worker-1"}, {1000, "ns/pod"}});
+    write_names(
+        f, "/endpoints",
+        std::vector<std::pair<std::uint32_t, std::string>>{{7, "worker-1"}, {1000, "ns/pod"}});
     write_names(f, "/empty", std::vector<std::string>{});
     f.close();
   }
-  EXPECT_EQ(read_names(p, "/targets"),
-            (std::vector<std::pair<std::uint32_t, std::string>>{{0, "web"}, {1, std::string(127, 'x')}}));
-  EXPECT_EQ(read_names(p, "/endpoints"),
-            (std::vector<std::pair<std::uint32_t, std::string>>{{7, "worker-1"}, {1000, "ns/pod"}}));
+  EXPECT_EQ(read_names(p, "/targets"), (std::vector<std::pair<std::uint32_t, std::string>>{
+                                           {0, "web"}, {1, std::string(127, 'x')}}));
+  EXPECT_EQ(read_names(p, "/endpoints"), (std::vector<std::pair<std::uint32_t, std::string>>{
+                                             {7, "worker-1"}, {1000, "ns/pod"}}));
   EXPECT_TRUE(read_names(p, "/empty").empty());
   fs::remove(p);
 }

@@ -57,7 +57,8 @@ apps:
   web: {concurrency: 4, service_time: 1ms}
 traffic:
   - {name: requests, from: client, url: "http://web/", rate: 100/s, keep_alive: false}
-outputs: )" + outputs + "\n" + churn;
+outputs: )" +
+         outputs + "\n" + churn;
 }
 
 const std::string kRollout = "churn:\n  events: [{at: 2s, rollout: deployment/web}]\n";
@@ -70,7 +71,9 @@ std::string traced(const std::string& text, const std::string& name) {
   return path;
 }
 
-std::uint64_t rows(const h5::File& f, std::string_view path) { return h5::dataset_shape(f, path).at(0); }
+std::uint64_t rows(const h5::File& f, std::string_view path) {
+  return h5::dataset_shape(f, path).at(0);
+}
 
 TEST(TraceTables, EachHasItsOwnPathAndTheTraceFormatDocumentsIt) {
   std::ifstream in(std::string(PODWIRE_SOURCE_DIR) + "/docs/trace-format.md");
@@ -85,13 +88,15 @@ TEST(TraceTables, EachHasItsOwnPathAndTheTraceFormatDocumentsIt) {
 }
 
 TEST(TraceTables, ARunWithEveryOutputOnWritesEveryTable) {
-  const std::string p = traced(scenario("{connections: true, packets: {every: 20}, programming_records: true}", kRollout),
-                               "podwire_trace_tables_all.h5");
+  const std::string p = traced(
+      scenario("{connections: true, packets: {every: 20}, programming_records: true}", kRollout),
+      "podwire_trace_tables_all.h5");
   const h5::File f = h5::File::open_read(p);
   for (const TraceTableEntry* e : trace_tables()) EXPECT_TRUE(f.exists(e->path)) << e->path;
-  for (const char* streamed : {"/requests", "/dns", "/connections", "/packets", "/timeseries/nodes",
-                               "/timeseries/links", "/churn/events", "/programming/records", "/programming/nodes",
-                               "/programming/changes", "/dns_names", "/packet_places", "/links", "/endpoints"}) {
+  for (const char* streamed :
+       {"/requests", "/dns", "/connections", "/packets", "/timeseries/nodes", "/timeseries/links",
+        "/churn/events", "/programming/records", "/programming/nodes", "/programming/changes",
+        "/dns_names", "/packet_places", "/links", "/endpoints"}) {
     EXPECT_GT(rows(f, streamed), 0u) << streamed;
   }
   EXPECT_EQ(rows(f, "/traffic"), 1u);
@@ -103,14 +108,17 @@ TEST(TraceTables, ARunWithEveryOutputOnWritesEveryTable) {
     std::uint32_t id;
   };
   std::set<std::uint32_t> endpoints;
-  for (const Endpoint& e : h5::read_rows(f, "/endpoints", h5::Schema<Endpoint>().column("id", &Endpoint::id))) {
+  for (const Endpoint& e :
+       h5::read_rows(f, "/endpoints", h5::Schema<Endpoint>().column("id", &Endpoint::id))) {
     endpoints.insert(e.id);
   }
   struct Request {
     std::uint32_t client, client_node;
   };
-  for (const Request& r : h5::read_rows(
-           f, "/requests", h5::Schema<Request>().column("client", &Request::client).column("client_node", &Request::client_node))) {
+  for (const Request& r : h5::read_rows(f, "/requests",
+                                        h5::Schema<Request>()
+                                            .column("client", &Request::client)
+                                            .column("client_node", &Request::client_node))) {
     ASSERT_GE(r.client, ClusterModel::kPodIdBase);
     ASSERT_LT(r.client_node, ClusterModel::kPodIdBase);
     ASSERT_TRUE(endpoints.contains(r.client_node)) << r.client_node;
@@ -121,11 +129,12 @@ TEST(TraceTables, ARunWithEveryOutputOnWritesEveryTable) {
 TEST(TraceTables, OutputsLeftOffLeaveTheirTablesOutOrEmpty) {
   const std::string p = traced(scenario("{requests: false}", ""), "podwire_trace_tables_few.h5");
   const h5::File f = h5::File::open_read(p);
-  for (const char* absent : {"/packets", "/packet_places", "/programming/records", "/programming/nodes",
-                             "/programming/changes", "/churn/events"}) {
+  for (const char* absent : {"/packets", "/packet_places", "/programming/records",
+                             "/programming/nodes", "/programming/changes", "/churn/events"}) {
     EXPECT_FALSE(f.exists(absent)) << absent;
   }
-  for (const char* empty : {"/requests", "/dns", "/connections", "/dns_names"}) EXPECT_EQ(rows(f, empty), 0u) << empty;
+  for (const char* empty : {"/requests", "/dns", "/connections", "/dns_names"})
+    EXPECT_EQ(rows(f, empty), 0u) << empty;
   EXPECT_GT(rows(f, "/timeseries/nodes"), 0u);
   EXPECT_EQ(rows(f, "/summary/traffic"), 1u);
   fs::remove(p);
