@@ -504,6 +504,13 @@ void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario
       e.error(words.one_random);
       continue;
     }
+    // A process on nodes takes `nodes` or node/NAME, one on pods a workload.
+    const bool on_nodes = p.target.kind == "node" || p.target.kind == "nodes";
+    if (!p.target.kind.empty() && on_nodes != (p.action->acts == ChurnAction::Acts::node)) {
+      const std::string key(p.action->key);
+      e.error(on_nodes ? words.node_only
+                       : key + " takes nodes: " + key + ": nodes or " + key + ": node/NAME");
+    }
     if (p.action->frequency_key() == "mtbf") {
       if (auto v = e["mtbf"].time(true)) {
         if (*v <= Time::zero())

@@ -115,5 +115,19 @@ TEST(ChurnAction, TheParsersErrorForAnUnknownActionListsTheTablesKeys) {
       << process;
 }
 
+// A random process acts on what its action acts on: pods of a workload, or
+// nodes; the wrong kind is an error, not a process that does nothing.
+TEST(ChurnAction, ARandomProcessOnTheWrongKindOfTargetIsAnError) {
+  EXPECT_EQ(
+      errors_of("  random: [{delete: deployment/web, rate: 1/s}, {fail: nodes, mtbf: 3600s}]\n"),
+      "");
+  EXPECT_NE(errors_of("  random: [{fail: deployment/web, mtbf: 3600s}]\n")
+                .find("churn.random[0]: fail takes nodes: fail: nodes or fail: node/NAME"),
+            std::string::npos);
+  EXPECT_NE(
+      errors_of("  random: [{delete: node/worker-1, rate: 1/s}]\n").find("a node can only fail"),
+      std::string::npos);
+}
+
 }  // namespace
 }  // namespace podwire::churn
