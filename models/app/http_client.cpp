@@ -56,21 +56,14 @@ void HttpClient::send(std::uint64_t cookie) {
     pool_->send(r.id, config_.request_bytes, cookie);
     return;
   }
-  std::uint32_t slot;
-  if (!free_building_.empty()) {
-    slot = free_building_.back();
-    free_building_.pop_back();
-    building_[slot] = Building{r.id, cookie};
-  } else {
-    slot = static_cast<std::uint32_t>(building_.size());
-    building_.push_back(Building{r.id, cookie});
-  }
+  const std::uint32_t slot = building_.acquire();
+  building_[slot] = Building{r.id, cookie};
   program_->run<&HttpClient::on_built>(config_.cpu_per_request, this, slot);
 }
 
 void HttpClient::on_built(std::uint64_t slot) {
-  const Building b = building_[slot];
-  free_building_.push_back(static_cast<std::uint32_t>(slot));
+  const Building b = building_[static_cast<std::uint32_t>(slot)];
+  building_.release(static_cast<std::uint32_t>(slot));
   pool_->send(b.request, config_.request_bytes, b.cookie);
 }
 

@@ -11,6 +11,7 @@
 
 #include "engine/distribution.hpp"
 #include "engine/random_stream.hpp"
+#include "engine/slot_pool.hpp"
 #include "models/app/program_cpu.hpp"
 #include "models/app/upstream_pool.hpp"
 
@@ -74,8 +75,7 @@ class HttpClient {
     std::uint64_t request;
     std::uint64_t cookie;
   };
-  std::vector<Building> building_;  // requests on the program's threads, by slot
-  std::vector<std::uint32_t> free_building_;
+  engine::SlotPool<Building> building_;  // requests on the program's threads
   HttpClientCounters counters_;
 };
 

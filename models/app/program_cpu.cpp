@@ -23,22 +23,15 @@ void ProgramCpu::run(engine::Time work, Done done, void* context, std::uint64_t 
 
 void ProgramCpu::start(const Job& job) {
   ++busy_;
-  std::uint32_t slot;
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
-    running_[slot] = job;
-  } else {
-    slot = static_cast<std::uint32_t>(running_.size());
-    running_.push_back(job);
-  }
+  const std::uint32_t slot = running_.acquire();
+  running_[slot] = job;
   cpu_->run(job.work, &ProgramCpu::on_done, this, slot);
 }
 
 void ProgramCpu::on_done(void* self, std::uint64_t slot) {
   auto* p = static_cast<ProgramCpu*>(self);
-  const Job finished = p->running_[slot];
-  p->free_.push_back(static_cast<std::uint32_t>(slot));
+  const Job finished = p->running_[static_cast<std::uint32_t>(slot)];
+  p->running_.release(static_cast<std::uint32_t>(slot));
   --p->busy_;
   // The thread takes the next waiting job before the callback runs, so work
   // the callback submits queues behind it.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/ring_queue.hpp"
+#include "engine/slot_pool.hpp"
 #include "engine/time.hpp"
 #include "models/node/host_stack.hpp"
 #include "models/node/node_cpu.hpp"
@@ -80,9 +81,7 @@ class ProgramCpu {
   int busy_ = 0;
   std::uint64_t waited_ = 0;
   engine::RingQueue<Job> waiting_;
-  // The jobs on the cores, by slot: at most threads_ of them.
-  std::vector<Job> running_;
-  std::vector<std::uint32_t> free_;
+  engine::SlotPool<Job> running_;  // the jobs on the cores: at most threads_ of them
 };
 
 }  // namespace podwire::app
