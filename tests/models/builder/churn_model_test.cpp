@@ -13,6 +13,7 @@
 #include "models/builder/cluster_model.hpp"
 #include "models/scenario/scenario_document.hpp"
 #include "tests/support/build_errors.hpp"
+#include "tests/support/web_cluster.hpp"
 
 namespace podwire::builder {
 namespace {
@@ -22,56 +23,20 @@ using engine::Time;
 std::string scenario(const std::string& web_extra, const std::string& churn,
                      const std::string& run = "", int replicas = 6,
                      const std::string& traffic_extra = "") {
-  return (run.empty() ? std::string("run: {seed: 5, duration: 20s, warmup: 0s}\n") : run) + R"(
-cluster:
-  nodes:
-    - {name: client, cpus: 4, labels: {role: client}}
-    - {name: worker, count: 3, cpus: 4, labels: {role: worker}}
-manifests:
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web}
-      spec:
-        replicas: )" +
-         std::to_string(replicas) + R"(
-        strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
-        selector: {matchLabels: {app: web}}
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            nodeSelector: {role: worker}
-            containers:
-              - name: web
-                image: nginx
-                ports: [{name: http, containerPort: 8080}]
-                readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}
-)" + web_extra +
-         R"(
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web}
-      spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: client}
-      spec:
-        replicas: 1
-        selector: {matchLabels: {app: client}}
-        template:
-          metadata: {labels: {app: client}}
-          spec:
-            nodeSelector: {role: client}
-            containers: [{name: load, image: fortio}]
-apps:
-  web: {concurrency: 4, service_time: 2ms}
-traffic:
-  - {name: requests, from: client, url: "http://web/", rate: 200/s, keep_alive: false)" +
-         traffic_extra + R"(}
-churn:
-)" + churn;
+  test_support::WebCluster c;
+  c.run = run.empty() ? "{seed: 5, duration: 20s, warmup: 0s}" : run;
+  c.workers = 3;
+  c.replicas = replicas;
+  c.web_spec = "        strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}\n";
+  c.web_container =
+      "                readinessProbe: {tcpSocket: {port: http}, periodSeconds: 1}\n" + web_extra;
+  c.client = test_support::WebCluster::Client::deployment;
+  c.apps = "web: {concurrency: 4, service_time: 2ms}";
+  c.traffic =
+      "  - {name: requests, from: client, url: \"http://web/\", rate: 200/s, keep_alive: false" +
+      traffic_extra + "}\n";
+  c.churn = churn;
+  return c.text();
 }
 
 struct ChurnRun {
@@ -145,11 +110,10 @@ TEST(ChurnModel, RetriesHideMostRefusedConnections) {
 }
 
 TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
-  const ChurnRun r =
-      run(scenario("", R"(  events: [{at: 2s, fail: node/worker-1}]
+  const ChurnRun r = run(scenario("", R"(  events: [{at: 2s, fail: node/worker-1}]
   lifecycle: {node_monitor_grace_period: 5s, eviction_timeout: 10s}
 )",
-                   "run: {seed: 5, duration: 30s, warmup: 0s}\n", 6, ", timeout: 500ms"));
+                                  "{seed: 5, duration: 30s, warmup: 0s}", 6, ", timeout: 500ms"));
   const TrafficFigures& t = r.result.traffic[0];
   EXPECT_GT(t.by_status[static_cast<int>(app::RequestStatus::timeout)], 0u);
   EXPECT_EQ(t.by_status[static_cast<int>(app::RequestStatus::refused)], 0u);
@@ -175,12 +139,11 @@ TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
 }
 
 TEST(ChurnModel, RandomDeletionsArriveAtTheirRateAndNodesFailAfterTheirMtbf) {
-  const ChurnRun r =
-      run(scenario("", R"(  random:
+  const ChurnRun r = run(scenario("", R"(  random:
     - {delete: deployment/web, rate: 30/min}
     - {fail: nodes, mtbf: 100s, start: 5s}
 )",
-                   "run: {seed: 5, duration: 200s, warmup: 0s}\n", 6, ", timeout: 1s"));
+                                  "{seed: 5, duration: 200s, warmup: 0s}", 6, ", timeout: 1s"));
   int deletions = 0, failures = 0;
   Time first_failure = Time::max();
   for (const churn::ChurnEvent& e : r.result.churn.events) {
@@ -204,16 +167,23 @@ std::string build_errors_in(const std::string& text) {
 }
 
 TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
-  const std::string errors = build_errors_in(scenario("", R"(  events:
+  const std::string text = scenario("", R"(  events:
     - {at: 5s, rollout: deployment/nope}
     - {at: 6s, scale: daemonset/x, replicas: 2}
     - {at: 7s}
     - {at: 8s, fail: deployment/web}
   random:
     - {delete: deployment/web, mtbf: 1h}
-)"));
+)");
+  const std::string errors = build_errors_in(text);
+  // The line each entry is on.
+  const auto line_of = [&](const std::string& entry) {
+    const std::string before = text.substr(0, text.find(entry));
+    return std::to_string(std::count(before.begin(), before.end(), '\n') + 1);
+  };
   // Parse errors first (the model is not built while they stand).
-  EXPECT_NE(errors.find("churn.yaml:51:7: error: churn.events[2]: expected exactly one of rollout, "
+  EXPECT_NE(errors.find("churn.yaml:" + line_of("- {at: 7s}") +
+                        ":7: error: churn.events[2]: expected exactly one of rollout, "
                         "scale, delete, "
                         "crash or fail"),
             std::string::npos)
@@ -223,7 +193,9 @@ TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
   EXPECT_NE(errors.find("churn.random[0].mtbf: pod deletions and crashes take rate"),
             std::string::npos)
       << errors;
-  EXPECT_NE(errors.find("churn.yaml:54:7: error: churn.random[0].rate: missing"), std::string::npos)
+  EXPECT_NE(errors.find("churn.yaml:" + line_of("- {delete: deployment/web, mtbf") +
+                        ":7: error: churn.random[0].rate: missing"),
+            std::string::npos)
       << errors;
   const std::string unknown =
       build_errors_in(scenario("", "  events: [{at: 5s, rollout: deployment/nope}]\n"));
@@ -240,7 +212,7 @@ TEST(ChurnModel, BadChurnIsReportedWithItsLineAndField) {
 double programming_p50(const std::string& mode, int fillers, bool partial) {
   const ChurnRun r =
       run(scenario("", "  events: [{at: 2s, delete: deployment/web}]\n",
-                   "run: {seed: 5, duration: 8s, warmup: 0s}\n", 2),
+                   "{seed: 5, duration: 8s, warmup: 0s}", 2),
           {"cluster.proxy.mode=" + mode, "cluster.proxy.filler_services=" + std::to_string(fillers),
            "cluster.proxy.sync.iptables_partial=" + std::string(partial ? "true" : "false")});
   EXPECT_GT(r.result.churn.programmed, 0u);

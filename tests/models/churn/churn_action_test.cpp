@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/scenario/cluster_scenario.hpp"
+#include "tests/support/web_cluster.hpp"
 
 namespace podwire::churn {
 namespace {
@@ -25,23 +26,13 @@ std::string listed(const std::vector<std::string_view>& keys) {
 }
 
 std::string errors_of(const std::string& churn) {
-  const std::string text = R"(
-run: {seed: 1, duration: 10s}
-cluster:
-  nodes: [{name: worker, count: 2, cpus: 4}]
-manifests:
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web}
-      spec:
-        replicas: 2
-        selector: {matchLabels: {app: web}}
-        template:
-          metadata: {labels: {app: web}}
-          spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}
-churn:
-)" + churn;
+  test_support::WebCluster c;
+  c.client_node = false;
+  c.service = false;
+  c.client = test_support::WebCluster::Client::none;
+  c.apps.clear();
+  c.churn = churn;
+  const std::string text = c.text();
   try {
     scenario::parse_cluster_scenario(text, "s.yaml");
   } catch (const scenario::ScenarioError& e) {

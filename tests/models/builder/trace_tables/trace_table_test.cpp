@@ -15,6 +15,7 @@
 #include "models/scenario/scenario_document.hpp"
 #include "models/trace/hdf5/file.hpp"
 #include "models/trace/hdf5/reader.hpp"
+#include "tests/support/web_cluster.hpp"
 
 namespace podwire::builder {
 namespace {
@@ -23,45 +24,17 @@ namespace fs = std::filesystem;
 namespace h5 = trace::h5;
 
 std::string scenario(const std::string& outputs, const std::string& churn) {
-  return R"(run: {seed: 3, duration: 4s, warmup: 1s}
-cluster:
-  nodes:
-    - {name: client, cpus: 2, labels: {role: client}}
-    - {name: worker, count: 2, cpus: 2, labels: {role: worker}}
-manifests:
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web}
-      spec:
-        replicas: 2
-        selector: {matchLabels: {app: web}}
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            nodeSelector: {role: worker}
-            containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web}
-      spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
-  - inline:
-      apiVersion: v1
-      kind: Pod
-      metadata: {name: client, labels: {app: client}}
-      spec:
-        nodeSelector: {role: client}
-        containers: [{name: load, image: fortio}]
-apps:
-  web: {concurrency: 4, service_time: 1ms}
-traffic:
-  - {name: requests, from: client, url: "http://web/", rate: 100/s, keep_alive: false}
-outputs: )" +
-         outputs + "\n" + churn;
+  test_support::WebCluster c;
+  c.run = "{seed: 3, duration: 4s, warmup: 1s}";
+  c.cpus = 2;
+  c.traffic =
+      "  - {name: requests, from: client, url: \"http://web/\", rate: 100/s, keep_alive: false}\n";
+  c.outputs = outputs;
+  c.churn = churn;
+  return c.text();
 }
 
-const std::string kRollout = "churn:\n  events: [{at: 2s, rollout: deployment/web}]\n";
+const std::string kRollout = "  events: [{at: 2s, rollout: deployment/web}]\n";
 
 std::string traced(const std::string& text, const std::string& name) {
   const ClusterScenario s = scenario::parse_cluster_scenario(text, "trace.yaml", {});
