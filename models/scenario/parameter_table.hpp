@@ -25,6 +25,8 @@ struct Parameter {
   std::string source;        // where the default comes from
   // Reads the value at `f` into the scenario, reporting a bad value at f.
   std::function<void(const YamlField& f, ClusterScenario& s)> read;
+  // What a scenario writes there: "time", "integer 1-1000", "rr, lc or sh".
+  std::string takes;
 };
 
 struct ParameterSection {

@@ -42,6 +42,7 @@ TEST(ParameterTable, EachPathIsListedOnceAndSectionsHaveRows) {
       EXPECT_TRUE(seen.insert(p.path).second) << p.path << " twice";
       EXPECT_TRUE(p.read) << p.path;
       EXPECT_FALSE(p.source.empty()) << p.path;
+      EXPECT_FALSE(p.takes.empty()) << p.path << " says nothing of what it takes";
     }
   }
 }
@@ -85,7 +86,8 @@ TEST(ParameterTable, TheMarkdownPageListsEverySetting) {
     EXPECT_NE(page.find("## " + section.title), std::string::npos);
     for (const Parameter& p : section.rows) {
       if (p.path.empty()) continue;
-      EXPECT_NE(page.find("| `" + p.path + "` | " + p.default_text + " |"), std::string::npos)
+      EXPECT_NE(page.find("| `" + p.path + "` | " + p.takes + " | " + p.default_text + " |"),
+                std::string::npos)
           << p.path;
     }
   }

@@ -1,0 +1,202 @@
+// The parameter table's rows for the service proxy modes and their rule programming.
+#include "models/proxy/proxy_factory.hpp"
+#include "models/scenario/parameter_kinds.hpp"
+
+namespace podwire::scenario::param {
+
+void add_proxy_sections(std::vector<ParameterSection>& out) {
+  out.push_back(ParameterSection{
+      "Service proxy modes (`proxy::ProxyConfig`, scenario `cluster.proxy`)",
+      "What a connection's first packet pays to find its Service and choose an\n"
+      "endpoint, on top of the datapath stages; later packets ride conntrack. Each\n"
+      "mode is one file of `models/proxy/`.",
+      {
+          name_param(
+              "cluster.proxy.mode", [](S & s) -> auto& { return s.cluster.proxy.config.mode; },
+              [] { return proxy::proxy_mode_names(); }, "kube-proxy's default mode"),
+          time_param(
+              "cluster.proxy.iptables_rule",
+              [](S & s) -> auto& { return s.cluster.proxy.config.costs.iptables_rule; },
+              "per rule evaluated. devfloor9 CNI comparison (EKS, kernel 6.1, 2026): connection "
+              "setup 164 → "
+              "190 µs from 4 to 1,000 Services, about 26 ns per extra Service; SystemTap measured "
+              "91–229 "
+              "cycles per rule on Linux 4.15"),
+          constant("rules walked (iptables)",
+                   "position of the Service in KUBE-SERVICES + 1 (NodePorts: every Service rule, "
+                   "then their place "
+                   "in KUBE-NODEPORTS), + the probability rules up to the chosen endpoint, + the "
+                   "endpoint chain's 2 "
+                   "rules",
+                   "kube-proxy's chain layout (KEP-3453, \"NFTables mode for kube-proxy\", 2025)"),
+          time_param(
+              "cluster.proxy.nftables_lookup",
+              [](S & s) -> auto& { return s.cluster.proxy.config.costs.nftables_lookup; },
+              "one verdict-map lookup, independent of the number of Services"),
+          time_param(
+              "cluster.proxy.ipvs_lookup",
+              [](S & s) -> auto& { return s.cluster.proxy.config.costs.ipvs_lookup; },
+              "one hash lookup and the rr scheduler"),
+          time_param(
+              "cluster.proxy.ebpf_lookup",
+              [](S & s) -> auto& { return s.cluster.proxy.config.costs.ebpf_lookup; },
+              "one BPF map lookup (Cilium kube-proxy replacement)"),
+          Parameter{
+              "cluster.proxy.ipvs_scheduler", "ipvs_scheduler",
+              proxy::to_string(defaults().cluster.proxy.config.ipvs_scheduler),
+              "kube-proxy's `--ipvs-scheduler` default; kube-proxy gives every real server weight "
+              "1",
+              [](const YamlField& f, S& s) {
+                if (auto v = f.string()) {
+                  if (!proxy::parse_ipvs_scheduler(*v, s.cluster.proxy.config.ipvs_scheduler)) {
+                    f.error("expected rr, wrr, lc, wlc, sh, dh, sed, nq or mh, got '" + *v + "'");
+                  }
+                }
+              },
+              "rr, wrr, lc, wlc, sh, dh, sed, nq or mh"},
+          choice_param(
+              "cluster.proxy.ebpf_lb",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ebpf_maglev; },
+              std::vector<std::pair<std::string_view, bool>>{{"random", false}, {"maglev", true}},
+              "Cilium's `loadBalancer.algorithm` default"),
+          bool_param(
+              "cluster.proxy.ebpf_dsr",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ebpf_dsr; },
+              "Cilium's `loadBalancer.mode` default is SNAT"),
+          bool_param(
+              "cluster.proxy.ebpf_host_routing",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ebpf_host_routing; },
+              "Cilium's `bpf.hostLegacyRouting: false`: BPF host routing is the default from "
+              "kernel 5.10 "
+              "(Cilium tuning guide); off is the legacy host routing of the Cilium 2021 benchmark"),
+          integer_param(
+              "cluster.proxy.maglev_table_size",
+              [](S & s) -> auto& { return s.cluster.proxy.config.maglev_table_size; }, 3, 1'000'003,
+              "Cilium's default (a prime >= 100 x backends for <= 1% reshuffle)"),
+          integer_param(
+              "cluster.proxy.filler_services",
+              [](S & s) -> auto& { return s.cluster.proxy.filler_services; }, 0, 1'000'000,
+              "synthetic Services that only load the tables"),
+          integer_param(
+              "cluster.proxy.endpoints_per_service",
+              [](S & s) -> auto& { return s.cluster.proxy.endpoints_per_service; }, 1, 10'000,
+              "endpoints of each filler Service"),
+          choice_param(
+              "cluster.proxy.measured_position",
+              [](S & s) -> auto& { return s.cluster.proxy.measured_position; },
+              std::vector<std::pair<std::string_view, ProxySpec::Position>>{
+                  {"first", ProxySpec::Position::first},
+                  {"last", ProxySpec::Position::last},
+                  {"random", ProxySpec::Position::random}},
+              "where the scenario's own Services sit among the fillers"),
+      },
+      ""});
+
+  out.push_back(ParameterSection{
+      "Rule programming (`proxy::ProxySync`, `proxy::SyncCosts`, scenario `cluster.proxy.sync`)",
+      "Each node's proxy puts endpoint changes in place in syncs: two may run back\n"
+      "to back, then one per `min_sync_period` (a token bucket, as kube-proxy's\n"
+      "runner), a full one every `sync_period`, each taking the time below on one\n"
+      "of the node's cores. Every cluster run has them, with churn or without.",
+      {
+          optional_time_param(
+              "cluster.proxy.sync.min_sync_period",
+              [](S & s) -> auto& { return s.cluster.proxy.min_sync_period; }, "1s (eBPF: 0)",
+              "kube-proxy `minSyncPeriod` default (`pkg/proxy/apis/config/v1alpha1/defaults.go`); "
+              "Cilium applies each update as it comes"),
+          optional_time_param(
+              "cluster.proxy.sync.sync_period",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_period; }, "30s (eBPF: none)",
+              "kube-proxy `syncPeriod` default. Recent kube-proxy releases use it in iptables mode "
+              "only to check for a deleted canary chain, and restore in full once an hour (or when "
+              "the canary is gone): `sync_period: 1h` models those"),
+          integer_param(
+              "cluster.proxy.sync.burst_syncs",
+              [](S & s) -> auto& { return s.cluster.proxy.burst_syncs; }, 1, 100,
+              "kube-proxy's BoundedFrequencyRunner: a token bucket of 2 syncs, one earned back per "
+              "`min_sync_period` (`pkg/proxy/iptables/proxier.go`, `burstSyncs`)"),
+          bool_param(
+              "cluster.proxy.sync.iptables_partial",
+              [](S & s) -> auto& { return s.cluster.proxy.iptables_partial; },
+              "partial restores (`MinimizeIPTablesRestore`, on by default since Kubernetes "
+              "1.27/1.28; "
+              "KEP-3453)"),
+          time_param(
+              "cluster.proxy.sync.iptables_restore_base",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.iptables_restore_base; },
+              "per sync. EKS 2026: ≈130–170 ms per sync for 99–10,059 NAT rules (devfloor9, "
+              "calibration.md)"),
+          time_param(
+              "cluster.proxy.sync.iptables_per_rule",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.iptables_per_rule; },
+              "per line written: the same measurement's slope (10,059 lines: 170 ms). The 2019 "
+              "replication "
+              "of the Huawei test (full restores, one endpoint per Service; 1.3 s at 1,000 "
+              "Services, 9.5 s at "
+              "10,000, 20 s at 20,000; flftuu 2019, calibration.md) comes out with "
+              "`iptables_partial: false`, "
+              "`iptables_restore_base: 77ms` (its 1-Service figure) and `iptables_per_rule: "
+              "140us`: 1.06 s, "
+              "9.9 s and 19.7 s (7 lines per Service)"),
+          integer_param(
+              "cluster.proxy.sync.rules_per_service",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.rules_per_service; }, 1, 100,
+              "lines: the KUBE-SERVICES rule, the KUBE-SVC chain, its masquerade rule "
+              "(kube-proxy's chain "
+              "layout)"),
+          integer_param(
+              "cluster.proxy.sync.rules_per_endpoint",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.rules_per_endpoint; }, 1, 100,
+              "lines: the probability rule in KUBE-SVC, the KUBE-SEP chain, its masquerade and "
+              "DNAT rules"),
+          time_param(
+              "cluster.proxy.sync.ipvs_sync_base",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.ipvs_sync_base; },
+              "per sync: IPVS mode's own iptables-restore and ipset work; order of magnitude"),
+          time_param(
+              "cluster.proxy.sync.ipvs_per_change",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.ipvs_per_change; },
+              "per virtual or real server changed: 0.8–1.5 ms per IPVS rule added, flat from 1 to "
+              "20,000 "
+              "Services (flftuu 2019, calibration.md)"),
+          time_param(
+              "cluster.proxy.sync.ipvs_per_check",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.ipvs_per_check; },
+              "per existing server read back in a full resync: a netlink dump entry; order of "
+              "magnitude"),
+          time_param(
+              "cluster.proxy.sync.nftables_base",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.nftables_base; },
+              "per transaction: one `nft` transaction; order of magnitude"),
+          time_param(
+              "cluster.proxy.sync.nftables_per_element",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.nftables_per_element; },
+              "per map element or chain changed; order of magnitude; nftables updates are "
+              "O(changes) "
+              "(kubernetes.io blog, 2025)"),
+          time_param(
+              "cluster.proxy.sync.ebpf_base",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.ebpf_base; },
+              "per update: the agent handling one Service update; order of magnitude"),
+          time_param(
+              "cluster.proxy.sync.ebpf_per_update",
+              [](S & s) -> auto& { return s.cluster.proxy.sync_costs.ebpf_per_update; },
+              "per BPF map element written; order of magnitude"),
+      },
+      "What a sync writes: a full iptables restore writes every line (Service ports\n"
+      "× `rules_per_service` + endpoints × `rules_per_endpoint`); a partial one\n"
+      "writes KUBE-SERVICES in full (one line per Service port) plus each changed\n"
+      "Service's chain with all its endpoints. IPVS, nftables and eBPF write the\n"
+      "changed Services and the endpoints added, removed or changed; a full IPVS\n"
+      "resync reads every server back and changes only what differs, full nftables\n"
+      "and eBPF resyncs write every element. Each sync's counters\n"
+      "(`proxy::SyncCounters`) tell full from partial syncs and count what was\n"
+      "written: iptables-restore lines, IPVS servers, nftables elements or BPF map\n"
+      "entries. When a sync lands, the node deletes the UDP conntrack entries that a\n"
+      "changed Service steered to an endpoint it no longer has or that no longer\n"
+      "serves (kube-proxy's cleanup); TCP entries stay, and their flows end by reset\n"
+      "or timeout. The network programming latency of a change is\n"
+      "from the pod change to the end of the sync that put it in place."});
+}
+
+}  // namespace podwire::scenario::param
