@@ -71,6 +71,7 @@ KernelDatapath::KernelDatapath(net::Host& host, const PodDirectory& pods, Datapa
       conntrack_(config_.conntrack_max, config_.conntrack_timeouts),
       stack_(config_.host) {
   if (!cni_) throw std::invalid_argument("unknown CNI '" + config_.cni + "'");
+  install_stages();
   from_pods_.dp = this;
   from_host_.dp = this;
   host_.set_datapath(this);
@@ -163,174 +164,36 @@ void KernelDatapath::receive(Packet& p) {
 void KernelDatapath::process(Packet& p, Origin origin, Time work) {
   if (origin == Origin::pod) ++counters_.from_pods;
   if (origin == Origin::host) ++counters_.from_host;
-  const bool tcp = p.flow.protocol == net::Protocol::tcp;
-  const bool syn =
-      tcp && (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack);
-  role_ = syn                                          ? SegmentRole::syn
-          : tcp && (p.tcp_flags & net::tcp_flags::fin) ? SegmentRole::fin
-                                                       : SegmentRole::data;
-  const Time now = sim_.now();
-  Conntrack::Hit hit = conntrack_.find(p.flow, now);
-  if (hit.entry != nullptr && p.flow.protocol == net::Protocol::tcp &&
-      (p.tcp_flags & net::tcp_flags::syn) && !(p.tcp_flags & net::tcp_flags::ack) &&
-      hit.direction == CtDirection::original &&
-      (hit.entry->state == CtState::tcp_time_wait || hit.entry->state == CtState::tcp_close)) {
-    // A new SYN on the tuple of a closed connection (a reused source port)
-    // re-opens it as Linux's TCP conntrack does: the old entry goes and the
-    // SYN is a new flow, translated afresh.
-    conntrack_.erase_entry(*hit.entry);
-    hit = Conntrack::Hit{};
+  PacketPass pass(p, origin, work);
+  const std::size_t n = steps_.size();
+  for (std::size_t i = first_established_; i < n;) {
+    const Step& step = steps_[i];
+    if (step.stage->run(pass) == KernelStage::Verdict::stolen) return;
+    i = pass.new_flow != nullptr ? i + 1 : step.next_established;
   }
-  work += path_.conntrack_lookup;
-  if (hit.entry != nullptr) {
-    CtEntry& e = *hit.entry;
-    if (role_ == SegmentRole::data && tcp && hit.direction == CtDirection::original &&
-        (p.tcp_flags & net::tcp_flags::ack) &&
-        (e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent)) {
-      role_ = SegmentRole::handshake_ack;  // what a listening socket makes its child from
-    }
-    conntrack_.update(e, hit.direction, p.tcp_flags, now);
-    note(
-        p, [&] { return path_.conntrack_name + ": hit"; }, path_.conntrack_lookup);
-    if (e.nat()) {
-      const net::FlowKey to =
-          hit.direction == CtDirection::original ? e.reply.reversed() : e.original.reversed();
-      p.flow = to;
-      if (hit.direction == CtDirection::original && e.backend != CtEntry::kNoBackend) {
-        // The endpoint's address has gone to another pod since: this flow now
-        // reaches a stranger.
-        const PodNetns* now_at = pods_.find(to.dst);
-        if (now_at != nullptr && now_at->id() != e.backend) ++counters_.misrouted;
-      }
-      // A connection translated once at connect() (eBPF's socket-level
-      // balancer) carries the endpoint's address and needs no NAT.
-      if (!e.socket_lb) {
-        work += config_.costs.nat;
-        note(
-            p, [] { return std::string("NAT from the conntrack entry"); }, config_.costs.nat);
-      }
-    }
-  } else if (!admit_new_flow(p, origin, work)) {
-    return;
-  }
-  route(p, origin, work);
 }
 
-bool KernelDatapath::admit_new_flow(Packet& p, Origin origin, Time& work) {
-  const net::FlowKey original = p.flow;
-  net::FlowKey translated = original;
-  std::uint32_t backend_id = CtEntry::kNoBackend;
-  bool masquerade = false;
-
-  if (p.dsr_port != 0 && origin == Origin::fabric) {
-    // Direct server return: track the connection as the client sees it, so
-    // the pod's answers leave this node from the Service address it used.
-    net::FlowKey as_seen = original;
-    as_seen.dst = p.dsr_address;
-    as_seen.dst_port = p.dsr_port;
-    p.dsr_address = 0;
-    p.dsr_port = 0;
-    CtEntry* e = conntrack_.insert(as_seen, original.reversed(), p.tcp_flags, sim_.now());
-    work += path_.conntrack_insert;
-    note(
-        p,
-        [&] {
-          return path_.conntrack_name +
-                 ": miss, new entry as the client sees it (direct server return)";
-        },
-        path_.conntrack_lookup + path_.conntrack_insert);
-    if (e == nullptr || !conntrack_.add_alias(*e, original)) {
-      drop(p, DropReason::conntrack_full);
-      return false;
-    }
-    return true;
+void KernelDatapath::index_stages() {
+  const auto n = static_cast<std::uint32_t>(stages_.size());
+  steps_.assign(n, Step{nullptr, n});
+  std::uint32_t next = n;  // the first established stage after i
+  for (std::uint32_t i = n; i-- > 0;) {
+    steps_[i] = Step{stages_[i].get(), next};
+    if (!stages_[i]->new_flows_only()) next = i;
   }
+  first_established_ = next;
+}
 
-  note(
-      p, [&] { return path_.conntrack_name + ": miss, new entry"; },
-      path_.conntrack_lookup + path_.conntrack_insert);
-  const ServiceVerdict v =
-      service_hook_ != nullptr ? service_hook_->translate(p, origin) : ServiceVerdict{};
-  if (v.kind != ServiceVerdict::Kind::none)
-    note(
-        p, [&] { return service_hook_->describe(v); }, v.work);
-  switch (v.kind) {
-    case ServiceVerdict::Kind::reject:
-      reject(p, work + v.work);
-      return false;
-    case ServiceVerdict::Kind::drop:
-      drop(p, DropReason::no_endpoint);
-      return false;
-    case ServiceVerdict::Kind::translated:
-      work += v.work;
-      translated.dst = v.endpoint;
-      translated.dst_port = v.endpoint_port;
-      backend_id = v.backend;
-      ++counters_.service_translations;
-      masquerade = v.masquerade;
-      if (v.dsr) {
-        p.dsr_address = original.dst;
-        p.dsr_port = original.dst_port;
-        ++counters_.dsr;
-      }
-      break;
-    case ServiceVerdict::Kind::none:
-      // Leaving the cluster: the CNI masquerades pod addresses.
-      masquerade = origin == Origin::pod && !config_.networks.inside(original.dst);
-      break;
-  }
-  if (masquerade) {
-    translated.src = host_.address();
-    translated.src_port = snat_port(translated);
-    ++counters_.snat;
-  }
-
-  // NetworkPolicy: egress where a local pod opens the connection, ingress where
-  // the destination pod lives. Replies ride the conntrack entry.
-  if (policy_ != nullptr) {
-    if (origin == Origin::pod) {
-      work += config_.costs.policy;
-      note(
-          p, [] { return std::string("NetworkPolicy: egress verdict for the new connection"); },
-          config_.costs.policy);
-      if (!policy_->egress_allowed(original.src, translated.dst, translated.dst_port,
-                                   translated.protocol)) {
-        drop(p, DropReason::policy_egress);
-        return false;
-      }
-    }
-    if (local_pod(translated.dst)) {
-      work += config_.costs.policy;
-      note(
-          p, [] { return std::string("NetworkPolicy: ingress verdict"); }, config_.costs.policy);
-      // The filter table runs before POSTROUTING's masquerade: it sees the
-      // source as it arrived, not the node address SNAT will give it.
-      if (!policy_->ingress_allowed(original.src, translated.dst, translated.dst_port,
-                                    translated.protocol)) {
-        drop(p, DropReason::policy_ingress);
-        return false;
-      }
+void KernelDatapath::insert_stage_before(std::string_view before,
+                                         std::unique_ptr<KernelStage> stage) {
+  for (auto it = stages_.begin(); it != stages_.end(); ++it) {
+    if ((*it)->name() == before) {
+      stages_.insert(it, std::move(stage));
+      index_stages();
+      return;
     }
   }
-
-  CtEntry* e = conntrack_.insert(original, translated.reversed(), p.tcp_flags, sim_.now());
-  work += path_.conntrack_insert;
-  if (e == nullptr) {
-    drop(p, DropReason::conntrack_full);
-    return false;
-  }
-  conntrack_.set_backend(*e, backend_id);
-  if (v.kind == ServiceVerdict::Kind::translated) e->frontend = v.frontend;
-  e->socket_lb = v.socket_lb;
-  if (translated != original) {
-    if (!e->socket_lb) {
-      work += config_.costs.nat;
-      note(
-          p, [&] { return nat_text(original, translated); }, config_.costs.nat);
-    }
-    p.flow = translated;
-  }
-  return true;
+  throw std::invalid_argument("no kernel stage named '" + std::string(before) + "'");
 }
 
 std::uint16_t KernelDatapath::snat_port(const net::FlowKey& translated) {

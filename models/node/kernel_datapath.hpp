@@ -1,10 +1,11 @@
 // KernelDatapath: a node's kernel between its pods, its own sockets and its
-// NIC. A packet passes the stages Linux passes — the sending socket's TCP/UDP
-// output (HostStack), the pod's veth, conntrack,
-// the service hook for a new flow's Service translation (DNAT, and SNAT
-// where the proxy masquerades), NetworkPolicy, routing to a local pod or
+// NIC. A packet enters through the sending socket's TCP/UDP output
+// (HostStack) and the pod's veth, or through the NIC driver, then passes an
+// ordered list of stages (kernel_stage.hpp): conntrack, the service hook for
+// a new flow's Service translation (DNAT), masquerade (SNAT),
+// NetworkPolicy, the new entry's confirmation, and routing to a local pod or
 // through the CNI to another node, the NIC driver, the receiving socket's
-// input and its reader's wake-up — and is charged each stage's cost on the
+// input and its reader's wake-up. It is charged each stage's cost on the
 // node's cores before it moves on: a local socket's packet on the sending
 // thread's core, a packet from the NIC on its RSS queue's core, as Linux runs
 // them (Documentation/networking/scaling.rst, no RPS). Same-node traffic
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/signal.hpp"
@@ -25,6 +27,7 @@
 #include "models/node/cni.hpp"
 #include "models/node/conntrack.hpp"
 #include "models/node/host_stack.hpp"
+#include "models/node/kernel_stage.hpp"
 #include "models/node/node_cpu.hpp"
 #include "models/node/pod_directory.hpp"
 #include "models/node/service_hook.hpp"
@@ -181,6 +184,25 @@ class KernelDatapath final : public net::PacketSink {
   const DatapathCounters& counters() const { return counters_; }
   const DatapathConfig& config() const { return config_; }
 
+  // The stages every packet passes, in order: conntrack, service, masquerade,
+  // policy, confirm, routing.
+  const std::vector<std::unique_ptr<KernelStage>>& stages() const { return stages_; }
+  // Puts `stage` before the stage named `before` (a stage cannot follow
+  // routing, which hands the packet on). std::invalid_argument when no
+  // stage has that name.
+  void insert_stage_before(std::string_view before, std::unique_ptr<KernelStage> stage);
+
+  // For stages: drops the packet (counted, signalled, released).
+  void drop(net::Packet& p, DropReason why);
+  // For stages: tells stage_charged listeners what a stage did to `p` and
+  // its CPU; `what` (returning a std::string) is only called when there are
+  // some.
+  template <class What>
+  void note(const net::Packet& p, What&& what, engine::Time cost) {
+    if (stage_charged.connected()) [[unlikely]]
+      stage_charged.emit(p, what(), cost);
+  }
+
   // (packet, why): every packet this datapath drops or rejects.
   engine::Signal<const net::Packet&, DropReason> dropped;
   // (packet, what the stage did, its CPU): each stage as it charges a packet,
@@ -197,10 +219,18 @@ class KernelDatapath final : public net::PacketSink {
     void receive(net::Packet& p) override;
   };
 
+  // The built-in stages (kernel_stages.cpp).
+  struct ConntrackStage;
+  struct ServiceStage;
+  struct MasqueradeStage;
+  struct PolicyStage;
+  struct ConfirmStage;
+  struct RoutingStage;
+  void install_stages();
+  void index_stages();  // steps_ from stages_
+
+  // Runs the stages on a packet that entered from `origin` with `work` so far.
   void process(net::Packet& p, Origin origin, engine::Time work);
-  // A new flow: Service translation, masquerade, policy, conntrack insert.
-  // False when the packet was dropped or rejected (and released).
-  bool admit_new_flow(net::Packet& p, Origin origin, engine::Time& work);
   std::uint16_t snat_port(const net::FlowKey& translated);
   void route(net::Packet& p, Origin origin, engine::Time work);
   void charge(net::Packet& p, Origin origin, engine::Time work);
@@ -214,15 +244,8 @@ class KernelDatapath final : public net::PacketSink {
   static void on_nic_cpu_done(void* self, std::uint64_t packet);
   void output(net::Packet& p);
   void reject(net::Packet& p, engine::Time work, DropReason why = DropReason::no_endpoint);
-  void drop(net::Packet& p, DropReason why);
   bool local_pod(net::Address a) const;
   std::string nat_text(const net::FlowKey& from, const net::FlowKey& to) const;
-  // Tells stage_charged listeners; `what` is only called when there are some.
-  template <class What>
-  void note(const net::Packet& p, What&& what, engine::Time cost) {
-    if (stage_charged.connected()) [[unlikely]]
-      stage_charged.emit(p, what(), cost);
-  }
   // The host stack's share of a packet: added to `work`, its system part to
   // system_, and noted for explain.
   template <class What>
@@ -243,6 +266,16 @@ class KernelDatapath final : public net::PacketSink {
   KernelPath path_;
   Conntrack conntrack_;
   HostStack stack_;
+  std::vector<std::unique_ptr<KernelStage>> stages_;
+  // The same in one flat array that process() walks: after each stage, the
+  // next one for a packet of a known connection skips the new-flow stages.
+  struct Step {
+    KernelStage* stage;
+    std::uint32_t next_established;  // the next step that is not new_flows_only
+  };
+  std::vector<Step> steps_;
+  std::uint32_t first_established_ = 0;
+  NewFlow new_flow_;  // of the packet being processed, when it is a connection's first
   // Of the packet being processed: its process-context work so far, its host
   // stack work so far, and what it is to its connection here.
   engine::Time system_;
