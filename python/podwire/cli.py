@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import enum
 import sys
-from typing import Any, Sequence
-
 from pathlib import Path
+from typing import Any, Sequence
 
 from podwire import __version__, _core
 from podwire.api import RunInterrupted, load, run
 from podwire.summary import read_summary
+
+
+class ExitCode(enum.IntEnum):
+    """What podwire's exit status says, the same for every command (docs/cli.md)."""
+
+    OK = 0  # the command did what it was asked (a scenario with warnings is valid)
+    FAILED = 1  # it started but could not finish: the run failed, a file is not a readable trace
+    USAGE = 2  # the command line is wrong (argparse's own code for it)
+    SCENARIO = 3  # the scenario has errors, cannot be read, or is not the kind the command needs
+    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM): 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -185,10 +195,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = load(args.scenario, overrides)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 2
+        return ExitCode.SCENARIO
     _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
     default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
     out = None if args.no_trace else Path(args.output or default_trace)
@@ -198,16 +208,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = e.result
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except RuntimeError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     for notice in result.get("notices", []):
         print(notice, file=sys.stderr)
     print(format_summary(result))
     if out is not None:
         print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
-    return 0 if result["complete"] else 130
+    return ExitCode.OK if result["complete"] else ExitCode.STOPPED
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
@@ -215,9 +225,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         result = read_summary(args.trace)
     except (OSError, KeyError, ValueError) as e:
         print(f"podwire: {args.trace}: {e}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     print(format_summary(result))
-    return 0
+    return ExitCode.OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -227,7 +237,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         _print_diagnostics(e.args[1])
         errors = sum(1 for d in e.args[1] if d["severity"] == "error")
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
-        return 1
+        return ExitCode.SCENARIO
     diagnostics = scenario.validate()
     loaded = scenario._load()
     if getattr(loaded, "kind", "queueing") == "cluster":
@@ -239,12 +249,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _print_diagnostics(e.args[1])
             errors = sum(1 for d in e.args[1] if d["severity"] == "error")
             print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
-            return 1
+            return ExitCode.SCENARIO
         for notice in notices:
             print(notice, file=sys.stderr)
     _print_diagnostics(diagnostics)
     print(f"{args.scenario}: valid ({len(diagnostics)} warning(s))")
-    return 0
+    return ExitCode.OK
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -253,16 +263,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         loaded = scenario._load()
         if getattr(loaded, "kind", "queueing") != "cluster":
             print(f"podwire: {args.scenario}: explain needs a cluster scenario", file=sys.stderr)
-            return 2
+            return ExitCode.SCENARIO
         result = _core.explain(loaded, args.from_pod, args.to)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 2
+        return ExitCode.SCENARIO
     print(result["text"], end="")
-    return 0
+    return ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -306,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_parameters(args: argparse.Namespace) -> int:
     sys.stdout.write(_core.parameters_markdown())
-    return 0
+    return ExitCode.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,7 +60,7 @@ def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
         "  colour: blue\n",  # line 7: unknown field, a warning
     )
     r = podwire_cli("validate", str(p))
-    assert r.returncode == 1
+    assert r.returncode == 3
     err = r.stderr
     assert f"{p}:2:13: error: run.duration: time '10' has no unit" in err
     assert f"{p}:4:12: error: queueing.servers: expected an integer from 1 to 1000000, got 'four'" in err
@@ -72,7 +72,7 @@ def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
 def test_run_refuses_a_bad_scenario_without_running(podwire_cli, tmp_path):
     p = write(tmp_path, "queueing: {servers: 2, arrival_rate: 5000, service_time: 1ms}\n")
     r = podwire_cli("run", str(p))
-    assert r.returncode == 2
+    assert r.returncode == 3
     assert "queueing.arrival_rate: rate '5000' has no unit" in r.stderr
     assert r.stdout == ""
 
@@ -80,19 +80,19 @@ def test_run_refuses_a_bad_scenario_without_running(podwire_cli, tmp_path):
 def test_syntax_errors_are_located(podwire_cli, tmp_path):
     p = write(tmp_path, "run:\n  seed: [1, 2\nqueueing: {}\n")
     r = podwire_cli("validate", str(p))
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert re.search(re.escape(str(p)) + r":\d+:\d+: error: ", r.stderr), r.stderr
 
 
 def test_bad_override_is_blamed_on_the_override(podwire_cli):
     r = podwire_cli("validate", "scenarios/default.yaml", "--set", "queueing.servers=0")
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "--set queueing.servers: error: queueing.servers: expected an integer from 1" in r.stderr
 
 
 def test_missing_file(podwire_cli):
     r = podwire_cli("validate", "no-such-file.yaml")
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "no-such-file.yaml: error: cannot open the scenario file" in r.stderr
 
 
