@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import enum
+import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -180,6 +183,29 @@ def format_summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _json_ready(value: Any) -> Any:
+    """The summary as JSON can hold it: a float that is not a number (a figure
+    of no samples) is null, as the run's own dict has it, and numpy scalars
+    are plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _print_json(result: dict[str, Any], trace: Path | None) -> None:
+    # The Result's keys as they are, and where its trace is (Result.path).
+    document = {**result, "trace": str(trace) if trace is not None else None}
+    print(json.dumps(_json_ready(document), indent=2, allow_nan=False))
+
+
 def _print_diagnostics(diagnostics: list[dict[str, Any]]) -> None:
     for d in diagnostics:
         print(d["text"], file=sys.stderr)
@@ -214,9 +240,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.FAILED
     for notice in result.get("notices", []):
         print(notice, file=sys.stderr)
-    print(format_summary(result))
-    if out is not None:
-        print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
+    if args.json:
+        _print_json(result, out)
+    else:
+        print(format_summary(result))
+        if out is not None:
+            print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
     return ExitCode.OK if result["complete"] else ExitCode.STOPPED
 
 
@@ -226,7 +255,10 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     except (OSError, KeyError, ValueError) as e:
         print(f"podwire: {args.trace}: {e}", file=sys.stderr)
         return ExitCode.FAILED
-    print(format_summary(result))
+    if args.json:
+        _print_json(result, Path(args.trace))
+    else:
+        print(format_summary(result))
     return ExitCode.OK
 
 
@@ -290,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("-o", "--output", metavar="FILE.h5", help="trace file (default: <scenario name>.h5 here)")
     p_run.add_argument("--no-trace", action="store_true", help="write no trace file")
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
+    p_run.add_argument("--json", action="store_true",
+                       help="print the summary as JSON (the keys of podwire.Result) instead of the table")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
@@ -299,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_sum = sub.add_parser("summary", help="print the summary of a trace file")
     p_sum.add_argument("trace", help="HDF5 trace written by podwire run")
+    p_sum.add_argument("--json", action="store_true",
+                       help="print the summary as JSON (the keys of podwire.read_summary) instead of the table")
     p_sum.set_defaults(func=_cmd_summary)
 
     p_exp = sub.add_parser("explain", help="show the path a request from a pod to a name takes, hop by hop")
@@ -321,7 +357,13 @@ def _cmd_parameters(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`podwire run ... --json | head`): nothing more
+        # can be said on standard output, and Python would complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.FAILED
 
 
 if __name__ == "__main__":

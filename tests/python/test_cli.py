@@ -185,3 +185,45 @@ def test_same_seed_same_trace(podwire_cli, tmp_path):
         with h5py.File(tmp_path / name, "r") as f:
             tables.append(f["requests"][:])
     assert np.array_equal(tables[0], tables[1])
+
+
+def test_run_json_is_the_result_and_summary_json_the_trace_summary(podwire_cli, source_dir, tmp_path):
+    import json
+
+    (tmp_path / "seed").symlink_to(source_dir / "scenarios/seed")  # its manifests
+    scenario = tmp_path / "web.yaml"
+    scenario.write_text((source_dir / "scenarios/seed-web.yaml").read_text() + "colour: blue\n")
+    trace = tmp_path / "web.h5"
+    r = podwire_cli("run", str(scenario), "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace), "--json")
+    assert r.returncode == 0, r.stderr
+    run_json = json.loads(r.stdout)  # nothing else on standard output
+    assert "unknown field 'colour' is ignored" in r.stderr  # diagnostics go to standard error
+    # The keys of the Result podwire.run returns, and where its trace is.
+    result = podwire.run(podwire.load(scenario, ["run.duration=3s", "run.warmup=1s"]), trace=False)
+    assert set(run_json) == set(result) | {"trace"}
+    assert run_json["trace"] == str(trace) and run_json["complete"] is True
+    assert run_json["events"] == result["events"] and run_json["traffic"][0]["sent"] == result["traffic"][0]["sent"]
+    assert set(run_json["traffic"][0]) == set(result["traffic"][0])
+
+    s = podwire_cli("summary", str(trace), "--json")
+    assert s.returncode == 0, s.stderr
+    summary_json = json.loads(s.stdout)
+    assert summary_json == json.loads(json.dumps({**podwire.read_summary(trace), "trace": str(trace)}))
+    # What the trace holds means the same as in the run's own JSON.
+    for key in ("model", "events", "simulated_s", "complete"):
+        assert summary_json[key] == run_json[key]
+    for a, b in zip(summary_json["traffic"], run_json["traffic"]):
+        assert {k: a[k] for k in ("name", "sent", "ok", "failed")} == {k: b[k] for k in ("name", "sent", "ok", "failed")}
+
+
+def test_queueing_json_has_null_where_theory_has_no_figure(podwire_cli, tmp_path):
+    import json
+
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "3s", "--set", "run.warmup=1s", "--json",
+                    "--set", "queueing.service_time={distribution: constant, value: 1ms}",
+                    "--set", "queueing.servers=1", "--set", "queueing.arrival_rate=500/s", "-o", str(tmp_path / "q.h5"))
+    assert r.returncode == 0, r.stderr
+    document = json.loads(r.stdout)
+    assert document["theory"]["model"] == "M/D/1" and document["theory"]["p90_s"] is None
+    s = podwire_cli("summary", str(tmp_path / "q.h5"), "--json")
+    assert json.loads(s.stdout)["theory"]["p90_s"] is None  # NaN in the trace, null in JSON
