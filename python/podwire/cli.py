@@ -62,13 +62,14 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
     lines.append("")
-    lines.append(f"{'service':40}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
+    width = max([40] + [len(s["name"]) + 1 for s in result["services"]])  # whole names, however long
+    lines.append(f"{'service':{width}}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
                  f"{'utilisation':>13}")
     for s in result["services"]:
         util = s.get("estimate_utilisation")
         flag = "  SATURATED" if util is not None and util >= 1 else ""
         lines.append(
-            f"{s['name'][:39]:40}{s['requests']:>10,}{_fmt_time(s.get('p50_s')):>12}{_fmt_time(s.get('p99_s')):>12}"
+            f"{s['name']:{width}}{s['requests']:>10,}{_fmt_time(s.get('p50_s')):>12}{_fmt_time(s.get('p99_s')):>12}"
             f"{_fmt_time(s.get('server_time_s')):>14}{_fmt_time(s.get('estimate_server_time_s')):>14}"
             f"{_fmt_num(util):>13}{flag}")
     lines.append("(p50, p99: whole requests to the Service as their senders saw them; server time: queueing + "
@@ -253,7 +254,10 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     try:
         result = read_summary(args.trace)
     except (OSError, KeyError, ValueError) as e:
-        print(f"podwire: {args.trace}: {e}", file=sys.stderr)
+        message = str(e).strip("'\"")  # a KeyError's text is quoted
+        if not message.startswith(args.trace):
+            message = f"{args.trace}: {message}"
+        print(f"podwire: {message}", file=sys.stderr)
         return ExitCode.FAILED
     if args.json:
         _print_json(result, Path(args.trace))

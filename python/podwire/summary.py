@@ -6,15 +6,49 @@ from pathlib import Path
 from typing import Any
 
 
+class NotATraceError(ValueError):
+    """A file that is there but is not a trace podwire can read; the message
+    says why in plain words (not HDF5, HDF5 of something else, damaged)."""
+
+
 def _none_if_nan(value: float) -> float | None:
     return None if value != value else float(value)
 
 
-def read_summary(path: str | Path) -> dict[str, Any]:
-    """The summary of a trace on disk, in the shape ``run`` returns."""
+def open_trace(path: str | Path) -> Any:
+    """The trace at ``path`` open for reading (an ``h5py.File``). A file that
+    is missing, a folder or unreadable raises the ``OSError`` that says so; one
+    that is not a podwire trace raises ``NotATraceError``."""
     import h5py
 
-    with h5py.File(path, "r") as f:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder, not a trace file")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except PermissionError:
+        raise PermissionError(f"{path}: cannot be read (permission denied)") from None
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise NotATraceError(f"{path}: not a podwire trace ({'an empty file' if not head else 'not an HDF5 file'})")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise NotATraceError(f"{path}: an HDF5 file that cannot be read, damaged or cut short ({e})") from None
+    if "meta" not in f or "podwire_version" not in f["meta"].attrs:
+        f.close()
+        raise NotATraceError(f"{path}: an HDF5 file, but not a podwire trace (it has no /meta written by podwire)")
+    return f
+
+
+def read_summary(path: str | Path) -> dict[str, Any]:
+    """The summary of a trace on disk, in the shape ``run`` returns (the keys
+    the trace stores). Raises ``OSError`` for a file that is missing or cannot
+    be read, ``NotATraceError`` for one that is not a trace, and ``ValueError``
+    for a trace whose run ended before it wrote its summary."""
+    with open_trace(path) as f:
         meta = f["meta"].attrs
         if "summary" not in f:
             raise ValueError(f"{path}: the run did not finish writing its summary (complete={bool(meta['complete'])})")
@@ -57,6 +91,15 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _attribute(value: Any) -> Any:
+    """An HDF5 attribute as the run's dict has it: int, float (None for NaN) or str."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return _none_if_nan(value)
+    return _text(value) if isinstance(value, (bytes, str)) else value
+
+
 def _read_cluster_summary(f: Any) -> dict[str, Any]:
     meta = f["meta"].attrs
     traffic = []
@@ -85,6 +128,16 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
                for k in ("p50_s", "p90_s", "p99_s")},
         })
     result: dict[str, Any] = {}
+    if "summary/nodes" in f:
+        result["nodes"] = [{
+            "name": _text(row["name"]),
+            "cores": int(row["cores"]),
+            **{k: float(row[k]) for k in ("application_cpu_s", "kernel_cpu_s", "softirq_cpu_s", "system_cpu_s")},
+            **{k: int(row[k]) for k in ("conntrack_entries", "conntrack_drops")},
+        } for row in f["summary/nodes"][:]]
+    for record in ("datapath", "dns"):  # the counters summed over nodes, one attribute each
+        if f"summary/{record}" in f:
+            result[record] = {k: _attribute(v) for k, v in f[f"summary/{record}"].attrs.items()}
     if "churn/events" in f:
         result["churn"] = _read_churn(f)
         if "requests" in f and f["requests"].shape[0] > 0:

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import podwire
 
 
@@ -227,3 +229,72 @@ def test_queueing_json_has_null_where_theory_has_no_figure(podwire_cli, tmp_path
     assert document["theory"]["model"] == "M/D/1" and document["theory"]["p90_s"] is None
     s = podwire_cli("summary", str(tmp_path / "q.h5"), "--json")
     assert json.loads(s.stdout)["theory"]["p90_s"] is None  # NaN in the trace, null in JSON
+
+
+def _wall_and_trace_removed(run_stdout: str) -> str:
+    text = re.sub(r" in [\d.]+ s wall", "", run_stdout)
+    return text.split("\n\ntrace: ")[0].rstrip("\n")
+
+
+def test_summary_of_a_cluster_trace_prints_what_the_run_printed(podwire_cli, tmp_path):
+    trace = tmp_path / "web.h5"
+    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    s = podwire_cli("summary", str(trace))
+    assert s.returncode == 0, s.stderr
+    for line in ("datapath: ", "busiest node: worker-", "dns: "):
+        assert line in s.stdout, s.stdout
+    assert s.stdout.rstrip("\n") == _wall_and_trace_removed(r.stdout)
+
+
+def test_long_service_names_are_printed_whole(podwire_cli, source_dir, tmp_path):
+    name = "checkout-payments-fraud-scoring-frontend-canary"  # my-app/<name> is 54 characters
+    manifest = (source_dir / "scenarios/seed/my-app.yaml").read_text()
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "seed/my-app.yaml").write_text(manifest.replace("  name: web\n  namespace", f"  name: {name}\n  namespace"))
+    scenario = (source_dir / "scenarios/seed-web.yaml").read_text().replace("http://web/", f"http://{name}/")
+    (tmp_path / "long.yaml").write_text(scenario)
+    trace = tmp_path / "long.h5"
+    r = podwire_cli("run", str(tmp_path / "long.yaml"), "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    s = podwire_cli("summary", str(trace))
+    for out in (r.stdout, s.stdout):
+        header = next(line for line in out.splitlines() if line.startswith("service "))
+        row = next(line for line in out.splitlines() if line.startswith(f"my-app/{name} "))
+        # The name whole, and the request count still right under its heading.
+        end = header.index("requests") + len("requests")
+        assert row[:end].split() == [f"my-app/{name}", row[:end].split()[-1]]
+        assert row[:end].split()[-1].replace(",", "").isdigit() and row[end] == " "
+
+
+def test_summary_says_plainly_what_is_not_a_trace(podwire_cli, tmp_path):
+    import h5py
+
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    (tmp_path / "empty.h5").write_bytes(b"")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = [1, 2, 3]
+    (tmp_path / "folder.h5").mkdir()
+    expected = {
+        text: "not a podwire trace (not an HDF5 file)",
+        tmp_path / "empty.h5": "not a podwire trace (an empty file)",
+        tmp_path / "other.h5": "an HDF5 file, but not a podwire trace",
+        tmp_path / "folder.h5": "is a folder, not a trace file",
+        tmp_path / "none.h5": "no such file",
+    }
+    for path, message in expected.items():
+        r = podwire_cli("summary", str(path))
+        assert r.returncode == 1
+        assert r.stderr.startswith(f"podwire: {path}: {message}"), r.stderr
+        assert "signature" not in r.stderr and "errno" not in r.stderr and "Traceback" not in r.stderr
+    # A trace cut short: still HDF5 by its first bytes, but unreadable.
+    good = tmp_path / "good.h5"
+    assert podwire_cli("run", "scenarios/default.yaml", "--duration", "2s", "--set", "run.warmup=1s",
+                       "-o", str(good)).returncode == 0
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(good.read_bytes()[:3000])
+    r = podwire_cli("summary", str(cut))
+    assert r.returncode == 1 and f"podwire: {cut}: an HDF5 file that cannot be read, damaged or cut short" in r.stderr
+    with pytest.raises(podwire.NotATraceError):
+        podwire.open(tmp_path / "other.h5")
