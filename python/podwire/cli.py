@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from podwire import __version__, _core
-from podwire.api import RunInterrupted, load, run
+from podwire.api import OutputPathError, RunInterrupted, check_trace_path, load, run
 from podwire.summary import read_summary
 
 
@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     FAILED = 1  # it started but could not finish: the run failed, a file is not a readable trace
     USAGE = 2  # the command line is wrong (argparse's own code for it)
     SCENARIO = 3  # the scenario has errors, cannot be read, or is not the kind the command needs
+    OUTPUT = 4  # the trace cannot be written where it is to go; found before anything is simulated
     STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM): 128 + SIGINT, as a shell reports Ctrl-C
 
 
@@ -228,7 +229,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.SCENARIO
     _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
     default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
-    out = None if args.no_trace else Path(args.output or default_trace)
+    out = None if args.no_trace else Path(default_trace if args.output is None else args.output)
+    try:
+        if out is not None:
+            check_trace_path(out)
+    except OutputPathError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return ExitCode.OUTPUT
     try:
         result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None)
     except RunInterrupted as e:

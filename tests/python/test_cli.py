@@ -298,3 +298,35 @@ def test_summary_says_plainly_what_is_not_a_trace(podwire_cli, tmp_path):
     assert r.returncode == 1 and f"podwire: {cut}: an HDF5 file that cannot be read, damaged or cut short" in r.stderr
     with pytest.raises(podwire.NotATraceError):
         podwire.open(tmp_path / "other.h5")
+
+
+@pytest.mark.parametrize("case", ["folder", "missing folder", "file as folder", "unwritable folder"])
+def test_an_output_path_that_cannot_be_written_is_refused_before_simulating(podwire_cli, tmp_path, case):
+    import os
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere its permissions say no; /sys refuses even root
+        locked = Path("/sys")
+    out, message = {
+        "folder": (tmp_path / "results", "it is a folder; name a file in it, e.g. " + str(tmp_path / "results/run.h5")),
+        "missing folder": (tmp_path / "nodir/x.h5", f"the folder {tmp_path / 'nodir'} does not exist"),
+        "file as folder": (tmp_path / "notes.txt/x.h5", f"{tmp_path / 'notes.txt'} is a file, not a folder"),
+        "unwritable folder": (locked / "x.h5", f"no permission to write in the folder {locked}"),
+    }[case]
+    before = sorted(tmp_path.rglob("*"))
+    # A run of a day of simulated time: only a check made before it starts ends this in time.
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "86400s", "-o", str(out), timeout=60)
+    assert r.returncode == 4, r.stderr
+    assert r.stderr == f"podwire: cannot write the trace to {out}: {message}\n"
+    assert r.stdout == ""
+    assert sorted(tmp_path.rglob("*")) == before  # no probe, no temporary trace left behind
+
+
+def test_the_python_api_checks_the_output_path_before_running(source_dir, tmp_path):
+    scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=86400s"])
+    with pytest.raises(podwire.OutputPathError, match="it is a folder"):
+        podwire.run(scenario, tmp_path)
