@@ -135,7 +135,7 @@ def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT) or SIGTERM arrived while a run was going. The run
+    """Ctrl-C (SIGINT), SIGTERM or SIGHUP arrived while a run was going. The run
     stopped cleanly at the next slice of simulated time: its trace is closed
     with ``complete=false`` and everything written so far, and ``result``
     holds what it measured until then."""
@@ -159,7 +159,8 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress
 
     Ctrl-C stops the run cleanly and raises ``RunInterrupted`` (a
     ``KeyboardInterrupt``) whose ``result`` is the partial Result, its trace
-    closed with ``complete=false``.
+    closed with ``complete=false``; one while a cluster is being built raises
+    a plain ``KeyboardInterrupt`` (nothing ran, no trace begun).
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)

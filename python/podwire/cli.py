@@ -7,6 +7,7 @@ import enum
 import json
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -24,7 +25,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # the command line is wrong (argparse's own code for it)
     SCENARIO = 3  # the scenario has errors, cannot be read, or is not the kind the command needs
     OUTPUT = 4  # the trace cannot be written where it is to go; found before anything is simulated
-    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM): 128 + SIGINT, as a shell reports Ctrl-C
+    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM, SIGHUP): 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -366,15 +367,33 @@ def _cmd_parameters(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does:
+    # during a run the core stops it cleanly (partial summary, complete=false);
+    # before it, while the scenario loads and the cluster is built, the command
+    # ends at once. A SIGHUP ignored on purpose (nohup) stays ignored.
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    signal.signal(signal.SIGTERM, _stop)
+    if before[signal.SIGHUP] is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _stop)
     try:
         return int(args.func(args))
+    except KeyboardInterrupt:
+        return ExitCode.STOPPED
     except BrokenPipeError:
         # The reader went away (`podwire run ... --json | head`): nothing more
         # can be said on standard output, and Python would complain at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.FAILED
+    finally:
+        for number, handler in before.items():
+            if handler is not None:  # None: set outside Python, left as it is now
+                signal.signal(number, handler)
 
 
 if __name__ == "__main__":

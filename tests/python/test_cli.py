@@ -330,3 +330,66 @@ def test_the_python_api_checks_the_output_path_before_running(source_dir, tmp_pa
     scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=86400s"])
     with pytest.raises(podwire.OutputPathError, match="it is a folder"):
         podwire.run(scenario, tmp_path)
+
+
+def _start(args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "podwire", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_cluster_run_as_ctrl_c_does(source_dir, tmp_path, podwire_cli, stop):
+    import h5py
+
+    trace = tmp_path / "stopped.h5"
+    proc = _start(["run", "scenarios/seed-web.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    time.sleep(2.0)
+    proc.send_signal(stop)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped early" in out and "datapath: " in out and out.rstrip().endswith("(complete=false)")
+    assert "Traceback" not in err
+    with h5py.File(trace, "r") as f:
+        assert not f["meta"].attrs["complete"] and f["requests"].shape[0] > 100
+    assert list(tmp_path.iterdir()) == [trace]
+    s = podwire_cli("summary", str(trace))
+    assert s.returncode == 0 and "stopped early" in s.stdout
+
+
+def test_a_run_under_nohup_goes_on_through_sighup(source_dir, tmp_path):
+    proc = _start(["run", "scenarios/default.yaml", "--duration", "100000s", "--no-trace"], source_dir,
+                  preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert proc.poll() is None  # still running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "stopped early" in out, err
+
+
+def _big_cluster(tmp_path: Path, source_dir: Path) -> Path:
+    """A cluster whose model takes seconds to build (15,000 nodes, 30,000 pods)."""
+    text = (source_dir / "scenarios/churn/programming-5000-nodes.yaml").read_text()
+    text = text.replace("count: 5000", "count: 15000").replace("replicas: 1000", "replicas: 30000")
+    p = tmp_path / "big.yaml"
+    p.write_text(text.replace("pod_cidr: 10.128.0.0/9", "pod_cidr: 10.0.0.0/8"))
+    return p
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_start_up_ends_the_command_quietly(source_dir, tmp_path, stop):
+    scenario = _big_cluster(tmp_path, source_dir)
+    proc = _start(["run", str(scenario), "--duration", "100000s", "-o", str(tmp_path / "big.h5")], source_dir)
+    # Once the core is loaded the command is past Python's imports; the build then takes seconds.
+    deadline = time.monotonic() + 30
+    while "_core" not in Path(f"/proc/{proc.pid}/maps").read_text():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    time.sleep(0.5)
+    proc.send_signal(stop)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert out == ""  # stopped before the run: no summary
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert list(tmp_path.iterdir()) == [scenario]  # and no trace begun

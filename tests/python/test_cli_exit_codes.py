@@ -87,3 +87,9 @@ def test_docs_cli_md_lists_exactly_these_codes(source_dir):
     section = text.split("## Exit codes", 1)[1]
     documented = [int(code) for code in re.findall(r"^\| (\d+) \|", section, flags=re.M)]
     assert documented == sorted(int(c) for c in ExitCode)
+
+
+def test_an_output_path_that_cannot_be_written_is_4(podwire_cli, tmp_path):
+    r = podwire_cli("run", "scenarios/default.yaml", "-o", str(tmp_path / "nodir/run.h5"))
+    assert r.returncode == ExitCode.OUTPUT == 4
+    assert "the folder" in r.stderr and "does not exist" in r.stderr
