@@ -261,7 +261,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_summary(args: argparse.Namespace) -> int:
     try:
         result = read_summary(args.trace)
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, RuntimeError) as e:  # h5py says RuntimeError of some damage
         message = str(e).strip("'\"")  # a KeyError's text is quoted
         if not message.startswith(args.trace):
             message = f"{args.trace}: {message}"

@@ -393,3 +393,68 @@ def test_a_signal_during_start_up_ends_the_command_quietly(source_dir, tmp_path,
     assert out == ""  # stopped before the run: no summary
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert list(tmp_path.iterdir()) == [scenario]  # and no trace begun
+
+
+@pytest.mark.parametrize("moment_s", [0.8, 2.0, 3.5])
+def test_summary_says_what_a_killed_run_left(source_dir, tmp_path, podwire_cli, moment_s):
+    trace = tmp_path / "run.h5"
+    proc = _start(["run", "scenarios/seed-web.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    time.sleep(moment_s)
+    proc.kill()
+    proc.communicate(timeout=60)
+    left = list(tmp_path.iterdir())
+    if moment_s < 2 and not left:
+        return  # killed before it began the trace: nothing left, nothing to say
+    temporary = tmp_path / f"run.h5.tmp-{proc.pid}"
+    assert left == [temporary]
+    r = podwire_cli("summary", str(temporary))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"podwire: {temporary}: the unfinished trace of a run that ended without closing it "
+                               f"(process {proc.pid} is gone: it was killed, by SIGKILL"), r.stderr
+    assert "HDF5 cannot read it" in r.stderr or "it has no summary" in r.stderr
+    r = podwire_cli("summary", str(trace))
+    assert r.returncode == 1
+    assert f"{trace}: no such file; beside it, {temporary.name} is the unfinished trace" in r.stderr
+
+
+def test_summary_of_a_trace_still_being_written(source_dir, tmp_path, podwire_cli):
+    trace = tmp_path / "run.h5"
+    proc = _start(["run", "scenarios/default.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("run.h5.tmp-*")):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        temporary = tmp_path / f"run.h5.tmp-{proc.pid}"
+        r = podwire_cli("summary", str(temporary))
+        assert r.returncode == 1
+        assert f"the trace a run is still writing (process {proc.pid} is running); it is renamed to run.h5" in r.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert podwire_cli("summary", str(trace)).returncode == 0
+
+
+def test_a_readable_left_over_is_read_as_incomplete(source_dir, tmp_path, podwire_cli):
+    import h5py
+
+    done = tmp_path / "done.h5"
+    assert podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "3s", "--set", "run.warmup=1s",
+                       "-o", str(done)).returncode == 0
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    left = tmp_path / f"run.h5.tmp-{gone.pid}"  # as a run killed before its end leaves it, had HDF5 kept it whole
+    left.write_bytes(done.read_bytes())
+    with h5py.File(left, "r+") as f:
+        del f["summary"]
+        f["meta"].attrs["complete"] = False
+        requests, samples = f["requests"][:], f["timeseries/nodes"][:]
+        reached = max((requests["started_ps"] + requests["total_ps"]).max(), samples["at_ps"].max()) * 1e-12
+    r = podwire_cli("summary", str(left))
+    assert r.returncode == 1
+    assert (f"{left}: the unfinished trace of a run that ended without closing it (process {gone.pid} is gone"
+            in r.stderr)
+    assert f"it has no summary (a run writes it at its end), and its rows reach {reached:g} s of simulated time" \
+        in r.stderr
+    result = podwire.open(left)
+    assert not result.complete and len(result.requests) > 100
