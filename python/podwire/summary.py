@@ -68,10 +68,13 @@ def open_trace(path: str | Path) -> Any:
         if unfinished and not head:
             raise NotATraceError(f"{path}: {unfinished}; it is empty")
         raise NotATraceError(f"{path}: not a podwire trace ({'an empty file' if not head else 'not an HDF5 file'})")
+    f = None
     try:
         f = h5py.File(path, "r")
         is_trace = "meta" in f and "podwire_version" in f["meta"].attrs
     except (OSError, RuntimeError, KeyError) as e:
+        if f is not None:
+            f.close()
         if unfinished:
             raise NotATraceError(
                 f"{path}: {unfinished}. HDF5 cannot read it: the file's structure is complete only once its run "
@@ -194,9 +197,9 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             **{k: float(row[k]) for k in ("application_cpu_s", "kernel_cpu_s", "softirq_cpu_s", "system_cpu_s")},
             **{k: int(row[k]) for k in ("conntrack_entries", "conntrack_drops")},
         } for row in f["summary/nodes"][:]]
-    for record in ("datapath", "dns"):  # the counters summed over nodes, one attribute each
-        if f"summary/{record}" in f:
-            result[record] = {k: _attribute(v) for k, v in f[f"summary/{record}"].attrs.items()}
+    for name, item in f["summary"].items():  # the run's records (datapath, dns), one attribute a field
+        if not hasattr(item, "dtype"):
+            result[name] = {k: _attribute(v) for k, v in item.attrs.items()}
     if "churn/events" in f:
         result["churn"] = _read_churn(f)
         if "requests" in f and f["requests"].shape[0] > 0:
