@@ -382,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if before[signal.SIGHUP] is not signal.SIG_IGN:
         signal.signal(signal.SIGHUP, _stop)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
     except KeyboardInterrupt:
         return ExitCode.STOPPED
     except BrokenPipeError:

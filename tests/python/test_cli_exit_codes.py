@@ -93,3 +93,18 @@ def test_an_output_path_that_cannot_be_written_is_4(podwire_cli, tmp_path):
     r = podwire_cli("run", "scenarios/default.yaml", "-o", str(tmp_path / "nodir/run.h5"))
     assert r.returncode == ExitCode.OUTPUT == 4
     assert "the folder" in r.stderr and "does not exist" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["validate", "scenarios/default.yaml"],
+                                  ["run", "scenarios/default.yaml", "--duration", "2s", "--set", "run.warmup=1s",
+                                   "--no-trace", "--json"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(source_dir, args):
+    import os
+
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a pipe has it by default
+    proc = subprocess.Popen([sys.executable, "-m", "podwire", *args], cwd=source_dir, env=buffered,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # as `| head` does once it has read enough
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == ExitCode.FAILED
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
