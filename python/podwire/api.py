@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import errno
+import os
 from pathlib import Path
 import shutil
 import tempfile
@@ -61,6 +63,46 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     return scenario
 
 
+class OutputPathError(OSError):
+    """A trace cannot be written where it was asked to go; the message says
+    why in plain words. Raised before anything is simulated."""
+
+
+_WHY = {
+    errno.EACCES: "no permission to write in the folder {folder}",
+    errno.EPERM: "no permission to write in the folder {folder}",
+    errno.EROFS: "the folder {folder} is on a read-only file system",
+    errno.ENOSPC: "no space is left on the device of {folder}",
+    errno.EDQUOT: "the disk quota of {folder} is used up",
+    errno.ENAMETOOLONG: "the file name is too long",
+}
+
+
+def check_trace_path(out: str | Path) -> Path:
+    """Checks that a trace can be written at ``out`` (as the run will: a file
+    ``out.tmp-<pid>`` in its folder, renamed to ``out`` at the end) and returns
+    it as a Path; ``OutputPathError`` says what is wrong otherwise."""
+    out = Path(out)
+    if out.is_dir():
+        raise OutputPathError(f"cannot write the trace to {out}: it is a folder; name a file in it, "
+                              f"e.g. {out / 'run.h5'}")
+    folder = out.parent
+    if not folder.exists():
+        raise OutputPathError(f"cannot write the trace to {out}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise OutputPathError(f"cannot write the trace to {out}: {folder} is a file, not a folder")
+    probe = folder / f"{out.name}.tmp-{os.getpid()}"
+    try:
+        with open(probe, "wb"):
+            pass
+    except OSError as e:
+        why = _WHY.get(e.errno or 0, f"cannot create a file in the folder {{folder}} ({(e.strerror or str(e)).lower()})")
+        why = why.format(folder=folder)
+        raise OutputPathError(f"cannot write the trace to {out}: {why}") from None
+    probe.unlink()
+    return out
+
+
 def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
     """Runs in C++ (the GIL released); with ``progress``, a thread draws a
     tqdm bar of simulated time, events per second and the time left."""
@@ -93,7 +135,7 @@ def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT) or SIGTERM arrived while a run was going. The run
+    """Ctrl-C (SIGINT), SIGTERM or SIGHUP arrived while a run was going. The run
     stopped cleanly at the next slice of simulated time: its trace is closed
     with ``complete=false`` and everything written so far, and ``result``
     holds what it measured until then."""
@@ -108,7 +150,8 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress
         trace: bool = True) -> Result:
     """Run a scenario to its end and return its ``Result``.
 
-    The trace goes to ``out`` (HDF5). Without ``out`` it goes to a file in a
+    The trace goes to ``out`` (HDF5); ``OutputPathError`` before anything is
+    simulated when it cannot be written there. Without ``out`` it goes to a file in a
     new temporary folder (``tempfile``, so ``TMPDIR`` decides where), which is
     removed when the Result is garbage-collected: pass ``out`` to keep it.
     ``trace=False`` writes nothing; the Result is then only the summary.
@@ -116,12 +159,15 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress
 
     Ctrl-C stops the run cleanly and raises ``RunInterrupted`` (a
     ``KeyboardInterrupt``) whose ``result`` is the partial Result, its trace
-    closed with ``complete=false``.
+    closed with ``complete=false``; one while a cluster is being built raises
+    a plain ``KeyboardInterrupt`` (nothing ran, no trace begun).
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     loaded = scenario._load()
     folder = None
+    if out is not None:
+        out = check_trace_path(out)
     if out is None and trace:
         folder = tempfile.mkdtemp(prefix="podwire-")
         out = Path(folder) / (Path(loaded.file).stem + ".h5")

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import enum
+import json
+import math
+import os
+import signal
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
-from pathlib import Path
-
 from podwire import __version__, _core
-from podwire.api import RunInterrupted, load, run
+from podwire.api import OutputPathError, RunInterrupted, check_trace_path, load, run
 from podwire.summary import read_summary
+
+
+class ExitCode(enum.IntEnum):
+    """What podwire's exit status says, the same for every command (docs/cli.md)."""
+
+    OK = 0  # the command did what it was asked (a scenario with warnings is valid)
+    FAILED = 1  # it started but could not finish: the run failed, a file is not a readable trace
+    USAGE = 2  # the command line is wrong (argparse's own code for it)
+    SCENARIO = 3  # the scenario has errors, cannot be read, or is not the kind the command needs
+    OUTPUT = 4  # the trace cannot be written where it is to go; found before anything is simulated
+    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM, SIGHUP): 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -49,13 +64,14 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
     lines.append("")
-    lines.append(f"{'service':40}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
+    width = max([40] + [len(s["name"]) + 1 for s in result["services"]])  # whole names, however long
+    lines.append(f"{'service':{width}}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
                  f"{'utilisation':>13}")
     for s in result["services"]:
         util = s.get("estimate_utilisation")
         flag = "  SATURATED" if util is not None and util >= 1 else ""
         lines.append(
-            f"{s['name'][:39]:40}{s['requests']:>10,}{_fmt_time(s.get('p50_s')):>12}{_fmt_time(s.get('p99_s')):>12}"
+            f"{s['name']:{width}}{s['requests']:>10,}{_fmt_time(s.get('p50_s')):>12}{_fmt_time(s.get('p99_s')):>12}"
             f"{_fmt_time(s.get('server_time_s')):>14}{_fmt_time(s.get('estimate_server_time_s')):>14}"
             f"{_fmt_num(util):>13}{flag}")
     lines.append("(p50, p99: whole requests to the Service as their senders saw them; server time: queueing + "
@@ -170,6 +186,29 @@ def format_summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _json_ready(value: Any) -> Any:
+    """The summary as JSON can hold it: a float that is not a number (a figure
+    of no samples) is null, as the run's own dict has it, and numpy scalars
+    are plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _print_json(result: dict[str, Any], trace: Path | None) -> None:
+    # The Result's keys as they are, and where its trace is (Result.path).
+    document = {**result, "trace": str(trace) if trace is not None else None}
+    print(json.dumps(_json_ready(document), indent=2, allow_nan=False))
+
+
 def _print_diagnostics(diagnostics: list[dict[str, Any]]) -> None:
     for d in diagnostics:
         print(d["text"], file=sys.stderr)
@@ -185,39 +224,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = load(args.scenario, overrides)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 2
+        return ExitCode.SCENARIO
     _print_diagnostics([d for d in scenario.validate() if d["severity"] != "error"])
     default_trace = getattr(scenario._load(), "trace_path", "") or Path(args.scenario).stem + ".h5"
-    out = None if args.no_trace else Path(args.output or default_trace)
+    out = None if args.no_trace else Path(default_trace if args.output is None else args.output)
+    try:
+        if out is not None:
+            check_trace_path(out)
+    except OutputPathError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return ExitCode.OUTPUT
     try:
         result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None)
     except RunInterrupted as e:
         result = e.result
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except RuntimeError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     for notice in result.get("notices", []):
         print(notice, file=sys.stderr)
-    print(format_summary(result))
-    if out is not None:
-        print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
-    return 0 if result["complete"] else 130
+    if args.json:
+        _print_json(result, out)
+    else:
+        print(format_summary(result))
+        if out is not None:
+            print(f"\ntrace: {out}" + ("" if result["complete"] else " (complete=false)"))
+    return ExitCode.OK if result["complete"] else ExitCode.STOPPED
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     try:
         result = read_summary(args.trace)
-    except (OSError, KeyError, ValueError) as e:
-        print(f"podwire: {args.trace}: {e}", file=sys.stderr)
-        return 1
-    print(format_summary(result))
-    return 0
+    except (OSError, KeyError, ValueError, RuntimeError) as e:  # h5py says RuntimeError of some damage
+        message = str(e).strip("'\"")  # a KeyError's text is quoted
+        if not message.startswith(args.trace):
+            message = f"{args.trace}: {message}"
+        print(f"podwire: {message}", file=sys.stderr)
+        return ExitCode.FAILED
+    if args.json:
+        _print_json(result, Path(args.trace))
+    else:
+        print(format_summary(result))
+    return ExitCode.OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -227,7 +281,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         _print_diagnostics(e.args[1])
         errors = sum(1 for d in e.args[1] if d["severity"] == "error")
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
-        return 1
+        return ExitCode.SCENARIO
     diagnostics = scenario.validate()
     loaded = scenario._load()
     if getattr(loaded, "kind", "queueing") == "cluster":
@@ -239,12 +293,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _print_diagnostics(e.args[1])
             errors = sum(1 for d in e.args[1] if d["severity"] == "error")
             print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
-            return 1
+            return ExitCode.SCENARIO
         for notice in notices:
             print(notice, file=sys.stderr)
     _print_diagnostics(diagnostics)
     print(f"{args.scenario}: valid ({len(diagnostics)} warning(s))")
-    return 0
+    return ExitCode.OK
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -253,16 +307,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         loaded = scenario._load()
         if getattr(loaded, "kind", "queueing") != "cluster":
             print(f"podwire: {args.scenario}: explain needs a cluster scenario", file=sys.stderr)
-            return 2
+            return ExitCode.SCENARIO
         result = _core.explain(loaded, args.from_pod, args.to)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        return 2
+        return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
-        return 2
+        return ExitCode.SCENARIO
     print(result["text"], end="")
-    return 0
+    return ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("-o", "--output", metavar="FILE.h5", help="trace file (default: <scenario name>.h5 here)")
     p_run.add_argument("--no-trace", action="store_true", help="write no trace file")
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
+    p_run.add_argument("--json", action="store_true",
+                       help="print the summary as JSON (the keys of podwire.Result) instead of the table")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
@@ -289,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_sum = sub.add_parser("summary", help="print the summary of a trace file")
     p_sum.add_argument("trace", help="HDF5 trace written by podwire run")
+    p_sum.add_argument("--json", action="store_true",
+                       help="print the summary as JSON (the keys of podwire.read_summary) instead of the table")
     p_sum.set_defaults(func=_cmd_summary)
 
     p_exp = sub.add_parser("explain", help="show the path a request from a pod to a name takes, hop by hop")
@@ -306,12 +364,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_parameters(args: argparse.Namespace) -> int:
     sys.stdout.write(_core.parameters_markdown())
-    return 0
+    return ExitCode.OK
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    # SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does:
+    # during a run the core stops it cleanly (partial summary, complete=false);
+    # before it, while the scenario loads and the cluster is built, the command
+    # ends at once. A SIGHUP ignored on purpose (nohup) stays ignored.
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    signal.signal(signal.SIGTERM, _stop)
+    if before[signal.SIGHUP] is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _stop)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
+    except KeyboardInterrupt:
+        return ExitCode.STOPPED
+    except BrokenPipeError:
+        # The reader went away (`podwire run ... --json | head`): nothing more
+        # can be said on standard output, and Python would complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.FAILED
+    finally:
+        for number, handler in before.items():
+            if handler is not None:  # None: set outside Python, left as it is now
+                signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podwire.summary import read_summary
+from podwire.summary import NotATraceError, open_trace, read_summary
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -38,7 +38,7 @@ class Result(dict):  # type: ignore[type-arg]
 
     @property
     def complete(self) -> bool:
-        """False when the run was stopped (Ctrl-C, SIGTERM) before its end."""
+        """False when the run was stopped (Ctrl-C, SIGTERM, SIGHUP) before its end."""
         return bool(self.get("complete", False))
 
     @property
@@ -235,20 +235,21 @@ class Result(dict):  # type: ignore[type-arg]
 
 def open(path: str | Path) -> Result:  # noqa: A001 (podwire.open, as h5py.File or xarray.open_dataset)
     """The Result of a trace on disk, from ``podwire run -o``, ``podwire.run(out=...)``
-    or a sweep. Its summary is what the trace holds (traffic, services, churn);
-    a run's own Result also has the datapath, DNS and per-node counters."""
+    or a sweep. Its summary is what the trace holds (traffic, services, nodes,
+    the datapath and DNS counters, churn); a run's own Result also has what
+    only a live run knows. ``NotATraceError`` for a file that is not a trace."""
     path = Path(path)
     try:
         summary = read_summary(path)
+    except NotATraceError:
+        raise
     except ValueError:
         summary = _meta_only(path)
     return Result(summary, path)
 
 
 def _meta_only(path: Path) -> dict[str, Any]:
-    import h5py
-
-    with h5py.File(path, "r") as f:
+    with open_trace(path) as f:
         meta = f["meta"].attrs
         return {
             "model": str(meta.get("model", "queueing")),

@@ -2,21 +2,117 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+import re
 from typing import Any
+
+
+class NotATraceError(ValueError):
+    """A file that is there but is not a trace podwire can read; the message
+    says why in plain words (not HDF5, HDF5 of something else, damaged)."""
 
 
 def _none_if_nan(value: float) -> float | None:
     return None if value != value else float(value)
 
 
-def read_summary(path: str | Path) -> dict[str, Any]:
-    """The summary of a trace on disk, in the shape ``run`` returns."""
+# A trace is written as FILE.h5.tmp-<pid> and renamed to FILE.h5 when its run closes it.
+_TEMPORARY = re.compile(r"\.tmp-(\d+)$")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _unfinished(path: Path) -> str | None:
+    """What a file named as a trace being written (FILE.h5.tmp-<pid>) is, in words; None for any other name."""
+    m = _TEMPORARY.search(path.name)
+    if m is None:
+        return None
+    pid = int(m.group(1))
+    if _running(pid):
+        return (f"the trace a run is still writing (process {pid} is running); it is renamed to "
+                f"{path.name[:m.start()]} and readable when the run ends")
+    return (f"the unfinished trace of a run that ended without closing it (process {pid} is gone: it was killed, "
+            f"by SIGKILL, the OOM killer, a time-out or SIGQUIT, or it crashed)")
+
+
+def open_trace(path: str | Path) -> Any:
+    """The trace at ``path`` open for reading (an ``h5py.File``). A file that
+    is missing, a folder or unreadable raises the ``OSError`` that says so; one
+    that is not a podwire trace, or the unreadable left-over of a killed run,
+    raises ``NotATraceError``."""
     import h5py
 
-    with h5py.File(path, "r") as f:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder, not a trace file")
+    if not path.exists():
+        left = sorted(p for p in path.parent.glob(path.name + ".tmp-*") if _TEMPORARY.search(p.name))
+        beside = f"; beside it, {left[-1].name} is {_unfinished(left[-1])}" if left else ""
+        raise FileNotFoundError(f"{path}: no such file{beside}")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except PermissionError:
+        raise PermissionError(f"{path}: cannot be read (permission denied)") from None
+    unfinished = _unfinished(path)
+    if head != b"\x89HDF\r\n\x1a\n":
+        if unfinished and not head:
+            raise NotATraceError(f"{path}: {unfinished}; it is empty")
+        raise NotATraceError(f"{path}: not a podwire trace ({'an empty file' if not head else 'not an HDF5 file'})")
+    f = None
+    try:
+        f = h5py.File(path, "r")
+        is_trace = "meta" in f and "podwire_version" in f["meta"].attrs
+    except (OSError, RuntimeError, KeyError) as e:
+        if f is not None:
+            f.close()
+        if unfinished:
+            raise NotATraceError(
+                f"{path}: {unfinished}. HDF5 cannot read it: the file's structure is complete only once its run "
+                f"closes it, so what it held is lost ({e})") from None
+        raise NotATraceError(f"{path}: an HDF5 file that cannot be read, damaged or cut short ({e})") from None
+    if not is_trace:
+        f.close()
+        raise NotATraceError(f"{path}: an HDF5 file, but not a podwire trace (it has no /meta written by podwire)")
+    return f
+
+
+def _time_reached(f: Any) -> float:
+    """Seconds of simulated time a trace's rows reach (for one without its summary)."""
+    reached = 0
+    if "requests" in f and f["requests"].shape[0]:
+        rows = f["requests"][:]
+        names = rows.dtype.names
+        if "end_ps" in names:
+            reached = int(rows["end_ps"].max())
+        elif "started_ps" in names:
+            reached = int((rows["started_ps"] + rows["total_ps"]).max())
+    if "timeseries/nodes" in f and f["timeseries/nodes"].shape[0]:
+        reached = max(reached, int(f["timeseries/nodes"]["at_ps"].max()))
+    return reached * 1e-12
+
+
+def read_summary(path: str | Path) -> dict[str, Any]:
+    """The summary of a trace on disk, in the shape ``run`` returns (the keys
+    the trace stores). Raises ``OSError`` for a file that is missing or cannot
+    be read, ``NotATraceError`` for one that is not a trace, and ``ValueError``
+    for a trace whose run ended before it wrote its summary."""
+    with open_trace(path) as f:
         meta = f["meta"].attrs
         if "summary" not in f:
+            unfinished = _unfinished(Path(path))
+            if unfinished:
+                raise ValueError(f"{path}: {unfinished}; it has no summary (a run writes it at its end), and its "
+                                 f"rows reach {_time_reached(f):g} s of simulated time")
             raise ValueError(f"{path}: the run did not finish writing its summary (complete={bool(meta['complete'])})")
         if str(meta.get("model", "queueing")) == "cluster":
             return _read_cluster_summary(f)
@@ -57,6 +153,15 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _attribute(value: Any) -> Any:
+    """An HDF5 attribute as the run's dict has it: int, float (None for NaN) or str."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return _none_if_nan(value)
+    return _text(value) if isinstance(value, (bytes, str)) else value
+
+
 def _read_cluster_summary(f: Any) -> dict[str, Any]:
     meta = f["meta"].attrs
     traffic = []
@@ -85,6 +190,16 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
                for k in ("p50_s", "p90_s", "p99_s")},
         })
     result: dict[str, Any] = {}
+    if "summary/nodes" in f:
+        result["nodes"] = [{
+            "name": _text(row["name"]),
+            "cores": int(row["cores"]),
+            **{k: float(row[k]) for k in ("application_cpu_s", "kernel_cpu_s", "softirq_cpu_s", "system_cpu_s")},
+            **{k: int(row[k]) for k in ("conntrack_entries", "conntrack_drops")},
+        } for row in f["summary/nodes"][:]]
+    for name, item in f["summary"].items():  # the run's records (datapath, dns), one attribute a field
+        if not hasattr(item, "dtype"):
+            result[name] = {k: _attribute(v) for k, v in item.attrs.items()}
     if "churn/events" in f:
         result["churn"] = _read_churn(f)
         if "requests" in f and f["requests"].shape[0] > 0:

@@ -1,8 +1,10 @@
 // Loading, validating and running scenarios from Python. The GIL is released
-// while a run goes; SIGINT/SIGTERM during a run stop it cleanly at the next
-// slice of simulated time instead of killing the interpreter.
+// while a run goes; SIGINT, SIGTERM and SIGHUP (a closed terminal) during a
+// run stop it cleanly at the next slice of simulated time instead of killing
+// the interpreter, and while a cluster is built they stop it before it runs.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -36,6 +38,13 @@ std::mutex g_signal_mutex;
 int g_runs = 0;
 void (*g_old_int)(int) = nullptr;
 void (*g_old_term)(int) = nullptr;
+void (*g_old_hup)(int) = nullptr;
+
+// A run started with nohup ignores SIGHUP, and must go on ignoring it.
+bool sighup_ignored() {
+  struct sigaction current {};
+  return sigaction(SIGHUP, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+}
 
 class SignalGuard {
  public:
@@ -45,6 +54,7 @@ class SignalGuard {
       g_stop_requested.store(false);
       g_old_int = std::signal(SIGINT, request_stop);
       g_old_term = std::signal(SIGTERM, request_stop);
+      g_old_hup = sighup_ignored() ? SIG_IGN : std::signal(SIGHUP, request_stop);
     }
   }
   ~SignalGuard() {
@@ -52,6 +62,7 @@ class SignalGuard {
     if (--g_runs == 0) {
       std::signal(SIGINT, g_old_int);
       std::signal(SIGTERM, g_old_term);
+      std::signal(SIGHUP, g_old_hup);
     }
   }
   SignalGuard(const SignalGuard&) = delete;
@@ -266,13 +277,22 @@ void register_scenario(py::module_& m) {
          engine::RunProgress* progress) {
         builder::ClusterRunResult r;
         std::vector<std::string> notices;
+        bool stopped_while_building = false;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
           builder::ClusterModel model(s);
           notices = model.notices();
-          r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
+          stopped_while_building = g_stop_requested.load();
+          if (!stopped_while_building) {
+            r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
+          }
+        }
+        // Nothing ran and no trace was opened: as Ctrl-C anywhere else in Python.
+        if (stopped_while_building) {
+          PyErr_SetNone(PyExc_KeyboardInterrupt);
+          throw py::error_already_set();
         }
         const double wall =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -282,8 +302,8 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
-      "Build and run a cluster scenario (ScenarioError for problems found while building); returns "
-      "a dict.");
+      "Build and run a cluster scenario (ScenarioError for problems found while building; "
+      "KeyboardInterrupt for a stop signal while building); returns a dict.");
 
   m.def(
       "run_scenario",
@@ -318,7 +338,8 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
-      "Run a scenario to its end (or until SIGINT/SIGTERM), streaming it to trace_path when given "
+      "Run a scenario to its end (or until SIGINT/SIGTERM/SIGHUP), streaming it to trace_path when "
+      "given "
       "(HDF5, closed with complete=false if the run stops early); returns a dict of results.");
 }
 

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import podwire
 
 
@@ -60,7 +62,7 @@ def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
         "  colour: blue\n",  # line 7: unknown field, a warning
     )
     r = podwire_cli("validate", str(p))
-    assert r.returncode == 1
+    assert r.returncode == 3
     err = r.stderr
     assert f"{p}:2:13: error: run.duration: time '10' has no unit" in err
     assert f"{p}:4:12: error: queueing.servers: expected an integer from 1 to 1000000, got 'four'" in err
@@ -72,7 +74,7 @@ def test_validate_reports_every_error_with_its_line(podwire_cli, tmp_path):
 def test_run_refuses_a_bad_scenario_without_running(podwire_cli, tmp_path):
     p = write(tmp_path, "queueing: {servers: 2, arrival_rate: 5000, service_time: 1ms}\n")
     r = podwire_cli("run", str(p))
-    assert r.returncode == 2
+    assert r.returncode == 3
     assert "queueing.arrival_rate: rate '5000' has no unit" in r.stderr
     assert r.stdout == ""
 
@@ -80,19 +82,19 @@ def test_run_refuses_a_bad_scenario_without_running(podwire_cli, tmp_path):
 def test_syntax_errors_are_located(podwire_cli, tmp_path):
     p = write(tmp_path, "run:\n  seed: [1, 2\nqueueing: {}\n")
     r = podwire_cli("validate", str(p))
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert re.search(re.escape(str(p)) + r":\d+:\d+: error: ", r.stderr), r.stderr
 
 
 def test_bad_override_is_blamed_on_the_override(podwire_cli):
     r = podwire_cli("validate", "scenarios/default.yaml", "--set", "queueing.servers=0")
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "--set queueing.servers: error: queueing.servers: expected an integer from 1" in r.stderr
 
 
 def test_missing_file(podwire_cli):
     r = podwire_cli("validate", "no-such-file.yaml")
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "no-such-file.yaml: error: cannot open the scenario file" in r.stderr
 
 
@@ -185,3 +187,274 @@ def test_same_seed_same_trace(podwire_cli, tmp_path):
         with h5py.File(tmp_path / name, "r") as f:
             tables.append(f["requests"][:])
     assert np.array_equal(tables[0], tables[1])
+
+
+def test_run_json_is_the_result_and_summary_json_the_trace_summary(podwire_cli, source_dir, tmp_path):
+    import json
+
+    (tmp_path / "seed").symlink_to(source_dir / "scenarios/seed")  # its manifests
+    scenario = tmp_path / "web.yaml"
+    scenario.write_text((source_dir / "scenarios/seed-web.yaml").read_text() + "colour: blue\n")
+    trace = tmp_path / "web.h5"
+    r = podwire_cli("run", str(scenario), "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace), "--json")
+    assert r.returncode == 0, r.stderr
+    run_json = json.loads(r.stdout)  # nothing else on standard output
+    assert "unknown field 'colour' is ignored" in r.stderr  # diagnostics go to standard error
+    # The keys of the Result podwire.run returns, and where its trace is.
+    result = podwire.run(podwire.load(scenario, ["run.duration=3s", "run.warmup=1s"]), trace=False)
+    assert set(run_json) == set(result) | {"trace"}
+    assert run_json["trace"] == str(trace) and run_json["complete"] is True
+    assert run_json["events"] == result["events"] and run_json["traffic"][0]["sent"] == result["traffic"][0]["sent"]
+    assert set(run_json["traffic"][0]) == set(result["traffic"][0])
+
+    s = podwire_cli("summary", str(trace), "--json")
+    assert s.returncode == 0, s.stderr
+    summary_json = json.loads(s.stdout)
+    assert summary_json == json.loads(json.dumps({**podwire.read_summary(trace), "trace": str(trace)}))
+    # What the trace holds means the same as in the run's own JSON.
+    for key in ("model", "events", "simulated_s", "complete"):
+        assert summary_json[key] == run_json[key]
+    for a, b in zip(summary_json["traffic"], run_json["traffic"]):
+        assert {k: a[k] for k in ("name", "sent", "ok", "failed")} == {k: b[k] for k in ("name", "sent", "ok", "failed")}
+
+
+def test_queueing_json_has_null_where_theory_has_no_figure(podwire_cli, tmp_path):
+    import json
+
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "3s", "--set", "run.warmup=1s", "--json",
+                    "--set", "queueing.service_time={distribution: constant, value: 1ms}",
+                    "--set", "queueing.servers=1", "--set", "queueing.arrival_rate=500/s", "-o", str(tmp_path / "q.h5"))
+    assert r.returncode == 0, r.stderr
+    document = json.loads(r.stdout)
+    assert document["theory"]["model"] == "M/D/1" and document["theory"]["p90_s"] is None
+    s = podwire_cli("summary", str(tmp_path / "q.h5"), "--json")
+    assert json.loads(s.stdout)["theory"]["p90_s"] is None  # NaN in the trace, null in JSON
+
+
+def _wall_and_trace_removed(run_stdout: str) -> str:
+    text = re.sub(r" in [\d.]+ s wall", "", run_stdout)
+    return text.split("\n\ntrace: ")[0].rstrip("\n")
+
+
+def test_summary_of_a_cluster_trace_prints_what_the_run_printed(podwire_cli, tmp_path):
+    trace = tmp_path / "web.h5"
+    r = podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    s = podwire_cli("summary", str(trace))
+    assert s.returncode == 0, s.stderr
+    for line in ("datapath: ", "busiest node: worker-", "dns: "):
+        assert line in s.stdout, s.stdout
+    assert s.stdout.rstrip("\n") == _wall_and_trace_removed(r.stdout)
+
+
+def test_long_service_names_are_printed_whole(podwire_cli, source_dir, tmp_path):
+    name = "checkout-payments-fraud-scoring-frontend-canary"  # my-app/<name> is 54 characters
+    manifest = (source_dir / "scenarios/seed/my-app.yaml").read_text()
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "seed/my-app.yaml").write_text(manifest.replace("  name: web\n  namespace", f"  name: {name}\n  namespace"))
+    scenario = (source_dir / "scenarios/seed-web.yaml").read_text().replace("http://web/", f"http://{name}/")
+    (tmp_path / "long.yaml").write_text(scenario)
+    trace = tmp_path / "long.h5"
+    r = podwire_cli("run", str(tmp_path / "long.yaml"), "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    s = podwire_cli("summary", str(trace))
+    for out in (r.stdout, s.stdout):
+        header = next(line for line in out.splitlines() if line.startswith("service "))
+        row = next(line for line in out.splitlines() if line.startswith(f"my-app/{name} "))
+        # The name whole, and the request count still right under its heading.
+        end = header.index("requests") + len("requests")
+        assert row[:end].split() == [f"my-app/{name}", row[:end].split()[-1]]
+        assert row[:end].split()[-1].replace(",", "").isdigit() and row[end] == " "
+
+
+def test_summary_says_plainly_what_is_not_a_trace(podwire_cli, tmp_path):
+    import h5py
+
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    (tmp_path / "empty.h5").write_bytes(b"")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = [1, 2, 3]
+    (tmp_path / "folder.h5").mkdir()
+    expected = {
+        text: "not a podwire trace (not an HDF5 file)",
+        tmp_path / "empty.h5": "not a podwire trace (an empty file)",
+        tmp_path / "other.h5": "an HDF5 file, but not a podwire trace",
+        tmp_path / "folder.h5": "is a folder, not a trace file",
+        tmp_path / "none.h5": "no such file",
+    }
+    for path, message in expected.items():
+        r = podwire_cli("summary", str(path))
+        assert r.returncode == 1
+        assert r.stderr.startswith(f"podwire: {path}: {message}"), r.stderr
+        assert "signature" not in r.stderr and "errno" not in r.stderr and "Traceback" not in r.stderr
+    # A trace cut short: still HDF5 by its first bytes, but unreadable.
+    good = tmp_path / "good.h5"
+    assert podwire_cli("run", "scenarios/default.yaml", "--duration", "2s", "--set", "run.warmup=1s",
+                       "-o", str(good)).returncode == 0
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(good.read_bytes()[:3000])
+    r = podwire_cli("summary", str(cut))
+    assert r.returncode == 1 and f"podwire: {cut}: an HDF5 file that cannot be read, damaged or cut short" in r.stderr
+    with pytest.raises(podwire.NotATraceError):
+        podwire.open(tmp_path / "other.h5")
+
+
+@pytest.mark.parametrize("case", ["folder", "missing folder", "file as folder", "unwritable folder"])
+def test_an_output_path_that_cannot_be_written_is_refused_before_simulating(podwire_cli, tmp_path, case):
+    import os
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere its permissions say no; /sys refuses even root
+        locked = Path("/sys")
+    out, message = {
+        "folder": (tmp_path / "results", "it is a folder; name a file in it, e.g. " + str(tmp_path / "results/run.h5")),
+        "missing folder": (tmp_path / "nodir/x.h5", f"the folder {tmp_path / 'nodir'} does not exist"),
+        "file as folder": (tmp_path / "notes.txt/x.h5", f"{tmp_path / 'notes.txt'} is a file, not a folder"),
+        "unwritable folder": (locked / "x.h5", f"no permission to write in the folder {locked}"),
+    }[case]
+    before = sorted(tmp_path.rglob("*"))
+    # A run of a day of simulated time: only a check made before it starts ends this in time.
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration", "86400s", "-o", str(out), timeout=60)
+    assert r.returncode == 4, r.stderr
+    assert r.stderr == f"podwire: cannot write the trace to {out}: {message}\n"
+    assert r.stdout == ""
+    assert sorted(tmp_path.rglob("*")) == before  # no probe, no temporary trace left behind
+
+
+def test_the_python_api_checks_the_output_path_before_running(source_dir, tmp_path):
+    scenario = podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=86400s"])
+    with pytest.raises(podwire.OutputPathError, match="it is a folder"):
+        podwire.run(scenario, tmp_path)
+
+
+def _start(args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "podwire", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_a_cluster_run_as_ctrl_c_does(source_dir, tmp_path, podwire_cli, stop):
+    import h5py
+
+    trace = tmp_path / "stopped.h5"
+    proc = _start(["run", "scenarios/seed-web.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    time.sleep(2.0)
+    proc.send_signal(stop)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped early" in out and "datapath: " in out and out.rstrip().endswith("(complete=false)")
+    assert "Traceback" not in err
+    with h5py.File(trace, "r") as f:
+        assert not f["meta"].attrs["complete"] and f["requests"].shape[0] > 100
+    assert list(tmp_path.iterdir()) == [trace]
+    s = podwire_cli("summary", str(trace))
+    assert s.returncode == 0 and "stopped early" in s.stdout
+
+
+def test_a_run_under_nohup_goes_on_through_sighup(source_dir, tmp_path):
+    proc = _start(["run", "scenarios/default.yaml", "--duration", "100000s", "--no-trace"], source_dir,
+                  preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert proc.poll() is None  # still running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "stopped early" in out, err
+
+
+def _big_cluster(tmp_path: Path, source_dir: Path) -> Path:
+    """A cluster whose model takes seconds to build (15,000 nodes, 30,000 pods)."""
+    text = (source_dir / "scenarios/churn/programming-5000-nodes.yaml").read_text()
+    text = text.replace("count: 5000", "count: 15000").replace("replicas: 1000", "replicas: 30000")
+    p = tmp_path / "big.yaml"
+    p.write_text(text.replace("pod_cidr: 10.128.0.0/9", "pod_cidr: 10.0.0.0/8"))
+    return p
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_start_up_ends_the_command_quietly(source_dir, tmp_path, stop):
+    scenario = _big_cluster(tmp_path, source_dir)
+    proc = _start(["run", str(scenario), "--duration", "100000s", "-o", str(tmp_path / "big.h5")], source_dir)
+    # Once the core is loaded the command is past Python's imports; the build then takes seconds.
+    deadline = time.monotonic() + 30
+    while "_core" not in Path(f"/proc/{proc.pid}/maps").read_text():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    time.sleep(0.5)
+    proc.send_signal(stop)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert out == ""  # stopped before the run: no summary
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert list(tmp_path.iterdir()) == [scenario]  # and no trace begun
+
+
+@pytest.mark.parametrize("moment_s", [0.8, 2.0, 3.5])
+def test_summary_says_what_a_killed_run_left(source_dir, tmp_path, podwire_cli, moment_s):
+    trace = tmp_path / "run.h5"
+    proc = _start(["run", "scenarios/seed-web.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    time.sleep(moment_s)
+    proc.kill()
+    proc.communicate(timeout=60)
+    left = list(tmp_path.iterdir())
+    if moment_s < 2 and not left:
+        return  # killed before it began the trace: nothing left, nothing to say
+    temporary = tmp_path / f"run.h5.tmp-{proc.pid}"
+    assert left == [temporary]
+    r = podwire_cli("summary", str(temporary))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"podwire: {temporary}: the unfinished trace of a run that ended without closing it "
+                               f"(process {proc.pid} is gone: it was killed, by SIGKILL"), r.stderr
+    assert "HDF5 cannot read it" in r.stderr or "it has no summary" in r.stderr
+    r = podwire_cli("summary", str(trace))
+    assert r.returncode == 1
+    assert f"{trace}: no such file; beside it, {temporary.name} is the unfinished trace" in r.stderr
+
+
+def test_summary_of_a_trace_still_being_written(source_dir, tmp_path, podwire_cli):
+    trace = tmp_path / "run.h5"
+    proc = _start(["run", "scenarios/default.yaml", "--duration", "100000s", "-o", str(trace)], source_dir)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("run.h5.tmp-*")):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        temporary = tmp_path / f"run.h5.tmp-{proc.pid}"
+        r = podwire_cli("summary", str(temporary))
+        assert r.returncode == 1
+        assert f"the trace a run is still writing (process {proc.pid} is running); it is renamed to run.h5" in r.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert podwire_cli("summary", str(trace)).returncode == 0
+
+
+def test_a_readable_left_over_is_read_as_incomplete(source_dir, tmp_path, podwire_cli):
+    import h5py
+
+    done = tmp_path / "done.h5"
+    assert podwire_cli("run", "scenarios/seed-web.yaml", "--duration", "3s", "--set", "run.warmup=1s",
+                       "-o", str(done)).returncode == 0
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    left = tmp_path / f"run.h5.tmp-{gone.pid}"  # as a run killed before its end leaves it, had HDF5 kept it whole
+    left.write_bytes(done.read_bytes())
+    with h5py.File(left, "r+") as f:
+        del f["summary"]
+        f["meta"].attrs["complete"] = False
+        requests, samples = f["requests"][:], f["timeseries/nodes"][:]
+        reached = max((requests["started_ps"] + requests["total_ps"]).max(), samples["at_ps"].max()) * 1e-12
+    r = podwire_cli("summary", str(left))
+    assert r.returncode == 1
+    assert (f"{left}: the unfinished trace of a run that ended without closing it (process {gone.pid} is gone"
+            in r.stderr)
+    assert f"it has no summary (a run writes it at its end), and its rows reach {reached:g} s of simulated time" \
+        in r.stderr
+    result = podwire.open(left)
+    assert not result.complete and len(result.requests) > 100

@@ -108,7 +108,7 @@ def test_build_problems_are_located(podwire_cli, tmp_path):
         "  shop/cart: {concurrency: 2}\n"
     )
     r = podwire_cli("run", str(bad), "--no-trace")
-    assert r.returncode == 2
+    assert r.returncode == 3
     assert f"{bad}:3:" in r.stderr
     assert "no workload" in r.stderr and "'cart'" in r.stderr
 
@@ -121,7 +121,7 @@ def test_validate_builds_the_model_to_find_every_problem(podwire_cli, tmp_path):
         "  shop/cart: {concurrency: 2}\n"
     )
     r = podwire_cli("validate", str(bad))
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert f"{bad}:3:" in r.stderr and "no workload" in r.stderr
     ok = podwire_cli("validate", "scenarios/seed-web.yaml")
     assert ok.returncode == 0, ok.stderr
@@ -199,7 +199,7 @@ def test_explain_lists_the_hops_from_a_pod_to_a_service(podwire_cli):
                      "DNAT to my-app/web-server-", "one request simulated in the idle cluster: ok"):
         assert expected in r.stdout, r.stdout
     bad = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/nobody", "--to", "web")
-    assert bad.returncode == 2 and "no pod or workload 'nobody'" in bad.stderr
+    assert bad.returncode == 3 and "no pod or workload 'nobody'" in bad.stderr
 
 
 def test_a_cluster_run_with_churn_is_the_same_cell_by_cell_for_the_same_seed(podwire_cli, tmp_path):

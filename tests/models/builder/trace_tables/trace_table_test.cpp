@@ -113,5 +113,44 @@ TEST(TraceTables, OutputsLeftOffLeaveTheirTablesOutOrEmpty) {
   fs::remove(p);
 }
 
+TEST(TraceTables, TheSummaryHoldsTheCountersAndNodesTheRunReports) {
+  const ClusterScenario s = scenario::parse_cluster_scenario(scenario("{}", ""), "trace.yaml", {});
+  ClusterModel model(s);
+  const std::string p = (fs::temp_directory_path() / "podwire_trace_tables_summary.h5").string();
+  const ClusterRunResult r = run_cluster(model, p);
+  const h5::File f = h5::File::open_read(p);
+  const h5::Group datapath = f.open_group("/summary/datapath");
+  EXPECT_GT(r.datapath.service_translations, 0u);
+  EXPECT_EQ(h5::read_uint_attribute(datapath, "service_translations"),
+            r.datapath.service_translations);
+  EXPECT_EQ(h5::read_uint_attribute(datapath, "encapsulated"), r.datapath.encapsulated);
+  EXPECT_EQ(h5::read_uint_attribute(datapath, "conntrack_entries"), r.conntrack_entries);
+  EXPECT_DOUBLE_EQ(h5::read_double_attribute(datapath, "kernel_work_s"), r.datapath.work.seconds());
+  const h5::Group dns = f.open_group("/summary/dns");
+  EXPECT_GT(r.dns_lookups, 0u);
+  EXPECT_EQ(h5::read_uint_attribute(dns, "lookups"), r.dns_lookups);
+  EXPECT_EQ(h5::read_uint_attribute(dns, "coredns_queries"), r.dns.queries);
+
+  struct Node {
+    char name[64];
+    std::int64_t cores;
+    double application_cpu_s;
+  };
+  const auto nodes = h5::read_rows(f, "/summary/nodes",
+                                   h5::Schema<Node>()
+                                       .column("name", &Node::name)
+                                       .column("cores", &Node::cores)
+                                       .column("application_cpu_s", &Node::application_cpu_s));
+  ASSERT_EQ(nodes.size(), r.nodes.size());
+  ASSERT_EQ(nodes.size(), 3u);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_EQ(std::string(nodes[i].name), r.nodes[i].name);
+    EXPECT_EQ(nodes[i].cores, r.nodes[i].cores);
+    EXPECT_DOUBLE_EQ(nodes[i].application_cpu_s, r.nodes[i].application_cpu_s);
+  }
+  EXPECT_GT(nodes[1].application_cpu_s, 0.0);  // a worker served requests
+  fs::remove(p);
+}
+
 }  // namespace
 }  // namespace podwire::builder
