@@ -16,6 +16,8 @@ const char* to_string(RequestStatus s) {
       return "timeout";
     case RequestStatus::dns_failure:
       return "dns_failure";
+    case RequestStatus::addr_unavailable:
+      return "addr_unavailable";
   }
   return "?";
 }

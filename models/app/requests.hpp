@@ -6,6 +6,7 @@
 // statistics and trace writers connect to.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -16,7 +17,18 @@
 
 namespace podwire::app {
 
-enum class RequestStatus : std::uint8_t { pending, ok, refused, reset, timeout, dns_failure };
+// addr_unavailable: connect() found no free local port toward the address
+// (EADDRNOTAVAIL). Codes are stable: new ones go at the end.
+enum class RequestStatus : std::uint8_t {
+  pending,
+  ok,
+  refused,
+  reset,
+  timeout,
+  dns_failure,
+  addr_unavailable,
+};
+inline constexpr std::size_t kRequestStatuses = 7;
 const char* to_string(RequestStatus s);
 
 struct RequestRecord {

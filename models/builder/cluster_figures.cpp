@@ -137,8 +137,13 @@ void ClusterModel::estimate() {
 
 void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   auto* self = static_cast<ClusterModel*>(ctx);
+  const bool no_port = r.status == app::RequestStatus::addr_unavailable;
+  if (no_port && !self->result_.first_addr_unavailable) {
+    self->result_.first_addr_unavailable = r.started;
+  }
   if (r.parent == 0 && r.source < self->result_.traffic.size()) {
     TrafficFigures& t = self->result_.traffic[r.source];
+    if (no_port && !t.first_addr_unavailable) t.first_addr_unavailable = r.started;
     const auto second =
         static_cast<std::size_t>(std::max<std::int64_t>(0, r.started.ps() / Time::s(1).ps()));
     if (t.seconds.size() <= second) t.seconds.resize(second + 1);
@@ -152,6 +157,7 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
     }
   }
   if (r.started < self->scenario_.run.warmup) return;
+  if (no_port) ++self->result_.addr_unavailable;
   if (r.parent == 0 && r.source < self->result_.traffic.size()) {
     TrafficFigures& t = self->result_.traffic[r.source];
     t.retries += r.retries;

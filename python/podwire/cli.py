@@ -48,6 +48,14 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
+    for t in result["traffic"]:
+        if t.get("first_addr_unavailable_s") is not None:
+            n = t.get("status", {}).get("addr_unavailable", 0)
+            lines.append(
+                f"{t['name']}: {n:,} request{'' if n == 1 else 's'} found no free local port "
+                f"(EADDRNOTAVAIL), the first at {t['first_addr_unavailable_s']:.2f} s: a closed connection keeps its "
+                "port toward that address and port for TIME_WAIT's 60 s, so one client address opens about 470 "
+                "connections/s to one Service port (keep-alive or more client pods go further)")
     lines.append("")
     lines.append(f"{'service':40}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
                  f"{'utilisation':>13}")

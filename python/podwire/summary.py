@@ -68,8 +68,10 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "failed": int(row["failed"]),
             **{k: float(row[k]) for k in ("mean_s", "p50_s", "p90_s", "p99_s", "dns_s", "connect_s", "network_s",
                                           "at_server_s")},
-            "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure")
+            "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure", "addr_unavailable")
                        if k in row.dtype.names},
+            **({"first_addr_unavailable_s": float(row["first_addr_unavailable_s"]) or None}
+               if "first_addr_unavailable_s" in row.dtype.names else {}),
         })
     services = []
     for row in f["summary/services"][:]:

@@ -11,8 +11,9 @@ struct Row {
   char name[64];
   std::uint64_t sent, ok, failed;
   double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s,
-      at_server_s;                                     // the last five means of the parts
-  std::uint64_t refused, reset, timeout, dns_failure;  // the failed, by status
+      at_server_s;  // the last five means of the parts
+  std::uint64_t refused, reset, timeout, dns_failure, addr_unavailable;  // the failed, by status
+  double first_addr_unavailable_s;                                       // 0: ports never ran out
 };
 
 trace::h5::Schema<Row> schema() {
@@ -32,7 +33,9 @@ trace::h5::Schema<Row> schema() {
       .column("refused", &Row::refused)
       .column("reset", &Row::reset)
       .column("timeout", &Row::timeout)
-      .column("dns_failure", &Row::dns_failure);
+      .column("dns_failure", &Row::dns_failure)
+      .column("addr_unavailable", &Row::addr_unavailable)
+      .column("first_addr_unavailable_s", &Row::first_addr_unavailable_s);
 }
 
 class TrafficSummaryTable final : public TraceTable {
@@ -63,6 +66,9 @@ class TrafficSummaryTable final : public TraceTable {
       row.reset = count(app::RequestStatus::reset);
       row.timeout = count(app::RequestStatus::timeout);
       row.dns_failure = count(app::RequestStatus::dns_failure);
+      row.addr_unavailable = count(app::RequestStatus::addr_unavailable);
+      row.first_addr_unavailable_s =
+          f.first_addr_unavailable ? f.first_addr_unavailable->seconds() : 0.0;
       t.append(row);
     }
     t.flush();
