@@ -18,7 +18,8 @@
 namespace podwire::app {
 
 // addr_unavailable: connect() found no free local port toward the address
-// (EADDRNOTAVAIL). Codes are stable: new ones go at the end.
+// (EADDRNOTAVAIL). unfinished: still pending when the run ended (set by
+// RequestTable::finish_pending). Codes are stable: new ones go at the end.
 enum class RequestStatus : std::uint8_t {
   pending,
   ok,
@@ -27,8 +28,9 @@ enum class RequestStatus : std::uint8_t {
   timeout,
   dns_failure,
   addr_unavailable,
+  unfinished,
 };
-inline constexpr std::size_t kRequestStatuses = 7;
+inline constexpr std::size_t kRequestStatuses = 8;
 const char* to_string(RequestStatus s);
 
 struct RequestRecord {
@@ -99,6 +101,9 @@ class RequestTable {
 
   // Sets the status and finish time and announces the record.
   void finish(std::uint64_t id, RequestStatus status, engine::Time now);
+  // At the end of a run: every record still pending finishes `unfinished` at
+  // `now`, in id order, so it is counted and traced. Returns how many.
+  std::uint64_t finish_pending(engine::Time now);
 
   engine::Signal<const RequestRecord&> finished;
 

@@ -138,6 +138,7 @@ void ClusterModel::estimate() {
 void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   auto* self = static_cast<ClusterModel*>(ctx);
   const bool no_port = r.status == app::RequestStatus::addr_unavailable;
+  const bool unfinished = r.status == app::RequestStatus::unfinished;
   if (no_port && !self->result_.first_addr_unavailable) {
     self->result_.first_addr_unavailable = r.started;
   }
@@ -152,12 +153,13 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
       ++bin.ok;
       bin.latency_sum_s += r.total().seconds();
       bin.latency_max_s = std::max(bin.latency_max_s, r.total().seconds());
-    } else {
+    } else if (!unfinished) {
       ++bin.failed;
     }
   }
   if (r.started < self->scenario_.run.warmup) return;
   if (no_port) ++self->result_.addr_unavailable;
+  if (unfinished) ++self->result_.unfinished;
   if (r.parent == 0 && r.source < self->result_.traffic.size()) {
     TrafficFigures& t = self->result_.traffic[r.source];
     t.retries += r.retries;
@@ -170,6 +172,8 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
       t.connect_s.add(r.connect().seconds());
       t.network_s.add(r.network().seconds());
       t.at_server_s.add(r.at_server().seconds());
+    } else if (unfinished) {
+      ++t.unfinished;
     } else {
       ++t.failed;
     }

@@ -68,7 +68,8 @@ struct TrafficFigures {
   std::string target;  // the URL (or port-forward) as written
   std::uint64_t sent = 0;
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;  // refused, reset, timed out, unresolved or without a local port
+  std::uint64_t failed = 0;      // refused, reset, timed out, unresolved or without a local port
+  std::uint64_t unfinished = 0;  // started after the warm-up and still pending when the run ended
   std::uint64_t by_status[app::kRequestStatuses] = {};
   // The first request of this entry whose connect() found no local port
   // (addr_unavailable), warm-up included; none: ports never ran out.
@@ -77,7 +78,8 @@ struct TrafficFigures {
   engine::RunningStats total_s, dns_s, connect_s, network_s, at_server_s;
   double offered_per_s = 0;  // open loop
   std::uint64_t retries = 0;
-  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included
+  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included;
+                                    // unfinished requests are in no bin
 
   template <class V>
   void visit(V& v) const {
@@ -86,6 +88,7 @@ struct TrafficFigures {
     v("sent", sent);
     v("ok", ok);
     v("failed", failed);
+    v("unfinished", unfinished);
     v("first_addr_unavailable_s", first_addr_unavailable);
     v.record("status",
              [this](auto& s) {  // by_status[0] is `pending`, which no finished request has
@@ -253,6 +256,7 @@ struct ClusterRunResult {
   // local port: after the warm-up, and the first one's start, warm-up included.
   std::uint64_t addr_unavailable = 0;
   std::optional<engine::Time> first_addr_unavailable;
+  std::uint64_t unfinished = 0;  // requests of any kind pending at the end, after the warm-up
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
   double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
   ChurnFigures churn;
@@ -281,6 +285,7 @@ struct ClusterRunResult {
       p("addr_unavailable", addr_unavailable);
       p("first_addr_unavailable_s", first_addr_unavailable);
     });
+    v("unfinished", unfinished);
     v("cpu_application_s", node_cpu_application_s);
     v("cpu_kernel_s", node_cpu_kernel_s);
     v("events", events);

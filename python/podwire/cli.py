@@ -49,6 +49,10 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
     for t in result["traffic"]:
+        if t.get("unfinished"):
+            n = t["unfinished"]
+            lines.append(f"{t['name']}: {n:,} request{' was' if n == 1 else 's were'} still in flight when the run "
+                         "ended (status unfinished)")
         if t.get("first_addr_unavailable_s") is not None:
             n = t.get("status", {}).get("addr_unavailable", 0)
             lines.append(
@@ -125,7 +129,7 @@ def _format_churn(result: dict[str, Any]) -> list[str]:
         lines.append(f"proxy syncs: {syncs:,} ({full:,} full), {busy:.2f} s of node CPU programming rules")
     for t in result["traffic"]:
         st = t.get("status", {})
-        failed = {k: v for k, v in st.items() if k != "ok" and v}
+        failed = {k: v for k, v in st.items() if k not in ("ok", "unfinished") and v}
         if not failed:
             continue
         kinds = ", ".join(f"{v:,} {k}" for k, v in failed.items())

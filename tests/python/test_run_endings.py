@@ -1,5 +1,6 @@
 """How a cluster run's requests end, as the command line shows them: a client
-out of local ports fails those requests and the run goes on."""
+out of local ports fails those requests and the run goes on; requests in flight
+at the end are unfinished."""
 
 import re
 
@@ -73,3 +74,23 @@ def test_a_client_out_of_ports_fails_those_requests_and_the_run_goes_on(podwire_
     summary = podwire_cli("summary", str(trace))
     assert summary.returncode == 0, summary.stderr
     assert m.group(0) in summary.stdout
+
+
+def test_requests_that_never_finish_are_counted_unfinished_and_ndots_zero_is_warned_of(podwire_cli, tmp_path):
+    path = scenario(tmp_path, duration="3s", rate="100/s", dns="  dns: {ndots: 0}")
+    v = podwire_cli("validate", str(path))
+    assert v.returncode == 0, v.stderr
+    warning = v.stdout + v.stderr
+    assert "traffic[0].url: with ndots:0 the pod's resolver asks for 'web' first" in warning
+    assert "write 'web.my-app.svc.cluster.local' in full or raise cluster.dns.ndots" in warning
+    trace = tmp_path / "ndots.h5"
+    r = podwire_cli("run", str(path), "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    rows = measured(trace)
+    assert len(rows) > 150 and (rows["status"] == "unfinished").all()
+    line = f"c: {len(rows):,} requests were still in flight when the run ended (status unfinished)"
+    assert line in r.stdout.splitlines()
+    summary = podwire_cli("summary", str(trace))
+    assert line in summary.stdout.splitlines()
+    row = next(line for line in r.stdout.splitlines() if line.startswith("c "))
+    assert [int(x.replace(",", "")) for x in row.split()[2:4]] == [0, 0]  # ok, failed

@@ -1,5 +1,5 @@
-// /summary/traffic: a row per traffic entry: requests sent, answered and
-// failed (by status), latency percentiles and the means of its parts;
+// /summary/traffic: a row per traffic entry: requests sent, answered, failed
+// (by status) and unfinished, latency percentiles and the means of its parts;
 // written at the end from the run's figures.
 #include "models/builder/trace_tables/trace_table.hpp"
 #include "models/trace/columns.hpp"
@@ -13,7 +13,8 @@ struct Row {
   double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s,
       at_server_s;  // the last five means of the parts
   std::uint64_t refused, reset, timeout, dns_failure, addr_unavailable;  // the failed, by status
-  double first_addr_unavailable_s;                                       // 0: ports never ran out
+  std::uint64_t unfinished;
+  double first_addr_unavailable_s;  // 0: ports never ran out
 };
 
 trace::h5::Schema<Row> schema() {
@@ -35,6 +36,7 @@ trace::h5::Schema<Row> schema() {
       .column("timeout", &Row::timeout)
       .column("dns_failure", &Row::dns_failure)
       .column("addr_unavailable", &Row::addr_unavailable)
+      .column("unfinished", &Row::unfinished)
       .column("first_addr_unavailable_s", &Row::first_addr_unavailable_s);
 }
 
@@ -67,6 +69,7 @@ class TrafficSummaryTable final : public TraceTable {
       row.timeout = count(app::RequestStatus::timeout);
       row.dns_failure = count(app::RequestStatus::dns_failure);
       row.addr_unavailable = count(app::RequestStatus::addr_unavailable);
+      row.unfinished = f.unfinished;
       row.first_addr_unavailable_s =
           f.first_addr_unavailable ? f.first_addr_unavailable->seconds() : 0.0;
       t.append(row);

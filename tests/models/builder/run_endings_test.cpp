@@ -1,6 +1,7 @@
 // How a cluster run's requests end and are counted: a client that runs out of
 // local ports fails those requests (addr_unavailable) and the run goes on, at
-// the rate the ephemeral range and TIME_WAIT allow.
+// the rate the ephemeral range and TIME_WAIT allow; requests still in flight
+// at the end are unfinished.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -105,6 +106,48 @@ traffic:
   EXPECT_EQ(r.addr_unavailable, 0u);
   EXPECT_FALSE(r.first_addr_unavailable.has_value());
   EXPECT_GT(r.traffic[0].ok, 1900u);
+}
+
+// With ndots:0 the pod asks for `web` as written first; CoreDNS forwards it
+// upstream, which answers with an address outside the cluster that never
+// answers: every request is still connecting when the run ends. They are
+// counted, not lost, and the scenario gets a warning before it runs.
+TEST(RunEndings, RequestsStillInFlightAtTheEndAreUnfinished) {
+  const ClusterScenario s = scenario::parse_cluster_scenario(
+      cluster("{seed: 1, duration: 3s, warmup: 1s}", "  dns: {ndots: 0}\n") + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 100/s, keep_alive: false}
+)",
+      "test.yaml");
+  ClusterModel m(s);
+  const ClusterRunResult r = m.run();
+  const TrafficFigures& t = r.traffic[0];
+  EXPECT_GT(t.unfinished, 150u);
+  EXPECT_EQ(t.ok, 0u);
+  EXPECT_EQ(t.failed, 0u);
+  EXPECT_EQ(t.by_status[static_cast<int>(app::RequestStatus::unfinished)], t.unfinished);
+  EXPECT_EQ(r.unfinished, t.unfinished);
+  for (const TrafficBin& b : t.seconds) EXPECT_EQ(b.failed, 0u);
+  std::string notices;
+  for (const std::string& n : m.notices()) notices += n + "\n";
+  EXPECT_NE(notices.find("traffic[0].url: with ndots:0 the pod's resolver asks for 'web' first, "
+                         "which is outside cluster.local"),
+            std::string::npos)
+      << notices;
+  EXPECT_NE(notices.find("write 'web.my-app.svc.cluster.local' in full"), std::string::npos)
+      << notices;
+}
+
+TEST(RunEndings, TheDefaultNdotsResolvesAShortNameInsideTheClusterWithoutAWarning) {
+  const ClusterScenario s =
+      scenario::parse_cluster_scenario(cluster("{seed: 1, duration: 2s, warmup: 1s}") + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 100/s}
+  - {name: d, from: my-app/client, url: "http://web.my-app/", rate: 100/s}
+)",
+                                       "test.yaml");
+  ClusterModel m(s);
+  EXPECT_TRUE(m.notices().empty()) << m.notices()[0];
 }
 
 }  // namespace
