@@ -66,11 +66,13 @@ struct TrafficBin {
 struct TrafficFigures {
   std::string name;
   std::string target;  // the URL (or port-forward) as written
+  // Requests that started after the warm-up: sent = ok + failed + unfinished.
   std::uint64_t sent = 0;
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;      // refused, reset, timed out, unresolved or without a local port
-  std::uint64_t unfinished = 0;  // started after the warm-up and still pending when the run ended
-  std::uint64_t by_status[app::kRequestStatuses] = {};
+  std::uint64_t failed = 0;       // refused, reset, timed out, unresolved or without a local port
+  std::uint64_t unfinished = 0;   // still pending when the run ended
+  std::uint64_t warmup_sent = 0;  // requests that started during the warm-up, however they ended
+  std::uint64_t by_status[app::kRequestStatuses] = {};  // after the warm-up
   // The first request of this entry whose connect() found no local port
   // (addr_unavailable), warm-up included; none: ports never ran out.
   std::optional<engine::Time> first_addr_unavailable;
@@ -89,6 +91,7 @@ struct TrafficFigures {
     v("ok", ok);
     v("failed", failed);
     v("unfinished", unfinished);
+    v("warmup_sent", warmup_sent);
     v("first_addr_unavailable_s", first_addr_unavailable);
     v.record("status",
              [this](auto& s) {  // by_status[0] is `pending`, which no finished request has

@@ -48,6 +48,9 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
+    warmup_sent = sum(t.get("warmup_sent", 0) for t in result["traffic"])
+    lines.append("(sent = ok + failed + unfinished: requests started after the warm-up"
+                 + (f"; {warmup_sent:,} more started during it)" if warmup_sent else ")"))
     for t in result["traffic"]:
         if t.get("unfinished"):
             n = t["unfinished"]
@@ -84,7 +87,7 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             busiest = max(result["nodes"], key=lambda n: n["kernel_cpu_s"] + n["application_cpu_s"])
             cores = busiest["cores"] * span
             busy = (busiest["kernel_cpu_s"] + busiest["application_cpu_s"]) / cores
-            offered = sum(t["sent"] for t in result["traffic"]) / span
+            offered = sum(t["sent"] + t.get("warmup_sent", 0) for t in result["traffic"]) / span
             ceiling = ""
             if 0 < busy < 1 and offered > 0:
                 # CPU per request stays the same as load grows, until the cores run out.

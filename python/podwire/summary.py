@@ -71,7 +71,7 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure", "addr_unavailable",
                                                  "unfinished")
                        if k in row.dtype.names},
-            **{k: int(row[k]) for k in ("unfinished",) if k in row.dtype.names},
+            **{k: int(row[k]) for k in ("unfinished", "warmup_sent") if k in row.dtype.names},
             **({"first_addr_unavailable_s": float(row["first_addr_unavailable_s"]) or None}
                if "first_addr_unavailable_s" in row.dtype.names else {}),
         })

@@ -1,6 +1,6 @@
 """How a cluster run's requests end, as the command line shows them: a client
 out of local ports fails those requests and the run goes on; requests in flight
-at the end are unfinished."""
+at the end are unfinished; `sent` covers the same window as ok and failed."""
 
 import re
 
@@ -93,4 +93,21 @@ def test_requests_that_never_finish_are_counted_unfinished_and_ndots_zero_is_war
     summary = podwire_cli("summary", str(trace))
     assert line in summary.stdout.splitlines()
     row = next(line for line in r.stdout.splitlines() if line.startswith("c "))
-    assert [int(x.replace(",", "")) for x in row.split()[2:4]] == [0, 0]  # ok, failed
+    assert [int(x.replace(",", "")) for x in row.split()[1:4]] == [len(rows), 0, 0]  # sent, ok, failed
+
+
+def test_sent_ok_and_failed_count_the_same_requests(podwire_cli, tmp_path):
+    trace = tmp_path / "window.h5"
+    r = podwire_cli("run", str(scenario(tmp_path)), "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if line.startswith("c "))
+    sent, ok, failed = (int(x.replace(",", "")) for x in row.split()[1:4])
+    rows = measured(trace)
+    assert sent == len(rows) == ok + failed + (rows["status"] == "unfinished").sum()
+    requests = podwire.open(trace).requests
+    warmup = int((requests["warmup"] & (requests["parent"] == 0)).sum())
+    assert 150 < warmup < 250
+    note = f"(sent = ok + failed + unfinished: requests started after the warm-up; {warmup:,} more started during it)"
+    assert note in r.stdout.splitlines()
+    summary = podwire_cli("summary", str(trace))
+    assert note in summary.stdout.splitlines()
