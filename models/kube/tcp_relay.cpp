@@ -47,6 +47,7 @@ void TcpRelay::on_accept(void* ctx, net::TcpConnection& c) {
   p.up = self->upstream_stack_.connect(self->upstream_, self->upstream_port_, up_callbacks(&p));
   if (p.up == nullptr) {
     // No local port toward the upstream (EADDRNOTAVAIL): the stream is reset.
+    ++self->counters_.upstream_failures;
     p.down = nullptr;
     c.set_callbacks(net::TcpCallbacks{});
     c.abort();
