@@ -16,6 +16,10 @@ const char* to_string(RequestStatus s) {
       return "timeout";
     case RequestStatus::dns_failure:
       return "dns_failure";
+    case RequestStatus::addr_unavailable:
+      return "addr_unavailable";
+    case RequestStatus::unfinished:
+      return "unfinished";
   }
   return "?";
 }
@@ -48,6 +52,19 @@ void RequestTable::finish(std::uint64_t id, RequestStatus status, engine::Time n
   r.status = status;
   r.finished = now;
   finished.emit(r);
+}
+
+std::uint64_t RequestTable::finish_pending(engine::Time now) {
+  std::uint64_t n = 0;
+  // Observers of `finished` create no records, so the held records stay put.
+  for (std::size_t i = 0, held = records_.size(); i < held; ++i) {
+    if (records_[i].status != RequestStatus::pending) continue;
+    records_[i].status = RequestStatus::unfinished;
+    records_[i].finished = now;
+    ++n;
+    finished.emit(records_[i]);
+  }
+  return n;
 }
 
 }  // namespace podwire::app

@@ -6,6 +6,7 @@
 // statistics and trace writers connect to.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -16,7 +17,20 @@
 
 namespace podwire::app {
 
-enum class RequestStatus : std::uint8_t { pending, ok, refused, reset, timeout, dns_failure };
+// addr_unavailable: connect() found no free local port toward the address
+// (EADDRNOTAVAIL). unfinished: still pending when the run ended (set by
+// RequestTable::finish_pending). Codes are stable: new ones go at the end.
+enum class RequestStatus : std::uint8_t {
+  pending,
+  ok,
+  refused,
+  reset,
+  timeout,
+  dns_failure,
+  addr_unavailable,
+  unfinished,
+};
+inline constexpr std::size_t kRequestStatuses = 8;
 const char* to_string(RequestStatus s);
 
 struct RequestRecord {
@@ -87,6 +101,9 @@ class RequestTable {
 
   // Sets the status and finish time and announces the record.
   void finish(std::uint64_t id, RequestStatus status, engine::Time now);
+  // At the end of a run: every record still pending finishes `unfinished` at
+  // `now`, in id order, so it is counted and traced. Returns how many.
+  std::uint64_t finish_pending(engine::Time now);
 
   engine::Signal<const RequestRecord&> finished;
 

@@ -77,8 +77,18 @@ void UpstreamPool::on_resolved(void* context, std::uint64_t slot, bool ok, net::
   }
   Conn& c = self->allocate_conn();
   c.current = p;
+  c.tcp = self->stack_.connect(address, self->config_.port, self->callbacks(c));
+  if (c.tcp == nullptr) {
+    // connect() found no free local port toward the address (EADDRNOTAVAIL):
+    // this request fails at once and is not retried, as a client's would be.
+    self->conns_.release(c.index);
+    --self->open_;
+    table.at(p.request).connected = now;
+    table.finish(p.request, RequestStatus::addr_unavailable, now);
+    self->done_(self->context_, p.cookie, p.request);
+    return;
+  }
   ++self->counters_.connections_opened;
-  c.tcp = &self->stack_.connect(address, self->config_.port, self->callbacks(c));
 }
 
 UpstreamPool::Conn& UpstreamPool::allocate_conn() {

@@ -363,6 +363,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
           "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
       continue;
     }
+    if (service >= 0) warn_if_resolved_outside(t, path, service, diags);
     cc.target = target_index(t.target.host, t.target.port, service);
     // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
     const auto n = static_cast<int>(running.size());
@@ -382,6 +383,29 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
                  host_costs_of_pod(pod));
     }
   }
+}
+
+void ClusterModel::warn_if_resolved_outside(const TrafficSpec& t, const std::string& path,
+                                            int service, Diagnostics& diags) const {
+  // The name the pod's resolver asks for first (glibc's res_search order): one
+  // outside the cluster domain goes upstream from CoreDNS, and whatever the
+  // world answers for it wins over the Service the name also means.
+  kube::ResolverConfig rc =
+      kube::ResolverConfig::cluster_first(t.from_namespace, scenario_.cluster.dns.domain);
+  rc.ndots = scenario_.cluster.dns.ndots;
+  const std::vector<std::string> names = rc.candidates(t.target.host);
+  const std::string& domain = scenario_.cluster.dns.domain;
+  if (names.empty() || names[0] == domain || names[0].ends_with("." + domain)) return;
+  const kube::ObjectMeta& meta =
+      cluster_->services()[static_cast<std::size_t>(service)].service->meta;
+  diags.add(located(Severity::warning, t.source, path + ".url",
+                    "with ndots:" + std::to_string(rc.ndots) + " the pod's resolver asks for '" +
+                        names[0] + "' first, which is outside " + domain +
+                        ": CoreDNS forwards it upstream, and an answer from there sends the "
+                        "requests out of the cluster instead of to Service " +
+                        meta.namespace_ + "/" + meta.name + "; write '" + meta.name + "." +
+                        meta.namespace_ + ".svc." + domain +
+                        "' in full or raise cluster.dns.ndots"));
 }
 
 // --- churn ------------------------------------------------------------------------

@@ -137,8 +137,14 @@ void ClusterModel::estimate() {
 
 void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
   auto* self = static_cast<ClusterModel*>(ctx);
-  if (r.parent == 0 && r.source < self->result_.traffic.size()) {
-    TrafficFigures& t = self->result_.traffic[r.source];
+  ClusterRunResult& run = self->result_;
+  const bool client_request = r.parent == 0 && r.source < run.traffic.size();
+  const bool no_port = r.status == app::RequestStatus::addr_unavailable;
+  const bool unfinished = r.status == app::RequestStatus::unfinished;
+  if (no_port && !run.first_addr_unavailable) run.first_addr_unavailable = r.started;
+  if (client_request) {
+    TrafficFigures& t = run.traffic[r.source];
+    if (no_port && !t.first_addr_unavailable) t.first_addr_unavailable = r.started;
     const auto second =
         static_cast<std::size_t>(std::max<std::int64_t>(0, r.started.ps() / Time::s(1).ps()));
     if (t.seconds.size() <= second) t.seconds.resize(second + 1);
@@ -147,13 +153,19 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
       ++bin.ok;
       bin.latency_sum_s += r.total().seconds();
       bin.latency_max_s = std::max(bin.latency_max_s, r.total().seconds());
-    } else {
+    } else if (!unfinished) {
       ++bin.failed;
     }
   }
-  if (r.started < self->scenario_.run.warmup) return;
-  if (r.parent == 0 && r.source < self->result_.traffic.size()) {
-    TrafficFigures& t = self->result_.traffic[r.source];
+  if (r.started < self->scenario_.run.warmup) {
+    if (client_request) ++run.traffic[r.source].warmup_sent;
+    return;
+  }
+  if (no_port) ++run.addr_unavailable;
+  if (unfinished) ++run.unfinished;
+  if (client_request) {
+    TrafficFigures& t = run.traffic[r.source];
+    ++t.sent;
     t.retries += r.retries;
     ++t.by_status[static_cast<int>(r.status)];
     if (r.status == app::RequestStatus::ok) {
@@ -164,6 +176,8 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
       t.connect_s.add(r.connect().seconds());
       t.network_s.add(r.network().seconds());
       t.at_server_s.add(r.at_server().seconds());
+    } else if (unfinished) {
+      ++t.unfinished;
     } else {
       ++t.failed;
     }

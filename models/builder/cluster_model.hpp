@@ -138,6 +138,10 @@ class ClusterModel final : public churn::PodRuntime {
   void build_apps(Diagnostics& diags);
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
+  // A warning when the first name a traffic entry's pod resolves for a
+  // Service's name is outside the cluster domain (a low cluster.dns.ndots).
+  void warn_if_resolved_outside(const TrafficSpec& t, const std::string& path, int service,
+                                Diagnostics& diags) const;
   void build_churn(Diagnostics& diags);
   void build_proxy_syncs();
   void bring_up_pod(int pod);

@@ -25,8 +25,9 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
     }
   }
   ClusterRunResult& r = result_;
-  for (std::size_t i = 0; i < r.traffic.size(); ++i) r.traffic[i].sent = 0;
-  for (const app::HttpClient& c : clients_) r.traffic[c.config().source].sent += c.counters().sent;
+  // What is still in flight is counted (and traced) as unfinished; `sent` and
+  // `warmup_sent` then hold every request the clients sent.
+  requests_.finish_pending(sim_.now());
   for (const node::Node& n : nodes_) r.datapath += n.datapath().counters();
   for (const node::Node& n : nodes_) r.conntrack_entries += n.conntrack().size();
   for (const app::CoreDns& d : coredns_) {

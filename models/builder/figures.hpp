@@ -66,15 +66,22 @@ struct TrafficBin {
 struct TrafficFigures {
   std::string name;
   std::string target;  // the URL (or port-forward) as written
+  // Requests that started after the warm-up: sent = ok + failed + unfinished.
   std::uint64_t sent = 0;
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;  // refused, reset, timed out or unresolved
-  std::uint64_t by_status[6] = {};
+  std::uint64_t failed = 0;       // refused, reset, timed out, unresolved or without a local port
+  std::uint64_t unfinished = 0;   // still pending when the run ended
+  std::uint64_t warmup_sent = 0;  // requests that started during the warm-up, however they ended
+  std::uint64_t by_status[app::kRequestStatuses] = {};  // after the warm-up
+  // The first request of this entry whose connect() found no local port
+  // (addr_unavailable), warm-up included; none: ports never ran out.
+  std::optional<engine::Time> first_addr_unavailable;
   engine::LatencyHistogram total;  // measured (started after the warm-up) and ok
   engine::RunningStats total_s, dns_s, connect_s, network_s, at_server_s;
   double offered_per_s = 0;  // open loop
   std::uint64_t retries = 0;
-  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included
+  std::vector<TrafficBin> seconds;  // by the second the request started in, warm-up included;
+                                    // unfinished requests are in no bin
 
   template <class V>
   void visit(V& v) const {
@@ -83,6 +90,9 @@ struct TrafficFigures {
     v("sent", sent);
     v("ok", ok);
     v("failed", failed);
+    v("unfinished", unfinished);
+    v("warmup_sent", warmup_sent);
+    v("first_addr_unavailable_s", first_addr_unavailable);
     v.record("status",
              [this](auto& s) {  // by_status[0] is `pending`, which no finished request has
                for (std::size_t i = 1; i < std::size(by_status); ++i) {
@@ -245,6 +255,11 @@ struct ClusterRunResult {
   node::DatapathCounters datapath;       // summed over nodes
   std::uint64_t conntrack_entries = 0;   // at the end, summed over nodes
   app::CoreDnsCounters dns;
+  // Requests (client requests and downstream calls) whose connect() found no
+  // local port: after the warm-up, and the first one's start, warm-up included.
+  std::uint64_t addr_unavailable = 0;
+  std::optional<engine::Time> first_addr_unavailable;
+  std::uint64_t unfinished = 0;  // requests of any kind pending at the end, after the warm-up
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
   double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
   ChurnFigures churn;
@@ -269,6 +284,11 @@ struct ClusterRunResult {
       d("timeouts", dns_timeouts);
       dns.visit(d);
     });
+    v.record("ports", [this](auto& p) {
+      p("addr_unavailable", addr_unavailable);
+      p("first_addr_unavailable_s", first_addr_unavailable);
+    });
+    v("unfinished", unfinished);
     v("cpu_application_s", node_cpu_application_s);
     v("cpu_kernel_s", node_cpu_kernel_s);
     v("events", events);

@@ -44,7 +44,15 @@ void TcpRelay::on_accept(void* ctx, net::TcpConnection& c) {
   ++self->counters_.connections;
   p.down = &c;
   c.set_callbacks(down_callbacks(&p));
-  p.up = &self->upstream_stack_.connect(self->upstream_, self->upstream_port_, up_callbacks(&p));
+  p.up = self->upstream_stack_.connect(self->upstream_, self->upstream_port_, up_callbacks(&p));
+  if (p.up == nullptr) {
+    // No local port toward the upstream (EADDRNOTAVAIL): the stream is reset.
+    ++self->counters_.upstream_failures;
+    p.down = nullptr;
+    c.set_callbacks(net::TcpCallbacks{});
+    c.abort();
+    self->release(p);
+  }
 }
 
 net::TcpCallbacks TcpRelay::down_callbacks(Pair* pair) {

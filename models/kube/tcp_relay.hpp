@@ -21,7 +21,7 @@ namespace podwire::kube {
 struct TcpRelayCounters {
   std::uint64_t connections = 0;
   std::uint64_t messages_forwarded = 0;  // both directions
-  std::uint64_t upstream_failures = 0;   // refused, reset or timed out
+  std::uint64_t upstream_failures = 0;   // refused, reset, timed out or no local port
 };
 
 class TcpRelay {

@@ -25,6 +25,7 @@ void validate(const TcpConfig& c) {
   }
   if (c.delayed_ack && c.ack_delay <= engine::Time::zero()) refuse("ack_delay", "must be positive");
   if (c.time_wait < engine::Time::zero()) refuse("time_wait", "must not be negative");
+  if (c.time_wait_ports < engine::Time::zero()) refuse("time_wait_ports", "must not be negative");
   if (c.ephemeral_first == 0 || c.ephemeral_last < c.ephemeral_first) {
     refuse("ephemeral_first", "the range must be non-empty and start above 0");
   }

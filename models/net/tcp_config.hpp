@@ -42,11 +42,22 @@ struct TcpConfig {
   engine::Time ack_delay = engine::Time::ms(40);  // Linux TCP_ATO_MIN
   std::uint32_t quickacks = 16;                   // Linux TCP_MAX_QUICKACKS
   std::uint32_t pingpong_threshold = 3;           // Linux TCP_PINGPONG_THRESH
-  // Linux keeps TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN). Zero frees the connection
-  // and its port at once; ports are handed out in turn, so a 4-tuple is reused
-  // only after the whole ephemeral range, and initial sequence numbers of
-  // successive connections are 2^32 apart, so stray old segments miss the window.
+  // How long a connection that closed first stays in TIME_WAIT, answering its
+  // peer's late segments; Linux keeps it 60 s (TCP_TIMEWAIT_LEN). Zero frees the
+  // connection at once (its 4-tuple stays taken for `time_wait_ports`): initial
+  // sequence numbers of successive connections are 2^32 apart, so stray old
+  // segments miss the window.
   engine::Time time_wait = engine::Time::zero();
+  // How long a connection that closed first keeps its 4-tuple (local address
+  // and port, remote address and port) from connect(), counted from its entry
+  // into TIME_WAIT, whatever `time_wait` does with the connection: Linux's
+  // TCP_TIMEWAIT_LEN, 60 s. A port is taken per destination, as in
+  // __inet_hash_connect, so it may serve another address or port meanwhile;
+  // with none left toward a destination connect() fails (EADDRNOTAVAIL).
+  // tcp_tw_reuse's default (2) reuses such a port toward 127.0.0.0/8 only,
+  // after 1 s (its timestamp check), so loopback holds at most `kLoopbackReuse`.
+  engine::Time time_wait_ports = engine::Time::s(60);
+  static constexpr engine::Time kLoopbackReuse = engine::Time::s(1);
   // After Linux TCP Small Queues (net.ipv4.tcp_limit_output_bytes: 1 MiB from
   // 4.20, commit c73e5807e4f6): a connection sends nothing while its host's
   // uplink has this many bytes waiting, so a fast sender is held back by its own

@@ -58,6 +58,8 @@ void TcpConnection::reset() {
   state_ = TcpState::closed;
   passive_ = false;
   owns_port_ = false;
+  closed_first_ = false;
+  time_wait_entered_ = engine::Time::zero();
   local_peer_ = false;
   depth_ = 0;
   iss_ = snd_una_ = snd_nxt_ = snd_max_ = snd_end_ = 0;

@@ -214,6 +214,8 @@ class TcpConnection {
   TcpState state_ = TcpState::closed;
   bool passive_ = false;
   bool owns_port_ = false;
+  bool closed_first_ = false;  // entered TIME_WAIT (at time_wait_entered_)
+  engine::Time time_wait_entered_;
   bool local_peer_ = false;  // same host: no uplink, no local queue limit
   int depth_ = 0;
 

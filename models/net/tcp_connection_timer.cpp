@@ -89,6 +89,8 @@ void TcpConnection::on_rto() {
 void TcpConnection::enter_time_wait() {
   ++stack_.stack_counters_.closed;
   rto_at_ = delack_at_ = local_queue_at_ = kUnset;
+  closed_first_ = true;
+  time_wait_entered_ = sim_.now();
   if (config_.time_wait > Time::zero()) {
     state_ = TcpState::time_wait;
     time_wait_at_ = sim_.now() + config_.time_wait;

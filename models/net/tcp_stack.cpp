@@ -35,34 +35,51 @@ void TcpStack::listen(std::uint16_t port, const TcpCallbacks& callbacks) {
   }
 }
 
-TcpConnection& TcpStack::connect(Address dst, std::uint16_t dst_port,
+TcpConnection* TcpStack::connect(Address dst, std::uint16_t dst_port,
                                  const TcpCallbacks& callbacks) {
-  const std::uint16_t port = allocate_port();
-  TcpConnection& c = allocate();
   // A connection to 127.0.0.0/8 leaves from the loopback address, as in Linux.
-  const FlowKey flow{is_loopback(dst) ? dst : host_.address(), dst, port, dst_port, Protocol::tcp};
+  const Address local = is_loopback(dst) ? dst : host_.address();
+  const std::uint16_t port = allocate_port(local, dst, dst_port);
+  if (port == 0) {
+    ++stack_counters_.addr_unavailable;
+    return nullptr;
+  }
+  TcpConnection& c = allocate();
+  const FlowKey flow{local, dst, port, dst_port, Protocol::tcp};
   connections_.emplace(flow.reversed(), &c);
   ++stack_counters_.active_opens;
   const std::uint64_t id = (static_cast<std::uint64_t>(host_.id()) + 1) << 40 | ++next_id_;
   c.open_active(flow, id, next_iss(), callbacks, true);
-  return c;
+  return &c;
 }
 
-std::uint16_t TcpStack::allocate_port() {
-  if (port_used_.empty()) port_used_.assign(65536, false);
+std::uint16_t TcpStack::allocate_port(Address local, Address dst, std::uint16_t dst_port) {
+  release_holds();
   const std::uint32_t first = config_.ephemeral_first;
   const std::uint32_t last = config_.ephemeral_last;
+  std::uint32_t& taken = taken_toward_[destination(dst, dst_port)];
+  if (taken > last - first) return 0;
   for (std::uint32_t tries = last - first + 1; tries > 0; --tries) {
     const std::uint16_t port = next_port_;
     next_port_ =
         port == last ? static_cast<std::uint16_t>(first) : static_cast<std::uint16_t>(port + 1);
-    if (!port_used_[port] && !listeners_.contains(port)) {
-      port_used_[port] = true;
-      return port;
-    }
+    if (listeners_.contains(port)) continue;
+    const FlowKey key{dst, local, dst_port, port, Protocol::tcp};
+    if (connections_.contains(key) || held_.contains(key)) continue;
+    ++taken;
+    return port;
   }
-  throw std::runtime_error(
-      std::string("'").append(host_.name()).append("': every ephemeral TCP port is in use"));
+  return 0;
+}
+
+void TcpStack::release_holds() {
+  const Time now = sim_.now();
+  while (!hold_ends_.empty() && hold_ends_.top().until <= now) {
+    const Hold h = hold_ends_.top();
+    hold_ends_.pop();
+    held_.erase(h.key);
+    --taken_toward_[destination(h.key.src, h.key.src_port)];
+  }
 }
 
 TcpConnection& TcpStack::allocate() {
@@ -80,7 +97,20 @@ TcpConnection& TcpStack::allocate() {
 void TcpStack::recycle(TcpConnection& c) {
   connection_ended.emit(c);
   connections_.erase(c.flow_.reversed());
-  if (c.owns_port_) port_used_[c.flow_.src_port] = false;
+  if (c.owns_port_) {
+    // The side that closed first keeps the 4-tuple from connect() until its
+    // hold ends (TcpConfig::time_wait_ports); any other end frees it now.
+    const Time hold = is_loopback(c.flow_.dst)
+                          ? std::min(config_.time_wait_ports, TcpConfig::kLoopbackReuse)
+                          : config_.time_wait_ports;
+    const Time until = c.time_wait_entered_ + hold;
+    if (c.closed_first_ && until > sim_.now()) {
+      held_.emplace(c.flow_.reversed(), until);
+      hold_ends_.push(Hold{until, c.flow_.reversed()});
+    } else {
+      --taken_toward_[destination(c.flow_.dst, c.flow_.dst_port)];
+    }
+  }
   c.cancel_timer();
   c.reset();
   free_.push_back(&c);

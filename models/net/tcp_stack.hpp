@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -19,15 +21,16 @@
 namespace podwire::net {
 
 struct TcpStackCounters {
-  std::uint64_t active_opens = 0;     // connect() calls
-  std::uint64_t passive_opens = 0;    // SYNs taken by a listener
-  std::uint64_t established = 0;      // handshakes completed, both roles
-  std::uint64_t refused = 0;          // connect() answered by RST
-  std::uint64_t resets_received = 0;  // connections ended by a peer's RST
-  std::uint64_t timed_out = 0;        // connections given up (SYN or data retries)
-  std::uint64_t closed = 0;           // orderly closes
-  std::uint64_t aborted = 0;          // abort() calls
-  std::uint64_t resets_sent = 0;      // by abort() and for segments that match nothing
+  std::uint64_t active_opens = 0;      // connect() calls
+  std::uint64_t passive_opens = 0;     // SYNs taken by a listener
+  std::uint64_t established = 0;       // handshakes completed, both roles
+  std::uint64_t refused = 0;           // connect() answered by RST
+  std::uint64_t resets_received = 0;   // connections ended by a peer's RST
+  std::uint64_t timed_out = 0;         // connections given up (SYN or data retries)
+  std::uint64_t closed = 0;            // orderly closes
+  std::uint64_t aborted = 0;           // abort() calls
+  std::uint64_t resets_sent = 0;       // by abort() and for segments that match nothing
+  std::uint64_t addr_unavailable = 0;  // connect() calls that found no free port (EADDRNOTAVAIL)
 };
 
 class TcpStack final : public PacketSink {
@@ -52,11 +55,15 @@ class TcpStack final : public PacketSink {
   // is reset (RST to peers that know it), without callbacks on this side.
   void abort_all();
 
-  // Opens a connection from the next free ephemeral port (ports in use by this
-  // stack's connections or listeners are skipped) and sends SYN. The reference
-  // stays valid until the connection is recycled (see TcpCallbacks).
-  // std::runtime_error when every ephemeral port is in use. O(1) amortised.
-  TcpConnection& connect(Address dst, std::uint16_t dst_port, const TcpCallbacks& callbacks);
+  // Opens a connection from the next free ephemeral port and sends SYN. A port
+  // is free toward (dst, dst_port) when no live connection of this stack has
+  // that 4-tuple and none that closed first holds it (TcpConfig::time_wait_ports);
+  // listening ports are never taken. The pointer stays valid until the
+  // connection is recycled (see TcpCallbacks). Null, with nothing sent, when
+  // no port is free toward that destination: Linux's EADDRNOTAVAIL, counted in
+  // stack_counters().addr_unavailable. O(1) amortised, and O(1) when the
+  // destination has no port left.
+  TcpConnection* connect(Address dst, std::uint16_t dst_port, const TcpCallbacks& callbacks);
 
   // Takes an arriving segment: to its connection, to a listener, or answered
   // with RST. Releases the packet. O(1) expected (hash lookup).
@@ -78,7 +85,13 @@ class TcpStack final : public PacketSink {
   };
 
   TcpConnection& allocate();
-  std::uint16_t allocate_port();
+  // 0 when no ephemeral port is free toward (dst, dst_port).
+  std::uint16_t allocate_port(Address local, Address dst, std::uint16_t dst_port);
+  // Lets go of the 4-tuples whose hold has ended.
+  void release_holds();
+  static std::uint64_t destination(Address dst, std::uint16_t dst_port) {
+    return static_cast<std::uint64_t>(dst) << 16 | dst_port;
+  }
   // Puts a segment on the wire, or on the loopback queue for this host.
   void transmit(Packet& p);
   void on_loopback();
@@ -99,7 +112,17 @@ class TcpStack final : public PacketSink {
   std::unordered_map<FlowKey, TcpConnection*, FlowKeyHash> connections_;
   std::vector<std::unique_ptr<TcpConnection>> all_;
   std::vector<TcpConnection*> free_;
-  std::vector<bool> port_used_;  // ephemeral ports held by connect(), by number
+  // Ephemeral ports are taken per destination, by a live connection (in
+  // connections_) or by a hold after TIME_WAIT began (in held_, keyed as
+  // connections_, and in hold_ends_, soonest end first).
+  struct Hold {
+    engine::Time until;
+    FlowKey key;
+    bool operator>(const Hold& o) const { return until > o.until; }
+  };
+  std::unordered_map<FlowKey, engine::Time, FlowKeyHash> held_;
+  std::priority_queue<Hold, std::vector<Hold>, std::greater<>> hold_ends_;
+  std::unordered_map<std::uint64_t, std::uint32_t> taken_toward_;  // by destination()
   std::uint16_t next_port_;
   std::uint64_t next_iss_ = 0;
   std::uint64_t next_id_ = 0;

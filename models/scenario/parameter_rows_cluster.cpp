@@ -90,7 +90,16 @@ void add_cluster_sections(std::vector<ParameterSection>& out) {
                    "Linux `TCP_PINGPONG_THRESH` (5.1 on): answers within `ack_delay` after which "
                    "ACKs ride the answers"),
           constant("`time_wait`", show(tcp.time_wait),
-                   "Linux holds 60 s (`TCP_TIMEWAIT_LEN`); 0 frees the port at once"),
+                   "how long a connection that closed first answers late segments; Linux 60 s "
+                   "(`TCP_TIMEWAIT_LEN`); 0 lets the connection go at once (its port stays taken "
+                   "for `time_wait_ports`)"),
+          constant("`time_wait_ports`", show(tcp.time_wait_ports),
+                   "Linux `TCP_TIMEWAIT_LEN`: a connection that closed first keeps its 4-tuple "
+                   "from connect() this long, so one local address has "
+                   "`ephemeral_last - ephemeral_first + 1` ports per destination address and "
+                   "port (`__inet_hash_connect`), about 470 new connections/s, and connect() "
+                   "fails with EADDRNOTAVAIL beyond (status `addr_unavailable`); `tcp_tw_reuse=2` "
+                   "reuses them after 1 s toward 127.0.0.0/8 only"),
           constant("`local_queue_limit`", "1 MiB",
                    "Linux TCP Small Queues, `tcp_limit_output_bytes`"),
           constant(

@@ -63,6 +63,21 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")
+    warmup_sent = sum(t.get("warmup_sent", 0) for t in result["traffic"])
+    lines.append("(sent = ok + failed + unfinished: requests started after the warm-up"
+                 + (f"; {warmup_sent:,} more started during it)" if warmup_sent else ")"))
+    for t in result["traffic"]:
+        if t.get("unfinished"):
+            n = t["unfinished"]
+            lines.append(f"{t['name']}: {n:,} request{' was' if n == 1 else 's were'} still in flight when the run "
+                         "ended (status unfinished)")
+        if t.get("first_addr_unavailable_s") is not None:
+            n = t.get("status", {}).get("addr_unavailable", 0)
+            lines.append(
+                f"{t['name']}: {n:,} request{'' if n == 1 else 's'} found no free local port "
+                f"(EADDRNOTAVAIL), the first at {t['first_addr_unavailable_s']:.2f} s: a closed connection keeps its "
+                "port toward that address and port for TIME_WAIT's 60 s, so one client address opens about 470 "
+                "connections/s to one Service port (keep-alive or more client pods go further)")
     lines.append("")
     width = max([40] + [len(s["name"]) + 1 for s in result["services"]])  # whole names, however long
     lines.append(f"{'service':{width}}{'requests':>10}{'p50':>12}{'p99':>12}{'server time':>14}{'estimate':>14}"
@@ -88,7 +103,7 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             busiest = max(result["nodes"], key=lambda n: n["kernel_cpu_s"] + n["application_cpu_s"])
             cores = busiest["cores"] * span
             busy = (busiest["kernel_cpu_s"] + busiest["application_cpu_s"]) / cores
-            offered = sum(t["sent"] for t in result["traffic"]) / span
+            offered = sum(t["sent"] + t.get("warmup_sent", 0) for t in result["traffic"]) / span
             ceiling = ""
             if 0 < busy < 1 and offered > 0:
                 # CPU per request stays the same as load grows, until the cores run out.
@@ -133,7 +148,7 @@ def _format_churn(result: dict[str, Any]) -> list[str]:
         lines.append(f"proxy syncs: {syncs:,} ({full:,} full), {busy:.2f} s of node CPU programming rules")
     for t in result["traffic"]:
         st = t.get("status", {})
-        failed = {k: v for k, v in st.items() if k != "ok" and v}
+        failed = {k: v for k, v in st.items() if k not in ("ok", "unfinished") and v}
         if not failed:
             continue
         kinds = ", ".join(f"{v:,} {k}" for k, v in failed.items())

@@ -65,7 +65,8 @@ class Result(dict):  # type: ignore[type-arg]
 
         Cluster runs: ``target`` is the Service (or host:port) name, ``client``,
         ``server``, ``client_node``, ``server_node`` are endpoint names (missing
-        where there is none), ``status`` a category (``ok``, ``refused``, ...),
+        where there is none), ``status`` a category (``ok``, ``refused``, ``reset``, ``timeout``, ``dns_failure``,
+        ``addr_unavailable``, ``unfinished``),
         ``traffic`` the traffic entry of a client's own request (missing for
         downstream calls), and ``started_s``, ``total_s`` are seconds.
         Queueing runs: the farm's table plus ``wait_s`` and ``sojourn_s``.

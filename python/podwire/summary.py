@@ -173,8 +173,12 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "failed": int(row["failed"]),
             **{k: float(row[k]) for k in ("mean_s", "p50_s", "p90_s", "p99_s", "dns_s", "connect_s", "network_s",
                                           "at_server_s")},
-            "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure")
+            "status": {k: int(row[k]) for k in ("refused", "reset", "timeout", "dns_failure", "addr_unavailable",
+                                                 "unfinished")
                        if k in row.dtype.names},
+            **{k: int(row[k]) for k in ("unfinished", "warmup_sent") if k in row.dtype.names},
+            **({"first_addr_unavailable_s": float(row["first_addr_unavailable_s"]) or None}
+               if "first_addr_unavailable_s" in row.dtype.names else {}),
         })
     services = []
     for row in f["summary/services"][:]:
@@ -205,6 +209,9 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
         if "requests" in f and f["requests"].shape[0] > 0:
             # Failures by the second they started in, per traffic entry.
             req = f["requests"][:]
+            names = [_text(n) for n in f["requests"].attrs.get("enum:status", [])]
+            # A request still in flight at the end is unfinished, not failed.
+            not_failed = {1} | ({names.index("unfinished")} if "unfinished" in names else set())
             clients = req[req["parent"] == 0]
             for i, t in enumerate(traffic):
                 mine = clients[clients["source"] == i]
@@ -212,7 +219,7 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
                 n = int(seconds.max()) + 1 if len(seconds) else 0
                 failed = [0] * n
                 for sec, status in zip(seconds, mine["status"]):
-                    if status != 1:
+                    if int(status) not in not_failed:
                         failed[sec] += 1
                 t["seconds"] = [{"failed": v} for v in failed]
     return {

@@ -73,7 +73,7 @@ def sweep(
     ``KeyboardInterrupt``; finished runs stay on disk for the next call.
 
     Columns: the grid's paths, ``seed``, ``status``; per traffic entry
-    ``<name>.sent`` (the whole run), ``.ok``, ``.failed``, ``.ok_per_s``,
+    ``<name>.sent``, ``.ok``, ``.failed``, ``.ok_per_s``,
     ``.mean_s``, ``.p50_s``, ``.p90_s``, ``.p99_s`` and the mean parts
     ``.dns_s``, ``.connect_s``, ``.network_s``, ``.at_server_s`` (of requests
     started after the warm-up); the totals ``sent``, ``ok``, ``failed`` and
@@ -164,7 +164,7 @@ def run_metrics(path: str | Path) -> dict[str, Any]:
     m: dict[str, Any] = {"seed": summary["scenario"]["seed"]}
     if summary.get("model") == "cluster":
         total = {"sent": 0, "ok": 0, "failed": 0}
-        # ok and failed count requests started after the warm-up; sent counts them all.
+        # sent, ok and failed count requests started after the warm-up.
         window = max(summary["simulated_s"] - summary["scenario"]["warmup_s"], 1e-12)
         for t in summary["traffic"]:
             name = t["name"]

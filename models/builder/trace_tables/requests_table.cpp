@@ -44,7 +44,7 @@ trace::h5::Schema<Row> schema() {
       .column("client_node", &Row::client_node)
       .column("server_node", &Row::server_node)
       .column("status", &Row::status,
-              trace::enum_names(app::RequestStatus::dns_failure,
+              trace::enum_names(app::RequestStatus::unfinished,
                                 [](app::RequestStatus st) { return app::to_string(st); }))
       .column("reused_connection", &Row::reused_connection)
       .column("retries", &Row::retries)

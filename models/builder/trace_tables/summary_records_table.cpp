@@ -27,6 +27,8 @@ class RecordAttributes {
   void operator()(std::string_view key, const T& value) {
     if constexpr (std::is_same_v<T, engine::Time>) {
       group_.set_attribute(key, value.seconds());
+    } else if constexpr (std::is_same_v<T, std::optional<engine::Time>>) {
+      group_.set_attribute(key, value ? value->seconds() : std::nan(""));
     } else if constexpr (std::is_same_v<T, std::optional<double>>) {
       group_.set_attribute(key, value.value_or(std::nan("")));
     } else if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T>) {

@@ -1,6 +1,7 @@
-// /summary/traffic: a row per traffic entry: requests sent, answered and
-// failed (by status), latency percentiles and the means of its parts;
-// written at the end from the run's figures.
+// /summary/traffic: a row per traffic entry: requests sent after the warm-up,
+// answered, failed (by status) and unfinished, those sent during the warm-up,
+// latency percentiles and the means of its parts; written at the end from the
+// run's figures.
 #include "models/builder/trace_tables/trace_table.hpp"
 #include "models/trace/columns.hpp"
 
@@ -11,8 +12,10 @@ struct Row {
   char name[64];
   std::uint64_t sent, ok, failed;
   double mean_s, p50_s, p90_s, p99_s, dns_s, connect_s, network_s,
-      at_server_s;                                     // the last five means of the parts
-  std::uint64_t refused, reset, timeout, dns_failure;  // the failed, by status
+      at_server_s;  // the last five means of the parts
+  std::uint64_t refused, reset, timeout, dns_failure, addr_unavailable;  // the failed, by status
+  std::uint64_t unfinished, warmup_sent;
+  double first_addr_unavailable_s;  // 0: ports never ran out
 };
 
 trace::h5::Schema<Row> schema() {
@@ -32,7 +35,11 @@ trace::h5::Schema<Row> schema() {
       .column("refused", &Row::refused)
       .column("reset", &Row::reset)
       .column("timeout", &Row::timeout)
-      .column("dns_failure", &Row::dns_failure);
+      .column("dns_failure", &Row::dns_failure)
+      .column("addr_unavailable", &Row::addr_unavailable)
+      .column("unfinished", &Row::unfinished)
+      .column("warmup_sent", &Row::warmup_sent)
+      .column("first_addr_unavailable_s", &Row::first_addr_unavailable_s);
 }
 
 class TrafficSummaryTable final : public TraceTable {
@@ -63,6 +70,11 @@ class TrafficSummaryTable final : public TraceTable {
       row.reset = count(app::RequestStatus::reset);
       row.timeout = count(app::RequestStatus::timeout);
       row.dns_failure = count(app::RequestStatus::dns_failure);
+      row.addr_unavailable = count(app::RequestStatus::addr_unavailable);
+      row.unfinished = f.unfinished;
+      row.warmup_sent = f.warmup_sent;
+      row.first_addr_unavailable_s =
+          f.first_addr_unavailable ? f.first_addr_unavailable->seconds() : 0.0;
       t.append(row);
     }
     t.flush();

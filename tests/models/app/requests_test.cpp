@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace podwire::app {
 namespace {
 
@@ -33,6 +35,27 @@ TEST(RequestTable, MemoryStaysBoundedWhileEveryRecordIsAnnouncedOnce) {
   EXPECT_EQ(announced, 100011u);
   // The recent tail is still readable.
   EXPECT_EQ(t.at(t.size()).status, RequestStatus::ok);
+}
+
+// At the end of a run what is still pending is announced once, unfinished, at
+// the end's time; what finished before is left alone.
+TEST(RequestTable, FinishPendingAnnouncesWhatIsStillInFlightAsUnfinished) {
+  RequestTable t;
+  std::vector<std::uint64_t> announced;
+  t.finished.connect(
+      [](void* v, const RequestRecord& r) {
+        static_cast<std::vector<std::uint64_t>*>(v)->push_back(r.id);
+      },
+      &announced);
+  const std::uint64_t a = t.create().id, b = t.create().id, c = t.create().id;
+  t.finish(b, RequestStatus::ok, Time::ms(5));
+  EXPECT_EQ(t.finish_pending(Time::s(3)), 2u);
+  EXPECT_EQ(announced, (std::vector<std::uint64_t>{b, a, c}));
+  EXPECT_EQ(t.at(a).status, RequestStatus::unfinished);
+  EXPECT_EQ(t.at(c).finished, Time::s(3));
+  EXPECT_EQ(t.at(b).status, RequestStatus::ok);
+  EXPECT_EQ(t.finish_pending(Time::s(4)), 0u);
+  EXPECT_EQ(announced.size(), 3u);
 }
 
 }  // namespace

@@ -197,8 +197,8 @@ TEST(TcpStack, ListenTwiceThrowsAndEphemeralPortsAreHandedOutInTurn) {
   App app(f.sim);
   f.server().listen(80, app.callbacks());
   EXPECT_THROW(f.server().listen(80, app.callbacks()), std::invalid_argument);
-  TcpConnection& a = f.client().connect(f.server_address(), 80, app.callbacks());
-  TcpConnection& b = f.client().connect(f.server_address(), 80, app.callbacks());
+  TcpConnection& a = *f.client().connect(f.server_address(), 80, app.callbacks());
+  TcpConnection& b = *f.client().connect(f.server_address(), 80, app.callbacks());
   EXPECT_EQ(a.flow().src_port, 32768);
   EXPECT_EQ(b.flow().src_port, 32769);
   EXPECT_EQ(a.state(), TcpState::syn_sent);
@@ -575,7 +575,7 @@ TEST(TcpClose, CloseWhileConnectingSendsQueuedMessagesFirst) {
   Fabric f(2, kTenGig);
   App client(f.sim), server(f.sim);
   f.server().listen(80, server.callbacks());
-  TcpConnection& c = f.client().connect(f.server_address(), 80, client.callbacks());
+  TcpConnection& c = *f.client().connect(f.server_address(), 80, client.callbacks());
   c.send_message(5000, 42);
   c.close();
   f.sim.run_until(1_ms);
@@ -593,7 +593,7 @@ TEST(TcpClose, SimultaneousCloseAndTimeWait) {
   Fabric f(2, kTenGig, tcp);
   App client(f.sim), server(f.sim);
   f.server().listen(80, server.callbacks());
-  TcpConnection& c = f.client().connect(f.server_address(), 80, client.callbacks());
+  TcpConnection& c = *f.client().connect(f.server_address(), 80, client.callbacks());
   f.sim.run_until(1_ms);
   ASSERT_NE(server.conn, nullptr);
   c.close();
@@ -612,7 +612,7 @@ TEST(TcpTransfer, LoopbackAndMessageBoundaries) {
   App client(f.sim), server(f.sim);
   server.reply_bytes = 3000;
   f.client().listen(80, server.callbacks());
-  TcpConnection& c = f.client().connect(f.hosts[0]->address(), 80, client.callbacks());
+  TcpConnection& c = *f.client().connect(f.hosts[0]->address(), 80, client.callbacks());
   // Queued while connecting: sent once established, delivered one by one.
   c.send_message(1, 7);
   c.send_message(1448, 8);
@@ -800,6 +800,93 @@ TEST(TcpCongestion, EcnEchoCutsTheWindowWithoutLoss) {
   EXPECT_EQ(f.client(0).counters().retransmissions + f.client(1).counters().retransmissions, 0u);
   EXPECT_GT(port.utilisation(), 0.95);
   EXPECT_GE(index, 0.95);
+}
+
+// Ephemeral ports as Linux hands them out (__inet_hash_connect): a port is
+// taken per destination (address and port), the side that closed first keeps
+// its 4-tuple for TIME_WAIT's 60 s, and with none left toward a destination
+// connect() fails at once (EADDRNOTAVAIL) instead of ending the run.
+struct PortRig {
+  static TcpConfig four_ports() {
+    TcpConfig tcp;
+    tcp.ephemeral_first = 40000;
+    tcp.ephemeral_last = 40003;
+    return tcp;
+  }
+  Fabric f{2, kTenGig, four_ports()};
+  App client{f.sim}, server{f.sim};
+
+  // Opens n connections from the client that each exchange 100 bytes and close.
+  int exchange(Address dst, std::uint16_t port, int n) {
+    int opened = 0;
+    for (int i = 0; i < n; ++i) {
+      if (f.client().connect(dst, port, client.callbacks()) != nullptr) ++opened;
+    }
+    f.sim.run_until(f.sim.now() + 10_ms);
+    return opened;
+  }
+};
+
+TEST(TcpPorts, TheSideThatClosedFirstHoldsItsPortTowardThatDestinationForSixtySeconds) {
+  PortRig r;
+  r.client.send_on_established = 100;
+  r.client.close_on_message = true;  // the client closes first: TIME_WAIT is its
+  r.server.reply_bytes = 100;
+  r.f.server().listen(80, r.server.callbacks());
+  r.f.server().listen(81, r.server.callbacks());
+  const Address server = r.f.server_address();
+  EXPECT_EQ(r.exchange(server, 80, 4), 4);
+  EXPECT_EQ(r.client.closed, 4);
+  EXPECT_EQ(r.f.client().live_connections(), 0u);
+  // The connections are gone but their 4-tuples are held: port 80 has no port left.
+  EXPECT_EQ(r.f.client().connect(server, 80, r.client.callbacks()), nullptr);
+  EXPECT_EQ(r.f.client().stack_counters().addr_unavailable, 1u);
+  EXPECT_EQ(r.f.client().stack_counters().active_opens, 4u);
+  // The same four ports still serve another destination port.
+  EXPECT_EQ(r.exchange(server, 81, 5), 4);
+  EXPECT_EQ(r.f.client().stack_counters().addr_unavailable, 2u);
+  r.f.sim.run_until(59_s);
+  EXPECT_EQ(r.f.client().connect(server, 80, r.client.callbacks()), nullptr);
+  r.f.sim.run_until(60_s + 10_ms);  // 60 s after the first FIN exchanges
+  EXPECT_EQ(r.exchange(server, 80, 4), 4);
+  EXPECT_EQ(r.f.client().stack_counters().addr_unavailable, 3u);
+  EXPECT_EQ(r.server.messages.size(), 12u);
+}
+
+TEST(TcpPorts, APortIsFreeAgainAtOnceWhenThePeerClosedFirst) {
+  PortRig r;
+  r.client.send_on_established = 100;
+  r.server.close_on_message = true;  // the server closes first: TIME_WAIT is the server's
+  r.f.server().listen(80, r.server.callbacks());
+  EXPECT_EQ(r.exchange(r.f.server_address(), 80, 4), 4);
+  EXPECT_EQ(r.client.closed, 4);
+  EXPECT_EQ(r.exchange(r.f.server_address(), 80, 4), 4);
+  EXPECT_EQ(r.f.client().stack_counters().addr_unavailable, 0u);
+}
+
+TEST(TcpPorts, LoopbackReusesAPortInTimeWaitAfterOneSecond) {
+  PortRig r;  // tcp_tw_reuse=2: TIME_WAIT is reused toward 127.0.0.0/8 only
+  r.client.send_on_established = 100;
+  r.client.close_on_message = true;
+  r.server.reply_bytes = 100;
+  r.f.client().listen(8080, r.server.callbacks());
+  EXPECT_EQ(r.exchange(kLoopbackAddress, 8080, 4), 4);
+  EXPECT_EQ(r.f.client().connect(kLoopbackAddress, 8080, r.client.callbacks()), nullptr);
+  r.f.sim.run_until(1_s + 10_ms);
+  EXPECT_EQ(r.exchange(kLoopbackAddress, 8080, 4), 4);
+}
+
+TEST(TcpPorts, ListeningPortsAreNeverHandedOut) {
+  PortRig r;
+  r.server.reply_bytes = 100;
+  r.f.client().listen(40001, r.server.callbacks());
+  r.f.server().listen(80, r.server.callbacks());
+  std::vector<std::uint16_t> ports;
+  for (int i = 0; i < 4; ++i) {
+    TcpConnection* c = r.f.client().connect(r.f.server_address(), 80, r.client.callbacks());
+    if (c != nullptr) ports.push_back(c->flow().src_port);
+  }
+  EXPECT_EQ(ports, (std::vector<std::uint16_t>{40000, 40002, 40003}));
 }
 
 }  // namespace
