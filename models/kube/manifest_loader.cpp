@@ -59,15 +59,33 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
     std::error_code ec;
     const fs::path path(p);
     if (fs::is_directory(path, ec)) {
+      // A folder of manifests is a project's, not a file system's: `/` (or
+      // `//`, `/..`) would be walked for minutes.
+      const fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+      if (!ec && canonical == canonical.root_path()) {
+        diagnostics.add(Diagnostic{Severity::error, p, 0, 0, "",
+                                   "this is the root of the file system; name the folder that "
+                                   "holds the manifests"});
+        continue;
+      }
       std::vector<fs::path> files;
+      std::size_t entries = 0;
       fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec),
           end;
-      for (; !ec && it != end; it.increment(ec)) {
+      for (; !ec && it != end && entries <= kMaxFolderEntries; it.increment(ec), ++entries) {
         if (it->is_regular_file(ec) && has_yaml_extension(it->path())) files.push_back(it->path());
       }
       if (ec)
         diagnostics.add(
             Diagnostic{Severity::error, p, 0, 0, "", "cannot list this folder: " + ec.message()});
+      if (entries > kMaxFolderEntries) {
+        diagnostics.add(Diagnostic{
+            Severity::error, p, 0, 0, "",
+            "this folder holds more than " + std::to_string(kMaxFolderEntries) +
+                " files and folders, more than any set of manifests; name the folder that "
+                "holds the manifests"});
+        continue;
+      }
       std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
         return a.generic_string() < b.generic_string();
       });

@@ -24,7 +24,10 @@ ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
 // Loads files and folders. A folder contributes every *.yaml / *.yml file
 // below it, recursively, in sorted path order (kustomization files excepted:
 // they are noticed, not expanded); a file given twice is read once. A path
-// that cannot be read is an error. Never throws.
+// that cannot be read is an error, and so is a folder that is the file
+// system's root or holds more than kMaxFolderEntries files and folders (it is
+// then not read). Never throws.
+inline constexpr std::size_t kMaxFolderEntries = 20'000;
 ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics);
 
 }  // namespace podwire::kube

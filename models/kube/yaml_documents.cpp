@@ -1,5 +1,6 @@
 #include "models/kube/yaml_documents.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include <optional>
@@ -72,7 +73,12 @@ std::vector<YAML::Node> load_all(const std::string& text) {
   return YAML::LoadAll(text);
 }
 
-Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+}  // namespace
+
+std::string yaml_error_message(const YAML::Exception& e) {
+  // yaml-cpp's depth guard says only "bad file".
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
+    return "nested too deeply for the YAML reader (more than 2000 levels)";
   // Binary input puts raw bytes into yaml-cpp's messages; keep them printable.
   std::string message = "YAML syntax error: ";
   for (unsigned char c : e.msg) {
@@ -83,7 +89,13 @@ Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
       message += std::string("\\x") + hex[c >> 4] + hex[c & 15];
     }
   }
-  Diagnostic d{Severity::error, file, 0, 0, "", message};
+  return message;
+}
+
+namespace {
+
+Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+  Diagnostic d{Severity::error, file, 0, 0, "", yaml_error_message(e)};
   if (!e.mark.is_null()) {
     d.line = e.mark.line + 1;
     d.column = e.mark.column + 1;

@@ -18,4 +18,8 @@ namespace podwire::kube {
 std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
                                             Diagnostics& diagnostics);
 
+// A yaml-cpp exception's message for a diagnostic: "YAML syntax error: ...",
+// printable whatever bytes the input had, or the nesting limit it hit.
+std::string yaml_error_message(const YAML::Exception& e);
+
 }  // namespace podwire::kube

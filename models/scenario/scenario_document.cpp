@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/kube/yaml_documents.hpp"
+#include "models/kube/yaml_tree_check.hpp"
 #include "models/scenario/overrides.hpp"
 
 namespace podwire::scenario {
@@ -27,7 +29,7 @@ YAML::Node load_scenario_document(const std::string& text,
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    Diagnostic d{Severity::error, context.file, 0, 0, "", e.msg};
+    Diagnostic d{Severity::error, context.file, 0, 0, "", kube::yaml_error_message(e)};
     if (!e.mark.is_null()) {
       d.line = e.mark.line + 1;
       d.column = e.mark.column + 1;
@@ -37,6 +39,9 @@ YAML::Node load_scenario_document(const std::string& text,
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   apply_overrides(root, overrides, context);
+  // Keys given twice, cycles and alias bombs, before anything reads the tree.
+  if (!kube::check_yaml_tree(root, "", context))
+    throw ScenarioError(std::move(*context.diagnostics));
   return root;
 }
 

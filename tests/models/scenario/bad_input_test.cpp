@@ -1,0 +1,80 @@
+// Bad input to a cluster scenario, as a new user or a fuzzer writes it: each
+// is a located error (file:line:column, the field's path), never a crash, a
+// hang, an exception of another type or a value accepted silently.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "models/scenario/cluster_scenario.hpp"
+
+namespace podwire::scenario {
+namespace {
+
+// A scenario that loads, with `extra` appended at its top level.
+std::string scenario(const std::string& extra = "", const std::string& manifests = "") {
+  return R"(run: {seed: 1, duration: 1s}
+cluster:
+  nodes:
+    - {name: worker, count: 2, cpus: 4}
+manifests:
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}
+)" + manifests +
+         extra;
+}
+
+// The errors, one a line; "" when the scenario loads.
+std::string errors_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_cluster_scenario(text, "s.yaml", overrides);
+  } catch (const ScenarioError& e) {
+    std::string out;
+    for (const Diagnostic& d : e.diagnostics().sorted()) {
+      if (d.severity == Severity::error) out += d.to_string() + "\n";
+    }
+    return out;
+  }
+  return "";
+}
+
+TEST(BadInput, TheBaseScenarioLoads) { EXPECT_EQ(errors_of(scenario()), ""); }
+
+TEST(BadInput, AnInlineManifestThatContainsItselfIsOneError) {
+  const std::string e = errors_of(R"(run: {seed: 1, duration: 1s}
+cluster: {nodes: [{name: w}]}
+manifests: [&m {inline: *m}]
+)");
+  EXPECT_NE(e.find("this value contains itself through an alias"), std::string::npos) << e;
+  EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+}
+
+TEST(BadInput, AScenarioThatIsAnAliasBombIsRefusedAtOnce) {
+  std::string bomb = "x0: &x0 [a, a, a, a, a, a, a, a, a]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string below = "*x" + std::to_string(i - 1);
+    bomb += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [" + below + ", " + below +
+            ", " + below + ", " + below + ", " + below + ", " + below + ", " + below + ", " +
+            below + ", " + below + "]\n";
+  }
+  const std::string e = errors_of(scenario(bomb));
+  EXPECT_NE(e.find("aliases expand this document by more than 100000 nodes"), std::string::npos)
+      << e;
+}
+
+}  // namespace
+}  // namespace podwire::scenario

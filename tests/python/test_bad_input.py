@@ -1,0 +1,101 @@
+"""Bad input through the command line, as a new user or a fuzzer writes it:
+each is a located error on stderr and a non-zero exit within seconds, never a
+crash, a hang or a Python traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+BASE = """\
+run: {{seed: 1, duration: 1s, warmup: 0s}}
+cluster:
+  nodes:
+    - {{name: worker, count: 3, cpus: 4, memory: 16GiB, nic: 25Gbps}}
+manifests:
+  - {seed}
+apps:
+  my-app/web-server:
+    concurrency: 4
+    service_time: {{distribution: exponential, mean: 2ms}}
+    cpu_per_request: 100us
+    response_size: 4KiB
+traffic:
+  - name: client
+    from: my-app/client
+    url: http://web/
+    rate: 500/s
+    request_size: 300B
+"""
+
+
+def base(source_dir: Path) -> str:
+    return BASE.format(seed=source_dir / "scenarios" / "seed" / "my-app.yaml")
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text)
+    return p
+
+
+def validate(podwire_cli, path: Path, *args: str):
+    r = podwire_cli("validate", str(path), *args, timeout=30)
+    assert "Traceback" not in r.stderr, r.stderr
+    return r
+
+
+def errors(r) -> list[str]:
+    return [line for line in r.stderr.splitlines() if ": error: " in line]
+
+
+def test_the_base_scenario_validates(podwire_cli, tmp_path, source_dir):
+    r = validate(podwire_cli, write(tmp_path, "s.yaml", base(source_dir)))
+    assert r.returncode == 0, r.stderr
+
+
+# --- a YAML tree that loops or explodes, a folder that is the file system ---------------
+
+@pytest.mark.parametrize("manifest, where", [
+    ("x: &a [*a]\n", "m.yaml:1:4: error: x[0]: "),
+    ("&b\n: *b\n", "m.yaml:2:1: error: "),
+])
+def test_a_manifest_alias_to_itself_is_an_error(podwire_cli, tmp_path, source_dir, manifest, where):
+    m = write(tmp_path, "m.yaml", manifest)
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", f"manifests:\n  - {m}\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{m.parent}/{where}this value contains itself through an alias (an anchor's own "
+                         "value refers to it); a cyclic document cannot be read"]
+
+
+def test_an_inline_manifest_containing_itself_is_an_error(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", "manifests: [&m {inline: *m}]\nx:\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert any("manifests[0].inline: this value contains itself through an alias" in e for e in errors(r)), r.stderr
+
+
+def test_an_alias_bomb_in_a_manifest_is_refused_at_once(podwire_cli, tmp_path, source_dir):
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for prev, cur in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    m = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", f"manifests:\n  - {m}\n"))
+    r = podwire_cli("validate", str(s), timeout=10)
+    assert r.returncode == 1
+    assert errors(r) == [f"{m}:6:4: error: f[0]: aliases expand this document by more than 100000 nodes beyond "
+                         "those written; podwire reads no more (an alias bomb?)"]
+
+
+@pytest.mark.parametrize("root", ["//", "/"])
+def test_the_file_system_root_is_not_walked_for_manifests(podwire_cli, tmp_path, source_dir, root):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", f"manifests:\n  - {root}\n"))
+    r = podwire_cli("validate", str(s), timeout=10)
+    assert r.returncode == 1
+    assert any("this is the root of the file system; name the folder that holds the manifests" in e
+               for e in errors(r)), r.stderr
