@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <map>
 
 #include "models/app/program.hpp"
 #include "models/churn/churn_action.hpp"
@@ -207,6 +208,7 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     apps.error("expected a mapping from workload (namespace/name) to its behaviour");
     return;
   }
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> workloads;
   for (const auto& kv : apps.node()) {
     const std::string key = kv.first.as<std::string>("");
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
@@ -218,6 +220,18 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     AppSpec app;
     app.source = where(a, ctx.file);
     namespaced(key, app.namespace_, app.workload);
+    // `web` and `default/web` name one workload (a key written twice is
+    // reported by the document's check).
+    const auto [first, fresh] = workloads.emplace(std::make_pair(app.namespace_, app.workload),
+                                                  std::make_pair(key, kv.first.Mark().line + 1));
+    if (!fresh) {
+      if (first->second.first != key) {
+        YamlField(kv.first, a.path(), ctx)
+            .error("names workload " + app.namespace_ + "/" + app.workload + " again (first as '" +
+                   first->second.first + "' at line " + std::to_string(first->second.second) + ")");
+      }
+      continue;
+    }
     if (auto v = a["role"].string()) {
       if (*v == "server")
         app.role = AppSpec::Role::server;

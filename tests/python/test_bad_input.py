@@ -99,3 +99,31 @@ def test_the_file_system_root_is_not_walked_for_manifests(podwire_cli, tmp_path,
     assert r.returncode == 1
     assert any("this is the root of the file system; name the folder that holds the manifests" in e
                for e in errors(r)), r.stderr
+
+
+# --- keys and values given twice ---------------------------------------------------------
+
+def test_a_scenario_key_given_twice_is_an_error_at_both_lines(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("    concurrency: 4\n", "    concurrency: 4\n    concurrency: 5\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:10:5: error: apps.my-app/web-server.concurrency: key 'concurrency' is given twice "
+                         "in this mapping (first at line 9)"]
+
+
+def test_an_app_written_twice_is_an_error_not_a_model_build_failure(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("traffic:\n", "  my-app/web-server: {concurrency: 2}\ntraffic:\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:13:3: error: apps.my-app/web-server: key 'my-app/web-server' is given twice in this "
+                         "mapping (first at line 8)"]
+
+
+def test_an_external_ip_listed_twice_is_a_located_error(podwire_cli, tmp_path, source_dir):
+    m = write(tmp_path, "ext.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: my-app}\n"
+              "spec:\n  selector: {app: web-server}\n  externalIPs: [1.2.3.4, 1.2.3.4]\n"
+              "  ports: [{port: 81, targetPort: 8080}]\n")
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", f"manifests:\n  - {m}\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f'{m}:6:26: error: spec.externalIPs[1]: Duplicate value: "1.2.3.4" (also item 0)']

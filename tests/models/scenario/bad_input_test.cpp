@@ -76,5 +76,58 @@ TEST(BadInput, AScenarioThatIsAnAliasBombIsRefusedAtOnce) {
       << e;
 }
 
+TEST(BadInput, AKeyGivenTwiceInAScenarioIsAnErrorAtBothPlaces) {
+  EXPECT_EQ(errors_of(scenario("apps:\n  web: {concurrency: 2}\napps:\n  web: {concurrency: 3}\n")),
+            "s.yaml:23:1: error: apps: key 'apps' is given twice in this mapping (first at line "
+            "21)\n");
+  EXPECT_EQ(errors_of(scenario("apps:\n  web:\n    concurrency: 2\n    concurrency: 3\n")),
+            "s.yaml:24:5: error: apps.web.concurrency: key 'concurrency' is given twice in this "
+            "mapping (first at line 23)\n");
+}
+
+TEST(BadInput, TwoAppsKeysForOneWorkloadAreAnError) {
+  EXPECT_EQ(
+      errors_of(scenario("apps:\n  web: {concurrency: 2}\n  default/web: {concurrency: 3}\n")),
+      "s.yaml:23:3: error: apps.default/web: names workload default/web again (first as 'web' at "
+      "line 22)\n");
+}
+
+TEST(BadInput, AnExternalIpListedTwiceIsAnErrorAtTheSecond) {
+  const std::string service = R"(  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: ext}
+      spec:
+        selector: {app: web}
+        externalIPs: [1.2.3.4, 1.2.3.4]
+        ports: [{port: 81, targetPort: 8080}]
+)";
+  const std::string e = errors_of(scenario("", service));
+  EXPECT_NE(e.find(":6:26: error: spec.externalIPs[1]: Duplicate value: \"1.2.3.4\" (also item 0)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+}
+
+TEST(BadInput, TwoServicesOnOneExternalAddressAreAnError) {
+  const std::string services = R"(  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: a}
+      spec: {selector: {app: web}, externalIPs: [1.2.3.4], ports: [{port: 81, targetPort: 8080}]}
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: b}
+      spec: {selector: {app: web}, externalIPs: [1.2.3.4], ports: [{port: 81, targetPort: 8080}]}
+)";
+  const std::string e = errors_of(scenario("", services));
+  EXPECT_NE(
+      e.find("error: spec.externalIPs: service 'b' (namespace default): 1.2.3.4:81/TCP is "
+             "already an external address of service 'a' (namespace default) (at s.yaml:21:5"),
+      std::string::npos)
+      << e;
+}
+
 }  // namespace
 }  // namespace podwire::scenario
