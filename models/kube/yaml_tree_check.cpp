@@ -21,7 +21,12 @@ class TreeCheck {
   std::size_t visit(const YAML::Node& n, const std::string& path, const YAML::Node& place,
                     int depth) {
     if (refused_) return 0;
-    if (!n.IsMap() && !n.IsSequence()) return 1;
+    if (!n.IsMap() && !n.IsSequence()) {
+      // The file's text was checked; an override's value was not.
+      if (n.IsScalar() && !is_utf8(n.Scalar()))
+        YamlField(n, path, context_).error("this value is not UTF-8 text");
+      return 1;
+    }
     if (depth > kMaxYamlDepth) {
       return refuse(place, path,
                     "nested deeper than " + std::to_string(kMaxYamlDepth) +

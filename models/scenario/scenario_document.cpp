@@ -25,6 +25,10 @@ std::string read_scenario_file(const std::string& path) {
 
 YAML::Node load_scenario_document(const std::string& text,
                                   const std::vector<std::string>& overrides, YamlContext& context) {
+  if (auto d = kube::not_yaml_text(text, context.file)) {
+    context.diagnostics->add(std::move(*d));
+    throw ScenarioError(std::move(*context.diagnostics));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

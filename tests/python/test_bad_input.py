@@ -127,3 +127,37 @@ def test_an_external_ip_listed_twice_is_a_located_error(podwire_cli, tmp_path, s
     r = validate(podwire_cli, s)
     assert r.returncode == 1
     assert errors(r) == [f'{m}:6:26: error: spec.externalIPs[1]: Duplicate value: "1.2.3.4" (also item 0)']
+
+
+# --- text that is not UTF-8, and binary files --------------------------------------------
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_byte_that_is_not_utf8_in_a_value_is_a_located_error(podwire_cli, tmp_path, source_dir, command):
+    text = base(source_dir).encode().replace(b"name: client", b"name: cli\xff\xfeent")
+    s = write(tmp_path, "s.yaml", text)
+    r = podwire_cli(command, str(s), *(["--no-trace"] if command == "run" else []), timeout=30)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == (1 if command == "validate" else 2)
+    assert errors(r) == [f"{s}:14:14: error: byte 0xff is not UTF-8; YAML files must be UTF-8 text"]
+
+
+def test_a_byte_that_is_not_utf8_in_an_unknown_key_is_a_located_error(podwire_cli, tmp_path, source_dir):
+    text = base(source_dir).encode().replace(b"    request_size: 300B\n", b"    request_size: 300B\n    k\xe9y: 1\n")
+    s = write(tmp_path, "s.yaml", text)
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:19:6: error: byte 0xe9 is not UTF-8; YAML files must be UTF-8 text"]
+
+
+def test_a_binary_scenario_file_is_a_located_error(podwire_cli, tmp_path):
+    s = write(tmp_path, "s.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00")
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:1:1: error: control character 0x7f is not allowed in YAML text (is this a binary file?)"]
+
+
+def test_a_quoted_newline_does_not_break_a_diagnostic_over_lines(podwire_cli, tmp_path):
+    s = write(tmp_path, "s.yaml", 'run: {seed: 1, duration: 1s}\ncluster:\n  nodes: [{name: "a\\nb"}, {name: "a\\nb"}]\n')
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert f"{s}:3:27: error: cluster.nodes[1].name: node group name 'a\\nb' is used twice\n" in r.stderr

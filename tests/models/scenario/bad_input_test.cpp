@@ -129,5 +129,32 @@ TEST(BadInput, TwoServicesOnOneExternalAddressAreAnError) {
       << e;
 }
 
+TEST(BadInput, BytesThatAreNotUtf8AreAnErrorAtTheirPlace) {
+  // In a value, in a key that a warning would quote, and in a binary file.
+  EXPECT_EQ(errors_of(scenario("traffic:\n  - {name: cli\xff\xfe"
+                               "ent, url: http://web/, rate: 1/s}\n")),
+            "s.yaml:22:15: error: byte 0xff is not UTF-8; YAML files must be UTF-8 text\n");
+  EXPECT_EQ(errors_of(scenario("k\xc3\xa9y\xe9: 1\n")),
+            "s.yaml:21:4: error: byte 0xe9 is not UTF-8; YAML files must be UTF-8 text\n");
+  EXPECT_EQ(errors_of(std::string("\x7f"
+                                  "ELF\x02\x01\x01\0\0\0",
+                                  10)),
+            "s.yaml:1:1: error: control character 0x7f is not allowed in YAML text (is this a "
+            "binary file?)\n");
+  // An override's value does not pass through the file's check.
+  EXPECT_EQ(errors_of(scenario("traffic:\n  - {url: http://web/, rate: 1/s}\n"),
+                      {"traffic[0].name=a\xff"}),
+            "--set traffic[0].name: error: traffic[0].name: this value is not UTF-8 text\n");
+}
+
+TEST(BadInput, QuotedUserTextIsEscapedSoADiagnosticIsOneLine) {
+  const std::string e = errors_of(R"(run: {seed: 1, duration: 1s}
+cluster:
+  nodes: [{name: "a\nb\u0001"}, {name: "a\nb\u0001"}]
+)");
+  EXPECT_EQ(
+      e, "s.yaml:3:33: error: cluster.nodes[1].name: node group name 'a\\nb\\x01' is used twice\n");
+}
+
 }  // namespace
 }  // namespace podwire::scenario
