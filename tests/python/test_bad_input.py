@@ -161,3 +161,46 @@ def test_a_quoted_newline_does_not_break_a_diagnostic_over_lines(podwire_cli, tm
     r = validate(podwire_cli, s)
     assert r.returncode == 1
     assert f"{s}:3:27: error: cluster.nodes[1].name: node group name 'a\\nb' is used twice\n" in r.stderr
+
+
+# --- overrides and sweep keys ------------------------------------------------------------
+
+def test_an_override_index_too_large_is_a_located_error_not_a_traceback(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir))
+    r = validate(podwire_cli, s, "--set", "traffic[99999999999999999999].rate=1/s")
+    assert r.returncode == 1
+    assert errors(r) == ["--set traffic[99999999999999999999].rate=1/s: error: traffic[99999999999999999999].rate: "
+                         "'traffic[99999999999999999999]': list index 99999999999999999999 is out of range"]
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_an_override_path_that_names_no_field_is_an_error(podwire_cli, tmp_path, source_dir, command):
+    s = write(tmp_path, "s.yaml", base(source_dir))
+    r = podwire_cli(command, str(s), "--set", "run.durashun=5s", *(["--no-trace"] if command == "run" else []),
+                    timeout=30)
+    assert r.returncode != 0
+    assert errors(r) == ["--set run.durashun: error: run.durashun: unknown field 'durashun'; did you mean "
+                         "run.duration? (known fields: seed, duration, warmup)"]
+
+
+def test_an_override_that_makes_a_new_section_is_reported_against_the_set(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir))
+    r = validate(podwire_cli, s, "--set", "nothing.here=1")
+    assert r.returncode == 1
+    assert errors(r) == ["--set nothing.here: error: nothing: unknown field 'nothing' (known fields: run, cluster, "
+                         "manifests, apps, traffic, churn, outputs)"]
+
+
+def test_a_sweep_key_that_names_no_field_is_an_error_before_any_run(tmp_path, source_dir):
+    import podwire
+
+    scenario = podwire.load(source_dir / "scenarios" / "default.yaml", ["run.duration=1s", "run.warmup=0s"])
+    with pytest.raises(podwire.ScenarioError) as e:
+        podwire.sweep(scenario, {"queueing.servres": [4, 5]}, out_dir=tmp_path, workers=1, progress=False)
+    assert e.value.args[0] == ("--set queueing.servres: error: queueing.servres: unknown field 'servres'; did you "
+                               "mean queueing.servers? (known fields: name, servers, arrival_rate, service_time)")
+    assert not list(tmp_path.iterdir())
+    # A wrong value is still one failed row, not an error of the sweep.
+    with pytest.warns(UserWarning, match="1 of 2 runs failed"):
+        df = podwire.sweep(scenario, {"queueing.servers": [0, 4]}, out_dir=tmp_path, workers=1, progress=False)
+    assert df.status.tolist() == ["failed", "ok"]

@@ -156,5 +156,43 @@ cluster:
       e, "s.yaml:3:33: error: cluster.nodes[1].name: node group name 'a\\nb\\x01' is used twice\n");
 }
 
+const std::string kTraffic = "traffic:\n  - {url: http://web/, rate: 1/s}\n";
+
+TEST(BadInput, AnOverrideIndexTooLargeForAnyListIsAnError) {
+  EXPECT_EQ(errors_of(scenario(kTraffic), {"traffic[99999999999999999999].rate=1/s"}),
+            "--set traffic[99999999999999999999].rate=1/s: error: "
+            "traffic[99999999999999999999].rate: 'traffic[99999999999999999999]': list index "
+            "99999999999999999999 is out of range\n");
+}
+
+TEST(BadInput, AnOverridePathThatNamesNoFieldIsAnErrorWithTheClosestPaths) {
+  EXPECT_EQ(errors_of(scenario(kTraffic), {"run.durashun=5s"}),
+            "--set run.durashun: error: run.durashun: unknown field 'durashun'; did you mean "
+            "run.duration? (known fields: seed, duration, warmup)\n");
+  const std::string rtae = errors_of(scenario(kTraffic), {"traffic[0].rtae=5/s"});
+  EXPECT_EQ(rtae.substr(0, rtae.find(" (known")),
+            "--set traffic[0].rtae: error: traffic[0].rtae: unknown field 'rtae'; did you mean "
+            "traffic[0].rate?");
+  // A mapping the override made has no line in the file: it is the override's.
+  EXPECT_EQ(errors_of(scenario(kTraffic), {"nothing.here=1"}),
+            "--set nothing.here: error: nothing: unknown field 'nothing' (known fields: run, "
+            "cluster, manifests, apps, traffic, churn, outputs)\n");
+  // And so is a key inside the override's value.
+  const std::string inside =
+      errors_of(scenario(kTraffic), {"traffic[0].client={program: curl, thredas: 2}"});
+  EXPECT_EQ(inside.substr(0, inside.find(" (known")),
+            "--set traffic[0].client: error: traffic[0].client.thredas: unknown field 'thredas'; "
+            "did you mean traffic[0].client.threads?");
+  // The same typo in the file stays a warning, at its line.
+  EXPECT_EQ(errors_of(scenario("traffic:\n  - {url: http://web/, rate: 1/s, rtae: 2/s}\n")), "");
+}
+
+TEST(BadInput, ClosestNamesAreFewAndNear) {
+  const std::vector<std::string_view> known = {"rate", "users", "retries", "timeout"};
+  EXPECT_EQ(kube::closest_names("rtae", known), std::vector<std::string_view>{"rate"});
+  EXPECT_EQ(kube::closest_names("userz", known), std::vector<std::string_view>{"users"});
+  EXPECT_TRUE(kube::closest_names("colour", known).empty());
+}
+
 }  // namespace
 }  // namespace podwire::scenario
