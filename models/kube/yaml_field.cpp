@@ -178,8 +178,16 @@ std::optional<engine::BitRate> YamlField::bit_rate(bool required) const {
 std::optional<engine::Distribution> YamlField::time_distribution(bool required) const {
   const char* what = "a time or a distribution such as {distribution: exponential, mean: 1ms}";
   if (!check_present(required, what)) return std::nullopt;
+  // No distribution of times takes a negative one (a constant, a mean, a bound).
+  const auto non_negative = [](const YamlField& f, std::optional<engine::Time> t) {
+    if (t && *t < engine::Time::zero()) {
+      f.error("must not be negative, got " + t->to_string());
+      return std::optional<engine::Time>();
+    }
+    return t;
+  };
   if (node_.IsScalar()) {
-    const auto t = time(true);
+    const auto t = non_negative(*this, time(true));
     if (!t) return std::nullopt;
     return engine::Distribution::constant(t->seconds());
   }
@@ -189,8 +197,8 @@ std::optional<engine::Distribution> YamlField::time_distribution(bool required) 
   }
   const auto kind = (*this)["distribution"].string(true);
   if (!kind) return std::nullopt;
-  auto seconds = [this](const char* key) -> std::optional<double> {
-    const auto t = (*this)[key].time(true);
+  auto seconds = [this, &non_negative](const char* key) -> std::optional<double> {
+    const auto t = non_negative((*this)[key], (*this)[key].time(true));
     if (!t) return std::nullopt;
     return t->seconds();
   };

@@ -146,6 +146,26 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
   (void)inline_count;
 }
 
+// A CPU cost: a time that is not negative.
+std::optional<Time> cpu_cost(const YamlField& f) {
+  const auto v = f.time();
+  if (v && *v < Time::zero()) {
+    f.error("must not be negative, got " + v->to_string());
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A message's size: at least one byte (TCP sends no empty message).
+std::optional<engine::Bytes> message_size(const YamlField& f) {
+  const auto v = f.bytes();
+  if (v && v->count() < 1) {
+    f.error("must be at least 1B, got " + v->to_string());
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<Url> url(const YamlField& f) {
   const auto text = f.string(true);
   if (!text) return std::nullopt;
@@ -173,8 +193,8 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
       CallSpec cs;
       cs.source = where(call, ctx.file);
       if (auto u = url(call["url"])) cs.target = *u;
-      if (auto v = call["request_size"].bytes()) cs.request_bytes = *v;
-      if (auto v = call["response_size"].bytes()) cs.response_bytes = *v;
+      if (auto v = message_size(call["request_size"])) cs.request_bytes = *v;
+      if (auto v = message_size(call["response_size"])) cs.response_bytes = *v;
       if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
       if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
       if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
@@ -249,10 +269,10 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
       app.cpu_per_connection = p->per_connection;
       app.threads = p->threads;
     }
-    if (auto v = a["cpu_per_request"].time()) app.cpu_per_request = *v;
-    if (auto v = a["cpu_per_connection"].time()) app.cpu_per_connection = *v;
+    if (auto v = cpu_cost(a["cpu_per_request"])) app.cpu_per_request = *v;
+    if (auto v = cpu_cost(a["cpu_per_connection"])) app.cpu_per_connection = *v;
     if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
-    if (auto v = a["response_size"].bytes()) app.response_bytes = *v;
+    if (auto v = message_size(a["response_size"])) app.response_bytes = *v;
     parse_calls(a["calls"], ctx, app);
     s.apps.push_back(std::move(app));
   }
@@ -343,7 +363,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
         ts.keep_alive = p->keep_alive;
       }
       if (mapping) {
-        if (auto v = c["cpu_per_request"].time()) ts.cpu_per_request = *v;
+        if (auto v = cpu_cost(c["cpu_per_request"])) ts.cpu_per_request = *v;
         if (auto v = c["threads"].integer(0, 100'000)) ts.threads = static_cast<int>(*v);
       }
     }
@@ -355,7 +375,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
       else
         ts.timeout = *v;
     }
-    if (auto v = t["request_size"].bytes()) ts.request_bytes = *v;
+    if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
     s.traffic.push_back(std::move(ts));

@@ -204,3 +204,33 @@ def test_a_sweep_key_that_names_no_field_is_an_error_before_any_run(tmp_path, so
     with pytest.warns(UserWarning, match="1 of 2 runs failed"):
         df = podwire.sweep(scenario, {"queueing.servers": [0, 4]}, out_dir=tmp_path, workers=1, progress=False)
     assert df.status.tolist() == ["failed", "ok"]
+
+
+# --- values a run cannot mean ------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, error", [
+    ("rate: 500/s", "rate: 1e-320/s",
+     ":17:11: error: traffic[0].rate: rate '1e-320/s' is too small: one event in more than 106 days, the longest "
+     "simulated time"),
+    ("response_size: 4KiB", "response_size: 0B",
+     ":12:20: error: apps.my-app/web-server.response_size: must be at least 1B, got 0B"),
+    ("request_size: 300B", "request_size: 0B", ":18:19: error: traffic[0].request_size: must be at least 1B, got 0B"),
+    ("cpu_per_request: 100us", "cpu_per_request: -1s",
+     ":11:22: error: apps.my-app/web-server.cpu_per_request: must not be negative, got -1s"),
+    ("cpu_per_request: 100us", "cpu_per_connection: -1s",
+     ":11:25: error: apps.my-app/web-server.cpu_per_connection: must not be negative, got -1s"),
+    ("cluster:\n", "churn: {lifecycle: {container_start: -1s}}\ncluster:\n",
+     ":2:38: error: churn.lifecycle.container_start: must not be negative, got -1s"),
+])
+def test_a_value_a_run_cannot_mean_is_an_error_at_validate(podwire_cli, tmp_path, source_dir, old, new, error):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace(old, new, 1))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}{error}"]
+
+
+def test_minutes_hours_and_days_are_times(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("run: {seed: 1, duration: 1s, warmup: 0s}",
+                                                           "run: {seed: 1, duration: 0.5min, warmup: 0s}"))
+    r = validate(podwire_cli, s, "--set", "churn.lifecycle.eviction_timeout=1h", "--set", "run.duration=1d")
+    assert r.returncode == 0, r.stderr

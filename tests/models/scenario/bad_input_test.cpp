@@ -194,5 +194,43 @@ TEST(BadInput, ClosestNamesAreFewAndNear) {
   EXPECT_TRUE(kube::closest_names("colour", known).empty());
 }
 
+TEST(BadInput, ValuesARunCannotMeanAreErrorsAtTheirField) {
+  EXPECT_EQ(errors_of(scenario("traffic:\n  - {url: http://web/, rate: 1e-320/s}\n")),
+            "s.yaml:22:30: error: traffic[0].rate: rate '1e-320/s' is too small: one event in more "
+            "than 106 days, the longest simulated time\n");
+  EXPECT_EQ(errors_of(scenario("traffic:\n  - {url: http://web/, rate: 1/s, request_size: 0B}\n")),
+            "s.yaml:22:49: error: traffic[0].request_size: must be at least 1B, got 0B\n");
+  EXPECT_EQ(errors_of(scenario("apps:\n  web: {response_size: 0B}\n")),
+            "s.yaml:22:24: error: apps.web.response_size: must be at least 1B, got 0B\n");
+  EXPECT_EQ(
+      errors_of(scenario("apps:\n  web:\n    calls:\n      - sequential: [{url: http://web/, "
+                         "request_size: 0B, response_size: 0B}]\n")),
+      "s.yaml:24:55: error: apps.web.calls[0].sequential[0].request_size: must be at least 1B, got "
+      "0B\n"
+      "s.yaml:24:74: error: apps.web.calls[0].sequential[0].response_size: must be at least 1B, "
+      "got 0B\n");
+  EXPECT_EQ(errors_of(scenario("apps:\n  web: {cpu_per_request: -1s, cpu_per_connection: -2us}\n")),
+            "s.yaml:22:26: error: apps.web.cpu_per_request: must not be negative, got -1s\n"
+            "s.yaml:22:51: error: apps.web.cpu_per_connection: must not be negative, got -2us\n");
+  EXPECT_EQ(
+      errors_of(scenario(
+          "traffic:\n  - {url: http://web/, rate: 1/s, client: {cpu_per_request: -1ms}}\n")),
+      "s.yaml:22:61: error: traffic[0].client.cpu_per_request: must not be negative, got -1ms\n");
+  EXPECT_EQ(
+      errors_of(scenario("churn:\n  lifecycle: {container_start: -1s}\n")),
+      "s.yaml:22:32: error: churn.lifecycle.container_start: must not be negative, got -1s\n");
+  EXPECT_EQ(errors_of(scenario("apps:\n  web: {service_time: {distribution: uniform, min: -1ms, "
+                               "max: 1ms}}\n")),
+            "s.yaml:22:52: error: apps.web.service_time.min: must not be negative, got -1ms\n");
+}
+
+TEST(BadInput, MinutesHoursAndDaysAreTimes) {
+  const ClusterScenario s = parse_cluster_scenario(
+      scenario("apps:\n  web: {service_time: 1min}\nchurn:\n  lifecycle: {eviction_timeout: 1h}\n"),
+      "s.yaml", {"run.duration=1d"});
+  EXPECT_EQ(s.run.duration, engine::Time::s(86400));
+  EXPECT_EQ(s.churn.lifecycle.eviction_timeout, engine::Time::s(3600));
+}
+
 }  // namespace
 }  // namespace podwire::scenario
