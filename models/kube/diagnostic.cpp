@@ -1,6 +1,7 @@
 #include "models/kube/diagnostic.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace podwire::kube {
 
@@ -21,7 +22,7 @@ const char* severity_name(Severity s) {
 std::string Diagnostic::to_string() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  out += std::string(": ") + severity_name(severity) + ": ";
+  out += std::string(out.empty() ? "" : ": ") + severity_name(severity) + ": ";
   if (!path.empty()) out += path + ": ";
   return out + message;
 }
@@ -97,6 +98,7 @@ std::string printable(std::string_view text) {
 }
 
 void Diagnostics::add(Diagnostic d) {
+  if (counts_[static_cast<int>(d.severity)]++ >= kMaxShown) return;
   d.file = printable(d.file);
   d.path = printable(d.path);
   d.message = printable(d.message);
@@ -105,10 +107,7 @@ void Diagnostics::add(Diagnostic d) {
 
 bool Diagnostics::has_errors() const { return count(Severity::error) > 0; }
 
-std::size_t Diagnostics::count(Severity s) const {
-  return static_cast<std::size_t>(std::count_if(
-      items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
-}
+std::size_t Diagnostics::count(Severity s) const { return counts_[static_cast<int>(s)]; }
 
 std::vector<Diagnostic> Diagnostics::sorted() const {
   std::vector<Diagnostic> out = items_;
@@ -116,6 +115,14 @@ std::vector<Diagnostic> Diagnostics::sorted() const {
     if (a.file != b.file) return a.file < b.file;
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   });
+  for (Severity s : {Severity::error, Severity::warning, Severity::notice}) {
+    const std::size_t n = count(s);
+    if (n <= kMaxShown) continue;
+    const std::string noun = severity_name(s);
+    out.push_back(Diagnostic{s, "", 0, 0, "",
+                             std::to_string(n - kMaxShown) + " more " + noun +
+                                 (n - kMaxShown == 1 ? "" : "s") + " not shown"});
+  }
   return out;
 }
 

@@ -35,18 +35,25 @@ std::string printable(std::string_view text);
 
 class Diagnostics {
  public:
+  // Of each severity, the first kMaxShown are kept; the others are counted.
+  static constexpr std::size_t kMaxShown = 100;
+
   // Keeps d with its file, path and message made printable().
   void add(Diagnostic d);
   const std::vector<Diagnostic>& items() const { return items_; }
   bool has_errors() const;
+  // Of one severity, kept or not.
   std::size_t count(Severity s) const;
-  // By file, then line and column (the order a reader fixes them in).
+  // The kept ones by file, then line and column (the order a reader fixes
+  // them in), then one line per severity some were not kept of ("1900 more
+  // errors not shown").
   std::vector<Diagnostic> sorted() const;
   // Every diagnostic on its own line, in sorted() order.
   std::string to_string() const;
 
  private:
   std::vector<Diagnostic> items_;
+  std::size_t counts_[3] = {0, 0, 0};  // by Severity, kept or not
 };
 
 }  // namespace podwire::kube

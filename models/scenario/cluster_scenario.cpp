@@ -94,13 +94,16 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     }
     s.nodes.push_back(std::move(n));
   }
+  // Each repeat once, against the first: thousands of copies are thousands of
+  // errors, not millions of pairs.
+  std::map<std::string, std::size_t> first_group;
   for (std::size_t i = 0; i < s.nodes.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (s.nodes[i].name == s.nodes[j].name) {
-        YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
-            .error("node group name '" + s.nodes[i].name + "' is used twice");
-      }
-    }
+    const auto [it, fresh] = first_group.emplace(s.nodes[i].name, i);
+    if (fresh) continue;
+    YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
+        .error("node group name '" + s.nodes[i].name + "' is used twice (first by " + nodes.path() +
+               "[" + std::to_string(it->second) + "], line " +
+               std::to_string(s.nodes[it->second].source.line) + ")");
   }
 
   parse_parameters(c["topology"], "cluster.topology", scenario);

@@ -160,7 +160,7 @@ def test_a_quoted_newline_does_not_break_a_diagnostic_over_lines(podwire_cli, tm
     s = write(tmp_path, "s.yaml", 'run: {seed: 1, duration: 1s}\ncluster:\n  nodes: [{name: "a\\nb"}, {name: "a\\nb"}]\n')
     r = validate(podwire_cli, s)
     assert r.returncode == 1
-    assert f"{s}:3:27: error: cluster.nodes[1].name: node group name 'a\\nb' is used twice\n" in r.stderr
+    assert f"{s}:3:27: error: cluster.nodes[1].name: node group name 'a\\nb' is used twice (first by cluster.nodes[0], line 3)\n" in r.stderr
 
 
 # --- overrides and sweep keys ------------------------------------------------------------
@@ -234,3 +234,18 @@ def test_minutes_hours_and_days_are_times(podwire_cli, tmp_path, source_dir):
                                                            "run: {seed: 1, duration: 0.5min, warmup: 0s}"))
     r = validate(podwire_cli, s, "--set", "churn.lifecycle.eviction_timeout=1h", "--set", "run.duration=1d")
     assert r.returncode == 0, r.stderr
+
+
+# --- many errors -------------------------------------------------------------------------
+
+def test_thousands_of_duplicate_node_groups_are_reported_once_each_and_capped(podwire_cli, tmp_path, source_dir):
+    groups = "".join("    - {name: worker, count: 1, cpus: 4}\n" for _ in range(2000))
+    text = base(source_dir).replace("  nodes:\n", "  nodes:\n" + groups)
+    s = write(tmp_path, "s.yaml", text)
+    r = podwire_cli("validate", str(s), timeout=10)
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert len(lines) == 102, lines[-3:]  # 100 errors, the rest counted, the total
+    assert lines[0] == (f"{s}:5:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
+                        "(first by cluster.nodes[0], line 4)")
+    assert lines[-2] == "error: 1900 more errors not shown"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -152,8 +153,10 @@ TEST(BadInput, QuotedUserTextIsEscapedSoADiagnosticIsOneLine) {
 cluster:
   nodes: [{name: "a\nb\u0001"}, {name: "a\nb\u0001"}]
 )");
-  EXPECT_EQ(
-      e, "s.yaml:3:33: error: cluster.nodes[1].name: node group name 'a\\nb\\x01' is used twice\n");
+  EXPECT_EQ(e,
+            "s.yaml:3:33: error: cluster.nodes[1].name: node group name 'a\\nb\\x01' is used twice "
+            "(first by "
+            "cluster.nodes[0], line 3)\n");
 }
 
 const std::string kTraffic = "traffic:\n  - {url: http://web/, rate: 1/s}\n";
@@ -230,6 +233,31 @@ TEST(BadInput, MinutesHoursAndDaysAreTimes) {
       "s.yaml", {"run.duration=1d"});
   EXPECT_EQ(s.run.duration, engine::Time::s(86400));
   EXPECT_EQ(s.churn.lifecycle.eviction_timeout, engine::Time::s(3600));
+}
+
+TEST(BadInput, ThousandsOfDuplicatesAreEachReportedOnceAndTheListIsCapped) {
+  std::string groups;
+  for (int i = 0; i < 2000; ++i) groups += "    - {name: worker, cpus: 4}\n";
+  const std::string text = "run: {seed: 1, duration: 1s}\ncluster:\n  nodes:\n" + groups;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    parse_cluster_scenario(text, "s.yaml");
+    FAIL() << "duplicates accepted";
+  } catch (const ScenarioError& e) {
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(took, 1.0);
+    EXPECT_EQ(e.diagnostics().count(Severity::error), 1999u);
+    const std::vector<Diagnostic> shown = e.diagnostics().sorted();
+    ASSERT_EQ(shown.size(), Diagnostics::kMaxShown + 1);
+    EXPECT_EQ(shown[0].to_string(),
+              "s.yaml:5:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
+              "(first by cluster.nodes[0], line 4)");
+    EXPECT_EQ(shown[1].to_string(),
+              "s.yaml:6:7: error: cluster.nodes[2].name: node group name 'worker' is used twice "
+              "(first by cluster.nodes[0], line 4)");
+    EXPECT_EQ(shown.back().to_string(), "error: 1899 more errors not shown");
+  }
 }
 
 }  // namespace
