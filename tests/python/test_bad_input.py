@@ -249,3 +249,32 @@ def test_thousands_of_duplicate_node_groups_are_reported_once_each_and_capped(po
     assert lines[0] == (f"{s}:5:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
                         "(first by cluster.nodes[0], line 4)")
     assert lines[-2] == "error: 1900 more errors not shown"
+
+
+# --- traffic that reaches nothing --------------------------------------------------------
+
+def test_traffic_to_a_port_its_service_does_not_have_is_an_error(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("url: http://web/", "url: http://web:8080/"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:14:5: error: traffic[0].url: Service my-app/web has no port 8080 (its ports: 80)"]
+
+
+INGRESS = "scenarios/ingress-fanout.yaml"
+
+
+@pytest.mark.parametrize("url, error", [
+    ("-1827822671Tbps",
+     "'-1827822671Tbps' is not a name outside the cluster: a LoadBalancer Service is published as NAME.NAMESPACE.lb "
+     "(or its external-dns hostname), an Ingress host at its controller's load balancer, and nodes by their names"),
+    ("http://ingress-nginx-controller.ingress-nginx.lb:8080/",
+     "Service ingress-nginx/ingress-nginx-controller has no port 8080 (its ports: 80, 443)"),
+])
+def test_outside_traffic_to_no_public_name_or_port_is_an_error(podwire_cli, tmp_path, source_dir, url, error):
+    text = (source_dir / INGRESS).read_text().replace(
+        'url: "http://ingress-nginx-controller.ingress-nginx.lb/", rate: 300/s', f'url: "{url}", rate: 300/s')
+    text = text.replace("  - manifests/", f"  - {source_dir}/scenarios/manifests/")
+    s = write(tmp_path, "s.yaml", text)
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:36:5: error: traffic[0].url: {error}"]
