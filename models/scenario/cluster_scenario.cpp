@@ -82,7 +82,12 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     if (auto v = g["cpu_speed"].number(0.01, 100.0)) n.cpu_speed = *v;
     if (auto v = g["memory"].bytes()) n.memory_bytes = v->count();
     if (auto v = g["max_pods"].integer(1, 10000)) n.max_pods = static_cast<int>(*v);
-    if (auto v = g["nic"].bit_rate()) n.nic = *v;
+    if (auto v = g["nic"].bit_rate()) {
+      if (v->bps() <= 0)
+        g["nic"].error("must be positive, got " + v->to_string());
+      else
+        n.nic = *v;
+    }
     const YamlField labels = g["labels"];
     if (labels.present()) {
       if (!labels.node().IsMap()) {
@@ -108,6 +113,28 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
 
   parse_parameters(c["topology"], "cluster.topology", scenario);
   read_parameters(c, "cluster", scenario);
+  // What the cluster's address plan must hold, told at the field that sets it.
+  if (nodes.present() && nodes.node().IsSequence() && nodes.node().size() == 0)
+    nodes.error("a cluster needs at least one node");
+  std::uint64_t total = 0;
+  for (const NodeGroupSpec& g : s.nodes) total += static_cast<std::uint64_t>(g.count);
+  const int mask = s.node_cidr_mask;
+  const int prefix = s.pod_cidr.prefix_length();
+  const std::uint64_t blocks = mask >= prefix ? std::uint64_t{1} << (mask - prefix) : 0;
+  if (total > 0 && blocks < total) {
+    const YamlField at = c["node_cidr_mask"].present() ? c["node_cidr_mask"]
+                         : c["pod_cidr"].present()     ? c["pod_cidr"]
+                                                       : nodes;
+    at.error("pod CIDR " + s.pod_cidr.to_string() + " has " + std::to_string(blocks) +
+             " blocks of /" + std::to_string(mask) + ", fewer than the " + std::to_string(total) +
+             " nodes");
+  }
+  if (total > 0 && total + 3 > s.node_network.size()) {
+    const YamlField at = c["node_network"].present() ? c["node_network"] : nodes;
+    at.error("node network " + s.node_network.to_string() + " has room for " +
+             std::to_string(s.node_network.size() > 3 ? s.node_network.size() - 3 : 0) +
+             " nodes, not " + std::to_string(total));
+  }
   parse_parameters(c["dns"], "cluster.dns", scenario);
   parse_parameters(c["datapath"], "cluster.datapath", scenario);
   parse_parameters(c["host"], "cluster.host", scenario);
@@ -121,11 +148,13 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
 void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir,
                      ClusterScenario& s, Diagnostics& diags) {
   int inline_count = 0;
+  std::vector<kube::WrittenAt> written_at;
   for (const YamlField& item : items(m, ctx)) {
     if (item.node().IsScalar()) {
       std::filesystem::path p(item.node().as<std::string>());
       if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
       s.manifest_paths.push_back(p.lexically_normal().string());
+      written_at.push_back(kube::WrittenAt{where(item, ctx.file), item.path()});
       continue;
     }
     if (!item.node().IsMap() || !item["inline"].present()) {
@@ -142,7 +171,7 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
     ++inline_count;
   }
   if (!s.manifest_paths.empty()) {
-    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags);
+    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at);
     loaded.append(std::move(s.objects));
     s.objects = std::move(loaded);
   }

@@ -240,14 +240,14 @@ def test_minutes_hours_and_days_are_times(podwire_cli, tmp_path, source_dir):
 
 def test_thousands_of_duplicate_node_groups_are_reported_once_each_and_capped(podwire_cli, tmp_path, source_dir):
     groups = "".join("    - {name: worker, count: 1, cpus: 4}\n" for _ in range(2000))
-    text = base(source_dir).replace("  nodes:\n", "  nodes:\n" + groups)
+    text = base(source_dir).replace("  nodes:\n", "  pod_cidr: 10.0.0.0/8\n  nodes:\n" + groups)
     s = write(tmp_path, "s.yaml", text)
     r = podwire_cli("validate", str(s), timeout=10)
     assert r.returncode == 1
     lines = r.stderr.splitlines()
     assert len(lines) == 102, lines[-3:]  # 100 errors, the rest counted, the total
-    assert lines[0] == (f"{s}:5:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
-                        "(first by cluster.nodes[0], line 4)")
+    assert lines[0] == (f"{s}:6:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
+                        "(first by cluster.nodes[0], line 5)")
     assert lines[-2] == "error: 1900 more errors not shown"
 
 
@@ -278,3 +278,28 @@ def test_outside_traffic_to_no_public_name_or_port_is_an_error(podwire_cli, tmp_
     r = validate(podwire_cli, s)
     assert r.returncode == 1
     assert errors(r) == [f"{s}:36:5: error: traffic[0].url: {error}"]
+
+
+# --- what the model build would find, at the field ---------------------------------------
+
+@pytest.mark.parametrize("old, new, error", [
+    ("nic: 25Gbps", "nic: 0Gbps", ":4:61: error: cluster.nodes[0].nic: must be positive, got 0bps"),
+    ("    - {name: worker, count: 3, cpus: 4, memory: 16GiB, nic: 25Gbps}\n", "    []\n",
+     ":4:5: error: cluster.nodes: a cluster needs at least one node"),
+    ("  nodes:\n    - {name: worker, count: 3,", "  pod_cidr: 10.244.0.0/24\n  node_cidr_mask: 26\n  nodes:\n"
+     "    - {name: worker, count: 300,",
+     ":4:19: error: cluster.node_cidr_mask: pod CIDR 10.244.0.0/24 has 4 blocks of /26, fewer than the 300 nodes"),
+])
+def test_a_cluster_the_build_cannot_make_is_an_error_at_its_field(podwire_cli, tmp_path, source_dir, old, new, error):
+    assert old in base(source_dir)
+    s = write(tmp_path, "s.yaml", base(source_dir).replace(old, new))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}{error}"]
+
+
+def test_a_missing_manifest_path_names_the_scenario_line(podwire_cli, tmp_path, source_dir):
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", "manifests:\n  - nothere.yaml\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 1
+    assert errors(r) == [f"{s}:6:5: error: manifests[0]: '{tmp_path}/nothere.yaml': no such file or folder"]

@@ -238,7 +238,8 @@ TEST(BadInput, MinutesHoursAndDaysAreTimes) {
 TEST(BadInput, ThousandsOfDuplicatesAreEachReportedOnceAndTheListIsCapped) {
   std::string groups;
   for (int i = 0; i < 2000; ++i) groups += "    - {name: worker, cpus: 4}\n";
-  const std::string text = "run: {seed: 1, duration: 1s}\ncluster:\n  nodes:\n" + groups;
+  const std::string text =
+      "run: {seed: 1, duration: 1s}\ncluster:\n  pod_cidr: 10.0.0.0/8\n  nodes:\n" + groups;
   const auto start = std::chrono::steady_clock::now();
   try {
     parse_cluster_scenario(text, "s.yaml");
@@ -251,13 +252,35 @@ TEST(BadInput, ThousandsOfDuplicatesAreEachReportedOnceAndTheListIsCapped) {
     const std::vector<Diagnostic> shown = e.diagnostics().sorted();
     ASSERT_EQ(shown.size(), Diagnostics::kMaxShown + 1);
     EXPECT_EQ(shown[0].to_string(),
-              "s.yaml:5:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
-              "(first by cluster.nodes[0], line 4)");
+              "s.yaml:6:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
+              "(first by cluster.nodes[0], line 5)");
     EXPECT_EQ(shown[1].to_string(),
-              "s.yaml:6:7: error: cluster.nodes[2].name: node group name 'worker' is used twice "
-              "(first by cluster.nodes[0], line 4)");
+              "s.yaml:7:7: error: cluster.nodes[2].name: node group name 'worker' is used twice "
+              "(first by cluster.nodes[0], line 5)");
     EXPECT_EQ(shown.back().to_string(), "error: 1899 more errors not shown");
   }
+}
+
+TEST(BadInput, WhatTheClusterMustHoldIsReportedAtTheFieldThatSetsIt) {
+  const std::string run = "run: {seed: 1, duration: 1s}\n";
+  EXPECT_EQ(errors_of(run + "cluster:\n  nodes: [{name: w, nic: 0Gbps}]\n"),
+            "s.yaml:3:26: error: cluster.nodes[0].nic: must be positive, got 0bps\n");
+  EXPECT_EQ(errors_of(run + "cluster:\n  nodes: []\n"),
+            "s.yaml:3:10: error: cluster.nodes: a cluster needs at least one node\n");
+  EXPECT_EQ(
+      errors_of(run + "cluster:\n  pod_cidr: 10.244.0.0/24\n  node_cidr_mask: 26\n  nodes: "
+                      "[{name: w, count: 300}]\n"),
+      "s.yaml:4:19: error: cluster.node_cidr_mask: pod CIDR 10.244.0.0/24 has 4 blocks of /26, "
+      "fewer than the 300 nodes\n");
+  EXPECT_EQ(
+      errors_of(run + "cluster:\n  node_network: 10.0.0.0/29\n  nodes: [{name: w, count: 6}]\n"),
+      "s.yaml:3:17: error: cluster.node_network: node network 10.0.0.0/29 has room for 5 "
+      "nodes, not 6\n");
+}
+
+TEST(BadInput, AMissingManifestPathIsReportedWhereTheScenarioNamesIt) {
+  EXPECT_EQ(errors_of(scenario("", "  - no/such/file.yaml\n")),
+            "s.yaml:21:5: error: manifests[2]: 'no/such/file.yaml': no such file or folder\n");
 }
 
 }  // namespace
