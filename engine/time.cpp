@@ -16,6 +16,14 @@ struct UnitScale {
   std::int64_t per;
 };
 
+// Units of whole seconds: the value is read as seconds, times `seconds`.
+struct MultipleOfSeconds {
+  std::string_view name;
+  std::uint64_t seconds;
+};
+
+constexpr std::array<MultipleOfSeconds, 3> kLongUnits{{{"min", 60}, {"h", 3600}, {"d", 86400}}};
+
 constexpr std::array<UnitScale, 5> kUnits{{
     {"s", 12, Time::kPerS},
     {"ms", 9, Time::kPerMs},
@@ -41,13 +49,26 @@ Time Time::from_seconds(double seconds) {
 Time Time::parse(std::string_view text) {
   const UnitText n = split_unit_text(text, "time");
   if (n.unit.empty()) {
-    throw std::invalid_argument("time " + quoted(text) +
-                                " has no unit; write it with one of ps, ns, us, ms, s (e.g. '" +
-                                std::string(text) + "ms')");
+    throw std::invalid_argument(
+        "time " + quoted(text) +
+        " has no unit; write it with one of ps, ns, us, ms, s, min, h, d (e.g. '" +
+        std::string(text) + "ms')");
+  }
+  UnitText scaled = n;
+  int exponent = -1;
+  for (const MultipleOfSeconds& u : kLongUnits) {
+    if (n.unit != u.name) continue;
+    exponent = 12;
+    if (__builtin_mul_overflow(n.mantissa, u.seconds, &scaled.mantissa)) {
+      throw std::invalid_argument("time " + quoted(text) +
+                                  " does not fit in simulated time (max about 106 days)");
+    }
   }
   for (const UnitScale& u : kUnits) {
-    if (n.unit != u.name) continue;
-    const ExactInteger v = exact_integer(n, u.exponent);
+    if (n.unit == u.name) exponent = u.exponent;
+  }
+  if (exponent >= 0) {
+    const ExactInteger v = exact_integer(scaled, exponent);
     switch (v.status) {
       case Exactness::exact:
         return Time(v.value);
@@ -60,7 +81,7 @@ Time Time::parse(std::string_view text) {
     }
   }
   throw std::invalid_argument("time " + quoted(text) + " has unknown unit " + quoted(n.unit) +
-                              "; expected one of ps, ns, us, ms, s");
+                              "; expected one of ps, ns, us, ms, s, min, h, d");
 }
 
 Time Time::checked_add(Time a, Time b) {

@@ -30,7 +30,7 @@ class Time {
   static constexpr Time zero() { return Time(0); }
   static constexpr Time max() { return Time(std::numeric_limits<std::int64_t>::max()); }
 
-  // Parses "<number><unit>" with unit one of ps, ns, us, ms, s (spaces between
+  // Parses "<number><unit>" with unit one of ps, ns, us, ms, s, min, h, d (spaces between
   // number and unit allowed; decimals and exponents allowed, e.g. "1.5us",
   // "2e-3 s"). A bare number, an unknown unit, a value that is not a whole
   // number of picoseconds or that overflows is std::invalid_argument with a

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "engine/time.hpp"
 #include "engine/unit_text.hpp"
 
 namespace podwire::engine {
@@ -106,6 +107,10 @@ BitRate BitRate::parse(std::string_view text) {
 
 std::string BitRate::to_string() const { return print_integer_quantity(bps_, kRateUnits, false); }
 
+namespace {
+const double kMaxSimulatedSeconds = Time::max().seconds();
+}  // namespace
+
 Rate Rate::parse(std::string_view text) {
   const UnitText n = split_unit_text(text, "rate");
   static constexpr std::array<std::pair<std::string_view, double>, 5> kPer{
@@ -121,6 +126,12 @@ Rate Rate::parse(std::string_view text) {
     if (!std::isfinite(v) || v < 0) {
       throw std::invalid_argument("rate " + quoted(text) +
                                   " must be a finite, non-negative number");
+    }
+    // Its mean gap must be a time: a denormal like 1e-320/s would make it infinite.
+    if (v > 0 && !(1.0 / v <= kMaxSimulatedSeconds)) {
+      throw std::invalid_argument("rate " + quoted(text) +
+                                  " is too small: one event in more than 106 days, the longest "
+                                  "simulated time");
     }
     return Rate(v);
   }

@@ -47,14 +47,9 @@ void ClusterModel::build_apps(Diagnostics& diags) {
           calls_ok = false;
         }
         if (service >= 0) {
-          const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
-          bool has_port =
-              st.service->type == kube::ServiceType::external_name || st.service->headless();
-          for (const auto& ps : st.ports) has_port |= ps.port->port == call.target.port;
-          if (!has_port) {
-            diags.add(
-                located(Severity::error, call.source, path + ".calls",
-                        "Service " + st.key + " has no port " + std::to_string(call.target.port)));
+          if (const std::string problem = port_problem(service, call.target.port);
+              !problem.empty()) {
+            diags.add(located(Severity::error, call.source, path + ".calls", problem));
             calls_ok = false;
           }
         }
@@ -244,7 +239,8 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
     for (const kube::Ingress& ing : scenario_.objects.ingresses) {
       for (const kube::IngressRule& rule : ing.rules) {
         if (!rule.host.empty() && !rule.host.starts_with("*."))
-          public_dns_.add(rule.host, st.load_balancer_ips[0]);
+          publish(rule.host, st.load_balancer_ips[0],
+                  static_cast<int>(&st - cluster_->services().data()));
       }
     }
   }
@@ -338,6 +334,31 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     }
 
     if (t.from == TrafficSpec::From::outside) {
+      // Outside the cluster a name is a load balancer's or a node's.
+      if (!app::address_literal(t.target.host)) {
+        const auto it = published_.find(t.target.host);
+        std::string problem;
+        if (it == published_.end()) {
+          problem = "'" + t.target.host +
+                    "' is not a name outside the cluster: a LoadBalancer Service is published "
+                    "as NAME.NAMESPACE.lb (or its external-dns hostname), an Ingress host at its "
+                    "controller's load balancer, and nodes by their names";
+        } else if (it->second >= 0) {
+          problem = port_problem(it->second, t.target.port);
+        } else {
+          bool node_port = false;
+          for (const kube::ServiceState& st : cluster_->services()) {
+            for (const auto& ps : st.ports) node_port |= ps.node_port == t.target.port;
+          }
+          if (!node_port)
+            problem = "no Service has nodePort " + std::to_string(t.target.port) + " on node '" +
+                      t.target.host + "'";
+        }
+        if (!problem.empty()) {
+          diags.add(located(Severity::error, t.source, path + ".url", problem));
+          continue;
+        }
+      }
       const int service = -1;
       cc.target = target_index(t.target.host, t.target.port, service);
       add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc,
@@ -363,7 +384,13 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
           "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
       continue;
     }
-    if (service >= 0) warn_if_resolved_outside(t, path, service, diags);
+    if (service >= 0) {
+      if (const std::string problem = port_problem(service, t.target.port); !problem.empty()) {
+        diags.add(located(Severity::error, t.source, path + ".url", problem));
+        continue;
+      }
+      warn_if_resolved_outside(t, path, service, diags);
+    }
     cc.target = target_index(t.target.host, t.target.port, service);
     // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
     const auto n = static_cast<int>(running.size());

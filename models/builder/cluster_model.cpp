@@ -214,8 +214,8 @@ void ClusterModel::build_services() {
       net_.add_address(lb, fabric_.load_balancer->node());
       // external-dns publishes a LoadBalancer under the name it is annotated with.
       const auto it = svc.meta.annotations.find("external-dns.alpha.kubernetes.io/hostname");
-      if (it != svc.meta.annotations.end()) public_dns_.add(it->second, lb);
-      public_dns_.add(svc.meta.name + "." + svc.meta.namespace_ + ".lb", lb);
+      if (it != svc.meta.annotations.end()) publish(it->second, lb, static_cast<int>(si));
+      publish(svc.meta.name + "." + svc.meta.namespace_ + ".lb", lb, static_cast<int>(si));
     }
   }
   // Filler Services: addresses from 100.64.0.0/10 (never routed here), endpoints
@@ -240,7 +240,7 @@ void ClusterModel::build_services() {
   }
   load_balancer_ =
       std::make_unique<proxy::LoadBalancer>(*fabric_.load_balancer, table_, node_hosts);
-  for (const FabricNode& n : fabric_.nodes) public_dns_.add(n.name, n.host->address());
+  for (const FabricNode& n : fabric_.nodes) publish(n.name, n.host->address(), -1);
 }
 
 void ClusterModel::build_dns() {
@@ -338,6 +338,23 @@ int ClusterModel::service_named(const std::string& host, const std::string& ns) 
     s = cluster_->service_index(name.substr(dot + 1), name.substr(0, dot));
   }
   return s.value_or(-1);
+}
+
+void ClusterModel::publish(const std::string& name, net::Address address, int service) {
+  public_dns_.add(name, address);
+  published_[name] = service;
+}
+
+std::string ClusterModel::port_problem(int service, std::uint16_t port) const {
+  const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
+  if (st.service->type == kube::ServiceType::external_name || st.service->headless()) return "";
+  std::string ports;
+  for (const auto& ps : st.ports) {
+    if (ps.port->port == port) return "";
+    ports += (ports.empty() ? "" : ", ") + std::to_string(ps.port->port);
+  }
+  return "Service " + st.key + " has no port " + std::to_string(port) + " (its ports: " + ports +
+         ")";
 }
 
 std::uint32_t ClusterModel::target_index(const std::string& host, std::uint16_t port, int service) {

@@ -172,6 +172,12 @@ class ClusterModel final : public churn::PodRuntime {
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
   int service_named(const std::string& host, const std::string& ns) const;
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
+  // Why a URL's port reaches nothing on `service` ("Service ns/web has no port
+  // 8080 (its ports: 80)"), or "" when it does (or the Service takes any port).
+  std::string port_problem(int service, std::uint16_t port) const;
+  // Puts a name in the public DNS, remembering what it reaches: a Service's
+  // load balancer (its index) or a node (-1).
+  void publish(const std::string& name, net::Address address, int service);
   node::NodeCpu* cpu_of_pod(int pod);
   const node::HostStackCosts* host_costs_of_pod(int pod) const;  // its node's; null when unplaced
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
@@ -196,6 +202,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<net::TcpStack> host_stacks_;
   std::vector<std::pair<net::Host*, net::TcpStack*>> host_stack_index_;
   app::StaticResolver public_dns_{sim_};
+  std::unordered_map<std::string, int> published_;  // public name -> Service index, -1 a node
   app::DnsWire dns_wire_;
   std::deque<app::CoreDns> coredns_;
   app::RequestTable requests_;

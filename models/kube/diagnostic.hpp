@@ -3,7 +3,9 @@
 // loaders collect them all and report them together before any run starts.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace podwire::kube {
@@ -22,19 +24,36 @@ struct Diagnostic {
   std::string to_string() const;
 };
 
+// Whether `text` is UTF-8; when not, *bad is the offset of its first byte
+// that is not.
+bool is_utf8(std::string_view text, std::size_t* bad = nullptr);
+
+// `text` on one printable line: control characters, DEL and bytes that are not
+// UTF-8 as escapes (\n, \t, \r, \xNN), so a quoted value cannot break a
+// diagnostic over lines or into invalid text.
+std::string printable(std::string_view text);
+
 class Diagnostics {
  public:
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  // Of each severity, the first kMaxShown are kept; the others are counted.
+  static constexpr std::size_t kMaxShown = 100;
+
+  // Keeps d with its file, path and message made printable().
+  void add(Diagnostic d);
   const std::vector<Diagnostic>& items() const { return items_; }
   bool has_errors() const;
+  // Of one severity, kept or not.
   std::size_t count(Severity s) const;
-  // By file, then line and column (the order a reader fixes them in).
+  // The kept ones by file, then line and column (the order a reader fixes
+  // them in), then one line per severity some were not kept of ("1900 more
+  // errors not shown").
   std::vector<Diagnostic> sorted() const;
   // Every diagnostic on its own line, in sorted() order.
   std::string to_string() const;
 
  private:
   std::vector<Diagnostic> items_;
+  std::size_t counts_[3] = {0, 0, 0};  // by Severity, kept or not
 };
 
 }  // namespace podwire::kube

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace podwire::kube {
@@ -185,6 +186,24 @@ void check_references(const ObjectSet& s, Diagnostics& d) {
   }
 }
 
+// Two Services on one external address and port: kube-proxy would program
+// one over the other.
+void check_external_ips(const ObjectSet& s, Diagnostics& d) {
+  std::map<std::tuple<std::string, int, Protocol>, const Service*> owner;
+  for (const Service& svc : s.services) {
+    for (const std::string& ip : svc.external_ips) {
+      for (const ServicePort& p : svc.ports) {
+        const auto [it, fresh] = owner.emplace(std::make_tuple(ip, p.port, p.protocol), &svc);
+        if (fresh || it->second == &svc) continue;
+        add(d, Severity::error, svc.source, "spec.externalIPs",
+            who("Service", svc.meta) + ": " + ip + ":" + std::to_string(p.port) + "/" +
+                std::string(to_string(p.protocol)) + " is already an external address of " +
+                who("Service", it->second->meta) + " (at " + it->second->source.to_string() + ")");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void check_manifests(const ObjectSet& set, Diagnostics& diagnostics) {
@@ -193,6 +212,7 @@ void check_manifests(const ObjectSet& set, Diagnostics& diagnostics) {
   check_container_ports(templates, diagnostics);
   check_services(set, templates, diagnostics);
   check_references(set, diagnostics);
+  check_external_ips(set, diagnostics);
 }
 
 }  // namespace podwire::kube

@@ -37,7 +37,8 @@ ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
   return set;
 }
 
-ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
+ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics,
+                         std::span<const WrittenAt> written_at) {
   namespace fs = std::filesystem;
   ObjectSet set;
   std::set<fs::path> seen;
@@ -55,25 +56,49 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
     }
     set.append(parse_manifest_text(text.str(), name, diagnostics));
   };
-  for (const std::string& p : paths) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string& p = paths[i];
+    // A problem with the path itself: where it was written, when that is known.
+    const auto problem = [&](Severity severity, const std::string& message) {
+      if (i < written_at.size()) {
+        const WrittenAt& w = written_at[i];
+        diagnostics.add(Diagnostic{severity, w.at.file, w.at.line, w.at.column, w.field,
+                                   "'" + p + "': " + message});
+      } else {
+        diagnostics.add(Diagnostic{severity, p, 0, 0, "", message});
+      }
+    };
     std::error_code ec;
     const fs::path path(p);
     if (fs::is_directory(path, ec)) {
+      // A folder of manifests is a project's, not a file system's: `/` (or
+      // `//`, `/..`) would be walked for minutes.
+      const fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+      if (!ec && canonical == canonical.root_path()) {
+        problem(Severity::error,
+                "this is the root of the file system; name the folder that holds the manifests");
+        continue;
+      }
       std::vector<fs::path> files;
+      std::size_t entries = 0;
       fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec),
           end;
-      for (; !ec && it != end; it.increment(ec)) {
+      for (; !ec && it != end && entries <= kMaxFolderEntries; it.increment(ec), ++entries) {
         if (it->is_regular_file(ec) && has_yaml_extension(it->path())) files.push_back(it->path());
       }
-      if (ec)
-        diagnostics.add(
-            Diagnostic{Severity::error, p, 0, 0, "", "cannot list this folder: " + ec.message()});
+      if (ec) problem(Severity::error, "cannot list this folder: " + ec.message());
+      if (entries > kMaxFolderEntries) {
+        problem(Severity::error, "this folder holds more than " +
+                                     std::to_string(kMaxFolderEntries) +
+                                     " files and folders, more than any set of manifests; name "
+                                     "the folder that holds the manifests");
+        continue;
+      }
       std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
         return a.generic_string() < b.generic_string();
       });
       if (files.empty() && !ec) {
-        diagnostics.add(
-            Diagnostic{Severity::warning, p, 0, 0, "", "this folder has no *.yaml or *.yml files"});
+        problem(Severity::warning, "this folder has no *.yaml or *.yml files");
       }
       for (const fs::path& f : files) {
         if (is_kustomization(f)) {
@@ -87,7 +112,7 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
     } else if (fs::exists(path, ec)) {
       load_file(path);
     } else {
-      diagnostics.add(Diagnostic{Severity::error, p, 0, 0, "", "no such file or folder"});
+      problem(Severity::error, "no such file or folder");
     }
   }
   return set;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,17 @@ ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
 // Loads files and folders. A folder contributes every *.yaml / *.yml file
 // below it, recursively, in sorted path order (kustomization files excepted:
 // they are noticed, not expanded); a file given twice is read once. A path
-// that cannot be read is an error. Never throws.
-ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics);
+// that cannot be read is an error, and so is a folder that is the file
+// system's root or holds more than kMaxFolderEntries files and folders (it is
+// then not read). Never throws.
+// `written_at[i]`, when given, is where paths[i] was written (a scenario's
+// manifests list): problems with the path itself are reported there.
+struct WrittenAt {
+  SourceLocation at;
+  std::string field;  // e.g. "manifests[0]"
+};
+inline constexpr std::size_t kMaxFolderEntries = 20'000;
+ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics,
+                         std::span<const WrittenAt> written_at = {});
 
 }  // namespace podwire::kube

@@ -1,6 +1,7 @@
 #include "models/kube/manifest_parser.hpp"
 
 #include "models/kube/yaml_documents.hpp"
+#include "models/kube/yaml_tree_check.hpp"
 
 namespace podwire::kube {
 
@@ -22,7 +23,9 @@ void ManifestParser::parse_document(const YAML::Node& document) {
   if (!document.IsDefined() || document.IsNull())
     return;  // empty document: a trailing `---`, comments
   const YamlField root = f_.root(document, "");
-  check_duplicate_keys(root);
+  // Kubernetes' YAML reader rejects a key given twice in one mapping; yaml-cpp
+  // keeps both silently. A cyclic or exploding document is not read at all.
+  if (!check_yaml_tree(document, "", context_)) return;
   if (!document.IsMap()) {
     std::string got =
         document.IsSequence() ? "a list" : "the text '" + document.Scalar().substr(0, 40) + "'";
@@ -32,27 +35,6 @@ void ManifestParser::parse_document(const YAML::Node& document) {
     return;
   }
   parse_object(root);
-}
-
-// Kubernetes' YAML reader rejects a key given twice in one mapping; yaml-cpp
-// keeps both silently.
-void ManifestParser::check_duplicate_keys(const YamlField& f) {
-  const YAML::Node& n = f.node();
-  if (n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) check_duplicate_keys(f_.item(f, i));
-  } else if (n.IsMap()) {
-    std::map<std::string, int> seen;  // key -> line
-    for (const auto& kv : n) {
-      const std::string key = kv.first.Scalar();
-      const std::string path = f.path().empty() ? key : f.path() + "." + key;
-      const YamlField k(kv.first, path, context_);
-      const auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
-      if (!fresh)
-        k.error("key '" + key + "' is given twice in this mapping (first at line " +
-                std::to_string(it->second) + ")");
-      check_duplicate_keys(YamlField(kv.second, path, context_));
-    }
-  }
 }
 
 void ManifestParser::parse_object(const YamlField& root) {

@@ -37,7 +37,6 @@ class ManifestParser {
   };
 
   void parse_document(const YAML::Node& document);
-  void check_duplicate_keys(const YamlField& f);
   void parse_object(const YamlField& root);
 
   // Common parts.

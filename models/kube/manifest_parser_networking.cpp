@@ -130,8 +130,18 @@ void ManifestParser::service(const YamlField& root) {
     }
     s.load_balancer_ip = spec["loadBalancerIP"].string().value_or("");
     s.external_ips = f_.strings(spec["externalIPs"]);
-    for (const std::string& ip : s.external_ips) {
+    for (std::size_t i = 0; i < s.external_ips.size(); ++i) {
+      const std::string& ip = s.external_ips[i];
       if (!is_ip_address(ip)) spec["externalIPs"].error("'" + ip + "' is not an IP address");
+      for (std::size_t j = 0; j < i; ++j) {
+        if (s.external_ips[j] != ip) continue;
+        // kube-apiserver's words; the item's place when every item is a string.
+        const YamlField at = f_.list_size(spec["externalIPs"]) == s.external_ips.size()
+                                 ? f_.item(spec["externalIPs"], i)
+                                 : spec["externalIPs"];
+        at.error("Duplicate value: \"" + ip + "\" (also item " + std::to_string(j) + ")");
+        break;
+      }
     }
     s.publish_not_ready_addresses = f_.boolean(spec["publishNotReadyAddresses"]).value_or(false);
   }

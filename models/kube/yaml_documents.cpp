@@ -1,5 +1,6 @@
 #include "models/kube/yaml_documents.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include <optional>
@@ -72,7 +73,12 @@ std::vector<YAML::Node> load_all(const std::string& text) {
   return YAML::LoadAll(text);
 }
 
-Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+}  // namespace
+
+std::string yaml_error_message(const YAML::Exception& e) {
+  // yaml-cpp's depth guard says only "bad file".
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
+    return "nested too deeply for the YAML reader (more than 2000 levels)";
   // Binary input puts raw bytes into yaml-cpp's messages; keep them printable.
   std::string message = "YAML syntax error: ";
   for (unsigned char c : e.msg) {
@@ -83,7 +89,13 @@ Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
       message += std::string("\\x") + hex[c >> 4] + hex[c & 15];
     }
   }
-  Diagnostic d{Severity::error, file, 0, 0, "", message};
+  return message;
+}
+
+namespace {
+
+Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
+  Diagnostic d{Severity::error, file, 0, 0, "", yaml_error_message(e)};
   if (!e.mark.is_null()) {
     d.line = e.mark.line + 1;
     d.column = e.mark.column + 1;
@@ -93,8 +105,41 @@ Diagnostic syntax_error(const std::string& file, const YAML::Exception& e) {
 
 }  // namespace
 
+std::optional<Diagnostic> not_yaml_text(const std::string& text, const std::string& file) {
+  std::size_t bad = text.size();
+  is_utf8(text, &bad);  // leaves bad alone when it is
+  for (std::size_t i = 0; i < bad; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      bad = i;
+      break;
+    }
+  }
+  if (bad == text.size()) return std::nullopt;
+  Diagnostic d{Severity::error, file, 1, 1, "", ""};
+  for (std::size_t i = 0; i < bad; ++i) {
+    if (text[i] == '\n') {
+      ++d.line;
+      d.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) {
+      ++d.column;  // columns count characters
+    }
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto c = static_cast<unsigned char>(text[bad]);
+  const std::string byte = std::string("0x") + hex[c >> 4] + hex[c & 15];
+  d.message = c < 0x80 ? "control character " + byte +
+                             " is not allowed in YAML text (is this a binary file?)"
+                       : "byte " + byte + " is not UTF-8; YAML files must be UTF-8 text";
+  return d;
+}
+
 std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
                                             Diagnostics& diagnostics) {
+  if (auto d = not_yaml_text(text, file)) {
+    diagnostics.add(std::move(*d));
+    return {};
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = load_all(text);

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,18 @@ namespace podwire::kube {
 
 // Every document of `text`, empty ones included (as null nodes). Each syntax
 // error becomes an error Diagnostic at its file:line:column; the documents
-// around it are still returned. Never throws a YAML::Exception.
+// around it are still returned. Text that is not YAML text (not_yaml_text)
+// is one error and no documents. Never throws a YAML::Exception.
 std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::string& file,
                                             Diagnostics& diagnostics);
+
+// An error at the first byte of `text` that YAML text cannot hold: a byte
+// that is not UTF-8, or a control character other than tab, line feed and
+// carriage return (a binary file). Nothing when the text is fine.
+std::optional<Diagnostic> not_yaml_text(const std::string& text, const std::string& file);
+
+// A yaml-cpp exception's message for a diagnostic: "YAML syntax error: ...",
+// printable whatever bytes the input had, or the nesting limit it hit.
+std::string yaml_error_message(const YAML::Exception& e);
 
 }  // namespace podwire::kube

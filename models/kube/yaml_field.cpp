@@ -1,5 +1,6 @@
 #include "models/kube/yaml_field.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <span>
@@ -16,7 +17,54 @@ std::string join(std::span<const std::string_view> items) {
   return out;
 }
 
+bool descends(const std::string& path, const std::string& ancestor) {
+  return path.size() > ancestor.size() && path.compare(0, ancestor.size(), ancestor) == 0 &&
+         (path[ancestor.size()] == '.' || path[ancestor.size()] == '[');
+}
+
+// The --set path a problem at `path` belongs to: the overridden path itself,
+// one inside an overridden value, or a mapping an override created (it has no
+// place in the file), e.g. `a` for --set a.b=1.
+const std::string* override_of(const YamlContext& context, const std::string& path,
+                               bool placeless) {
+  for (const std::string& p : context.overridden_paths) {
+    if (p == path || descends(path, p) || (placeless && descends(p, path))) return &p;
+  }
+  return nullptr;
+}
+
+// Optimal string alignment distance: edits, with a swap of two neighbours as one.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
 }  // namespace
+
+std::vector<std::string_view> closest_names(std::string_view name,
+                                            std::span<const std::string_view> known) {
+  std::vector<std::string_view> out;
+  std::size_t best = std::max<std::size_t>(2, name.size() / 2) + 1;
+  for (std::string_view k : known) {
+    const std::size_t d = edit_distance(name, k);
+    if (d < best) {
+      best = d;
+      out.clear();
+    }
+    if (d == best && out.size() < 3) out.push_back(k);
+  }
+  return out;
+}
 
 YamlField YamlField::operator[](std::string_view key) const {
   const std::string child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -34,11 +82,11 @@ void YamlField::report(Severity severity, const std::string& message) const {
   d.severity = severity;
   d.path = path_;
   d.message = message;
-  if (context_->overridden_paths.count(path_) != 0) {
-    d.file = "--set " + path_;
+  const YAML::Mark mark = node_.IsDefined() ? node_.Mark() : parent_mark_;
+  if (const std::string* p = override_of(*context_, path_, mark.is_null())) {
+    d.file = "--set " + *p;
   } else {
     d.file = context_->file;
-    const YAML::Mark mark = node_.IsDefined() ? node_.Mark() : parent_mark_;
     if (!mark.is_null()) {
       d.line = mark.line + 1;
       d.column = mark.column + 1;
@@ -130,8 +178,16 @@ std::optional<engine::BitRate> YamlField::bit_rate(bool required) const {
 std::optional<engine::Distribution> YamlField::time_distribution(bool required) const {
   const char* what = "a time or a distribution such as {distribution: exponential, mean: 1ms}";
   if (!check_present(required, what)) return std::nullopt;
+  // No distribution of times takes a negative one (a constant, a mean, a bound).
+  const auto non_negative = [](const YamlField& f, std::optional<engine::Time> t) {
+    if (t && *t < engine::Time::zero()) {
+      f.error("must not be negative, got " + t->to_string());
+      return std::optional<engine::Time>();
+    }
+    return t;
+  };
   if (node_.IsScalar()) {
-    const auto t = time(true);
+    const auto t = non_negative(*this, time(true));
     if (!t) return std::nullopt;
     return engine::Distribution::constant(t->seconds());
   }
@@ -141,8 +197,8 @@ std::optional<engine::Distribution> YamlField::time_distribution(bool required) 
   }
   const auto kind = (*this)["distribution"].string(true);
   if (!kind) return std::nullopt;
-  auto seconds = [this](const char* key) -> std::optional<double> {
-    const auto t = (*this)[key].time(true);
+  auto seconds = [this, &non_negative](const char* key) -> std::optional<double> {
+    const auto t = non_negative((*this)[key], (*this)[key].time(true));
     if (!t) return std::nullopt;
     return t->seconds();
   };
@@ -228,9 +284,20 @@ bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
     const std::string key = kv.first.Scalar();
     bool found = false;
     for (std::string_view k : known) found = found || k == key;
-    if (!found) {
-      YamlField(kv.first, path_.empty() ? key : path_ + "." + key, *context_)
-          .warning("unknown field '" + key + "' is ignored; known fields: " + join(known));
+    if (found) continue;
+    const std::string child = path_.empty() ? key : path_ + "." + key;
+    const YamlField at(kv.first, child, *context_);
+    // A typo in an override names no field: the run would not be what was asked.
+    if (override_of(*context_, child, kv.first.Mark().is_null()) != nullptr) {
+      std::string suggestion;
+      for (std::string_view k : closest_names(key, known)) {
+        suggestion += std::string(suggestion.empty() ? "; did you mean " : " or ") +
+                      (path_.empty() ? "" : path_ + ".") + std::string(k);
+      }
+      at.error("unknown field '" + key + "'" + (suggestion.empty() ? "" : suggestion + "?") +
+               " (known fields: " + join(known) + ")");
+    } else {
+      at.warning("unknown field '" + key + "' is ignored; known fields: " + join(known));
     }
   }
   return true;

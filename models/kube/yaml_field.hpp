@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/distribution.hpp"
 #include "engine/time.hpp"
@@ -29,6 +30,11 @@ struct YamlContext {
   Diagnostics* diagnostics = nullptr;
   std::set<std::string> overridden_paths;
 };
+
+// The names of `known` closest to `name` (a typo's likely meaning): those at
+// the smallest edit distance, if it is small for the name's length; at most 3.
+std::vector<std::string_view> closest_names(std::string_view name,
+                                            std::span<const std::string_view> known);
 
 class YamlField {
  public:
@@ -60,6 +66,7 @@ class YamlField {
 
   // Warns about keys of this mapping that are not in `known` (a typo in a
   // scenario should not pass silently), and errors when this is not a mapping.
+  // A key that a --set override wrote is an error, with the closest known keys.
   bool expect_mapping(std::initializer_list<std::string_view> known) const;
   bool expect_mapping(std::span<const std::string_view> known) const;
 

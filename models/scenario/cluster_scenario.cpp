@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <map>
 
 #include "models/app/program.hpp"
 #include "models/churn/churn_action.hpp"
@@ -81,7 +82,12 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     if (auto v = g["cpu_speed"].number(0.01, 100.0)) n.cpu_speed = *v;
     if (auto v = g["memory"].bytes()) n.memory_bytes = v->count();
     if (auto v = g["max_pods"].integer(1, 10000)) n.max_pods = static_cast<int>(*v);
-    if (auto v = g["nic"].bit_rate()) n.nic = *v;
+    if (auto v = g["nic"].bit_rate()) {
+      if (v->bps() <= 0)
+        g["nic"].error("must be positive, got " + v->to_string());
+      else
+        n.nic = *v;
+    }
     const YamlField labels = g["labels"];
     if (labels.present()) {
       if (!labels.node().IsMap()) {
@@ -93,17 +99,42 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     }
     s.nodes.push_back(std::move(n));
   }
+  // Each repeat once, against the first: thousands of copies are thousands of
+  // errors, not millions of pairs.
+  std::map<std::string, std::size_t> first_group;
   for (std::size_t i = 0; i < s.nodes.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (s.nodes[i].name == s.nodes[j].name) {
-        YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
-            .error("node group name '" + s.nodes[i].name + "' is used twice");
-      }
-    }
+    const auto [it, fresh] = first_group.emplace(s.nodes[i].name, i);
+    if (fresh) continue;
+    YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
+        .error("node group name '" + s.nodes[i].name + "' is used twice (first by " + nodes.path() +
+               "[" + std::to_string(it->second) + "], line " +
+               std::to_string(s.nodes[it->second].source.line) + ")");
   }
 
   parse_parameters(c["topology"], "cluster.topology", scenario);
   read_parameters(c, "cluster", scenario);
+  // What the cluster's address plan must hold, told at the field that sets it.
+  if (nodes.present() && nodes.node().IsSequence() && nodes.node().size() == 0)
+    nodes.error("a cluster needs at least one node");
+  std::uint64_t total = 0;
+  for (const NodeGroupSpec& g : s.nodes) total += static_cast<std::uint64_t>(g.count);
+  const int mask = s.node_cidr_mask;
+  const int prefix = s.pod_cidr.prefix_length();
+  const std::uint64_t blocks = mask >= prefix ? std::uint64_t{1} << (mask - prefix) : 0;
+  if (total > 0 && blocks < total) {
+    const YamlField at = c["node_cidr_mask"].present() ? c["node_cidr_mask"]
+                         : c["pod_cidr"].present()     ? c["pod_cidr"]
+                                                       : nodes;
+    at.error("pod CIDR " + s.pod_cidr.to_string() + " has " + std::to_string(blocks) +
+             " blocks of /" + std::to_string(mask) + ", fewer than the " + std::to_string(total) +
+             " nodes");
+  }
+  if (total > 0 && total + 3 > s.node_network.size()) {
+    const YamlField at = c["node_network"].present() ? c["node_network"] : nodes;
+    at.error("node network " + s.node_network.to_string() + " has room for " +
+             std::to_string(s.node_network.size() > 3 ? s.node_network.size() - 3 : 0) +
+             " nodes, not " + std::to_string(total));
+  }
   parse_parameters(c["dns"], "cluster.dns", scenario);
   parse_parameters(c["datapath"], "cluster.datapath", scenario);
   parse_parameters(c["host"], "cluster.host", scenario);
@@ -117,11 +148,13 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
 void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir,
                      ClusterScenario& s, Diagnostics& diags) {
   int inline_count = 0;
+  std::vector<kube::WrittenAt> written_at;
   for (const YamlField& item : items(m, ctx)) {
     if (item.node().IsScalar()) {
       std::filesystem::path p(item.node().as<std::string>());
       if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
       s.manifest_paths.push_back(p.lexically_normal().string());
+      written_at.push_back(kube::WrittenAt{where(item, ctx.file), item.path()});
       continue;
     }
     if (!item.node().IsMap() || !item["inline"].present()) {
@@ -138,11 +171,31 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
     ++inline_count;
   }
   if (!s.manifest_paths.empty()) {
-    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags);
+    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at);
     loaded.append(std::move(s.objects));
     s.objects = std::move(loaded);
   }
   (void)inline_count;
+}
+
+// A CPU cost: a time that is not negative.
+std::optional<Time> cpu_cost(const YamlField& f) {
+  const auto v = f.time();
+  if (v && *v < Time::zero()) {
+    f.error("must not be negative, got " + v->to_string());
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A message's size: at least one byte (TCP sends no empty message).
+std::optional<engine::Bytes> message_size(const YamlField& f) {
+  const auto v = f.bytes();
+  if (v && v->count() < 1) {
+    f.error("must be at least 1B, got " + v->to_string());
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::optional<Url> url(const YamlField& f) {
@@ -172,8 +225,8 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
       CallSpec cs;
       cs.source = where(call, ctx.file);
       if (auto u = url(call["url"])) cs.target = *u;
-      if (auto v = call["request_size"].bytes()) cs.request_bytes = *v;
-      if (auto v = call["response_size"].bytes()) cs.response_bytes = *v;
+      if (auto v = message_size(call["request_size"])) cs.request_bytes = *v;
+      if (auto v = message_size(call["response_size"])) cs.response_bytes = *v;
       if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
       if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
       if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
@@ -207,6 +260,7 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     apps.error("expected a mapping from workload (namespace/name) to its behaviour");
     return;
   }
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> workloads;
   for (const auto& kv : apps.node()) {
     const std::string key = kv.first.as<std::string>("");
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
@@ -218,6 +272,18 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     AppSpec app;
     app.source = where(a, ctx.file);
     namespaced(key, app.namespace_, app.workload);
+    // `web` and `default/web` name one workload (a key written twice is
+    // reported by the document's check).
+    const auto [first, fresh] = workloads.emplace(std::make_pair(app.namespace_, app.workload),
+                                                  std::make_pair(key, kv.first.Mark().line + 1));
+    if (!fresh) {
+      if (first->second.first != key) {
+        YamlField(kv.first, a.path(), ctx)
+            .error("names workload " + app.namespace_ + "/" + app.workload + " again (first as '" +
+                   first->second.first + "' at line " + std::to_string(first->second.second) + ")");
+      }
+      continue;
+    }
     if (auto v = a["role"].string()) {
       if (*v == "server")
         app.role = AppSpec::Role::server;
@@ -235,10 +301,10 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
       app.cpu_per_connection = p->per_connection;
       app.threads = p->threads;
     }
-    if (auto v = a["cpu_per_request"].time()) app.cpu_per_request = *v;
-    if (auto v = a["cpu_per_connection"].time()) app.cpu_per_connection = *v;
+    if (auto v = cpu_cost(a["cpu_per_request"])) app.cpu_per_request = *v;
+    if (auto v = cpu_cost(a["cpu_per_connection"])) app.cpu_per_connection = *v;
     if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
-    if (auto v = a["response_size"].bytes()) app.response_bytes = *v;
+    if (auto v = message_size(a["response_size"])) app.response_bytes = *v;
     parse_calls(a["calls"], ctx, app);
     s.apps.push_back(std::move(app));
   }
@@ -329,7 +395,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
         ts.keep_alive = p->keep_alive;
       }
       if (mapping) {
-        if (auto v = c["cpu_per_request"].time()) ts.cpu_per_request = *v;
+        if (auto v = cpu_cost(c["cpu_per_request"])) ts.cpu_per_request = *v;
         if (auto v = c["threads"].integer(0, 100'000)) ts.threads = static_cast<int>(*v);
       }
     }
@@ -341,7 +407,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
       else
         ts.timeout = *v;
     }
-    if (auto v = t["request_size"].bytes()) ts.request_bytes = *v;
+    if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
     s.traffic.push_back(std::move(ts));

@@ -1,6 +1,8 @@
 #include "models/scenario/overrides.hpp"
 
+#include <charconv>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace podwire::scenario {
@@ -43,7 +45,13 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
           ok = false;
           break;
         }
-        index = std::stoul(digits);
+        if (const auto [end, ec] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), index);
+            ec != std::errc() || end != digits.data() + digits.size()) {
+          fail("'" + key + "': list index " + digits + " is out of range");
+          ok = false;
+          break;
+        }
         indices.insert(indices.begin(), index);
         key.resize(open);
       }

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/kube/yaml_documents.hpp"
+#include "models/kube/yaml_tree_check.hpp"
 #include "models/scenario/overrides.hpp"
 
 namespace podwire::scenario {
@@ -23,11 +25,15 @@ std::string read_scenario_file(const std::string& path) {
 
 YAML::Node load_scenario_document(const std::string& text,
                                   const std::vector<std::string>& overrides, YamlContext& context) {
+  if (auto d = kube::not_yaml_text(text, context.file)) {
+    context.diagnostics->add(std::move(*d));
+    throw ScenarioError(std::move(*context.diagnostics));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    Diagnostic d{Severity::error, context.file, 0, 0, "", e.msg};
+    Diagnostic d{Severity::error, context.file, 0, 0, "", kube::yaml_error_message(e)};
     if (!e.mark.is_null()) {
       d.line = e.mark.line + 1;
       d.column = e.mark.column + 1;
@@ -37,6 +43,9 @@ YAML::Node load_scenario_document(const std::string& text,
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   apply_overrides(root, overrides, context);
+  // Keys given twice, cycles and alias bombs, before anything reads the tree.
+  if (!kube::check_yaml_tree(root, "", context))
+    throw ScenarioError(std::move(*context.diagnostics));
   return root;
 }
 

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 import warnings
 
+from podwire import _core
 from podwire.api import RunInterrupted, Scenario, load, run, yaml_text
 from podwire.summary import read_summary
 
@@ -90,6 +91,7 @@ def sweep(
         scenario = load(scenario)
     scenario._load()  # a broken base scenario fails here, not once per run
     tasks = _plan(scenario, grid or {}, seeds, out_dir)
+    _check_paths(scenario, grid or {})
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
     with _Progress(len(tasks), progress) as bar:
@@ -136,6 +138,22 @@ def _plan(scenario: Scenario, grid: Mapping[str, Sequence[Any]], seeds: Iterable
             names.add(name)
             tasks.append(_Task(str(source), tuple(overrides), params, seed, str(folder / name)))
     return tasks
+
+
+def _check_paths(scenario: Scenario, grid: Mapping[str, Sequence[Any]]) -> None:
+    """Raises ``ScenarioError`` when a grid key names no field of the scenario
+    (with the closest valid paths), before any run: such a sweep would run the
+    same scenario at every point. A wrong value is left to its run's row."""
+    firsts = {k: list(v) for k, v in grid.items()}
+    overrides = [*scenario.overrides, *(f"{k}={yaml_text(v[0])}" for k, v in firsts.items() if v)]
+    try:
+        _core.load_scenario(str(scenario.path), overrides)
+    except _core.ScenarioError as e:
+        wrong = [d for d in e.args[1] if d["severity"] == "error" and any(
+            (d["file"] == f"--set {k}" and d["message"].startswith("unknown field"))
+            or d["file"].startswith(f"--set {k}=") for k in firsts)]
+        if wrong:
+            raise _core.ScenarioError("\n".join(d["text"] for d in wrong), wrong) from None
 
 
 def run_file_name(stem: str, params: Sequence[tuple[str, Any]], seed: int | None) -> str:

@@ -51,11 +51,24 @@ std::string parse_error(const std::string& text) {
   return "no error";
 }
 
+TEST(Time, MinutesHoursAndDaysAreWholeSeconds) {
+  EXPECT_EQ(Time::parse("2min"), Time::s(120));
+  EXPECT_EQ(Time::parse("0.1min"), Time::s(6));
+  EXPECT_EQ(Time::parse("1.5h"), Time::s(5400));
+  EXPECT_EQ(Time::parse("1 d"), Time::s(86400));
+  EXPECT_EQ(Time::parse("-1h"), Time::s(-3600));
+}
+
 TEST(Time, ParseErrorsSayWhatIsWrong) {
   EXPECT_EQ(parse_error("10"),
-            "time '10' has no unit; write it with one of ps, ns, us, ms, s (e.g. '10ms')");
-  EXPECT_EQ(parse_error("5 min"),
-            "time '5 min' has unknown unit 'min'; expected one of ps, ns, us, ms, s");
+            "time '10' has no unit; write it with one of ps, ns, us, ms, s, min, h, d (e.g. "
+            "'10ms')");
+  EXPECT_EQ(
+      parse_error("5 weeks"),
+      "time '5 weeks' has unknown unit 'weeks'; expected one of ps, ns, us, ms, s, min, h, d");
+  EXPECT_EQ(parse_error("107d"), "time '107d' does not fit in simulated time (max about 106 days)");
+  EXPECT_EQ(parse_error("99999999999999999999d"),
+            "time '99999999999999999999d' does not fit in simulated time (max about 106 days)");
   EXPECT_EQ(parse_error("fast"), "expected a time like '10us', got 'fast'");
   EXPECT_EQ(parse_error(""), "expected a time like '10us', got ''");
   EXPECT_EQ(parse_error("0.5ps"), "time '0.5ps' is not a whole number of picoseconds");

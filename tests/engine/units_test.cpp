@@ -66,6 +66,15 @@ TEST(Rate, ParsesPerUnit) {
   EXPECT_EQ(
       error_of([] { Rate::parse("5 per second"); }),
       "rate '5 per second' has unknown unit 'per second'; expected one of /s, /ms, /us, /min, /h");
+  // A rate whose mean gap is no time (a denormal) is too small, not zero.
+  EXPECT_EQ(error_of([] { Rate::parse("1e-320/s"); }),
+            "rate '1e-320/s' is too small: one event in more than 106 days, the longest simulated "
+            "time");
+  EXPECT_EQ(error_of([] { Rate::parse("1e-7/s"); }),
+            "rate '1e-7/s' is too small: one event in more than 106 days, the longest simulated "
+            "time");
+  EXPECT_DOUBLE_EQ(Rate::parse("1/h").per_second(), 1.0 / 3600);
+  EXPECT_DOUBLE_EQ(Rate::parse("0/s").per_second(), 0.0);  // zero is for the caller to refuse
 }
 
 }  // namespace

@@ -49,9 +49,11 @@ def test_set_refuses_a_bad_value_and_leaves_the_scenario_as_it_was():
     assert e.value.args[1][0]["file"] == "--set cluster.proxy.mode"
     assert "expected iptables, ipvs, nftables or ebpf" in e.value.args[1][0]["message"]
     assert scenario.overrides == ["cluster.proxy.mode=nftables", "traffic[0].keep_alive=true"]
-    # An unknown field is a warning, not an error: the scenario still loads.
-    warnings = scenario.set("cluster.colour", "blue").validate()
-    assert [(d["severity"], d["path"]) for d in warnings] == [("warning", "cluster.colour")]
+    # An override that names no field is an error (in the file it would be a warning).
+    with pytest.raises(podwire.ScenarioError) as e:
+        scenario.set("cluster.colour", "blue")
+    assert [(d["severity"], d["path"]) for d in e.value.args[1]] == [("error", "cluster.colour")]
+    assert scenario.overrides == ["cluster.proxy.mode=nftables", "traffic[0].keep_alive=true"]
 
 
 def test_the_same_seed_gives_the_same_trace_from_the_cli_and_from_python(podwire_cli, tmp_path):

@@ -73,11 +73,17 @@ TEST(ParameterTable, ACostMustNotBeNegativeAndAnUnknownKeyIsNamed) {
               std::string::npos)
         << e.diagnostics().to_string();
   }
-  const ClusterScenario s =
-      parse_cluster_scenario(kMinimal, "s.yaml", {"cluster.datapath.vethh=1us"});
-  const std::string w = s.diagnostics.to_string();
-  EXPECT_NE(w.find("unknown field 'vethh'"), std::string::npos) << w;
-  EXPECT_NE(w.find("veth, bridge, conntrack_lookup"), std::string::npos) << w;
+  // An override that names no parameter is an error, with the nearest one.
+  try {
+    parse_cluster_scenario(kMinimal, "s.yaml", {"cluster.datapath.vethh=1us"});
+    FAIL() << "an unknown override path was accepted";
+  } catch (const ScenarioError& e) {
+    const std::string w = e.diagnostics().to_string();
+    EXPECT_NE(w.find("unknown field 'vethh'; did you mean cluster.datapath.veth?"),
+              std::string::npos)
+        << w;
+    EXPECT_NE(w.find("veth, bridge, conntrack_lookup"), std::string::npos) << w;
+  }
 }
 
 TEST(ParameterTable, TheMarkdownPageListsEverySetting) {
