@@ -298,6 +298,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
         return ExitCode.SCENARIO
     diagnostics = scenario.validate()
+    build_warnings = 0
     loaded = scenario._load()
     if getattr(loaded, "kind", "queueing") == "cluster":
         # Building the model finds what the text alone cannot: unschedulable
@@ -311,8 +312,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             return ExitCode.SCENARIO
         for notice in notices:
             print(notice, file=sys.stderr)
+            build_warnings += ": warning: " in notice
     _print_diagnostics(diagnostics)
-    print(f"{args.scenario}: valid ({len(diagnostics)} warning(s))")
+    print(f"{args.scenario}: valid ({len(diagnostics) + build_warnings} warning(s))")
     return ExitCode.OK
 
 

@@ -458,3 +458,13 @@ def test_a_readable_left_over_is_read_as_incomplete(source_dir, tmp_path, podwir
         in r.stderr
     result = podwire.open(left)
     assert not result.complete and len(result.requests) > 100
+
+
+def test_validate_counts_the_warnings_that_building_the_model_finds(podwire_cli):
+    # ndots: 0 sends a Service's short name outside the cluster first: a
+    # warning found only when the model is built, counted with the others.
+    r = podwire_cli("validate", "scenarios/seed-web.yaml", "--set", "cluster.dns.ndots=0")
+    assert r.returncode == 0, r.stderr
+    assert "warning: traffic[0].url: with ndots:0" in r.stderr
+    assert "valid (0 warning(s))" not in r.stdout
+    assert "warning(s))" in r.stdout
