@@ -1,0 +1,32 @@
+// The cluster scenario parser's pieces shared between its files
+// (cluster_scenario.cpp, cluster_scenario_churn.cpp).
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
+#include "models/scenario/cluster_scenario.hpp"
+#include "models/scenario/field_reads.hpp"
+#include "models/scenario/parameter_table.hpp"
+
+namespace podwire::scenario::detail {
+
+// The keys of a mapping: the structured ones its parser reads itself, then
+// the parameters the table has under `prefix`.
+inline std::vector<std::string_view> keys(std::string_view prefix,
+                                          std::initializer_list<std::string_view> structured = {}) {
+  std::vector<std::string_view> out(structured);
+  for (std::string_view k : parameter_keys(prefix)) out.push_back(k);
+  return out;
+}
+
+// A mapping of parameters only (cluster.dns, cluster.datapath, ...).
+inline void parse_parameters(const YamlField& f, std::string_view prefix, ClusterScenario& s) {
+  if (f.present() && f.expect_mapping(keys(prefix))) read_parameters(f, prefix, s);
+}
+
+// The `churn` section: events, random processes, lifecycle and control plane.
+void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario);
+
+}  // namespace podwire::scenario::detail
