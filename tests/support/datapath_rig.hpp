@@ -172,4 +172,18 @@ struct Peer {
   }
 };
 
+// A NodePort Service with one endpoint on node 2, reached from outside.
+struct NodePortCluster : Cluster {
+  node::PodNetns* backend;
+  std::uint32_t frontend;
+  Peer server{&sim};
+  NodePortCluster(bool local, std::string proxy) : Cluster(3, "vxlan", proxy) {
+    backend = &add_pod(2, "web");
+    frontend = add_service("ns/web:80", parse_address("10.96.0.50"), 80, 8080, {backend});
+    services.expose_node_port(frontend, 30080);
+    services.frontend(frontend).external_local = local;
+    stack(*backend).listen(8080, server.callbacks());
+  }
+};
+
 }  // namespace podwire::test_support
