@@ -55,11 +55,12 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
     if not result["complete"]:
         lines.append("stopped early: figures cover the simulated time reached")
     lines.append("")
-    lines.append(f"{'traffic':20}{'sent':>11}{'ok':>11}{'failed':>9}{'mean':>12}{'p50':>12}{'p99':>12}"
+    name_width = max([20] + [len(t["name"]) + 1 for t in result["traffic"]])  # whole names
+    lines.append(f"{'traffic':{name_width}}{'sent':>11}{'ok':>11}{'failed':>9}{'mean':>12}{'p50':>12}{'p99':>12}"
                  f"{'dns':>11}{'connect':>11}{'network':>11}{'at server':>11}")
     for t in result["traffic"]:
         lines.append(
-            f"{t['name'][:19]:20}{t['sent']:>11,}{t['ok']:>11,}{t['failed']:>9,}{_fmt_time(t.get('mean_s')):>12}"
+            f"{t['name']:{name_width}}{t['sent']:>11,}{t['ok']:>11,}{t['failed']:>9,}{_fmt_time(t.get('mean_s')):>12}"
             f"{_fmt_time(t.get('p50_s')):>12}{_fmt_time(t.get('p99_s')):>12}{_fmt_time(t.get('dns_s')):>11}"
             f"{_fmt_time(t.get('connect_s')):>11}{_fmt_time(t.get('network_s')):>11}"
             f"{_fmt_time(t.get('at_server_s')):>11}")

@@ -247,12 +247,14 @@ def test_summary_of_a_cluster_trace_prints_what_the_run_printed(podwire_cli, tmp
     assert s.stdout.rstrip("\n") == _wall_and_trace_removed(r.stdout)
 
 
-def test_long_service_names_are_printed_whole(podwire_cli, source_dir, tmp_path):
+def test_long_service_and_traffic_names_are_printed_whole(podwire_cli, source_dir, tmp_path):
     name = "checkout-payments-fraud-scoring-frontend-canary"  # my-app/<name> is 54 characters
     manifest = (source_dir / "scenarios/seed/my-app.yaml").read_text()
     (tmp_path / "seed").mkdir()
     (tmp_path / "seed/my-app.yaml").write_text(manifest.replace("  name: web\n  namespace", f"  name: {name}\n  namespace"))
     scenario = (source_dir / "scenarios/seed-web.yaml").read_text().replace("http://web/", f"http://{name}/")
+    traffic = "clients-of-the-fraud-scoring-canary"  # 35 characters
+    scenario = scenario.replace("  - name: client\n", f"  - name: {traffic}\n")
     (tmp_path / "long.yaml").write_text(scenario)
     trace = tmp_path / "long.h5"
     r = podwire_cli("run", str(tmp_path / "long.yaml"), "--duration", "3s", "--set", "run.warmup=1s", "-o", str(trace))
@@ -265,6 +267,10 @@ def test_long_service_names_are_printed_whole(podwire_cli, source_dir, tmp_path)
         end = header.index("requests") + len("requests")
         assert row[:end].split() == [f"my-app/{name}", row[:end].split()[-1]]
         assert row[:end].split()[-1].replace(",", "").isdigit() and row[end] == " "
+        header = next(line for line in out.splitlines() if line.startswith("traffic "))
+        row = next(line for line in out.splitlines() if line.startswith(f"{traffic} "))
+        end = header.index("sent") + len("sent")
+        assert row[:end].split()[0] == traffic and row[:end].split()[-1].replace(",", "").isdigit()
 
 
 def test_summary_says_plainly_what_is_not_a_trace(podwire_cli, tmp_path):
