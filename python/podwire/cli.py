@@ -7,6 +7,7 @@ import enum
 import json
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -290,12 +291,23 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _count_errors(diagnostics: list[dict[str, Any]]) -> int:
+    """The errors a list reports, with those it leaves out ("N more errors not shown")."""
+    n = 0
+    for d in diagnostics:
+        if d["severity"] != "error":
+            continue
+        more = re.fullmatch(r"(\d+) more errors? not shown", d["message"]) if not d.get("file") else None
+        n += int(more.group(1)) if more else 1
+    return n
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         scenario = load(args.scenario, list(args.set or []))
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
-        errors = sum(1 for d in e.args[1] if d["severity"] == "error")
+        errors = _count_errors(e.args[1])
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
         return ExitCode.SCENARIO
     diagnostics = scenario.validate()
@@ -308,7 +320,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             notices = _core.build_scenario(loaded)
         except _core.ScenarioError as e:
             _print_diagnostics(e.args[1])
-            errors = sum(1 for d in e.args[1] if d["severity"] == "error")
+            errors = _count_errors(e.args[1])
             print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
             return ExitCode.SCENARIO
         for notice in notices:

@@ -249,6 +249,7 @@ def test_thousands_of_duplicate_node_groups_are_reported_once_each_and_capped(po
     assert lines[0] == (f"{s}:6:7: error: cluster.nodes[1].name: node group name 'worker' is used twice "
                         "(first by cluster.nodes[0], line 5)")
     assert lines[-2] == "error: 1900 more errors not shown"
+    assert lines[-1] == f"{s}: 2000 error(s)"
 
 
 # --- traffic that reaches nothing --------------------------------------------------------
