@@ -10,41 +10,12 @@
 #include <string>
 
 #include "tests/support/build_errors.hpp"
+#include "tests/support/my_app_manifests.hpp"
 
 namespace podwire::builder {
 namespace {
 
-// A namespace my-app with a 3-replica web-server Deployment behind Service
-// `web` (port 80 -> named port http 8080) and a client Deployment.
-const std::string kManifests = R"(
-manifests:
-  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: my-app}}
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web-server, namespace: my-app}
-      spec:
-        replicas: 3
-        selector: {matchLabels: {app: web-server}}
-        template:
-          metadata: {labels: {app: web-server}}
-          spec: {containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]}
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web, namespace: my-app}
-      spec: {selector: {app: web-server}, ports: [{name: http, port: 80, targetPort: http}]}
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: client, namespace: my-app}
-      spec:
-        replicas: 1
-        selector: {matchLabels: {app: client}}
-        template:
-          metadata: {labels: {app: client}}
-          spec: {containers: [{name: curl, image: curl}]}
-)";
+const std::string& kManifests = test_support::kMyAppManifests;
 
 const std::string kCluster = R"(
 run: {seed: 3, duration: 4s, warmup: 1s}

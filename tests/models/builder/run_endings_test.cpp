@@ -8,41 +8,14 @@
 #include <string>
 
 #include "models/builder/cluster_model.hpp"
+#include "tests/support/my_app_manifests.hpp"
 
 namespace podwire::builder {
 namespace {
 
 // Service `web` (port 80) in front of 3 replicas in namespace my-app, and one
 // client pod.
-const std::string kManifests = R"(
-manifests:
-  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: my-app}}
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web-server, namespace: my-app}
-      spec:
-        replicas: 3
-        selector: {matchLabels: {app: web-server}}
-        template:
-          metadata: {labels: {app: web-server}}
-          spec: {containers: [{name: web, image: nginx, ports: [{name: http, containerPort: 8080}]}]}
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web, namespace: my-app}
-      spec: {selector: {app: web-server}, ports: [{name: http, port: 80, targetPort: http}]}
-  - inline:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: client, namespace: my-app}
-      spec:
-        replicas: 1
-        selector: {matchLabels: {app: client}}
-        template:
-          metadata: {labels: {app: client}}
-          spec: {containers: [{name: curl, image: curl}]}
-apps:
+const std::string kManifests = test_support::kMyAppManifests + R"(apps:
   my-app/web-server: {concurrency: 8, service_time: 1ms}
 )";
 
