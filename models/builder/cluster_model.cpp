@@ -84,6 +84,11 @@ void ClusterModel::build_nodes() {
   dc.host = scenario_.cluster.host;
   dc.networks = node::ClusterNetworks{scenario_.cluster.pod_cidr, scenario_.cluster.service_cidr,
                                       scenario_.cluster.node_network};
+  proxy::ProxyConfig proxy_config = scenario_.cluster.proxy.config;
+  proxy_config.rule_order =
+      scenario_.cluster.proxy.measured_position == ProxySpec::Position::map_order
+          ? proxy::RuleOrder::map_order
+          : proxy::RuleOrder::fixed;
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = scenario_.cluster.nodes[n.group];
     dc.conntrack_max = scenario_.cluster.conntrack_max != 0
@@ -91,8 +96,8 @@ void ClusterModel::build_nodes() {
                            : node::Conntrack::kube_proxy_max(g.cpus);
     node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc, g.cpu_speed);
     if (policy_) nd.datapath().set_policy(policy_.get());
-    proxies_.push_back(proxy::make_service_proxy(
-        nd.datapath(), table_, scenario_.cluster.proxy.config, random_.stream("proxy/" + n.name)));
+    proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, proxy_config,
+                                                 random_.stream("proxy/" + n.name)));
   }
 }
 
@@ -161,7 +166,12 @@ void ClusterModel::build_services() {
   // the filler Services that load the tables.
   const ProxySpec& px = scenario_.cluster.proxy;
   const auto fillers = static_cast<std::uint32_t>(px.filler_services);
-  std::uint32_t position = px.measured_position == ProxySpec::Position::last ? fillers : 0;
+  using Position = ProxySpec::Position;
+  std::uint32_t position = px.measured_position == Position::last ? fillers
+                           : px.measured_position == Position::at
+                               ? std::min<std::uint32_t>(px.position_at, fillers)
+                               : 0;
+  const std::uint32_t first_real = position;
   engine::RandomStream positions = random_.stream("proxy/positions");
   const auto& services = cluster_->services();
   for (std::size_t si = 0; si < services.size(); ++si) {
@@ -181,9 +191,9 @@ void ClusterModel::build_services() {
       f.affinity_timeout = Time::s(svc.session_affinity_timeout_seconds);
       f.external_local = svc.external_traffic_policy == kube::TrafficPolicy::local;
       f.internal_local = svc.internal_traffic_policy == kube::TrafficPolicy::local;
-      // random: anywhere among the fillers (uniformly, as the order of a
-      // cluster's Services is arbitrary).
-      f.position = px.measured_position == ProxySpec::Position::random
+      // random: at one place among the fillers, drawn once. map_order
+      // (iptables.hpp): every sync of every node draws the order anew.
+      f.position = px.measured_position == Position::random
                        ? static_cast<std::uint32_t>(positions.uniform_int(fillers + 1))
                        : position;
       ++position;
@@ -220,16 +230,25 @@ void ClusterModel::build_services() {
   }
   // Filler Services: addresses from 100.64.0.0/10 (never routed here), endpoints
   // nobody dials; they only load the proxy's tables.
-  const std::uint32_t real =
-      position - (px.measured_position == ProxySpec::Position::last ? fillers : 0);
+  const std::uint32_t real = position - first_real;
   for (std::uint32_t i = 0; i < fillers; ++i) {
     proxy::ServiceFrontend f;
     f.name = "filler/svc-" + std::to_string(i) + ":80";
     f.service = static_cast<std::uint32_t>(-1);
     f.port = 80;
-    f.position = px.measured_position == ProxySpec::Position::last    ? i
-                 : px.measured_position == ProxySpec::Position::first ? real + i
-                                                                      : i;
+    switch (px.measured_position) {
+      case Position::last:
+      case Position::random:
+        f.position = i;
+        break;
+      case Position::first:
+      case Position::map_order:
+        f.position = real + i;
+        break;
+      case Position::at:
+        f.position = i < first_real ? i : real + i;
+        break;
+    }
     const net::Address vip = net::parse_address("100.64.0.0") + i;
     for (int e = 0; e < px.endpoints_per_service; ++e) {
       f.backends.push_back(

@@ -32,6 +32,8 @@ struct ServiceVerdict {
   std::uint32_t frontend = CtEntry::kNoFrontend;
   std::uint32_t chosen =
       0;  // the endpoint's place among the eligible ones (what an iptables chain walks)
+  std::uint8_t via =
+      0;  // how the packet addressed the Service, in the proxy's own terms (describe)
   bool masquerade = false;  // SNAT to the node's address
   bool dsr = false;  // sent on with direct server return: the packet carries the Service address
   bool socket_lb = false;  // translated once at connect(): the connection's packets need no NAT

@@ -20,15 +20,12 @@ class Ebpf final : public ServiceProxy {
   Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
        engine::RandomStream random);
   std::string_view mode() const override { return "ebpf"; }
-  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t,
-                           std::size_t) const override {
-    return config_.costs.ebpf_lookup;
-  }
+  engine::Time lookup_cost(const Lookup&) const override { return config_.costs.ebpf_lookup; }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,
                              std::uint64_t) const override {
     return c.ebpf_base + c.ebpf_per_update * static_cast<std::int64_t>(writes);
   }
-  std::string describe_lookup(const ServiceFrontend&, std::size_t, std::size_t) const override {
+  std::string describe_lookup(const Lookup&) const override {
     return "eBPF socket LB: the Service address is translated once at connect(); no per-packet NAT "
            "after";
   }

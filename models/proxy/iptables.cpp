@@ -1,19 +1,70 @@
 #include "models/proxy/iptables.hpp"
 
+#include <numeric>
+
 namespace podwire::proxy {
 
-engine::Time Iptables::lookup_cost(const ServiceFrontend& f, FrontendKind kind,
-                                   std::size_t services, std::size_t chosen) const {
-  // KUBE-SERVICES: one rule per Service port, in order; the jump to
-  // KUBE-NODEPORTS is its last rule, and that chain lists NodePorts in order.
+Iptables::Iptables(node::KernelDatapath& datapath, const ServiceTable& services,
+                   const ProxyConfig& config, engine::RandomStream random)
+    : ServiceProxy(datapath, services, config, random),
+      layout_(iptables_layout(config.version)),
+      // Its own stream, so that drawing the order leaves the endpoint draws as they are.
+      order_random_(engine::RandomStream(random).next_u64() ^ 0x4b5542452d534552ULL) {}
+
+void Iptables::settle() const {
+  if (settled_) return;
+  settled_ = true;
+  node_ports_ = 0;
+  for (std::uint32_t i = 0; i < services_.size(); ++i) {
+    if (services_.frontend(i).node_port != 0) ++node_ports_;
+  }
+  const std::uint64_t n = services_.size();
+  if (config_.rule_order == RuleOrder::map_order && n > 1) {
+    do {
+      stride_ = 1 + order_random_.uniform_int(n - 1);
+    } while (std::gcd(stride_, n) != 1);
+    start_ = order_random_.uniform_int(n);
+  }
+}
+
+void Iptables::rules_rewritten() {
+  settle();
+  const std::uint64_t n = services_.size();
+  if (config_.rule_order == RuleOrder::map_order && n > 1) start_ = order_random_.uniform_int(n);
+}
+
+std::uint32_t Iptables::position(const ServiceFrontend& f) const {
+  settle();
+  if (config_.rule_order != RuleOrder::map_order) return f.position;
+  const std::uint64_t n = services_.size();
+  return static_cast<std::uint32_t>((stride_ * f.position + start_) % n);
+}
+
+IptablesWalk Iptables::walk(const Lookup& l) const {
+  settle();
+  const ServiceFrontend& f = l.frontend;
+  IptablesWalkInput in;
+  in.kind = l.kind;
+  in.services = static_cast<std::uint32_t>(l.services);
+  in.position = position(f);
+  in.node_ports = node_ports_;
+  // KUBE-NODEPORTS is written in the same pass over the Services, so a
+  // NodePort sits as far down its chain as its Service down KUBE-SERVICES.
+  in.node_port_position = l.services == 0
+                              ? 0
+                              : static_cast<std::uint32_t>(static_cast<std::uint64_t>(in.position) *
+                                                           node_ports_ / l.services);
+  in.has_node_port = f.node_port != 0;
+  in.external_local = f.external_local && l.kind != FrontendKind::cluster_ip;
+  in.chosen = static_cast<std::uint32_t>(l.chosen);
+  in.off_cluster_source = l.off_cluster_source && l.kind == FrontendKind::cluster_ip;
+  return iptables_walk(layout_, in);
+}
+
+engine::Time Iptables::lookup_cost(const Lookup& l) const {
   // The walk is arithmetic on the position: 30,000 Services cost no more to
   // simulate than 100.
-  const std::uint64_t walk =
-      kind == FrontendKind::node_port ? services + 1 + f.position + 1 : f.position + 1;
-  // KUBE-SVC-*: `statistic --probability` rules until one fires, then the
-  // KUBE-SEP-* chain's mark and DNAT.
-  const std::uint64_t rules = walk + chosen + 1 + 2;
-  return config_.costs.iptables_rule * static_cast<std::int64_t>(rules);
+  return config_.costs.iptables_rule * static_cast<std::int64_t>(walk(l).total());
 }
 
 std::uint64_t Iptables::sync_writes(const SyncCosts& c, bool full, std::uint64_t changed_frontends,
@@ -21,9 +72,9 @@ std::uint64_t Iptables::sync_writes(const SyncCosts& c, bool full, std::uint64_t
                                     std::uint64_t endpoints) const {
   // A full restore writes every rule (per Service port: its KUBE-SERVICES
   // rule, its chain and masquerade rule; per endpoint: its probability rule,
-  // its KUBE-SEP chain and two rules there). A partial restore (the default
-  // since Kubernetes 1.28) writes KUBE-SERVICES in full and only the changed
-  // Services' chains, with all their endpoints.
+  // its KUBE-SEP chain and two rules there). A partial restore writes
+  // KUBE-SERVICES in full and only the changed Services' chains, with all
+  // their endpoints.
   const auto per_service = static_cast<std::uint64_t>(c.rules_per_service);
   const auto per_endpoint = static_cast<std::uint64_t>(c.rules_per_endpoint);
   if (full) return services * per_service + endpoints * per_endpoint;
@@ -35,12 +86,14 @@ engine::Time Iptables::sync_duration(const SyncCosts& c, bool, std::uint64_t wri
   return c.iptables_restore_base + c.iptables_per_rule * static_cast<std::int64_t>(writes);
 }
 
-std::string Iptables::describe_lookup(const ServiceFrontend& f, std::size_t services,
-                                      std::size_t chosen) const {
-  return "iptables: KUBE-SERVICES walked rule by rule to this Service's rule (position " +
-         std::to_string(f.position + 1) + " of " + std::to_string(services) + "), then " +
-         std::to_string(chosen + 1) +
-         " probability rule(s) in KUBE-SVC and the KUBE-SEP DNAT rules";
+std::string Iptables::describe_lookup(const Lookup& l) const {
+  const IptablesWalk w = walk(l);
+  const std::string order =
+      config_.rule_order == RuleOrder::map_order ? " in this sync's order" : "";
+  return "iptables (kube-proxy " + config_.version.to_string() + ", " + to_string(layout_) +
+         "): this Service's rule " + std::to_string(position(l.frontend) + 1) + " of " +
+         std::to_string(l.services) + " in KUBE-SERVICES" + order + ", endpoint " +
+         std::to_string(l.chosen + 1) + " in KUBE-SVC; rules walked: " + w.to_string();
 }
 
 }  // namespace podwire::proxy

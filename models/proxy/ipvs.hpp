@@ -14,10 +14,7 @@ class Ipvs final : public ServiceProxy {
  public:
   using ServiceProxy::ServiceProxy;
   std::string_view mode() const override { return "ipvs"; }
-  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t,
-                           std::size_t) const override {
-    return config_.costs.ipvs_lookup;
-  }
+  engine::Time lookup_cost(const Lookup&) const override { return config_.costs.ipvs_lookup; }
   std::uint64_t sync_writes(const SyncCosts&, bool, std::uint64_t changed_frontends,
                             std::uint64_t changed_endpoints, std::uint64_t,
                             std::uint64_t) const override {
@@ -25,7 +22,7 @@ class Ipvs final : public ServiceProxy {
   }
   engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes,
                              std::uint64_t services, std::uint64_t endpoints) const override;
-  std::string describe_lookup(const ServiceFrontend&, std::size_t, std::size_t) const override {
+  std::string describe_lookup(const Lookup&) const override {
     return "IPVS: virtual server hash lookup and the scheduler";
   }
   std::string describe_choice(std::size_t) const override { return "IPVS scheduler"; }

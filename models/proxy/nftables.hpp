@@ -11,15 +11,12 @@ class Nftables final : public ServiceProxy {
  public:
   using ServiceProxy::ServiceProxy;
   std::string_view mode() const override { return "nftables"; }
-  engine::Time lookup_cost(const ServiceFrontend&, FrontendKind, std::size_t,
-                           std::size_t) const override {
-    return config_.costs.nftables_lookup;
-  }
+  engine::Time lookup_cost(const Lookup&) const override { return config_.costs.nftables_lookup; }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,
                              std::uint64_t) const override {
     return c.nftables_base + c.nftables_per_element * static_cast<std::int64_t>(writes);
   }
-  std::string describe_lookup(const ServiceFrontend&, std::size_t, std::size_t) const override {
+  std::string describe_lookup(const Lookup&) const override {
     return "nftables: one verdict-map lookup on (daddr, proto, dport)";
   }
 };

@@ -179,6 +179,7 @@ void ProxySync::finish_sync() {
     }
   }
   in_flight_.clear();
+  proxy_.rules_rewritten();
   running_ = false;
   if (!pending_.empty() || full_requested_) {
     request(earliest_start());

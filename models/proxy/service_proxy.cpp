@@ -63,15 +63,17 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
     v.frontend = m.index;
     return v;
   }
-  v.work += lookup_cost(*m.frontend, m.kind, services_.size(), chosen);
+  const bool off_cluster_source =
+      origin != Origin::pod && !datapath_.config().networks.pod_cidr.contains(original.src);
+  v.work += lookup_cost(
+      Lookup{*m.frontend, m.index, m.kind, services_.size(), chosen, off_cluster_source});
   v.chosen = static_cast<std::uint32_t>(chosen);
   v.kind = ServiceVerdict::Kind::translated;
   v.endpoint = b->address;
   v.endpoint_port = b->port;
   v.backend = b->id;
   v.frontend = m.index;
-  const bool off_cluster_source =
-      origin != Origin::pod && !datapath_.config().networks.pod_cidr.contains(original.src);
+  v.via = static_cast<std::uint8_t>(m.kind);
   v.dsr =
       direct_server_return() && external && !m.frontend->external_local && b->node != host.node();
   v.masquerade = (external && !m.frontend->external_local && !v.dsr) ||
@@ -95,7 +97,8 @@ std::string ServiceProxy::describe(const ServiceVerdict& v) const {
     case ServiceVerdict::Kind::translated:
       break;
   }
-  return describe_lookup(services_.frontend(v.frontend), services_.size(), v.chosen);
+  return describe_lookup(Lookup{services_.frontend(v.frontend), v.frontend,
+                                static_cast<FrontendKind>(v.via), services_.size(), v.chosen});
 }
 
 const Backend* ServiceProxy::choose_backend(const ServiceFrontend& f, std::uint32_t frontend,

@@ -43,11 +43,19 @@ class ServiceProxy : public node::ServiceHook {
 
   // --- what each mode says -----------------------------------------------
   virtual std::string_view mode() const = 0;
-  // The first packet's cost of finding the Service (`kind` tells which
-  // chain) and choosing the endpoint at `chosen` among the eligible ones in
-  // the order the proxy lists them. `services`: frontends in the table.
-  virtual engine::Time lookup_cost(const ServiceFrontend& f, FrontendKind kind,
-                                   std::size_t services, std::size_t chosen) const = 0;
+  // A first packet's Service: the frontend (and its index in the table),
+  // how the packet addressed it, the frontends in the table, and the chosen
+  // endpoint's place among the eligible ones in the order the proxy lists them.
+  struct Lookup {
+    const ServiceFrontend& frontend;
+    std::uint32_t index;
+    FrontendKind kind;
+    std::size_t services;
+    std::size_t chosen;
+    bool off_cluster_source = false;  // the client is outside the pod CIDR
+  };
+  // The first packet's cost of finding the Service and choosing the endpoint.
+  virtual engine::Time lookup_cost(const Lookup& l) const = 0;
   // Rule programming (ProxySync): what a sync writes and how long it takes,
   // for `changed_frontends` Services whose lists changed by
   // `changed_endpoints`, with `services`/`endpoints` in the tables now.
@@ -61,12 +69,14 @@ class ServiceProxy : public node::ServiceHook {
   // counts the whole new list rather than what changed (iptables).
   virtual bool rewrites_whole_chains() const { return false; }
   // explain: how the first packet finds the Service, and how the endpoint is chosen.
-  virtual std::string describe_lookup(const ServiceFrontend& f, std::size_t services,
-                                      std::size_t chosen) const = 0;
+  virtual std::string describe_lookup(const Lookup& l) const = 0;
   virtual std::string describe_choice(std::size_t eligible) const;
   // eBPF: a pod's connection to a ClusterIP is translated once, at
   // connect(), so its packets need no NAT.
   virtual bool translates_at_connect() const { return false; }
+  // A sync has put its rules in place (ProxySync calls it when one ends).
+  // iptables: every sync writes KUBE-SERVICES whole, in a new order.
+  virtual void rules_rewritten() {}
 
   // --- the endpoints this node has programmed ------------------------------
   // What program() last set for a frontend, else the shared table's (every

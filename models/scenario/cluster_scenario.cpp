@@ -133,6 +133,11 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   if (px.present() && px.expect_mapping(keys("cluster.proxy", {"sync"}))) {
     read_parameters(px, "cluster.proxy", scenario);
     parse_parameters(px["sync"], "cluster.proxy.sync", scenario);
+    const proxy::KubeProxyVersion v = s.proxy.config.version;
+    if (s.proxy.iptables_partial.value_or(false) && !v.partial_restore_available()) {
+      px["sync"]["iptables_partial"].error("kube-proxy " + v.to_string() +
+                                           " has no partial restores (they came with 1.26)");
+    }
   }
 }
 
@@ -412,7 +417,7 @@ proxy::SyncConfig ProxySpec::sync_config() const {
   c.costs = sync_costs;
   if (min_sync_period) c.min_sync_period = *min_sync_period;
   if (sync_period) c.sync_period = *sync_period;
-  c.iptables_partial = iptables_partial;
+  c.iptables_partial = iptables_partial.value_or(config.version.partial_restore_default());
   c.burst_syncs = burst_syncs;
   return c;
 }

@@ -62,15 +62,20 @@ struct ProxySpec {
   proxy::ProxyConfig config;  // the mode, its costs and choices
   int filler_services = 0;
   int endpoints_per_service = 10;
-  enum class Position { first, last, random };
-  Position measured_position =
-      Position::last;  // where the scenario's own Services sit in the rule order
+  // Where the scenario's own Services sit in an ordered rule list
+  // (iptables' KUBE-SERVICES) among the fillers. map_order: as kube-proxy
+  // writes it, anywhere, drawn anew by every sync of every node; the others
+  // hold them in one place throughout: first, last, at one random place, or
+  // from `position_at` (0-based) on.
+  enum class Position { map_order, first, last, random, at };
+  Position measured_position = Position::map_order;
+  std::uint32_t position_at = 0;
   // Rule programming (cluster.proxy.sync): the costs, and the periods when
   // given (otherwise the mode's defaults, proxy::SyncConfig::defaults).
   proxy::SyncCosts sync_costs;
   std::optional<engine::Time> min_sync_period;
   std::optional<engine::Time> sync_period;
-  bool iptables_partial = true;
+  std::optional<bool> iptables_partial;  // nullopt: the release's default
   int burst_syncs = 2;
   proxy::SyncConfig sync_config() const;
 };

@@ -50,7 +50,7 @@ TEST(Explain, TheSeedExamplesPathFromTheClientPodToTheWebService) {
        {"connect(): socket, port choice", "the sending thread's context on core",
         "NIC driver transmit", "NIC: DMA and interrupt moderation",
         "softirq of the NIC's RSS queue", "listener found, request socket", "veth into the host",
-        "conntrack: miss", "iptables: KUBE-SERVICES", "DNAT to my-app/web-server-",
+        "conntrack: miss", "rules walked: KUBE-SERVICES", "DNAT to my-app/web-server-",
         "VXLAN encapsulation (+50 bytes)", "NIC -> switch", "VXLAN decapsulation",
         "bridge to the endpoint's veth", "SYN reaches"}) {
     EXPECT_NE(path.find(expected), std::string::npos) << expected << "\n" << path;
