@@ -19,6 +19,7 @@ HostStackCosts HostStackCosts::none() {
   HostStackCosts c;
   c.nic_latency = c.rx_driver = c.rx_gro_segment = c.rx_transport = Time::zero();
   c.tx_transport = c.tx_tso_segment = c.tx_driver = c.ip_forward = Time::zero();
+  c.xdp_driver = c.xdp_tx = Time::zero();
   c.rx_copy_ns_per_byte = c.tx_copy_ns_per_byte = 0.0;
   c.syscall = c.wakeup = c.connect = c.syn_receive = c.child_socket = c.accept = c.close =
       Time::zero();

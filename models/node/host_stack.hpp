@@ -37,6 +37,10 @@ struct HostStackCosts {
   // FORWARD and POSTROUTING hooks, beyond the conntrack and routing stages.
   // eBPF host routing skips it (KernelPath::forwards).
   engine::Time ip_forward = engine::Time::ns(700);
+  // A frame an XDP program takes in the driver (no socket buffer, GRO or IP
+  // receive), and one it sends back out of the same NIC (XDP_TX).
+  engine::Time xdp_driver = engine::Time::ns(150);
+  engine::Time xdp_tx = engine::Time::ns(70);
   double rx_copy_ns_per_byte = 0.10;               // copy to user space (recvmsg)
   double tx_copy_ns_per_byte = 0.05;               // copy from user space (sendmsg)
   engine::Time syscall = engine::Time::ns(200);    // entry and exit of one send, recv or epoll_wait

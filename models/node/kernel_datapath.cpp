@@ -34,6 +34,7 @@ KernelPath KernelPath::netfilter(const DatapathCosts& c) {
   p.local_delivery = c.bridge + c.veth;
   p.pod_to_device = c.bridge;
   p.host_to_device = c.bridge;
+  p.fabric_to_device = c.bridge;
   return p;
 }
 
@@ -135,6 +136,17 @@ void KernelDatapath::receive(Packet& p) {
   if (down_) return drop(p, DropReason::node_down);
   ++counters_.from_nic;
   system_ = stack_part_ = Time::zero();
+  if (xdp_ != nullptr && !p.encap.present() && xdp_->claims(p)) {
+    // The XDP program: no socket buffer, GRO or IP receive; it translates
+    // with its own conntrack map and sends the packet back out (XDP_TX).
+    in_xdp_ = true;
+    note(
+        p, [] { return std::string("XDP: the NIC driver hands the frame to the BPF program"); },
+        config_.host.xdp_driver);
+    process(p, Origin::fabric, config_.host.xdp_driver);
+    in_xdp_ = false;
+    return;
+  }
   if (config_.host.nic_latency > Time::zero()) {
     // The fabric puts it on the link into the node (net::Network::connect).
     note(
@@ -196,6 +208,17 @@ void KernelDatapath::insert_stage_before(std::string_view before,
   throw std::invalid_argument("no kernel stage named '" + std::string(before) + "'");
 }
 
+bool KernelDatapath::remove_stage(std::string_view name) {
+  for (auto it = stages_.begin(); it != stages_.end(); ++it) {
+    if ((*it)->name() == name) {
+      stages_.erase(it);
+      index_stages();
+      return true;
+    }
+  }
+  return false;
+}
+
 std::uint16_t KernelDatapath::snat_port(const net::FlowKey& translated) {
   // Keep the source port when the tuple is free (Linux NAT does), else take
   // the next free one in the masquerade range.
@@ -235,8 +258,11 @@ void KernelDatapath::route(Packet& p, Origin origin, Time work) {
               [&] { return "pod socket: " + HostStack::describe_deliver(p, role_); });
   } else {
     const bool for_host = !p.encap.present() && p.flow.dst == host_.address();
+    if (in_xdp_ && !for_host) return xdp_transmit(p, work);
     if (origin != Origin::host && !for_host) add_forward(p, work);
-    const Time device = from_pod ? path_.pod_to_device : path_.host_to_device;
+    const Time device = from_pod                   ? path_.pod_to_device
+                        : origin == Origin::fabric ? path_.fabric_to_device
+                                                   : path_.host_to_device;
     work += device;
     const net::Host* to = pod != nullptr ? &pod->node() : block_node;
     if (to != nullptr) {
@@ -268,6 +294,18 @@ void KernelDatapath::route(Packet& p, Origin origin, Time work) {
     }
   }
   charge(p, origin, work);
+}
+
+void KernelDatapath::xdp_transmit(Packet& p, Time work) {
+  if (const PodNetns* pod = pods_.find(p.flow.dst); pod != nullptr) {
+    work += cni_->to_node(p, host_, pod->node());
+    if (p.encap.present()) ++counters_.encapsulated;
+  }
+  work += config_.host.xdp_tx;
+  note(
+      p, [] { return std::string("XDP_TX: the frame goes back out of the NIC"); },
+      config_.host.xdp_tx);
+  charge(p, Origin::fabric, work);
 }
 
 void KernelDatapath::add_forward(const Packet& p, Time& work) {

@@ -53,7 +53,10 @@ struct KernelPath {
   engine::Time conntrack_insert;
   engine::Time local_delivery;  // to a pod on this node
   engine::Time pod_to_device;   // a pod's packet for another node
-  engine::Time host_to_device;  // the node's own and forwarded packets for another node
+  engine::Time host_to_device;  // the node's own packets for another node
+  // A packet from the fabric that leaves by the fabric again (a NodePort's
+  // connection to an endpoint elsewhere): the route lookup and output.
+  engine::Time fabric_to_device;
   // Packets routed through the host namespace pay the IP stack's forwarding
   // (HostStackCosts::ip_forward); eBPF host routing redirects past it.
   bool forwards = true;
@@ -61,6 +64,17 @@ struct KernelPath {
   std::string veth_in = "veth into the host";
   std::string local_delivery_name = "bridge to the endpoint's veth";
   static KernelPath netfilter(const DatapathCosts& c);
+};
+
+// A program in the NIC driver's XDP hook (Cilium's XDP load balancer): it
+// takes the packets it claims before the kernel allocates a socket buffer,
+// translates them as the stages would, and sends them back out of the NIC
+// (XDP_TX), past the host stack. KernelDatapath asks it for every packet
+// from the NIC.
+class XdpHook {
+ public:
+  virtual ~XdpHook() = default;
+  virtual bool claims(const net::Packet& p) = 0;
 };
 
 // Which addresses are inside the cluster (no masquerade towards them).
@@ -160,6 +174,9 @@ class KernelDatapath final : public net::PacketSink {
   void set_service_hook(ServiceHook* hook) { service_hook_ = hook; }
   const ServiceHook* service_hook() const { return service_hook_; }
   void set_kernel_path(const KernelPath& path) { path_ = path; }
+  // The XDP program on the NIC; null: none (XDP packets are those it claims).
+  void set_xdp_hook(XdpHook* hook) { xdp_ = hook; }
+  XdpHook* xdp_hook() const { return xdp_; }
   void set_policy(const kube::PolicyCheck* policy) { policy_ = policy; }
   // The node's cores. When set, each packet's stage costs are kernel work
   // queued on the core its flow hashes to (RSS for packets from the NIC, RPS
@@ -191,6 +208,8 @@ class KernelDatapath final : public net::PacketSink {
   // routing, which hands the packet on). std::invalid_argument when no
   // stage has that name.
   void insert_stage_before(std::string_view before, std::unique_ptr<KernelStage> stage);
+  // Takes out the stage named `name` (one inserted before); false when none has it.
+  bool remove_stage(std::string_view name);
 
   // For stages: drops the packet (counted, signalled, released).
   void drop(net::Packet& p, DropReason why);
@@ -236,6 +255,8 @@ class KernelDatapath final : public net::PacketSink {
   void charge(net::Packet& p, Origin origin, engine::Time work);
   // The host namespace's IP forwarding, for a packet it routes between devices.
   void add_forward(const net::Packet& p, engine::Time& work);
+  // The XDP program's packet out of the NIC again (XDP_TX).
+  void xdp_transmit(net::Packet& p, engine::Time work);
 
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
@@ -276,6 +297,8 @@ class KernelDatapath final : public net::PacketSink {
   std::vector<Step> steps_;
   std::uint32_t first_established_ = 0;
   NewFlow new_flow_;  // of the packet being processed, when it is a connection's first
+  XdpHook* xdp_ = nullptr;
+  bool in_xdp_ = false;  // the packet being processed is the XDP program's
   // Of the packet being processed: its process-context work so far, its host
   // stack work so far, and what it is to its connection here.
   engine::Time system_;

@@ -46,6 +46,8 @@ struct PacketPass {
   // Set by the conntrack stage when the packet has no entry (a connection's
   // first packet): then the stages marked new_flows_only run.
   NewFlow* new_flow = nullptr;
+  // Set by the conntrack stage when the packet belongs to a known connection.
+  const CtEntry* entry = nullptr;
 };
 
 class KernelStage {

@@ -40,6 +40,7 @@ struct KernelDatapath::ConntrackStage final : KernelStage {
     if (hit.entry == nullptr) return miss(pass);
 
     CtEntry& e = *hit.entry;
+    pass.entry = &e;
     if (dp.role_ == SegmentRole::data && tcp && hit.direction == CtDirection::original &&
         (p.tcp_flags & net::tcp_flags::ack) &&
         (e.state == CtState::tcp_syn_recv || e.state == CtState::tcp_syn_sent)) {

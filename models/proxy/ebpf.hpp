@@ -15,10 +15,15 @@
 
 namespace podwire::proxy {
 
-class Ebpf final : public ServiceProxy {
+class Ebpf final : public ServiceProxy, public node::XdpHook {
  public:
   Ebpf(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
        engine::RandomStream random);
+  ~Ebpf() override;
+  // node::XdpHook (with ebpf_xdp): a packet from the NIC for a NodePort or a
+  // load-balancer or external address, or an answer of a connection it
+  // translated there.
+  bool claims(const net::Packet& p) override;
   std::string_view mode() const override { return "ebpf"; }
   engine::Time lookup_cost(const Lookup&) const override { return config_.costs.ebpf_lookup; }
   engine::Time sync_duration(const SyncCosts& c, bool, std::uint64_t writes, std::uint64_t,

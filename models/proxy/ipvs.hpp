@@ -12,9 +12,20 @@ namespace podwire::proxy {
 
 class Ipvs final : public ServiceProxy {
  public:
-  using ServiceProxy::ServiceProxy;
+  // Puts IPVS's per-packet work into the node's kernel path (the "ipvs"
+  // stage, before routing), and takes it out when destroyed.
+  Ipvs(node::KernelDatapath& datapath, const ServiceTable& services, const ProxyConfig& config,
+       engine::RandomStream random);
+  ~Ipvs() override;
   std::string_view mode() const override { return "ipvs"; }
-  engine::Time lookup_cost(const Lookup&) const override { return config_.costs.ipvs_lookup; }
+  // The virtual service's hash lookup, the scheduler and the new IPVS
+  // connection, after the ipset-matching rules kube-proxy still writes in
+  // the nat table (KUBE-SERVICES: masquerade and accept for KUBE-CLUSTER-IP,
+  // the jump to KUBE-NODE-PORT and its set match).
+  engine::Time lookup_cost(const Lookup&) const override {
+    return config_.costs.ipvs_lookup + config_.costs.iptables_rule * kIpsetRules;
+  }
+  static constexpr int kIpsetRules = 4;
   std::uint64_t sync_writes(const SyncCosts&, bool, std::uint64_t changed_frontends,
                             std::uint64_t changed_endpoints, std::uint64_t,
                             std::uint64_t) const override {
@@ -23,7 +34,9 @@ class Ipvs final : public ServiceProxy {
   engine::Time sync_duration(const SyncCosts& c, bool full, std::uint64_t writes,
                              std::uint64_t services, std::uint64_t endpoints) const override;
   std::string describe_lookup(const Lookup&) const override {
-    return "IPVS: virtual server hash lookup and the scheduler";
+    return "IPVS: " + std::to_string(kIpsetRules) +
+           " ipset-matching nat rules, the virtual server's hash lookup, the scheduler and a new "
+           "IPVS connection";
   }
   std::string describe_choice(std::size_t) const override { return "IPVS scheduler"; }
 
@@ -31,6 +44,7 @@ class Ipvs final : public ServiceProxy {
   std::uint64_t pick(const Choice& c) override;
 
  private:
+  struct PacketStage;
   std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // rr: next turn, by frontend
 };
 

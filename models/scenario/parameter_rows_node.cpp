@@ -62,6 +62,15 @@ void add_node_sections(std::vector<ParameterSection>& out) {
               "a packet routed through the host namespace: Cilium 1.8's iptables forwarding, 2.3 "
               "µs·core per "
               "packet at 1 Mpps (calibration.md), less the driver, conntrack and routing stages"),
+          time_param(
+              "cluster.host.xdp_driver", [](S & s) -> auto& { return s.cluster.host.xdp_driver; },
+              "a frame an XDP program takes in the driver, no socket buffer: Cloudflare 2018 "
+              "dropped 10 Mpps on one CPU with XDP (100 ns), Brouer 2014 6.5 Mpps received on "
+              "one core (150 ns; host-stack-costs.md)"),
+          time_param(
+              "cluster.host.xdp_tx", [](S & s) -> auto& { return s.cluster.host.xdp_tx; },
+              "a frame an XDP program sends back out of its NIC (XDP_TX): pktgen's 14.8 Mpps "
+              "from one core (68 ns; Brouer 2014, host-stack-costs.md)"),
           number_param(
               "cluster.host.rx_copy_ns_per_byte",
               [](S & s) -> auto& { return s.cluster.host.rx_copy_ns_per_byte; }, 0.0, 100.0, "ns/B",
