@@ -14,23 +14,37 @@ import numpy as np
 PS = 1e-12
 
 # Where a CDF is drawn: even steps to p90, then ever closer to 1, so that the
-# tail (p99, p99.9) has points of its own. About 160 points whatever the rows.
-_BODY = np.linspace(0.0, 0.9, 91)
-_TAIL = 1.0 - np.logspace(-1, -6, 60)
+# tail (p99, p99.9) has points of its own. About 150 points whatever the rows.
+_GRID = np.concatenate([np.linspace(0.0, 0.9, 91)[:-1], 1.0 - np.logspace(-1, -6, 60), [1.0]])
 
 
 def cdf_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(value, fraction of values at or below it) for a CDF curve: every value
-    when there are few, else the quantiles at a fixed set of fractions."""
+    """Points of the empirical CDF, (value, fraction of values at or below
+    it): every value when there are few, else the values at about 150 fixed
+    fractions (the smallest and the largest always among them)."""
     v = np.sort(np.asarray(values, dtype=float))
     n = len(v)
     if n == 0:
         return v, v
-    if n <= 300:
-        return v, np.arange(1, n + 1) / n
-    p = np.concatenate([_BODY[1:], _TAIL[_TAIL < 1 - 0.5 / n], [1.0]])
-    idx = np.clip(np.ceil(p * n).astype(np.int64) - 1, 0, n - 1)
-    return np.concatenate([[v[0]], v[idx]]), np.concatenate([[1.0 / n], p])
+    idx = np.arange(n) if n <= 300 else np.unique(np.clip(np.ceil(_GRID * n).astype(np.int64) - 1, 0, n - 1))
+    return v[idx], (idx + 1) / n
+
+
+MAX_POINTS = 600  # per time series: a figure is about that many pixels wide
+
+
+def coarser(x: np.ndarray, y: np.ndarray, how: str = "mean") -> tuple[np.ndarray, np.ndarray]:
+    """A time series on at most MAX_POINTS intervals: consecutive samples
+    merged, by their mean (a busy share over the longer interval) or their
+    max (the largest table); each merged point sits at its last sample's end."""
+    n = len(x)
+    if n <= MAX_POINTS:
+        return x, y
+    k = -(-n // MAX_POINTS)
+    starts = np.arange(0, n, k)
+    ends = np.minimum(starts + k, n) - 1
+    merged = np.maximum.reduceat(y, starts) if how == "max" else np.add.reduceat(y, starts) / (ends - starts + 1)
+    return x[ends], merged
 
 
 def node_group(name: str) -> str:
@@ -62,6 +76,7 @@ class RunData:
     """Everything the page of one run shows beyond its summary."""
 
     meta: dict[str, Any] = field(default_factory=dict)
+    simulated_s: float = 0.0
     traffic_cdfs: list[Curve] = field(default_factory=list)
     service_cdfs: list[Curve] = field(default_factory=list)
     services_left_out: int = 0
@@ -87,6 +102,7 @@ _RUG_EVENTS = ("deleted", "crashed", "killed", "evicted", "unschedulable")
 def read_run(f: Any, top: int = 8) -> RunData:
     """The figures' data from an open trace (``h5py.File``)."""
     d = RunData(meta={k: _text(v) if isinstance(v, (bytes, str)) else v for k, v in f["meta"].attrs.items()})
+    d.simulated_s = int(d.meta.get("simulated_ps", 0)) * PS
     if str(d.meta.get("model", "queueing")) != "cluster":
         _read_queueing(f, d)
         return d
@@ -164,14 +180,14 @@ def _read_nodes(f: Any, d: RunData) -> None:
         def mean(column: np.ndarray) -> np.ndarray:
             return np.bincount(at[sel], weights=column[sel], minlength=len(times)) / count
 
-        layers = {"softirq": mean(ts["softirq_busy"]), "system": mean(ts["system_busy"]),
-                  "application": mean(ts["application_busy"])}
+        layers = {k: coarser(times, mean(ts[f"{k}_busy"]))[1] for k in ("softirq", "system", "application")}
         rows.append((float(np.mean(busy[sel])), group, len(nodes), layers))
         peak = np.zeros(len(times))
         np.maximum.at(peak, at[sel], ts["conntrack_entries"][sel].astype(float))
-        conntrack.append(Curve(f"{group} (max of {len(nodes)})" if len(nodes) > 1 else group, times * PS, peak))
+        conntrack.append(Curve(f"{group} (max of {len(nodes)})" if len(nodes) > 1 else group,
+                               *coarser(times * PS, peak, "max")))
     rows.sort(key=lambda r: -r[0])
-    x = times * PS
+    x = coarser(times * PS, times * PS)[0]
     d.cpu_groups = [(group, n, x, layers) for _, group, n, layers in rows]
     d.conntrack = conntrack
 
@@ -186,8 +202,8 @@ def _read_links(f: Any, d: RunData, top: int) -> None:
     for link in [int(i) for i in np.argsort(-mean, kind="stable")[:top] if mean[i] > 0]:
         sel = ids == link
         order = np.argsort(ts["at_ps"][sel], kind="stable")
-        d.links.append(Curve(link_names.get(link, f"link {link}"), ts["at_ps"][sel][order] * PS,
-                             ts["utilisation"][sel][order]))
+        d.links.append(Curve(link_names.get(link, f"link {link}"),
+                             *coarser(ts["at_ps"][sel][order] * PS, ts["utilisation"][sel][order])))
 
 
 def _read_churn(f: Any, d: RunData) -> None:
@@ -197,7 +213,8 @@ def _read_churn(f: Any, d: RunData) -> None:
             kind = _text(kind)
             if kind in _LINE_EVENTS:
                 what = _text(owner) or _text(node)
-                d.events.append((int(at) * PS, f"{kind.replace('_', ' ')} {what}".strip()))
+                short = what.split("/")[-1]
+                d.events.append((int(at) * PS, f"{kind.replace('_', ' ')} {short} | {what}".strip(" |")))
             elif kind in _RUG_EVENTS:
                 d.pod_events.setdefault(kind, []).append(int(at) * PS)
     if "programming/records" in f and f["programming/records"].shape[0] and "programming/nodes" in f:

@@ -16,6 +16,8 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+import numpy as np
+
 from podwire import __version__
 from podwire.report_data import Curve, RunData, read_run
 from podwire.report_svg import CSS as CHART_CSS, PALETTE, Chart, fmt_number, fmt_percent, fmt_seconds
@@ -152,6 +154,10 @@ def _summary_tables(summary: dict[str, Any]) -> str:
           "-" if s.get("estimate_utilisation") is None else f"{s['estimate_utilisation']:.3f}"
           + (" SATURATED" if s["estimate_utilisation"] >= 1 else ""))
          for s in sorted(summary["services"], key=lambda s: -s["requests"])])
+    if not summary["traffic"]:
+        traffic = "<p class=note>The scenario sends no traffic.</p>"
+    if not summary["services"]:
+        services = "<p class=note>No request reached a Service.</p>"
     parts = [f'<section id="summary"><h2>Summary</h2><h3>Traffic</h3>{traffic}'
              '<p class="note">sent = ok + failed + unfinished, requests started after the warm-up; '
              'percentiles of the successful ones.</p>'
@@ -175,6 +181,7 @@ def _summary_tables(summary: dict[str, Any]) -> str:
 
 
 def _marks(chart: Chart, data: RunData) -> Chart:
+    chart.x_range = (0.0, max(float(len(data.seconds)), data.simulated_s, 1e-9))
     for at, label in data.events:
         chart.mark(at, label, "#333")
     for i, (kind, times) in enumerate(sorted(data.pod_events.items())):
@@ -183,8 +190,13 @@ def _marks(chart: Chart, data: RunData) -> Chart:
 
 
 def _cdf_chart(title: str, curves: list[Curve], x_label: str = "latency") -> str:
+    # From the 0.1% quantile: one odd fast request would otherwise stretch the axis over decades.
+    lows = [float(c.xs[min(int(np.searchsorted(c.ys, 0.001)), len(c.xs) - 1)]) for c in curves if len(c.xs)]
+    highs = [float(c.xs[-1]) for c in curves if len(c.xs)]
+    positive = [v for v in lows if v > 0]
+    x_range = (min(positive) / 1.25, max(highs) * 1.25) if positive and highs else None
     chart = Chart(title, x_label, "fraction at or below", x_log=True, x_format=fmt_seconds, y_format=fmt_percent,
-                  y_range=(0.0, 1.0))
+                  y_range=(0.0, 1.0), x_range=x_range)
     for c in curves:
         chart.line(c.xs, c.ys, f"{c.label} ({c.count:,})", step=True)
     return chart.svg()
@@ -296,12 +308,21 @@ def _explain(meta: dict[str, Any]) -> str:
                     f"{esc(m['served_by'])}, total {fmt_time(m['total_s'])} (dns {fmt_time(m['dns_s'])}, connect "
                     f"{fmt_time(m['connect_s'])}, network {fmt_time(m['network_s'])}, at server "
                     f"{fmt_time(m['at_server_s'])}).</p>") if m else ""
-        lists = "".join(f"<p><b>{title}</b></p><ul>{''.join(f'<li>{esc(x)}</li>' for x in r[key])}</ul>"
+        lists = "".join(f"<p><b>{title}</b></p>{_items(r[key])}"
                         for title, key in (("DNS", "dns"), ("Where the name leads", "endpoints")) if r[key])
         notes = "".join(f"<li>{esc(x)}</li>" for x in r["notes"])
         out.append(f"<h3>{esc(name)}: from {esc(r['from'])} to {esc(r['to'])}</h3>{lists}"
                    f"<p><b>The first packet</b></p>{steps}{measured}" + (f"<ul>{notes}</ul>" if notes else ""))
     return "".join(out) + "</section>"
+
+
+def _items(lines: list[str], shown: int = 4) -> str:
+    """A list, its tail collapsed when long (50 endpoints, say)."""
+    head = "".join(f"<li>{esc(x)}</li>" for x in lines[:shown])
+    if len(lines) <= shown + 2:
+        return "<ul>" + head + "".join(f"<li>{esc(x)}</li>" for x in lines[shown:]) + "</ul>"
+    rest = "".join(f"<li>{esc(x)}</li>" for x in lines[shown:])
+    return f"<ul>{head}</ul><details><summary>{len(lines) - shown} more</summary><ul>{rest}</ul></details>"
 
 
 def _explain_target(t: dict[str, Any]) -> str | None:
@@ -315,14 +336,16 @@ def _queueing(summary: dict[str, Any], data: RunData) -> str:
     from podwire.cli import format_summary
 
     sim, th = summary["simulated"], summary["theory"]
-    keys = (("utilisation", None), ("p_wait", None), ("mean_wait_s", 1), ("mean_sojourn_s", 1), ("p50_s", 1),
-            ("p90_s", 1), ("p99_s", 1), ("mean_in_system", None))
+    keys = (("utilisation", "utilisation", False), ("P(wait)", "p_wait", False), ("mean wait", "mean_wait_s", True),
+            ("mean response", "mean_sojourn_s", True), ("p50 response", "p50_s", True),
+            ("p90 response", "p90_s", True), ("p99 response", "p99_s", True),
+            ("mean in system", "mean_in_system", False))
 
     def cell(v: Any, is_time: Any) -> str:
         return fmt_time(v) if is_time else "-" if v is None else f"{v:.3f}"
 
     sim_values = {**sim, "utilisation": sim["utilisation"] / summary["scenario"]["servers"]}
-    rows = [(k.replace("_s", "").replace("_", " "), cell(sim_values.get(k), t), cell(th.get(k), t)) for k, t in keys]
+    rows = [(name, cell(sim_values.get(k), t), cell(th.get(k), t)) for name, k, t in keys]
     out = [f'<section id="summary"><h2>Summary</h2><p>{esc(th["model"])} server farm '
            f'{esc(summary["scenario"]["name"])}: {summary["scenario"]["arrival_rate"]:g} requests/s, '
            f'{summary["scenario"]["servers"]} servers, service {esc(summary["scenario"]["service"])}.</p>'
@@ -334,7 +357,8 @@ def _queueing(summary: dict[str, Any], data: RunData) -> str:
                    + figure(_cdf_chart("Time in system", [data.queueing["response"]]),
                             "Requests that arrived after the warm-up.") + "</div></section>")
     if len(data.seconds):
-        chart = Chart("Requests finished per second", "simulated time (s)", "requests / s")
+        chart = Chart("Requests finished per second", "simulated time (s)", "requests / s",
+                      x_range=(0.0, max(float(len(data.seconds)), data.simulated_s)))
         for c in data.ok_per_second:
             chart.line(c.xs + 0.5, c.ys, c.label)
         out.append('<section id="seconds"><h2>Requests over time</h2><div class="figs">'
@@ -354,7 +378,7 @@ h3{font-size:15px;margin:16px 0 6px}
 nav a{margin-right:14px;color:#0072B2;text-decoration:none}
 table{border-collapse:collapse;margin:6px 0;font-size:13.5px}
 th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
-th{background:#f3f5f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f3f5f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.kv td:first-child{color:#555}
 .figs{display:flex;flex-wrap:wrap;gap:12px 20px}
 figure.fig{margin:4px 0;max-width:100%}figcaption{font-size:12.5px;color:#555;max-width:640px}

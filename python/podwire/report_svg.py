@@ -75,7 +75,8 @@ class Scale:
         if self.log:
             first, last = math.floor(self._a), math.ceil(self._b)
             decades = [10.0 ** k for k in range(first, last + 1)]
-            steps = (1, 2, 5) if last - first <= 3 else (1,)
+            span = self._b - self._a
+            steps = (1, 1.5, 2, 3, 4, 5, 7) if span <= 1.2 else (1, 2, 5) if span <= 3 else (1,)
             major = [d * m for d in decades for m in steps if self.lo <= d * m <= self.hi * 1.0001]
             minor = [d * m for d in decades for m in range(2, 10)
                      if self.lo <= d * m <= self.hi and d * m not in major]
@@ -85,7 +86,7 @@ class Scale:
         return _linear_ticks(self.lo, self.hi), []
 
 
-def _linear_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+def _linear_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
     raw = (hi - lo) / target
     mag = 10.0 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
@@ -132,7 +133,7 @@ class Chart:
     x_format: Formatter = fmt_number
     y_format: Formatter = fmt_number
     x_categories: Sequence[str] | None = None
-    legend_width: int = 170
+    legend_width: int = 210
     series: list[_Series] = field(default_factory=list)
     marks: list[tuple[float, str, str]] = field(default_factory=list)
     rugs: list[tuple[Sequence[float], str, str]] = field(default_factory=list)
@@ -159,7 +160,8 @@ class Chart:
         return self
 
     def mark(self, x: float, label: str, color: str = "#444") -> "Chart":
-        """A vertical line across the plot at ``x`` (an event), labelled at its top."""
+        """A vertical line across the plot at ``x`` (an event), labelled at its
+        top with the label's first words (before " | "), all of it on hover."""
         self.marks.append((x, label, color))
         return self
 
@@ -215,11 +217,12 @@ class Chart:
         for x, label, color in self.marks:
             px = sx(x)
             out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{h - bottom}" stroke="{color}" '
-                       f'stroke-dasharray="4 3"><title>{_esc(label)} at {x:g} s</title></line>')
+                       f'stroke-dasharray="4 3"><title>{_esc(label.split(" | ")[0])} ({_esc(label.split(" | ")[-1])}) at {x:g} s'
+                       '</title></line>')
         out.append("</g>")
         for i, (x, label, color) in enumerate(self.marks[:8]):
             out.append(f'<text class="m" x="{sx(x) + 3:.1f}" y="{top + 11 + 11 * (i % 3)}" fill="{color}">'
-                       f'{_esc(_short(label, 22))}</text>')
+                       f'{_esc(_short(label.split(" | ")[0], 22))}</text>')
         out.append(f'<text class="a" x="{(left + w - right) / 2:.0f}" y="{h - 8}" text-anchor="middle">'
                    f'{_esc(self.x_label)}</text>')
         out.append(f'<text class="a" transform="translate(14 {(top + h - bottom) / 2:.0f}) rotate(-90)" '
@@ -288,7 +291,7 @@ class Chart:
     def _legend(self, entries: list[_Series], x: float, y: float) -> list[str]:
         out = []
         rows = [(s.label, s.color, s.dash) for s in entries]
-        rows += [(label, color, True) for _, label, color in self.marks[:1]] if self.marks else []
+        rows += [("events (dashed lines)", self.marks[0][2], True)] if self.marks else []
         rows += [(label, color, False) for _, label, color in self.rugs]
         seen: set[str] = set()
         max_rows = max(1, int((self.height - y - 20) // 16))
@@ -298,7 +301,7 @@ class Chart:
             d = ' stroke-dasharray="4 3"' if dash else ""
             out.append(f'<line x1="{x:.0f}" x2="{x + 18:.0f}" y1="{py}" y2="{py}" stroke="{color}" stroke-width="3"{d}/>'
                        f'<text class="l" x="{x + 23:.0f}" y="{py + 4}"><title>{_esc(label)}</title>'
-                       f'{_esc(_short(label, 22))}</text>')
+                       f"{_esc(_short(label, 30))}</text>")
         if len(shown) > max_rows:
             out.append(f'<text class="l" x="{x:.0f}" y="{y + 8 + 16 * max_rows + 4}">'
                        f'+{len(shown) - max_rows} more</text>')
