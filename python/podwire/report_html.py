@@ -43,11 +43,14 @@ def fmt_time(seconds: float | None) -> str:
     return _fmt_time(seconds if seconds is None or math.isfinite(seconds) else None)
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int = 1, cls: str = "") -> str:
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int = 1, cls: str = "",
+          text_columns: set[int] | None = None) -> str:
+    """Columns from ``numeric_from`` on are figures (right-aligned), except ``text_columns``."""
+    text = text_columns if text_columns is not None else set(range(numeric_from))
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(
-        f'<td{" class=n" if i >= numeric_from else ""}>{esc(c)}</td>' for i, c in enumerate(row)) + "</tr>"
-        for row in rows)
+        f'<td{"" if i in text else " class=n"}>{esc(c)}</td>'
+        for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -387,11 +390,11 @@ figure.fig{margin:4px 0;max-width:100%}figcaption{font-size:12.5px;color:#555;ma
 .badge.ok{background:#e3f4ea;color:#0b6b33}.badge.bad{background:#fde8e4;color:#a12a0b}
 details{margin:8px 0}summary{cursor:pointer;color:#0072B2}
 pre{background:#f7f7f7;padding:10px;overflow-x:auto;font-size:12.5px;max-height:520px}
-.wide{overflow-x:auto}
+.wide{overflow-x:auto}.wide td{white-space:nowrap}
 @media print{
  body{max-width:none;padding:0;font-size:11pt}nav{display:none}
  h2{break-after:avoid}figure.fig,table{break-inside:avoid}
- pre{max-height:none;white-space:pre-wrap}
+ pre{max-height:none;white-space:pre-wrap}.wide{overflow:visible}.wide table{font-size:7.5pt}
  svg.chart{max-width:100%}
 }
 """

@@ -22,7 +22,10 @@ def traces_of(sources: Any) -> tuple[list[Path], Any]:
             if "file" not in sources:
                 raise ValueError("a DataFrame to report on needs the 'file' column podwire.sweep gives it")
             ok = sources[sources["status"] != "failed"] if "status" in sources else sources
-            return [Path(p) for p in ok["file"] if isinstance(p, str) and Path(p).exists()], sources
+            paths = [Path(p) for p in ok["file"] if isinstance(p, str) and Path(p).exists()]
+            if not paths:
+                raise ValueError(f"none of the sweep's {len(sources)} runs left a trace (column 'error' says why)")
+            return paths, sources
     except ImportError:
         pass
     items = sources if isinstance(sources, (list, tuple)) else [sources]
@@ -107,7 +110,7 @@ def sweep_sections(paths: Sequence[Path], frame: Any, top: int = 8) -> tuple[str
         cats = values[k]
         groups: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
-            label = ", ".join(f"{o}={r['params'].get(o, '')}" for o in others) or "all runs"
+            label = ", ".join(r["params"].get(o, "") for o in others) or "all runs"
             groups.setdefault(label, []).append(r)
         lchart = Chart(f"Latency against {k}", k, "latency", x_categories=cats, y_log=True, y_format=fmt_seconds)
         cchart = Chart(f"CPU against {k}", k, "share of cores busy", x_categories=cats, y_format=fmt_percent)
@@ -121,8 +124,8 @@ def sweep_sections(paths: Sequence[Path], frame: Any, top: int = 8) -> tuple[str
                 name = f"{metric.rsplit('.', 1)[-1].replace('_s', '')} {label}"
                 chart.line(range(len(cats)), ys, name, dash=dash, markers=True, color=color)
                 color = chart.series[-1].color
-        out.append(figure(lchart.svg(), "p99 solid, p50 dashed; one line per value of the other parameters, "
-                                        "seeds averaged."))
+        per = f"one line per {', '.join(others)}" if others else "one line"
+        out.append(figure(lchart.svg(), f"p99 solid, p50 dashed; {per}, seeds averaged."))
         out.append(figure(cchart.svg(), "The busiest node (solid) and the mean over nodes (dashed), after the "
                                         "warm-up." if cluster else "Utilisation of the servers."))
     out.append("</div>")
@@ -137,7 +140,8 @@ def sweep_sections(paths: Sequence[Path], frame: Any, top: int = 8) -> tuple[str
             f"{r.get('failed', 0):,}", _pct(r.get("error_rate")), fmt_time(r.get(lat[0])), fmt_time(r.get(lat[1])),
             _pct(r.get(cpu[0])), r.get("cpu.busiest_node", ""), fmt_time(r.get("programming.p99_s")),
             Path(str(r["path"])).name])
-    out.append("<h3>Every run</h3><div class=wide>" + table(header, table_rows, numeric_from=len(keys)) + "</div>")
+    text_columns = {*range(len(keys)), len(header) - 3, len(header) - 1}  # parameters, node, file
+    out.append("<h3>Every run</h3><div class=wide>" + table(header, table_rows, text_columns=text_columns) + "</div>")
     out.append("</section>")
     return f"podwire report: sweep of {len(rows)} runs", out
 
