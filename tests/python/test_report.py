@@ -177,3 +177,25 @@ def test_every_shipped_scenario_gets_a_page(path, tmp_path):
     from_pods = [t for t in yaml.safe_load(path.read_text()).get("traffic", []) if t.get("from", "outside") != "outside"]
     if from_pods:  # explain follows a request from a pod
         assert '<section id="explain">' in text and text.count("The first packet") == len(from_pods)
+
+
+def test_the_example_of_docs_cli_md_runs(tmp_path, source_dir):
+    import os
+    import subprocess
+    import sys
+
+    text = (source_dir / "docs/cli.md").read_text()
+    section = text[text.index("## `podwire report"):text.index("## `podwire parameters`")]
+    block = re.search(r"```sh\n(.*?)```", section, flags=re.S).group(1)
+    (tmp_path / "scenarios").symlink_to(source_dir / "scenarios")
+    podwire.sweep(podwire.load(source_dir / "scenarios/default.yaml", ["run.duration=2s", "run.warmup=1s"]),
+                  {"queueing.servers": [4, 5]}, out_dir=tmp_path / "sweeps/modes", workers=1, progress=False)
+    for line in block.strip().splitlines():
+        command = line.split("#")[0].split()
+        assert command[0] == "podwire", line
+        r = subprocess.run([sys.executable, "-m", "podwire", *command[1:]], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                               str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)})
+        assert r.returncode == 0, (line, r.stderr)
+    assert "Latency against queueing.servers" in (tmp_path / "modes.html").read_text()
+    assert "refused" in (tmp_path / "rolling-update.html").read_text()
