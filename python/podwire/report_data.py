@@ -77,6 +77,8 @@ class RunData:
 
     meta: dict[str, Any] = field(default_factory=dict)
     simulated_s: float = 0.0
+    has_requests: bool = False
+    traffic_left_out: int = 0
     traffic_cdfs: list[Curve] = field(default_factory=list)
     service_cdfs: list[Curve] = field(default_factory=list)
     services_left_out: int = 0
@@ -122,6 +124,7 @@ def _columns(table: Any, wanted: tuple[str, ...]) -> dict[str, np.ndarray]:
 def _read_requests(f: Any, d: RunData, top: int) -> None:
     if "requests" not in f or f["requests"].shape[0] == 0:
         return
+    d.has_requests = True
     table = f["requests"]
     r = _columns(table, ("parent", "source", "target", "status", "warmup", "started_ps", "total_ps"))
     status_names = [_text(n) for n in table.attrs.get("enum:status", [])]
@@ -131,10 +134,13 @@ def _read_requests(f: Any, d: RunData, top: int) -> None:
     traffic = names(f, "traffic")
     targets = names(f, "targets")
     latency = r["total_ps"] * PS
-    for i in sorted(np.unique(r["source"][client & measured])):
+    entries = np.bincount(r["source"][client & measured].astype(np.int64))
+    shown = sorted(int(i) for i in np.argsort(-entries, kind="stable")[:top] if entries[i] > 0)
+    d.traffic_left_out = int((entries > 0).sum()) - len(shown)
+    for i in shown:
         sel = client & measured & (r["source"] == i)
         xs, ys = cdf_points(latency[sel])
-        d.traffic_cdfs.append(Curve(traffic.get(int(i), f"traffic {i}"), xs, ys, int(sel.sum())))
+        d.traffic_cdfs.append(Curve(traffic.get(i, f"traffic {i}"), xs, ys, int(sel.sum())))
     # Per Service: client requests and downstream calls alike, as the summary's percentiles.
     counts = np.bincount(r["target"][measured].astype(np.int64))
     order = [int(t) for t in np.argsort(-counts, kind="stable") if counts[t] > 0]

@@ -136,10 +136,20 @@ def _cluster_numbers(path: Path, summary: dict[str, Any], doc: dict[str, Any]) -
         ("nodes", f"{nodes:,} ({group_text}), {cores:,} cores" if group_text else f"{nodes:,}"),
         ("pods seen in the trace", f"{pods:,}"),
         ("Services called", f"{services:,}"),
-        ("service proxy", str(proxy.get("mode", "iptables (default)"))),
-        ("CNI", str(cluster.get("cni", "vxlan (default)"))),
+        ("service proxy", str(proxy.get("mode", f"{default('cluster.proxy.mode')} (default)"))),
+        ("CNI", str(cluster.get("cni", f"{default('cluster.cni')} (default)"))),
         ("traffic entries", f"{len(summary.get('traffic', []))}"),
     ]
+
+
+def default(path: str) -> str:
+    """A parameter's default, from the one table the parser and docs/parameters.md read."""
+    from podwire import _core
+
+    for line in _core.parameters_markdown().splitlines():
+        if line.startswith(f"| `{path}` |"):
+            return line.split("|")[3].strip()
+    return "?"
 
 
 def _summary_tables(summary: dict[str, Any]) -> str:
@@ -206,13 +216,18 @@ def _cdf_chart(title: str, curves: list[Curve], x_label: str = "latency") -> str
 
 
 def _latency(data: RunData) -> str:
+    if not data.has_requests:
+        return ('<section id="latency"><h2>Latency</h2><p>The trace has no request rows (no request was sent, or '
+                'the scenario says <code>outputs.requests: false</code>): the summary above is all there is of '
+                'them.</p></section>')
     if not data.traffic_cdfs and not data.service_cdfs:
         return '<section id="latency"><h2>Latency</h2><p>No successful request after the warm-up.</p></section>'
     out = ['<section id="latency"><h2>Latency</h2><div class="figs">']
     if data.traffic_cdfs:
         out.append(figure(_cdf_chart("Client requests per traffic entry", data.traffic_cdfs),
                           "Whole requests as the clients saw them: ok, started after the warm-up (requests in "
-                          "brackets)."))
+                          "brackets)" + (f"; {data.traffic_left_out} more traffic entries not drawn."
+                                         if data.traffic_left_out else ".")))
     if data.service_cdfs:
         more = f"; {data.services_left_out} more Services not drawn" if data.services_left_out else ""
         out.append(figure(_cdf_chart("Requests per Service (by requests)", data.service_cdfs),

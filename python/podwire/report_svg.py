@@ -6,6 +6,7 @@ to fetch: the page that holds them works offline and prints."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hashlib
 import html
 import math
 from typing import Callable, Sequence
@@ -206,7 +207,8 @@ class Chart:
                f'<title>{_esc(self.title)}</title>',
                f'<text class="t" x="{left}" y="18">{_esc(self.title)}</text>']
         out += self._grid(sx, sy, left, w - right, top, h - bottom)
-        clip = f"c{abs(hash((self.title, w, h, len(self.series)))) % 10**8}"
+        key = "|".join([self.title, str(w), str(h), *(s.label for s in self.series)])
+        clip = "c" + hashlib.sha1(key.encode()).hexdigest()[:10]  # the same page twice is the same text
         out.append(f'<clipPath id="{clip}"><rect x="{left}" y="{top}" width="{w - right - left}" '
                    f'height="{h - bottom - top}"/></clipPath><g clip-path="url(#{clip})">')
         for s in self.series:

@@ -199,3 +199,28 @@ def test_the_example_of_docs_cli_md_runs(tmp_path, source_dir):
         assert r.returncode == 0, (line, r.stderr)
     assert "Latency against queueing.servers" in (tmp_path / "modes.html").read_text()
     assert "refused" in (tmp_path / "rolling-update.html").read_text()
+
+
+def test_a_stopped_run_and_a_trace_without_requests_say_so(tmp_path, source_dir):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    trace = tmp_path / "stopped.h5"
+    proc = subprocess.Popen([sys.executable, "-m", "podwire", "run", "scenarios/seed-web.yaml", "--duration",
+                             "100000s", "-o", str(trace)], cwd=source_dir, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    text = podwire.report(trace, tmp_path / "stopped.html").read_text()
+    assert "stopped early: complete=false" in text and "trace complete" not in text
+    assert "Client requests per traffic entry" in text  # what it simulated until then
+
+    quiet = podwire.run(podwire.load(source_dir / "scenarios/seed-web.yaml",
+                                     ["run.duration=2s", "run.warmup=1s", "outputs.requests=false"]),
+                        tmp_path / "quiet.h5")
+    text = quiet.report(tmp_path / "quiet.html").read_text()
+    assert "no request rows" in text and "CPU of worker" in text
+    assert f"<td class=n>{quiet['traffic'][0]['sent']:,}</td>" in text  # the summary still has them
