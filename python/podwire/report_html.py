@@ -20,7 +20,7 @@ import numpy as np
 
 from podwire import __version__
 from podwire.report_data import Curve, RunData, read_run
-from podwire.report_svg import CSS as CHART_CSS, PALETTE, Chart, fmt_number, fmt_percent, fmt_seconds
+from podwire.report_svg import CSS as CHART_CSS, Chart, fmt_percent, fmt_seconds
 from podwire.summary import open_trace, read_summary
 
 if TYPE_CHECKING:
@@ -48,10 +48,11 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: in
     """Columns from ``numeric_from`` on are figures (right-aligned), except ``text_columns``."""
     text = text_columns if text_columns is not None else set(range(numeric_from))
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    head = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
     body = "".join("<tr>" + "".join(
         f'<td{"" if i in text else " class=n"}>{esc(c)}</td>'
         for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{cls}">{head}<tbody>{body}</tbody></table>'
 
 
 def figure(svg: str, caption: str = "") -> str:
@@ -448,5 +449,3 @@ def write_report(sources: "str | Path | Any | Sequence[str | Path | Any] | pd.Da
     out.write_text(page(title, sections, paths), encoding="utf-8")
     return out
 
-
-__all__ = ["write_report", "PALETTE", "fmt_number"]
