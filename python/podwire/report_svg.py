@@ -76,9 +76,18 @@ class Scale:
         if self.log:
             first, last = math.floor(self._a), math.ceil(self._b)
             decades = [10.0 ** k for k in range(first, last + 1)]
-            span = self._b - self._a
-            steps = (1, 1.5, 2, 3, 4, 5, 7) if span <= 1.2 else (1, 2, 5) if span <= 3 else (1,)
-            major = [d * m for d in decades for m in steps if self.lo <= d * m <= self.hi * 1.0001]
+            # The densest set of labels that keeps them 40 px apart: every other
+            # decade over many, 1-2-5 over a few, 1-1.5-2-3-4-5-7 within one.
+            major = [d for d in decades if self.lo <= d <= self.hi * 1.0001]
+            decade_px = abs(self.p1 - self.p0) / max(self._b - self._a, 1e-12)
+            if decade_px < 40:
+                major = major[::math.ceil(40 / decade_px)]
+            for steps in ((1, 2, 5), (1, 2, 3, 5), (1, 1.5, 2, 3, 4, 5, 7)):
+                ticks = [d * m for d in decades for m in steps if self.lo <= d * m <= self.hi * 1.0001]
+                gaps = [abs(self(b) - self(a)) for a, b in zip(ticks, ticks[1:])]
+                if gaps and min(gaps) < 40:
+                    break
+                major = ticks
             minor = [d * m for d in decades for m in range(2, 10)
                      if self.lo <= d * m <= self.hi and d * m not in major]
             if len(major) < 2:  # less than a decade: linear ticks read better

@@ -224,3 +224,17 @@ def test_a_stopped_run_and_a_trace_without_requests_say_so(tmp_path, source_dir)
     text = quiet.report(tmp_path / "quiet.html").read_text()
     assert "no request rows" in text and "CPU of worker" in text
     assert f"<td class=n>{quiet['traffic'][0]['sent']:,}</td>" in text  # the summary still has them
+
+
+@pytest.mark.parametrize("lo,hi", [(2e-4, 1.6), (3e-4, 0.03), (1e-6, 10), (1e-9, 10), (2e-3, 8e-3), (1.5e-3, 1.9e-3)])
+def test_log_axis_labels_are_readable(lo, hi):
+    from podwire.report_svg import Scale, fmt_seconds
+
+    scale = Scale(lo, hi, 62, 346, log=True)
+    ticks, _ = scale.ticks()
+    assert len(ticks) >= 3, ticks
+    assert all(lo <= t <= hi * 1.0001 for t in ticks)
+    pixels = [scale(t) for t in ticks]
+    assert min(b - a for a, b in zip(pixels, pixels[1:])) >= 40, [fmt_seconds(t) for t in ticks]
+    labels = [fmt_seconds(t) for t in ticks]
+    assert len(set(labels)) == len(labels) and all(len(x) <= 7 for x in labels), labels
