@@ -409,6 +409,7 @@ pre{background:#f7f7f7;padding:10px;overflow-x:auto;font-size:12.5px;max-height:
 .wide{overflow-x:auto}.wide td{white-space:nowrap}
 @media print{
  body{max-width:none;padding:0;font-size:11pt}nav{display:none}
+ table{font-size:8.5pt}th,td{padding:2px 5px}
  h2{break-after:avoid}figure.fig,table{break-inside:avoid}
  pre{max-height:none;white-space:pre-wrap}.wide{overflow:visible}.wide table{font-size:7.5pt}
  svg.chart{max-width:100%}

@@ -80,16 +80,20 @@ def test_the_rollout_page_in_a_browser(browser, rollout_page, tmp_path):
         " return [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY]}))"))
     for left, top, right, bottom in boxes:
         assert np.sum(image[int(top):int(bottom), int(left):int(right)] < 128) > 500, (left, top)
-    # in print the figures fit the page's width, and the page prints
+    # in print, on A4 (794 px at 96 dpi), nothing is wider than the paper, and the page prints
     browser.send("Emulation.setEmulatedMedia", session=True, media="print")
+    browser.send("Emulation.setDeviceMetricsOverride", session=True, width=794, height=1123, deviceScaleFactor=1,
+                 mobile=False)
     widths = json.loads(browser.evaluate(
-        "JSON.stringify([document.body.clientWidth, Math.max(...[...document.querySelectorAll('svg.chart')]"
-        ".map(s => s.getBoundingClientRect().right))])"))
-    assert widths[1] <= widths[0] + 1, widths
+        "JSON.stringify([document.documentElement.scrollWidth, Math.max(...[...document.querySelectorAll("
+        "'svg.chart')].map(s => s.getBoundingClientRect().right))])"))
+    assert widths[0] <= 794 and widths[1] <= 794, widths
     pdf = browser.pdf(tmp_path / "page.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + \
         pdf.count(b"/Type/Page") >= 3
     browser.send("Emulation.setEmulatedMedia", session=True, media="")
+    browser.send("Emulation.setDeviceMetricsOverride", session=True, width=1366, height=900, deviceScaleFactor=1,
+                 mobile=False)
     assert browser.errors() == []
 
 
