@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep = sub.add_parser("report", help="write one self-contained HTML page of a run's trace, or of a sweep's")
     p_rep.add_argument("traces", nargs="+", metavar="TRACE.h5", help="trace files, or a sweep's folder")
     p_rep.add_argument("-o", "--output", default="report.html", metavar="FILE.html", help="(default report.html)")
-    p_rep.add_argument("--top", type=int, default=8, metavar="N", help="Services and links drawn (default 8)")
+    p_rep.add_argument("--top", type=_positive, default=8, metavar="N", help="Services and links drawn (default 8)")
     p_rep.add_argument("--no-explain", action="store_true", help="leave out the hop-by-hop tables")
     p_rep.set_defaults(func=_cmd_report)
 
@@ -399,9 +399,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from podwire.report_html import write_report
 
+    out = Path(args.output)
+    if out.is_dir() or not out.parent.is_dir():
+        why = "it is a folder" if out.is_dir() else f"the folder {out.parent} does not exist"
+        print(f"podwire: cannot write the report to {out}: {why}", file=sys.stderr)
+        return ExitCode.OUTPUT
     try:
         out = write_report(args.traces if len(args.traces) > 1 else args.traces[0], args.output, top=args.top,
                            explain=not args.no_explain)

@@ -340,7 +340,8 @@ def _items(lines: list[str], shown: int = 4) -> str:
     head = "".join(f"<li>{esc(x)}</li>" for x in lines[:shown])
     if len(lines) <= shown + 2:
         return "<ul>" + head + "".join(f"<li>{esc(x)}</li>" for x in lines[shown:]) + "</ul>"
-    rest = "".join(f"<li>{esc(x)}</li>" for x in lines[shown:])
+    rest = "".join(f"<li>{esc(x)}</li>" for x in lines[shown:200])
+    rest += f"<li>and {len(lines) - 200:,} more</li>" if len(lines) > 200 else ""
     return f"<ul>{head}</ul><details><summary>{len(lines) - shown} more</summary><ul>{rest}</ul></details>"
 
 

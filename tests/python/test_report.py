@@ -158,6 +158,10 @@ def test_what_is_not_a_trace_is_named(tmp_path, podwire_cli):
     r = podwire_cli("report", str(tmp_path / "empty"), "-o", str(tmp_path / "x.html"))
     assert r.returncode == 1 and "no trace (*.h5)" in r.stderr
     assert not (tmp_path / "x.html").exists()
+    r = podwire_cli("report", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "missing/x.html"))
+    assert r.returncode == 4 and "the folder" in r.stderr and "does not exist" in r.stderr
+    r = podwire_cli("report", str(tmp_path / "notes.txt"), "--top", "0")
+    assert r.returncode == 2 and "--top" in r.stderr
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
