@@ -36,6 +36,20 @@ else
   say "Debian packages: all present"
 fi
 
+# Headless Chromium, in which the test suite opens `podwire report`'s pages as
+# a reader would (tests/python/test_report_browser.py). Debian's package; where
+# it cannot be installed (Ubuntu ships it only as a snap) that test is skipped
+# and says why, and nothing else needs it.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  say "installing Debian package: chromium (headless, for the report's browser test)"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq || true
+  if ! DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium; then
+    say "chromium could not be installed: the report's browser test will be skipped"
+  fi
+fi
+
 # The Python side. Dependencies come from pyproject.toml alone (build requirements,
 # runtime dependencies and the test extra); a stamp skips pip when it has not changed.
 if [ ! -x .venv/bin/python ]; then

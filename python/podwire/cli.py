@@ -1,4 +1,4 @@
-"""The ``podwire`` command line: ``podwire run``, ``validate`` and ``summary``."""
+"""The ``podwire`` command line: ``podwire run``, ``validate``, ``summary``, ``explain`` and ``report``."""
 
 from __future__ import annotations
 
@@ -387,9 +387,40 @@ def build_parser() -> argparse.ArgumentParser:
     p_exp.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_exp.set_defaults(func=_cmd_explain)
 
+    p_rep = sub.add_parser("report", help="write one self-contained HTML page of a run's trace, or of a sweep's")
+    p_rep.add_argument("traces", nargs="+", metavar="TRACE.h5", help="trace files, or a sweep's folder")
+    p_rep.add_argument("-o", "--output", default="report.html", metavar="FILE.html", help="(default report.html)")
+    p_rep.add_argument("--top", type=_positive, default=8, metavar="N", help="Services and links drawn (default 8)")
+    p_rep.add_argument("--no-explain", action="store_true", help="leave out the hop-by-hop tables")
+    p_rep.set_defaults(func=_cmd_report)
+
     p_par = sub.add_parser("parameters", help="print every parameter with its default and source (docs/parameters.md)")
     p_par.set_defaults(func=_cmd_parameters)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from podwire.report_html import write_report
+
+    out = Path(args.output)
+    if out.is_dir() or not out.parent.is_dir():
+        why = "it is a folder" if out.is_dir() else f"the folder {out.parent} does not exist"
+        print(f"podwire: cannot write the report to {out}: {why}", file=sys.stderr)
+        return ExitCode.OUTPUT
+    try:
+        out = write_report(args.traces if len(args.traces) > 1 else args.traces[0], args.output, top=args.top,
+                           explain=not args.no_explain)
+    except (OSError, KeyError, ValueError, RuntimeError) as e:
+        print(f"podwire: {str(e).strip(chr(39) + chr(34))}", file=sys.stderr)
+        return ExitCode.FAILED
+    print(f"report: {out} ({out.stat().st_size / 1e3:,.0f} kB)")
+    return ExitCode.OK
 
 
 def _cmd_parameters(args: argparse.Namespace) -> int:

@@ -218,6 +218,12 @@ class Result(dict):  # type: ignore[type-arg]
         ax.legend(fontsize="small")
         return ax
 
+    def report(self, out: str | Path = "report.html", **options: Any) -> Path:
+        """Writes this run's HTML page (``podwire report``) to ``out`` and returns its path."""
+        from podwire.report_html import write_report
+
+        return write_report(self, out, **options)
+
     # --- helpers --------------------------------------------------------
 
     def _file(self) -> Any:

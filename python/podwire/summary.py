@@ -208,20 +208,19 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
         result["churn"] = _read_churn(f)
         if "requests" in f and f["requests"].shape[0] > 0:
             # Failures by the second they started in, per traffic entry.
-            req = f["requests"][:]
+            import numpy as np
+
+            req = f["requests"].fields(["parent", "source", "started_ps", "status"])[:]
             names = [_text(n) for n in f["requests"].attrs.get("enum:status", [])]
             # A request still in flight at the end is unfinished, not failed.
             not_failed = {1} | ({names.index("unfinished")} if "unfinished" in names else set())
             clients = req[req["parent"] == 0]
             for i, t in enumerate(traffic):
                 mine = clients[clients["source"] == i]
-                seconds = (mine["started_ps"] // 10**12).astype(int)
+                seconds = (mine["started_ps"] // 10**12).astype(np.int64)
                 n = int(seconds.max()) + 1 if len(seconds) else 0
-                failed = [0] * n
-                for sec, status in zip(seconds, mine["status"]):
-                    if int(status) not in not_failed:
-                        failed[sec] += 1
-                t["seconds"] = [{"failed": v} for v in failed]
+                failed = np.bincount(seconds[~np.isin(mine["status"], list(not_failed))], minlength=n)
+                t["seconds"] = [{"failed": int(v)} for v in failed]
     return {
         **result,
         "model": "cluster",
