@@ -1,5 +1,6 @@
 #include "models/proxy/ipvs.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,6 +24,9 @@ struct Ipvs::PacketStage final : node::KernelStage {
                                 pass.entry->frontend != node::CtEntry::kNoFrontend &&
                                 pass.entry->nat();
     if (!ours) return Verdict::accept;
+    if (pass.entry != nullptr) {
+      proxy.saw(pass.entry->original, pass.packet.tcp_flags, pass.packet.flow.protocol);
+    }
     const engine::Time cost = proxy.config_.costs.ipvs_packet;
     pass.work += cost;
     proxy.datapath_.note(
@@ -43,6 +47,57 @@ Ipvs::Ipvs(node::KernelDatapath& datapath, const ServiceTable& services, const P
 }
 
 Ipvs::~Ipvs() { datapath_.remove_stage("ipvs"); }
+
+const Backend* Ipvs::reused(const net::FlowKey& flow, std::uint32_t) {
+  const auto it = conns_.find(flow);
+  if (it == conns_.end()) return nullptr;
+  const engine::Time now = datapath_.host().simulator().now();
+  if (it->second.expires <= now ||
+      (it->second.closing && config_.ipvs_table.conn_reuse_mode != 0)) {
+    // Gone, or closing under conn_reuse_mode 1: the new connection is
+    // scheduled afresh.
+    conns_.erase(it);
+    return nullptr;
+  }
+  // conn_reuse_mode 0: the old connection's real server, whether or not it
+  // is still an endpoint (kube-proxy keeps a removed one at weight 0 while
+  // IPVS tracks connections to it).
+  ++reused_;
+  return &it->second.backend;
+}
+
+void Ipvs::sent_to(const net::FlowKey& flow, const Backend& b) {
+  const IpvsTable& t = config_.ipvs_table;
+  const engine::Time now = datapath_.host().simulator().now();
+  const Backend copy = b;  // `b` may be this table's own entry
+  conns_[flow] = Conn{copy, now + (flow.protocol == net::Protocol::udp ? t.udp : t.tcp), false};
+  if (conns_.size() >= sweep_at_) sweep();
+}
+
+void Ipvs::saw(const net::FlowKey& original, std::uint8_t tcp_flags, net::Protocol protocol) {
+  const auto it = conns_.find(original);
+  if (it == conns_.end()) return;
+  const IpvsTable& t = config_.ipvs_table;
+  const engine::Time now = datapath_.host().simulator().now();
+  Conn& c = it->second;
+  if (protocol == net::Protocol::udp) {
+    c.expires = now + t.udp;
+  } else if (tcp_flags & net::tcp_flags::rst) {
+    c.closing = true;
+    c.expires = now + t.tcp_close;
+  } else if (c.closing || (tcp_flags & net::tcp_flags::fin)) {
+    c.closing = true;
+    c.expires = now + t.tcp_fin;
+  } else {
+    c.expires = now + t.tcp;
+  }
+}
+
+void Ipvs::sweep() {
+  const engine::Time now = datapath_.host().simulator().now();
+  std::erase_if(conns_, [&](const auto& kv) { return kv.second.expires <= now; });
+  sweep_at_ = std::max<std::size_t>(1024, 2 * conns_.size());
+}
 
 engine::Time Ipvs::sync_duration(const SyncCosts& c, bool full, std::uint64_t writes,
                                  std::uint64_t services, std::uint64_t endpoints) const {

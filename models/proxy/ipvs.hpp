@@ -39,13 +39,36 @@ class Ipvs final : public ServiceProxy {
            "IPVS connection";
   }
   std::string describe_choice(std::size_t) const override { return "IPVS scheduler"; }
+  const Backend* reused(const net::FlowKey& flow, std::uint32_t frontend) override;
+  void sent_to(const net::FlowKey& flow, const Backend& b) override;
+
+  // Connections in IPVS's own table, and new ones sent where an old one on
+  // their tuple went.
+  std::size_t connections() const { return conns_.size(); }
+  std::uint64_t reused_connections() const { return reused_; }
 
  protected:
   std::uint64_t pick(const Choice& c) override;
 
  private:
   struct PacketStage;
+  // One connection of IPVS's table, by the client's tuple.
+  struct Conn {
+    Backend backend;
+    engine::Time expires;
+    bool closing = false;  // a FIN or reset seen (FIN_WAIT, TIME_WAIT, CLOSE)
+  };
+  struct FlowHash {
+    std::size_t operator()(const net::FlowKey& k) const { return k.hash(0x69707673); }
+  };
+  // A packet of connection `original`, with these flags, now.
+  void saw(const net::FlowKey& original, std::uint8_t tcp_flags, net::Protocol protocol);
+  void sweep();  // drops expired connections (amortised over insertions)
+
   std::unordered_map<std::uint32_t, std::uint64_t> round_robin_;  // rr: next turn, by frontend
+  std::unordered_map<net::FlowKey, Conn, FlowHash> conns_;
+  std::size_t sweep_at_ = 1024;
+  std::uint64_t reused_ = 0;
 };
 
 }  // namespace podwire::proxy

@@ -76,12 +76,26 @@ struct SyncCosts {
 // a cluster's scenario asks for it by default (cluster.proxy.measured_position).
 enum class RuleOrder : std::uint8_t { fixed, map_order };
 
+// IPVS's own connection table (net.ipv4.vs.*, set by kube-proxy's
+// --ipvs-tcp-timeout and friends; 0 there leaves the kernel's).
+struct IpvsTable {
+  engine::Time tcp = engine::Time::s(900);       // an established connection
+  engine::Time tcp_fin = engine::Time::s(120);   // after a FIN (FIN_WAIT, TIME_WAIT)
+  engine::Time tcp_close = engine::Time::s(10);  // after a reset
+  engine::Time udp = engine::Time::s(300);
+  // conn_reuse_mode: 0 sends a new connection on the tuple of one IPVS still
+  // tracks where that one went (kubernetes#81775); 1 schedules it afresh when
+  // the old one is closing (kernels from 5.9 do it without dropping the SYN).
+  int conn_reuse_mode = 1;
+};
+
 struct ProxyConfig {
   std::string mode = "iptables";  // kube-proxy's default mode
   KubeProxyVersion version;       // the release whose rule layout iptables mode writes
   RuleOrder rule_order = RuleOrder::fixed;
   ProxyModeCosts costs;
   IpvsScheduler ipvs_scheduler = IpvsScheduler::rr;
+  IpvsTable ipvs_table;
   // eBPF's choice for NodePort and LoadBalancer traffic: random (Cilium's
   // default) or Maglev, whose table every node builds alike.
   bool ebpf_maglev = false;

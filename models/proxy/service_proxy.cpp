@@ -54,7 +54,8 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
   // addresses are short-circuited like ClusterIP traffic, as kube-proxy does.
   const bool external = origin != Origin::pod && m.kind != FrontendKind::cluster_ip;
   std::size_t chosen = 0;
-  const Backend* b = choose_backend(*m.frontend, m.index, external, original, &chosen);
+  const Backend* b = reused(original, m.index);
+  if (b == nullptr) b = choose_backend(*m.frontend, m.index, external, original, &chosen);
   if (b == nullptr) {
     // Local policy on a node without a local endpoint: kube-proxy drops, so
     // the load balancer's health check takes the node out instead.
@@ -69,6 +70,7 @@ ServiceVerdict ServiceProxy::translate(const net::Packet& p, Origin origin) {
       Lookup{*m.frontend, m.index, m.kind, services_.size(), chosen, off_cluster_source});
   v.chosen = static_cast<std::uint32_t>(chosen);
   v.kind = ServiceVerdict::Kind::translated;
+  sent_to(original, *b);
   v.endpoint = b->address;
   v.endpoint_port = b->port;
   v.backend = b->id;

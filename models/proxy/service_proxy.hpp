@@ -74,6 +74,11 @@ class ServiceProxy : public node::ServiceHook {
   // eBPF: a pod's connection to a ClusterIP is translated once, at
   // connect(), so its packets need no NAT.
   virtual bool translates_at_connect() const { return false; }
+  // IPVS: the endpoint a new connection's first packet goes to because the
+  // proxy still tracks a connection on its tuple; null: choose afresh.
+  virtual const Backend* reused(const net::FlowKey&, std::uint32_t /*frontend*/) { return nullptr; }
+  // A new connection was sent to `b` (IPVS records it in its own table).
+  virtual void sent_to(const net::FlowKey&, const Backend&) {}
   // A sync has put its rules in place (ProxySync calls it when one ends).
   // iptables: every sync writes KUBE-SERVICES whole, in a new order.
   virtual void rules_rewritten() {}

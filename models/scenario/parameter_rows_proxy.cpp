@@ -80,6 +80,28 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
                 }
               },
               "rr, wrr, lc, wlc, sh, dh, sed, nq or mh"},
+          integer_param(
+              "cluster.proxy.ipvs_conn_reuse_mode",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ipvs_table.conn_reuse_mode; }, 0,
+              1,
+              "net.ipv4.vs.conn_reuse_mode: the kernel's 1, which kube-proxy leaves on kernels "
+              "from 5.9 (there a closing connection's tuple is scheduled afresh, without the "
+              "dropped SYN of older kernels); kube-proxy set 0 before, and then a new connection "
+              "on a tuple IPVS still tracks goes where the old one went, to a deleted pod after "
+              "a rolling update (kubernetes#81775, #93297)"),
+          time_param(
+              "cluster.proxy.ipvs_tcp_timeout",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ipvs_table.tcp; },
+              "IPVS's established-connection timeout (kernel default; kube-proxy "
+              "`--ipvs-tcp-timeout` 0 keeps it)"),
+          time_param(
+              "cluster.proxy.ipvs_tcpfin_timeout",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ipvs_table.tcp_fin; },
+              "IPVS's FIN_WAIT and TIME_WAIT timeout (kernel default, `ip_vs_proto_tcp.c`)"),
+          time_param(
+              "cluster.proxy.ipvs_udp_timeout",
+              [](S & s) -> auto& { return s.cluster.proxy.config.ipvs_table.udp; },
+              "IPVS's UDP timeout (kernel default)"),
           choice_param(
               "cluster.proxy.ebpf_lb",
               [](S & s) -> auto& { return s.cluster.proxy.config.ebpf_maglev; },
