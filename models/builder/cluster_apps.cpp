@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "models/app/program.hpp"
+#include "models/builder/call_graph.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/located.hpp"
 
@@ -91,6 +92,64 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       if (pod_netns_[static_cast<std::size_t>(pod)]) start_servers(ai, pod);
     }
   }
+  check_call_cycles(diags);
+}
+
+std::vector<std::size_t> ClusterModel::apps_serving(int service) const {
+  std::vector<std::size_t> out;
+  if (service < 0) return out;
+  const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
+  if (!st.service->has_selector()) return out;
+  for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
+    const AppSpec& a = scenario_.apps[ai];
+    if (a.role != AppSpec::Role::server || a.namespace_ != st.service->meta.namespace_) continue;
+    const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+    if (pods.empty()) continue;
+    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
+    if (kube::map_selector_matches(*st.service->selector, *first.labels)) out.push_back(ai);
+  }
+  return out;
+}
+
+void ClusterModel::check_call_cycles(Diagnostics& diags) const {
+  // A node per app; an edge per call and app serving its target.
+  struct Written {
+    std::size_t app;
+    const CallSpec* call;
+  };
+  std::vector<Written> calls;
+  std::vector<CallEdge> edges;
+  for (std::size_t ai = 0; ai < app_plans_.size(); ++ai) {
+    const AppPlan& plan = app_plans_[ai];
+    if (!plan.ok) continue;
+    const AppSpec& a = scenario_.apps[ai];
+    for (std::size_t g = 0; g < plan.call_targets.size(); ++g) {
+      for (std::size_t c = 0; c < plan.call_targets[g].size(); ++c) {
+        const int service = targets_[plan.call_targets[g][c]].service;
+        calls.push_back(Written{ai, &a.calls[g].calls[c]});
+        for (std::size_t to : apps_serving(service))
+          edges.push_back(CallEdge{ai, to, false, calls.size() - 1});
+      }
+    }
+  }
+  const std::vector<std::size_t> cycle = find_unbounded_cycle(scenario_.apps.size(), edges);
+  if (cycle.empty()) return;
+  const auto name = [&](std::size_t ai) {
+    const AppSpec& a = scenario_.apps[ai];
+    return a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload;
+  };
+  std::string path = name(edges[cycle[0]].from);
+  std::string where;
+  for (std::size_t e : cycle) {
+    const Written& w = calls[edges[e].call];
+    path += " -> " + name(edges[e].to);
+    where += std::string(where.empty() ? "" : "; ") + name(w.app) + " calls " +
+             w.call->target.text + " at " + w.call->source.to_string();
+  }
+  const Written& first = calls[edges[cycle[0]].call];
+  diags.add(located(Severity::error, first.call->source, "apps." + name(first.app) + ".calls",
+                    "the call graph has a cycle, " + path + " (" + where +
+                        "): every request would call on without end"));
 }
 
 void ClusterModel::start_servers(std::size_t ai, int pod) {

@@ -146,6 +146,10 @@ class ClusterModel final : public churn::PodRuntime {
   void build_proxy_syncs();
   void bring_up_pod(int pod);
   void start_servers(std::size_t app, int pod);
+  // The server apps whose pods a Service selects (none for -1).
+  std::vector<std::size_t> apps_serving(int service) const;
+  // An error naming the path of a call cycle that nothing bounds.
+  void check_call_cycles(Diagnostics& diags) const;
   // churn::PodRuntime
   void start(int pod) override;
   void terminate(int pod) override;

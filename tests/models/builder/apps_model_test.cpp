@@ -1,0 +1,136 @@
+// Applications as microservices: call graphs checked before they run (cycles).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "models/builder/call_graph.hpp"
+#include "models/builder/cluster_model.hpp"
+#include "tests/support/build_errors.hpp"
+
+namespace podwire::builder {
+namespace {
+
+using test_support::build_errors;
+
+const std::string kCluster = R"(
+run: {seed: 3, duration: 3s, warmup: 1s}
+cluster:
+  nodes: [{name: worker, count: 3, cpus: 4}]
+manifests:
+)";
+
+// A Deployment NAME (pods labelled app: NAME) and its Service NAME, port 80 to
+// `target_port`; the container declares `container_port` (0: no port).
+std::string workload(const std::string& name, int container_port = 8080,
+                     const std::string& target_port = "8080", int replicas = 1,
+                     const std::string& pod_spec = "") {
+  const std::string ports =
+      container_port > 0 ? ", ports: [{containerPort: " + std::to_string(container_port) + "}]"
+                         : "";
+  return "  - inline:\n"
+         "      apiVersion: apps/v1\n"
+         "      kind: Deployment\n"
+         "      metadata: {name: " +
+         name + "}\n      spec:\n        replicas: " + std::to_string(replicas) +
+         "\n        selector: {matchLabels: {app: " + name +
+         "}}\n        template:\n          metadata: {labels: {app: " + name +
+         "}}\n          spec: {" + pod_spec + "containers: [{name: c, image: x" + ports +
+         "}]}\n"
+         "  - inline: {apiVersion: v1, kind: Service, metadata: {name: " +
+         name + "}, spec: {selector: {app: " + name +
+         "}, ports: [{port: 80, targetPort: " + target_port + "}]}}\n";
+}
+
+const std::string kClient = R"(  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: client}
+      spec:
+        selector: {matchLabels: {app: client}}
+        template:
+          metadata: {labels: {app: client}}
+          spec: {containers: [{name: c, image: x}]}
+)";
+
+// The 1-based line of the first line of `text` holding `needle`.
+int line_of(const std::string& text, const std::string& needle) {
+  const std::size_t at = text.find(needle);
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+}
+
+ClusterRunResult run(const std::string& text) {
+  const scenario::ClusterScenario s = scenario::parse_cluster_scenario(text, "test.yaml");
+  ClusterModel m(s);
+  return m.run();
+}
+
+const ServiceFigures& service(const ClusterRunResult& r, const std::string& name) {
+  for (const ServiceFigures& f : r.services) {
+    if (f.name == name) return f;
+  }
+  ADD_FAILURE() << "no service row " << name;
+  return r.services.front();
+}
+
+// --- cycles -------------------------------------------------------------------------
+
+TEST(CallGraph, FindsTheFirstCycleOfUnboundedEdgesInIndexOrder) {
+  // 0 -> 1 -> 2 -> 0, and 2 -> 3 -> 3.
+  const std::vector<CallEdge> edges{
+      {0, 1, false, 0}, {1, 2, false, 1}, {2, 3, false, 2}, {3, 3, false, 3}, {2, 0, false, 4}};
+  EXPECT_EQ(find_unbounded_cycle(4, edges), std::vector<std::size_t>{3});
+  std::vector<CallEdge> no_self = edges;
+  no_self[3].bounded = true;
+  EXPECT_EQ(find_unbounded_cycle(4, no_self), (std::vector<std::size_t>{0, 1, 4}));
+  no_self[4].bounded = true;
+  EXPECT_TRUE(find_unbounded_cycle(4, no_self).empty());
+  // A diamond is no cycle.
+  EXPECT_TRUE(find_unbounded_cycle(
+                  4, {{0, 1, false, 0}, {0, 2, false, 1}, {1, 3, false, 2}, {2, 3, false, 3}})
+                  .empty());
+}
+
+TEST(AppsModel, ACallCycleIsAnErrorNamingItsPathAndWhereEachCallIsWritten) {
+  const std::string text = kCluster + workload("a") + workload("b") + workload("c") + R"(
+apps:
+  a:
+    calls: [{sequential: [{url: "http://b:80"}]}]
+  b:
+    calls:
+      - sequential: [{url: "http://c:80"}]
+  c:
+    calls: [{parallel: [{url: "http://a.default:80"}]}]
+)";
+  const std::string errors = build_errors(text);
+  EXPECT_NE(errors.find("the call graph has a cycle, a -> b -> c -> a"), std::string::npos)
+      << errors;
+  const std::string at_a = "test.yaml:" + std::to_string(line_of(text, "http://b:80"));
+  const std::string at_c = "test.yaml:" + std::to_string(line_of(text, "http://a.default:80"));
+  EXPECT_NE(errors.find("a calls http://b:80 at " + at_a + ":"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("c calls http://a.default:80 at " + at_c + ":"), std::string::npos)
+      << errors;
+  // Located at the first call of the cycle.
+  EXPECT_EQ(errors.rfind(at_a + ":", 0), 0u) << errors;
+}
+
+TEST(AppsModel, AnAppCallingItsOwnServiceIsACycle) {
+  const std::string errors = build_errors(kCluster + workload("a") + R"(
+apps:
+  a: {calls: [{sequential: [{url: "http://a:80"}]}]}
+)");
+  EXPECT_NE(errors.find("cycle, a -> a"), std::string::npos) << errors;
+}
+
+TEST(AppsModel, ACallChainWithoutACycleBuilds) {
+  EXPECT_EQ(build_errors(kCluster + workload("a") + workload("b") + workload("c") + R"(
+apps:
+  a: {calls: [{sequential: [{url: "http://b:80"}, {url: "http://c:80"}]}]}
+  b: {calls: [{sequential: [{url: "http://c:80"}]}]}
+  c: {}
+)"),
+            "");
+}
+
+}  // namespace
+}  // namespace podwire::builder
