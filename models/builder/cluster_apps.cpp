@@ -71,18 +71,8 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       plan.call_targets.emplace_back();
       for (const CallTarget& t : group) plan.call_targets.back().push_back(t.target);
     }
-    // Every TCP container port serves unless the app names one.
-    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
-    bool has_port = a.port != 0;
-    for (const kube::Container& c : first.spec->containers) {
-      for (const kube::ContainerPort& cp : c.ports) has_port |= cp.protocol == kube::Protocol::tcp;
-    }
-    if (!has_port) {
-      diags.add(located(
-          Severity::error, a.source, path + ".port",
-          "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
-      continue;
-    }
+    plan.ports = served_ports(ai, pods[0], path, diags);
+    if (plan.ports.empty()) continue;
     plan.ok = true;
     if (const auto owner = cluster_->owner_index(a.namespace_, a.workload)) {
       app_of_owner_.resize(cluster_->owners().size(), -1);
@@ -152,26 +142,58 @@ void ClusterModel::check_call_cycles(Diagnostics& diags) const {
                         "): every request would call on without end"));
 }
 
+std::vector<int> ClusterModel::served_ports(std::size_t ai, int pod, const std::string& path,
+                                            Diagnostics& diags) const {
+  const AppSpec& a = scenario_.apps[ai];
+  if (a.port != 0) return {a.port};
+  // Every TCP container port serves unless the app names one.
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  std::vector<int> ports;
+  for (const kube::Container& c : p.spec->containers) {
+    for (const kube::ContainerPort& cp : c.ports) {
+      if (cp.protocol == kube::Protocol::tcp &&
+          std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
+        ports.push_back(cp.container_port);
+      }
+    }
+  }
+  if (!ports.empty()) return ports;
+  // Kubernetes needs no declared port: the Services that select the pods say
+  // where they listen, by their numeric targetPorts.
+  std::vector<std::pair<int, std::string>> said;  // (port, Service)
+  for (const kube::ServiceState& st : cluster_->services()) {
+    if (!st.service->has_selector() || st.service->meta.namespace_ != p.namespace_ ||
+        !kube::map_selector_matches(*st.service->selector, *p.labels)) {
+      continue;
+    }
+    for (const kube::ServicePortState& ps : st.ports) {
+      if (ps.port->protocol != kube::Protocol::tcp || ps.port->target_port.named()) continue;
+      const int n = ps.port->target_port.number;
+      if (std::none_of(said.begin(), said.end(), [&](const auto& s) { return s.first == n; }))
+        said.emplace_back(n, st.key);
+    }
+  }
+  if (said.size() == 1) return {said[0].first};
+  std::string message = "the pods of " + a.workload + " declare no TCP container port";
+  if (said.empty()) {
+    message += " and no Service selecting them has a numeric targetPort; say which port serves";
+  } else {
+    message += ", and the Services selecting them send to several (";
+    for (std::size_t i = 0; i < said.size(); ++i)
+      message += (i ? ", " : "") + said[i].second + ": " + std::to_string(said[i].first);
+    message += "); say which one serves";
+  }
+  diags.add(located(Severity::error, a.source, path + ".port", message));
+  return {};
+}
+
 void ClusterModel::start_servers(std::size_t ai, int pod) {
   const AppSpec& a = scenario_.apps[ai];
   const AppPlan& plan = app_plans_[ai];
   const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
-  std::vector<int> ports;
-  if (a.port != 0) {
-    ports.push_back(a.port);
-  } else {
-    for (const kube::Container& c : p.spec->containers) {
-      for (const kube::ContainerPort& cp : c.ports) {
-        if (cp.protocol == kube::Protocol::tcp &&
-            std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
-          ports.push_back(cp.container_port);
-        }
-      }
-    }
-  }
   // A restarted container gets fresh servers (and a fresh random stream name).
   const std::string incarnation = p.restarts > 0 ? "#" + std::to_string(p.restarts) : "";
-  for (int port : ports) {
+  for (int port : plan.ports) {
     app::HttpServerConfig cfg;
     cfg.port = static_cast<std::uint16_t>(port);
     cfg.concurrency = a.concurrency;

@@ -146,6 +146,11 @@ class ClusterModel final : public churn::PodRuntime {
   void build_proxy_syncs();
   void bring_up_pod(int pod);
   void start_servers(std::size_t app, int pod);
+  // The ports an app's pods serve: its `port`, the pods' TCP container ports,
+  // or the one numeric targetPort of the Services selecting them; none (and
+  // an error) when that is not one port.
+  std::vector<int> served_ports(std::size_t app, int pod, const std::string& path,
+                                Diagnostics& diags) const;
   // The server apps whose pods a Service selects (none for -1).
   std::vector<std::size_t> apps_serving(int service) const;
   // An error naming the path of a call cycle that nothing bounds.
@@ -229,6 +234,7 @@ class ClusterModel final : public churn::PodRuntime {
   struct AppPlan {
     bool ok = false;
     std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
+    std::vector<int> ports;                                // the container ports that serve
   };
   std::vector<AppPlan> app_plans_;
   std::vector<int> app_of_owner_;  // server app of each cluster owner, -1

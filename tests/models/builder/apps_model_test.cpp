@@ -1,4 +1,5 @@
-// Applications as microservices: call graphs checked before they run (cycles).
+// Applications as microservices: call graphs checked before they run (cycles),
+// and the ports a Service already says.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -130,6 +131,46 @@ apps:
   c: {}
 )"),
             "");
+}
+
+// --- ports ----------------------------------------------------------------------
+
+TEST(AppsModel, PodsThatDeclareNoPortServeTheServicesNumericTargetPort) {
+  const ClusterRunResult r = run(kCluster + workload("web", 0, "9376", 2) + kClient + R"(
+apps:
+  web: {concurrency: 2, service_time: 1ms}
+traffic:
+  - {name: c, from: client, url: "http://web:80/", rate: 100/s}
+)");
+  EXPECT_GT(r.traffic[0].ok, 100u);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+  EXPECT_GT(service(r, "default/web").requests, 100u);
+}
+
+TEST(AppsModel, TwoTargetPortsForPodsWithoutPortsAskWhichServes) {
+  const std::string text = kCluster + workload("web", 0, "9376") + R"(
+  - inline: {apiVersion: v1, kind: Service, metadata: {name: admin},
+             spec: {selector: {app: web}, ports: [{port: 81, targetPort: 9090}]}}
+apps:
+  web: {concurrency: 2}
+)";
+  const std::string errors = build_errors(text);
+  EXPECT_NE(errors.find("apps.web.port"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("default/admin: 9090"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("default/web: 9376"), std::string::npos) << errors;
+  // Saying it settles it.
+  std::string settled = text;
+  settled.replace(settled.find("web: {concurrency: 2}"), 21, "web: {concurrency: 2, port: 9376}");
+  EXPECT_EQ(build_errors(settled), "");
+}
+
+TEST(AppsModel, PodsWithoutPortsAndNoServiceToSayOneAreAnError) {
+  const std::string errors = build_errors(kCluster + kClient + R"(
+apps:
+  client: {concurrency: 2}
+)");
+  EXPECT_NE(errors.find("declare no TCP container port"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("apps.client.port"), std::string::npos) << errors;
 }
 
 }  // namespace
