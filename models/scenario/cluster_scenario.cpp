@@ -51,8 +51,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     nodes.error(
         "missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
-    if (!g.expect_mapping(
-            {"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic", "labels"})) {
+    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic",
+                           "labels", "instance_type", "region", "zone"})) {
       continue;
     }
     NodeGroupSpec n;
@@ -88,6 +88,23 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
           n.labels[kv.first.as<std::string>()] = kv.second.as<std::string>("");
       }
     }
+    if (auto v = g["instance_type"].string()) n.instance_type = *v;
+    if (auto v = g["region"].string()) n.region = *v;
+    // zone: NAME, or [NAME, ...] dealt over the group's nodes in turn.
+    if (const YamlField zone = g["zone"]; zone.present()) {
+      if (zone.node().IsSequence()) {
+        for (const YamlField& z : items(zone, ctx)) {
+          if (auto v = z.string(true)) n.zones.push_back(*v);
+        }
+        if (n.zones.empty()) zone.error("expected a zone name or a list of zone names, got []");
+      } else if (auto v = zone.string(true)) {
+        n.zones.push_back(*v);
+      }
+    }
+    if (n.instance_type.empty())
+      n.instance_type =
+          std::to_string(n.cpus) + "cpu-" + std::to_string(n.memory_bytes >> 30) + "gib";
+    if (n.zones.empty()) n.zones.push_back(n.region + "-a");
     s.nodes.push_back(std::move(n));
   }
   // Each repeat once, against the first: thousands of copies are thousands of

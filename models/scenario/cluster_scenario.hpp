@@ -33,6 +33,11 @@ struct NodeGroupSpec {
   int max_pods = 110;
   engine::BitRate nic = engine::BitRate(25'000'000'000);
   kube::Labels labels;
+  // The cloud's labels on each node: its instance type, region and zone; a
+  // group's nodes are dealt over its zones in turn (node i in zones[i % n]).
+  std::string instance_type;  // "": "<cpus>cpu-<memory GiB>gib"
+  std::string region = "region-1";
+  std::vector<std::string> zones;  // empty: "<region>-a"
   kube::SourceLocation source;
 };
 

@@ -1,5 +1,5 @@
 // Applications as microservices: call graphs checked before they run (cycles),
-// and the ports a Service already says.
+// the ports a Service already says, and node labels a nodeSelector relies on.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -171,6 +171,70 @@ apps:
 )");
   EXPECT_NE(errors.find("declare no TCP container port"), std::string::npos) << errors;
   EXPECT_NE(errors.find("apps.client.port"), std::string::npos) << errors;
+}
+
+// --- node labels ----------------------------------------------------------------
+
+TEST(AppsModel, NodesCarryTheKubeletsAndTheCloudsWellKnownLabels) {
+  const scenario::ClusterScenario s = scenario::parse_cluster_scenario(R"(
+cluster:
+  nodes:
+    - {name: a, count: 3, cpus: 8, memory: 32GiB, region: eu-west-1, zone: [eu-west-1a, eu-west-1b]}
+    - {name: b, labels: {kubernetes.io/arch: arm64}}
+)",
+                                                                       "test.yaml");
+  ClusterModel m(s);
+  const auto& nodes = m.cluster().nodes();
+  ASSERT_EQ(nodes.size(), 4u);
+  const kube::Labels& a1 = nodes[1].labels;
+  EXPECT_EQ(a1.at("kubernetes.io/hostname"), "a-1");
+  EXPECT_EQ(a1.at("kubernetes.io/os"), "linux");
+  EXPECT_EQ(a1.at("beta.kubernetes.io/os"), "linux");
+  EXPECT_EQ(a1.at("kubernetes.io/arch"), "amd64");
+  EXPECT_EQ(a1.at("beta.kubernetes.io/arch"), "amd64");
+  EXPECT_EQ(a1.at("node.kubernetes.io/instance-type"), "8cpu-32gib");
+  EXPECT_EQ(a1.at("topology.kubernetes.io/region"), "eu-west-1");
+  // The zones are dealt over the group's nodes in turn.
+  EXPECT_EQ(nodes[0].labels.at("topology.kubernetes.io/zone"), "eu-west-1a");
+  EXPECT_EQ(a1.at("topology.kubernetes.io/zone"), "eu-west-1b");
+  EXPECT_EQ(nodes[2].labels.at("topology.kubernetes.io/zone"), "eu-west-1a");
+  // Defaults, and a label given wins over the default.
+  const kube::Labels& b = nodes[3].labels;
+  EXPECT_EQ(b.at("kubernetes.io/arch"), "arm64");
+  EXPECT_EQ(b.at("topology.kubernetes.io/region"), "region-1");
+  EXPECT_EQ(b.at("topology.kubernetes.io/zone"), "region-1-a");
+  EXPECT_EQ(b.at("node.kubernetes.io/instance-type"), "4cpu-16gib");
+}
+
+TEST(AppsModel, ANodeSelectorOnTheWellKnownLabelsSchedules) {
+  const std::string text =
+      R"(
+cluster:
+  nodes:
+    - {name: w, count: 4, zone: [z1, z2]}
+manifests:
+)" + workload("legacy", 8080, "8080", 2, "nodeSelector: {beta.kubernetes.io/os: linux}, ") +
+      workload("zonal", 8080, "8080", 3, "nodeSelector: {topology.kubernetes.io/zone: z2}, ");
+  const scenario::ClusterScenario s = scenario::parse_cluster_scenario(text, "test.yaml");
+  ClusterModel m(s);
+  int legacy = 0, zonal = 0;
+  for (const kube::PodState& p : m.cluster().pods()) {
+    ASSERT_GE(p.node, 0) << p.name;
+    if (p.name.starts_with("legacy-")) ++legacy;
+    if (p.name.starts_with("zonal-")) {
+      ++zonal;
+      EXPECT_EQ(m.cluster().nodes()[static_cast<std::size_t>(p.node)].labels.at(
+                    "topology.kubernetes.io/zone"),
+                "z2");
+    }
+  }
+  EXPECT_EQ(legacy, 2);
+  EXPECT_EQ(zonal, 3);
+}
+
+TEST(AppsModel, AnEmptyZoneListIsAnError) {
+  EXPECT_NE(build_errors("cluster: {nodes: [{name: w, zone: []}]}\n").find("zone"),
+            std::string::npos);
 }
 
 }  // namespace
