@@ -138,6 +138,8 @@ class ClusterModel final : public churn::PodRuntime {
   void build_apps(Diagnostics& diags);
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
+  // Why a traffic entry's route mix cannot be served behind the Service ("" when it can).
+  std::string mix_problem(const TrafficSpec& t, int service) const;
   // A warning when the first name a traffic entry's pod resolves for a
   // Service's name is outside the cluster domain (a low cluster.dns.ndots).
   void warn_if_resolved_outside(const TrafficSpec& t, const std::string& path, int service,
@@ -153,6 +155,14 @@ class ClusterModel final : public churn::PodRuntime {
                                 Diagnostics& diags) const;
   // The server apps whose pods a Service selects (none for -1).
   std::vector<std::size_t> apps_serving(int service) const;
+  // The id of a route name (RequestRecord::route), made on first use; 0 for "".
+  std::uint32_t route_id(const std::string& name);
+  // The app's handler of a route: 1 + its index in `routes`, 0 (the
+  // top-level handler) when it lists none of that name.
+  std::size_t handler_of(std::size_t app, const std::string& route) const;
+  // Why a request for `route` cannot be served by every app behind a Service
+  // ("" when it can, or names no route).
+  std::string route_problem(int service, const std::string& route) const;
   // An error naming the path of a call cycle that nothing bounds.
   void check_call_cycles(Diagnostics& diags) const;
   // churn::PodRuntime
@@ -222,8 +232,10 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
-  std::vector<std::vector<std::pair<std::uint32_t, int>>>
-      app_calls_;                   // by app: (target, calls per request)
+  std::vector<std::vector<std::pair<std::uint32_t, double>>>
+      app_calls_;                             // by app: (target, mean calls per request)
+  std::vector<std::string> route_names_{""};  // by route id
+  std::unordered_map<std::string, std::uint32_t> route_index_;
   std::vector<int> app_of_target_;  // by target: the app serving it, -1
   std::vector<std::string> target_names_;
   std::vector<std::string> traffic_names_;
@@ -231,10 +243,13 @@ class ClusterModel final : public churn::PodRuntime {
   ClusterRunResult result_;
 
   // Churn.
+  struct HandlerPlan {
+    std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
+  };
   struct AppPlan {
     bool ok = false;
-    std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
-    std::vector<int> ports;                                // the container ports that serve
+    std::vector<HandlerPlan> handlers;  // the app's top-level handler, then its routes'
+    std::vector<int> ports;             // the container ports that serve
   };
   std::vector<AppPlan> app_plans_;
   std::vector<int> app_of_owner_;  // server app of each cluster owner, -1

@@ -237,5 +237,143 @@ TEST(AppsModel, AnEmptyZoneListIsAnError) {
             std::string::npos);
 }
 
+// --- routes, mixes and drawn calls --------------------------------------------------
+
+TEST(AppsModel, ATrafficMixSendsEachRouteItsShareAndEachRouteHasItsOwnServiceTime) {
+  // 3:1 over a 1 ms and a 5 ms route: 2 ms at the server on average, at low load.
+  const ClusterRunResult r = run(kCluster + workload("web", 8080, "8080", 2) + kClient + R"(
+apps:
+  web:
+    concurrency: 16
+    service_time: 20ms
+    routes:
+      "GET /fast": {service_time: 1ms}
+      "POST /slow": {service_time: 5ms}
+traffic:
+  - {name: c, from: client, url: "http://web:80/", rate: 400/s, mix: {"GET /fast": 3, "POST /slow": 1}}
+)");
+  const ServiceFigures& web = service(r, "default/web");
+  EXPECT_GT(web.requests, 600u);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+  EXPECT_NEAR(web.server_time_s.mean(), 0.75 * 1e-3 + 0.25 * 5e-3, 0.15e-3);
+}
+
+TEST(AppsModel, ARouteMakesItsOwnCallsAndACallCanAskForARoute) {
+  // compose calls b's "write" route (3 ms) and read calls nothing: b sees a quarter.
+  const ClusterRunResult r = run(kCluster + workload("a") + workload("b") + kClient + R"(
+apps:
+  a:
+    concurrency: 8
+    routes:
+      compose: {calls: [{sequential: [{url: "http://b:80", route: write}]}]}
+      read: {}
+  b:
+    concurrency: 8
+    service_time: 10ms
+    routes:
+      write: {service_time: 3ms}
+traffic:
+  - {name: c, from: client, url: "http://a:80/", rate: 400/s, mix: {compose: 1, read: 3}}
+)");
+  const double a = static_cast<double>(service(r, "default/a").requests);
+  const double b = static_cast<double>(service(r, "default/b").requests);
+  EXPECT_GT(a, 600);
+  EXPECT_NEAR(b / a, 0.25, 0.04);
+  EXPECT_NEAR(service(r, "default/b").server_time_s.mean(), 3e-3, 0.2e-3);
+}
+
+TEST(AppsModel, ACallWithAProbabilityIsMadeForThatShareOfRequests) {
+  const ClusterRunResult r = run(kCluster + workload("a") + workload("db") + kClient + R"(
+apps:
+  a: {concurrency: 8, calls: [{sequential: [{url: "http://db:80", probability: 0.3}]}]}
+  db: {concurrency: 8, service_time: 100us}
+traffic:
+  - {name: c, from: client, url: "http://a:80/", rate: 500/s}
+)");
+  const double a = static_cast<double>(service(r, "default/a").requests);
+  EXPECT_GT(a, 800);
+  EXPECT_NEAR(static_cast<double>(service(r, "default/db").requests) / a, 0.3, 0.05);
+  EXPECT_EQ(r.traffic[0].failed, 0u);
+}
+
+TEST(AppsModel, ACallsCountCanBeDrawnPerRequest) {
+  const ClusterRunResult r =
+      run(kCluster + workload("a") + workload("p") + workload("u") + kClient + R"(
+apps:
+  a:
+    concurrency: 8
+    calls:
+      - parallel: [{url: "http://p:80", count: {distribution: poisson, mean: 2}}]
+      - sequential: [{url: "http://u:80", count: {distribution: uniform, min: 0, max: 2}}]
+  p: {concurrency: 8, service_time: 100us}
+  u: {concurrency: 8, service_time: 100us}
+traffic:
+  - {name: c, from: client, url: "http://a:80/", rate: 400/s}
+)");
+  const double a = static_cast<double>(service(r, "default/a").requests);
+  EXPECT_GT(a, 600);
+  EXPECT_NEAR(static_cast<double>(service(r, "default/p").requests) / a, 2.0, 0.15);
+  EXPECT_NEAR(static_cast<double>(service(r, "default/u").requests) / a, 1.0, 0.1);
+}
+
+TEST(AppsModel, ACycleBoundedByADepthLimitOrAProbabilityRunsAndEnds) {
+  // Each client request to a makes three more, at depths 1, 2 and 3.
+  const ClusterRunResult deep = run(kCluster + workload("a", 8080, "8080", 2) + kClient + R"(
+apps:
+  a: {concurrency: 16, service_time: 200us, calls: [{sequential: [{url: "http://a:80", max_depth: 3}]}]}
+traffic:
+  - {name: c, from: client, url: "http://a:80/", rate: 200/s}
+)");
+  const TrafficFigures& t = deep.traffic[0];
+  EXPECT_GT(t.ok, 300u);
+  EXPECT_EQ(t.failed, 0u);
+  EXPECT_NEAR(static_cast<double>(service(deep, "default/a").requests) / static_cast<double>(t.ok),
+              4.0, 0.1);
+  // Half the time again: 1 / (1 - 0.5) = 2 requests to a per client request.
+  const ClusterRunResult coin = run(kCluster + workload("a", 8080, "8080", 2) + kClient + R"(
+apps:
+  a: {concurrency: 16, service_time: 200us, calls: [{sequential: [{url: "http://a:80", probability: 0.5}]}]}
+traffic:
+  - {name: c, from: client, url: "http://a:80/", rate: 300/s}
+)");
+  EXPECT_EQ(coin.traffic[0].failed, 0u);
+  EXPECT_NEAR(static_cast<double>(service(coin, "default/a").requests) /
+                  static_cast<double>(coin.traffic[0].ok),
+              2.0, 0.15);
+}
+
+TEST(AppsModel, ACycleThroughRoutesIsFoundAndOneThroughAnotherRouteIsNot) {
+  const std::string base = kCluster + workload("a") + workload("b") + R"(
+apps:
+  a:
+    routes:
+      page: {calls: [{sequential: [{url: "http://b:80", route: lookup}]}]}
+      leaf: {}
+  b:
+    routes:
+      lookup: {calls: [{sequential: [{url: "http://a:80", route: ROUTE}]}]}
+)";
+  std::string leaf = base, page = base;
+  leaf.replace(leaf.find("ROUTE"), 5, "leaf");
+  page.replace(page.find("ROUTE"), 5, "page");
+  EXPECT_EQ(build_errors(leaf), "");
+  EXPECT_NE(build_errors(page).find("cycle, a -> b -> a"), std::string::npos) << build_errors(page);
+}
+
+TEST(AppsModel, ARouteThatNoAppBehindTheServiceHasIsAnError) {
+  const std::string errors = build_errors(kCluster + workload("a") + workload("b") + kClient + R"(
+apps:
+  a: {calls: [{sequential: [{url: "http://b:80", route: "GET /nope"}]}]}
+  b: {routes: {"GET /yes": {}}}
+traffic:
+  - {from: client, url: "http://b:80/", mix: {"GET /yes": 1, "GET /maybe": 2}, rate: 10/s}
+)");
+  EXPECT_NE(
+      errors.find("route 'GET /nope' of Service default/b is not one of b's routes (GET /yes)"),
+      std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("traffic[0].url: route 'GET /maybe'"), std::string::npos) << errors;
+}
+
 }  // namespace
 }  // namespace podwire::builder
