@@ -16,7 +16,6 @@ void ClusterModel::build_apps(Diagnostics& diags) {
     for (const scenario::RouteSpec& r : a.routes) route_id(r.name);
   }
   app_plans_.resize(scenario_.apps.size());
-  app_calls_.resize(scenario_.apps.size());
   for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
     const AppSpec& a = scenario_.apps[ai];
     const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
@@ -66,15 +65,6 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       }
     }
     if (!calls_ok) continue;
-    // What the estimate needs: each call's mean number per request.
-    for (std::size_t g = 0; g < a.calls.size(); ++g) {
-      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
-        const CallSpec& call = a.calls[g].calls[c];
-        const double mean = call.count.drawn() ? call.count.mean() * call.probability
-                                               : call.count.a * call.probability;
-        app_calls_[ai].emplace_back(plan.handlers[0].call_targets[g][c], mean);
-      }
-    }
     plan.ports = served_ports(ai, pods[0], path, diags);
     if (plan.ports.empty()) continue;
     plan.ok = true;

@@ -155,6 +155,9 @@ class ClusterModel final : public churn::PodRuntime {
                                 Diagnostics& diags) const;
   // The server apps whose pods a Service selects (none for -1).
   std::vector<std::size_t> apps_serving(int service) const;
+  // The server apps behind a Service that were built (their calls check out).
+  std::vector<std::size_t> served_by(int service) const;
+  std::size_t pods_serving(std::size_t app) const;  // the app's pods, running or not
   // The id of a route name (RequestRecord::route), made on first use; 0 for "".
   std::uint32_t route_id(const std::string& name);
   // The app's handler of a route: 1 + its index in `routes`, 0 (the
@@ -232,11 +235,8 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
-  std::vector<std::vector<std::pair<std::uint32_t, double>>>
-      app_calls_;                             // by app: (target, mean calls per request)
   std::vector<std::string> route_names_{""};  // by route id
   std::unordered_map<std::string, std::uint32_t> route_index_;
-  std::vector<int> app_of_target_;  // by target: the app serving it, -1
   std::vector<std::string> target_names_;
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;

@@ -108,7 +108,9 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     }
 
     if (t.from == TrafficSpec::From::outside) {
-      // Outside the cluster a name is a load balancer's or a node's.
+      // Outside the cluster a name is a load balancer's or a node's; the
+      // requests are the Service's that the load balancer or nodePort fronts.
+      int service = -1;
       if (!app::address_literal(t.target.host)) {
         const auto it = published_.find(t.target.host);
         std::string problem;
@@ -118,23 +120,24 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
                     "as NAME.NAMESPACE.lb (or its external-dns hostname), an Ingress host at its "
                     "controller's load balancer, and nodes by their names";
         } else if (it->second >= 0) {
-          problem = port_problem(it->second, t.target.port);
-          if (problem.empty()) problem = mix_problem(t, it->second);
+          service = it->second;
+          problem = port_problem(service, t.target.port);
         } else {
-          bool node_port = false;
-          for (const kube::ServiceState& st : cluster_->services()) {
-            for (const auto& ps : st.ports) node_port |= ps.node_port == t.target.port;
+          for (std::size_t si = 0; si < cluster_->services().size() && service < 0; ++si) {
+            for (const auto& ps : cluster_->services()[si].ports) {
+              if (ps.node_port == t.target.port) service = static_cast<int>(si);
+            }
           }
-          if (!node_port)
+          if (service < 0)
             problem = "no Service has nodePort " + std::to_string(t.target.port) + " on node '" +
                       t.target.host + "'";
         }
+        if (problem.empty() && service >= 0) problem = mix_problem(t, service);
         if (!problem.empty()) {
           diags.add(located(Severity::error, t.source, path + ".url", problem));
           continue;
         }
       }
-      const int service = -1;
       cc.target = target_index(t.target.host, t.target.port, service);
       add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc,
                  "outside");
