@@ -111,6 +111,13 @@ StationEstimate estimate_station(int pods, int concurrency, const std::vector<Ha
     e.wait_s = std::numeric_limits<double>::infinity();
     return e;
   }
+  // At the edge (a utilisation that rounds to 1 one way and not the other)
+  // the queue is as good as saturated.
+  if (!(per_pod < concurrency * (1.0 / e.mean_service_s))) {
+    e.saturated = true;
+    e.wait_s = std::numeric_limits<double>::infinity();
+    return e;
+  }
   const queueing::MmcQueue q(per_pod, 1.0 / e.mean_service_s, concurrency);
   e.wait_s = q.mean_wait() * (1.0 + e.service_scv) / 2.0;
   return e;
