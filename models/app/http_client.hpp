@@ -3,7 +3,8 @@
 // ones. Closed loop: each of `users` sends a request, waits for its answer,
 // thinks, and sends the next. Every request gets a record (requests.hpp),
 // costs the client program's user-space CPU on its threads (ProgramCpu), and
-// goes through one UpstreamPool to the target.
+// goes through one Upstream (an HTTP/1.1 pool or an HTTP/2 channel) to the
+// target.
 #pragma once
 
 #include <cstdint>
@@ -50,7 +51,7 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  void attach(UpstreamPool& pool) { pool_ = &pool; }
+  void attach(Upstream& pool) { pool_ = &pool; }
   // The program's threads on its node (none: no CPU charged).
   void set_program(ProgramCpu* program) { program_ = program; }
   // Where a mix of routes draws from, apart from the arrivals.
@@ -76,7 +77,7 @@ class HttpClient {
   engine::Simulator& sim_;
   engine::RandomStream random_;
   engine::RandomStream mix_random_{0};
-  UpstreamPool* pool_ = nullptr;
+  Upstream* pool_ = nullptr;
   ProgramCpu* program_ = nullptr;
   struct Building {
     std::uint64_t request;

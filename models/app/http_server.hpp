@@ -28,9 +28,9 @@
 namespace podwire::app {
 
 struct Call {
-  UpstreamPool* upstream = nullptr;  // the caller pod's pool to the target
-  std::uint32_t target = 0;          // the target's index in the run's target table
-  std::uint32_t route = 0;           // the route it asks for (RequestRecord::route)
+  Upstream* upstream = nullptr;  // the caller pod's pool (or channel) to the target
+  std::uint32_t target = 0;      // the target's index in the run's target table
+  std::uint32_t route = 0;       // the route it asks for (RequestRecord::route)
   std::uint64_t request_bytes = 200;
   CallCount count;         // times per request
   double probability = 1;  // that it is made at all (a cache miss), drawn per request

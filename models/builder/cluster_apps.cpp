@@ -95,6 +95,19 @@ std::vector<std::size_t> ClusterModel::apps_serving(int service) const {
   return out;
 }
 
+app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
+                                           const std::string& host, std::uint16_t port,
+                                           const UpstreamChoice& choice, app::Upstream::Done done,
+                                           void* context) {
+  if (choice.grpc) {
+    return channels_.emplace_back(stack, resolver, requests_,
+                                  app::ChannelConfig{host, port, choice.round_robin}, done,
+                                  context);
+  }
+  app::UpstreamConfig uc{host, port, choice.keep_alive, 0, choice.retries, choice.timeout};
+  return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
+}
+
 std::uint32_t ClusterModel::route_id(const std::string& name) {
   if (name.empty()) return 0;
   const auto [it, fresh] =
@@ -268,11 +281,12 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
         group.parallel = groups[g].parallel;
         for (std::size_t c = 0; c < groups[g].calls.size(); ++c) {
           const CallSpec& call = groups[g].calls[c];
-          app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0,
-                                 call.retries,     call.timeout};
-          pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc,
-                              &app::HttpServer::call_done, &server);
-          group.calls.push_back(app::Call{&pools_.back(), plan.handlers[h].call_targets[g][c],
+          app::Upstream& upstream = make_upstream(
+              stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
+              UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.retries,
+                             call.timeout},
+              &app::HttpServer::call_done, &server);
+          group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
                                           route_id(call.route),
                                           static_cast<std::uint64_t>(call.request_bytes.count()),
                                           call.count, call.probability, call.max_depth});

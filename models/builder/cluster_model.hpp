@@ -23,6 +23,7 @@
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
+#include "models/app/multiplexed_channel.hpp"
 #include "models/builder/cluster_fabric.hpp"
 #include "models/builder/cluster_sampler.hpp"
 #include "models/builder/figures.hpp"
@@ -155,6 +156,19 @@ class ClusterModel final : public churn::PodRuntime {
                                 Diagnostics& diags) const;
   // The server apps whose pods a Service selects (none for -1).
   std::vector<std::size_t> apps_serving(int service) const;
+  // A client's way to host:port from a pod's (or host's) stack: an HTTP/1.1
+  // pool, or a gRPC channel.
+  struct UpstreamChoice {
+    bool grpc = false;
+    bool round_robin = false;
+    bool keep_alive = true;
+    int retries = 0;
+    engine::Time timeout;
+  };
+  app::Upstream& make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
+                               const std::string& host, std::uint16_t port,
+                               const UpstreamChoice& choice, app::Upstream::Done done,
+                               void* context);
   // The server apps behind a Service that were built (their calls check out).
   std::vector<std::size_t> served_by(int service) const;
   std::size_t pods_serving(std::size_t app) const;  // the app's pods, running or not
@@ -231,6 +245,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::HttpServer> servers_;
   std::deque<app::IngressController> ingresses_;
   std::deque<app::UpstreamPool> pools_;
+  std::deque<app::MultiplexedChannel> channels_;
   std::deque<app::HttpClient> clients_;
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;

@@ -60,9 +60,10 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         program.set_event_loop(app::find_program(t.program)->event_loop);
         clients_.back().set_program(&program);
       }
-      app::UpstreamConfig uc{host, port, t.keep_alive, 0, t.retries, t.timeout};
-      pools_.emplace_back(stack, resolver, requests_, uc, &app::HttpClient::done, &clients_.back());
-      clients_.back().attach(pools_.back());
+      clients_.back().attach(
+          make_upstream(stack, resolver, host, port,
+                        UpstreamChoice{t.grpc, t.round_robin, t.keep_alive, t.retries, t.timeout},
+                        &app::HttpClient::done, &clients_.back()));
     };
 
     if (t.from == TrafficSpec::From::port_forward) {

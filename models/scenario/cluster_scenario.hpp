@@ -118,12 +118,14 @@ struct CallSpec {
   std::string route;  // the route it asks for ("": the target's first handler)
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Bytes response_bytes = engine::Bytes(1000);
-  app::CallCount count;    // calls per request: a constant, or drawn per request
-  double probability = 1;  // that the call is made at all for a request (a cache miss)
-  int max_depth = 0;       // made only while its request is at most this deep; 0: always
-  bool keep_alive = true;  // reuse connections to the target, or open one per call
-  int retries = 0;         // new attempts after a refused, reset or timed-out connection
-  engine::Time timeout;    // per attempt; 0: none
+  app::CallCount count;      // calls per request: a constant, or drawn per request
+  double probability = 1;    // that the call is made at all for a request (a cache miss)
+  int max_depth = 0;         // made only while its request is at most this deep; 0: always
+  bool keep_alive = true;    // reuse connections to the target, or open one per call
+  bool grpc = false;         // HTTP/2: every call a stream on one connection per address
+  bool round_robin = false;  // gRPC: a connection to every address, calls dealt in turn
+  int retries = 0;           // new attempts after a refused, reset or timed-out connection
+  engine::Time timeout;      // per attempt; 0: none
   kube::SourceLocation source;
 };
 
@@ -191,6 +193,8 @@ struct TrafficSpec {
   engine::Time cpu_per_request = engine::Time::ns(1500);
   int threads = 4;
   bool keep_alive = true;
+  bool grpc = false;  // as CallSpec
+  bool round_robin = false;
   int retries = 0;
   engine::Time timeout;  // per attempt; 0: none
   engine::Bytes request_bytes = engine::Bytes(200);

@@ -89,6 +89,33 @@ std::optional<app::CallCount> call_count(const YamlField& f) {
   return std::nullopt;
 }
 
+// protocol: http (HTTP/1.1, the default) or grpc (HTTP/2), and for grpc
+// lb: pick_first or round_robin. A gRPC channel keeps its connections and
+// has no retries or timeouts of ours: those fields are errors beside it.
+void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin) {
+  if (auto v = f["protocol"].string()) {
+    if (*v == "grpc")
+      grpc = true;
+    else if (*v != "http")
+      f["protocol"].error("expected http or grpc, got '" + *v + "'");
+  }
+  if (auto v = f["lb"].string()) {
+    if (!grpc)
+      f["lb"].error("a load-balancing policy is a gRPC channel's: say protocol: grpc");
+    else if (*v == "round_robin")
+      round_robin = true;
+    else if (*v != "pick_first")
+      f["lb"].error("expected pick_first or round_robin, got '" + *v + "'");
+  }
+  if (!grpc) return;
+  for (const char* key : {"keep_alive", "retries", "timeout"}) {
+    if (f[key].present())
+      f[key].error(
+          std::string("not modelled for a gRPC channel (one kept connection per "
+                      "address, no retries or deadlines)"));
+  }
+}
+
 void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroupSpec>& out) {
   for (const YamlField& g : items(calls, ctx)) {
     if (!g.expect_mapping({"sequential", "parallel"})) continue;
@@ -100,8 +127,9 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
     CallGroupSpec group;
     group.parallel = parallel;
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
-      if (!call.expect_mapping({"url", "route", "request_size", "response_size", "count",
-                                "probability", "max_depth", "keep_alive", "retries", "timeout"})) {
+      if (!call.expect_mapping({"url", "route", "protocol", "lb", "request_size", "response_size",
+                                "count", "probability", "max_depth", "keep_alive", "retries",
+                                "timeout"})) {
         continue;
       }
       CallSpec cs;
@@ -121,6 +149,7 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
         else
           cs.timeout = *v;
       }
+      parse_protocol(call, cs.grpc, cs.round_robin);
       group.calls.push_back(std::move(cs));
     }
     out.push_back(std::move(group));
@@ -259,9 +288,9 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   int index = 0;
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
-    if (!t.expect_mapping({"name", "from", "url", "port_forward", "route", "mix", "rate",
-                           "arrivals", "users", "think_time", "client", "keep_alive", "retries",
-                           "timeout", "request_size", "start", "stop"})) {
+    if (!t.expect_mapping({"name", "from", "url", "port_forward", "route", "mix", "protocol", "lb",
+                           "rate", "arrivals", "users", "think_time", "client", "keep_alive",
+                           "retries", "timeout", "request_size", "start", "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -354,6 +383,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     }
     if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     parse_mix(t, ts);
+    parse_protocol(t, ts.grpc, ts.round_robin);
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
     s.traffic.push_back(std::move(ts));

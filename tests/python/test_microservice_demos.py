@@ -56,3 +56,24 @@ def test_sock_shop_schedules_by_its_node_selectors_and_counts_nodeport_shoppers_
     # An order reads user three times from orders and three times from the front-end.
     orders = rows["sock-shop/orders"]["requests"]
     assert rows["sock-shop/payment"]["requests"] == orders == rows["sock-shop/shipping"]["requests"]
+
+
+def test_grpc_behind_a_cluster_ip_uses_a_pod_per_client_and_round_robin_over_headless_uses_every_pod(
+        podwire_cli, tmp_path):
+    import h5py
+    import pandas as pd
+
+    trace = tmp_path / "grpc.h5"
+    r = podwire_cli("run", "scenarios/protocols/grpc-balancing.yaml", "--duration", "6s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    with h5py.File(trace, "r") as f:
+        requests = pd.DataFrame(f["requests"][:])
+        targets = dict(zip(f["targets"]["id"], (n.decode() for n in f["targets"]["name"])))
+    ok = requests[(requests.status == 1) & (requests.parent == 0)]
+    per_pod = ok.groupby([ok.target.map(targets), "server"]).size()
+    # Three client pods, one connection each, pinned by kube-proxy: at most three of the four pods.
+    assert 1 <= len(per_pod["default/greeter"]) <= 3
+    assert ok[ok.target.map(targets) == "default/greeter"].groupby("client").server.nunique().eq(1).all()
+    # Round robin over the headless Service's four pods: equal shares.
+    rr = per_pod["default/greeter-headless"]
+    assert len(rr) == 4 and rr.max() - rr.min() <= 12

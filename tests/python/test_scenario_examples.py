@@ -24,7 +24,7 @@ def examples():
 
 
 def test_the_page_has_examples_that_say_what_they_do():
-    assert len(examples()) >= 6
+    assert len(examples()) >= 7
 
 
 @pytest.mark.parametrize("text,runs,message", examples())
