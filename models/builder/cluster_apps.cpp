@@ -104,7 +104,8 @@ app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolv
                                   app::ChannelConfig{host, port, choice.round_robin}, done,
                                   context);
   }
-  app::UpstreamConfig uc{host, port, choice.keep_alive, 0, choice.retries, choice.timeout};
+  app::UpstreamConfig uc{host,           port,          choice.keep_alive, choice.pool_size,
+                         choice.retries, choice.timeout};
   return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
 }
 
@@ -283,8 +284,8 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
           const CallSpec& call = groups[g].calls[c];
           app::Upstream& upstream = make_upstream(
               stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
-              UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.retries,
-                             call.timeout},
+              UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.pool_size,
+                             call.retries, call.timeout},
               &app::HttpServer::call_done, &server);
           group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
                                           route_id(call.route),

@@ -162,6 +162,7 @@ class ClusterModel final : public churn::PodRuntime {
     bool grpc = false;
     bool round_robin = false;
     bool keep_alive = true;
+    int pool_size = 0;
     int retries = 0;
     engine::Time timeout;
   };

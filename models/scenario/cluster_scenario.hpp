@@ -124,6 +124,7 @@ struct CallSpec {
   bool keep_alive = true;    // reuse connections to the target, or open one per call
   bool grpc = false;         // HTTP/2: every call a stream on one connection per address
   bool round_robin = false;  // gRPC: a connection to every address, calls dealt in turn
+  int pool_size = 0;         // HTTP/1.1: at most this many connections (then calls wait); 0: any
   int retries = 0;           // new attempts after a refused, reset or timed-out connection
   engine::Time timeout;      // per attempt; 0: none
   kube::SourceLocation source;
@@ -195,6 +196,7 @@ struct TrafficSpec {
   bool keep_alive = true;
   bool grpc = false;  // as CallSpec
   bool round_robin = false;
+  int pool_size = 0;
   int retries = 0;
   engine::Time timeout;  // per attempt; 0: none
   engine::Bytes request_bytes = engine::Bytes(200);

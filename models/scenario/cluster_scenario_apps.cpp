@@ -92,7 +92,7 @@ std::optional<app::CallCount> call_count(const YamlField& f) {
 // protocol: http (HTTP/1.1, the default) or grpc (HTTP/2), and for grpc
 // lb: pick_first or round_robin. A gRPC channel keeps its connections and
 // has no retries or timeouts of ours: those fields are errors beside it.
-void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin) {
+void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin, int& pool_size) {
   if (auto v = f["protocol"].string()) {
     if (*v == "grpc")
       grpc = true;
@@ -107,8 +107,9 @@ void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin) {
     else if (*v != "pick_first")
       f["lb"].error("expected pick_first or round_robin, got '" + *v + "'");
   }
+  if (auto v = f["pool_size"].integer(1, 1'000'000)) pool_size = static_cast<int>(*v);
   if (!grpc) return;
-  for (const char* key : {"keep_alive", "retries", "timeout"}) {
+  for (const char* key : {"keep_alive", "retries", "timeout", "pool_size"}) {
     if (f[key].present())
       f[key].error(
           std::string("not modelled for a gRPC channel (one kept connection per "
@@ -128,8 +129,8 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
     group.parallel = parallel;
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
       if (!call.expect_mapping({"url", "route", "protocol", "lb", "request_size", "response_size",
-                                "count", "probability", "max_depth", "keep_alive", "retries",
-                                "timeout"})) {
+                                "count", "probability", "max_depth", "keep_alive", "pool_size",
+                                "retries", "timeout"})) {
         continue;
       }
       CallSpec cs;
@@ -149,7 +150,7 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
         else
           cs.timeout = *v;
       }
-      parse_protocol(call, cs.grpc, cs.round_robin);
+      parse_protocol(call, cs.grpc, cs.round_robin, cs.pool_size);
       group.calls.push_back(std::move(cs));
     }
     out.push_back(std::move(group));
@@ -288,9 +289,10 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   int index = 0;
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
-    if (!t.expect_mapping({"name", "from", "url", "port_forward", "route", "mix", "protocol", "lb",
-                           "rate", "arrivals", "users", "think_time", "client", "keep_alive",
-                           "retries", "timeout", "request_size", "start", "stop"})) {
+    if (!t.expect_mapping({"name",     "from",     "url",          "port_forward", "route",
+                           "mix",      "protocol", "lb",           "pool_size",    "rate",
+                           "arrivals", "users",    "think_time",   "client",       "keep_alive",
+                           "retries",  "timeout",  "request_size", "start",        "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -383,7 +385,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     }
     if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     parse_mix(t, ts);
-    parse_protocol(t, ts.grpc, ts.round_robin);
+    parse_protocol(t, ts.grpc, ts.round_robin, ts.pool_size);
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
     s.traffic.push_back(std::move(ts));

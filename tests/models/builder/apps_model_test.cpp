@@ -327,5 +327,27 @@ traffic:
   EXPECT_NE(errors.find("traffic[0].url: route 'GET /maybe'"), std::string::npos) << errors;
 }
 
+// --- connection pools ---------------------------------------------------------------
+
+TEST(AppsModel, APoolOfOneConnectionMakesRequestsWaitForItAsAnMD1Queue) {
+  // 100/s over one kept-alive connection held 5 ms per request (a constant
+  // service): the client's requests queue for it as at an M/D/1 station with
+  // utilisation 0.5, Wq = rho / (2 mu (1 - rho)) = 2.5 ms, counted as connecting.
+  std::string cluster = kCluster;
+  cluster.replace(cluster.find("duration: 3s"), 12, "duration: 21s");
+  const ClusterRunResult r = run(cluster + workload("db", 5432, "5432") + kClient + R"(
+apps:
+  db: {concurrency: 8, service_time: 5ms}
+traffic:
+  - {name: c, from: client, url: "http://db:80/", rate: 100/s, pool_size: 1}
+)");
+  const TrafficFigures& t = r.traffic[0];
+  EXPECT_GT(t.ok, 1800u);
+  EXPECT_EQ(t.failed, 0u);
+  EXPECT_NEAR(t.connect_s.mean(), 2.5e-3, 0.35e-3);
+  // One connection (and the DNS lookup's flow) through the Service all run long.
+  EXPECT_EQ(r.datapath.service_translations, 2u);
+}
+
 }  // namespace
 }  // namespace podwire::builder
