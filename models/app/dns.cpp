@@ -255,9 +255,11 @@ void DnsStubResolver::finish(std::uint32_t index, bool ok, net::Address address)
                                    pod_.simulator().now()});
   }
   const std::vector<Waiter> waiters = std::move(l.waiters);
+  if (ok) answer_ = l.a_answer.addresses;
   l.in_use = false;
   free_lookups_.push_back(index);
   for (const Waiter& w : waiters) w.done(w.context, w.cookie, ok, address);
+  answer_.clear();
 }
 
 void DnsStubResolver::answer_later(const Waiter& w, bool ok, net::Address a) {

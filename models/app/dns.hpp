@@ -142,6 +142,7 @@ class DnsStubResolver final : public NameResolver {
   DnsStubResolver& operator=(const DnsStubResolver&) = delete;
 
   void resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) override;
+  std::span<const net::Address> answer() const override { return answer_; }
   const StubResolverCounters& counters() const { return counters_; }
 
   // Every lookup that went to the network (not literals or cache hits), when it ends.
@@ -197,6 +198,7 @@ class DnsStubResolver final : public NameResolver {
   std::vector<Immediate> immediate_;
   std::vector<std::uint64_t> free_immediate_;
   std::uint16_t port_ = 0;
+  std::vector<net::Address> answer_;  // the A records of the lookup being answered
   StubResolverCounters counters_;
 };
 

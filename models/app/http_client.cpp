@@ -49,6 +49,7 @@ void HttpClient::send(std::uint64_t cookie) {
   r.source = config_.source;
   r.target = config_.target;
   r.url = config_.url;
+  r.route = route();
   r.client = endpoint_id_;
   r.started = sim_.now();
   ++counters_.sent;
@@ -59,6 +60,16 @@ void HttpClient::send(std::uint64_t cookie) {
   const std::uint32_t slot = building_.acquire();
   building_[slot] = Building{r.id, cookie};
   program_->run<&HttpClient::on_built>(config_.cpu_per_request, this, slot);
+}
+
+std::uint32_t HttpClient::route() {
+  if (config_.mix.empty()) return 0;
+  if (config_.mix.size() == 1) return config_.mix[0].first;
+  const double x = mix_random_.uniform01() * config_.mix.back().second;
+  for (const auto& [route, upto] : config_.mix) {
+    if (x < upto) return route;
+  }
+  return config_.mix.back().first;
 }
 
 void HttpClient::on_built(std::uint64_t slot) {

@@ -3,7 +3,8 @@
 // ones. Closed loop: each of `users` sends a request, waits for its answer,
 // thinks, and sends the next. Every request gets a record (requests.hpp),
 // costs the client program's user-space CPU on its threads (ProgramCpu), and
-// goes through one UpstreamPool to the target.
+// goes through one Upstream (an HTTP/1.1 pool or an HTTP/2 channel) to the
+// target.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@ struct HttpClientConfig {
   std::uint32_t source = 0;  // recorded in each request: which traffic entry
   std::uint32_t target = 0;  // recorded in each request
   std::uint32_t url = 0;     // recorded in each request (RequestTable::intern_url)
+  // The routes its requests ask for, each with the cumulative weight up to it
+  // (the last is the total); one route needs no draw, none is route 0.
+  std::vector<std::pair<std::uint32_t, double>> mix;
   bool open_loop = true;
   engine::Distribution interarrival = engine::Distribution::exponential(0.01);
   int users = 1;
@@ -47,9 +51,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  void attach(UpstreamPool& pool) { pool_ = &pool; }
+  void attach(Upstream& pool) { pool_ = &pool; }
   // The program's threads on its node (none: no CPU charged).
   void set_program(ProgramCpu* program) { program_ = program; }
+  // Where a mix of routes draws from, apart from the arrivals.
+  void set_mix_random(engine::RandomStream random) { mix_random_ = random; }
   // Schedules the first requests.
   void start();
   static void done(void* client, std::uint64_t cookie, std::uint64_t request);
@@ -63,13 +69,15 @@ class HttpClient {
   void send(std::uint64_t cookie);
   void on_built(std::uint64_t slot);
   void on_read(std::uint64_t) {}
+  std::uint32_t route();  // the next request's
 
   RequestTable& table_;
   std::uint32_t endpoint_id_;
   HttpClientConfig config_;
   engine::Simulator& sim_;
   engine::RandomStream random_;
-  UpstreamPool* pool_ = nullptr;
+  engine::RandomStream mix_random_{0};
+  Upstream* pool_ = nullptr;
   ProgramCpu* program_ = nullptr;
   struct Building {
     std::uint64_t request;

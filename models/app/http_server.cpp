@@ -60,7 +60,10 @@ std::uint32_t HttpServer::new_work(std::uint64_t request, AcceptedConnections::R
     w = static_cast<std::uint32_t>(work_.size());
     work_.emplace_back();
   }
-  work_[w] = Work{request, from, 0, 0, 0, true};
+  const RequestRecord& r = table_.at(request);
+  const std::uint32_t handler =
+      r.route < config_.handler_of_route.size() ? config_.handler_of_route[r.route] : 0;
+  work_[w] = Work{request, from, handler, r.depth, 0, 0, -1, 0, true};
   return w;
 }
 
@@ -68,10 +71,10 @@ void HttpServer::start(std::uint32_t w) {
   ++busy_;
   table_.at(work_[w].request).service_started = sim_.now();
   // Reading the request, then the program's own work, on one of its threads.
-  const Time work =
-      cpu_ != nullptr
-          ? program_.read_cost(table_.at(work_[w].request).request_bytes) + config_.cpu_per_request
-          : Time::zero();
+  const Time work = cpu_ != nullptr
+                        ? program_.read_cost(table_.at(work_[w].request).request_bytes) +
+                              config_.handlers[work_[w].handler].cpu_per_request
+                        : Time::zero();
   if (work > Time::zero()) {
     program_.run(work, &HttpServer::on_cpu_done, this, w);
   } else {
@@ -81,7 +84,8 @@ void HttpServer::start(std::uint32_t w) {
 
 void HttpServer::on_cpu_done(void* ctx, std::uint64_t w) {
   auto* self = static_cast<HttpServer*>(ctx);
-  const Time service = Time::from_seconds(self->config_.service_time.sample(self->random_));
+  const RouteHandler& h = self->config_.handlers[self->work_[w].handler];
+  const Time service = Time::from_seconds(h.service_time.sample(self->random_));
   self->sim_.schedule_in<&HttpServer::on_service_done>(service, self, w);
 }
 
@@ -97,33 +101,44 @@ void HttpServer::on_service_done(std::uint64_t w) {
   next_calls(static_cast<std::uint32_t>(w));
 }
 
+int HttpServer::times(const Work& work, const Call& call) {
+  // Deeper than its limit it is not made; then its probability, then its count.
+  if (call.max_depth > 0 && work.depth + 1 > call.max_depth) return 0;
+  if (call.probability < 1 && !(call_random_.uniform01() < call.probability)) return 0;
+  return call.count.drawn() ? call.count.sample(call_random_) : static_cast<int>(call.count.a);
+}
+
 void HttpServer::next_calls(std::uint32_t w) {
-  Work& work = work_[w];
-  while (work.group < config_.calls.size()) {
-    const CallGroup& g = config_.calls[work.group];
+  const std::vector<CallGroup>& groups = config_.handlers[work_[w].handler].calls;
+  while (work_[w].group < groups.size()) {
+    const CallGroup& g = groups[work_[w].group];
     if (g.parallel) {
-      if (work.call == 0) {
-        work.call = 1;  // started
+      if (work_[w].call == 0) {
+        work_[w].call = 1;  // started
         for (const Call& call : g.calls) {
-          for (int k = 0; k < call.count; ++k) send_call(w, call);
+          const int n = times(work_[w], call);
+          for (int k = 0; k < n; ++k) send_call(w, call);
         }
         if (work_[w].outstanding > 0) return;
       }
     } else {
-      // The work.call-th call of the group, counting repeats.
-      std::size_t n = work.call;
-      for (const Call& call : g.calls) {
-        if (n < static_cast<std::size_t>(call.count)) {
-          ++work_[w].call;
+      // The work.call-th call of the group, made `left` more times.
+      while (work_[w].call < g.calls.size()) {
+        const Call& call = g.calls[work_[w].call];
+        if (work_[w].left < 0) work_[w].left = times(work_[w], call);
+        if (work_[w].left > 0) {
+          --work_[w].left;
           send_call(w, call);
           return;
         }
-        n -= static_cast<std::size_t>(call.count);
+        ++work_[w].call;
+        work_[w].left = -1;
       }
     }
     Work& again = work_[w];
     ++again.group;
     again.call = 0;
+    again.left = -1;
   }
   respond(w);
 }
@@ -135,6 +150,8 @@ void HttpServer::send_call(std::uint32_t w, const Call& call) {
   r.source = config_.app;
   r.client = stack_.endpoint().id();
   r.target = call.target;
+  r.route = call.route;
+  r.depth = static_cast<std::uint16_t>(work_[w].depth + 1);
   r.started = sim_.now();
   const std::uint64_t id = r.id;
   ++work_[w].outstanding;
@@ -150,7 +167,7 @@ void HttpServer::on_call_done(void* ctx, std::uint64_t w, std::uint64_t) {
     self->free_work_.push_back(static_cast<std::uint32_t>(w));
     return;
   }
-  const CallGroup& g = self->config_.calls[work.group];
+  const CallGroup& g = self->config_.handlers[work.handler].calls[work.group];
   if (g.parallel) {
     ++work.group;
     work.call = 0;
@@ -163,7 +180,7 @@ void HttpServer::respond(std::uint32_t w) {
   RequestRecord& r = table_.at(work.request);
   r.calls_done = sim_.now();
   r.response_sent = sim_.now();
-  if (connections_.send(work.from, config_.response_bytes, work.request)) {
+  if (connections_.send(work.from, config_.handlers[work.handler].response_bytes, work.request)) {
     ++counters_.served;
   } else {
     ++counters_.dropped;

@@ -2,7 +2,9 @@
 // message, waits FIFO for one of `concurrency` worker slots, runs its CPU work
 // on the node's cores, holds the slot for its service time, then makes its
 // downstream calls (groups in order; a group's calls all at once when
-// parallel, one after another when sequential) and answers. The slot is freed
+// parallel, one after another when sequential) and answers. What it does is
+// its route's handler: the request names a route (RequestRecord::route), and
+// a route the server does not know gets its first handler. The slot is freed
 // when the service time ends: calls wait without holding it, as an
 // event-driven server does, so each Service behaves as an M/G/c station and
 // Jackson-network estimates apply to the server time.
@@ -16,6 +18,7 @@
 #include "engine/random_stream.hpp"
 #include "engine/ring_queue.hpp"
 #include "models/app/accepted_connections.hpp"
+#include "models/app/call_count.hpp"
 #include "models/app/program_cpu.hpp"
 #include "models/app/requests.hpp"
 #include "models/app/upstream_pool.hpp"
@@ -25,10 +28,13 @@
 namespace podwire::app {
 
 struct Call {
-  UpstreamPool* upstream = nullptr;  // the caller pod's pool to the target
-  std::uint32_t target = 0;          // the target's index in the run's target table
+  Upstream* upstream = nullptr;  // the caller pod's pool (or channel) to the target
+  std::uint32_t target = 0;      // the target's index in the run's target table
+  std::uint32_t route = 0;       // the route it asks for (RequestRecord::route)
   std::uint64_t request_bytes = 200;
-  int count = 1;
+  CallCount count;         // times per request
+  double probability = 1;  // that it is made at all (a cache miss), drawn per request
+  int max_depth = 0;       // made only when its request is at most this deep; 0: any depth
 };
 
 struct CallGroup {
@@ -36,17 +42,23 @@ struct CallGroup {
   std::vector<Call> calls;
 };
 
+// What the server does with a request of one route.
+struct RouteHandler {
+  engine::Distribution service_time = engine::Distribution::constant(0.0);
+  engine::Time cpu_per_request;  // the program's user-space work per request
+  std::uint64_t response_bytes = 1000;
+  std::vector<CallGroup> calls;
+};
+
 struct HttpServerConfig {
   std::uint16_t port = 80;
   int concurrency = 1;
-  engine::Distribution service_time = engine::Distribution::constant(0.0);
-  engine::Time cpu_per_request;     // the program's user-space work per request
-  engine::Time cpu_per_connection;  // and per connection accepted (a TLS handshake, say)
+  engine::Time cpu_per_connection;  // the program's work per connection accepted (a TLS handshake)
   int threads = 0;                  // the program's threads (its CPU work at once); 0: one per core
   const node::HostStackCosts* host = nullptr;  // the node's, for accepting and reading (null: free)
   bool event_loop = true;                      // the program waits on epoll
-  std::uint64_t response_bytes = 1000;
-  std::vector<CallGroup> calls;
+  std::vector<RouteHandler> handlers{RouteHandler{}};  // [0] for requests naming no known route
+  std::vector<std::uint32_t> handler_of_route;  // by RequestRecord::route; beyond it: handler 0
   std::uint32_t app = 0;  // index of the app, recorded as the source of its calls
 };
 
@@ -68,7 +80,10 @@ class HttpServer {
 
   // The calls' pools are made after the server, with call_done as their
   // callback and the server as context; set them before the run.
-  std::vector<CallGroup>& calls() { return config_.calls; }
+  std::vector<CallGroup>& calls(std::size_t handler = 0) { return config_.handlers[handler].calls; }
+  // Where drawn calls (probabilities, drawn counts) draw from, apart from the
+  // service times, so that they change no other draw.
+  void set_call_random(engine::RandomStream random) { call_random_ = random; }
   static void call_done(void* server, std::uint64_t cookie, std::uint64_t request) {
     on_call_done(server, cookie, request);
   }
@@ -93,9 +108,12 @@ class HttpServer {
   struct Work {
     std::uint64_t request = 0;
     AcceptedConnections::Ref from;
-    std::size_t group = 0;  // the call group in progress
-    std::size_t call = 0;   // sequential: the next call (counting repeats)
-    int outstanding = 0;    // calls in flight
+    std::uint32_t handler = 0;
+    std::uint16_t depth = 0;  // the request's (RequestRecord::depth)
+    std::size_t group = 0;    // the call group in progress
+    std::size_t call = 0;     // sequential: the call in progress; parallel: 1 once sent
+    int left = -1;            // sequential: times the call is still to be made; -1: not drawn
+    int outstanding = 0;      // calls in flight
     bool in_use = false;
   };
 
@@ -108,6 +126,7 @@ class HttpServer {
   void on_service_done(std::uint64_t work);
   void next_calls(std::uint32_t work);
   void send_call(std::uint32_t work, const Call& call);
+  int times(const Work& work, const Call& call);  // how often the call is made for the work
   static void on_call_done(void* ctx, std::uint64_t work, std::uint64_t request);
   void respond(std::uint32_t work);
   void check_drained();
@@ -119,6 +138,7 @@ class HttpServer {
   RequestTable& table_;
   HttpServerConfig config_;
   engine::RandomStream random_;
+  engine::RandomStream call_random_{0};
   AcceptedConnections connections_{this, &HttpServer::on_request};
   std::vector<Work> work_;
   std::vector<std::uint32_t> free_work_;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,6 +23,9 @@ class NameResolver {
   virtual ~NameResolver() = default;
   // Calls done exactly once, never from inside resolve() itself.
   virtual void resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) = 0;
+  // Inside a Done callback: every address of the answer being delivered (a
+  // headless Service's pods), in its order; empty when only the one is known.
+  virtual std::span<const net::Address> answer() const { return {}; }
 };
 
 // Answers from a table after no time (in an event of its own); IPv4 literals

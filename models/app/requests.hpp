@@ -41,9 +41,11 @@ struct RequestRecord {
   std::uint32_t server = 0;  // endpoint id of the pod that served it (0: none)
   std::uint32_t target = 0;  // index of the target (a Service, usually) in the run's target table
   std::uint32_t url = 0;     // the request's host and path (RequestTable::url), 0: none
+  std::uint32_t route = 0;   // the route it asks for (the run's route names), 0: none
   RequestStatus status = RequestStatus::pending;
   bool reused_connection = false;
   std::uint8_t retries = 0;  // attempts after the first (a refused, reset or timed-out connection)
+  std::uint16_t depth = 0;   // calls between it and its client's request (0: that request)
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   engine::Time started;          // the client decided to send

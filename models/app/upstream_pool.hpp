@@ -15,6 +15,7 @@
 #include "engine/slot_pool.hpp"
 #include "models/app/name_resolver.hpp"
 #include "models/app/requests.hpp"
+#include "models/app/upstream.hpp"
 #include "models/net/tcp_stack.hpp"
 
 namespace podwire::app {
@@ -43,19 +44,15 @@ struct UpstreamCounters {
   std::uint64_t timeouts = 0;  // attempts given up by `timeout`
 };
 
-class UpstreamPool {
+class UpstreamPool final : public Upstream {
  public:
-  // Called once per request when it finished, whatever its status (read it
-  // in the table).
-  using Done = void (*)(void* context, std::uint64_t cookie, std::uint64_t request);
-
   UpstreamPool(net::TcpStack& stack, NameResolver& resolver, RequestTable& table,
                UpstreamConfig config, Done done, void* context);
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
   // Sends the request (its record exists, `started` set). O(1) amortised.
-  void send(std::uint64_t request, std::uint64_t request_bytes, std::uint64_t cookie);
+  void send(std::uint64_t request, std::uint64_t request_bytes, std::uint64_t cookie) override;
 
   const UpstreamConfig& config() const { return config_; }
   const UpstreamCounters& counters() const { return counters_; }

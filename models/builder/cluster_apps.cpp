@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "models/app/program.hpp"
+#include "models/builder/call_graph.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/located.hpp"
 
@@ -10,6 +11,11 @@ namespace podwire::builder {
 using engine::Time;
 
 void ClusterModel::build_apps(Diagnostics& diags) {
+  // Every route an app lists has its id before a call or a traffic entry names one.
+  for (const AppSpec& a : scenario_.apps) {
+    for (const scenario::RouteSpec& r : a.routes) route_id(r.name);
+  }
+  app_plans_.resize(scenario_.apps.size());
   for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
     const AppSpec& a = scenario_.apps[ai];
     const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
@@ -27,61 +33,40 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       build_ingress(ai, pods, diags);
       continue;
     }
-    // Targets of the calls, checked once for the workload's namespace.
-    struct CallTarget {
-      int service;
-      std::uint32_t target;
-    };
-    std::vector<std::vector<CallTarget>> call_targets;
+    // Targets of each handler's calls, checked once for the workload's namespace.
+    AppPlan& plan = app_plans_[ai];
+    plan.handlers.assign(1 + a.routes.size(), HandlerPlan{});
     bool calls_ok = true;
-    for (std::size_t g = 0; g < a.calls.size(); ++g) {
-      call_targets.emplace_back();
-      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
-        const CallSpec& call = a.calls[g].calls[c];
-        const int service = service_named(call.target.host, a.namespace_);
-        const bool dotted = call.target.host.find('.') != std::string::npos;
-        if (service < 0 && !dotted && !app::address_literal(call.target.host)) {
-          diags.add(located(Severity::error, call.source, path + ".calls",
-                            "calls Service '" + call.target.host +
-                                "', which does not exist in namespace '" + a.namespace_ + "'"));
-          calls_ok = false;
-        }
-        if (service >= 0) {
-          if (const std::string problem = port_problem(service, call.target.port);
-              !problem.empty()) {
-            diags.add(located(Severity::error, call.source, path + ".calls", problem));
+    for (std::size_t h = 0; h < plan.handlers.size(); ++h) {
+      const std::vector<scenario::CallGroupSpec>& groups = h == 0 ? a.calls : a.routes[h - 1].calls;
+      const std::string at = h == 0 ? path + ".calls" : path + ".routes." + a.routes[h - 1].name;
+      for (const scenario::CallGroupSpec& group : groups) {
+        plan.handlers[h].call_targets.emplace_back();
+        for (const CallSpec& call : group.calls) {
+          const int service = service_named(call.target.host, a.namespace_);
+          const bool dotted = call.target.host.find('.') != std::string::npos;
+          if (service < 0 && !dotted && !app::address_literal(call.target.host)) {
+            diags.add(located(Severity::error, call.source, at,
+                              "calls Service '" + call.target.host +
+                                  "', which does not exist in namespace '" + a.namespace_ + "'"));
             calls_ok = false;
           }
+          if (service >= 0) {
+            std::string problem = port_problem(service, call.target.port);
+            if (problem.empty()) problem = route_problem(service, call.route);
+            if (!problem.empty()) {
+              diags.add(located(Severity::error, call.source, at, problem));
+              calls_ok = false;
+            }
+          }
+          plan.handlers[h].call_targets.back().push_back(
+              target_index(call.target.host, call.target.port, service));
         }
-        call_targets.back().push_back(
-            CallTarget{service, target_index(call.target.host, call.target.port, service)});
       }
     }
     if (!calls_ok) continue;
-    app_calls_.resize(scenario_.apps.size());
-    for (std::size_t g = 0; g < a.calls.size(); ++g) {
-      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
-        app_calls_[ai].emplace_back(call_targets[g][c].target, a.calls[g].calls[c].count);
-      }
-    }
-    app_plans_.resize(scenario_.apps.size());
-    AppPlan& plan = app_plans_[ai];
-    for (const auto& group : call_targets) {
-      plan.call_targets.emplace_back();
-      for (const CallTarget& t : group) plan.call_targets.back().push_back(t.target);
-    }
-    // Every TCP container port serves unless the app names one.
-    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
-    bool has_port = a.port != 0;
-    for (const kube::Container& c : first.spec->containers) {
-      for (const kube::ContainerPort& cp : c.ports) has_port |= cp.protocol == kube::Protocol::tcp;
-    }
-    if (!has_port) {
-      diags.add(located(
-          Severity::error, a.source, path + ".port",
-          "the pods of " + a.workload + " declare no TCP container port; say which port serves"));
-      continue;
-    }
+    plan.ports = served_ports(ai, pods[0], path, diags);
+    if (plan.ports.empty()) continue;
     plan.ok = true;
     if (const auto owner = cluster_->owner_index(a.namespace_, a.workload)) {
       app_of_owner_.resize(cluster_->owners().size(), -1);
@@ -91,58 +76,224 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       if (pod_netns_[static_cast<std::size_t>(pod)]) start_servers(ai, pod);
     }
   }
+  check_call_cycles(diags);
+}
+
+std::vector<std::size_t> ClusterModel::apps_serving(int service) const {
+  std::vector<std::size_t> out;
+  if (service < 0) return out;
+  const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
+  if (!st.service->has_selector()) return out;
+  for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
+    const AppSpec& a = scenario_.apps[ai];
+    if (a.role != AppSpec::Role::server || a.namespace_ != st.service->meta.namespace_) continue;
+    const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+    if (pods.empty()) continue;
+    const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
+    if (kube::map_selector_matches(*st.service->selector, *first.labels)) out.push_back(ai);
+  }
+  return out;
+}
+
+app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
+                                           const std::string& host, std::uint16_t port,
+                                           const UpstreamChoice& choice, app::Upstream::Done done,
+                                           void* context) {
+  if (choice.grpc) {
+    return channels_.emplace_back(stack, resolver, requests_,
+                                  app::ChannelConfig{host, port, choice.round_robin}, done,
+                                  context);
+  }
+  app::UpstreamConfig uc{host,           port,          choice.keep_alive, choice.pool_size,
+                         choice.retries, choice.timeout};
+  return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
+}
+
+std::uint32_t ClusterModel::route_id(const std::string& name) {
+  if (name.empty()) return 0;
+  const auto [it, fresh] =
+      route_index_.emplace(name, static_cast<std::uint32_t>(route_names_.size()));
+  if (fresh) route_names_.push_back(name);
+  return it->second;
+}
+
+std::size_t ClusterModel::handler_of(std::size_t ai, const std::string& route) const {
+  const AppSpec& a = scenario_.apps[ai];
+  for (std::size_t r = 0; r < a.routes.size(); ++r) {
+    if (a.routes[r].name == route) return r + 1;
+  }
+  return 0;
+}
+
+std::string ClusterModel::route_problem(int service, const std::string& route) const {
+  if (route.empty()) return "";
+  for (std::size_t ai : apps_serving(service)) {
+    const AppSpec& a = scenario_.apps[ai];
+    if (handler_of(ai, route) != 0) continue;
+    std::string routes;
+    for (const scenario::RouteSpec& r : a.routes) routes += (routes.empty() ? "" : ", ") + r.name;
+    return "route '" + route + "' of Service " +
+           cluster_->services()[static_cast<std::size_t>(service)].key + " is not one of " +
+           (a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload) +
+           "'s routes (" + (routes.empty() ? "it lists none" : routes) + ")";
+  }
+  return "";
+}
+
+void ClusterModel::check_call_cycles(Diagnostics& diags) const {
+  // A node per handler (an app's top-level one, then its routes'); an edge
+  // per call and app serving its target, to that app's handler of the route.
+  std::vector<std::size_t> base(scenario_.apps.size() + 1, 0);
+  for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai)
+    base[ai + 1] = base[ai] + 1 + scenario_.apps[ai].routes.size();
+  struct Written {
+    std::size_t app;
+    const CallSpec* call;
+  };
+  std::vector<Written> calls;
+  std::vector<std::size_t> app_of_node(base.back(), 0);
+  std::vector<CallEdge> edges;
+  for (std::size_t ai = 0; ai < app_plans_.size(); ++ai) {
+    const AppPlan& plan = app_plans_[ai];
+    for (std::size_t n = base[ai]; n < base[ai + 1]; ++n) app_of_node[n] = ai;
+    if (!plan.ok) continue;
+    const AppSpec& a = scenario_.apps[ai];
+    for (std::size_t h = 0; h < plan.handlers.size(); ++h) {
+      const std::vector<scenario::CallGroupSpec>& groups = h == 0 ? a.calls : a.routes[h - 1].calls;
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        for (std::size_t c = 0; c < groups[g].calls.size(); ++c) {
+          const CallSpec& call = groups[g].calls[c];
+          const int service = targets_[plan.handlers[h].call_targets[g][c]].service;
+          calls.push_back(Written{ai, &call});
+          const bool bounded = call.probability < 1 || call.max_depth > 0;
+          for (std::size_t to : apps_serving(service)) {
+            edges.push_back(CallEdge{base[ai] + h, base[to] + handler_of(to, call.route), bounded,
+                                     calls.size() - 1});
+          }
+        }
+      }
+    }
+  }
+  const std::vector<std::size_t> cycle = find_unbounded_cycle(base.back(), edges);
+  if (cycle.empty()) return;
+  const auto name = [&](std::size_t ai) {
+    const AppSpec& a = scenario_.apps[ai];
+    return a.namespace_ == "default" ? a.workload : a.namespace_ + "/" + a.workload;
+  };
+  std::string path = name(app_of_node[edges[cycle[0]].from]);
+  std::string where;
+  for (std::size_t e : cycle) {
+    const Written& w = calls[edges[e].call];
+    path += " -> " + name(app_of_node[edges[e].to]);
+    where += std::string(where.empty() ? "" : "; ") + name(w.app) + " calls " +
+             w.call->target.text + " at " + w.call->source.to_string();
+  }
+  const Written& first = calls[edges[cycle[0]].call];
+  diags.add(located(Severity::error, first.call->source, "apps." + name(first.app) + ".calls",
+                    "the call graph has a cycle, " + path + " (" + where +
+                        "): every request would call on without end; make one of its calls "
+                        "conditional (probability below 1) or bounded (max_depth)"));
+}
+
+std::vector<int> ClusterModel::served_ports(std::size_t ai, int pod, const std::string& path,
+                                            Diagnostics& diags) const {
+  const AppSpec& a = scenario_.apps[ai];
+  if (a.port != 0) return {a.port};
+  // Every TCP container port serves unless the app names one.
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  std::vector<int> ports;
+  for (const kube::Container& c : p.spec->containers) {
+    for (const kube::ContainerPort& cp : c.ports) {
+      if (cp.protocol == kube::Protocol::tcp &&
+          std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
+        ports.push_back(cp.container_port);
+      }
+    }
+  }
+  if (!ports.empty()) return ports;
+  // Kubernetes needs no declared port: the Services that select the pods say
+  // where they listen, by their numeric targetPorts.
+  std::vector<std::pair<int, std::string>> said;  // (port, Service)
+  for (const kube::ServiceState& st : cluster_->services()) {
+    if (!st.service->has_selector() || st.service->meta.namespace_ != p.namespace_ ||
+        !kube::map_selector_matches(*st.service->selector, *p.labels)) {
+      continue;
+    }
+    for (const kube::ServicePortState& ps : st.ports) {
+      if (ps.port->protocol != kube::Protocol::tcp || ps.port->target_port.named()) continue;
+      const int n = ps.port->target_port.number;
+      if (std::none_of(said.begin(), said.end(), [&](const auto& s) { return s.first == n; }))
+        said.emplace_back(n, st.key);
+    }
+  }
+  if (said.size() == 1) return {said[0].first};
+  std::string message = "the pods of " + a.workload + " declare no TCP container port";
+  if (said.empty()) {
+    message += " and no Service selecting them has a numeric targetPort; say which port serves";
+  } else {
+    message += ", and the Services selecting them send to several (";
+    for (std::size_t i = 0; i < said.size(); ++i)
+      message += (i ? ", " : "") + said[i].second + ": " + std::to_string(said[i].first);
+    message += "); say which one serves";
+  }
+  diags.add(located(Severity::error, a.source, path + ".port", message));
+  return {};
 }
 
 void ClusterModel::start_servers(std::size_t ai, int pod) {
   const AppSpec& a = scenario_.apps[ai];
   const AppPlan& plan = app_plans_[ai];
   const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
-  std::vector<int> ports;
-  if (a.port != 0) {
-    ports.push_back(a.port);
-  } else {
-    for (const kube::Container& c : p.spec->containers) {
-      for (const kube::ContainerPort& cp : c.ports) {
-        if (cp.protocol == kube::Protocol::tcp &&
-            std::find(ports.begin(), ports.end(), cp.container_port) == ports.end()) {
-          ports.push_back(cp.container_port);
-        }
-      }
-    }
-  }
   // A restarted container gets fresh servers (and a fresh random stream name).
   const std::string incarnation = p.restarts > 0 ? "#" + std::to_string(p.restarts) : "";
-  for (int port : ports) {
+  for (int port : plan.ports) {
     app::HttpServerConfig cfg;
     cfg.port = static_cast<std::uint16_t>(port);
     cfg.concurrency = a.concurrency;
-    cfg.service_time = a.service_time;
-    cfg.cpu_per_request = a.cpu_per_request;
     cfg.cpu_per_connection = a.cpu_per_connection;
     cfg.threads = a.threads;
     cfg.host = host_costs_of_pod(pod);
     cfg.event_loop = app::find_program(a.program)->event_loop;
-    cfg.response_bytes = static_cast<std::uint64_t>(a.response_bytes.count());
     cfg.app = static_cast<std::uint32_t>(ai);
+    cfg.handlers.assign(1, app::RouteHandler{a.service_time,
+                                             a.cpu_per_request,
+                                             static_cast<std::uint64_t>(a.response_bytes.count()),
+                                             {}});
+    cfg.handler_of_route.assign(route_names_.size(), 0);
+    for (const scenario::RouteSpec& r : a.routes) {
+      cfg.handler_of_route[route_index_.at(r.name)] =
+          static_cast<std::uint32_t>(cfg.handlers.size());
+      cfg.handlers.push_back(app::RouteHandler{r.service_time,
+                                               r.cpu_per_request,
+                                               static_cast<std::uint64_t>(r.response_bytes.count()),
+                                               {}});
+    }
+    const std::string stream =
+        "app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port) + incarnation;
     servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
-                          random_.stream("app/" + p.namespace_ + "/" + p.name + "/" +
-                                         std::to_string(port) + incarnation));
+                          random_.stream(stream));
     app::HttpServer& server = servers_.back();
+    server.set_call_random(random_.stream(stream + "/calls"));
     pod_servers_[static_cast<std::size_t>(pod)].push_back(&server);
-    for (std::size_t g = 0; g < a.calls.size(); ++g) {
-      app::CallGroup group;
-      group.parallel = a.calls[g].parallel;
-      for (std::size_t c = 0; c < a.calls[g].calls.size(); ++c) {
-        const CallSpec& call = a.calls[g].calls[c];
-        app::UpstreamConfig uc{call.target.host, call.target.port, call.keep_alive, 0,
-                               call.retries,     call.timeout};
-        pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc,
-                            &app::HttpServer::call_done, &server);
-        group.calls.push_back(app::Call{&pools_.back(), plan.call_targets[g][c],
-                                        static_cast<std::uint64_t>(call.request_bytes.count()),
-                                        call.count});
+    for (std::size_t h = 0; h < plan.handlers.size(); ++h) {
+      const std::vector<scenario::CallGroupSpec>& groups = h == 0 ? a.calls : a.routes[h - 1].calls;
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        app::CallGroup group;
+        group.parallel = groups[g].parallel;
+        for (std::size_t c = 0; c < groups[g].calls.size(); ++c) {
+          const CallSpec& call = groups[g].calls[c];
+          app::Upstream& upstream = make_upstream(
+              stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
+              UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.pool_size,
+                             call.retries, call.timeout},
+              &app::HttpServer::call_done, &server);
+          group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
+                                          route_id(call.route),
+                                          static_cast<std::uint64_t>(call.request_bytes.count()),
+                                          call.count, call.probability, call.max_depth});
+        }
+        server.calls(h).push_back(std::move(group));
       }
-      server.calls().push_back(std::move(group));
     }
   }
 }
@@ -244,195 +395,6 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
       }
     }
   }
-}
-
-void ClusterModel::build_traffic(Diagnostics& diags) {
-  for (std::size_t ti = 0; ti < scenario_.traffic.size(); ++ti) {
-    const TrafficSpec& t = scenario_.traffic[ti];
-    const std::string path = "traffic[" + std::to_string(ti) + "]";
-    traffic_names_.push_back(t.name);
-    TrafficFigures figures;
-    figures.name = t.name;
-    figures.target = t.from == TrafficSpec::From::port_forward
-                         ? "port-forward " + t.forward_kind + "/" + t.forward_name + ":" +
-                               std::to_string(t.forward_port)
-                         : t.target.text;
-    figures.offered_per_s = t.open_loop ? t.rate_per_s : 0;
-    result_.traffic.push_back(std::move(figures));
-
-    app::HttpClientConfig cc;
-    cc.source = static_cast<std::uint32_t>(ti);
-    cc.open_loop = t.open_loop;
-    cc.interarrival = t.interarrival;
-    cc.users = t.users;
-    cc.think_time = t.think_time;
-    cc.request_bytes = static_cast<std::uint64_t>(t.request_bytes.count());
-    cc.cpu_per_request = t.cpu_per_request;
-    cc.start = t.start;
-    cc.stop = t.stop.value_or(Time::max());
-    cc.url = requests_.intern_url(t.target.host, t.target.path);
-
-    // `cpu`: the client pod's node, whose cores its program's threads run on
-    // (none outside the cluster).
-    const auto add_client = [&](net::TcpStack& stack, app::NameResolver& resolver,
-                                const std::string& host, std::uint16_t port,
-                                app::HttpClientConfig config, const std::string& who,
-                                node::NodeCpu* cpu = nullptr,
-                                const node::HostStackCosts* costs = nullptr) {
-      clients_.emplace_back(requests_, stack.endpoint().id(), config, sim_,
-                            random_.stream("traffic/" + t.name + "/" + who));
-      if (cpu != nullptr) {
-        app::ProgramCpu& program = client_programs_.emplace_back(cpu, t.threads, costs);
-        program.set_event_loop(app::find_program(t.program)->event_loop);
-        clients_.back().set_program(&program);
-      }
-      app::UpstreamConfig uc{host, port, t.keep_alive, 0, t.retries, t.timeout};
-      pools_.emplace_back(stack, resolver, requests_, uc, &app::HttpClient::done, &clients_.back());
-      clients_.back().attach(pools_.back());
-    };
-
-    if (t.from == TrafficSpec::From::port_forward) {
-      // kubectl on the user's machine -> API server -> the pod's kubelet -> the pod's localhost.
-      int pod = -1;
-      std::uint16_t remote = t.forward_port;
-      if (t.forward_kind == "pod") {
-        pod = cluster_->pod_index(t.from_namespace, t.forward_name).value_or(-1);
-      } else if (const auto s = cluster_->service_index(t.from_namespace, t.forward_name)) {
-        // kubectl picks a pod behind the Service and forwards to its targetPort.
-        for (const auto& ps : cluster_->services()[static_cast<std::size_t>(*s)].ports) {
-          if (ps.port->port == t.forward_port && !ps.endpoints.empty() &&
-              ps.endpoints[0].pod >= 0) {
-            pod = ps.endpoints[0].pod;
-            remote = ps.endpoints[0].port;
-          }
-        }
-      }
-      if (pod < 0 || !pod_netns_[static_cast<std::size_t>(pod)]) {
-        diags.add(located(Severity::error, t.source, path + ".port_forward.target",
-                          "no running " + t.forward_kind + " '" + t.forward_name +
-                              "' in namespace '" + t.from_namespace + "'" +
-                              (t.forward_kind == "svc" ? " with an endpoint on that port" : "")));
-        continue;
-      }
-      const int node = cluster_->pods()[static_cast<std::size_t>(pod)].node;
-      net::Host& kubelet_host = *fabric_.nodes[static_cast<std::size_t>(node)].host;
-      const auto local = static_cast<std::uint16_t>(18000 + ti);
-      const auto api_port = static_cast<std::uint16_t>(6443 + ti);
-      const auto kubelet_port = static_cast<std::uint16_t>(10250 + ti);
-      net::TcpStack& user = stack_of_host(*fabric_.outside);
-      relays_.emplace_back(user, local, user, fabric_.apiserver->address(), api_port, Time::zero(),
-                           "kubectl");
-      relays_.emplace_back(stack_of_host(*fabric_.apiserver), api_port,
-                           stack_of_host(*fabric_.apiserver), kubelet_host.address(), kubelet_port,
-                           scenario_.cluster.apiserver_latency, "apiserver");
-      relays_.emplace_back(stack_of_host(kubelet_host), kubelet_port, stack_of_pod(pod),
-                           net::kLoopbackAddress, remote, scenario_.cluster.kubelet_latency,
-                           "kubelet");
-      cc.target = target_index("localhost", local, -1);
-      add_client(user, public_dns_, "127.0.0.1", local, cc, "outside");
-      continue;
-    }
-
-    if (t.from == TrafficSpec::From::outside) {
-      // Outside the cluster a name is a load balancer's or a node's.
-      if (!app::address_literal(t.target.host)) {
-        const auto it = published_.find(t.target.host);
-        std::string problem;
-        if (it == published_.end()) {
-          problem = "'" + t.target.host +
-                    "' is not a name outside the cluster: a LoadBalancer Service is published "
-                    "as NAME.NAMESPACE.lb (or its external-dns hostname), an Ingress host at its "
-                    "controller's load balancer, and nodes by their names";
-        } else if (it->second >= 0) {
-          problem = port_problem(it->second, t.target.port);
-        } else {
-          bool node_port = false;
-          for (const kube::ServiceState& st : cluster_->services()) {
-            for (const auto& ps : st.ports) node_port |= ps.node_port == t.target.port;
-          }
-          if (!node_port)
-            problem = "no Service has nodePort " + std::to_string(t.target.port) + " on node '" +
-                      t.target.host + "'";
-        }
-        if (!problem.empty()) {
-          diags.add(located(Severity::error, t.source, path + ".url", problem));
-          continue;
-        }
-      }
-      const int service = -1;
-      cc.target = target_index(t.target.host, t.target.port, service);
-      add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc,
-                 "outside");
-      continue;
-    }
-    const std::vector<int> pods = cluster_->pods_of(t.from_namespace, t.from_workload);
-    std::vector<int> running;
-    for (int p : pods) {
-      if (pod_netns_[static_cast<std::size_t>(p)]) running.push_back(p);
-    }
-    if (running.empty()) {
-      diags.add(located(Severity::error, t.source, path + ".from",
-                        "no running pods of a workload '" + t.from_workload + "' in namespace '" +
-                            t.from_namespace + "'"));
-      continue;
-    }
-    const int service = service_named(t.target.host, t.from_namespace);
-    if (service < 0 && t.target.host.find('.') == std::string::npos &&
-        !app::address_literal(t.target.host)) {
-      diags.add(located(
-          Severity::error, t.source, path + ".url",
-          "'" + t.target.host + "' is not a Service in namespace '" + t.from_namespace + "'"));
-      continue;
-    }
-    if (service >= 0) {
-      if (const std::string problem = port_problem(service, t.target.port); !problem.empty()) {
-        diags.add(located(Severity::error, t.source, path + ".url", problem));
-        continue;
-      }
-      warn_if_resolved_outside(t, path, service, diags);
-    }
-    cc.target = target_index(t.target.host, t.target.port, service);
-    // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
-    const auto n = static_cast<int>(running.size());
-    for (int k = 0; k < n; ++k) {
-      app::HttpClientConfig mine = cc;
-      if (t.open_loop) {
-        mine.interarrival = t.interarrival.kind() == engine::Distribution::Kind::constant
-                                ? engine::Distribution::constant(n / t.rate_per_s)
-                                : engine::Distribution::exponential(n / t.rate_per_s);
-      } else {
-        mine.users = t.users / n + (k < t.users % n ? 1 : 0);
-        if (mine.users == 0) continue;
-      }
-      const int pod = running[static_cast<std::size_t>(k)];
-      add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
-                 cluster_->pods()[static_cast<std::size_t>(pod)].name, cpu_of_pod(pod),
-                 host_costs_of_pod(pod));
-    }
-  }
-}
-
-void ClusterModel::warn_if_resolved_outside(const TrafficSpec& t, const std::string& path,
-                                            int service, Diagnostics& diags) const {
-  // The name the pod's resolver asks for first (glibc's res_search order): one
-  // outside the cluster domain goes upstream from CoreDNS, and whatever the
-  // world answers for it wins over the Service the name also means.
-  kube::ResolverConfig rc =
-      kube::ResolverConfig::cluster_first(t.from_namespace, scenario_.cluster.dns.domain);
-  rc.ndots = scenario_.cluster.dns.ndots;
-  const std::vector<std::string> names = rc.candidates(t.target.host);
-  const std::string& domain = scenario_.cluster.dns.domain;
-  if (names.empty() || names[0] == domain || names[0].ends_with("." + domain)) return;
-  const kube::ObjectMeta& meta =
-      cluster_->services()[static_cast<std::size_t>(service)].service->meta;
-  diags.add(located(Severity::warning, t.source, path + ".url",
-                    "with ndots:" + std::to_string(rc.ndots) + " the pod's resolver asks for '" +
-                        names[0] + "' first, which is outside " + domain +
-                        ": CoreDNS forwards it upstream, and an answer from there sends the "
-                        "requests out of the cluster instead of to Service " +
-                        meta.namespace_ + "/" + meta.name + "; write '" + meta.name + "." +
-                        meta.namespace_ + ".svc." + domain +
-                        "' in full or raise cluster.dns.ndots"));
 }
 
 // --- churn ------------------------------------------------------------------------

@@ -25,10 +25,18 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     throw ScenarioError(std::move(diags));
   }
   kube::ClusterConfig cc;
+  std::vector<std::size_t> in_group(s.cluster.nodes.size(), 0);
   for (const FabricNode& n : fabric_.nodes) {
     const NodeGroupSpec& g = s.cluster.nodes[n.group];
+    // What the cloud provider labels it with (a label the group gives wins).
+    kube::Labels labels = g.labels;
+    labels.emplace("node.kubernetes.io/instance-type", g.instance_type);
+    labels.emplace("topology.kubernetes.io/region", g.region);
+    const std::size_t k = in_group[n.group]++;
+    labels.emplace("topology.kubernetes.io/zone",
+                   g.zones.empty() ? g.region + "-a" : g.zones[k % g.zones.size()]);
     cc.nodes.push_back(
-        kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, g.labels});
+        kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, std::move(labels)});
   }
   cc.node_network = s.cluster.node_network;
   cc.pod_cidr = s.cluster.pod_cidr;

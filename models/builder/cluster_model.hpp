@@ -23,6 +23,7 @@
 #include "models/app/http_client.hpp"
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
+#include "models/app/multiplexed_channel.hpp"
 #include "models/builder/cluster_fabric.hpp"
 #include "models/builder/cluster_sampler.hpp"
 #include "models/builder/figures.hpp"
@@ -138,6 +139,8 @@ class ClusterModel final : public churn::PodRuntime {
   void build_apps(Diagnostics& diags);
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
+  // Why a traffic entry's route mix cannot be served behind the Service ("" when it can).
+  std::string mix_problem(const TrafficSpec& t, int service) const;
   // A warning when the first name a traffic entry's pod resolves for a
   // Service's name is outside the cluster domain (a low cluster.dns.ndots).
   void warn_if_resolved_outside(const TrafficSpec& t, const std::string& path, int service,
@@ -146,6 +149,40 @@ class ClusterModel final : public churn::PodRuntime {
   void build_proxy_syncs();
   void bring_up_pod(int pod);
   void start_servers(std::size_t app, int pod);
+  // The ports an app's pods serve: its `port`, the pods' TCP container ports,
+  // or the one numeric targetPort of the Services selecting them; none (and
+  // an error) when that is not one port.
+  std::vector<int> served_ports(std::size_t app, int pod, const std::string& path,
+                                Diagnostics& diags) const;
+  // The server apps whose pods a Service selects (none for -1).
+  std::vector<std::size_t> apps_serving(int service) const;
+  // A client's way to host:port from a pod's (or host's) stack: an HTTP/1.1
+  // pool, or a gRPC channel.
+  struct UpstreamChoice {
+    bool grpc = false;
+    bool round_robin = false;
+    bool keep_alive = true;
+    int pool_size = 0;
+    int retries = 0;
+    engine::Time timeout;
+  };
+  app::Upstream& make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
+                               const std::string& host, std::uint16_t port,
+                               const UpstreamChoice& choice, app::Upstream::Done done,
+                               void* context);
+  // The server apps behind a Service that were built (their calls check out).
+  std::vector<std::size_t> served_by(int service) const;
+  std::size_t pods_serving(std::size_t app) const;  // the app's pods, running or not
+  // The id of a route name (RequestRecord::route), made on first use; 0 for "".
+  std::uint32_t route_id(const std::string& name);
+  // The app's handler of a route: 1 + its index in `routes`, 0 (the
+  // top-level handler) when it lists none of that name.
+  std::size_t handler_of(std::size_t app, const std::string& route) const;
+  // Why a request for `route` cannot be served by every app behind a Service
+  // ("" when it can, or names no route).
+  std::string route_problem(int service, const std::string& route) const;
+  // An error naming the path of a call cycle that nothing bounds.
+  void check_call_cycles(Diagnostics& diags) const;
   // churn::PodRuntime
   void start(int pod) override;
   void terminate(int pod) override;
@@ -209,22 +246,26 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::HttpServer> servers_;
   std::deque<app::IngressController> ingresses_;
   std::deque<app::UpstreamPool> pools_;
+  std::deque<app::MultiplexedChannel> channels_;
   std::deque<app::HttpClient> clients_;
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
-  std::vector<std::vector<std::pair<std::uint32_t, int>>>
-      app_calls_;                   // by app: (target, calls per request)
-  std::vector<int> app_of_target_;  // by target: the app serving it, -1
+  std::vector<std::string> route_names_{""};  // by route id
+  std::unordered_map<std::string, std::uint32_t> route_index_;
   std::vector<std::string> target_names_;
   std::vector<std::string> traffic_names_;
   std::vector<std::string> notices_;
   ClusterRunResult result_;
 
   // Churn.
+  struct HandlerPlan {
+    std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
+  };
   struct AppPlan {
     bool ok = false;
-    std::vector<std::vector<std::uint32_t>> call_targets;  // by call group, by call
+    std::vector<HandlerPlan> handlers;  // the app's top-level handler, then its routes'
+    std::vector<int> ports;             // the container ports that serve
   };
   std::vector<AppPlan> app_plans_;
   std::vector<int> app_of_owner_;  // server app of each cluster owner, -1

@@ -50,11 +50,14 @@ void Cluster::add_nodes(std::vector<Problem>&) {
   nodes_.reserve(config_.nodes.size());
   for (std::size_t i = 0; i < config_.nodes.size(); ++i) {
     const NodeConfig& n = config_.nodes[i];
-    // The well-known labels every kubelet sets (nodeSelectors often use them).
+    // The well-known labels every kubelet sets (nodeSelectors often use them),
+    // and the deprecated beta ones it still sets.
     Labels labels = n.labels;
     labels.emplace("kubernetes.io/hostname", n.name);
     labels.emplace("kubernetes.io/os", "linux");
     labels.emplace("kubernetes.io/arch", "amd64");
+    labels.emplace("beta.kubernetes.io/os", "linux");
+    labels.emplace("beta.kubernetes.io/arch", "amd64");
     nodes_.push_back(NodeState{n.name, labels, config_.node_network.at(i + 1), n.cpu_millicores,
                                n.memory_bytes, n.max_pods,
                                PodIpPool(config_.pod_cidr.subnet(config_.node_cidr_mask, i))});

@@ -28,20 +28,10 @@ using engine::Time;
 namespace {
 
 using detail::keys;
+using detail::parse_apps;
 using detail::parse_churn;
 using detail::parse_parameters;
-
-// "my-app/web" or "web" (namespace default).
-void namespaced(const std::string& text, std::string& ns, std::string& name) {
-  const auto slash = text.find('/');
-  if (slash == std::string::npos) {
-    ns = "default";
-    name = text;
-  } else {
-    ns = text.substr(0, slash);
-    name = text.substr(slash + 1);
-  }
-}
+using detail::parse_traffic;
 
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
   ClusterSpec& s = scenario.cluster;
@@ -51,8 +41,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     nodes.error(
         "missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
-    if (!g.expect_mapping(
-            {"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic", "labels"})) {
+    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic",
+                           "labels", "instance_type", "region", "zone"})) {
       continue;
     }
     NodeGroupSpec n;
@@ -88,6 +78,23 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
           n.labels[kv.first.as<std::string>()] = kv.second.as<std::string>("");
       }
     }
+    if (auto v = g["instance_type"].string()) n.instance_type = *v;
+    if (auto v = g["region"].string()) n.region = *v;
+    // zone: NAME, or [NAME, ...] dealt over the group's nodes in turn.
+    if (const YamlField zone = g["zone"]; zone.present()) {
+      if (zone.node().IsSequence()) {
+        for (const YamlField& z : items(zone, ctx)) {
+          if (auto v = z.string(true)) n.zones.push_back(*v);
+        }
+        if (n.zones.empty()) zone.error("expected a zone name or a list of zone names, got []");
+      } else if (auto v = zone.string(true)) {
+        n.zones.push_back(*v);
+      }
+    }
+    if (n.instance_type.empty())
+      n.instance_type =
+          std::to_string(n.cpus) + "cpu-" + std::to_string(n.memory_bytes >> 30) + "gib";
+    if (n.zones.empty()) n.zones.push_back(n.region + "-a");
     s.nodes.push_back(std::move(n));
   }
   // Each repeat once, against the first: thousands of copies are thousands of
@@ -172,242 +179,6 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
     s.objects = std::move(loaded);
   }
   (void)inline_count;
-}
-
-// A CPU cost: a time that is not negative.
-std::optional<Time> cpu_cost(const YamlField& f) {
-  const auto v = f.time();
-  if (v && *v < Time::zero()) {
-    f.error("must not be negative, got " + v->to_string());
-    return std::nullopt;
-  }
-  return v;
-}
-
-// A message's size: at least one byte (TCP sends no empty message).
-std::optional<engine::Bytes> message_size(const YamlField& f) {
-  const auto v = f.bytes();
-  if (v && v->count() < 1) {
-    f.error("must be at least 1B, got " + v->to_string());
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<Url> url(const YamlField& f) {
-  const auto text = f.string(true);
-  if (!text) return std::nullopt;
-  std::string error;
-  auto u = Url::parse(*text, &error);
-  if (!u) f.error(error);
-  return u;
-}
-
-void parse_calls(const YamlField& calls, YamlContext& ctx, AppSpec& app) {
-  for (const YamlField& g : items(calls, ctx)) {
-    if (!g.expect_mapping({"sequential", "parallel"})) continue;
-    const bool parallel = g["parallel"].present();
-    if (parallel == g["sequential"].present()) {
-      g.error("expected exactly one of sequential: [...] or parallel: [...]");
-      continue;
-    }
-    CallGroupSpec group;
-    group.parallel = parallel;
-    for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
-      if (!call.expect_mapping({"url", "request_size", "response_size", "count", "keep_alive",
-                                "retries", "timeout"})) {
-        continue;
-      }
-      CallSpec cs;
-      cs.source = where(call, ctx.file);
-      if (auto u = url(call["url"])) cs.target = *u;
-      if (auto v = message_size(call["request_size"])) cs.request_bytes = *v;
-      if (auto v = message_size(call["response_size"])) cs.response_bytes = *v;
-      if (auto v = call["count"].integer(1, 1000)) cs.count = static_cast<int>(*v);
-      if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
-      if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
-      if (auto v = call["timeout"].time()) {
-        if (*v < Time::zero())
-          call["timeout"].error("must not be negative");
-        else
-          cs.timeout = *v;
-      }
-      group.calls.push_back(std::move(cs));
-    }
-    app.calls.push_back(std::move(group));
-  }
-}
-
-// A program named by its profile; null when absent or unknown (reported).
-const app::ProgramProfile* program(const YamlField& f) {
-  if (!f.present()) return nullptr;
-  const auto v = f.string();
-  if (!v) return nullptr;
-  if (const app::ProgramProfile* p = app::find_program(*v)) return p;
-  std::vector<std::string_view> names;
-  for (const app::ProgramProfile& p : app::program_profiles()) names.push_back(p.name);
-  f.error("expected " + one_of(names) + ", got '" + *v + "'");
-  return nullptr;
-}
-
-void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
-  if (!apps.present()) return;
-  if (!apps.node().IsMap()) {
-    apps.error("expected a mapping from workload (namespace/name) to its behaviour");
-    return;
-  }
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, int>> workloads;
-  for (const auto& kv : apps.node()) {
-    const std::string key = kv.first.as<std::string>("");
-    const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
-    if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program",
-                           "cpu_per_request", "cpu_per_connection", "threads", "response_size",
-                           "calls"})) {
-      continue;
-    }
-    AppSpec app;
-    app.source = where(a, ctx.file);
-    namespaced(key, app.namespace_, app.workload);
-    // `web` and `default/web` name one workload (a key written twice is
-    // reported by the document's check).
-    const auto [first, fresh] = workloads.emplace(std::make_pair(app.namespace_, app.workload),
-                                                  std::make_pair(key, kv.first.Mark().line + 1));
-    if (!fresh) {
-      if (first->second.first != key) {
-        YamlField(kv.first, a.path(), ctx)
-            .error("names workload " + app.namespace_ + "/" + app.workload + " again (first as '" +
-                   first->second.first + "' at line " + std::to_string(first->second.second) + ")");
-      }
-      continue;
-    }
-    if (auto v = a["role"].string()) {
-      if (*v == "server")
-        app.role = AppSpec::Role::server;
-      else if (*v == "ingress")
-        app.role = AppSpec::Role::ingress;
-      else
-        a["role"].error("expected server or ingress, got '" + *v + "'");
-    }
-    if (auto v = a["port"].integer(1, 65535)) app.port = static_cast<int>(*v);
-    if (auto v = a["concurrency"].integer(1, 1'000'000)) app.concurrency = static_cast<int>(*v);
-    if (auto v = a["service_time"].time_distribution()) app.service_time = *v;
-    if (const app::ProgramProfile* p = program(a["program"])) {
-      app.program = p->name;
-      app.cpu_per_request = p->per_request;
-      app.cpu_per_connection = p->per_connection;
-      app.threads = p->threads;
-    }
-    if (auto v = cpu_cost(a["cpu_per_request"])) app.cpu_per_request = *v;
-    if (auto v = cpu_cost(a["cpu_per_connection"])) app.cpu_per_connection = *v;
-    if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
-    if (auto v = message_size(a["response_size"])) app.response_bytes = *v;
-    parse_calls(a["calls"], ctx, app);
-    s.apps.push_back(std::move(app));
-  }
-}
-
-void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& s) {
-  int index = 0;
-  for (const YamlField& t : items(traffic, ctx)) {
-    ++index;
-    if (!t.expect_mapping({"name", "from", "url", "port_forward", "rate", "arrivals", "users",
-                           "think_time", "client", "keep_alive", "retries", "timeout",
-                           "request_size", "start", "stop"})) {
-      continue;
-    }
-    TrafficSpec ts;
-    ts.source = where(t, ctx.file);
-    ts.name = t["name"].string().value_or("traffic-" + std::to_string(index));
-    const std::string from = t["from"].string().value_or("outside");
-    const YamlField pf = t["port_forward"];
-    if (pf.present()) {
-      ts.from = TrafficSpec::From::port_forward;
-      if (pf.expect_mapping({"target", "port"})) {
-        if (auto v = pf["target"].string(true)) {
-          // "my-app/pod/web-0", "my-app/svc/web" or "svc/web" (namespace default)
-          std::string rest = *v;
-          std::size_t slashes = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), '/'));
-          if (slashes == 2) {
-            ts.from_namespace = rest.substr(0, rest.find('/'));
-            rest = rest.substr(rest.find('/') + 1);
-          }
-          const auto slash = rest.find('/');
-          const std::string kind = slash == std::string::npos ? "" : rest.substr(0, slash);
-          if (kind != "pod" && kind != "svc" && kind != "service") {
-            pf["target"].error("expected [namespace/]pod/NAME or [namespace/]svc/NAME, got '" + *v +
-                               "'");
-          } else {
-            ts.forward_kind = kind == "pod" ? "pod" : "svc";
-            ts.forward_name = rest.substr(slash + 1);
-          }
-        }
-        if (auto v = pf["port"].integer(1, 65535, true))
-          ts.forward_port = static_cast<std::uint16_t>(*v);
-      }
-      if (t["url"].present())
-        t["url"].error("a port-forward has no url: requests go to localhost through kubectl");
-    } else {
-      if (auto u = url(t["url"])) ts.target = *u;
-      if (from == "outside") {
-        ts.from = TrafficSpec::From::outside;
-      } else {
-        ts.from = TrafficSpec::From::pod;
-        namespaced(from, ts.from_namespace, ts.from_workload);
-      }
-    }
-    const bool open = t["rate"].present();
-    const bool closed = t["users"].present();
-    if (open == closed) {
-      t.error("expected either rate: (open loop) or users: (closed loop)");
-    } else if (open) {
-      ts.open_loop = true;
-      if (auto v = t["rate"].rate(true)) {
-        if (v->per_second() <= 0)
-          t["rate"].error("must be positive");
-        else
-          ts.rate_per_s = v->per_second();
-      }
-      const std::string arrivals = t["arrivals"].string().value_or("poisson");
-      if (arrivals == "poisson")
-        ts.interarrival = engine::Distribution::exponential(1.0 / ts.rate_per_s);
-      else if (arrivals == "constant")
-        ts.interarrival = engine::Distribution::constant(1.0 / ts.rate_per_s);
-      else
-        t["arrivals"].error("expected poisson or constant, got '" + arrivals + "'");
-    } else {
-      ts.open_loop = false;
-      if (auto v = t["users"].integer(1, 10'000'000, true)) ts.users = static_cast<int>(*v);
-      if (auto v = t["think_time"].time_distribution()) ts.think_time = *v;
-    }
-    // client: PROGRAM, or {program: PROGRAM, threads: N, cpu_per_request: T}
-    if (const YamlField c = t["client"]; c.present()) {
-      const bool mapping = c.node().IsMap();
-      if (mapping && !c.expect_mapping({"program", "threads", "cpu_per_request"})) {
-        // reported
-      } else if (const app::ProgramProfile* p = program(mapping ? c["program"] : c)) {
-        ts.program = p->name;
-        ts.cpu_per_request = p->per_request;
-        ts.threads = p->threads;
-        ts.keep_alive = p->keep_alive;
-      }
-      if (mapping) {
-        if (auto v = cpu_cost(c["cpu_per_request"])) ts.cpu_per_request = *v;
-        if (auto v = c["threads"].integer(0, 100'000)) ts.threads = static_cast<int>(*v);
-      }
-    }
-    if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
-    if (auto v = t["retries"].integer(0, 100)) ts.retries = static_cast<int>(*v);
-    if (auto v = t["timeout"].time()) {
-      if (*v < Time::zero())
-        t["timeout"].error("must not be negative");
-      else
-        ts.timeout = *v;
-    }
-    if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
-    if (auto v = t["start"].time()) ts.start = *v;
-    if (auto v = t["stop"].time()) ts.stop = *v;
-    s.traffic.push_back(std::move(ts));
-  }
 }
 
 }  // namespace

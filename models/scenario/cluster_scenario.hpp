@@ -13,6 +13,7 @@
 #include "engine/distribution.hpp"
 #include "engine/time.hpp"
 #include "engine/units.hpp"
+#include "models/app/call_count.hpp"
 #include "models/churn/churn_spec.hpp"
 #include "models/kube/cidr.hpp"
 #include "models/kube/object_set.hpp"
@@ -33,6 +34,11 @@ struct NodeGroupSpec {
   int max_pods = 110;
   engine::BitRate nic = engine::BitRate(25'000'000'000);
   kube::Labels labels;
+  // The cloud's labels on each node: its instance type, region and zone; a
+  // group's nodes are dealt over its zones in turn (node i in zones[i % n]).
+  std::string instance_type;  // "": "<cpus>cpu-<memory GiB>gib"
+  std::string region = "region-1";
+  std::vector<std::string> zones;  // empty: "<region>-a"
   kube::SourceLocation source;
 };
 
@@ -114,12 +120,18 @@ struct Url {
 
 struct CallSpec {
   Url target;
+  std::string route;  // the route it asks for ("": the target's first handler)
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Bytes response_bytes = engine::Bytes(1000);
-  int count = 1;           // calls per request
-  bool keep_alive = true;  // reuse connections to the target, or open one per call
-  int retries = 0;         // new attempts after a refused, reset or timed-out connection
-  engine::Time timeout;    // per attempt; 0: none
+  app::CallCount count;      // calls per request: a constant, or drawn per request
+  double probability = 1;    // that the call is made at all for a request (a cache miss)
+  int max_depth = 0;         // made only while its request is at most this deep; 0: always
+  bool keep_alive = true;    // reuse connections to the target, or open one per call
+  bool grpc = false;         // HTTP/2: every call a stream on one connection per address
+  bool round_robin = false;  // gRPC: a connection to every address, calls dealt in turn
+  int pool_size = 0;         // HTTP/1.1: at most this many connections (then calls wait); 0: any
+  int retries = 0;           // new attempts after a refused, reset or timed-out connection
+  engine::Time timeout;      // per attempt; 0: none
   kube::SourceLocation source;
 };
 
@@ -128,8 +140,21 @@ struct CallGroupSpec {
   std::vector<CallSpec> calls;
 };
 
+// What a workload does with a request of one route (an HTTP method and path,
+// or an RPC name); what a route leaves out is its app's, but its calls are
+// its own.
+struct RouteSpec {
+  std::string name;
+  engine::Distribution service_time = engine::Distribution::constant(0.0);
+  engine::Time cpu_per_request = engine::Time::ns(2500);
+  engine::Bytes response_bytes = engine::Bytes(1000);
+  std::vector<CallGroupSpec> calls;
+  kube::SourceLocation source;
+};
+
 // What a workload's pods do with a request: manifests say which ports they
-// open, not how long a request takes.
+// open, not how long a request takes. The top-level handler serves requests
+// that name no route (or one the app does not list).
 struct AppSpec {
   enum class Role { server, ingress };
   std::string namespace_ = "default";
@@ -146,6 +171,7 @@ struct AppSpec {
   int threads = 0;  // 0: one per core of the pod's node
   engine::Bytes response_bytes = engine::Bytes(1000);
   std::vector<CallGroupSpec> calls;
+  std::vector<RouteSpec> routes;  // the named ones, in the order written
   kube::SourceLocation source;
 };
 
@@ -156,6 +182,8 @@ struct TrafficSpec {
   std::string from_namespace = "default";
   std::string from_workload;  // From::pod: the client runs in a pod of this workload
   Url target;
+  // The routes its requests ask for, with their weights (none: no route).
+  std::vector<std::pair<std::string, double>> mix;
   // From::port_forward: `kubectl port-forward <kind>/<name> <local>:<remote>` in a namespace.
   std::string forward_kind = "pod";  // pod | svc
   std::string forward_name;
@@ -171,6 +199,9 @@ struct TrafficSpec {
   engine::Time cpu_per_request = engine::Time::ns(1500);
   int threads = 4;
   bool keep_alive = true;
+  bool grpc = false;  // as CallSpec
+  bool round_robin = false;
+  int pool_size = 0;
   int retries = 0;
   engine::Time timeout;  // per attempt; 0: none
   engine::Bytes request_bytes = engine::Bytes(200);

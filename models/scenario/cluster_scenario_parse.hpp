@@ -1,5 +1,5 @@
 // The cluster scenario parser's pieces shared between its files
-// (cluster_scenario.cpp, cluster_scenario_churn.cpp).
+// (cluster_scenario.cpp, cluster_scenario_apps.cpp, cluster_scenario_churn.cpp).
 #pragma once
 
 #include <initializer_list>
@@ -25,6 +25,11 @@ inline std::vector<std::string_view> keys(std::string_view prefix,
 inline void parse_parameters(const YamlField& f, std::string_view prefix, ClusterScenario& s) {
   if (f.present() && f.expect_mapping(keys(prefix))) read_parameters(f, prefix, s);
 }
+
+// The `apps` section: each workload's handlers (its routes) and their calls.
+void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s);
+// The `traffic` section: each entry's source, target, route mix and loop.
+void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& s);
 
 // The `churn` section: events, random processes, lifecycle and control plane.
 void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario);

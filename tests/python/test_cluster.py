@@ -21,7 +21,8 @@ CLUSTER_SCENARIOS = sorted(
 def test_the_cluster_scenarios_are_all_found():
     names = {p.stem for p in CLUSTER_SCENARIOS}
     for expected in ("seed-web", "online-boutique", "nodeport", "loadbalancer-local", "loadbalancer-cluster",
-                     "ingress-fanout", "headless", "externalname", "networkpolicy", "port-forward", "http"):
+                     "ingress-fanout", "headless", "externalname", "networkpolicy", "port-forward", "http",
+                     "bookinfo", "sock-shop"):
         assert expected in names
 
 

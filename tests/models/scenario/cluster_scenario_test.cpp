@@ -99,7 +99,8 @@ TEST(ClusterScenario, ReadsEverySectionWithUnits) {
   EXPECT_EQ(a.calls[0].calls[0].target.path, "/items");
   EXPECT_EQ(a.calls[0].calls[0].response_bytes.count(), 2048);
   EXPECT_EQ(a.calls[0].calls[1].target.host, "redis.db");
-  EXPECT_EQ(a.calls[0].calls[1].count, 2);
+  EXPECT_FALSE(a.calls[0].calls[1].count.drawn());
+  EXPECT_EQ(a.calls[0].calls[1].count.a, 2);
   ASSERT_EQ(s.traffic.size(), 2u);
   EXPECT_EQ(s.traffic[0].from, TrafficSpec::From::outside);
   EXPECT_TRUE(s.traffic[0].open_loop);
