@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "engine/simulator.hpp"
 #include "engine/slot_pool.hpp"
 #include "models/net/tcp_connection.hpp"
 
@@ -25,6 +26,19 @@ class AcceptedConnections {
   AcceptedConnections(const AcceptedConnections&) = delete;
   AcceptedConnections& operator=(const AcceptedConnections&) = delete;
 
+  // How long the server keeps a connection, as nginx's keepalive_requests
+  // and keepalive_timeout: it closes one after answering `max_requests` on
+  // it, and one that has been idle `idle_timeout` (each 0: no limit). Set
+  // before the first accept.
+  void set_keep_alive(engine::Simulator& sim, std::uint32_t max_requests,
+                      engine::Time idle_timeout) {
+    sim_ = &sim;
+    max_requests_ = max_requests;
+    idle_timeout_ = idle_timeout;
+  }
+  std::uint64_t closed_at_limit() const { return closed_at_limit_; }
+  std::uint64_t closed_idle() const { return closed_idle_; }
+
   // Takes a connection a listener accepted (call it from on_accept).
   void accept(net::TcpConnection& tcp) {
     const std::uint32_t index = slots_.acquire();
@@ -34,6 +48,7 @@ class AcceptedConnections {
     ++s.generation;
     s.tcp = &tcp;
     s.unanswered = 0;
+    s.answered = 0;
     s.closing = false;
     net::TcpCallbacks cb;
     cb.context = &s;
@@ -41,12 +56,15 @@ class AcceptedConnections {
       auto& slot = *static_cast<Slot*>(ctx);
       if (slot.closing) return;  // raced our FIN: the client sees the close and gives up
       ++slot.unanswered;
+      ++slot.activity;
       slot.set->on_message_(slot.set->owner_, Ref{slot.index, slot.generation}, tag);
     };
     cb.on_closed = &AcceptedConnections::gone;
     cb.on_reset = &AcceptedConnections::gone;
     cb.on_timeout = &AcceptedConnections::gone;
     tcp.set_callbacks(cb);
+    ++s.activity;
+    arm_idle(s);
   }
 
   // Sends a message on the connection `to` names; false (nothing sent) when
@@ -54,9 +72,21 @@ class AcceptedConnections {
   bool send(Ref to, std::uint64_t bytes, std::uint64_t tag) {
     Slot& s = slots_[to.slot];
     if (s.tcp == nullptr || s.generation != to.generation || s.closing) return false;
-    s.tcp->send_message(bytes, tag);
+    const bool last =
+        max_requests_ != 0 && s.answered + 1 >= max_requests_ && s.unanswered <= 1 && !draining_;
+    s.tcp->send_message(bytes, last ? tag | net::kLastMessage : tag);
     if (s.unanswered > 0) --s.unanswered;
-    if (draining_ && s.unanswered == 0) close(s);
+    ++s.answered;
+    if (s.unanswered == 0) {
+      if (draining_) {
+        close(s);
+      } else if (max_requests_ != 0 && s.answered >= max_requests_) {
+        ++closed_at_limit_;  // nginx answers the last one with "Connection: close"
+        close(s);
+      } else {
+        arm_idle(s);
+      }
+    }
     return true;
   }
 
@@ -76,8 +106,28 @@ class AcceptedConnections {
     std::uint32_t generation = 0;
     net::TcpConnection* tcp = nullptr;  // null once closed
     std::uint32_t unanswered = 0;       // requests received and not yet answered
+    std::uint32_t answered = 0;         // on this connection
+    std::uint32_t activity = 0;         // requests and accepts in this slot, ever (idle timers)
     bool closing = false;               // we sent FIN
   };
+
+  void arm_idle(Slot& s) {
+    if (sim_ == nullptr || idle_timeout_ <= engine::Time::zero()) return;
+    sim_->schedule_in(idle_timeout_, &AcceptedConnections::on_idle, this,
+                      static_cast<std::uint64_t>(s.index) << 32 | s.activity);
+  }
+  static void on_idle(void* self, std::uint64_t arg) {
+    auto* set = static_cast<AcceptedConnections*>(self);
+    const auto index = static_cast<std::uint32_t>(arg >> 32);
+    Slot& s = set->slots_[index];
+    // Still the connection the timer was set for, with nothing since.
+    if (s.tcp == nullptr || s.closing || s.unanswered != 0 ||
+        s.activity != static_cast<std::uint32_t>(arg)) {
+      return;
+    }
+    ++set->closed_idle_;
+    close(s);
+  }
 
   static void close(Slot& s) {
     s.closing = true;
@@ -96,6 +146,11 @@ class AcceptedConnections {
   void* owner_;
   OnMessage on_message_;
   bool draining_ = false;
+  engine::Simulator* sim_ = nullptr;
+  std::uint32_t max_requests_ = 0;
+  engine::Time idle_timeout_;
+  std::uint64_t closed_at_limit_ = 0;
+  std::uint64_t closed_idle_ = 0;
   engine::SlotPool<Slot> slots_;  // a slot keeps its generation across uses
 };
 

@@ -18,6 +18,7 @@ HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& t
   if (config_.concurrency < 1)
     throw std::invalid_argument("a server needs at least one worker slot");
   program_.set_event_loop(config_.event_loop);
+  connections_.set_keep_alive(sim_, config_.keepalive_requests, config_.keepalive_timeout);
   net::TcpCallbacks cb;
   cb.context = this;
   cb.on_accept = &HttpServer::on_accept;

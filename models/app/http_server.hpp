@@ -57,6 +57,9 @@ struct HttpServerConfig {
   int threads = 0;                  // the program's threads (its CPU work at once); 0: one per core
   const node::HostStackCosts* host = nullptr;  // the node's, for accepting and reading (null: free)
   bool event_loop = true;                      // the program waits on epoll
+  // nginx's keepalive_requests and keepalive_timeout (0: no limit).
+  std::uint32_t keepalive_requests = 0;
+  engine::Time keepalive_timeout = engine::Time::zero();
   std::vector<RouteHandler> handlers{RouteHandler{}};  // [0] for requests naming no known route
   std::vector<std::uint32_t> handler_of_route;  // by RequestRecord::route; beyond it: handler 0
   std::uint32_t app = 0;  // index of the app, recorded as the source of its calls

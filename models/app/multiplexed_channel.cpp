@@ -101,6 +101,7 @@ void MultiplexedChannel::connect(Subchannel& sub) {
   };
   cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t bytes) {
     auto& s = *static_cast<Subchannel*>(ctx);
+    tag &= ~net::kLastMessage;  // the server's GOAWAY: the channel reconnects when it closes
     for (std::size_t i = 0; i < s.in_flight.size(); ++i) {
       if (s.in_flight[i].request != tag) continue;
       const Pending p = s.in_flight[i];

@@ -31,11 +31,13 @@ const std::array<ProgramProfile, 6> kPrograms{{
      "E5-2699 v3 "
      "(NGINX 2017 benchmark) is 6.9 us per request, of which about 2.5 us user space once the "
      "kernel's share is "
-     "taken out and scaled to the reference machine (host-stack-costs.md 7.2)"},
+     "taken out and scaled to the reference machine (host-stack-costs.md 7.2)",
+     1000, Time::s(75)},
     {"envoy", 2, Time::us(180), Time::zero(), true, true,
      "Envoy as an Istio sidecar with mTLS and telemetry, 2 worker threads: 0.20 vCPU per 1,000 "
      "req/s of 1 KB "
-     "(Istio 1.24 performance docs), less the kernel's share of about 20 us"},
+     "(Istio 1.24 performance docs), less the kernel's share of about 20 us",
+     0, Time::s(3600)},
 }};
 
 }  // namespace

@@ -24,6 +24,10 @@ struct ProgramProfile {
   bool keep_alive = true;       // reuses connections unless told otherwise
   bool event_loop = true;       // waits on epoll (an epoll_wait() per message), not in recv()
   std::string source;           // where the figures come from
+  // As a server: it closes a kept-alive connection after this many requests
+  // and after this long idle (0: no limit).
+  std::uint32_t keepalive_requests = 0;
+  engine::Time keepalive_timeout = engine::Time::zero();
 };
 
 // Every named profile, in the order docs/parameters.md lists them.

@@ -99,6 +99,7 @@ UpstreamPool::Conn& UpstreamPool::allocate_conn() {
   c.established = false;
   c.tcp = nullptr;
   c.current = Pending{};
+  c.served = 0;
   return c;
 }
 
@@ -134,7 +135,8 @@ net::TcpCallbacks UpstreamPool::callbacks(Conn& conn) {
   };
   cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t bytes) {
     auto& c = *static_cast<Conn*>(ctx);
-    if (tag == c.current.request) c.pool->complete(c, bytes);
+    const bool last = (tag & net::kLastMessage) != 0;
+    if ((tag & ~net::kLastMessage) == c.current.request) c.pool->complete(c, bytes, last);
   };
   cb.on_peer_closed = [](void* ctx, net::TcpConnection& tcp) {
     auto& c = *static_cast<Conn*>(ctx);
@@ -197,12 +199,15 @@ void UpstreamPool::fail(Conn& c, RequestStatus status) {
   done_(context_, p.cookie, p.request);
 }
 
-void UpstreamPool::complete(Conn& c, std::uint64_t bytes) {
+void UpstreamPool::complete(Conn& c, std::uint64_t bytes, bool last) {
   const Pending p = c.current;
   c.current = Pending{};
   table_.at(p.request).response_bytes = bytes;
   table_.finish(p.request, RequestStatus::ok, stack_.endpoint().simulator().now());
-  if (config_.keep_alive) {
+  ++c.served;
+  if (last && config_.keep_alive) ++counters_.closed_by_server;
+  if (config_.keep_alive && !last &&
+      (config_.max_requests == 0 || c.served < config_.max_requests)) {
     serve_waiting(c);
   } else {
     c.tcp->close();
@@ -210,12 +215,39 @@ void UpstreamPool::complete(Conn& c, std::uint64_t bytes) {
   done_(context_, p.cookie, p.request);
 }
 
+void UpstreamPool::go_idle(Conn& c) {
+  idle_.push_back(c.index);
+  ++c.idle_epoch;
+  if (config_.idle_timeout > engine::Time::zero()) {
+    stack_.endpoint().simulator().schedule_in(
+        config_.idle_timeout, &UpstreamPool::on_idle, this,
+        static_cast<std::uint64_t>(c.index) << 32 | c.idle_epoch);
+  }
+}
+
+void UpstreamPool::on_idle(void* pool, std::uint64_t arg) {
+  auto* self = static_cast<UpstreamPool*>(pool);
+  const auto index = static_cast<std::uint32_t>(arg >> 32);
+  Conn& c = self->conns_[index];
+  // Idle since the timer was set: closed, and gone from the idle list.
+  if (c.tcp == nullptr || c.current.request != 0 || c.idle_epoch != static_cast<std::uint32_t>(arg))
+    return;
+  for (std::size_t i = 0; i < self->idle_.size(); ++i) {
+    if (self->idle_[i] != index) continue;
+    self->idle_[i] = self->idle_.back();
+    self->idle_.pop_back();
+    ++c.idle_epoch;
+    c.tcp->close();
+    return;
+  }
+}
+
 void UpstreamPool::serve_waiting(Conn& c) {
   if (!waiting_.empty()) {
     ++counters_.connections_reused;
     transmit(c, waiting_.pop_front(), true);
   } else {
-    idle_.push_back(c.index);
+    go_idle(c);
   }
 }
 

@@ -34,6 +34,10 @@ struct UpstreamConfig {
   // connection is reset and the request fails with `timeout`, or is retried.
   // Zero: no limit (TCP's own retries decide).
   engine::Time timeout = engine::Time::zero();
+  // With keep-alive: a connection is closed after this many requests (0: no
+  // limit), and when it has been idle this long (0: never).
+  int max_requests = 0;
+  engine::Time idle_timeout = engine::Time::zero();
 };
 
 struct UpstreamCounters {
@@ -42,6 +46,8 @@ struct UpstreamCounters {
   std::uint64_t queued = 0;              // requests that waited for a connection
   std::uint64_t retries = 0;
   std::uint64_t timeouts = 0;  // attempts given up by `timeout`
+  std::uint64_t closed_by_server =
+      0;  // kept-alive connections the server ended ("Connection: close")
 };
 
 class UpstreamPool final : public Upstream {
@@ -69,7 +75,9 @@ class UpstreamPool final : public Upstream {
     std::uint32_t index = 0;
     net::TcpConnection* tcp = nullptr;
     bool established = false;
-    Pending current;  // request 0: idle
+    Pending current;               // request 0: idle
+    int served = 0;                // requests answered on it
+    std::uint32_t idle_epoch = 0;  // times it went idle, ever (idle timers)
   };
 
   void open_for(const Pending& p);
@@ -80,7 +88,9 @@ class UpstreamPool final : public Upstream {
   Conn& allocate_conn();
   void release_conn(Conn& c);
   void fail(Conn& c, RequestStatus status);
-  void complete(Conn& c, std::uint64_t bytes);
+  void complete(Conn& c, std::uint64_t bytes, bool last);
+  void go_idle(Conn& c);
+  static void on_idle(void* pool, std::uint64_t arg);
   void serve_waiting(Conn& c);
   void transmit(Conn& c, const Pending& p, bool reused);
 

@@ -16,6 +16,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
     for (const scenario::RouteSpec& r : a.routes) route_id(r.name);
   }
   app_plans_.resize(scenario_.apps.size());
+  grpc_apps_ = grpc_servers();
   for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
     const AppSpec& a = scenario_.apps[ai];
     const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
@@ -79,6 +80,28 @@ void ClusterModel::build_apps(Diagnostics& diags) {
   check_call_cycles(diags);
 }
 
+std::vector<bool> ClusterModel::grpc_servers() const {
+  std::vector<bool> out(scenario_.apps.size(), false);
+  const auto mark = [&](const std::string& host, const std::string& ns) {
+    for (std::size_t ai : apps_serving(service_named(host, ns))) out[ai] = true;
+  };
+  for (const TrafficSpec& t : scenario_.traffic) {
+    if (t.grpc) mark(t.target.host, t.from_namespace);
+  }
+  for (const AppSpec& a : scenario_.apps) {
+    const auto calls = [&](const std::vector<scenario::CallGroupSpec>& groups) {
+      for (const scenario::CallGroupSpec& g : groups) {
+        for (const CallSpec& c : g.calls) {
+          if (c.grpc) mark(c.target.host, a.namespace_);
+        }
+      }
+    };
+    calls(a.calls);
+    for (const scenario::RouteSpec& r : a.routes) calls(r.calls);
+  }
+  return out;
+}
+
 std::vector<std::size_t> ClusterModel::apps_serving(int service) const {
   std::vector<std::size_t> out;
   if (service < 0) return out;
@@ -106,6 +129,8 @@ app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolv
   }
   app::UpstreamConfig uc{host,           port,          choice.keep_alive, choice.pool_size,
                          choice.retries, choice.timeout};
+  uc.max_requests = choice.limits.max_requests;
+  uc.idle_timeout = choice.limits.idle_timeout;
   return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
 }
 
@@ -254,6 +279,11 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
     cfg.threads = a.threads;
     cfg.host = host_costs_of_pod(pod);
     cfg.event_loop = app::find_program(a.program)->event_loop;
+    const app::ProgramProfile& program = *app::find_program(a.program);
+    const bool grpc = ai < grpc_apps_.size() && grpc_apps_[ai];
+    cfg.keepalive_requests = a.keepalive_requests.value_or(grpc ? 0 : program.keepalive_requests);
+    cfg.keepalive_timeout =
+        a.keepalive_timeout.value_or(grpc ? Time::zero() : program.keepalive_timeout);
     cfg.app = static_cast<std::uint32_t>(ai);
     cfg.handlers.assign(1, app::RouteHandler{a.service_time,
                                              a.cpu_per_request,
@@ -285,7 +315,7 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
           app::Upstream& upstream = make_upstream(
               stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
               UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.pool_size,
-                             call.retries, call.timeout},
+                             call.retries, call.timeout, call.keep_alive_limits},
               &app::HttpServer::call_done, &server);
           group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
                                           route_id(call.route),

@@ -137,6 +137,8 @@ class ClusterModel final : public churn::PodRuntime {
   void build_dns();
   void start_coredns(int pod);  // a CoreDNS server in the pod's namespace
   void build_apps(Diagnostics& diags);
+  // Apps that a `protocol: grpc` traffic entry or call reaches (gRPC servers).
+  std::vector<bool> grpc_servers() const;
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
   // Why a traffic entry's route mix cannot be served behind the Service ("" when it can).
@@ -165,6 +167,7 @@ class ClusterModel final : public churn::PodRuntime {
     int pool_size = 0;
     int retries = 0;
     engine::Time timeout;
+    scenario::KeepAliveLimits limits;
   };
   app::Upstream& make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
                                const std::string& host, std::uint16_t port,
@@ -251,6 +254,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
+  std::vector<bool> grpc_apps_;               // by app: a gRPC server
   std::vector<std::string> route_names_{""};  // by route id
   std::unordered_map<std::string, std::uint32_t> route_index_;
   std::vector<std::string> target_names_;

@@ -60,10 +60,11 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         program.set_event_loop(app::find_program(t.program)->event_loop);
         clients_.back().set_program(&program);
       }
-      clients_.back().attach(make_upstream(
-          stack, resolver, host, port,
-          UpstreamChoice{t.grpc, t.round_robin, t.keep_alive, t.pool_size, t.retries, t.timeout},
-          &app::HttpClient::done, &clients_.back()));
+      clients_.back().attach(
+          make_upstream(stack, resolver, host, port,
+                        UpstreamChoice{t.grpc, t.round_robin, t.keep_alive, t.pool_size, t.retries,
+                                       t.timeout, t.keep_alive_limits},
+                        &app::HttpClient::done, &clients_.back()));
     };
 
     if (t.from == TrafficSpec::From::port_forward) {

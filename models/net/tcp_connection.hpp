@@ -35,6 +35,10 @@ const char* to_string(TcpState state);
 // context, so nothing is allocated or type-erased per call; any may be null.
 // After on_closed, on_refused, on_reset or on_timeout returns, the connection
 // is recycled: drop every reference to it.
+// The flag a message's tag carries when it is the last its sender will send
+// on the connection.
+inline constexpr std::uint64_t kLastMessage = std::uint64_t{1} << 63;
+
 struct TcpCallbacks {
   void* context = nullptr;
   // The handshake completed. Messages sent from here leave at once.
@@ -43,6 +47,8 @@ struct TcpCallbacks {
   // application that keeps per-connection state calls set_callbacks() here.
   void (*on_accept)(void* context, TcpConnection& c) = nullptr;
   // A whole message arrived, in order: the sender's tag and its size in bytes.
+  // A tag with kLastMessage set is the sender's last on the connection (an
+  // HTTP response with "Connection: close"); its segments carry the tag.
   void (*on_message)(void* context, TcpConnection& c, std::uint64_t tag,
                      std::uint64_t bytes) = nullptr;
   // The peer sent FIN after its last message. When null the connection closes

@@ -118,15 +118,23 @@ struct Url {
   static std::optional<Url> parse(std::string_view text, std::string* error);
 };
 
+// keep_alive: {max_requests, idle_timeout}: how long a client keeps a
+// connection (0: no limit).
+struct KeepAliveLimits {
+  int max_requests = 0;
+  engine::Time idle_timeout = engine::Time::zero();
+};
+
 struct CallSpec {
   Url target;
   std::string route;  // the route it asks for ("": the target's first handler)
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Bytes response_bytes = engine::Bytes(1000);
-  app::CallCount count;      // calls per request: a constant, or drawn per request
-  double probability = 1;    // that the call is made at all for a request (a cache miss)
-  int max_depth = 0;         // made only while its request is at most this deep; 0: always
-  bool keep_alive = true;    // reuse connections to the target, or open one per call
+  app::CallCount count;    // calls per request: a constant, or drawn per request
+  double probability = 1;  // that the call is made at all for a request (a cache miss)
+  int max_depth = 0;       // made only while its request is at most this deep; 0: always
+  bool keep_alive = true;  // reuse connections to the target, or open one per call
+  KeepAliveLimits keep_alive_limits;
   bool grpc = false;         // HTTP/2: every call a stream on one connection per address
   bool round_robin = false;  // gRPC: a connection to every address, calls dealt in turn
   int pool_size = 0;         // HTTP/1.1: at most this many connections (then calls wait); 0: any
@@ -169,6 +177,13 @@ struct AppSpec {
   engine::Time cpu_per_request = engine::Time::ns(2500);
   engine::Time cpu_per_connection = engine::Time::zero();
   int threads = 0;  // 0: one per core of the pod's node
+  // How long its server keeps a client's connection (nginx keepalive_requests
+  // and keepalive_timeout); the program's unless given.
+  // Unset: the program's, except that a gRPC server (one reached by a
+  // `protocol: grpc` client) keeps its connections (grpc-go, grpc-java: no
+  // request limit or idle timeout by default).
+  std::optional<std::uint32_t> keepalive_requests;
+  std::optional<engine::Time> keepalive_timeout;
   engine::Bytes response_bytes = engine::Bytes(1000);
   std::vector<CallGroupSpec> calls;
   std::vector<RouteSpec> routes;  // the named ones, in the order written
@@ -199,6 +214,7 @@ struct TrafficSpec {
   engine::Time cpu_per_request = engine::Time::ns(1500);
   int threads = 4;
   bool keep_alive = true;
+  KeepAliveLimits keep_alive_limits;
   bool grpc = false;  // as CallSpec
   bool round_robin = false;
   int pool_size = 0;

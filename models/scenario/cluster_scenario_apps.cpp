@@ -117,6 +117,26 @@ void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin, int& pool
   }
 }
 
+// keep_alive: true, false, or {max_requests: N, idle_timeout: T} (kept
+// alive within those limits).
+void read_keep_alive(const YamlField& f, bool& keep_alive, KeepAliveLimits& limits) {
+  if (!f.present()) return;
+  if (!f.node().IsMap()) {
+    if (auto v = boolean(f)) keep_alive = *v;
+    return;
+  }
+  if (!f.expect_mapping({"max_requests", "idle_timeout"})) return;
+  keep_alive = true;
+  if (auto v = f["max_requests"].integer(1, 1'000'000'000))
+    limits.max_requests = static_cast<int>(*v);
+  if (auto v = f["idle_timeout"].time()) {
+    if (*v <= Time::zero())
+      f["idle_timeout"].error("must be positive");
+    else
+      limits.idle_timeout = *v;
+  }
+}
+
 void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroupSpec>& out) {
   for (const YamlField& g : items(calls, ctx)) {
     if (!g.expect_mapping({"sequential", "parallel"})) continue;
@@ -142,7 +162,7 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
       if (auto v = call_count(call["count"])) cs.count = *v;
       if (auto v = call["probability"].number(0, 1)) cs.probability = *v;
       if (auto v = call["max_depth"].integer(1, 1000)) cs.max_depth = static_cast<int>(*v);
-      if (auto v = boolean(call["keep_alive"])) cs.keep_alive = *v;
+      read_keep_alive(call["keep_alive"], cs.keep_alive, cs.keep_alive_limits);
       if (auto v = call["retries"].integer(0, 100)) cs.retries = static_cast<int>(*v);
       if (auto v = call["timeout"].time()) {
         if (*v < Time::zero())
@@ -240,7 +260,7 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
     if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program",
                            "cpu_per_request", "cpu_per_connection", "threads", "response_size",
-                           "calls", "routes"})) {
+                           "calls", "routes", "keepalive_requests", "keepalive_timeout"})) {
       continue;
     }
     AppSpec app;
@@ -278,6 +298,14 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     if (auto v = cpu_cost(a["cpu_per_request"])) app.cpu_per_request = *v;
     if (auto v = cpu_cost(a["cpu_per_connection"])) app.cpu_per_connection = *v;
     if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
+    if (auto v = a["keepalive_requests"].integer(0, 1'000'000'000))
+      app.keepalive_requests = static_cast<std::uint32_t>(*v);
+    if (auto v = a["keepalive_timeout"].time()) {
+      if (*v < Time::zero())
+        a["keepalive_timeout"].error("must not be negative");
+      else
+        app.keepalive_timeout = *v;
+    }
     if (auto v = message_size(a["response_size"])) app.response_bytes = *v;
     parse_calls(a["calls"], ctx, app.calls);
     parse_routes(a["routes"], ctx, app);
@@ -375,7 +403,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
         if (auto v = c["threads"].integer(0, 100'000)) ts.threads = static_cast<int>(*v);
       }
     }
-    if (auto v = boolean(t["keep_alive"])) ts.keep_alive = *v;
+    read_keep_alive(t["keep_alive"], ts.keep_alive, ts.keep_alive_limits);
     if (auto v = t["retries"].integer(0, 100)) ts.retries = static_cast<int>(*v);
     if (auto v = t["timeout"].time()) {
       if (*v < Time::zero())

@@ -69,7 +69,7 @@ class PacketsTable final : public TraceTable, net::PacketTracer {
     row.protocol = static_cast<std::uint8_t>(p.flow.protocol);
     row.tcp_flags = p.tcp_flags;
     row.wire_bytes = p.wire_bytes;
-    row.request = p.request_id;
+    row.request = p.request_id & ~net::kLastMessage;  // the request, not its "Connection: close"
     table_.append(row);
   }
 

@@ -337,7 +337,7 @@ TEST(AppsModel, APoolOfOneConnectionMakesRequestsWaitForItAsAnMD1Queue) {
   cluster.replace(cluster.find("duration: 3s"), 12, "duration: 21s");
   const ClusterRunResult r = run(cluster + workload("db", 5432, "5432") + kClient + R"(
 apps:
-  db: {concurrency: 8, service_time: 5ms}
+  db: {concurrency: 8, service_time: 5ms, keepalive_requests: 0}
 traffic:
   - {name: c, from: client, url: "http://db:80/", rate: 100/s, pool_size: 1}
 )");
