@@ -68,6 +68,10 @@ void ClusterModel::collect_churn() {
 void ClusterModel::describe_targets() {
   app_of_target_.assign(targets_.size(), -1);
   app_calls_.resize(scenario_.apps.size());
+  // Each app's pods, found once: the loop below looks at every app for every target.
+  std::vector<std::vector<int>> app_pods(scenario_.apps.size());
+  for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai)
+    app_pods[ai] = cluster_->pods_of(scenario_.apps[ai].namespace_, scenario_.apps[ai].workload);
   // What the estimate needs for each target that is a Service some app serves.
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     if (targets_[t].service < 0) continue;
@@ -77,7 +81,7 @@ void ClusterModel::describe_targets() {
     for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
       const AppSpec& a = scenario_.apps[ai];
       if (a.namespace_ != st.service->meta.namespace_) continue;
-      const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+      const std::vector<int>& pods = app_pods[ai];
       if (pods.empty()) continue;
       const kube::PodState& first = cluster_->pods()[static_cast<std::size_t>(pods[0])];
       if (!kube::map_selector_matches(*st.service->selector, *first.labels)) continue;
