@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "models/kube/yaml_fast_reader.hpp"
 #include "models/kube/yaml_node_builder.hpp"
 
 namespace podwire::kube {
@@ -110,6 +111,7 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
     diagnostics.add(std::move(*d));
     return {};
   }
+  if (std::optional<std::vector<YAML::Node>> fast = read_yaml_fast(text)) return std::move(*fast);
   std::vector<YAML::Node> documents;
   try {
     documents = load_all(text);
