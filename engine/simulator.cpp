@@ -30,14 +30,22 @@ bool Simulator::cancel(EventId id) {
   // Events run in (time, seq) order, so this says exactly whether it has run.
   const bool already_ran = id.time < now_ || (id.time == now_ && id.seq <= current_seq_);
   if (already_ran || id.seq >= next_seq_) return false;
-  return cancelled_.insert(id.seq);
+  if (!cancelled_.insert(id.seq)) return false;
+  cancelled_order_.push(CancelledKey{id.time.ps(), id.seq});
+  return true;
+}
+
+void Simulator::drop_next_cancelled() {
+  cancelled_.erase(cancelled_order_.top().seq);
+  cancelled_order_.pop();
 }
 
 bool Simulator::pop_until(Time limit, Event& ev) {
   while (!queue_.empty()) {
     if (queue_.top().time > limit) return false;
     ev = queue_.pop();
-    if (cancelled_.empty() || !cancelled_.erase(ev.seq)) return true;
+    if (!is_next_cancelled(ev)) return true;
+    drop_next_cancelled();
   }
   return false;
 }
@@ -69,8 +77,8 @@ bool Simulator::step() {
 Time Simulator::next_event_time() {
   while (!queue_.empty()) {
     const Event& top = queue_.top();
-    if (cancelled_.empty() || !cancelled_.contains(top.seq)) return top.time;
-    cancelled_.erase(top.seq);
+    if (!is_next_cancelled(top)) return top.time;
+    drop_next_cancelled();
     queue_.pop();
   }
   return Time::max();

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <queue>
 #include <type_traits>
+#include <vector>
 
 #include "engine/event.hpp"
 #include "engine/radix_event_queue.hpp"
@@ -96,8 +99,27 @@ class Simulator {
     ev.fn(ev.context, ev.arg);
   }
 
+  // Whether a popped event is the next cancelled one. The queue pops in (time,
+  // seq) order and every cancelled event is still in it, so the earliest
+  // cancelled id is never before the popped event: one comparison with a heap
+  // top that stays in cache, where a hash lookup per event missed the cache
+  // once thousands of cancelled timers were pending.
+  bool is_next_cancelled(const Event& ev) const {
+    if (cancelled_order_.empty()) return false;
+    const CancelledKey& c = cancelled_order_.top();
+    return c.time == ev.time.ps() && c.seq == ev.seq;
+  }
+  void drop_next_cancelled();
+
+  struct CancelledKey {
+    std::int64_t time;
+    std::uint64_t seq;
+    friend auto operator<=>(const CancelledKey&, const CancelledKey&) = default;
+  };
+
   RadixEventQueue queue_;
-  SeqSet cancelled_;
+  SeqSet cancelled_;  // seqs of the pending cancelled events: refuses a second cancel
+  std::priority_queue<CancelledKey, std::vector<CancelledKey>, std::greater<>> cancelled_order_;
   Time now_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t current_seq_ = 0;  // seq of the event running or last run

@@ -10,7 +10,7 @@ say() { printf '[setup] %s\n' "$*"; }
 
 debian_packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libeigen3-dev libboost-graph-dev libhdf5-dev libyaml-cpp-dev
+  libeigen3-dev libboost-graph-dev libhdf5-dev libyaml-cpp-dev libyaml-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
 )
 

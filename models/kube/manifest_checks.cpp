@@ -1,9 +1,13 @@
 #include "models/kube/manifest_checks.hpp"
 
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
+
+#include "models/kube/cluster_keys.hpp"
 
 namespace podwire::kube {
 
@@ -28,6 +32,35 @@ std::string who(std::string_view kind, const ObjectMeta& m) {
   if (!m.namespace_.empty()) out += " (namespace " + m.namespace_ + ")";
   return out;
 }
+
+// The pod templates of each namespace by the key=value pairs their pods
+// carry, so that a Service looks only at the templates that have its
+// selector's rarest pair instead of at every template (Services x templates
+// map comparisons at the scale of a large cluster).
+class TemplatesByLabel {
+ public:
+  explicit TemplatesByLabel(const std::vector<PodTemplateRef>& templates) {
+    for (std::size_t i = 0; i < templates.size(); ++i) {
+      for (const auto& [k, v] : *templates[i].labels)
+        index_[cluster_keys::label_key(templates[i].owner->namespace_, k, v)].push_back(i);
+    }
+  }
+  // The templates of namespace `ns` that carry the selector's rarest pair, in
+  // their order; a superset of those the selector matches.
+  std::span<const std::size_t> candidates(const std::string& ns, const Labels& selector) const {
+    const std::vector<std::size_t>* best = nullptr;
+    for (const auto& [k, v] : selector) {
+      const auto it = index_.find(cluster_keys::label_key(ns, k, v));
+      if (it == index_.end()) return {};
+      if (best == nullptr || it->second.size() < best->size()) best = &it->second;
+    }
+    if (best == nullptr) return {};
+    return *best;
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<std::size_t>> index_;
+};
 
 template <class T>
 void duplicates(std::string_view kind, const std::vector<T>& objects, Diagnostics& d) {
@@ -82,6 +115,7 @@ void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templ
   std::map<Key, int> slices;  // Services named by EndpointSlices
   for (const EndpointSlice& e : s.endpoint_slices)
     ++slices[Key{e.meta.namespace_, e.service_name()}];
+  const TemplatesByLabel by_label(templates);
 
   for (const Service& svc : s.services) {
     if (svc.type == ServiceType::external_name) continue;
@@ -95,8 +129,8 @@ void check_services(const ObjectSet& s, const std::vector<PodTemplateRef>& templ
       continue;
     }
     std::vector<const PodTemplateRef*> selected;
-    for (const PodTemplateRef& t : templates) {
-      if (t.owner->namespace_ == ns && svc.selects(*t.labels)) selected.push_back(&t);
+    for (std::size_t i : by_label.candidates(ns, *svc.selector)) {
+      if (svc.selects(*templates[i].labels)) selected.push_back(&templates[i]);
     }
     if (selected.empty()) {
       add(d, Severity::warning, svc.source, "spec.selector",

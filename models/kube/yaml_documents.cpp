@@ -1,76 +1,47 @@
 #include "models/kube/yaml_documents.hpp"
 
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 
 #include <optional>
 #include <sstream>
+
+#include "models/kube/yaml_fast_reader.hpp"
+#include "models/kube/yaml_node_builder.hpp"
 
 namespace podwire::kube {
 
 namespace {
 
-// Records whether a document was nothing but a null node, and where.
-class NullDocumentProbe : public YAML::EventHandler {
- public:
-  bool only_null = true;
-  int events = 0;
-  YAML::Mark null_mark;
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
-    if (events++ == 0) null_mark = mark;
-  }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { other(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    other();
-  }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    other();
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    other();
-  }
-  void OnMapEnd() override {}
-
- private:
-  void other() {
-    ++events;
-    only_null = false;
-  }
-};
-
 // YAML::LoadAll, minus a yaml-cpp 0.7 bug: a ',' at the top level of a
 // document (e.g. a stray line ", x") makes LoadAll add null documents forever
-// until memory runs out (jbeder/yaml-cpp#1040, fixed upstream in #1319). A
-// first pass over the parser's events spots the loop, two null documents at
-// one position, and reports it as the syntax error it is.
+// until memory runs out (jbeder/yaml-cpp#1040, fixed upstream in #1319). Two
+// null documents at one position are that loop, reported as the syntax error
+// it is. One pass: the documents are built from the same events.
 std::vector<YAML::Node> load_all(const std::string& text) {
   std::istringstream in(text);
   YAML::Parser parser(in);
-  std::optional<int> last_null_pos;
+  std::vector<YAML::Node> documents;
+  bool after_null = false;  // the last document was an empty one, at last_null_pos
+  int last_null_pos = 0;
   while (true) {
-    NullDocumentProbe probe;
-    if (!parser.HandleNextDocument(probe)) break;
-    if (!probe.only_null || probe.events != 1) {
-      last_null_pos.reset();
+    YamlNodeBuilder builder;
+    if (!parser.HandleNextDocument(builder)) break;
+    documents.push_back(builder.root());
+    if (!builder.only_null()) {
+      after_null = false;
       continue;
     }
-    const YAML::Mark& at = probe.null_mark;
-    if (last_null_pos == at.pos) {
+    const YAML::Mark& at = builder.null_mark();
+    if (after_null && last_null_pos == at.pos) {
       const char c =
           at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size() ? text[at.pos] : '?';
       throw YAML::ParserException(at,
                                   std::string("unexpected '") + c + "' outside a flow collection");
     }
+    after_null = true;
     last_null_pos = at.pos;
   }
-  return YAML::LoadAll(text);
+  return documents;
 }
 
 }  // namespace
@@ -140,6 +111,7 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
     diagnostics.add(std::move(*d));
     return {};
   }
+  if (std::optional<std::vector<YAML::Node>> fast = read_yaml_fast(text)) return std::move(*fast);
   std::vector<YAML::Node> documents;
   try {
     documents = load_all(text);

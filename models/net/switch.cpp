@@ -29,24 +29,35 @@ void Switch::set_route(std::uint32_t dst_node, std::vector<std::uint16_t> ports)
                               std::to_string(ports_.size()));
     }
   }
-  if (routes_.size() <= dst_node) routes_.resize(dst_node + 1);
-  routes_[dst_node] = std::move(ports);
+  if (hops_.size() <= dst_node) hops_.resize(dst_node + 1);
+  Hop& h = hops_[dst_node];
+  h.count = static_cast<std::uint16_t>(ports.size());
+  h.first = 0;
+  h.port = ports.empty() ? 0 : ports[0];
+  if (ports.size() > 1) {
+    const auto [it, fresh] =
+        ecmp_groups_.emplace(ports, static_cast<std::uint32_t>(ecmp_ports_.size()));
+    if (fresh) ecmp_ports_.insert(ecmp_ports_.end(), ports.begin(), ports.end());
+    h.first = it->second;
+  }
 }
 
-const std::vector<std::uint16_t>& Switch::route(std::uint32_t dst_node) const {
-  static const std::vector<std::uint16_t> kNone;
-  return dst_node < routes_.size() ? routes_[dst_node] : kNone;
+std::span<const std::uint16_t> Switch::route(std::uint32_t dst_node) const {
+  if (dst_node >= hops_.size()) return {};
+  const Hop& h = hops_[dst_node];
+  if (h.count <= 1) return {&h.port, h.count};
+  return {ecmp_ports_.data() + h.first, h.count};
 }
 
 void Switch::forward(Packet& p) {
-  if (p.dst_node >= routes_.size() || routes_[p.dst_node].empty()) [[unlikely]] {
+  if (p.dst_node >= hops_.size() || hops_[p.dst_node].count == 0) [[unlikely]] {
     ++no_route_drops_;
     pool_.release(p);
     return;
   }
-  const std::vector<std::uint16_t>& group = routes_[p.dst_node];
+  const Hop h = hops_[p.dst_node];
   const std::uint16_t port =
-      group.size() == 1 ? group[0] : group[p.flow.hash(salt_) % group.size()];
+      h.count == 1 ? h.port : ecmp_ports_[h.first + p.flow.hash(salt_) % h.count];
   ports_[port]->receive(p);
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,7 +31,8 @@ class Switch final : public PacketSink {
 
   // The equal-cost ports towards destination host `dst_node`.
   void set_route(std::uint32_t dst_node, std::vector<std::uint16_t> ports);
-  const std::vector<std::uint16_t>& route(std::uint32_t dst_node) const;
+  // Valid until the next set_route.
+  std::span<const std::uint16_t> route(std::uint32_t dst_node) const;
 
   void receive(Packet& p) override {
     pool_.trace(p, HopKind::switched, name_);
@@ -56,7 +59,18 @@ class Switch final : public PacketSink {
   std::string name_;
   std::uint64_t salt_;
   std::vector<Link*> ports_;
-  std::vector<std::vector<std::uint16_t>> routes_;  // by destination host
+  // The forwarding table, flat: one 8-byte hop per destination host, holding
+  // its port or where its ECMP group starts in ecmp_ports_. Groups are shared
+  // (a leaf reaches every other rack through the same spines), so the table
+  // of a 5,000-node fabric stays in cache where a vector per destination did not.
+  struct Hop {
+    std::uint32_t first = 0;  // count > 1: the group's first port in ecmp_ports_
+    std::uint16_t count = 0;  // 0: no route
+    std::uint16_t port = 0;   // count == 1: the port
+  };
+  std::vector<Hop> hops_;
+  std::vector<std::uint16_t> ecmp_ports_;
+  std::map<std::vector<std::uint16_t>, std::uint32_t> ecmp_groups_;  // group -> first
   Forwarder forwarder_{*this};
   DelayLine forwarding_;
   std::uint64_t no_route_drops_ = 0;

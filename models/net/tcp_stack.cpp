@@ -47,6 +47,7 @@ TcpConnection* TcpStack::connect(Address dst, std::uint16_t dst_port,
   TcpConnection& c = allocate();
   const FlowKey flow{local, dst, port, dst_port, Protocol::tcp};
   connections_.emplace(flow.reversed(), &c);
+  by_flow_.emplace(flow.reversed(), &c);
   ++stack_counters_.active_opens;
   const std::uint64_t id = (static_cast<std::uint64_t>(host_.id()) + 1) << 40 | ++next_id_;
   c.open_active(flow, id, next_iss(), callbacks, true);
@@ -65,7 +66,7 @@ std::uint16_t TcpStack::allocate_port(Address local, Address dst, std::uint16_t 
         port == last ? static_cast<std::uint16_t>(first) : static_cast<std::uint16_t>(port + 1);
     if (listeners_.contains(port)) continue;
     const FlowKey key{dst, local, dst_port, port, Protocol::tcp};
-    if (connections_.contains(key) || held_.contains(key)) continue;
+    if (by_flow_.contains(key) || held_.contains(key)) continue;
     ++taken;
     return port;
   }
@@ -97,6 +98,7 @@ TcpConnection& TcpStack::allocate() {
 void TcpStack::recycle(TcpConnection& c) {
   connection_ended.emit(c);
   connections_.erase(c.flow_.reversed());
+  by_flow_.erase(c.flow_.reversed());
   if (c.owns_port_) {
     // The side that closed first keeps the 4-tuple from connect() until its
     // hold ends (TcpConfig::time_wait_ports); any other end frees it now.
@@ -120,9 +122,8 @@ void TcpStack::recycle(TcpConnection& c) {
 void TcpStack::receive(Packet& p) {
   const std::uint8_t f = p.tcp_flags;
   const bool bare_syn = (f & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
-  const auto it = connections_.find(p.flow);
-  if (it != connections_.end()) {
-    TcpConnection& c = *it->second;
+  if (TcpConnection* const* found = by_flow_.find(p.flow)) {
+    TcpConnection& c = **found;
     if (!(bare_syn && c.state() == TcpState::time_wait)) {
       c.on_segment(p);
       pool_.release(p);
@@ -138,6 +139,7 @@ void TcpStack::receive(Packet& p) {
     if (listener != listeners_.end()) {
       TcpConnection& c = allocate();
       connections_.emplace(p.flow, &c);
+      by_flow_.emplace(p.flow, &c);
       ++stack_counters_.passive_opens;
       c.open_passive(p, next_iss(), listener->second);
       pool_.release(p);

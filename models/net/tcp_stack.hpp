@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/flat_hash_map.hpp"
 #include "engine/ring_queue.hpp"
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
@@ -108,7 +109,10 @@ class TcpStack final : public PacketSink {
   PacketPool& pool_;
   TcpConfig config_;
   std::unordered_map<std::uint16_t, TcpCallbacks> listeners_;
-  // Keyed by the flow of arriving segments (remote to local).
+  // Keyed by the flow of arriving segments (remote to local): by_flow_ for the
+  // lookups (open addressing, one cache line per segment), connections_ for
+  // the order in which abort_all has always walked them.
+  engine::FlatHashMap<FlowKey, TcpConnection*, FlowKeyHash> by_flow_;
   std::unordered_map<FlowKey, TcpConnection*, FlowKeyHash> connections_;
   std::vector<std::unique_ptr<TcpConnection>> all_;
   std::vector<TcpConnection*> free_;
@@ -120,9 +124,9 @@ class TcpStack final : public PacketSink {
     FlowKey key;
     bool operator>(const Hold& o) const { return until > o.until; }
   };
-  std::unordered_map<FlowKey, engine::Time, FlowKeyHash> held_;
+  engine::FlatHashMap<FlowKey, engine::Time, FlowKeyHash> held_;
   std::priority_queue<Hold, std::vector<Hold>, std::greater<>> hold_ends_;
-  std::unordered_map<std::uint64_t, std::uint32_t> taken_toward_;  // by destination()
+  engine::FlatHashMap<std::uint64_t, std::uint32_t> taken_toward_;  // by destination()
   std::uint16_t next_port_;
   std::uint64_t next_iss_ = 0;
   std::uint64_t next_id_ = 0;

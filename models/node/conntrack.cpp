@@ -59,16 +59,17 @@ Time Conntrack::timeout_of(CtState s) const {
 }
 
 Conntrack::Hit Conntrack::find(const net::FlowKey& key, Time now) {
-  const auto it = index_.find(key);
-  if (it == index_.end()) return {};
-  const std::uint32_t index = it->second >> 1;
+  const std::uint32_t* slot = index_.find(key);
+  if (slot == nullptr) return {};
+  const std::uint32_t at = *slot;
+  const std::uint32_t index = at >> 1;
   CtEntry& e = entries_[index];
   if (e.expires <= now) {
     erase(index);
     ++expired_;
     return {};
   }
-  return {&e, (it->second & 1) ? CtDirection::reply : CtDirection::original};
+  return {&e, (at & 1) ? CtDirection::reply : CtDirection::original};
 }
 
 CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& reply,
@@ -114,7 +115,7 @@ CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& rep
 
 bool Conntrack::add_alias(CtEntry& e, const net::FlowKey& alias) {
   const auto index = static_cast<std::uint32_t>(&e - entries_.data());
-  if (!index_.emplace(alias, index << 1).second) return false;
+  if (!index_.emplace(alias, index << 1)) return false;
   e.has_alias = true;
   e.alias = alias;
   return true;

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/flat_hash_map.hpp"
 #include "engine/time.hpp"
 #include "models/net/packet.hpp"
 
@@ -96,8 +96,8 @@ class Conntrack {
   void set_backend(CtEntry& e, std::uint32_t backend);
   // Live (not yet found expired) entries steering to `backend`. O(1) expected.
   std::uint32_t connections_to(std::uint32_t backend) const {
-    const auto it = per_backend_.find(backend);
-    return it == per_backend_.end() ? 0 : it->second;
+    const std::uint32_t* n = per_backend_.find(backend);
+    return n == nullptr ? 0 : *n;
   }
 
   // Whether a tuple is in use by any live entry (SNAT port selection).
@@ -143,8 +143,9 @@ class Conntrack {
   std::vector<std::uint32_t> free_;
   std::vector<bool> used_;
   // Both tuples of every entry, to its index (low bit: 1 for the reply tuple).
-  std::unordered_map<net::FlowKey, std::uint32_t, KeyHash> index_;
-  std::unordered_map<std::uint32_t, std::uint32_t> per_backend_;
+  // Open addressing: a packet's lookup touches one cache line, not a chain of nodes.
+  engine::FlatHashMap<net::FlowKey, std::uint32_t, KeyHash> index_;
+  engine::FlatHashMap<std::uint32_t, std::uint32_t> per_backend_;
   std::size_t live_ = 0;
   std::uint64_t inserts_ = 0;
   std::uint64_t drops_full_ = 0;

@@ -4,9 +4,10 @@
 // native routing).
 #pragma once
 
-#include <unordered_map>
+#include <stdexcept>
 #include <vector>
 
+#include "engine/flat_hash_map.hpp"
 #include "models/kube/cidr.hpp"
 #include "models/node/pod_netns.hpp"
 
@@ -19,8 +20,8 @@ class PodDirectory {
   void remove(net::Address a) { pods_.erase(a); }
   // Null when no live pod has the address. O(1) expected.
   PodNetns* find(net::Address a) const {
-    const auto it = pods_.find(a);
-    return it == pods_.end() ? nullptr : it->second;
+    PodNetns* const* p = pods_.find(a);
+    return p == nullptr ? nullptr : *p;
   }
   std::size_t size() const { return pods_.size(); }
 
@@ -41,14 +42,15 @@ class PodDirectory {
   }
 
  private:
-  std::unordered_map<net::Address, PodNetns*> pods_;
+  // Open addressing: every packet into a node looks its pod up here.
+  engine::FlatHashMap<net::Address, PodNetns*> pods_;
   kube::Cidr pod_cidr_;
   int node_mask_ = 32;
   std::vector<const net::Host*> block_hosts_;
 };
 
 inline void PodDirectory::add(PodNetns& pod) {
-  if (!pods_.emplace(pod.address(), &pod).second) {
+  if (!pods_.emplace(pod.address(), &pod)) {
     throw std::invalid_argument("pod address " + net::format_address(pod.address()) + " of '" +
                                 pod.name() + "' is already in use");
   }

@@ -12,6 +12,7 @@
 #include "models/churn/churn_action.hpp"
 #include "models/kube/manifest_checks.hpp"
 #include "models/kube/manifest_loader.hpp"
+#include "models/kube/yaml_fast_reader.hpp"
 #include "models/node/cni.hpp"
 #include "models/node/cpu_model.hpp"
 #include "models/proxy/proxy_factory.hpp"
@@ -232,7 +233,9 @@ std::optional<Url> Url::parse(std::string_view text, std::string* error) {
 
 bool is_cluster_scenario_text(const std::string& text) {
   try {
-    const YAML::Node root = YAML::Load(text);
+    const auto documents = kube::read_yaml_fast(text);
+    const YAML::Node root =
+        documents ? (documents->empty() ? YAML::Node() : (*documents)[0]) : YAML::Load(text);
     return root.IsMap() && root["cluster"].IsDefined();
   } catch (const YAML::Exception&) {
     return false;
