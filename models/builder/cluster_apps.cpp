@@ -88,7 +88,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       app_of_owner_[*owner] = static_cast<int>(ai);
     }
     for (int pod : pods) {
-      if (pod_netns_[static_cast<std::size_t>(pod)]) start_servers(ai, pod);
+      if (running(pod)) start_servers(ai, pod);
     }
   }
 }
@@ -199,7 +199,7 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
                       "an ingress controller, but no Ingress routes to a Service that exists"));
   }
   for (int pod : pods) {
-    if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
+    if (!running(pod)) continue;
     app::IngressControllerConfig cfg = base;
     for (const Backend& b : backends) {
       app::IngressBackend ib;
@@ -307,7 +307,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
           }
         }
       }
-      if (pod < 0 || !pod_netns_[static_cast<std::size_t>(pod)]) {
+      if (pod < 0 || !running(pod)) {
         diags.add(located(Severity::error, t.source, path + ".port_forward.target",
                           "no running " + t.forward_kind + " '" + t.forward_name +
                               "' in namespace '" + t.from_namespace + "'" +
@@ -368,7 +368,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     const std::vector<int> pods = cluster_->pods_of(t.from_namespace, t.from_workload);
     std::vector<int> running;
     for (int p : pods) {
-      if (pod_netns_[static_cast<std::size_t>(p)]) running.push_back(p);
+      if (pod_endpoints_[static_cast<std::size_t>(p)] != nullptr) running.push_back(p);
     }
     if (running.empty()) {
       diags.add(located(Severity::error, t.source, path + ".from",

@@ -197,6 +197,9 @@ class ClusterModel final : public churn::PodRuntime {
   ClusterSampler sampler_;
   std::unique_ptr<proxy::LoadBalancer> load_balancer_;
   std::vector<std::unique_ptr<node::PodNetns>> pod_netns_;  // by pod index (null when not running)
+  // By pod index: where its sockets live, its PodNetns or, for a hostNetwork
+  // pod, its node's Host; null when not running.
+  std::vector<net::Endpoint*> pod_endpoints_;
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
   std::vector<std::unique_ptr<app::DnsStubResolver>> pod_resolvers_;
   std::deque<net::TcpStack> host_stacks_;
