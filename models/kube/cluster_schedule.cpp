@@ -221,7 +221,8 @@ void Cluster::prepare_inter_pod(const PodState& pod, InterPod& s) const {
   }
 }
 
-// 0: passes; else the reason's index in the unschedulable message.
+// 0: passes; 2: its affinity fails, 3: its anti-affinity, 1: an existing
+// pod's anti-affinity (kube-scheduler's order).
 int Cluster::inter_pod_filter(const InterPod& s, const NodeState& n) const {
   const auto has = [&](const std::map<std::string, std::set<std::string>>& pairs,
                        const std::string& key) {
@@ -229,9 +230,6 @@ int Cluster::inter_pod_filter(const InterPod& s, const NodeState& n) const {
     const auto it = pairs.find(key);
     return v != nullptr && it != pairs.end() && it->second.count(*v) > 0;
   };
-  for (const auto& [key, values] : s.existing_anti) {
-    if (has(s.existing_anti, key)) return 1;
-  }
   if (!s.required.empty()) {
     const bool all = std::all_of(s.required.begin(), s.required.end(), [&](const Term& t) {
       return has(s.affinity_pairs, t.term->topology_key);
@@ -241,6 +239,9 @@ int Cluster::inter_pod_filter(const InterPod& s, const NodeState& n) const {
   }
   for (const Term& t : s.anti) {
     if (has(s.anti_pairs, t.term->topology_key)) return 3;
+  }
+  for (const auto& [key, values] : s.existing_anti) {
+    if (has(s.existing_anti, key)) return 1;
   }
   return 0;
 }
