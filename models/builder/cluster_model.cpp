@@ -416,6 +416,12 @@ std::vector<std::pair<std::uint32_t, std::string>> ClusterModel::endpoint_names(
   return out;
 }
 
+std::uint32_t ClusterModel::pod_endpoint_id(int pod) const {
+  const auto i = static_cast<std::size_t>(pod);
+  if (i < pod_endpoints_.size() && pod_endpoints_[i] != nullptr) return pod_endpoints_[i]->id();
+  return kPodIdBase + static_cast<std::uint32_t>(pod);
+}
+
 std::string ClusterModel::endpoint_name(std::uint32_t id) const {
   if (id >= kPodIdBase) {
     const std::size_t i = id - kPodIdBase;

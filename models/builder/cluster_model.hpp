@@ -92,6 +92,9 @@ class ClusterModel final : public churn::PodRuntime {
   // Endpoint id -> "namespace/pod" or a host's name; "" when unknown.
   std::string endpoint_name(std::uint32_t id) const;
   std::size_t pod_count() const { return pod_netns_.size(); }
+  // The endpoint id a pod's sockets have: kPodIdBase + pod, or its node's
+  // host's for a hostNetwork pod (requests it sends name the node as client).
+  std::uint32_t pod_endpoint_id(int pod) const;
   // The churn driving the run; null when the scenario has none.
   churn::Lifecycle* lifecycle() { return lifecycle_.get(); }
   std::size_t node_count() const { return nodes_.size(); }

@@ -210,7 +210,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     std::uint32_t client_id;
     bool seen = false;
     app::RequestRecord record;
-  } probe{ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod), false, {}};
+  } probe{model.pod_endpoint_id(pod), false, {}};
   model.requests().finished.connect(
       [](void* ctx, const app::RequestRecord& rec) {
         auto& p = *static_cast<Probe*>(ctx);

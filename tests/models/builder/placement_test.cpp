@@ -1,10 +1,15 @@
-// hostNetwork pods, built and run: they live in their node's namespace, so a
-// client's Service traffic leaves through the host's OUTPUT path with the
-// node's address, and a server's EndpointSlice lists its node's address.
+// Placement rules and hostNetwork pods, built and run: hostNetwork pods live
+// in their node's namespace, so a client's Service traffic leaves through the
+// host's OUTPUT path with the node's address, and a server's EndpointSlice
+// lists its node's address; the shipped placement scenario, which
+// docs/cluster.md shows, places its pods as its rules say.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "models/builder/cluster_model.hpp"
 #include "tests/support/my_app_manifests.hpp"
@@ -101,6 +106,49 @@ TEST(HostNetwork, AServersEndpointsAreItsNodesAddresses) {
   const Seen seen = run_and_watch(m, 0xFFFFFFFF);
   ASSERT_FALSE(seen.server_endpoints.empty());
   for (std::uint32_t id : seen.server_endpoints) EXPECT_TRUE(node_ids.count(id)) << id;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Placement, TheDocumentedScenarioIsTheShippedOneAndPlacesAsItsRulesSay) {
+  const std::string root = PODWIRE_SOURCE_DIR;
+  const std::string scenario = read(root + "/scenarios/placement.yaml");
+  // docs/cluster.md shows it whole, in the yaml block after its name.
+  const std::string doc = read(root + "/docs/cluster.md");
+  const std::size_t named = doc.find("`scenarios/placement.yaml`");
+  ASSERT_NE(named, std::string::npos);
+  const std::size_t open = doc.find("```yaml\n", named);
+  ASSERT_NE(open, std::string::npos);
+  const std::size_t close = doc.find("```", open + 8);
+  EXPECT_EQ(doc.substr(open + 8, close - open - 8), scenario);
+
+  const ClusterScenario s =
+      scenario::parse_cluster_scenario(scenario, "placement.yaml", {"run.duration=2s"});
+  ClusterModel m(s);
+  const kube::Cluster& c = m.cluster();
+  const auto node_of = [&](const std::string& workload) {
+    std::vector<int> out;
+    for (int i : c.pods_of("bench", workload))
+      out.push_back(c.pods()[static_cast<std::size_t>(i)].node);
+    return out;
+  };
+  const int worker0 = *c.node_index("worker-0");
+  EXPECT_EQ(node_of("loadgen"), std::vector<int>{worker0});
+  EXPECT_EQ(node_of("probe"), std::vector<int>{worker0});
+  const std::vector<int> servers = node_of("server");
+  EXPECT_EQ(servers.size(), 3u);
+  EXPECT_EQ(std::set<int>(servers.begin(), servers.end()).size(), 3u);  // one per node
+  for (int n : servers) EXPECT_NE(n, worker0);
+  const net::Host& host = *m.fabric().nodes[static_cast<std::size_t>(worker0)].host;
+  const Seen seen = run_and_watch(m, host.id());
+  EXPECT_EQ(seen.client_sources, std::set<net::Address>{host.address()});  // the probe
+  EXPECT_EQ(seen.server_peers.count(host.address()), 1u);
 }
 
 }  // namespace
