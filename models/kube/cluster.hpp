@@ -219,7 +219,7 @@ class Cluster {
     std::uint32_t node;
     double score;
   };
-  const Labels& namespace_labels(const std::string& ns) const;
+  bool namespace_selected(const LabelSelector& selector, const std::string& ns) const;
   Term make_term(const PodAffinityTerm& t, const PodState& owner, std::int64_t weight) const;
   bool term_matches(const Term& t, const PodState& p) const;
   template <class F>

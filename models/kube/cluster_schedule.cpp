@@ -96,12 +96,11 @@ struct Cluster::Spread {
   std::vector<Constraint> hard, soft;
 };
 
-const Labels& Cluster::namespace_labels(const std::string& ns) const {
+bool Cluster::namespace_selected(const LabelSelector& selector, const std::string& ns) const {
   const auto it = namespace_labels_.find(ns);
-  if (it != namespace_labels_.end()) return it->second;
-  static thread_local Labels fallback;
-  fallback = {{"kubernetes.io/metadata.name", ns}};
-  return fallback;
+  if (it != namespace_labels_.end()) return selector.matches(it->second);
+  // A namespace no manifest declares has only the label the API server sets.
+  return selector.matches(Labels{{"kubernetes.io/metadata.name", ns}});
 }
 
 Cluster::Term Cluster::make_term(const PodAffinityTerm& t, const PodState& owner,
@@ -117,10 +116,10 @@ bool Cluster::term_matches(const Term& t, const PodState& p) const {
   if (term.namespaces.empty() && !term.namespace_selector) {
     in_namespace = p.namespace_ == *t.namespace_;
   } else {
-    in_namespace = std::find(term.namespaces.begin(), term.namespaces.end(), p.namespace_) !=
-                       term.namespaces.end() ||
-                   (term.namespace_selector &&
-                    term.namespace_selector->matches(namespace_labels(p.namespace_)));
+    in_namespace =
+        std::find(term.namespaces.begin(), term.namespaces.end(), p.namespace_) !=
+            term.namespaces.end() ||
+        (term.namespace_selector && namespace_selected(*term.namespace_selector, p.namespace_));
   }
   return in_namespace && term.label_selector->matches(*p.labels) && t.keys.matches(*p.labels);
 }
