@@ -230,6 +230,10 @@ int Cluster::inter_pod_filter(const InterPod& s, const NodeState& n) const {
     return v != nullptr && it != pairs.end() && it->second.count(*v) > 0;
   };
   if (!s.required.empty()) {
+    // A node without a term's topology key is never in its domain.
+    for (const Term& t : s.required) {
+      if (label_of(n.labels, t.term->topology_key) == nullptr) return 2;
+    }
     const bool all = std::all_of(s.required.begin(), s.required.end(), [&](const Term& t) {
       return has(s.affinity_pairs, t.term->topology_key);
     });

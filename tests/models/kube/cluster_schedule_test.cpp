@@ -239,6 +239,23 @@ TEST(ClusterSchedule, PodAffinityFollowsItsTargetsZoneAndTheFirstOfASelfAffineGr
   EXPECT_EQ(zones.size(), 1u);
 }
 
+TEST(ClusterSchedule, EvenTheFirstSelfAffinePodNeedsTheTopologyKeyOnItsNode) {
+  const std::string self = R"(      nodeSelector: {kubernetes.io/hostname: node-0}
+      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {labelSelector: {matchLabels: {app: pack}}, topologyKey: zone}
+)";
+  const ObjectSet o = objects_of(deployment("pack", 1, self));
+  std::vector<Problem> problems;
+  const Cluster c(labelled({{}, {{"zone", "a"}}}), o, problems);
+  EXPECT_EQ(nodes_of(c, "pack"), std::vector<int>{-1});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("1 node(s) didn't match pod affinity rules"),
+            std::string::npos)
+      << problems[0].message;
+}
+
 TEST(ClusterSchedule, ARequiredAffinityToNothingLeavesPodsPending) {
   const std::string rule = R"(      affinity:
         podAffinity:
