@@ -74,7 +74,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       app_of_owner_[*owner] = static_cast<int>(ai);
     }
     for (int pod : pods) {
-      if (pod_netns_[static_cast<std::size_t>(pod)]) start_servers(ai, pod);
+      if (running(pod)) start_servers(ai, pod);
     }
   }
   check_call_cycles(diags);
@@ -380,7 +380,7 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
                       "an ingress controller, but no Ingress routes to a Service that exists"));
   }
   for (int pod : pods) {
-    if (!pod_netns_[static_cast<std::size_t>(pod)]) continue;
+    if (!running(pod)) continue;
     app::IngressControllerConfig cfg = base;
     for (const Backend& b : backends) {
       app::IngressBackend ib;

@@ -74,7 +74,7 @@ app::UpstreamPool& ClusterModel::ingress_pool(IngressWatch& w, net::Address addr
 
 void ClusterModel::start(int pod) {
   const auto i = static_cast<std::size_t>(pod);
-  if (i >= pod_netns_.size() || !pod_netns_[i]) bring_up_pod(pod);
+  if (!running(pod)) bring_up_pod(pod);
   pod_servers_[i].clear();
   const kube::PodState& p = cluster_->pods()[i];
   const int ai = p.owner < app_of_owner_.size() ? app_of_owner_[p.owner] : -1;
@@ -86,13 +86,13 @@ void ClusterModel::start_coredns(int pod) {
   app::CoreDnsConfig cfg;
   cfg.cpu_per_query = scenario_.cluster.dns.cpu_per_query;
   cfg.upstream_latency = scenario_.cluster.dns.upstream_latency;
-  coredns_.emplace_back(*pod_netns_[static_cast<std::size_t>(pod)], cpu_of_pod(pod), *cluster_,
+  coredns_.emplace_back(*pod_endpoints_[static_cast<std::size_t>(pod)], cpu_of_pod(pod), *cluster_,
                         dns_wire_, cfg);
 }
 
 bool ClusterModel::running(int pod) const {
   const auto i = static_cast<std::size_t>(pod);
-  return i < pod_netns_.size() && pod_netns_[i] != nullptr;
+  return i < pod_endpoints_.size() && pod_endpoints_[i] != nullptr;
 }
 
 void ClusterModel::terminate(int pod) {
@@ -121,6 +121,7 @@ void ClusterModel::kill(int pod) {
 void ClusterModel::remove(int pod) {
   if (!running(pod)) return;
   const auto i = static_cast<std::size_t>(pod);
+  if (!pod_netns_[i]) return;  // a hostNetwork pod: the node's address stays the node's
   directory_.remove(pod_netns_[i]->address());
   if (policy_) policy_->remove_pod(pod_netns_[i]->address());
 }
@@ -128,8 +129,8 @@ void ClusterModel::remove(int pod) {
 void ClusterModel::fail_node(int node) {
   nodes_[static_cast<std::size_t>(node)].datapath().set_down(true);
   if (propagation_) propagation_->set_node_listening(node, false);
-  for (std::size_t i = 0; i < pod_netns_.size(); ++i) {
-    if (pod_netns_[i] && cluster_->pods()[i].node == node) {
+  for (std::size_t i = 0; i < pod_endpoints_.size(); ++i) {
+    if (pod_endpoints_[i] != nullptr && cluster_->pods()[i].node == node) {
       for (app::HttpServer* s : pod_servers_[i]) s->kill();
     }
   }

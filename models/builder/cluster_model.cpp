@@ -134,6 +134,7 @@ void ClusterModel::build_pods() {
                              std::move(block_hosts));
   const auto& pods = cluster_->pods();
   pod_netns_.resize(pods.size());
+  pod_endpoints_.resize(pods.size(), nullptr);
   pod_stacks_.resize(pods.size());
   pod_resolvers_.resize(pods.size());
   pod_servers_.resize(pods.size());
@@ -148,15 +149,24 @@ void ClusterModel::bring_up_pod(int pod) {
   const auto i = static_cast<std::size_t>(pod);
   if (pod_netns_.size() <= i) {
     pod_netns_.resize(i + 1);
+    pod_endpoints_.resize(i + 1, nullptr);
     pod_stacks_.resize(i + 1);
     pod_resolvers_.resize(i + 1);
     pod_servers_.resize(i + 1);
   }
   const kube::PodState& p = cluster_->pods()[i];
   net::Host& host = *fabric_.nodes[static_cast<std::size_t>(p.node)].host;
+  if (p.spec->host_network) {
+    // The node's own namespace: no veth, the node's address, its sockets
+    // (what they send takes the host's OUTPUT path), and no NetworkPolicy
+    // (policies select pod addresses).
+    pod_endpoints_[i] = &host;
+    return;
+  }
   pod_netns_[i] = std::make_unique<node::PodNetns>(
       host, nodes_[static_cast<std::size_t>(p.node)].datapath().veth(), p.namespace_ + "/" + p.name,
       kPodIdBase + static_cast<std::uint32_t>(i), p.ip);
+  pod_endpoints_[i] = pod_netns_[i].get();
   directory_.add(*pod_netns_[i]);
   // Native routing: the fabric routes the address to its node for good (a
   // deleted pod's address stays its node's; the node answers for it).
@@ -278,7 +288,7 @@ void ClusterModel::build_dns() {
        cluster_->services()[static_cast<std::size_t>(*dns)].ports) {
     if (ps.port->protocol != kube::Protocol::udp) continue;
     for (const kube::EndpointState& e : ps.endpoints) {
-      if (e.pod < 0 || !pod_netns_[static_cast<std::size_t>(e.pod)] ||
+      if (e.pod < 0 || !running(e.pod) ||
           std::find(served.begin(), served.end(), e.pod) != served.end()) {
         continue;
       }
@@ -301,6 +311,9 @@ const node::HostStackCosts* ClusterModel::host_costs_of_pod(int pod) const {
 }
 
 net::TcpStack& ClusterModel::stack_of_pod(int pod) {
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  if (p.spec->host_network)
+    return stack_of_host(*fabric_.nodes[static_cast<std::size_t>(p.node)].host);
   auto& s = pod_stacks_[static_cast<std::size_t>(pod)];
   if (!s) {
     s = std::make_unique<net::TcpStack>(*pod_netns_[static_cast<std::size_t>(pod)]);
@@ -338,7 +351,7 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
     cfg.resolv.ndots = scenario_.cluster.dns.ndots;
     cfg.nameserver = cluster_->dns_service_ip();
     cfg.cache = scenario_.cluster.dns.client_cache;
-    r = std::make_unique<app::DnsStubResolver>(*pod_netns_[static_cast<std::size_t>(pod)],
+    r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
                                                dns_wire_, cfg);
     r->looked_up.connect(
         [](void* model, const app::DnsLookupRecord& rec) {
@@ -409,6 +422,12 @@ std::vector<std::pair<std::uint32_t, std::string>> ClusterModel::endpoint_names(
     if (pod) out.emplace_back(pod->id(), pod->name());
   }
   return out;
+}
+
+std::uint32_t ClusterModel::pod_endpoint_id(int pod) const {
+  const auto i = static_cast<std::size_t>(pod);
+  if (i < pod_endpoints_.size() && pod_endpoints_[i] != nullptr) return pod_endpoints_[i]->id();
+  return kPodIdBase + static_cast<std::uint32_t>(pod);
 }
 
 std::string ClusterModel::endpoint_name(std::uint32_t id) const {

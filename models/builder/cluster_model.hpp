@@ -93,6 +93,9 @@ class ClusterModel final : public churn::PodRuntime {
   // Endpoint id -> "namespace/pod" or a host's name; "" when unknown.
   std::string endpoint_name(std::uint32_t id) const;
   std::size_t pod_count() const { return pod_netns_.size(); }
+  // The endpoint id a pod's sockets have: kPodIdBase + pod, or its node's
+  // host's for a hostNetwork pod (requests it sends name the node as client).
+  std::uint32_t pod_endpoint_id(int pod) const;
   // The churn driving the run; null when the scenario has none.
   churn::Lifecycle* lifecycle() { return lifecycle_.get(); }
   std::size_t node_count() const { return nodes_.size(); }
@@ -237,6 +240,9 @@ class ClusterModel final : public churn::PodRuntime {
   ClusterSampler sampler_;
   std::unique_ptr<proxy::LoadBalancer> load_balancer_;
   std::vector<std::unique_ptr<node::PodNetns>> pod_netns_;  // by pod index (null when not running)
+  // By pod index: where its sockets live, its PodNetns or, for a hostNetwork
+  // pod, its node's Host; null when not running.
+  std::vector<net::Endpoint*> pod_endpoints_;
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
   std::vector<std::unique_ptr<app::DnsStubResolver>> pod_resolvers_;
   std::deque<net::TcpStack> host_stacks_;

@@ -83,7 +83,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
           }
         }
       }
-      if (pod < 0 || !pod_netns_[static_cast<std::size_t>(pod)]) {
+      if (pod < 0 || !running(pod)) {
         diags.add(located(Severity::error, t.source, path + ".port_forward.target",
                           "no running " + t.forward_kind + " '" + t.forward_name +
                               "' in namespace '" + t.from_namespace + "'" +
@@ -148,7 +148,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
     const std::vector<int> pods = cluster_->pods_of(t.from_namespace, t.from_workload);
     std::vector<int> running;
     for (int p : pods) {
-      if (pod_netns_[static_cast<std::size_t>(p)]) running.push_back(p);
+      if (pod_endpoints_[static_cast<std::size_t>(p)] != nullptr) running.push_back(p);
     }
     if (running.empty()) {
       diags.add(located(Severity::error, t.source, path + ".from",

@@ -210,7 +210,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     std::uint32_t client_id;
     bool seen = false;
     app::RequestRecord record;
-  } probe{ClusterModel::kPodIdBase + static_cast<std::uint32_t>(pod), false, {}};
+  } probe{model.pod_endpoint_id(pod), false, {}};
   model.requests().finished.connect(
       [](void* ctx, const app::RequestRecord& rec) {
         auto& p = *static_cast<Probe*>(ctx);
@@ -225,12 +225,13 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
   for (NodeTap& t : taps) model.datapath(t.node).stage_charged.disconnect(&t);
   model.requests().finished.disconnect(&probe);
 
-  r.first_packet.push_back(
-      ExplainStep{"pod " + r.from,
-                  "connect() from " + addr(client.ip) + " to " +
-                      (target != 0 ? addr(target) : host) + ":" + std::to_string(port) + ": SYN, " +
-                      std::to_string(net::kTcpSynBytes) + " bytes (IP, TCP, options)",
-                  Time::zero()});
+  r.first_packet.push_back(ExplainStep{
+      "pod " + r.from,
+      std::string(client.spec->host_network ? "hostNetwork, in the node's namespace: " : "") +
+          "connect() from " + addr(client.ip) + " to " + (target != 0 ? addr(target) : host) + ":" +
+          std::to_string(port) + ": SYN, " + std::to_string(net::kTcpSynBytes) +
+          " bytes (IP, TCP, options)",
+      Time::zero()});
   std::size_t last_node = client_node;
   for (const auto& [n, step] : capture.steps) {
     if (n != last_node) {

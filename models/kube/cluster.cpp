@@ -16,6 +16,11 @@ using cluster_keys::key_of;
 Cluster::Cluster(ClusterConfig config, const ObjectSet& objects, std::vector<Problem>& problems)
     : config_(std::move(config)), random_(config_.seed), objects_(&objects) {
   if (config_.nodes.empty()) throw std::invalid_argument("a cluster needs at least one node");
+  for (const Namespace& ns : objects.namespaces) {
+    Labels labels = ns.meta.labels;
+    labels["kubernetes.io/metadata.name"] = ns.meta.name;
+    namespace_labels_.emplace(ns.meta.name, std::move(labels));
+  }
   add_nodes(problems);
   add_missing_dns(objects);
   allocate_services(objects, problems);

@@ -66,6 +66,9 @@ struct NodeState {
   std::int64_t cpu_requested = 0;
   std::int64_t memory_requested = 0;
   int pods = 0;
+  // Ports bound on the node's own address: hostPorts and hostNetwork pods'
+  // ports, as (protocol << 16 | port).
+  std::vector<std::uint32_t> host_ports{};
   bool ready = true;  // false: failed (NotReady); the scheduler places nothing there
 };
 
@@ -206,7 +209,35 @@ class Cluster {
   void add_nodes(std::vector<Problem>& problems);
   void add_missing_dns(const ObjectSet& objects);
   void create_pods(const ObjectSet& objects, std::vector<Problem>& problems);
+  // The scheduler (cluster_schedule.cpp): the node for `pod`, or -1 with
+  // kube-scheduler's reason in `why`.
   int schedule(const PodState& pod, std::string* why);
+  struct Term;
+  struct InterPod;
+  struct Spread;
+  struct Candidate {
+    std::uint32_t node;
+    double score;
+  };
+  bool namespace_selected(const LabelSelector& selector, const std::string& ns) const;
+  Term make_term(const PodAffinityTerm& t, const PodState& owner, std::int64_t weight) const;
+  bool term_matches(const Term& t, const PodState& p) const;
+  template <class F>
+  void for_each_candidate(const LabelSelector* selector, const std::vector<std::string>& nss,
+                          F&& f) const;
+  template <class F>
+  void for_each_term_candidate(const Term& t, F&& f) const;
+  void prepare_inter_pod(const PodState& pod, InterPod& s) const;
+  int inter_pod_filter(const InterPod& s, const NodeState& n) const;
+  bool node_eligible(const PodSpec& spec, const NodeState& n, bool honor_affinity,
+                     bool honor_taints) const;
+  void prepare_spread(const PodState& pod, Spread& s) const;
+  int spread_filter(const Spread& s, const NodeState& n) const;
+  static std::vector<std::uint32_t> host_ports(const PodSpec& spec);
+  static bool ports_free(const std::vector<std::uint32_t>& wanted, const NodeState& n);
+  void add_node_affinity_scores(const NodeAffinity& a, std::vector<Candidate>& candidates) const;
+  void add_spread_scores(const Spread& s, std::vector<Candidate>& candidates) const;
+  void add_inter_pod_scores(const InterPod& s, std::vector<Candidate>& candidates) const;
   void allocate_services(const ObjectSet& objects, std::vector<Problem>& problems);
   void compute_endpoints(ServiceState& s, const ObjectSet& objects);
   void recompute_endpoints_of(int pod);
@@ -239,6 +270,11 @@ class Cluster {
   // Pods of the workload being placed, per node: the spreading score reads it
   // for every node sampled, so a flat array rather than a hash lookup.
   std::vector<int> owner_pods_on_node_;
+  // Namespaces' labels (with kubernetes.io/metadata.name), for namespaceSelectors.
+  std::unordered_map<std::string, Labels> namespace_labels_;
+  // Placed pods whose spec has pod affinity or anti-affinity terms: the
+  // terms every later pod is checked against (deleted ones are skipped).
+  std::vector<int> pods_with_pod_terms_;
   net::Address dns_ip_ = 0;
   std::uint32_t next_start_node_ = 0;  // kube-scheduler's rotating start index
 };

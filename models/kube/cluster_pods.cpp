@@ -2,7 +2,6 @@
 // named, placed by the scheduler and given an address from their node's block,
 // and the churn operations on pods (create, terminate, delete, readiness).
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -116,8 +115,10 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
       std::string why;
       if (t.replicas < 0) {
         // A DaemonSet pod per eligible node, bound to it.
-        if (!map_selector_matches(t.spec->node_selector,
-                                  nodes_[static_cast<std::size_t>(r)].labels))
+        // (The DaemonSet controller's own test: nodeSelector and required node affinity.)
+        const NodeState& n = nodes_[static_cast<std::size_t>(r)];
+        if (!map_selector_matches(t.spec->node_selector, n.labels) ||
+            (t.spec->affinity.node && !t.spec->affinity.node->required_match(n.name, n.labels)))
           continue;
         node = r;
       } else {
@@ -178,11 +179,19 @@ bool Cluster::place(PodState& p, int node, std::string* why) {
     if (why != nullptr) *why = "insufficient resources on " + n.name;
     return false;
   }
-  const std::optional<net::Address> ip = n.pod_ips.allocate();
+  const std::vector<std::uint32_t> ports = host_ports(*p.spec);
+  if (!ports_free(ports, n)) {
+    if (why != nullptr) *why = "node " + n.name + " has no free ports for the requested pod ports";
+    return false;
+  }
+  // A hostNetwork pod lives in the node's own namespace, with its address.
+  std::optional<net::Address> ip = n.address;
+  if (!p.spec->host_network) ip = n.pod_ips.allocate();
   if (!ip) {
     if (why != nullptr) *why = "node " + n.name + " has no free pod address";
     return false;
   }
+  n.host_ports.insert(n.host_ports.end(), ports.begin(), ports.end());
   p.node = node;
   p.ip = *ip;
   n.cpu_requested += p.cpu_request;
@@ -215,89 +224,11 @@ void Cluster::bump_revision(std::uint32_t owner) {
   if (o.kind == "Deployment") o.template_hash = random_suffix(owner_names_[owner], 10);
 }
 
-int Cluster::schedule(const PodState& pod, std::string* why) {
-  const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
-  // kube-scheduler's adaptive percentageOfNodesToScore: max(5, 50 - nodes/125)
-  // percent, at least 100 nodes, searched from a rotating start.
-  const std::uint32_t percent =
-      std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(n_nodes) / 125);
-  const std::uint32_t wanted =
-      std::min(n_nodes, std::max<std::uint32_t>(100, n_nodes * percent / 100));
-  int best = -1;
-  double best_score = -std::numeric_limits<double>::infinity();
-  std::uint32_t found = 0, ties = 0;
-  int no_room = 0, no_cpu = 0, no_memory = 0, no_match = 0, not_ready = 0;
-  engine::RandomStream tie_rng = random_.stream("scheduler/" + pod.namespace_ + "/" + pod.name);
-  std::uint32_t examined = 0;
-  for (; examined < n_nodes && found < wanted; ++examined) {
-    const std::uint32_t i = (next_start_node_ + examined) % n_nodes;
-    const NodeState& n = nodes_[i];
-    if (!n.ready) {
-      ++not_ready;
-      continue;
-    }
-    if (!map_selector_matches(pod.spec->node_selector, n.labels)) {
-      ++no_match;
-      continue;
-    }
-    if (n.pods >= n.max_pods) {
-      ++no_room;
-      continue;
-    }
-    if (n.cpu_requested + pod.cpu_request > n.cpu_allocatable) {
-      ++no_cpu;
-      continue;
-    }
-    if (n.memory_requested + pod.memory_request > n.memory_allocatable) {
-      ++no_memory;
-      continue;
-    }
-    ++found;
-    // NodeResourcesFit (least allocated) and spreading of one owner's pods.
-    const double cpu_free =
-        n.cpu_allocatable == 0
-            ? 0
-            : static_cast<double>(n.cpu_allocatable - n.cpu_requested - pod.cpu_request) /
-                  static_cast<double>(n.cpu_allocatable);
-    const double mem_free =
-        n.memory_allocatable == 0
-            ? 0
-            : static_cast<double>(n.memory_allocatable - n.memory_requested - pod.memory_request) /
-                  static_cast<double>(n.memory_allocatable);
-    const double pods_free =
-        1.0 - static_cast<double>(n.pods + 1) / static_cast<double>(n.max_pods);
-    const auto spread = static_cast<double>(owner_pods_on_node_[i]);
-    const double score = 50.0 * (cpu_free + mem_free) / 2.0 + 10.0 * pods_free - 100.0 * spread;
-    if (score > best_score + 1e-9) {
-      best = static_cast<int>(i);
-      best_score = score;
-      ties = 1;
-    } else if (score > best_score - 1e-9 && tie_rng.uniform_int(++ties) == 0) {
-      best = static_cast<int>(i);  // reservoir choice among equals
-    }
-  }
-  next_start_node_ = (next_start_node_ + examined) % n_nodes;
-  if (best < 0 && why != nullptr) {
-    std::string w = "0/" + std::to_string(n_nodes) + " nodes are available:";
-    if (no_cpu) w += " " + std::to_string(no_cpu) + " Insufficient cpu;";
-    if (no_memory) w += " " + std::to_string(no_memory) + " Insufficient memory;";
-    if (no_room) w += " " + std::to_string(no_room) + " Too many pods (max pods);";
-    if (no_match)
-      w += " " + std::to_string(no_match) + " didn't match Pod's node affinity/selector;";
-    if (not_ready) {
-      w += " " + std::to_string(not_ready) +
-           " node(s) had untolerated taint {node.kubernetes.io/unreachable: };";
-    }
-    w.pop_back();
-    *why = w;
-  }
-  return best;
-}
-
 void Cluster::index_pod(int index) {
   const PodState& p = pods_[static_cast<std::size_t>(index)];
   pod_by_name_.emplace(key_of(p.namespace_, p.name), index);
-  if (p.ip != 0) pod_by_ip_.emplace(p.ip, index);
+  if (p.ip != 0 && !p.spec->host_network) pod_by_ip_.emplace(p.ip, index);
+  if (p.node >= 0 && p.spec->affinity.has_pod_terms()) pods_with_pod_terms_.push_back(index);
   for (const auto& [k, v] : *p.labels)
     pods_by_label_[label_key(p.namespace_, k, v)].push_back(index);
   pods_by_owner_[key_of(p.namespace_, owners_[p.owner].name)].push_back(index);
@@ -310,12 +241,16 @@ void Cluster::delete_pod(int index) {
   p.ready = false;
   if (p.node >= 0) {
     NodeState& n = nodes_[static_cast<std::size_t>(p.node)];
-    n.pod_ips.release(p.ip);
+    if (!p.spec->host_network) n.pod_ips.release(p.ip);
+    for (std::uint32_t port : host_ports(*p.spec)) {
+      const auto it = std::find(n.host_ports.begin(), n.host_ports.end(), port);
+      if (it != n.host_ports.end()) n.host_ports.erase(it);
+    }
     n.cpu_requested -= p.cpu_request;
     n.memory_requested -= p.memory_request;
     --n.pods;
   }
-  pod_by_ip_.erase(p.ip);
+  if (!p.spec->host_network) pod_by_ip_.erase(p.ip);
   if (const auto it = pod_by_name_.find(key_of(p.namespace_, p.name));
       it != pod_by_name_.end() && it->second == index) {
     pod_by_name_.erase(it);  // a StatefulSet's replacement takes the name

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,19 @@ class ManifestParser {
   bool workload_selector(const YamlField& spec, const PodTemplate& t, bool legacy,
                          LabelSelector& s);
   int replicas(const YamlField& spec);
+
+  // Scheduling rules (manifest_parser_scheduling.cpp). strict_mapping is an
+  // error for every key not in `known`, with the closest known ones.
+  bool strict_mapping(const YamlField& f, std::initializer_list<std::string_view> known,
+                      std::string_view what);
+  std::optional<LabelSelector> strict_selector(const YamlField& f);
+  void affinity(const YamlField& a, Affinity& out);
+  NodeSelectorTerm node_selector_term(const YamlField& t);
+  std::vector<NodeRequirement> node_requirements(const YamlField& list, bool fields);
+  PodAffinityRules pod_affinity_rules(const YamlField& a);
+  PodAffinityTerm pod_affinity_term(const YamlField& t);
+  int weight(const YamlField& item);
+  void topology_spread(const YamlField& list, std::vector<TopologySpreadConstraint>& out);
 
   // One function per modelled kind; each appends to out_ unless it found errors.
   void deployment(const YamlField& root, bool legacy);

@@ -241,6 +241,8 @@ PodSpec ManifestParser::pod_spec(const YamlField& spec) {
     s.termination_grace_period_seconds = *v;
   if (auto v = f_.string_map(spec["nodeSelector"], "a mapping of node label keys to values"))
     s.node_selector = *v;
+  affinity(spec["affinity"], s.affinity);
+  topology_spread(spec["topologySpreadConstraints"], s.topology_spread);
   s.service_account_name = spec["serviceAccountName"].string().value_or("");
   return s;
 }

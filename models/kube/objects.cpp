@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace podwire::kube {
@@ -126,6 +127,84 @@ std::string LabelSelector::to_string() const {
     }
   }
   return out;
+}
+
+std::string_view to_string(NodeOperator op) {
+  switch (op) {
+    case NodeOperator::in:
+      return "In";
+    case NodeOperator::not_in:
+      return "NotIn";
+    case NodeOperator::exists:
+      return "Exists";
+    case NodeOperator::does_not_exist:
+      return "DoesNotExist";
+    case NodeOperator::gt:
+      return "Gt";
+    case NodeOperator::lt:
+      return "Lt";
+  }
+  return "In";
+}
+
+namespace {
+
+// A label value as Gt and Lt read it (strconv.ParseInt); nullopt when it is not one.
+std::optional<std::int64_t> integer_value(const std::string& s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  std::size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0;
+  if (i == s.size()) return std::nullopt;
+  std::int64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return s[0] == '-' ? -v : v;
+}
+
+}  // namespace
+
+bool NodeRequirement::matches(const std::string* value) const {
+  const auto listed = [&] {
+    return value != nullptr && std::find(values.begin(), values.end(), *value) != values.end();
+  };
+  switch (op) {
+    case NodeOperator::in:
+      return listed();
+    case NodeOperator::not_in:
+      return !listed();
+    case NodeOperator::exists:
+      return value != nullptr;
+    case NodeOperator::does_not_exist:
+      return value == nullptr;
+    case NodeOperator::gt:
+    case NodeOperator::lt: {
+      if (value == nullptr || values.size() != 1) return false;
+      const auto have = integer_value(*value);
+      const auto bound = integer_value(values[0]);
+      if (!have || !bound) return false;
+      return op == NodeOperator::gt ? *have > *bound : *have < *bound;
+    }
+  }
+  return false;
+}
+
+bool NodeSelectorTerm::matches(const std::string& node_name, const Labels& labels) const {
+  if (empty()) return false;
+  for (const NodeRequirement& r : match_expressions) {
+    const auto it = labels.find(r.key);
+    if (!r.matches(it == labels.end() ? nullptr : &it->second)) return false;
+  }
+  for (const NodeRequirement& r : match_fields) {
+    if (!r.matches(r.key == "metadata.name" ? &node_name : nullptr)) return false;
+  }
+  return true;
+}
+
+bool NodeAffinity::required_match(const std::string& node_name, const Labels& labels) const {
+  if (!required) return true;
+  return std::any_of(required->begin(), required->end(),
+                     [&](const NodeSelectorTerm& t) { return t.matches(node_name, labels); });
 }
 
 bool map_selector_matches(const Labels& selector, const Labels& labels) {

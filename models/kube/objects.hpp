@@ -150,6 +150,91 @@ struct DnsConfig {
   std::optional<int> ndots;                                  // from the ndots option, when given
 };
 
+// --- scheduling rules -------------------------------------------------------
+// What a pod spec asks of the scheduler beyond its nodeSelector (the core/v1
+// types; Cluster's scheduler reads them, cluster_schedule.cpp).
+
+// NodeSelectorOperator: In, NotIn, Exists, DoesNotExist, Gt, Lt (Gt and Lt
+// compare a label's value as an integer with the requirement's one value).
+enum class NodeOperator { in, not_in, exists, does_not_exist, gt, lt };
+std::string_view to_string(NodeOperator op);
+
+struct NodeRequirement {
+  std::string key;  // a label key; for matchFields, the field (metadata.name)
+  NodeOperator op = NodeOperator::in;
+  std::vector<std::string> values;
+  // `value` is the label's (or field's) value, null when the node has none.
+  bool matches(const std::string* value) const;
+};
+
+// One NodeSelectorTerm: every expression and every field must hold. A term
+// with neither matches no node (as the API says).
+struct NodeSelectorTerm {
+  std::vector<NodeRequirement> match_expressions;
+  std::vector<NodeRequirement> match_fields;
+  bool empty() const { return match_expressions.empty() && match_fields.empty(); }
+  bool matches(const std::string& node_name, const Labels& labels) const;
+};
+
+struct PreferredNodeTerm {
+  int weight = 1;  // 1..100
+  NodeSelectorTerm preference;
+};
+
+struct NodeAffinity {
+  // requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, ORed;
+  // absent: no requirement; present and empty: no node matches.
+  std::optional<std::vector<NodeSelectorTerm>> required;
+  std::vector<PreferredNodeTerm> preferred;
+  bool required_match(const std::string& node_name, const Labels& labels) const;
+};
+
+// A PodAffinityTerm: the pods `label_selector` selects (null: none) in the
+// namespaces listed and those `namespace_selector` selects (null: none, {}:
+// all), or the pod's own namespace when both are absent; "together" means on
+// nodes with the same value of `topology_key`.
+struct PodAffinityTerm {
+  std::optional<LabelSelector> label_selector;
+  std::vector<std::string> namespaces;
+  std::optional<LabelSelector> namespace_selector;
+  std::string topology_key;
+  // Label keys whose values the term takes from the incoming pod's labels:
+  // matchLabelKeys (key in (value)) and mismatchLabelKeys (key notin (value)).
+  std::vector<std::string> match_label_keys;
+  std::vector<std::string> mismatch_label_keys;
+};
+
+struct WeightedPodAffinityTerm {
+  int weight = 1;  // 1..100
+  PodAffinityTerm term;
+};
+
+struct PodAffinityRules {
+  std::vector<PodAffinityTerm> required;
+  std::vector<WeightedPodAffinityTerm> preferred;
+  bool empty() const { return required.empty() && preferred.empty(); }
+};
+
+struct Affinity {
+  std::optional<NodeAffinity> node;
+  PodAffinityRules pod;   // podAffinity
+  PodAffinityRules anti;  // podAntiAffinity
+  bool has_pod_terms() const { return !pod.empty() || !anti.empty(); }
+};
+
+struct TopologySpreadConstraint {
+  int max_skew = 1;
+  std::string topology_key;
+  bool do_not_schedule = true;  // whenUnsatisfiable: DoNotSchedule; false: ScheduleAnyway
+  std::optional<LabelSelector> label_selector;  // null: selects no pod
+  int min_domains = 1;                          // DoNotSchedule only
+  bool honor_node_affinity = true;              // nodeAffinityPolicy: Honor (the default) / Ignore
+  bool honor_taints = false;                    // nodeTaintsPolicy: Honor / Ignore (the default)
+  std::vector<std::string> match_label_keys;
+};
+
+// --- pod spec ---------------------------------------------------------------
+
 // Per-container settings that Kubernetes keeps per container (probes, preStop)
 // are in Container.
 struct PodSpec {
@@ -163,6 +248,8 @@ struct PodSpec {
   std::string subdomain;
   std::int64_t termination_grace_period_seconds = 30;
   Labels node_selector;
+  Affinity affinity;
+  std::vector<TopologySpreadConstraint> topology_spread;
   std::string service_account_name;
 };
 

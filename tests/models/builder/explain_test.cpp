@@ -1,7 +1,7 @@
 // podwire explain on the seed example: the hops a reader of the Kubernetes
 // docs expects (search-path DNS, the ClusterIP, DNAT to an endpoint, the
 // overlay), each with the cost the simulation charges, and one request that
-// really takes that path.
+// really takes that path; and a hostNetwork pod's, from its node's socket.
 #include "models/builder/explain.hpp"
 
 #include <gtest/gtest.h>
@@ -78,6 +78,25 @@ TEST(Explain, AnUnknownPodOrPortIsAnError) {
   const ClusterScenario s = scenario::load_cluster_scenario(kSeed);
   EXPECT_THROW(explain(s, "my-app/nope", "web"), scenario::ScenarioError);
   EXPECT_THROW(explain(s, "my-app/client", "web:99999"), scenario::ScenarioError);
+}
+
+TEST(Explain, AHostNetworkPodsFirstPacketLeavesFromTheNodesSocket) {
+  const ClusterScenario s = scenario::load_cluster_scenario(std::string(PODWIRE_SOURCE_DIR) +
+                                                            "/scenarios/placement.yaml");
+  const ExplainResult r = explain(s, "bench/probe", "server");
+  ASSERT_GE(r.first_packet.size(), 3u);
+  EXPECT_NE(r.first_packet[0].what.find("hostNetwork"), std::string::npos);
+  EXPECT_NE(r.first_packet[0].what.find("connect() from 10.0.0.1 "), std::string::npos)
+      << r.first_packet[0].what;
+  std::string path;
+  for (const ExplainStep& st : r.first_packet) path += st.where + ": " + st.what + "\n";
+  // The node's own socket and OUTPUT path: no veth, no forwarding in the host namespace.
+  EXPECT_NE(path.find("node socket: connect()"), std::string::npos) << path;
+  EXPECT_NE(path.find("DNAT to bench/server-"), std::string::npos) << path;
+  EXPECT_EQ(path.find("veth into the host"), std::string::npos) << path;
+  EXPECT_EQ(path.find("node worker-0 kernel: IP forwarding"), std::string::npos) << path;
+  EXPECT_TRUE(r.measured);
+  EXPECT_EQ(r.status, "ok");
 }
 
 }  // namespace
