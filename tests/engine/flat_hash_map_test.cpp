@@ -62,7 +62,9 @@ TEST(FlatHashMap, AgreesWithUnorderedMapOverRandomOperations) {
         const auto it = ref.find(key);
         const std::uint64_t* v = flat.find(key);
         ASSERT_EQ(v != nullptr, it != ref.end());
-        if (v != nullptr) EXPECT_EQ(*v, it->second);
+        if (v != nullptr) {
+          EXPECT_EQ(*v, it->second);
+        }
       }
     }
     ASSERT_EQ(flat.size(), ref.size());
