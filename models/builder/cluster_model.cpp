@@ -1,6 +1,7 @@
 #include "models/builder/cluster_model.hpp"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "models/builder/located.hpp"
@@ -191,6 +192,16 @@ void ClusterModel::build_services() {
                                : 0;
   const std::uint32_t first_real = position;
   engine::RandomStream positions = random_.stream("proxy/positions");
+  // Each node's zone (its topology.kubernetes.io/zone label), for
+  // trafficDistribution.
+  std::map<std::string, std::uint32_t> zone_ids;
+  for (std::size_t i = 0; i < fabric_.nodes.size() && i < cluster_->nodes().size(); ++i) {
+    const kube::Labels& labels = cluster_->nodes()[i].labels;
+    const auto it = labels.find("topology.kubernetes.io/zone");
+    if (it == labels.end()) continue;
+    const auto id = zone_ids.emplace(it->second, static_cast<std::uint32_t>(zone_ids.size()));
+    table_.set_zone(fabric_.nodes[i].host->node(), id.first->second);
+  }
   const auto& services = cluster_->services();
   for (std::size_t si = 0; si < services.size(); ++si) {
     const kube::ServiceState& st = services[si];
@@ -209,6 +220,7 @@ void ClusterModel::build_services() {
       f.affinity_timeout = Time::s(svc.session_affinity_timeout_seconds);
       f.external_local = svc.external_traffic_policy == kube::TrafficPolicy::local;
       f.internal_local = svc.internal_traffic_policy == kube::TrafficPolicy::local;
+      f.distribution = static_cast<std::uint8_t>(svc.traffic_distribution);
       // random: at one place among the fillers, drawn once. map_order
       // (iptables.hpp): every sync of every node draws the order anew.
       f.position = px.measured_position == Position::random

@@ -120,6 +120,12 @@ void ManifestParser::service(const YamlField& root) {
     }
     s.internal_traffic_policy = f_.one_of<TrafficPolicy>(spec["internalTrafficPolicy"], policies)
                                     .value_or(TrafficPolicy::cluster);
+    s.traffic_distribution =
+        f_.one_of<TrafficDistribution>(spec["trafficDistribution"],
+                                       {{"PreferClose", TrafficDistribution::same_zone},
+                                        {"PreferSameZone", TrafficDistribution::same_zone},
+                                        {"PreferSameNode", TrafficDistribution::same_node}})
+            .value_or(TrafficDistribution::any);
     s.session_affinity = f_.one_of<SessionAffinity>(spec["sessionAffinity"],
                                                     {{"None", SessionAffinity::none},
                                                      {"ClientIP", SessionAffinity::client_ip}})

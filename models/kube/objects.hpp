@@ -328,6 +328,10 @@ struct DaemonSet {  // one pod per eligible node; no replica count
 enum class ServiceType { cluster_ip, node_port, load_balancer, external_name };
 std::string_view to_string(ServiceType t);  // "ClusterIP", ...
 enum class TrafficPolicy { cluster, local };
+// spec.trafficDistribution: PreferClose (PreferSameZone from 1.34) sends a
+// client to endpoints in its node's zone when there are some, PreferSameNode
+// to endpoints on its node.
+enum class TrafficDistribution { any, same_zone, same_node };
 enum class SessionAffinity { none, client_ip };
 
 struct ServicePort {
@@ -354,6 +358,7 @@ struct Service {
   std::string external_name;  // ExternalName only: the DNS CNAME target
   TrafficPolicy external_traffic_policy = TrafficPolicy::cluster;
   TrafficPolicy internal_traffic_policy = TrafficPolicy::cluster;
+  TrafficDistribution traffic_distribution = TrafficDistribution::any;
   SessionAffinity session_affinity = SessionAffinity::none;
   int session_affinity_timeout_seconds = 10800;  // ClientIP only
   std::string load_balancer_ip;

@@ -115,8 +115,12 @@ class ServiceProxy : public node::ServiceHook {
     bool local_only = false;
     bool fallback = false;  // none ready: serving terminating endpoints
     std::uint32_t here = 0;
+    // trafficDistribution: only endpoints in this zone (kNoZone: any).
+    const ServiceTable* table = nullptr;
+    std::uint32_t zone = ServiceTable::kNoZone;
     bool operator()(const Backend& b) const {
       if (local_only && b.node != here) return false;
+      if (zone != ServiceTable::kNoZone && table->zone(b.node) != zone) return false;
       return fallback ? (b.serving && b.terminating) : b.ready;
     }
   };

@@ -41,6 +41,9 @@ struct ServiceFrontend {
   engine::Time affinity_timeout = engine::Time::s(10800);
   bool external_local = false;  // externalTrafficPolicy: Local
   bool internal_local = false;  // internalTrafficPolicy: Local
+  // trafficDistribution: 1 prefers endpoints in the client node's zone, 2 on
+  // its node (kube-proxy's topology filter, when there are such endpoints).
+  std::uint8_t distribution = 0;
   // Position in the proxy's rule order (KUBE-SERVICES for iptables), 0-based.
   std::uint32_t position = 0;
 };
@@ -66,6 +69,17 @@ class ServiceTable {
   bool is_virtual_address(net::Address a) const { return virtual_addresses_.contains(a); }
 
   std::size_t size() const { return frontends_.size(); }
+
+  // The zone of a node (by topology host index), for trafficDistribution;
+  // kNoZone when not known.
+  static constexpr std::uint32_t kNoZone = 0xFFFFFFFF;
+  void set_zone(std::uint32_t node, std::uint32_t zone) {
+    if (zones_.size() <= node) zones_.resize(node + 1, kNoZone);
+    zones_[node] = zone;
+  }
+  std::uint32_t zone(std::uint32_t node) const {
+    return node < zones_.size() ? zones_[node] : kNoZone;
+  }
   ServiceFrontend& frontend(std::uint32_t i) { return frontends_[i]; }
   const ServiceFrontend& frontend(std::uint32_t i) const { return frontends_[i]; }
 
@@ -79,6 +93,7 @@ class ServiceTable {
     FrontendKind kind;
   };
   std::vector<ServiceFrontend> frontends_;
+  std::vector<std::uint32_t> zones_;  // by node
   std::unordered_map<std::uint64_t, Slot> by_address_;
   std::unordered_map<std::uint64_t, std::uint32_t> by_node_port_;
   std::unordered_map<net::Address, std::uint32_t> virtual_addresses_;  // address -> ports exposed
