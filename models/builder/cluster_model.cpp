@@ -220,7 +220,11 @@ void ClusterModel::build_services() {
       f.affinity_timeout = Time::s(svc.session_affinity_timeout_seconds);
       f.external_local = svc.external_traffic_policy == kube::TrafficPolicy::local;
       f.internal_local = svc.internal_traffic_policy == kube::TrafficPolicy::local;
-      f.distribution = static_cast<std::uint8_t>(svc.traffic_distribution);
+      f.distribution = svc.traffic_distribution == kube::TrafficDistribution::same_zone
+                           ? proxy::ServiceFrontend::Distribution::same_zone
+                       : svc.traffic_distribution == kube::TrafficDistribution::same_node
+                           ? proxy::ServiceFrontend::Distribution::same_node
+                           : proxy::ServiceFrontend::Distribution::any;
       // random: at one place among the fillers, drawn once. map_order
       // (iptables.hpp): every sync of every node draws the order anew.
       f.position = px.measured_position == Position::random

@@ -113,18 +113,19 @@ const Backend* ServiceProxy::choose_backend(const ServiceFrontend& f, std::uint3
   // terminating-endpoint fallback).
   Eligible eligible{external ? f.external_local : f.internal_local, false, datapath_.host().node()};
   std::uint32_t count = 0;
-  if (f.distribution != 0 && !eligible.local_only) {
+  using Distribution = ServiceFrontend::Distribution;
+  if (f.distribution != Distribution::any && !eligible.local_only) {
     // kube-proxy's topology filter: the endpoints the EndpointSlice
     // controller hinted for this node's zone (PreferClose hints each ready
     // endpoint for its own zone), or on this node; all of them when none is.
     const std::uint32_t here = datapath_.host().node();
-    if (f.distribution == 2) {
+    if (f.distribution == Distribution::same_node) {
       eligible.local_only = true;
     } else {
       eligible.table = &services_;
       eligible.zone = services_.zone(here);
     }
-    if (f.distribution == 2 || eligible.zone != ServiceTable::kNoZone) {
+    if (f.distribution == Distribution::same_node || eligible.zone != ServiceTable::kNoZone) {
       for (const Backend& b : endpoints) count += eligible(b) ? 1 : 0;
       if (count == 0) {
         eligible.local_only = false;

@@ -41,9 +41,10 @@ struct ServiceFrontend {
   engine::Time affinity_timeout = engine::Time::s(10800);
   bool external_local = false;  // externalTrafficPolicy: Local
   bool internal_local = false;  // internalTrafficPolicy: Local
-  // trafficDistribution: 1 prefers endpoints in the client node's zone, 2 on
+  // trafficDistribution: prefer endpoints in the client node's zone, or on
   // its node (kube-proxy's topology filter, when there are such endpoints).
-  std::uint8_t distribution = 0;
+  enum class Distribution : std::uint8_t { any, same_zone, same_node };
+  Distribution distribution = Distribution::any;
   // Position in the proxy's rule order (KUBE-SERVICES for iptables), 0-based.
   std::uint32_t position = 0;
 };
