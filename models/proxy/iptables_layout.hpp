@@ -27,24 +27,10 @@
 #include <string>
 #include <string_view>
 
+#include "models/proxy/kube_proxy_version.hpp"
 #include "models/proxy/service_table.hpp"
 
 namespace podwire::proxy {
-
-// A kube-proxy release, 1.<minor>.
-struct KubeProxyVersion {
-  int minor = 36;  // 1.36 (April 2026), a supported release
-  static constexpr int kOldest = 10;
-  static constexpr int kNewest = 37;
-  std::string to_string() const { return "1." + std::to_string(minor); }
-  // "1.34", "v1.34" or "1.34.2"; false when it is none of those or outside
-  // kOldest..kNewest.
-  static bool parse(std::string_view text, KubeProxyVersion& out);
-  // Partial iptables-restore (MinimizeIPTablesRestore): alpha in 1.26, on
-  // by default from 1.27 (beta), GA in 1.28.
-  bool partial_restore_available() const { return minor >= 26; }
-  bool partial_restore_default() const { return minor >= 27; }
-};
 
 enum class IptablesLayout : std::uint8_t {
   mark_in_services,  // up to 1.20

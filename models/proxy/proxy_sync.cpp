@@ -50,11 +50,13 @@ std::size_t EndpointDiffs::between(const List& before, const std::vector<Backend
   return n;
 }
 
-SyncConfig SyncConfig::defaults(std::string_view mode) {
+SyncConfig SyncConfig::defaults(std::string_view mode, KubeProxyVersion version, Time sync_period) {
   SyncConfig c;
   if (!syncs_periodically(mode)) {
     c.min_sync_period = Time::zero();
-    c.sync_period = Time::zero();
+    c.resync_interval = Time::zero();
+  } else {
+    c.resync_interval = version.full_resync_interval(mode, sync_period);
   }
   return c;
 }
@@ -65,8 +67,8 @@ ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig con
   const ServiceTable& table = proxy_.services();
   services_ = table.size();
   for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += proxy_.backends(i).size();
-  if (config_.sync_period > Time::zero()) {
-    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
+  if (config_.resync_interval > Time::zero()) {
+    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.resync_interval, this);
   }
 }
 
@@ -123,9 +125,9 @@ void ProxySync::start_sync(bool full) {
   last_start_ = sim_.now();
   tat_ = std::max(tat_, sim_.now()) + config_.min_sync_period;
   // The next periodic resync counts from this sync (the runner's max interval).
-  if (config_.sync_period > Time::zero()) {
+  if (config_.resync_interval > Time::zero()) {
     sim_.cancel(periodic_);
-    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.sync_period, this);
+    periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.resync_interval, this);
   }
   // What a sync writes beside the fixed part: iptables rewrites the changed
   // Services' chains whole; the other modes write the endpoints that changed.

@@ -4,9 +4,12 @@
 // kube-proxy runs its sync as a bounded-frequency loop: a change asks for a
 // sync, which starts at once while the runner has a token (it holds two, and
 // earns one back every minSyncPeriod), else when the next token comes; a sync
-// also runs every syncPeriod with nothing to do (a full resync). A sync takes time — on one of
-// the node's cores, competing with the pods — and the rules are in place when
-// it is done; changes arriving meanwhile wait for the next one.
+// also runs when nothing has asked for one for the runner's maximum interval
+// (a full resync: every syncPeriod in IPVS mode, once an hour in iptables mode
+// since 1.17 and in nftables mode; KubeProxyVersion::full_resync_interval).
+// A sync takes time — on one of the node's cores, competing with the pods —
+// and the rules are in place when it is done; changes arriving meanwhile wait
+// for the next one.
 //
 // What a sync costs depends on the mode:
 // - iptables runs iptables-restore over the lines it writes. A full restore
@@ -14,7 +17,7 @@
 //   masquerade rule; per endpoint: its probability rule, its KUBE-SEP chain
 //   and two rules there). A partial restore (the default since Kubernetes
 //   1.28) writes KUBE-SERVICES in full and only the changed Services' chains.
-//   The syncPeriod resync is always full.
+//   The periodic resync is always full.
 // - IPVS changes the virtual and real servers that changed, about a
 //   millisecond each, after a fixed amount of iptables/ipset work; a full
 //   resync reads every server back and changes none that is right.
@@ -35,6 +38,7 @@
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "models/node/node_cpu.hpp"
+#include "models/proxy/kube_proxy_version.hpp"
 #include "models/proxy/service_proxy.hpp"
 
 namespace podwire::proxy {
@@ -42,14 +46,18 @@ namespace podwire::proxy {
 struct SyncConfig {
   SyncCosts costs;
   engine::Time min_sync_period = engine::Time::s(1);
-  engine::Time sync_period = engine::Time::s(30);  // zero: no periodic resync
+  // The longest the loop waits before a full resync with nothing to do,
+  // counted from the last sync's start; zero: no periodic resync.
+  engine::Time resync_interval = engine::Time::s(3600);
   bool iptables_partial = true;
   // Syncs allowed back to back before minSyncPeriod paces them (kube-proxy's
   // BoundedFrequencyRunner is a token bucket of 2, refilled one per minSyncPeriod).
   int burst_syncs = 2;
-  // kube-proxy's defaults for its modes (minSyncPeriod 1 s, syncPeriod 30 s);
-  // a mode that does not sync periodically (eBPF) applies each update at once.
-  static SyncConfig defaults(std::string_view mode);
+  // kube-proxy's defaults for its modes (minSyncPeriod 1 s, syncPeriod 30 s)
+  // as `version` runs them; a mode that does not sync periodically (eBPF)
+  // applies each update at once.
+  static SyncConfig defaults(std::string_view mode, KubeProxyVersion version = {},
+                             engine::Time sync_period = engine::Time::s(30));
 };
 
 struct ProgrammingRecord {

@@ -146,6 +146,19 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
       px["sync"]["iptables_partial"].error("kube-proxy " + v.to_string() +
                                            " has no partial restores (they came with 1.26)");
     }
+    const std::string& mode = s.proxy.config.mode;
+    if (mode == "nftables" && !v.has_nftables()) {
+      (px["version"].present() ? px["version"] : px["mode"])
+          .error("kube-proxy " + v.to_string() + " has no nftables mode (it came with 1.29)");
+    }
+    if (s.proxy.sync_period && proxy::syncs_periodically(mode) &&
+        !v.resyncs_every_sync_period(mode)) {
+      px["sync"]["sync_period"].warning(
+          "kube-proxy " + v.to_string() + " in " + mode +
+          " mode restores in full once an hour whatever syncPeriod says (syncPeriod only paces "
+          "its check for a deleted canary chain), so this changes nothing; a release up to "
+          "1.16 (iptables) or IPVS mode resyncs every syncPeriod");
+    }
   }
 }
 
@@ -185,10 +198,10 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
 }  // namespace
 
 proxy::SyncConfig ProxySpec::sync_config() const {
-  proxy::SyncConfig c = proxy::SyncConfig::defaults(config.mode);
+  proxy::SyncConfig c = proxy::SyncConfig::defaults(config.mode, config.version,
+                                                    sync_period.value_or(engine::Time::s(30)));
   c.costs = sync_costs;
   if (min_sync_period) c.min_sync_period = *min_sync_period;
-  if (sync_period) c.sync_period = *sync_period;
   c.iptables_partial = iptables_partial.value_or(config.version.partial_restore_default());
   c.burst_syncs = burst_syncs;
   return c;

@@ -174,7 +174,8 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
       "Rule programming (`proxy::ProxySync`, `proxy::SyncCosts`, scenario `cluster.proxy.sync`)",
       "Each node's proxy puts endpoint changes in place in syncs: two may run back\n"
       "to back, then one per `min_sync_period` (a token bucket, as kube-proxy's\n"
-      "runner), a full one every `sync_period`, each taking the time below on one\n"
+      "runner), a full one when none has run for the release's interval (below),\n"
+      "each taking the time below on one\n"
       "of the node's cores. Every cluster run has them, with churn or without.",
       {
           optional_time_param(
@@ -184,10 +185,15 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
               "Cilium applies each update as it comes"),
           optional_time_param(
               "cluster.proxy.sync.sync_period",
-              [](S & s) -> auto& { return s.cluster.proxy.sync_period; }, "30s (eBPF: none)",
-              "kube-proxy `syncPeriod` default. Recent kube-proxy releases use it in iptables mode "
-              "only to check for a deleted canary chain, and restore in full once an hour (or when "
-              "the canary is gone): `sync_period: 1h` models those"),
+              [](S & s) -> auto& { return s.cluster.proxy.sync_period; },
+              "30s; full resyncs: iptables 1h from 1.17, IPVS every sync_period (1h in 1.34), "
+              "nftables 1h, eBPF none",
+              "kube-proxy `syncPeriod` default (`pkg/proxy/apis/config/v1alpha1/defaults.go`). It "
+              "paces full resyncs only in IPVS mode and in iptables mode up to 1.16; from 1.17 "
+              "(kubernetes#81517) iptables mode restores in full once an hour (the sync runner's "
+              "maximum interval, `time.Hour` in `pkg/proxy/iptables/proxier.go`) and uses "
+              "syncPeriod only to check for a deleted canary chain; nftables mode likewise; 1.34 "
+              "gave IPVS the hour too, reverted by kubernetes#135631"),
           integer_param(
               "cluster.proxy.sync.burst_syncs",
               [](S & s) -> auto& { return s.cluster.proxy.burst_syncs; }, 1, 100,

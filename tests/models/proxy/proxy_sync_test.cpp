@@ -131,7 +131,9 @@ TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   Cluster c(1);
   node::PodNetns& a = c.add_pod(0, "a");
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
-  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
+  // kube-proxy 1.16, the last release whose iptables mode resyncs every syncPeriod.
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"),
+                 SyncConfig::defaults("iptables", KubeProxyVersion{16}));
   c.sim.run_until(Time::s(29));
   EXPECT_EQ(sync.counters().syncs, 0u);
   c.sim.run_until(Time::s(31));
@@ -147,6 +149,38 @@ TEST(ProxySync, AFullResyncRunsEverySyncPeriodCountedFromTheLastSync) {
   ProxySync ebpf(c.sim, c.proxy_in_mode(0, "ebpf"), SyncConfig::defaults("ebpf"));
   c.sim.run_until(Time::s(200));
   EXPECT_EQ(ebpf.counters().syncs, 0u);
+}
+
+// The sync runner's maximum interval as each release sets it
+// (pkg/proxy/{iptables,ipvs,nftables}/proxier.go): syncPeriod for iptables up
+// to 1.16 and for IPVS, time.Hour for iptables from 1.17 (kubernetes#81517),
+// for nftables, and for IPVS in 1.34 only (kubernetes#135631).
+TEST(ProxySync, EachReleaseResyncsOnItsOwnInterval) {
+  const Time period = Time::s(30);
+  const Time hour = Time::s(3600);
+  const auto interval = [&](const char* mode, int minor) {
+    return SyncConfig::defaults(mode, KubeProxyVersion{minor}, period).resync_interval;
+  };
+  EXPECT_EQ(interval("iptables", 10), period);
+  EXPECT_EQ(interval("iptables", 16), period);
+  EXPECT_EQ(interval("iptables", 17), hour);
+  EXPECT_EQ(interval("iptables", 36), hour);
+  EXPECT_EQ(interval("ipvs", 33), period);
+  EXPECT_EQ(interval("ipvs", 34), hour);
+  EXPECT_EQ(interval("ipvs", 35), period);
+  EXPECT_EQ(interval("nftables", 31), hour);
+  EXPECT_EQ(interval("ebpf", 36), Time::zero());
+  EXPECT_EQ(SyncConfig::defaults("ipvs", KubeProxyVersion{36}, Time::s(10)).resync_interval,
+            Time::s(10));
+
+  // A default iptables node: no resync within the hour, one just after it.
+  Cluster c(1);
+  c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&c.add_pod(0, "a")});
+  ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
+  c.sim.run_until(Time::s(3599));
+  EXPECT_EQ(sync.counters().syncs, 0u);
+  c.sim.run_until(Time::s(3601));
+  EXPECT_EQ(sync.counters().full_syncs, 1u);
 }
 
 TEST(ProxySync,
@@ -271,7 +305,7 @@ TEST(ProxySync, CountersTellPartialFromFullSyncsAndCountTheLinesWritten) {
   const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
   ProxySync sync(c.sim, c.proxy_in_mode(0, "iptables"), SyncConfig::defaults("iptables"));
   sync.notify(f, list_of({&a, &b}, 8080), Time::zero(), 1);
-  c.sim.run_until(Time::s(31));  // the change's partial restore at 0, the full resync at 30 s
+  c.sim.run_until(Time::s(3601));  // the change's partial restore at 0, the full resync at 1 h
   // Partial: KUBE-SERVICES (101 lines), the changed chain's 2 other lines and
   // 4 per endpoint. Full: 3 lines per Service, 4 per endpoint (1,000 + 2).
   const std::uint64_t partial = 101 + 2 + 2 * 4;

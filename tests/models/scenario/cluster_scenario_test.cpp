@@ -165,6 +165,34 @@ traffic:
       << e;
 }
 
+// What a kube-proxy release does not have is an error at the field, and a
+// syncPeriod that the release does not resync on says so.
+TEST(ClusterScenario, TheProxyReleaseDecidesWhatItsSettingsMean) {
+  const std::string base = std::string(kSeed).substr(0, std::string(kSeed).find("manifests:"));
+  const std::string rest = std::string(kSeed).substr(std::string(kSeed).find("manifests:"));
+  const auto with = [&](const std::string& proxy) { return base + proxy + rest; };
+  EXPECT_NE(errors_of(with("  proxy: {mode: nftables, version: 1.28}\n"))
+                .find("cluster.proxy.version: kube-proxy 1.28 has no nftables mode (it came with "
+                      "1.29)"),
+            std::string::npos);
+  EXPECT_EQ(errors_of(with("  proxy: {mode: nftables, version: 1.29}\n")), "");
+  const auto warnings = [&](const std::string& proxy) {
+    return parse_cluster_scenario(with(proxy), "s.yaml", {}).diagnostics.to_string();
+  };
+  EXPECT_NE(warnings("  proxy: {mode: iptables, sync: {sync_period: 10s}}\n")
+                .find("warning: cluster.proxy.sync.sync_period: kube-proxy 1.36 in iptables mode "
+                      "restores in full once an hour"),
+            std::string::npos);
+  EXPECT_EQ(warnings("  proxy: {mode: iptables, version: 1.16, sync: {sync_period: 10s}}\n"), "");
+  EXPECT_EQ(warnings("  proxy: {mode: ipvs, sync: {sync_period: 10s}}\n"), "");
+  const ClusterScenario old = parse_cluster_scenario(
+      with("  proxy: {mode: iptables, version: 1.16, sync: {sync_period: 10s}}\n"), "s.yaml", {});
+  EXPECT_EQ(old.cluster.proxy.sync_config().resync_interval, Time::s(10));
+  const ClusterScenario now =
+      parse_cluster_scenario(with("  proxy: {mode: iptables}\n"), "s.yaml", {});
+  EXPECT_EQ(now.cluster.proxy.sync_config().resync_interval, Time::s(3600));
+}
+
 TEST(ClusterScenario, AMissingClusterOrManifestIsAnError) {
   EXPECT_NE(errors_of("run: {duration: 1s}\n").find("cluster: missing"), std::string::npos);
   const std::string e =
