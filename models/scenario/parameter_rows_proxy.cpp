@@ -39,7 +39,13 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
               "setup 164 → 190 µs from 4 to 1,000 Services; the measured Service sits anywhere "
               "in KUBE-SERVICES (map order), so its SYN walks half of the 996 added rules on "
               "average: 26 µs / 498 ≈ 52 ns a rule. SystemTap measured 91–229 cycles per rule "
-              "(median 190: 53 ns at 3.6 GHz) on Linux 4.15"),
+              "(median 190: 53 ns at 3.6 GHz) on Linux 4.15. Not the same rules as "
+              "sanimej/iptables' "
+              "15,000 plain `-p tcp -s ADDR -j ACCEPT` INPUT rules (28 ns per rule per accepted "
+              "connection on a t2.medium): those are walked by every inbound packet of a "
+              "connection, about 7 ns each, and stop at the address test without a comment or "
+              "port match; kube-proxy's nat rules are walked by a connection's first packet "
+              "only, and podwire models no INPUT rules"),
           constant("rules walked (iptables)",
                    "position of the Service in KUBE-SERVICES + 1 (NodePorts: every Service rule, "
                    "then their place "
