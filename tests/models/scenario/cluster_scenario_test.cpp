@@ -247,7 +247,8 @@ TEST(ClusterScenario, AnUnknownProgramOrCpuIsAnErrorListingTheKnownOnes) {
               "traffic[0].client: expected netperf, wrk, ab, fortio, nginx or envoy, got 'jmeter'"),
       std::string::npos);
   EXPECT_NE(errors_of(kSeed, {"cluster.nodes[0].cpu=m1"})
-                .find("cluster.nodes[0].cpu: expected ryzen-9-3950x, xeon-e5-2699-v3 or xeon-8375c, got 'm1'"),
+                .find("cluster.nodes[0].cpu: expected ryzen-9-3950x, xeon-e5-2699-v3 or "
+                      "xeon-8375c, got 'm1'"),
             std::string::npos);
 }
 
