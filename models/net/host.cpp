@@ -47,7 +47,27 @@ void Host::forward_to(Packet& p, std::uint32_t node) {
 }
 
 void Host::receive(Packet& p) {
-  nic_.on_receive(p);
+  const std::uint32_t q = nic_.on_receive(p);
+  if (rx_moderation_ == engine::Time::zero()) return take(p);
+  std::vector<Packet*>& waiting = rx_waiting_[q];
+  if (waiting.empty()) simulator().schedule_in<&Host::on_rx_interrupt>(rx_moderation_, this, q);
+  waiting.push_back(&p);
+}
+
+void Host::set_rx_moderation(engine::Time delay) {
+  rx_moderation_ = delay;
+  rx_waiting_.assign(nic_.queue_count(), {});
+}
+
+void Host::on_rx_interrupt(std::uint64_t queue) {
+  // The poll takes the whole batch; packets arriving while it runs wait for
+  // the next interrupt.
+  rx_batch_.swap(rx_waiting_[queue]);
+  for (Packet* p : rx_batch_) take(*p);
+  rx_batch_.clear();
+}
+
+void Host::take(Packet& p) {
   if (datapath_ != nullptr) {
     datapath_->receive(p);
   } else {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/simulator.hpp"
 #include "models/net/endpoint.hpp"
@@ -51,6 +52,12 @@ class Host final : public Endpoint, public PacketSink {
   // From the NIC.
   void receive(Packet& p) override;
 
+  // Interrupt moderation: a packet the NIC takes in reaches the kernel
+  // `delay` later, with every packet that came in on its RSS queue meanwhile
+  // (one interrupt and one NAPI poll for the batch, so GRO can merge a bulk
+  // flow's segments). Zero: each packet goes to the kernel as it arrives.
+  void set_rx_moderation(engine::Time delay);
+
   engine::Time egress_backlog_wait(std::uint64_t limit_bytes) const override;
 
   std::uint64_t no_route_drops() const { return no_route_drops_; }
@@ -72,6 +79,13 @@ class Host final : public Endpoint, public PacketSink {
   PacketSink* datapath_ = nullptr;
   PacketSink* output_ = nullptr;
   std::uint64_t no_route_drops_ = 0;
+  // Interrupt moderation: per RSS queue, the packets waiting for the
+  // interrupt that an earlier one armed.
+  engine::Time rx_moderation_;
+  std::vector<std::vector<Packet*>> rx_waiting_;
+  std::vector<Packet*> rx_batch_;
+  void take(Packet& p);
+  void on_rx_interrupt(std::uint64_t queue);
 };
 
 // Which host owns which address; the fabric routes by host index.

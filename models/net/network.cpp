@@ -37,9 +37,8 @@ void Network::connect(Host& host, Switch& sw, const LinkConfig& config, engine::
   }
   const std::size_t s = index_in(switches_, sw);
   Link& up = links_.emplace_back(sim_, pool_, config, host.name() + "->" + sw.name());
-  LinkConfig to_host = config;
-  to_host.propagation += nic_delay;
-  Link& down = links_.emplace_back(sim_, pool_, to_host, sw.name() + "->" + host.name());
+  Link& down = links_.emplace_back(sim_, pool_, config, sw.name() + "->" + host.name());
+  host.set_rx_moderation(nic_delay);
   up.connect(&sw);
   down.connect(&host);
   host.attach_uplink(up);

@@ -30,8 +30,7 @@ class Network {
   // A full-duplex cable: a Link each way, each the egress port of its sender.
   // A host has one uplink (std::invalid_argument for a second).
   // `nic_delay`: the host NIC's receive delay (DMA, interrupt moderation and
-  // delivery before the kernel sees the packet), a fixed part of the last
-  // hop, so it costs no event of its own.
+  // delivery before the kernel sees the packet): Host::set_rx_moderation.
   void connect(Host& host, Switch& sw, const LinkConfig& config,
                engine::Time nic_delay = engine::Time::zero());
   void connect(Switch& a, Switch& b, const LinkConfig& config);

@@ -45,7 +45,7 @@ struct HostStackCosts {
   double tx_copy_ns_per_byte = 0.05;               // copy from user space (sendmsg)
   engine::Time syscall = engine::Time::ns(200);    // entry and exit of one send, recv or epoll_wait
   engine::Time wakeup = engine::Time::ns(1400);    // waking the blocked reader and switching to it
-  engine::Time connect = engine::Time::us(12);     // socket(), port choice, route, SYN built
+  engine::Time connect = engine::Time::us(18);     // socket(), port choice, route, SYN built
   engine::Time syn_receive = engine::Time::us(2);  // listener lookup, request socket, SYN-ACK built
   engine::Time child_socket =
       engine::Time::us(2);  // the listener's child socket, on the handshake's ACK

@@ -350,18 +350,18 @@ TEST(Cilium2021, PodToPodThroughEbpfTcpCrrOneProcessWithin10Percent) {
 
 // Not yet within 10%, run with --gtest_also_run_disabled_tests:
 // - Cilium legacy host-routing TCP_RR is at +10.0%;
-// - TCP_CRR through the host stack's netfilter path is 15% (legacy) and 25%
-//   (Calico) too fast: a new connection through a pod costs less here than
-//   the 5-9 us per node more the table implies (host-stack-costs.md 7.3);
+// - TCP_CRR through Calico's iptables path is 17% too fast (legacy host
+//   routing: +8%): a new connection through a pod costs less here than the
+//   5-9 us per node more the table implies (host-stack-costs.md 7.3);
 //   Calico's own policy chains, walked by every packet, are not simulated;
 // - with 32 processes every column is 38-66% too fast: what slows 32
 //   concurrent flows on a 16-core SMT machine (sibling hyperthreads,
 //   wake-ups across cores, interrupt moderation adapting to the rate) is not
 //   simulated;
-// - TCP_STREAM is at about half the published rate (22 of 41.6 Gbit/s node
-//   to node): GRO merges only the segments that queue behind each other on
-//   the receiving core, where a NIC's interrupt moderation hands the poll
-//   whole batches (it is a fixed delay here), and each pure ACK costs the
+// - TCP_STREAM is 16% below the published rate node to node (35.1 of 41.6
+//   Gbit/s) and 28-29% below through netfilter pods: the NIC's interrupt
+//   batches GRO's merges at the 5 us moderation that suits TCP_RR, where an
+//   adaptive NIC waits longer under a bulk flow, and each pure ACK costs the
 //   sender, whose one core also sends the flow's segments, a whole receive
 //   path;
 // - the CPU chart of the Kubernetes columns also holds the CNI agents' and
