@@ -19,6 +19,7 @@ namespace podwire::builder {
 namespace {
 
 using test_support::build_errors;
+using test_support::kClient;
 using test_support::kCluster;
 using test_support::run;
 using test_support::service;
@@ -93,6 +94,62 @@ TEST(UdpApps, BeyondTheReceiversCapacityTheExcessIsLostAtItsReceiveQueue) {
   // datagrams, ahead of each one taken in: about 306 ms at the server.
   EXPECT_NEAR(s.server_time_s.mean(), 306 * 1e-3, 0.05 * 306e-3);
   EXPECT_TRUE(std::isinf(s.estimate_server_time_s));  // saturated
+}
+
+TEST(UdpApps, KubeProxyClearsTheFlowsOfARemovedEndpointSoDatagramsReachTheNewPods) {
+  // A rollout replaces both receivers. Each client pod's socket is one flow,
+  // pinned by conntrack to an old pod; kube-proxy deletes the UDP entries of
+  // endpoints it removes (a UDP flow has no RST to end it), and the next
+  // datagram of each flow is translated to a new pod. What is lost is what
+  // went to an old pod from its SIGTERM until the client's node programmed
+  // the change: well under a second of the 5 s after it.
+  std::string cluster = kCluster;
+  cluster.replace(cluster.find("duration: 3s"), 12, "duration: 8s");
+  const ClusterRunResult r = run(cluster + udp_workload("statsd", 8125, 2, "") + kClient + R"(
+apps:
+  statsd: {concurrency: 1, service_time: 20us}
+traffic:
+  - {name: metrics, from: client, url: "udp://statsd:8125", rate: 2000/s}
+churn:
+  events:
+    - {at: 3s, rollout: deployment/statsd}
+)");
+  const ServiceFigures& s = service(r, "default/statsd");
+  EXPECT_GT(r.churn.udp_entries_cleared, 0u);
+  EXPECT_GT(s.datagrams_lost(), 0u);
+  EXPECT_LT(static_cast<double>(s.datagrams_lost()), 2000 * 1.0);
+  EXPECT_EQ(s.receive_drops, 0u);
+  EXPECT_EQ(r.traffic[0].ok, r.traffic[0].sent);  // lost, not failed
+}
+
+TEST(UdpApps, TheEstimateCoversDatagramsAServerSendsAndItsPipelinedCalls) {
+  // A web tier that calls a cache over one pipelined connection per pod and
+  // sends a metric per request: the traffic equations give each the web's
+  // rate, and at low load the M/G/1 estimates match the server times.
+  std::string cluster = kCluster;
+  cluster.replace(cluster.find("duration: 3s"), 12, "duration: 11s");
+  const ClusterRunResult r =
+      run(cluster + workload("web", 8080, "8080", 2) + workload("cache", 6379, "6379") +
+          udp_workload("statsd", 8125) + kClient + R"(
+apps:
+  web:
+    concurrency: 8
+    service_time: {distribution: exponential, mean: 1ms}
+    calls:
+      - sequential: [{url: "http://cache:80", pool_size: 1, pipeline: 8}]
+      - sequential: [{url: "udp://statsd:8125", request_size: 60B}]
+  cache: {concurrency: 1, threads: 1, service_time: 40us, keepalive_requests: 0}
+  statsd: {concurrency: 1, threads: 1, service_time: 60us}
+traffic:
+  - {from: client, url: "http://web:80", rate: 1000/s}
+)");
+  for (const char* name : {"default/web", "default/cache", "default/statsd"}) {
+    const ServiceFigures& f = service(r, name);
+    EXPECT_GT(f.requests, 5000u) << name;
+    EXPECT_NEAR(f.estimate_arrival_per_s, 1000, 1e-6) << name;
+    EXPECT_NEAR(f.estimate_server_time_s, f.server_time_s.mean(), 0.1 * f.server_time_s.mean())
+        << name;
+  }
 }
 
 // --- request and response -----------------------------------------------------
