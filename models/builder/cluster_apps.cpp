@@ -113,7 +113,22 @@ std::vector<bool> ClusterModel::udp_servers() const {
     for (std::size_t ai : apps_serving(service_named(host, ns))) out[ai] = true;
   };
   for (const TrafficSpec& t : scenario_.traffic) {
-    if (t.target.udp) mark(t.target.host, t.from_namespace);
+    if (!t.target.udp) continue;
+    if (t.from != TrafficSpec::From::outside) {
+      mark(t.target.host, t.from_namespace);
+      continue;
+    }
+    // From outside: a load balancer's published name, or a node's nodePort.
+    const auto it = published_.find(t.target.host);
+    int service = it != published_.end() ? it->second : -1;
+    for (std::size_t si = 0;
+         service < 0 && it != published_.end() && si < cluster_->services().size(); ++si) {
+      for (const auto& ps : cluster_->services()[si].ports) {
+        if (ps.node_port == t.target.port && ps.port->protocol == kube::Protocol::udp)
+          service = static_cast<int>(si);
+      }
+    }
+    for (std::size_t ai : apps_serving(service)) out[ai] = true;
   }
   for (const AppSpec& a : scenario_.apps) {
     const auto calls = [&](const std::vector<scenario::CallGroupSpec>& groups) {

@@ -152,6 +152,28 @@ traffic:
   }
 }
 
+TEST(UdpApps, DatagramsFromOutsideReachALoadBalancersOrANodesUdpPort) {
+  for (const std::string& how : {std::string("LoadBalancer"), std::string("NodePort")}) {
+    const std::string url =
+        how == "LoadBalancer" ? "udp://statsd.default.lb:8125" : "udp://worker-0:30125";
+    const ClusterRunResult r = run(
+        kCluster +
+        "  - inline: {apiVersion: apps/v1, kind: Deployment, metadata: {name: statsd}, spec: "
+        "{selector: {matchLabels: {app: statsd}}, template: {metadata: {labels: {app: statsd}}, "
+        "spec: {containers: [{name: c, image: x, ports: [{containerPort: 8125, protocol: "
+        "UDP}]}]}}}}\n"
+        "  - inline: {apiVersion: v1, kind: Service, metadata: {name: statsd}, spec: {type: " +
+        how +
+        ", selector: {app: statsd}, ports: [{port: 8125, nodePort: 30125, protocol: UDP}]}}\n"
+        "apps:\n  statsd: {service_time: 50us}\ntraffic:\n  - {url: \"" +
+        url + "\", rate: 500/s}\n");
+    const ServiceFigures& s = service(r, "default/statsd");
+    EXPECT_GT(s.datagrams_sent, 500u) << how;
+    EXPECT_LE(s.datagrams_lost(), 2u) << how;
+    EXPECT_LE(s.datagrams_received - s.requests, 2u) << how;  // the last may be in service
+  }
+}
+
 // --- request and response -----------------------------------------------------
 
 TEST(UdpApps, ARequestResponseDatagramTakesARoundTripAndTheServiceTime) {
