@@ -64,7 +64,9 @@ class UpstreamPool final : public Upstream {
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-  // Sends the request (its record exists, `started` set). O(1) amortised.
+  // Sends the request (its record exists, `started` set). O(1) amortised;
+  // with pipelining, O(connections) when none is idle (the least loaded is
+  // looked for).
   void send(std::uint64_t request, std::uint64_t request_bytes, std::uint64_t cookie) override;
 
   const UpstreamConfig& config() const { return config_; }
