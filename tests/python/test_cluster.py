@@ -119,6 +119,10 @@ def test_datagrams_sent_without_a_reply_are_traced_and_counted(podwire_cli, tmp_
     assert row["name"].decode() == "default/statsd"
     assert row["sent"] == len(measured)
     assert row["lost"] == row["sent"] - row["received"] and row["lost"] <= 2
+    # `podwire summary` prints them from the trace as `run` did.
+    r = podwire_cli("summary", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert f"default/statsd: {row['sent']:,} datagrams sent without a reply" in r.stdout
 
 
 def test_build_problems_are_located(podwire_cli, tmp_path):
