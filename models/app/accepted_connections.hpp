@@ -1,10 +1,15 @@
 // AcceptedConnections: the connections a server application has accepted,
 // each in a reused slot with a generation. A request remembers the slot and
 // generation it came on, so an answer computed later goes out only if that
-// connection is still open and still the same one.
+// connection is still open and still the same one. In order (HTTP/1.1,
+// Redis, Memcached: a connection's answers follow its requests), an answer
+// ready before those of earlier requests waits for them: pipelined requests
+// meet head-of-line blocking.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "engine/simulator.hpp"
 #include "engine/slot_pool.hpp"
@@ -19,6 +24,7 @@ class AcceptedConnections {
   struct Ref {
     std::uint32_t slot = 0;
     std::uint32_t generation = 0;
+    std::uint32_t seq = 0;  // the request's place among the connection's, from 0
   };
   using OnMessage = void (*)(void* owner, Ref from, std::uint64_t tag);
 
@@ -36,7 +42,11 @@ class AcceptedConnections {
     max_requests_ = max_requests;
     idle_timeout_ = idle_timeout;
   }
+  // Answers leave in the order their requests came (not for HTTP/2, whose
+  // streams are answered as they finish). Set before the first accept.
+  void set_in_order(bool in_order) { in_order_ = in_order; }
   std::uint64_t closed_at_limit() const { return closed_at_limit_; }
+  std::uint64_t held_back() const { return held_back_; }
   std::uint64_t closed_idle() const { return closed_idle_; }
 
   // Takes a connection a listener accepted (call it from on_accept).
@@ -49,6 +59,9 @@ class AcceptedConnections {
     s.tcp = &tcp;
     s.unanswered = 0;
     s.answered = 0;
+    s.arrived = 0;
+    s.next_answer = 0;
+    s.parked.clear();
     s.closing = false;
     net::TcpCallbacks cb;
     cb.context = &s;
@@ -57,7 +70,8 @@ class AcceptedConnections {
       if (slot.closing) return;  // raced our FIN: the client sees the close and gives up
       ++slot.unanswered;
       ++slot.activity;
-      slot.set->on_message_(slot.set->owner_, Ref{slot.index, slot.generation}, tag);
+      slot.set->on_message_(slot.set->owner_, Ref{slot.index, slot.generation, slot.arrived++},
+                            tag);
     };
     cb.on_closed = &AcceptedConnections::gone;
     cb.on_reset = &AcceptedConnections::gone;
@@ -68,24 +82,24 @@ class AcceptedConnections {
   }
 
   // Sends a message on the connection `to` names; false (nothing sent) when
-  // that connection has gone.
+  // that connection has gone. In order, an answer whose earlier ones are not
+  // sent yet waits for them (and is sent with the last of them).
   bool send(Ref to, std::uint64_t bytes, std::uint64_t tag) {
     Slot& s = slots_[to.slot];
     if (s.tcp == nullptr || s.generation != to.generation || s.closing) return false;
-    const bool last =
-        max_requests_ != 0 && s.answered + 1 >= max_requests_ && s.unanswered <= 1 && !draining_;
-    s.tcp->send_message(bytes, last ? tag | net::kLastMessage : tag);
-    if (s.unanswered > 0) --s.unanswered;
-    ++s.answered;
-    if (s.unanswered == 0) {
-      if (draining_) {
-        close(s);
-      } else if (max_requests_ != 0 && s.answered >= max_requests_) {
-        ++closed_at_limit_;  // nginx answers the last one with "Connection: close"
-        close(s);
-      } else {
-        arm_idle(s);
-      }
+    if (in_order_ && to.seq != s.next_answer) {
+      ++held_back_;
+      s.parked.push_back(Parked{to.seq, bytes, tag});
+      return true;
+    }
+    transmit(s, bytes, tag);
+    while (in_order_ && !s.parked.empty() && s.tcp != nullptr && !s.closing) {
+      std::size_t i = 0;
+      while (i < s.parked.size() && s.parked[i].seq != s.next_answer) ++i;
+      if (i == s.parked.size()) break;
+      const Parked next = s.parked[i];
+      s.parked.erase(s.parked.begin() + static_cast<std::ptrdiff_t>(i));
+      transmit(s, next.bytes, next.tag);
     }
     return true;
   }
@@ -100,6 +114,11 @@ class AcceptedConnections {
   }
 
  private:
+  struct Parked {
+    std::uint32_t seq;
+    std::uint64_t bytes;
+    std::uint64_t tag;
+  };
   struct Slot {
     AcceptedConnections* set = nullptr;
     std::uint32_t index = 0;
@@ -108,8 +127,30 @@ class AcceptedConnections {
     std::uint32_t unanswered = 0;       // requests received and not yet answered
     std::uint32_t answered = 0;         // on this connection
     std::uint32_t activity = 0;         // requests and accepts in this slot, ever (idle timers)
+    std::uint32_t arrived = 0;          // requests received on this connection
+    std::uint32_t next_answer = 0;      // in order: the request whose answer goes next
+    std::vector<Parked> parked;         // in order: answers waiting for earlier ones
     bool closing = false;               // we sent FIN
   };
+
+  void transmit(Slot& s, std::uint64_t bytes, std::uint64_t tag) {
+    const bool last =
+        max_requests_ != 0 && s.answered + 1 >= max_requests_ && s.unanswered <= 1 && !draining_;
+    s.tcp->send_message(bytes, last ? tag | net::kLastMessage : tag);
+    if (s.unanswered > 0) --s.unanswered;
+    ++s.answered;
+    ++s.next_answer;
+    if (s.unanswered == 0) {
+      if (draining_) {
+        close(s);
+      } else if (max_requests_ != 0 && s.answered >= max_requests_) {
+        ++closed_at_limit_;  // nginx answers the last one with "Connection: close"
+        close(s);
+      } else {
+        arm_idle(s);
+      }
+    }
+  }
 
   void arm_idle(Slot& s) {
     if (sim_ == nullptr || idle_timeout_ <= engine::Time::zero()) return;
@@ -138,6 +179,7 @@ class AcceptedConnections {
     auto& s = *static_cast<Slot*>(ctx);
     s.tcp = nullptr;
     s.unanswered = 0;
+    s.parked.clear();
     s.closing = false;
     ++s.generation;
     s.set->slots_.release(s.index);
@@ -146,6 +188,8 @@ class AcceptedConnections {
   void* owner_;
   OnMessage on_message_;
   bool draining_ = false;
+  bool in_order_ = false;
+  std::uint64_t held_back_ = 0;
   engine::Simulator* sim_ = nullptr;
   std::uint32_t max_requests_ = 0;
   engine::Time idle_timeout_;

@@ -18,7 +18,12 @@ HttpServer::HttpServer(net::TcpStack& stack, node::NodeCpu* cpu, RequestTable& t
   if (config_.concurrency < 1)
     throw std::invalid_argument("a server needs at least one worker slot");
   program_.set_event_loop(config_.event_loop);
+  if (config_.udp) {
+    stack_.endpoint().bind_udp(config_.port, &HttpServer::on_datagram, this);
+    return;
+  }
   connections_.set_keep_alive(sim_, config_.keepalive_requests, config_.keepalive_timeout);
+  connections_.set_in_order(!config_.multiplexed);
   net::TcpCallbacks cb;
   cb.context = this;
   cb.on_accept = &HttpServer::on_accept;
@@ -52,6 +57,40 @@ void HttpServer::on_request(void* ctx, AcceptedConnections::Ref from, std::uint6
   }
 }
 
+void HttpServer::on_datagram(void* ctx, const net::Packet& p) {
+  HttpServer& s = *static_cast<HttpServer*>(ctx);
+  if (s.killed_ || s.shut_down_) return;
+  // A record let go already (a sender that gave up long ago) is a scratch one:
+  // the datagram is served, and answered nowhere.
+  const bool held = s.table_.holds(p.request_id);
+  RequestRecord& r = s.table_.at(p.request_id);
+  const bool oneway = held && r.oneway;
+  const bool waiting = s.busy_ >= s.config_.concurrency;
+  const std::uint64_t charge = std::uint64_t{p.payload_bytes} + s.config_.datagram_overhead;
+  if (waiting && s.receive_queued_ + charge > s.config_.receive_buffer) {
+    ++s.counters_.receive_drops;
+    if (oneway) s.table_.datagram.emit(r, RequestTable::Datagram::dropped);
+    return;
+  }
+  ++s.counters_.requests;
+  r.server_arrived = s.sim_.now();
+  r.server = s.stack_.endpoint().id();
+  if (oneway) s.table_.datagram.emit(r, RequestTable::Datagram::received);
+  const std::uint32_t w = s.new_work(p.request_id, AcceptedConnections::Ref{});
+  Work& work = s.work_[w];
+  work.udp = true;
+  work.reply = held && !r.oneway && r.status == RequestStatus::pending;
+  work.peer = p.flow.src;
+  work.peer_port = p.flow.src_port;
+  if (waiting) {
+    work.queued_bytes = charge;
+    s.receive_queued_ += charge;
+    s.queue_.push_back(w);
+  } else {
+    s.start(w);
+  }
+}
+
 std::uint32_t HttpServer::new_work(std::uint64_t request, AcceptedConnections::Ref from) {
   std::uint32_t w;
   if (!free_work_.empty()) {
@@ -64,12 +103,20 @@ std::uint32_t HttpServer::new_work(std::uint64_t request, AcceptedConnections::R
   const RequestRecord& r = table_.at(request);
   const std::uint32_t handler =
       r.route < config_.handler_of_route.size() ? config_.handler_of_route[r.route] : 0;
-  work_[w] = Work{request, from, handler, r.depth, 0, 0, -1, 0, true};
+  Work& work = work_[w];
+  work = Work{};
+  work.request = request;
+  work.from = from;
+  work.handler = handler;
+  work.depth = r.depth;
+  work.in_use = true;
   return w;
 }
 
 void HttpServer::start(std::uint32_t w) {
   ++busy_;
+  receive_queued_ -= work_[w].queued_bytes;  // recvmsg() took it from the socket
+  work_[w].queued_bytes = 0;
   table_.at(work_[w].request).service_started = sim_.now();
   // Reading the request, then the program's own work, on one of its threads.
   const Time work = cpu_ != nullptr
@@ -181,7 +228,18 @@ void HttpServer::respond(std::uint32_t w) {
   RequestRecord& r = table_.at(work.request);
   r.calls_done = sim_.now();
   r.response_sent = sim_.now();
-  if (connections_.send(work.from, config_.handlers[work.handler].response_bytes, work.request)) {
+  const std::uint64_t bytes = config_.handlers[work.handler].response_bytes;
+  if (work.udp) {
+    if (work.reply) {
+      stack_.endpoint().send_udp(config_.port, work.peer, work.peer_port,
+                                 static_cast<std::uint32_t>(bytes), work.request);
+      ++counters_.served;
+    } else {
+      ++counters_.consumed;
+      if (table_.holds(work.request) && r.oneway)
+        table_.datagram.emit(r, RequestTable::Datagram::consumed);
+    }
+  } else if (connections_.send(work.from, bytes, work.request)) {
     ++counters_.served;
   } else {
     ++counters_.dropped;
@@ -196,6 +254,11 @@ void HttpServer::shutdown(Drained drained, void* context) {
   shut_down_ = true;
   drained_ = drained;
   drained_context_ = context;
+  if (config_.udp) {
+    stack_.endpoint().unbind_udp(config_.port);  // the socket closes: datagrams are unreachable
+    check_drained();
+    return;
+  }
   stack_.stop_listening(config_.port);
   connections_.drain();
   check_drained();
@@ -210,8 +273,12 @@ void HttpServer::check_drained() {
 
 void HttpServer::kill() {
   killed_ = true;
-  stack_.stop_listening(config_.port);
+  if (config_.udp)
+    stack_.endpoint().unbind_udp(config_.port);
+  else
+    stack_.stop_listening(config_.port);
   drained_ = nullptr;
+  receive_queued_ = 0;
   // Queued work never starts; work on a core or in a call ends unanswered.
   while (!queue_.empty()) {
     const std::uint32_t w = queue_.pop_front();

@@ -7,7 +7,13 @@
 // a route the server does not know gets its first handler. The slot is freed
 // when the service time ends: calls wait without holding it, as an
 // event-driven server does, so each Service behaves as an M/G/c station and
-// Jackson-network estimates apply to the server time.
+// Jackson-network estimates apply to the server time. Requests pipelined on
+// one connection are served as any others and answered in their order (a
+// slow one holds back the answers behind it), except on HTTP/2 connections
+// (`multiplexed`). With `udp` the server takes datagrams on its port
+// instead: each one a request, answered by a datagram when its sender waits
+// for one; those waiting for a slot sit in the socket's receive queue, and a
+// datagram that finds it full is dropped, as Linux drops it (RcvbufErrors).
 #pragma once
 
 #include <cstdint>
@@ -62,14 +68,23 @@ struct HttpServerConfig {
   engine::Time keepalive_timeout = engine::Time::zero();
   std::vector<RouteHandler> handlers{RouteHandler{}};  // [0] for requests naming no known route
   std::vector<std::uint32_t> handler_of_route;  // by RequestRecord::route; beyond it: handler 0
-  std::uint32_t app = 0;  // index of the app, recorded as the source of its calls
+  std::uint32_t app = 0;     // index of the app, recorded as the source of its calls
+  bool multiplexed = false;  // HTTP/2: a connection's answers go out as they are ready
+  // UDP: the socket's receive queue holds `receive_buffer` bytes, each
+  // datagram charged its payload and `datagram_overhead` (the kernel's
+  // bookkeeping, the skb's truesize).
+  bool udp = false;
+  std::uint64_t receive_buffer = 212992;
+  std::uint32_t datagram_overhead = 576;
 };
 
 struct HttpServerCounters {
   std::uint64_t accepted = 0;  // connections
   std::uint64_t requests = 0;
   std::uint64_t served = 0;
-  std::uint64_t dropped = 0;  // answered nowhere: the client's connection was gone
+  std::uint64_t dropped = 0;        // answered nowhere: the client's connection was gone
+  std::uint64_t receive_drops = 0;  // UDP: datagrams that found the receive queue full
+  std::uint64_t consumed = 0;       // UDP: datagrams handled without an answer
 };
 
 class HttpServer {
@@ -118,11 +133,19 @@ class HttpServer {
     int left = -1;            // sequential: times the call is still to be made; -1: not drawn
     int outstanding = 0;      // calls in flight
     bool in_use = false;
+    // UDP: whom to answer (when its sender waits), and what it holds of the
+    // receive queue while it waits for a slot.
+    bool udp = false;
+    bool reply = false;
+    net::Address peer = 0;
+    std::uint16_t peer_port = 0;
+    std::uint64_t queued_bytes = 0;
   };
 
   static void on_accept(void* ctx, net::TcpConnection& c);
   void on_accepted(std::uint64_t) {}
   static void on_request(void* ctx, AcceptedConnections::Ref from, std::uint64_t tag);
+  static void on_datagram(void* ctx, const net::Packet& p);
   std::uint32_t new_work(std::uint64_t request, AcceptedConnections::Ref from);
   void start(std::uint32_t work);
   static void on_cpu_done(void* ctx, std::uint64_t work);
@@ -146,6 +169,7 @@ class HttpServer {
   std::vector<Work> work_;
   std::vector<std::uint32_t> free_work_;
   engine::RingQueue<std::uint32_t> queue_;  // waiting for a slot
+  std::uint64_t receive_queued_ = 0;        // UDP: bytes charged to the receive queue
   int busy_ = 0;
   bool shut_down_ = false;
   bool killed_ = false;

@@ -44,6 +44,10 @@ struct RequestRecord {
   std::uint32_t route = 0;   // the route it asks for (the run's route names), 0: none
   RequestStatus status = RequestStatus::pending;
   bool reused_connection = false;
+  // A datagram sent without a reply (fire and forget): finished `ok` when
+  // handed to the kernel; what became of it is announced on
+  // RequestTable::datagram.
+  bool oneway = false;
   std::uint8_t retries = 0;  // attempts after the first (a refused, reset or timed-out connection)
   std::uint16_t depth = 0;   // calls between it and its client's request (0: that request)
   std::uint64_t request_bytes = 0;
@@ -92,6 +96,8 @@ class RequestTable {
   }
   std::uint64_t size() const { return base_ - 1 + records_.size(); }  // records created
   std::size_t held() const { return records_.size(); }
+  // Whether the record is still held (at() reads it, not a scratch record).
+  bool holds(std::uint64_t id) const { return id >= base_ && id - base_ < records_.size(); }
 
   // Host and path of HTTP requests, interned: what an L7 proxy routes by.
   struct Url {
@@ -108,6 +114,14 @@ class RequestTable {
   std::uint64_t finish_pending(engine::Time now);
 
   engine::Signal<const RequestRecord&> finished;
+
+  // What became of a oneway datagram at the application it was sent to:
+  // taken into its socket's receive queue, dropped there (the queue was
+  // full), or consumed (its handler, calls included, done; the record's
+  // server times set). A datagram lost on the way is announced by nobody:
+  // it is what was sent and never received.
+  enum class Datagram : std::uint8_t { received, dropped, consumed };
+  engine::Signal<const RequestRecord&, Datagram> datagram;
 
  private:
   std::deque<RequestRecord> records_;  // ids base_, base_ + 1, ...

@@ -22,6 +22,12 @@ void UpstreamPool::send(std::uint64_t request, std::uint64_t bytes, std::uint64_
     transmit(c, p, true);
     return;
   }
+  if (config_.pipeline > 1 && config_.keep_alive) {
+    if (Conn* c = pipelinable()) {
+      pipeline_onto(*c, p);
+      return;
+    }
+  }
   if (config_.max_connections > 0 && open_ >= static_cast<std::size_t>(config_.max_connections)) {
     ++counters_.queued;
     waiting_.push_back(p);
@@ -44,14 +50,57 @@ void UpstreamPool::on_timeout(void* pool, std::uint64_t arg) {
   if (r.status != RequestStatus::pending || r.retries != (arg & 0xff))
     return;  // answered, or a later attempt
   for (Conn& c : self->conns_) {
-    if (c.current.request != request || c.tcp == nullptr) continue;
+    if (c.tcp == nullptr) continue;
+    bool on_it = c.current.request == request;
+    for (std::size_t i = 0; !on_it && i < c.behind.size(); ++i)
+      on_it = c.behind[i].request == request;
+    if (!on_it) continue;
     ++self->counters_.timeouts;
     net::TcpConnection* tcp = c.tcp;
-    self->fail(c, RequestStatus::timeout);  // finishes it, or retries on a new connection
+    // Finishes it, or retries on a new connection; what was pipelined with
+    // it goes with the connection.
+    self->fail(c, RequestStatus::timeout, c.behind.empty() ? 0 : request);
     tcp->abort();
     self->release_conn(c);
     return;
   }
+}
+
+UpstreamPool::Conn* UpstreamPool::pipelinable() {
+  Conn* best = nullptr;
+  std::size_t least = static_cast<std::size_t>(config_.pipeline);
+  for (Conn& c : conns_) {
+    if (c.tcp == nullptr || !c.established || c.broken || c.current.request == 0) continue;
+    if (config_.max_requests > 0 &&
+        c.served + 1 + static_cast<int>(c.behind.size()) >= config_.max_requests)
+      continue;
+    const std::size_t outstanding = 1 + c.behind.size();
+    if (outstanding < least) {
+      least = outstanding;
+      best = &c;
+    }
+  }
+  return best;
+}
+
+void UpstreamPool::fill_pipeline(Conn& c) {
+  while (config_.pipeline > 1 && !waiting_.empty() && c.current.request != 0 &&
+         1 + c.behind.size() < static_cast<std::size_t>(config_.pipeline) &&
+         (config_.max_requests == 0 ||
+          c.served + 1 + static_cast<int>(c.behind.size()) < config_.max_requests)) {
+    pipeline_onto(c, waiting_.pop_front());
+  }
+}
+
+void UpstreamPool::pipeline_onto(Conn& c, const Pending& p) {
+  ++counters_.connections_reused;
+  ++counters_.pipelined;
+  c.behind.push_back(p);
+  RequestRecord& r = table_.at(p.request);
+  r.dns_done = r.started;
+  r.connected = stack_.endpoint().simulator().now();
+  r.reused_connection = true;
+  c.tcp->send_message(p.bytes, p.request);
 }
 
 void UpstreamPool::open_for(const Pending& p) {
@@ -99,6 +148,8 @@ UpstreamPool::Conn& UpstreamPool::allocate_conn() {
   c.established = false;
   c.tcp = nullptr;
   c.current = Pending{};
+  c.behind.clear();
+  c.broken = false;
   c.served = 0;
   return c;
 }
@@ -132,6 +183,7 @@ net::TcpCallbacks UpstreamPool::callbacks(Conn& conn) {
     UpstreamPool& pool = *c.pool;
     pool.table_.at(c.current.request).connected = pool.stack_.endpoint().simulator().now();
     pool.transmit(c, c.current, false);
+    pool.fill_pipeline(c);
   };
   cb.on_message = [](void* ctx, net::TcpConnection&, std::uint64_t tag, std::uint64_t bytes) {
     auto& c = *static_cast<Conn*>(ctx);
@@ -177,10 +229,23 @@ void UpstreamPool::transmit(Conn& c, const Pending& p, bool reused) {
   c.tcp->send_message(p.bytes, p.request);
 }
 
-void UpstreamPool::fail(Conn& c, RequestStatus status) {
+void UpstreamPool::fail(Conn& c, RequestStatus status, std::uint64_t only) {
   if (c.current.request == 0) return;
   const Pending p = c.current;
   c.current = Pending{};
+  if (c.behind.empty()) {
+    fail_one(p, status);
+    return;
+  }
+  c.broken = true;
+  std::vector<Pending> rest;
+  rest.swap(c.behind);
+  fail_one(p, only == 0 || only == p.request ? status : RequestStatus::reset);
+  for (const Pending& q : rest)
+    fail_one(q, only == 0 || only == q.request ? status : RequestStatus::reset);
+}
+
+void UpstreamPool::fail_one(const Pending& p, RequestStatus status) {
   const engine::Time now = stack_.endpoint().simulator().now();
   RequestRecord& r = table_.at(p.request);
   if (r.retries < config_.retries && r.retries < 255) {
@@ -206,6 +271,15 @@ void UpstreamPool::complete(Conn& c, std::uint64_t bytes, bool last) {
   table_.finish(p.request, RequestStatus::ok, stack_.endpoint().simulator().now());
   ++c.served;
   if (last && config_.keep_alive) ++counters_.closed_by_server;
+  if (!c.behind.empty()) {
+    // The next pipelined answer is the one it waits for now; a waiting
+    // request takes the room this one left.
+    c.current = c.behind.front();
+    c.behind.erase(c.behind.begin());
+    if (!last) fill_pipeline(c);
+    done_(context_, p.cookie, p.request);
+    return;
+  }
   if (config_.keep_alive && !last &&
       (config_.max_requests == 0 || c.served < config_.max_requests)) {
     serve_waiting(c);
@@ -246,6 +320,7 @@ void UpstreamPool::serve_waiting(Conn& c) {
   if (!waiting_.empty()) {
     ++counters_.connections_reused;
     transmit(c, waiting_.pop_front(), true);
+    fill_pipeline(c);
   } else {
     go_idle(c);
   }

@@ -4,7 +4,10 @@
 // reused and more are opened (up to a limit, then requests queue) when all are
 // busy; without it, each request resolves the name, connects, and closes after
 // its response (the client closes, so TIME_WAIT stays on the client). The name
-// is resolved each time a connection is opened, as getaddrinfo() is.
+// is resolved each time a connection is opened, as getaddrinfo() is. With
+// `pipeline` N above 1 (Redis, Memcached) a busy connection takes more
+// requests before the pool opens another, up to N outstanding, answered in
+// order: the answer it waits for is always its oldest request's.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,9 @@ struct UpstreamConfig {
   // limit), and when it has been idle this long (0: never).
   int max_requests = 0;
   engine::Time idle_timeout = engine::Time::zero();
+  // Requests outstanding at once on one connection (1: HTTP/1.1, one at a
+  // time). With keep-alive only.
+  int pipeline = 1;
 };
 
 struct UpstreamCounters {
@@ -47,7 +53,8 @@ struct UpstreamCounters {
   std::uint64_t retries = 0;
   std::uint64_t timeouts = 0;  // attempts given up by `timeout`
   std::uint64_t closed_by_server =
-      0;  // kept-alive connections the server ended ("Connection: close")
+      0;                        // kept-alive connections the server ended ("Connection: close")
+  std::uint64_t pipelined = 0;  // requests sent behind another's on a connection
 };
 
 class UpstreamPool final : public Upstream {
@@ -57,7 +64,9 @@ class UpstreamPool final : public Upstream {
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-  // Sends the request (its record exists, `started` set). O(1) amortised.
+  // Sends the request (its record exists, `started` set). O(1) amortised;
+  // with pipelining, O(connections) when none is idle (the least loaded is
+  // looked for).
   void send(std::uint64_t request, std::uint64_t request_bytes, std::uint64_t cookie) override;
 
   const UpstreamConfig& config() const { return config_; }
@@ -75,7 +84,9 @@ class UpstreamPool final : public Upstream {
     std::uint32_t index = 0;
     net::TcpConnection* tcp = nullptr;
     bool established = false;
-    Pending current;               // request 0: idle
+    Pending current;               // the oldest outstanding; request 0: idle
+    std::vector<Pending> behind;   // pipelined after `current`, in order
+    bool broken = false;           // failing: takes no more
     int served = 0;                // requests answered on it
     std::uint32_t idle_epoch = 0;  // times it went idle, ever (idle timers)
   };
@@ -87,7 +98,16 @@ class UpstreamPool final : public Upstream {
   net::TcpCallbacks callbacks(Conn& c);
   Conn& allocate_conn();
   void release_conn(Conn& c);
-  void fail(Conn& c, RequestStatus status);
+  // Fails (or retries) every request outstanding on the connection; with
+  // `only` set, that one with `status` and the others pipelined beside it
+  // with `reset`.
+  void fail(Conn& c, RequestStatus status, std::uint64_t only = 0);
+  void fail_one(const Pending& p, RequestStatus status);
+  // A busy, established connection with room for one more pipelined request
+  // (the least loaded); null when none has.
+  Conn* pipelinable();
+  void pipeline_onto(Conn& c, const Pending& p);
+  void fill_pipeline(Conn& c);  // waiting requests onto `c`, while it has room
   void complete(Conn& c, std::uint64_t bytes, bool last);
   void go_idle(Conn& c);
   static void on_idle(void* pool, std::uint64_t arg);

@@ -17,6 +17,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
   }
   app_plans_.resize(scenario_.apps.size());
   grpc_apps_ = grpc_servers();
+  udp_apps_ = udp_servers();
   for (std::size_t ai = 0; ai < scenario_.apps.size(); ++ai) {
     const AppSpec& a = scenario_.apps[ai];
     const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
@@ -53,7 +54,7 @@ void ClusterModel::build_apps(Diagnostics& diags) {
             calls_ok = false;
           }
           if (service >= 0) {
-            std::string problem = port_problem(service, call.target.port);
+            std::string problem = port_problem(service, call.target.port, call.target.udp);
             if (problem.empty()) problem = route_problem(service, call.route);
             if (!problem.empty()) {
               diags.add(located(Severity::error, call.source, at, problem));
@@ -66,8 +67,12 @@ void ClusterModel::build_apps(Diagnostics& diags) {
       }
     }
     if (!calls_ok) continue;
-    plan.ports = served_ports(ai, pods[0], path, diags);
-    if (plan.ports.empty()) continue;
+    if (udp_apps_[ai]) {
+      plan.udp_ports = served_udp_ports(ai, pods[0], path, diags);
+      if (plan.udp_ports.empty()) continue;
+    }
+    plan.ports = served_ports(ai, pods[0], path, diags, udp_apps_[ai]);
+    if (plan.ports.empty() && plan.udp_ports.empty()) continue;
     plan.ok = true;
     if (const auto owner = cluster_->owner_index(a.namespace_, a.workload)) {
       app_of_owner_.resize(cluster_->owners().size(), -1);
@@ -102,6 +107,43 @@ std::vector<bool> ClusterModel::grpc_servers() const {
   return out;
 }
 
+std::vector<bool> ClusterModel::udp_servers() const {
+  std::vector<bool> out(scenario_.apps.size(), false);
+  const auto mark = [&](const std::string& host, const std::string& ns) {
+    for (std::size_t ai : apps_serving(service_named(host, ns))) out[ai] = true;
+  };
+  for (const TrafficSpec& t : scenario_.traffic) {
+    if (!t.target.udp) continue;
+    if (t.from != TrafficSpec::From::outside) {
+      mark(t.target.host, t.from_namespace);
+      continue;
+    }
+    // From outside: a load balancer's published name, or a node's nodePort.
+    const auto it = published_.find(t.target.host);
+    int service = it != published_.end() ? it->second : -1;
+    for (std::size_t si = 0;
+         service < 0 && it != published_.end() && si < cluster_->services().size(); ++si) {
+      for (const auto& ps : cluster_->services()[si].ports) {
+        if (ps.node_port == t.target.port && ps.port->protocol == kube::Protocol::udp)
+          service = static_cast<int>(si);
+      }
+    }
+    for (std::size_t ai : apps_serving(service)) out[ai] = true;
+  }
+  for (const AppSpec& a : scenario_.apps) {
+    const auto calls = [&](const std::vector<scenario::CallGroupSpec>& groups) {
+      for (const scenario::CallGroupSpec& g : groups) {
+        for (const CallSpec& c : g.calls) {
+          if (c.target.udp) mark(c.target.host, a.namespace_);
+        }
+      }
+    };
+    calls(a.calls);
+    for (const scenario::RouteSpec& r : a.routes) calls(r.calls);
+  }
+  return out;
+}
+
 std::vector<std::size_t> ClusterModel::apps_serving(int service) const {
   std::vector<std::size_t> out;
   if (service < 0) return out;
@@ -127,10 +169,17 @@ app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolv
                                   app::ChannelConfig{host, port, choice.round_robin}, done,
                                   context);
   }
+  if (choice.udp) {
+    return udp_upstreams_.emplace_back(
+        stack.endpoint(), resolver, requests_,
+        app::UdpUpstreamConfig{host, port, choice.reply, choice.timeout, choice.retries}, done,
+        context);
+  }
   app::UpstreamConfig uc{host,           port,          choice.keep_alive, choice.pool_size,
                          choice.retries, choice.timeout};
   uc.max_requests = choice.limits.max_requests;
   uc.idle_timeout = choice.limits.idle_timeout;
+  uc.pipeline = choice.pipeline;
   return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
 }
 
@@ -220,8 +269,43 @@ void ClusterModel::check_call_cycles(Diagnostics& diags) const {
                         "conditional (probability below 1) or bounded (max_depth)"));
 }
 
+std::vector<int> ClusterModel::served_udp_ports(std::size_t ai, int pod, const std::string& path,
+                                                Diagnostics& diags) const {
+  const AppSpec& a = scenario_.apps[ai];
+  if (a.port != 0) return {a.port};
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  std::vector<int> ports;
+  const auto add = [&](int n) {
+    if (std::find(ports.begin(), ports.end(), n) == ports.end()) ports.push_back(n);
+  };
+  for (const kube::Container& c : p.spec->containers) {
+    for (const kube::ContainerPort& cp : c.ports) {
+      if (cp.protocol == kube::Protocol::udp) add(cp.container_port);
+    }
+  }
+  if (!ports.empty()) return ports;
+  for (const kube::ServiceState& st : cluster_->services()) {
+    if (!st.service->has_selector() || st.service->meta.namespace_ != p.namespace_ ||
+        !kube::map_selector_matches(*st.service->selector, *p.labels)) {
+      continue;
+    }
+    for (const kube::ServicePortState& ps : st.ports) {
+      if (ps.port->protocol == kube::Protocol::udp && !ps.port->target_port.named())
+        add(ps.port->target_port.number);
+    }
+  }
+  if (ports.empty()) {
+    diags.add(located(Severity::error, a.source, path + ".port",
+                      "datagrams are sent to " + a.workload +
+                          " (a udp:// URL), but its pods declare no UDP container port and no "
+                          "Service selecting them has a UDP port with a numeric targetPort; say "
+                          "which port serves"));
+  }
+  return ports;
+}
+
 std::vector<int> ClusterModel::served_ports(std::size_t ai, int pod, const std::string& path,
-                                            Diagnostics& diags) const {
+                                            Diagnostics& diags, bool quiet) const {
   const AppSpec& a = scenario_.apps[ai];
   if (a.port != 0) return {a.port};
   // Every TCP container port serves unless the app names one.
@@ -252,6 +336,7 @@ std::vector<int> ClusterModel::served_ports(std::size_t ai, int pod, const std::
     }
   }
   if (said.size() == 1) return {said[0].first};
+  if (quiet && said.empty()) return {};
   std::string message = "the pods of " + a.workload + " declare no TCP container port";
   if (said.empty()) {
     message += " and no Service selecting them has a numeric targetPort; say which port serves";
@@ -271,9 +356,16 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
   const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
   // A restarted container gets fresh servers (and a fresh random stream name).
   const std::string incarnation = p.restarts > 0 ? "#" + std::to_string(p.restarts) : "";
-  for (int port : plan.ports) {
+  std::vector<std::pair<int, bool>> ports;  // (port, udp)
+  for (int port : plan.ports) ports.emplace_back(port, false);
+  for (int port : plan.udp_ports) ports.emplace_back(port, true);
+  for (const auto& [port, udp] : ports) {
     app::HttpServerConfig cfg;
     cfg.port = static_cast<std::uint16_t>(port);
+    cfg.udp = udp;
+    cfg.receive_buffer = static_cast<std::uint64_t>(scenario_.cluster.udp.receive_buffer.count());
+    cfg.datagram_overhead =
+        static_cast<std::uint32_t>(scenario_.cluster.udp.datagram_overhead.count());
     cfg.concurrency = a.concurrency;
     cfg.cpu_per_connection = a.cpu_per_connection;
     cfg.threads = a.threads;
@@ -285,6 +377,7 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
     cfg.keepalive_timeout =
         a.keepalive_timeout.value_or(grpc ? Time::zero() : program.keepalive_timeout);
     cfg.app = static_cast<std::uint32_t>(ai);
+    cfg.multiplexed = grpc;
     cfg.handlers.assign(1, app::RouteHandler{a.service_time,
                                              a.cpu_per_request,
                                              static_cast<std::uint64_t>(a.response_bytes.count()),
@@ -298,8 +391,8 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
                                                static_cast<std::uint64_t>(r.response_bytes.count()),
                                                {}});
     }
-    const std::string stream =
-        "app/" + p.namespace_ + "/" + p.name + "/" + std::to_string(port) + incarnation;
+    const std::string stream = "app/" + p.namespace_ + "/" + p.name + "/" + (udp ? "udp/" : "") +
+                               std::to_string(port) + incarnation;
     servers_.emplace_back(stack_of_pod(pod), cpu_of_pod(pod), requests_, cfg,
                           random_.stream(stream));
     app::HttpServer& server = servers_.back();
@@ -314,9 +407,7 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
           const CallSpec& call = groups[g].calls[c];
           app::Upstream& upstream = make_upstream(
               stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
-              UpstreamChoice{call.grpc, call.round_robin, call.keep_alive, call.pool_size,
-                             call.retries, call.timeout, call.keep_alive_limits},
-              &app::HttpServer::call_done, &server);
+              choice_of(call), &app::HttpServer::call_done, &server);
           group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
                                           route_id(call.route),
                                           static_cast<std::uint64_t>(call.request_bytes.count()),

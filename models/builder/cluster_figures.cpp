@@ -295,6 +295,11 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
       ++t.failed;
     }
   }
+  if (r.oneway && r.status == app::RequestStatus::ok) {
+    // Its server times come when its receiver is done with it (on_datagram).
+    if (r.target < run.services.size()) ++run.services[r.target].datagrams_sent;
+    return;
+  }
   if (r.status == app::RequestStatus::ok && r.target < self->result_.services.size()) {
     ServiceFigures& s = self->result_.services[r.target];
     ++s.requests;
@@ -302,6 +307,33 @@ void ClusterModel::on_request_finished(void* ctx, const app::RequestRecord& r) {
     s.latency.record(r.total());
     s.queueing_s.add(r.queueing().seconds());
     s.service_s.add(r.service().seconds());
+  }
+}
+
+}  // namespace podwire::builder
+
+namespace podwire::builder {
+
+void ClusterModel::on_datagram(void* ctx, const app::RequestRecord& r,
+                               app::RequestTable::Datagram what) {
+  auto* self = static_cast<ClusterModel*>(ctx);
+  if (r.started < self->scenario_.run.warmup || r.target >= self->result_.services.size()) return;
+  ServiceFigures& s = self->result_.services[r.target];
+  switch (what) {
+    case app::RequestTable::Datagram::received:
+      ++s.datagrams_received;
+      return;
+    case app::RequestTable::Datagram::dropped:
+      ++s.receive_drops;
+      return;
+    case app::RequestTable::Datagram::consumed:
+      // Sent to consumed: the way there, the receive queue and the handler.
+      ++s.requests;
+      s.server_time_s.add((r.service_done - r.server_arrived).seconds());
+      s.latency.record(r.calls_done - r.started);
+      s.queueing_s.add(r.queueing().seconds());
+      s.service_s.add(r.service().seconds());
+      return;
   }
 }
 

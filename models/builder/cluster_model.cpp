@@ -81,6 +81,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   for (const Diagnostic& d : diags.sorted()) notices_.push_back(d.to_string());
   requests_.finished.connect(&ClusterModel::on_request_finished, this);
+  requests_.datagram.connect(&ClusterModel::on_datagram, this);
 }
 
 ClusterModel::~ClusterModel() = default;
@@ -401,14 +402,22 @@ void ClusterModel::publish(const std::string& name, net::Address address, int se
   published_[name] = service;
 }
 
-std::string ClusterModel::port_problem(int service, std::uint16_t port) const {
+std::string ClusterModel::port_problem(int service, std::uint16_t port, bool udp) const {
   const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
   if (st.service->type == kube::ServiceType::external_name || st.service->headless()) return "";
   std::string ports;
   for (const auto& ps : st.ports) {
-    if (ps.port->port == port) return "";
-    ports += (ports.empty() ? "" : ", ") + std::to_string(ps.port->port);
+    const bool is_udp = ps.port->protocol == kube::Protocol::udp;
+    if (ps.port->port == port && (!udp || is_udp)) return "";
+    ports += (ports.empty() ? "" : ", ") + std::to_string(ps.port->port) + (is_udp ? "/UDP" : "");
   }
+  if (udp)
+    return "Service " + st.key + " has no UDP port " + std::to_string(port) +
+           " (its ports: " + ports + "); a udp:// URL needs a port with protocol: UDP";
+  // As before UDP: the ports listed by number alone.
+  ports.clear();
+  for (const auto& ps : st.ports)
+    ports += (ports.empty() ? "" : ", ") + std::to_string(ps.port->port);
   return "Service " + st.key + " has no port " + std::to_string(port) + " (its ports: " + ports +
          ")";
 }

@@ -24,6 +24,7 @@
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
 #include "models/app/multiplexed_channel.hpp"
+#include "models/app/udp_upstream.hpp"
 #include "models/builder/cluster_fabric.hpp"
 #include "models/builder/cluster_sampler.hpp"
 #include "models/builder/figures.hpp"
@@ -142,6 +143,8 @@ class ClusterModel final : public churn::PodRuntime {
   void build_apps(Diagnostics& diags);
   // Apps that a `protocol: grpc` traffic entry or call reaches (gRPC servers).
   std::vector<bool> grpc_servers() const;
+  // Apps that a udp:// traffic entry or call reaches (they bind UDP ports).
+  std::vector<bool> udp_servers() const;
   void build_ingress(std::size_t app, const std::vector<int>& pods, Diagnostics& diags);
   void build_traffic(Diagnostics& diags);
   // Why a traffic entry's route mix cannot be served behind the Service ("" when it can).
@@ -157,12 +160,17 @@ class ClusterModel final : public churn::PodRuntime {
   // The ports an app's pods serve: its `port`, the pods' TCP container ports,
   // or the one numeric targetPort of the Services selecting them; none (and
   // an error) when that is not one port.
+  // With `quiet`, finding none is no error (the app serves UDP).
   std::vector<int> served_ports(std::size_t app, int pod, const std::string& path,
-                                Diagnostics& diags) const;
+                                Diagnostics& diags, bool quiet = false) const;
+  // The UDP ports an app's pods take datagrams on: its `port`, the pods' UDP
+  // container ports, or the numeric targetPorts of the Services' UDP ports.
+  std::vector<int> served_udp_ports(std::size_t app, int pod, const std::string& path,
+                                    Diagnostics& diags) const;
   // The server apps whose pods a Service selects (none for -1).
   std::vector<std::size_t> apps_serving(int service) const;
   // A client's way to host:port from a pod's (or host's) stack: an HTTP/1.1
-  // pool, or a gRPC channel.
+  // pool (pipelined or not), a gRPC channel, or a UDP socket.
   struct UpstreamChoice {
     bool grpc = false;
     bool round_robin = false;
@@ -171,7 +179,19 @@ class ClusterModel final : public churn::PodRuntime {
     int retries = 0;
     engine::Time timeout;
     scenario::KeepAliveLimits limits;
+    int pipeline = 1;
+    bool udp = false;
+    bool reply = false;
   };
+  template <class Spec>
+  static UpstreamChoice choice_of(const Spec& s) {
+    UpstreamChoice c{s.grpc,    s.round_robin, s.keep_alive,       s.pool_size,
+                     s.retries, s.timeout,     s.keep_alive_limits};
+    c.pipeline = s.pipeline;
+    c.udp = s.target.udp;
+    c.reply = s.reply;
+    return c;
+  }
   app::Upstream& make_upstream(net::TcpStack& stack, app::NameResolver& resolver,
                                const std::string& host, std::uint16_t port,
                                const UpstreamChoice& choice, app::Upstream::Done done,
@@ -217,13 +237,15 @@ class ClusterModel final : public churn::PodRuntime {
   std::uint32_t target_index(const std::string& host, std::uint16_t port, int service);
   // Why a URL's port reaches nothing on `service` ("Service ns/web has no port
   // 8080 (its ports: 80)"), or "" when it does (or the Service takes any port).
-  std::string port_problem(int service, std::uint16_t port) const;
+  // A udp:// URL's port must be one of the Service's UDP ports.
+  std::string port_problem(int service, std::uint16_t port, bool udp = false) const;
   // Puts a name in the public DNS, remembering what it reaches: a Service's
   // load balancer (its index) or a node (-1).
   void publish(const std::string& name, net::Address address, int service);
   node::NodeCpu* cpu_of_pod(int pod);
   const node::HostStackCosts* host_costs_of_pod(int pod) const;  // its node's; null when unplaced
   static void on_request_finished(void* ctx, const app::RequestRecord& r);
+  static void on_datagram(void* ctx, const app::RequestRecord& r, app::RequestTable::Datagram what);
 
   const ClusterScenario& scenario_;
   engine::Simulator sim_;
@@ -256,11 +278,13 @@ class ClusterModel final : public churn::PodRuntime {
   std::deque<app::IngressController> ingresses_;
   std::deque<app::UpstreamPool> pools_;
   std::deque<app::MultiplexedChannel> channels_;
+  std::deque<app::UdpUpstream> udp_upstreams_;
   std::deque<app::HttpClient> clients_;
   std::deque<app::ProgramCpu> client_programs_;  // each client pod's load generator threads
   std::deque<kube::TcpRelay> relays_;
   std::vector<Target> targets_;
   std::vector<bool> grpc_apps_;               // by app: a gRPC server
+  std::vector<bool> udp_apps_;                // by app: sent datagrams
   std::vector<std::string> route_names_{""};  // by route id
   std::unordered_map<std::string, std::uint32_t> route_index_;
   std::vector<std::string> target_names_;
@@ -276,6 +300,7 @@ class ClusterModel final : public churn::PodRuntime {
     bool ok = false;
     std::vector<HandlerPlan> handlers;  // the app's top-level handler, then its routes'
     std::vector<int> ports;             // the container ports that serve
+    std::vector<int> udp_ports;         // and those that take datagrams
   };
   std::vector<AppPlan> app_plans_;
   std::vector<int> app_of_owner_;  // server app of each cluster owner, -1

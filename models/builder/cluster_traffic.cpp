@@ -60,11 +60,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         program.set_event_loop(app::find_program(t.program)->event_loop);
         clients_.back().set_program(&program);
       }
-      clients_.back().attach(
-          make_upstream(stack, resolver, host, port,
-                        UpstreamChoice{t.grpc, t.round_robin, t.keep_alive, t.pool_size, t.retries,
-                                       t.timeout, t.keep_alive_limits},
-                        &app::HttpClient::done, &clients_.back()));
+      clients_.back().attach(make_upstream(stack, resolver, host, port, choice_of(t),
+                                           &app::HttpClient::done, &clients_.back()));
     };
 
     if (t.from == TrafficSpec::From::port_forward) {
@@ -123,7 +120,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
                     "controller's load balancer, and nodes by their names";
         } else if (it->second >= 0) {
           service = it->second;
-          problem = port_problem(service, t.target.port);
+          problem = port_problem(service, t.target.port, t.target.udp);
         } else {
           for (std::size_t si = 0; si < cluster_->services().size() && service < 0; ++si) {
             for (const auto& ps : cluster_->services()[si].ports) {
@@ -165,7 +162,7 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       continue;
     }
     if (service >= 0) {
-      std::string problem = port_problem(service, t.target.port);
+      std::string problem = port_problem(service, t.target.port, t.target.udp);
       if (problem.empty()) problem = mix_problem(t, service);
       if (!problem.empty()) {
         diags.add(located(Severity::error, t.source, path + ".url", problem));

@@ -152,6 +152,14 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     }
     if (f.session_affinity)
       r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
+  } else if (const proxy::ServiceTable::Match udp =
+                 target != 0 ? table.find(target, port, net::Protocol::udp)
+                             : proxy::ServiceTable::Match{};
+             udp.frontend != nullptr) {
+    r.endpoints.push_back(udp.frontend->name + ": ClusterIP " + addr(target) + ":" +
+                          std::to_string(port) +
+                          " serves UDP only; what follows is a TCP connection, which it refuses "
+                          "(a udp:// URL sends datagrams there)");
   } else if (target != 0) {
     if (const auto p = cluster.pod_by_ip(target)) {
       r.endpoints.push_back(addr(target) + " is pod " +

@@ -131,11 +131,28 @@ struct ServiceFigures {
   double estimate_arrival_per_s = 0;
   double estimate_utilisation = 0;
   double estimate_server_time_s = 0;
+  // Datagrams sent without a reply (udp://) after the warm-up: sent, taken
+  // into a receiver's socket, and dropped there (a full receive queue). A
+  // oneway datagram counts in `requests` and the server times once its
+  // receiver has consumed it.
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t receive_drops = 0;
+  // Sent and never taken in: the receive drops, those lost on the way (a
+  // full queue, no endpoint, a full conntrack table), and those still on the
+  // way when the run ended.
+  std::uint64_t datagrams_lost() const {
+    return datagrams_sent > datagrams_received ? datagrams_sent - datagrams_received : 0;
+  }
 
   template <class V>
   void visit(V& v) const {
     v("name", name);
     v("requests", requests);
+    v("datagrams_sent", datagrams_sent);
+    v("datagrams_received", datagrams_received);
+    v("receive_drops", receive_drops);
+    v("datagrams_lost", datagrams_lost());
     v("pods", pods);
     v("concurrency", concurrency);
     v("mean_service_s", mean_service_s);

@@ -36,7 +36,8 @@ using detail::parse_traffic;
 
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
   ClusterSpec& s = scenario.cluster;
-  c.expect_mapping(keys("cluster", {"nodes", "topology", "dns", "datapath", "host", "proxy"}));
+  c.expect_mapping(
+      keys("cluster", {"nodes", "topology", "dns", "datapath", "host", "proxy", "udp"}));
   const YamlField nodes = c["nodes"];
   if (!nodes.present())
     nodes.error(
@@ -137,6 +138,7 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   parse_parameters(c["dns"], "cluster.dns", scenario);
   parse_parameters(c["datapath"], "cluster.datapath", scenario);
   parse_parameters(c["host"], "cluster.host", scenario);
+  parse_parameters(c["udp"], "cluster.udp", scenario);
   const YamlField px = c["proxy"];
   if (px.present() && px.expect_mapping(keys("cluster.proxy", {"sync"}))) {
     read_parameters(px, "cluster.proxy", scenario);
@@ -216,9 +218,12 @@ std::optional<Url> Url::parse(std::string_view text, std::string* error) {
   } else if (rest.starts_with("https://")) {
     rest.remove_prefix(8);
     u.port = 443;
+  } else if (rest.starts_with("udp://")) {
+    rest.remove_prefix(6);
+    u.udp = true;
   } else if (rest.find("://") != std::string_view::npos) {
     if (error)
-      *error = "'" + std::string(text) + "': only http:// and https:// URLs are understood";
+      *error = "'" + std::string(text) + "': only http://, https:// and udp:// URLs are understood";
     return std::nullopt;
   }
   const auto slash = rest.find('/');
@@ -235,6 +240,9 @@ std::optional<Url> Url::parse(std::string_view text, std::string* error) {
     }
     u.port = static_cast<std::uint16_t>(port);
     authority = authority.substr(0, colon);
+  } else if (u.udp) {
+    if (error) *error = "'" + std::string(text) + "': a udp:// URL needs a port (udp://HOST:PORT)";
+    return std::nullopt;
   }
   if (authority.empty()) {
     if (error) *error = "'" + std::string(text) + "': no host name";

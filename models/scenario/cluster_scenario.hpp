@@ -86,6 +86,12 @@ struct ProxySpec {
   proxy::SyncConfig sync_config() const;
 };
 
+// An application's UDP socket (a server's, where datagrams wait for it).
+struct UdpSpec {
+  engine::Bytes receive_buffer = engine::Bytes(212992);  // net.core.rmem_default
+  engine::Bytes datagram_overhead = engine::Bytes(576);  // SKB_TRUESIZE beyond the payload
+};
+
 struct ClusterSpec {
   std::vector<NodeGroupSpec> nodes;
   TopologySpec topology;
@@ -101,6 +107,7 @@ struct ClusterSpec {
   node::DatapathCosts datapath;
   node::HostStackCosts host;
   node::CniCosts cni_costs;
+  UdpSpec udp;
   ProxySpec proxy;
   std::uint64_t conntrack_max = 0;  // 0: kube-proxy's max(32768 x cores, 131072)
   // Request processing by the API server and kubelet on a port-forward.
@@ -108,13 +115,15 @@ struct ClusterSpec {
   engine::Time kubelet_latency = engine::Time::us(100);
 };
 
-// "http://web.my-app:8080/cart" as parsed: scheme http (port 80 by default) or
-// https (443); a host (a DNS name, a Service short name or an address).
+// "http://web.my-app:8080/cart" as parsed: scheme http (port 80 by default),
+// https (443) or udp (datagrams; the port is required); a host (a DNS name, a
+// Service short name or an address).
 struct Url {
   std::string text;
   std::string host;
   std::uint16_t port = 80;
   std::string path = "/";
+  bool udp = false;
   static std::optional<Url> parse(std::string_view text, std::string* error);
 };
 
@@ -138,8 +147,11 @@ struct CallSpec {
   bool grpc = false;         // HTTP/2: every call a stream on one connection per address
   bool round_robin = false;  // gRPC: a connection to every address, calls dealt in turn
   int pool_size = 0;         // HTTP/1.1: at most this many connections (then calls wait); 0: any
+  int pipeline = 1;          // requests outstanding at once on one pooled connection
   int retries = 0;           // new attempts after a refused, reset or timed-out connection
   engine::Time timeout;      // per attempt; 0: none
+  // A udp:// URL: a datagram, answered by one (reply) or not (fire and forget).
+  bool reply = false;
   kube::SourceLocation source;
 };
 
@@ -218,8 +230,10 @@ struct TrafficSpec {
   bool grpc = false;  // as CallSpec
   bool round_robin = false;
   int pool_size = 0;
+  int pipeline = 1;
   int retries = 0;
   engine::Time timeout;  // per attempt; 0: none
+  bool reply = false;    // as CallSpec
   engine::Bytes request_bytes = engine::Bytes(200);
   engine::Time start = engine::Time::zero();
   std::optional<engine::Time> stop;

@@ -35,6 +35,9 @@ std::optional<Time> cpu_cost(const YamlField& f) {
   return v;
 }
 
+// The most a UDP datagram carries over IPv4: 65535 less the IP and UDP headers.
+constexpr std::int64_t kMaxDatagram = 65507;
+
 // A message's size: at least one byte (TCP sends no empty message).
 std::optional<engine::Bytes> message_size(const YamlField& f) {
   const auto v = f.bytes();
@@ -92,24 +95,63 @@ std::optional<app::CallCount> call_count(const YamlField& f) {
 // protocol: http (HTTP/1.1, the default) or grpc (HTTP/2), and for grpc
 // lb: pick_first or round_robin. A gRPC channel keeps its connections and
 // has no retries or timeouts of ours: those fields are errors beside it.
-void parse_protocol(const YamlField& f, bool& grpc, bool& round_robin, int& pool_size) {
+// A udp:// URL sends datagrams: no connections (keep_alive, pool_size,
+// pipeline are errors), and with `reply: true` a request/response exchange
+// whose timeout and retries default to the glibc resolver's (resolv.conf(5):
+// timeout 5 s, attempts 2); without it nothing waits, so timeout and retries
+// are errors.
+template <class Spec>
+void parse_protocol(const YamlField& f, Spec& s) {
   if (auto v = f["protocol"].string()) {
-    if (*v == "grpc")
-      grpc = true;
+    if (s.target.udp)
+      f["protocol"].error("a udp:// URL sends datagrams; protocol is for http:// URLs");
+    else if (*v == "grpc")
+      s.grpc = true;
     else if (*v != "http")
       f["protocol"].error("expected http or grpc, got '" + *v + "'");
   }
   if (auto v = f["lb"].string()) {
-    if (!grpc)
+    if (!s.grpc)
       f["lb"].error("a load-balancing policy is a gRPC channel's: say protocol: grpc");
     else if (*v == "round_robin")
-      round_robin = true;
+      s.round_robin = true;
     else if (*v != "pick_first")
       f["lb"].error("expected pick_first or round_robin, got '" + *v + "'");
   }
-  if (auto v = f["pool_size"].integer(1, 1'000'000)) pool_size = static_cast<int>(*v);
-  if (!grpc) return;
-  for (const char* key : {"keep_alive", "retries", "timeout", "pool_size"}) {
+  if (auto v = f["pool_size"].integer(1, 1'000'000)) s.pool_size = static_cast<int>(*v);
+  if (auto v = f["pipeline"].integer(1, 10'000)) s.pipeline = static_cast<int>(*v);
+  if (auto v = boolean(f["reply"])) s.reply = *v;
+  if (s.target.udp) {
+    for (const char* key : {"keep_alive", "pool_size", "pipeline"}) {
+      if (f[key].present())
+        f[key].error("a UDP socket has no connections: " + std::string(key) +
+                     " is for http:// URLs");
+    }
+    if (!s.reply) {
+      for (const char* key : {"retries", "timeout"}) {
+        if (f[key].present())
+          f[key].error(
+              "nothing waits for a datagram sent without a reply; say reply: true for a "
+              "request/response exchange");
+      }
+    } else {
+      if (!f["timeout"].present()) s.timeout = Time::s(5);
+      if (!f["retries"].present()) s.retries = 1;
+      if (f["timeout"].present() && s.timeout <= Time::zero())
+        f["timeout"].error(
+            "a UDP exchange needs a positive timeout (nothing else ends a lost one)");
+    }
+    if (s.request_bytes.count() > kMaxDatagram)
+      f["request_size"].error("a UDP datagram holds at most 65507B over IPv4, got " +
+                              s.request_bytes.to_string());
+    return;
+  }
+  if (f["reply"].present())
+    f["reply"].error("reply is for udp:// URLs (an HTTP request is always answered)");
+  if (s.pipeline > 1 && !s.keep_alive)
+    f["pipeline"].error("pipelining sends on kept-alive connections; drop keep_alive: false");
+  if (!s.grpc) return;
+  for (const char* key : {"keep_alive", "retries", "timeout", "pool_size", "pipeline"}) {
     if (f[key].present())
       f[key].error(
           std::string("not modelled for a gRPC channel (one kept connection per "
@@ -150,7 +192,7 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
     for (const YamlField& call : items(parallel ? g["parallel"] : g["sequential"], ctx)) {
       if (!call.expect_mapping({"url", "route", "protocol", "lb", "request_size", "response_size",
                                 "count", "probability", "max_depth", "keep_alive", "pool_size",
-                                "retries", "timeout"})) {
+                                "pipeline", "reply", "retries", "timeout"})) {
         continue;
       }
       CallSpec cs;
@@ -170,7 +212,7 @@ void parse_calls(const YamlField& calls, YamlContext& ctx, std::vector<CallGroup
         else
           cs.timeout = *v;
       }
-      parse_protocol(call, cs.grpc, cs.round_robin, cs.pool_size);
+      parse_protocol(call, cs);
       group.calls.push_back(std::move(cs));
     }
     out.push_back(std::move(group));
@@ -317,10 +359,11 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
   int index = 0;
   for (const YamlField& t : items(traffic, ctx)) {
     ++index;
-    if (!t.expect_mapping({"name",     "from",     "url",          "port_forward", "route",
-                           "mix",      "protocol", "lb",           "pool_size",    "rate",
-                           "arrivals", "users",    "think_time",   "client",       "keep_alive",
-                           "retries",  "timeout",  "request_size", "start",        "stop"})) {
+    if (!t.expect_mapping({"name",   "from",       "url",      "port_forward", "route",
+                           "mix",    "protocol",   "lb",       "pool_size",    "pipeline",
+                           "reply",  "rate",       "arrivals", "users",        "think_time",
+                           "client", "keep_alive", "retries",  "timeout",      "request_size",
+                           "start",  "stop"})) {
       continue;
     }
     TrafficSpec ts;
@@ -413,7 +456,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     }
     if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     parse_mix(t, ts);
-    parse_protocol(t, ts.grpc, ts.round_robin, ts.pool_size);
+    parse_protocol(t, ts);
     if (auto v = t["start"].time()) ts.start = *v;
     if (auto v = t["stop"].time()) ts.stop = *v;
     s.traffic.push_back(std::move(ts));

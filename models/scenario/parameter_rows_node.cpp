@@ -238,6 +238,41 @@ void add_node_sections(std::vector<ParameterSection>& out) {
       },
       ""});
 
+  const auto bytes_row = [](std::string path, auto get, std::int64_t most, std::string source) {
+    Parameter p{path, last_part(path), get(defaults()).to_string(), std::move(source), {}, {}};
+    p.read = [get, most](const YamlField& f, S& s) {
+      if (auto v = f.bytes()) {
+        if (v->count() < 0 || v->count() > most)
+          f.error("expected a size from 0B to " + engine::Bytes(most).to_string());
+        else
+          get(s) = *v;
+      }
+    };
+    p.takes = "size";
+    return p;
+  };
+  out.push_back(ParameterSection{
+      "UDP sockets (scenario `cluster.udp`)",
+      "",
+      {
+          bytes_row(
+              "cluster.udp.receive_buffer",
+              [](S & s) -> auto& { return s.cluster.udp.receive_buffer; }, 1LL << 31,
+              "Linux `net.core.rmem_default` (212992 on x86-64), the receive buffer of a "
+              "socket that sets no SO_RCVBUF; datagrams waiting for the application beyond "
+              "it are dropped (`UdpRcvbufErrors`)"),
+          bytes_row(
+              "cluster.udp.datagram_overhead",
+              [](S & s) -> auto& { return s.cluster.udp.datagram_overhead; }, 1LL << 20,
+              "what the buffer is charged for a datagram beyond its payload: "
+              "`SKB_TRUESIZE` in include/linux/skbuff.h, `struct sk_buff` (232 B, aligned "
+              "to 256) and `skb_shared_info` (320 B) on x86-64"),
+          constant("UDP request/response client", "timeout 5s, 2 attempts",
+                   "resolv.conf(5): the glibc resolver's `timeout:5`, `attempts:2`; a traffic "
+                   "entry or call sets `timeout` and `retries`"),
+      },
+      ""});
+
   out.push_back(ParameterSection{
       "Port-forward (scenario `cluster.apiserver_latency`, `cluster.kubelet_latency`)",
       "",

@@ -93,6 +93,13 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             f"{_fmt_num(util):>13}{flag}")
     lines.append("(p50, p99: whole requests to the Service as their senders saw them; server time: queueing + "
                  "service at the pod; estimate: Jackson network, M/M/c per pod)")
+    for s in result["services"]:
+        if s.get("datagrams_sent"):
+            lost, drops = s["datagrams_lost"], s["receive_drops"]
+            lines.append(
+                f"{s['name']}: {s['datagrams_sent']:,} datagrams sent without a reply, {s['datagrams_received']:,} "
+                f"received, {lost:,} lost ({drops:,} at a full receive queue, the rest on the way or still in "
+                "flight at the end)")
     if "datapath" in result:
         dp, dns = result["datapath"], result["dns"]
         lines.append("")

@@ -193,6 +193,13 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             **{k: (float(row[k]) if k in row.dtype.names and int(row["requests"]) > 0 else None)
                for k in ("p50_s", "p90_s", "p99_s")},
         })
+    if "summary/datagrams" in f:  # only when datagrams were sent without a reply
+        by_name = {s["name"]: s for s in services}
+        for row in f["summary/datagrams"][:]:
+            if _text(row["name"]) in by_name:
+                by_name[_text(row["name"])].update({
+                    "datagrams_sent": int(row["sent"]), "datagrams_received": int(row["received"]),
+                    "receive_drops": int(row["receive_drops"]), "datagrams_lost": int(row["lost"])})
     result: dict[str, Any] = {}
     if "summary/nodes" in f:
         result["nodes"] = [{

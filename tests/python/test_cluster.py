@@ -101,6 +101,30 @@ def test_run_writes_a_trace_pandas_reads(podwire_cli, tmp_path):
     assert "client" in summary.stdout
 
 
+def test_datagrams_sent_without_a_reply_are_traced_and_counted(podwire_cli, tmp_path):
+    trace = tmp_path / "cache.h5"
+    r = podwire_cli("run", "scenarios/protocols/cache-and-metrics.yaml", "--duration", "4s", "-o", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert "default/statsd:" in r.stdout and "datagrams sent without a reply" in r.stdout
+    with h5py.File(trace, "r") as f:
+        requests = pd.DataFrame(f["requests"][:])
+        targets = pd.DataFrame(f["targets"][:])
+        datagrams = pd.DataFrame(f["summary/datagrams"][:])
+    names = dict(zip(targets.id, targets.name.str.decode("utf-8")))
+    to_statsd = requests[requests.target.map(names) == "default/statsd"]
+    measured = to_statsd[~to_statsd.warmup.astype(bool)]
+    # Each datagram is a request, done (ok) as it is handed to the kernel.
+    assert len(measured) > 1000 and (measured.status == 1).all()
+    row = datagrams.iloc[0]
+    assert row["name"].decode() == "default/statsd"
+    assert row["sent"] == len(measured)
+    assert row["lost"] == row["sent"] - row["received"] and row["lost"] <= 2
+    # `podwire summary` prints them from the trace as `run` did.
+    r = podwire_cli("summary", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert f"default/statsd: {row['sent']:,} datagrams sent without a reply" in r.stdout
+
+
 def test_build_problems_are_located(podwire_cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(

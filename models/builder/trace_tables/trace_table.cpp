@@ -9,8 +9,8 @@ namespace podwire::builder {
 extern const TraceTableEntry requests_table, node_samples_table, link_samples_table, dns_table,
     connections_table, packets_table, links_table, programming_records_table, churn_events_table,
     programming_nodes_table, programming_changes_table, targets_table, traffic_table,
-    endpoints_table, traffic_summary_table, service_summary_table, node_summary_table,
-    summary_records_table;
+    endpoints_table, traffic_summary_table, service_summary_table, datagram_summary_table,
+    node_summary_table, summary_records_table;
 
 namespace {
 
@@ -31,6 +31,7 @@ constexpr const TraceTableEntry* kTables[] = {
     &endpoints_table,
     &traffic_summary_table,
     &service_summary_table,
+    &datagram_summary_table,
     &node_summary_table,
     &summary_records_table,
 };

@@ -153,8 +153,9 @@ traffic:
   EXPECT_NE(e.find("cluster.node_port_range: expected FIRST-LAST"), std::string::npos) << e;
   EXPECT_NE(e.find("apps.web.concurrency"), std::string::npos) << e;
   EXPECT_NE(e.find("sevice_time"), std::string::npos) << e;  // unknown field warned
-  EXPECT_NE(e.find("traffic[0].url: 'ftp://x': only http:// and https:// URLs are understood"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("traffic[0].url: 'ftp://x': only http://, https:// and udp:// URLs are understood"),
+      std::string::npos)
       << e;
   EXPECT_NE(
       e.find("traffic[1].url: 'http://web:99999/': the port must be a number from 1 to 65535"),
