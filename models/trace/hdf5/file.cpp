@@ -67,6 +67,19 @@ File File::create(const std::string& path) {
                                       "create property list", where);
   detail::check(H5Pset_obj_track_times(fcpl.get(), false), "turn off timestamps", where);
   const Handle fapl = file_access_properties(where);
+  // HDF5 writes a file's structure (dataset extents, chunk indexes, the superblock)
+  // only when flushed, never by evicting it from its cache in between: a process
+  // killed after a flush leaves the file as that flush wrote it, and rows written
+  // since go to new places in it. The cache then holds all of the file's structure,
+  // some bytes per chunk.
+  H5AC_cache_config_t cache{};
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  detail::check(H5Pget_mdc_config(fapl.get(), &cache), "get cache settings", where);
+  cache.evictions_enabled = false;
+  cache.incr_mode = H5C_incr__off;
+  cache.flash_incr_mode = H5C_flash_incr__off;
+  cache.decr_mode = H5C_decr__off;
+  detail::check(H5Pset_mdc_config(fapl.get(), &cache), "set cache settings", where);
   state->file =
       detail::checked(H5Fcreate(state->temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                       Handle::Kind::kFile, "create file", where);
@@ -114,6 +127,19 @@ void File::flush() {
   detail::check(H5Fflush(file_->file.get(), H5F_SCOPE_GLOBAL), "flush file", file_->temp_path);
 }
 
+void File::checkpoint() {
+  ensure_open();
+  detail::FileState& s = *file_;
+  const int slot = s.checkpoints % 2;
+  for (detail::Appender* a : std::vector(s.appenders)) a->write_tail(slot);
+  Group checkpoint = H5Lexists(s.file.get(), "/checkpoint", H5P_DEFAULT) > 0
+                         ? open_group("/checkpoint")
+                         : create_group("/checkpoint");
+  checkpoint.set_attribute("slot", std::int64_t{slot});
+  detail::check(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flush file", s.temp_path);
+  ++s.checkpoints;
+}
+
 void File::close() {
   if (!file_ || !file_->open) return;
   detail::quiet_hdf5_errors();
@@ -129,6 +155,16 @@ void File::close() {
     a->detach();
   }
   s.appenders.clear();
+  // The rows are all in their datasets now: the checkpoints' tails are stale.
+  if (s.checkpoints > 0 && !first_error &&
+      H5Lexists(s.file.get(), "/checkpoint", H5P_DEFAULT) > 0) {
+    try {
+      detail::check(H5Ldelete(s.file.get(), "/checkpoint", H5P_DEFAULT), "remove /checkpoint",
+                    s.temp_path);
+    } catch (...) {
+      first_error = std::current_exception();
+    }
+  }
   handle_.reset();  // the root group
   s.open = false;
   const std::string where = s.writable ? s.path + " (written as " + s.temp_path + ")" : s.path;

@@ -20,6 +20,7 @@ struct FileState {
   std::string temp_path;  // where it is written until then; == path when read
   bool writable = false;
   bool open = false;
+  int checkpoints = 0;  // File::checkpoint calls so far; the next writes slot checkpoints % 2
   // Writers with buffered rows, flushed by File::flush/close. Each registers in its
   // constructor and leaves in its destructor.
   std::vector<Appender*> appenders;
