@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from podwire import __version__, _core
 from podwire.api import OutputPathError, RunInterrupted, check_trace_path, load, run
-from podwire.summary import read_summary
+from podwire.summary import format_leftover, read_leftover, read_summary
 
 
 class ExitCode(enum.IntEnum):
@@ -276,6 +276,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    left = read_leftover(args.trace)
+    if left is not None:  # a killed run's file, readable up to its last checkpoint
+        if args.json:
+            print(json.dumps(left, indent=2))
+        else:
+            print(format_leftover(left))
+        return ExitCode.OK
     try:
         result = read_summary(args.trace)
     except (OSError, KeyError, ValueError, RuntimeError) as e:  # h5py says RuntimeError of some damage
