@@ -50,7 +50,16 @@ void Appender::append_rows(const std::byte* rows, std::size_t n) {
 
 void Appender::flush() {
   if (!attached_) throw std::logic_error("hdf5: " + where_ + " belongs to a closed file");
+  if (file_->failed) buffered_ = 0;  // lost with the write that failed
   if (buffered_ == 0) return;
+  try {
+    write_buffer();
+  } catch (const std::runtime_error& e) {
+    file_->fail_write(e);
+  }
+}
+
+void Appender::write_buffer() {
   quiet_hdf5_errors();
   const int rank = width_ == 0 ? 1 : 2;
   const hsize_t dims[2] = {written_ + buffered_, width_};
@@ -73,6 +82,15 @@ void Appender::flush() {
 
 void Appender::write_tail(int slot) {
   if (!attached_) throw std::logic_error("hdf5: " + where_ + " belongs to a closed file");
+  if (file_->failed) return;
+  try {
+    write_tail_rows(slot);
+  } catch (const std::runtime_error& e) {
+    file_->fail_write(e);
+  }
+}
+
+void Appender::write_tail_rows(int slot) {
   quiet_hdf5_errors();
   const int rank = width_ == 0 ? 1 : 2;
   Handle& tail = tails_[slot];

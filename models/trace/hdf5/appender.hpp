@@ -60,6 +60,9 @@ class Appender {
   const std::string& where() const { return where_; }
 
  private:
+  void write_buffer();
+  void write_tail_rows(int slot);
+
   FileState* file_;
   hid_t dataset_;  // owned by the Location that owns this Appender
   Handle mem_type_;

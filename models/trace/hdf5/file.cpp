@@ -55,6 +55,29 @@ const std::string& no_path() {
 
 }  // namespace
 
+void detail::FileState::fail_write(const std::exception& error) {
+  const std::string reason = error.what();
+  if (!failed) {
+    failed = true;
+    void* vfd = nullptr;
+    if (H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &vfd) >= 0 && vfd != nullptr) {
+      const int fd = *static_cast<int*>(vfd);
+      const int read_only = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (read_only >= 0) {
+        ::dup2(read_only, fd);
+        ::close(read_only);
+      }
+    }
+  }
+  if (checkpoints == 0) {
+    throw std::runtime_error(reason + "; nothing of the trace is kept (" + temp_path +
+                             " is removed when it closes)");
+  }
+  throw std::runtime_error(reason + "; the trace is kept as " + temp_path +
+                           ", readable as its last checkpoint left it (podwire summary " +
+                           temp_path + ")");
+}
+
 File File::create(const std::string& path) {
   detail::quiet_hdf5_errors();
   if (path.empty()) throw std::invalid_argument("hdf5: cannot create a file with an empty path");
@@ -130,13 +153,18 @@ void File::flush() {
 void File::checkpoint() {
   ensure_open();
   detail::FileState& s = *file_;
+  if (s.failed) return;
   const int slot = s.checkpoints % 2;
   for (detail::Appender* a : std::vector(s.appenders)) a->write_tail(slot);
   Group checkpoint = H5Lexists(s.file.get(), "/checkpoint", H5P_DEFAULT) > 0
                          ? open_group("/checkpoint")
                          : create_group("/checkpoint");
-  checkpoint.set_attribute("slot", std::int64_t{slot});
-  detail::check(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flush file", s.temp_path);
+  try {
+    checkpoint.set_attribute("slot", std::int64_t{slot});
+    detail::check(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flush file", s.temp_path);
+  } catch (const std::runtime_error& e) {
+    s.fail_write(e);
+  }
   ++s.checkpoints;
 }
 
@@ -144,6 +172,17 @@ void File::close() {
   if (!file_ || !file_->open) return;
   detail::quiet_hdf5_errors();
   detail::FileState& s = *file_;
+  if (s.failed) {
+    // The caller had the error; the file stays as its last checkpoint left it.
+    for (detail::Appender* a : std::vector(s.appenders)) a->detach();
+    s.appenders.clear();
+    handle_.reset();
+    s.open = false;
+    H5Fclose(s.file.release());  // fails: writes go nowhere now
+    H5Eclear2(H5E_DEFAULT);
+    if (s.checkpoints == 0) std::remove(s.temp_path.c_str());
+    return;
+  }
   std::exception_ptr first_error;
   // A copy: appenders only leave the list in their destructors, but stay safe.
   for (detail::Appender* a : std::vector(s.appenders)) {
