@@ -504,3 +504,48 @@ def test_validate_counts_the_warnings_that_building_the_model_finds(podwire_cli)
     assert "warning: traffic[0].url: with ndots:0" in r.stderr
     assert "valid (0 warning(s))" not in r.stdout
     assert "warning(s))" in r.stdout
+
+
+def _file_size_limit(limit: int):
+    """In the child: writes beyond `limit` bytes fail with EFBIG, as on a full disk (SIGXFSZ ignored)."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("full", ["tmpfs", "file size limit"])
+def test_a_full_disk_ends_the_run_with_the_reason_and_keeps_the_last_checkpoint(source_dir, tmp_path, podwire_cli,
+                                                                                 full):
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    preexec, reason = None, "No space left on device"
+    if full == "tmpfs":
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
+                                 capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (not root)")
+    else:
+        preexec, reason = _file_size_limit(4 << 20), "File too large"
+    try:
+        trace = folder / "run.h5"
+        proc = _start(["run", "scenarios/seed-web.yaml", "--duration", "100000s", "--set",
+                       "outputs.flush_interval=100ms", "-o", str(trace)], source_dir, preexec_fn=preexec)
+        out, err = proc.communicate(timeout=60)
+        temporary = folder / f"run.h5.tmp-{proc.pid}"
+        assert proc.returncode == 1, err  # not 139: no crash at exit
+        assert "Traceback" not in err and "Segmentation" not in err
+        assert (f"podwire: hdf5: write rows failed for {trace}:/" in err and f": {reason}; the trace is kept as "
+                f"{temporary}, readable as its last checkpoint left it" in err), err
+        r = podwire_cli("summary", str(temporary))
+        assert r.returncode == 0 and "incomplete: it holds " in r.stdout, r.stderr
+        result = podwire.open(temporary)
+        held = result["simulated_s"]
+        assert held > 0 and len(result.requests) > 0
+        assert ((result.requests["started_s"] + result.requests["total_s"]) <= held + 1e-9).all()
+    finally:
+        if full == "tmpfs":
+            subprocess.run(["umount", str(folder)], check=False)
