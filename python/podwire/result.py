@@ -38,7 +38,7 @@ class Result(dict):  # type: ignore[type-arg]
 
     @property
     def complete(self) -> bool:
-        """False when the run was stopped (Ctrl-C, SIGTERM, SIGHUP) before its end."""
+        """False when the run was stopped (Ctrl-C, SIGTERM, SIGQUIT, SIGHUP) before its end."""
         return bool(self.get("complete", False))
 
     @property

@@ -344,7 +344,7 @@ def _start(args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP])
 def test_sigterm_and_sighup_stop_a_cluster_run_as_ctrl_c_does(source_dir, tmp_path, podwire_cli, stop):
     import h5py
 
