@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -75,10 +76,12 @@ class ClusterModel final : public churn::PodRuntime {
 
   // Runs to the scenario's duration (polling stop_flag between slices) and
   // returns the figures. `progress`, when given, is updated after each slice
-  // (for a progress bar on another thread). Traces connect from outside
-  // (trace_hookup.hpp).
+  // (for a progress bar on another thread); `between_slices`, when given, is
+  // called after each slice, when every event up to now has run (the trace
+  // flushes there). Traces connect from outside (trace_hookup.hpp).
   ClusterRunResult run(const std::atomic<bool>* stop_flag = nullptr,
-                       engine::RunProgress* progress = nullptr);
+                       engine::RunProgress* progress = nullptr,
+                       const std::function<void()>* between_slices = nullptr);
 
   const ClusterScenario& scenario() const { return scenario_; }
   engine::Simulator& simulator() { return sim_; }

@@ -7,7 +7,8 @@ namespace podwire::builder {
 using engine::Time;
 
 ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
-                                   engine::RunProgress* progress) {
+                                   engine::RunProgress* progress,
+                                   const std::function<void()>* between_slices) {
   for (auto& c : clients_) c.start();
   sampler_.start();
   const Time duration = scenario_.run.duration;
@@ -23,6 +24,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
       progress->simulated_ps.store(sim_.now().ps(), std::memory_order_relaxed);
       progress->events.store(sim_.events_executed(), std::memory_order_relaxed);
     }
+    if (between_slices != nullptr) (*between_slices)();
   }
   ClusterRunResult& r = result_;
   // What is still in flight is counted (and traced) as unfinished; `sent` and

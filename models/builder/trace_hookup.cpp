@@ -1,5 +1,8 @@
 #include "models/builder/trace_hookup.hpp"
 
+#include <chrono>
+#include <functional>
+
 #include "models/builder/trace_tables/trace_table.hpp"
 
 namespace podwire::builder {
@@ -22,6 +25,10 @@ ClusterTraceHookup::ClusterTraceHookup(ClusterModel& model, const std::string& t
 
 ClusterTraceHookup::~ClusterTraceHookup() = default;
 
+void ClusterTraceHookup::checkpoint(std::uint64_t events, engine::Time simulated) {
+  out_.checkpoint(events, simulated);
+}
+
 void ClusterTraceHookup::finish(const ClusterRunResult& r) {
   for (const std::unique_ptr<TraceTable>& t : tables_) t->finish(r);
   tables_.clear();
@@ -32,7 +39,19 @@ ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path,
                              const std::atomic<bool>* stop_flag, engine::RunProgress* progress) {
   if (trace_path.empty()) return model.run(stop_flag, progress);
   ClusterTraceHookup trace(model, trace_path);
-  ClusterRunResult r = model.run(stop_flag, progress);
+  const engine::Time interval = model.scenario().flush_interval;
+  using Clock = std::chrono::steady_clock;
+  const auto every = std::chrono::nanoseconds(interval.ps() / 1000);
+  Clock::time_point last = Clock::now();
+  // The file written up to the start (every table created, no rows yet).
+  trace.checkpoint(0, engine::Time::zero());
+  const std::function<void()> flush_when_due = [&] {
+    if (Clock::now() - last < every) return;
+    trace.checkpoint(model.simulator().events_executed(), model.simulator().now());
+    last = Clock::now();
+  };
+  ClusterRunResult r =
+      model.run(stop_flag, progress, interval > engine::Time::zero() ? &flush_when_due : nullptr);
   trace.finish(r);
   return r;
 }

@@ -28,6 +28,8 @@ class ClusterTraceHookup {
   // Every table's finish (the run's figures into /summary, /churn, the name
   // tables), the tables closed, then the file, complete unless the run was stopped.
   void finish(const ClusterRunResult& r);
+  // The file made readable as it is now (ClusterTrace::checkpoint).
+  void checkpoint(std::uint64_t events, engine::Time simulated);
 
  private:
   trace::ClusterTrace out_;

@@ -286,8 +286,15 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   parse_traffic(top["traffic"], ctx, s);
   parse_churn(top["churn"], ctx, s);
   const YamlField outputs = top["outputs"];
-  if (outputs.present() && outputs.expect_mapping({"trace", "requests", "connections", "packets",
-                                                   "programming_records", "sample_interval"})) {
+  if (outputs.present() &&
+      outputs.expect_mapping({"trace", "requests", "connections", "packets", "programming_records",
+                              "sample_interval", "flush_interval"})) {
+    if (auto v = outputs["flush_interval"].time()) {
+      if (*v < Time::zero())
+        outputs["flush_interval"].error("must not be negative");
+      else
+        s.flush_interval = *v;
+    }
     if (auto v = outputs["sample_interval"].time()) {
       if (*v < Time::zero())
         outputs["sample_interval"].error("must not be negative");

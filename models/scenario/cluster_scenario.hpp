@@ -261,6 +261,10 @@ struct ClusterScenario {
       false;  // /programming/records: every (node, change)  // /packets: follow every Nth packet
               // entering a node; 0: none
   engine::Time sample_interval = engine::Time::ms(100);  // per-node time series; 0: none
+  // Wall time between two flushes of the trace during a run, each at a slice
+  // boundary with every table written up to the same simulated time, so that a
+  // killed run leaves a file readable up to its last flush; 0: only at the end.
+  engine::Time flush_interval = engine::Time::s(2);
 };
 
 // True when the document has a `cluster:` section (a cluster scenario rather

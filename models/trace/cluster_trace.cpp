@@ -15,6 +15,15 @@ ClusterTrace::ClusterTrace(const std::string& path, const RunIdentity& id, engin
   meta_.set_attribute("warmup_ps", warmup.ps());
   meta_.set_attribute("start_wall_clock", wall_clock_now());
   meta_.set_attribute("complete", false);
+  // Present from the start, so that a checkpoint only rewrites them in place.
+  meta_.set_attribute("simulated_ps", std::int64_t{0});
+  meta_.set_attribute("events", std::uint64_t{0});
+}
+
+void ClusterTrace::checkpoint(std::uint64_t events, engine::Time simulated) {
+  meta_.set_attribute("simulated_ps", simulated.ps());
+  meta_.set_attribute("events", events);
+  file_.checkpoint();
 }
 
 void ClusterTrace::finish(std::uint64_t events, engine::Time simulated, bool complete) {

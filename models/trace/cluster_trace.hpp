@@ -26,6 +26,12 @@ class ClusterTrace {
   // Where the tables go; open until finish().
   h5::File& file() { return file_; }
 
+  // Every table's buffered rows and HDF5's structure written to the file,
+  // with /meta simulated_ps and events saying how far they reach: a run
+  // killed later leaves a file readable as it was here. Call it between
+  // events, when every table is written up to `simulated`.
+  void checkpoint(std::uint64_t events, engine::Time simulated);
+
   // /meta's end of run (wall clock, simulated time, events, complete), then
   // the file closed and renamed. Tables still open are flushed first.
   void finish(std::uint64_t events, engine::Time simulated, bool complete);

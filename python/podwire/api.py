@@ -135,7 +135,7 @@ def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT), SIGTERM or SIGHUP arrived while a run was going. The run
+    """Ctrl-C (SIGINT), SIGTERM, SIGQUIT or SIGHUP arrived while a run was going. The run
     stopped cleanly at the next slice of simulated time: its trace is closed
     with ``complete=false`` and everything written so far, and ``result``
     holds what it measured until then."""

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from podwire import __version__, _core
 from podwire.api import OutputPathError, RunInterrupted, check_trace_path, load, run
-from podwire.summary import read_summary
+from podwire.summary import format_leftover, read_leftover, read_summary
 
 
 class ExitCode(enum.IntEnum):
@@ -26,7 +26,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # the command line is wrong (argparse's own code for it)
     SCENARIO = 3  # the scenario has errors, cannot be read, or is not the kind the command needs
     OUTPUT = 4  # the trace cannot be written where it is to go; found before anything is simulated
-    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM, SIGHUP): 128 + SIGINT, as a shell reports Ctrl-C
+    STOPPED = 130  # a signal stopped it (Ctrl-C, SIGTERM, SIGQUIT, SIGHUP): 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -283,6 +283,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    left = read_leftover(args.trace)
+    if left is not None:  # a killed run's file, readable up to its last checkpoint
+        if args.json:
+            print(json.dumps(left, indent=2))
+        else:
+            print(format_leftover(left))
+        return ExitCode.OK
     try:
         result = read_summary(args.trace)
     except (OSError, KeyError, ValueError, RuntimeError) as e:  # h5py says RuntimeError of some damage
@@ -441,12 +448,13 @@ def _stop(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # SIGTERM and SIGHUP (a closed terminal) end the command as Ctrl-C does:
+    # SIGTERM, SIGQUIT and SIGHUP (a closed terminal) end the command as Ctrl-C does:
     # during a run the core stops it cleanly (partial summary, complete=false);
     # before it, while the scenario loads and the cluster is built, the command
     # ends at once. A SIGHUP ignored on purpose (nohup) stays ignored.
-    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP)}
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGQUIT, _stop)
     if before[signal.SIGHUP] is not signal.SIG_IGN:
         signal.signal(signal.SIGHUP, _stop)
     try:

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podwire.summary import NotATraceError, open_trace, read_summary
+from podwire.summary import NotATraceError, open_trace, read_summary, table_rows
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -38,7 +38,7 @@ class Result(dict):  # type: ignore[type-arg]
 
     @property
     def complete(self) -> bool:
-        """False when the run was stopped (Ctrl-C, SIGTERM, SIGHUP) before its end."""
+        """False when the run was stopped (Ctrl-C, SIGTERM, SIGQUIT, SIGHUP) before its end."""
         return bool(self.get("complete", False))
 
     @property
@@ -57,7 +57,7 @@ class Result(dict):  # type: ignore[type-arg]
         import pandas as pd
 
         with self._file() as f:
-            return pd.DataFrame(f[name][:])
+            return pd.DataFrame(table_rows(f, name))
 
     @functools.cached_property
     def requests(self) -> "pd.DataFrame":
@@ -77,7 +77,7 @@ class Result(dict):  # type: ignore[type-arg]
             if "requests" not in f:
                 return pd.DataFrame()
             table = f["requests"]
-            df = pd.DataFrame(table[:])
+            df = pd.DataFrame(table_rows(f, "requests"))
             if self.model != "cluster":
                 df["wait_s"] = (df["start_ps"] - df["arrival_ps"]) * PS
                 df["sojourn_s"] = (df["end_ps"] - df["arrival_ps"]) * PS
@@ -106,7 +106,7 @@ class Result(dict):  # type: ignore[type-arg]
             if "connections" not in f:
                 return pd.DataFrame()
             table = f["connections"]
-            df = pd.DataFrame(table[:])
+            df = pd.DataFrame(table_rows(f, "connections"))
             df["local"] = df["local"].map(_names(f, "endpoints")).astype("category")
             df["end"] = _enum(df["end"], table.attrs["enum:end"])
         return df
@@ -119,7 +119,7 @@ class Result(dict):  # type: ignore[type-arg]
         with self._file() as f:
             if "dns" not in f:
                 return pd.DataFrame()
-            df = pd.DataFrame(f["dns"][:])
+            df = pd.DataFrame(table_rows(f, "dns"))
             df["client"] = df["client"].map(_names(f, "endpoints")).astype("category")
             df["name"] = df["name"].map(_names(f, "dns_names")).astype("category")
         df["duration_s"] = df["duration_ps"] * PS
@@ -135,7 +135,7 @@ class Result(dict):  # type: ignore[type-arg]
             if "churn/events" not in f:
                 df = pd.DataFrame({c: pd.Series(dtype="int64" if c == "at_ps" else "str") for c in _EVENT_COLUMNS})
             else:
-                df = pd.DataFrame(f["churn/events"][:])
+                df = pd.DataFrame(table_rows(f, "churn/events"))
                 for column in _EVENT_COLUMNS[1:]:
                     df[column] = _decode(df[column])
         df["at_s"] = df["at_ps"] * PS
@@ -157,7 +157,7 @@ class Result(dict):  # type: ignore[type-arg]
             if f"timeseries/{name}" not in f:
                 available = sorted(f["timeseries"].keys()) if "timeseries" in f else []
                 raise KeyError(f"{self.path}: no time series {name!r} (the trace has {available})")
-            df = pd.DataFrame(f[f"timeseries/{name}"][:])
+            df = pd.DataFrame(table_rows(f, f"timeseries/{name}"))
             if "node" in df:
                 df["node"] = df["node"].map(_names(f, "endpoints")).astype("category")
             if "link" in df:

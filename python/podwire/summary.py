@@ -41,7 +41,7 @@ def _unfinished(path: Path) -> str | None:
         return (f"the trace a run is still writing (process {pid} is running); it is renamed to "
                 f"{path.name[:m.start()]} and readable when the run ends")
     return (f"the unfinished trace of a run that ended without closing it (process {pid} is gone: it was killed, "
-            f"by SIGKILL, the OOM killer, a time-out or SIGQUIT, or it crashed)")
+            f"by SIGKILL, the OOM killer or a time-out, or it crashed, or a write failed)")
 
 
 def open_trace(path: str | Path) -> Any:
@@ -86,19 +86,98 @@ def open_trace(path: str | Path) -> Any:
     return f
 
 
+def table_rows(f: Any, name: str) -> Any:
+    """The rows of table ``name`` of an open trace (a NumPy structured array).
+    In the left-over of a killed run, the rows its last checkpoint wrote: those
+    in the dataset up to the checkpoint's tail, then the tail."""
+    dataset = f[name]
+    slot = f["checkpoint"].attrs.get("slot") if "checkpoint" in f else None
+    tail_name = f"checkpoint/{slot}/{name}"
+    if slot is None or tail_name not in f:
+        return dataset[:]
+    import numpy as np
+
+    tail = f[tail_name]
+    return np.concatenate([dataset[:int(tail.attrs["after"])], tail[:]])
+
+
 def _time_reached(f: Any) -> float:
     """Seconds of simulated time a trace's rows reach (for one without its summary)."""
+    if "checkpoint" in f:  # a checkpoint says how far its rows reach
+        return int(f["meta"].attrs.get("simulated_ps", 0)) * 1e-12
     reached = 0
     if "requests" in f and f["requests"].shape[0]:
-        rows = f["requests"][:]
+        rows = table_rows(f, "requests")
         names = rows.dtype.names
         if "end_ps" in names:
             reached = int(rows["end_ps"].max())
         elif "started_ps" in names:
             reached = int((rows["started_ps"] + rows["total_ps"]).max())
     if "timeseries/nodes" in f and f["timeseries/nodes"].shape[0]:
-        reached = max(reached, int(f["timeseries/nodes"]["at_ps"].max()))
+        reached = max(reached, int(table_rows(f, "timeseries/nodes")["at_ps"].max()))
     return reached * 1e-12
+
+
+def read_leftover(path: str | Path) -> dict[str, Any] | None:
+    """What the left-over of a killed run (``FILE.h5.tmp-<pid>`` of a process
+    that is gone, written up to its last checkpoint) holds; None for any other
+    file, which ``read_summary`` reads or names. Keys: ``trace``, ``what`` (the
+    file in words), ``scenario`` (``file``, ``seed``), ``simulated_s`` and
+    ``events`` (how far the checkpoint reaches), ``complete`` (false), ``rows``
+    (rows per table) and ``requests`` (request rows by status)."""
+    path = Path(path)
+    what = _unfinished(path)
+    if what is None or _running(int(_TEMPORARY.search(path.name).group(1))):
+        return None
+    try:
+        f = open_trace(path)
+    except (OSError, ValueError):
+        return None
+    with f:
+        if "summary" in f or "checkpoint" not in f:
+            return None
+        meta = f["meta"].attrs
+        rows: dict[str, int] = {}
+
+        def visit(name: str, obj: Any) -> None:
+            if not name.startswith("checkpoint") and hasattr(obj, "shape") and obj.shape:
+                rows[name] = len(table_rows(f, name))
+
+        f.visititems(visit)
+        requests: dict[str, int] = {}
+        if "requests" in f:
+            codes = table_rows(f, "requests")["status"]
+            names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["requests"].attrs["enum:status"]]
+            import numpy as np
+
+            for code, count in zip(*np.unique(codes, return_counts=True)):
+                requests[names[int(code)]] = int(count)
+        return {
+            "trace": str(path),
+            "what": what,
+            "model": str(meta.get("model", "cluster")),
+            "scenario": {"file": str(meta["scenario_file"]), "seed": int(meta["seed"])},
+            "simulated_s": int(meta.get("simulated_ps", 0)) * 1e-12,
+            "events": int(meta.get("events", 0)),
+            "complete": False,
+            "rows": rows,
+            "requests": requests,
+        }
+
+
+def format_leftover(left: dict[str, Any]) -> str:
+    """``read_leftover``'s answer as ``podwire summary`` prints it."""
+    lines = [
+        f"{left['trace']}: {left['what']}",
+        f"incomplete: it holds {left['simulated_s']:g} s of simulated time ({left['events']:,} events), as the "
+        f"run's last checkpoint wrote it; the summary a run writes at its end is not in it",
+        f"scenario: {left['scenario']['file']}, seed {left['scenario']['seed']}",
+    ]
+    if left["requests"]:
+        by_status = ", ".join(f"{k} {v:,}" for k, v in left["requests"].items())
+        lines.append(f"request rows: {sum(left['requests'].values()):,} ({by_status})")
+    lines.append("rows: " + ", ".join(f"{k} {v:,}" for k, v in left["rows"].items()))
+    return "\n".join(lines)
 
 
 def read_summary(path: str | Path) -> dict[str, Any]:

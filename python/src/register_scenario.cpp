@@ -1,5 +1,5 @@
 // Loading, validating and running scenarios from Python. The GIL is released
-// while a run goes; SIGINT, SIGTERM and SIGHUP (a closed terminal) during a
+// while a run goes; SIGINT, SIGTERM, SIGQUIT and SIGHUP (a closed terminal) during a
 // run stop it cleanly at the next slice of simulated time instead of killing
 // the interpreter, and while a cluster is built they stop it before it runs.
 #include <pybind11/pybind11.h>
@@ -38,6 +38,7 @@ std::mutex g_signal_mutex;
 int g_runs = 0;
 void (*g_old_int)(int) = nullptr;
 void (*g_old_term)(int) = nullptr;
+void (*g_old_quit)(int) = nullptr;
 void (*g_old_hup)(int) = nullptr;
 
 // A run started with nohup ignores SIGHUP, and must go on ignoring it.
@@ -54,6 +55,7 @@ class SignalGuard {
       g_stop_requested.store(false);
       g_old_int = std::signal(SIGINT, request_stop);
       g_old_term = std::signal(SIGTERM, request_stop);
+      g_old_quit = std::signal(SIGQUIT, request_stop);
       g_old_hup = sighup_ignored() ? SIG_IGN : std::signal(SIGHUP, request_stop);
     }
   }
@@ -62,6 +64,7 @@ class SignalGuard {
     if (--g_runs == 0) {
       std::signal(SIGINT, g_old_int);
       std::signal(SIGTERM, g_old_term);
+      std::signal(SIGQUIT, g_old_quit);
       std::signal(SIGHUP, g_old_hup);
     }
   }

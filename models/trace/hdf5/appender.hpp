@@ -45,6 +45,14 @@ class Appender {
   // The file is closing: writing is over. Buffered rows must have been flushed.
   void detach();
 
+  // Copies the buffered rows, not yet in the dataset, to its tail in checkpoint slot
+  // `slot` (0 or 1): the dataset of the same type and storage at
+  // /checkpoint/<slot><dataset path>, with attribute `after` = the rows already in the
+  // dataset. The dataset itself only ever gets whole chunks written between
+  // checkpoints, so what a checkpoint wrote is never rewritten until the next one;
+  // the slot not named by the last checkpoint is the one rewritten. O(buffered rows).
+  void write_tail(int slot);
+
   std::uint64_t rows() const { return written_ + buffered_; }
   std::size_t buffered_rows() const { return buffered_; }
   std::size_t chunk_rows() const { return chunk_rows_; }
@@ -52,6 +60,9 @@ class Appender {
   const std::string& where() const { return where_; }
 
  private:
+  void write_buffer();
+  void write_tail_rows(int slot);
+
   FileState* file_;
   hid_t dataset_;  // owned by the Location that owns this Appender
   Handle mem_type_;
@@ -64,6 +75,7 @@ class Appender {
   std::size_t limit_;  // rows to buffer before the next write; 0 once detached
   std::uint64_t written_ = 0;
   bool attached_ = true;
+  Handle tails_[2];  // created by the first write_tail to each slot
 };
 
 }  // namespace podwire::trace::h5::detail

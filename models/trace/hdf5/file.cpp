@@ -55,6 +55,29 @@ const std::string& no_path() {
 
 }  // namespace
 
+void detail::FileState::fail_write(const std::exception& error) {
+  const std::string reason = error.what();
+  if (!failed) {
+    failed = true;
+    void* vfd = nullptr;
+    if (H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &vfd) >= 0 && vfd != nullptr) {
+      const int fd = *static_cast<int*>(vfd);
+      const int read_only = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (read_only >= 0) {
+        ::dup2(read_only, fd);
+        ::close(read_only);
+      }
+    }
+  }
+  if (checkpoints == 0) {
+    throw std::runtime_error(reason + "; nothing of the trace is kept (" + temp_path +
+                             " is removed when it closes)");
+  }
+  throw std::runtime_error(reason + "; the trace is kept as " + temp_path +
+                           ", readable as its last checkpoint left it (podwire summary " +
+                           temp_path + ")");
+}
+
 File File::create(const std::string& path) {
   detail::quiet_hdf5_errors();
   if (path.empty()) throw std::invalid_argument("hdf5: cannot create a file with an empty path");
@@ -67,6 +90,19 @@ File File::create(const std::string& path) {
                                       "create property list", where);
   detail::check(H5Pset_obj_track_times(fcpl.get(), false), "turn off timestamps", where);
   const Handle fapl = file_access_properties(where);
+  // HDF5 writes a file's structure (dataset extents, chunk indexes, the superblock)
+  // only when flushed, never by evicting it from its cache in between: a process
+  // killed after a flush leaves the file as that flush wrote it, and rows written
+  // since go to new places in it. The cache then holds all of the file's structure,
+  // some bytes per chunk.
+  H5AC_cache_config_t cache{};
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  detail::check(H5Pget_mdc_config(fapl.get(), &cache), "get cache settings", where);
+  cache.evictions_enabled = false;
+  cache.incr_mode = H5C_incr__off;
+  cache.flash_incr_mode = H5C_flash_incr__off;
+  cache.decr_mode = H5C_decr__off;
+  detail::check(H5Pset_mdc_config(fapl.get(), &cache), "set cache settings", where);
   state->file =
       detail::checked(H5Fcreate(state->temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                       Handle::Kind::kFile, "create file", where);
@@ -114,10 +150,39 @@ void File::flush() {
   detail::check(H5Fflush(file_->file.get(), H5F_SCOPE_GLOBAL), "flush file", file_->temp_path);
 }
 
+void File::checkpoint() {
+  ensure_open();
+  detail::FileState& s = *file_;
+  if (s.failed) return;
+  const int slot = s.checkpoints % 2;
+  for (detail::Appender* a : std::vector(s.appenders)) a->write_tail(slot);
+  Group checkpoint = H5Lexists(s.file.get(), "/checkpoint", H5P_DEFAULT) > 0
+                         ? open_group("/checkpoint")
+                         : create_group("/checkpoint");
+  try {
+    checkpoint.set_attribute("slot", std::int64_t{slot});
+    detail::check(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flush file", s.temp_path);
+  } catch (const std::runtime_error& e) {
+    s.fail_write(e);
+  }
+  ++s.checkpoints;
+}
+
 void File::close() {
   if (!file_ || !file_->open) return;
   detail::quiet_hdf5_errors();
   detail::FileState& s = *file_;
+  if (s.failed) {
+    // The caller had the error; the file stays as its last checkpoint left it.
+    for (detail::Appender* a : std::vector(s.appenders)) a->detach();
+    s.appenders.clear();
+    handle_.reset();
+    s.open = false;
+    H5Fclose(s.file.release());  // fails: writes go nowhere now
+    H5Eclear2(H5E_DEFAULT);
+    if (s.checkpoints == 0) std::remove(s.temp_path.c_str());
+    return;
+  }
   std::exception_ptr first_error;
   // A copy: appenders only leave the list in their destructors, but stay safe.
   for (detail::Appender* a : std::vector(s.appenders)) {
@@ -129,6 +194,16 @@ void File::close() {
     a->detach();
   }
   s.appenders.clear();
+  // The rows are all in their datasets now: the checkpoints' tails are stale.
+  if (s.checkpoints > 0 && !first_error &&
+      H5Lexists(s.file.get(), "/checkpoint", H5P_DEFAULT) > 0) {
+    try {
+      detail::check(H5Ldelete(s.file.get(), "/checkpoint", H5P_DEFAULT), "remove /checkpoint",
+                    s.temp_path);
+    } catch (...) {
+      first_error = std::current_exception();
+    }
+  }
   handle_.reset();  // the root group
   s.open = false;
   const std::string where = s.writable ? s.path + " (written as " + s.temp_path + ")" : s.path;

@@ -33,6 +33,18 @@ class File : public Group {
   // rows); call it seldom (it writes partial chunks).
   void flush();
 
+  // Makes the temporary file readable as it is now, should the process be killed
+  // before close() (SIGKILL, the OOM killer): every table's rows not yet in whole
+  // chunks go to its tail in checkpoint slot `checkpoints % 2` (Appender::write_tail),
+  // the group /checkpoint gets attribute `slot` naming it, and HDF5 writes the
+  // file's structure. Between two checkpoints HDF5 writes only new chunks at new
+  // places (its cache keeps the structure until a flush), so a reader of a killed
+  // run's file finds each table's rows in the dataset followed by the current slot's
+  // tail (rows [after, after + tail rows)). A kill during the checkpoint itself (a
+  // few milliseconds) can leave the file unreadable. close() removes /checkpoint.
+  // O(buffered rows + the file's changed structure).
+  void checkpoint();
+
   // See the class comment. No-op when already closed. On failure the file is closed
   // anyway and std::runtime_error names what failed; a write error of one table still
   // renames the file (everything else written is intact), a failed HDF5 close does

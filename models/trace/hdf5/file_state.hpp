@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@ struct FileState {
   std::string temp_path;  // where it is written until then; == path when read
   bool writable = false;
   bool open = false;
+  int checkpoints = 0;
+  // A write failed (a full disk, a file size limit): nothing more is written, so
+  // that the file stays as its last checkpoint left it.
+  bool failed = false;  // File::checkpoint calls so far; the next writes slot checkpoints % 2
   // Writers with buffered rows, flushed by File::flush/close. Each registers in its
   // constructor and leaves in its destructor.
   std::vector<Appender*> appenders;
@@ -30,6 +35,12 @@ struct FileState {
     return w;
   }
   void remove(Appender* a) { std::erase(appenders, a); }
+  // Called with the exception of a failed write: marks the file failed, makes
+  // every later write of HDF5 to it fail (its descriptor is replaced by a read-only
+  // one, since closing the file would otherwise write structure that no longer
+  // matches the rows on disk) and throws std::runtime_error with the reason and
+  // what is kept. Defined in file.cpp.
+  [[noreturn]] void fail_write(const std::exception& error);
 };
 
 }  // namespace podwire::trace::h5::detail
