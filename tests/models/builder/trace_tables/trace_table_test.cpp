@@ -68,7 +68,9 @@ TEST(TraceTables, ARunWithEveryOutputOnWritesEveryTable) {
   // Every table but the one that only a run sending datagrams without a
   // reply has (test_cluster.py reads it back).
   for (const TraceTableEntry* e : trace_tables()) {
-    if (e->path != "/summary/datagrams") EXPECT_TRUE(f.exists(e->path)) << e->path;
+    if (e->path != "/summary/datagrams") {
+      EXPECT_TRUE(f.exists(e->path)) << e->path;
+    }
   }
   EXPECT_FALSE(f.exists("/summary/datagrams"));
   for (const char* streamed :
