@@ -212,6 +212,11 @@ class Cluster {
   // The scheduler (cluster_schedule.cpp): the node for `pod`, or -1 with
   // kube-scheduler's reason in `why`.
   int schedule(const PodState& pod, std::string* why);
+  // A pod whose spec names its node (spec.nodeName) skips the scheduler: the
+  // node, or -1 when it does not exist or its kubelet's admission rejects the
+  // pod's node selector or required node affinity (resources and host ports
+  // are place()'s checks, which the kubelet makes too).
+  int bound_node(const PodState& pod, std::string* why) const;
   struct Term;
   struct InterPod;
   struct Spread;

@@ -122,7 +122,7 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
           continue;
         node = r;
       } else {
-        node = schedule(p, &why);
+        node = p.spec->node_name.empty() ? schedule(p, &why) : bound_node(p, &why);
       }
       if (node < 0 || !place(p, node, &why)) {
         ++unplaced;
@@ -209,7 +209,7 @@ int Cluster::create_pod(std::uint32_t owner, int ordinal, std::string* why) {
     if (node >= 0 && owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0)
       touched.push_back(node);
   }
-  const int node = schedule(p, why);
+  const int node = p.spec->node_name.empty() ? schedule(p, why) : bound_node(p, why);
   for (int n : touched) owner_pods_on_node_[static_cast<std::size_t>(n)] = 0;
   if (node < 0 || !place(p, node, why)) return -1;
   const int index = static_cast<int>(pods_.size());

@@ -257,6 +257,25 @@ bool Cluster::node_eligible(const PodSpec& spec, const NodeState& n, bool honor_
          (!spec.affinity.node || spec.affinity.node->required_match(n.name, n.labels));
 }
 
+int Cluster::bound_node(const PodState& pod, std::string* why) const {
+  const std::string& name = pod.spec->node_name;
+  const std::optional<int> node = node_index(name);
+  if (!node) {
+    if (why != nullptr) *why = "spec.nodeName names node " + name + ", which does not exist";
+    return -1;
+  }
+  // Bound without the scheduler, so NoSchedule taints (a NotReady node's
+  // included) do not keep it off; kubelet's admission checks the selector.
+  if (!node_eligible(*pod.spec, nodes_[static_cast<std::size_t>(*node)], true, false)) {
+    if (why != nullptr)
+      *why = "node " + name +
+             " (spec.nodeName) rejects the pod: its labels do not match the pod's node selector "
+             "or required node affinity (kubelet: NodeAffinity)";
+    return -1;
+  }
+  return *node;
+}
+
 void Cluster::prepare_spread(const PodState& pod, Spread& s) const {
   for (const TopologySpreadConstraint& c : pod.spec->topology_spread) {
     Spread::Constraint k;

@@ -239,6 +239,12 @@ PodSpec ManifestParser::pod_spec(const YamlField& spec) {
   }
   if (auto v = spec["terminationGracePeriodSeconds"].integer(0, INT64_MAX))
     s.termination_grace_period_seconds = *v;
+  if (auto v = spec["nodeName"].string()) {
+    const std::string problem = dns_subdomain_problem(*v);
+    if (!problem.empty())
+      spec["nodeName"].error("'" + *v + "' is not a valid node name: " + problem);
+    s.node_name = *v;
+  }
   if (auto v = f_.string_map(spec["nodeSelector"], "a mapping of node label keys to values"))
     s.node_selector = *v;
   affinity(spec["affinity"], s.affinity);

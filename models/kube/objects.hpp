@@ -247,6 +247,9 @@ struct PodSpec {
   std::string hostname;
   std::string subdomain;
   std::int64_t termination_grace_period_seconds = 30;
+  // spec.nodeName: bound to that node without the scheduler; the node's
+  // kubelet still admits it (resources, host ports, node selector, affinity).
+  std::string node_name;
   Labels node_selector;
   Affinity affinity;
   std::vector<TopologySpreadConstraint> topology_spread;

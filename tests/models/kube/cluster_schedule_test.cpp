@@ -486,5 +486,62 @@ TEST(ClusterSchedule, DeletingAHostNetworkPodFreesItsPortAndLeavesTheNodeAddress
   EXPECT_EQ(c.pods()[static_cast<std::size_t>(second)].ip, c.nodes()[0].address);
 }
 
+TEST(ClusterSchedule, ANodeNameBindsEveryReplicaToThatNodeWithoutTheScheduler) {
+  // The scheduler would spread 3 replicas over 3 nodes; nodeName puts them all
+  // on node-2, and an anti-affinity to themselves does not stop it.
+  const std::string rule = R"(      nodeName: node-2
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: pinned}}
+            topologyKey: kubernetes.io/hostname
+)";
+  const ObjectSet o = objects_of(deployment("pinned", 3, rule));
+  std::vector<Problem> problems;
+  Cluster c(nodes(3), o, problems);
+  EXPECT_TRUE(problems.empty()) << all_messages(problems);
+  EXPECT_EQ(nodes_of(c, "pinned"), (std::vector<int>{2, 2, 2}));
+  // A replacement (churn's path) goes to the same node.
+  std::string why;
+  const int more = c.create_pod(
+      c.pods()[static_cast<std::size_t>(c.pods_of("default", "pinned")[0])].owner, 3, &why);
+  ASSERT_GE(more, 0) << why;
+  EXPECT_EQ(c.pods()[static_cast<std::size_t>(more)].node, 2);
+}
+
+TEST(ClusterSchedule, ANodeNameThatIsMissingOrRejectsThePodLeavesItPendingWithTheReason) {
+  std::vector<Problem> problems;
+  const Cluster missing(nodes(2), objects_of(deployment("lost", 1, "      nodeName: node-9\n")),
+                        problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("spec.nodeName names node node-9, which does not exist"),
+            std::string::npos)
+      << problems[0].message;
+  EXPECT_EQ(nodes_of(missing, "lost"), (std::vector<int>{-1}));
+
+  problems.clear();
+  const Cluster rejected(
+      nodes(2),
+      objects_of(
+          deployment("picky", 1, "      nodeName: node-1\n      nodeSelector: {disk: ssd}\n")),
+      problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("kubelet: NodeAffinity"), std::string::npos)
+      << problems[0].message;
+
+  // The kubelet admits by resources too: 3 pods of 1.5 CPUs on a 4-CPU node
+  // that also holds a CoreDNS pod (100m).
+  problems.clear();
+  const Cluster full(nodes(2),
+                     objects_of(deployment("big", 3, "      nodeName: node-0\n", "default",
+                                           ", resources: {requests: {cpu: 1500m}}")),
+                     problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(
+      problems[0].message.find("1 of 3 pods cannot be scheduled: insufficient resources on node-0"),
+      std::string::npos)
+      << problems[0].message;
+}
+
 }  // namespace
 }  // namespace podwire::kube
