@@ -181,6 +181,16 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
     }
   }
   const std::string& fqdn = l.candidates[l.candidate];
+  if (config_.nameserver == 0) {
+    // A and AAAA to the resolver outside the cluster: one round trip.
+    l.a_query = l.aaaa_query = 0;
+    counters_.queries_sent += 2;
+    l.queries += 2;
+    l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_outside_answer>(
+        config_.outside_latency, this, index);
+    l.timer_armed = true;
+    return;
+  }
   l.a_query = wire_.post(fqdn, false);
   l.aaaa_query = wire_.post(fqdn, true);
   by_query_[l.a_query] = index;
@@ -224,6 +234,27 @@ void DnsStubResolver::on_datagram(void* ctx, const net::Packet& p) {
   } else {
     self->finish(index, false, 0);
   }
+}
+
+void DnsStubResolver::on_outside_answer(std::uint64_t index) {
+  Lookup& l = lookups_[index];
+  l.timer_armed = false;
+  const std::string& fqdn = l.candidates[l.candidate];
+  const std::string& domain = config_.cluster_domain;
+  if (fqdn == domain || fqdn.ends_with("." + domain)) {
+    // NXDOMAIN: the world does not know the cluster's names.
+    if (++l.candidate < l.candidates.size()) {
+      send_candidate(static_cast<std::uint32_t>(index));
+    } else {
+      finish(static_cast<std::uint32_t>(index), false, 0);
+    }
+    return;
+  }
+  l.a_answer = DnsAnswer{};
+  l.a_answer.kind = DnsAnswer::Kind::a;
+  l.a_answer.addresses.push_back(upstream_address(fqdn));
+  l.a_answer.ttl_s = 300;
+  finish(static_cast<std::uint32_t>(index), true, l.a_answer.addresses.front());
 }
 
 void DnsStubResolver::on_timeout(std::uint64_t index) {

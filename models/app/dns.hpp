@@ -112,7 +112,13 @@ class CoreDns {
 
 struct StubResolverConfig {
   kube::ResolverConfig resolv;
+  // 0: the resolver outside the cluster, asked directly (a pod whose
+  // resolv.conf is its node's): each name tried costs `outside_latency`,
+  // carries no packets in the cluster, and names under `cluster_domain` do
+  // not exist there.
   net::Address nameserver = 0;
+  engine::Time outside_latency = engine::Time::ms(10);
+  std::string cluster_domain = "cluster.local";
   bool cache = false;  // glibc has none
 };
 
@@ -179,6 +185,7 @@ class DnsStubResolver final : public NameResolver {
   void send_candidate(std::uint32_t lookup);
   static void on_datagram(void* ctx, const net::Packet& p);
   void on_timeout(std::uint64_t lookup);
+  void on_outside_answer(std::uint64_t lookup);
   void finish(std::uint32_t lookup, bool ok, net::Address address);
   void answer_later(const Waiter& w, bool ok, net::Address a);
   void on_immediate(std::uint64_t slot);

@@ -60,6 +60,9 @@ void ClusterModel::build_apps(Diagnostics& diags) {
               diags.add(located(Severity::error, call.source, at, problem));
               calls_ok = false;
             }
+            if (const std::string w = resolution_warning(pods[0], call.target.host, service);
+                problem.empty() && !w.empty())
+              diags.add(located(Severity::warning, call.source, at, w));
           }
           plan.handlers[h].call_targets.back().push_back(
               target_index(call.target.host, call.target.port, service));

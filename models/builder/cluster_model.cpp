@@ -362,11 +362,12 @@ void ClusterModel::watch_connections(net::TcpStack& stack) {
 app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
   auto& r = pod_resolvers_[static_cast<std::size_t>(pod)];
   if (!r) {
-    const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+    const kube::PodResolvConf conf = resolv_conf_of_pod(pod);
     app::StubResolverConfig cfg;
-    cfg.resolv = kube::ResolverConfig::cluster_first(p.namespace_, scenario_.cluster.dns.domain);
-    cfg.resolv.ndots = scenario_.cluster.dns.ndots;
-    cfg.nameserver = cluster_->dns_service_ip();
+    cfg.resolv = conf.resolver;
+    cfg.nameserver = nameserver_in_cluster(conf);
+    cfg.outside_latency = scenario_.cluster.dns.upstream_latency;
+    cfg.cluster_domain = scenario_.cluster.dns.domain;
     cfg.cache = scenario_.cluster.dns.client_cache;
     r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
                                                dns_wire_, cfg);
@@ -377,6 +378,26 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
         this);
   }
   return *r;
+}
+
+kube::PodResolvConf ClusterModel::resolv_conf_of_pod(int pod) const {
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  return kube::pod_resolv_conf(*p.spec, p.namespace_, scenario_.cluster.dns.domain,
+                               scenario_.cluster.dns.ndots,
+                               net::format_address(cluster_->dns_service_ip()));
+}
+
+net::Address ClusterModel::nameserver_in_cluster(const kube::PodResolvConf& conf) const {
+  if (conf.nameservers.empty() || conf.nameservers[0] == kube::PodResolvConf::kNodeResolver)
+    return 0;
+  const std::optional<net::Address> literal = app::address_literal(conf.nameservers[0]);
+  if (!literal) return 0;  // IPv6: podwire's cluster has none of its own
+  const net::Address a = *literal;
+  const kube::ClusterConfig& c = cluster_->config();
+  if (a == cluster_->dns_service_ip() || c.service_cidr.contains(a) || c.pod_cidr.contains(a) ||
+      cluster_->pod_by_ip(a))
+    return a;
+  return 0;  // an address outside the cluster: the resolver out there
 }
 
 int ClusterModel::service_named(const std::string& host, const std::string& ns) const {

@@ -113,6 +113,11 @@ class ClusterModel final : public churn::PodRuntime {
   // sent at `at`; its record is announced on requests().finished like any.
   void add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at);
 
+  // The pod's resolv.conf as kubelet writes it, and the address its first
+  // nameserver has in the cluster (0: a resolver outside it, the node's).
+  kube::PodResolvConf resolv_conf_of_pod(int pod) const;
+  net::Address nameserver_in_cluster(const kube::PodResolvConf& conf) const;
+
   static constexpr std::uint32_t kPodIdBase = 100000;
 
   // Every (node, endpoint change) this run's proxies programmed, with its
@@ -152,10 +157,11 @@ class ClusterModel final : public churn::PodRuntime {
   void build_traffic(Diagnostics& diags);
   // Why a traffic entry's route mix cannot be served behind the Service ("" when it can).
   std::string mix_problem(const TrafficSpec& t, int service) const;
-  // A warning when the first name a traffic entry's pod resolves for a
-  // Service's name is outside the cluster domain (a low cluster.dns.ndots).
-  void warn_if_resolved_outside(const TrafficSpec& t, const std::string& path, int service,
-                                Diagnostics& diags) const;
+  // Why `pod` cannot reach Service `service` by the name `host`, or "": its
+  // resolv.conf is its node's (no cluster names), or the first name it asks
+  // for is outside the cluster domain (a low ndots), which the resolver out
+  // there answers instead of the Service.
+  std::string resolution_warning(int pod, const std::string& host, int service) const;
   void build_churn(Diagnostics& diags);
   void build_proxy_syncs();
   void bring_up_pod(int pod);

@@ -168,7 +168,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         diags.add(located(Severity::error, t.source, path + ".url", problem));
         continue;
       }
-      warn_if_resolved_outside(t, path, service, diags);
+      if (const std::string w = resolution_warning(running[0], t.target.host, service); !w.empty())
+        diags.add(located(Severity::warning, t.source, path + ".url", w));
     }
     cc.target = target_index(t.target.host, t.target.port, service);
     // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
@@ -191,27 +192,42 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
   }
 }
 
-void ClusterModel::warn_if_resolved_outside(const TrafficSpec& t, const std::string& path,
-                                            int service, Diagnostics& diags) const {
+std::string ClusterModel::resolution_warning(int pod, const std::string& host, int service) const {
+  const kube::PodState& p = cluster_->pods()[static_cast<std::size_t>(pod)];
+  const kube::ObjectMeta& meta =
+      cluster_->services()[static_cast<std::size_t>(service)].service->meta;
+  const std::string& domain = scenario_.cluster.dns.domain;
+  const std::string full = meta.name + "." + meta.namespace_ + ".svc." + domain;
+  const kube::PodResolvConf conf = resolv_conf_of_pod(pod);
+  if (nameserver_in_cluster(conf) == 0) {
+    const std::string why =
+        conf.base == kube::PodResolvConf::Base::cluster
+            ? "its first nameserver, " + conf.nameservers[0] + ", is outside the cluster"
+        : p.spec->dns_policy == kube::DnsPolicy::cluster_first
+            ? "it is a hostNetwork pod with dnsPolicy ClusterFirst, which kubelet treats as "
+              "Default: its resolv.conf is its node's"
+        : p.spec->dns_policy == kube::DnsPolicy::none
+            ? "with dnsPolicy None its first nameserver, " + conf.nameservers[0] +
+                  ", is outside the cluster"
+            : "with dnsPolicy Default its resolv.conf is its node's";
+    return "pod " + p.name + " cannot resolve '" + host + "' to Service " + meta.namespace_ + "/" +
+           meta.name + ": " + why +
+           ", and the resolver there knows no cluster names; set dnsPolicy: " +
+           (p.spec->host_network ? "ClusterFirstWithHostNet" : "ClusterFirst") +
+           " or use the Service's address";
+  }
   // The name the pod's resolver asks for first (glibc's res_search order): one
   // outside the cluster domain goes upstream from CoreDNS, and whatever the
   // world answers for it wins over the Service the name also means.
-  kube::ResolverConfig rc =
-      kube::ResolverConfig::cluster_first(t.from_namespace, scenario_.cluster.dns.domain);
-  rc.ndots = scenario_.cluster.dns.ndots;
-  const std::vector<std::string> names = rc.candidates(t.target.host);
-  const std::string& domain = scenario_.cluster.dns.domain;
-  if (names.empty() || names[0] == domain || names[0].ends_with("." + domain)) return;
-  const kube::ObjectMeta& meta =
-      cluster_->services()[static_cast<std::size_t>(service)].service->meta;
-  diags.add(located(Severity::warning, t.source, path + ".url",
-                    "with ndots:" + std::to_string(rc.ndots) + " the pod's resolver asks for '" +
-                        names[0] + "' first, which is outside " + domain +
-                        ": CoreDNS forwards it upstream, and an answer from there sends the "
-                        "requests out of the cluster instead of to Service " +
-                        meta.namespace_ + "/" + meta.name + "; write '" + meta.name + "." +
-                        meta.namespace_ + ".svc." + domain +
-                        "' in full or raise cluster.dns.ndots"));
+  const std::vector<std::string> names = conf.resolver.candidates(host);
+  if (names.empty() || names[0] == domain || names[0].ends_with("." + domain)) return "";
+  return "with ndots:" + std::to_string(conf.resolver.ndots) + " the pod's resolver asks for '" +
+         names[0] + "' first, which is outside " + domain +
+         ": CoreDNS forwards it upstream, and an answer from there sends the requests out of the "
+         "cluster instead of to Service " +
+         meta.namespace_ + "/" + meta.name + "; write '" + full + "' in full or raise " +
+         (p.spec->dns_config && p.spec->dns_config->ndots ? "ndots in the pod's dnsConfig"
+                                                          : "cluster.dns.ndots");
 }
 
 }  // namespace podwire::builder

@@ -80,17 +80,41 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     target = *literal;
     r.dns.push_back(host + " is an address: no lookup");
   } else {
-    kube::ResolverConfig rc =
-        kube::ResolverConfig::cluster_first(client.namespace_, scenario.cluster.dns.domain);
-    rc.ndots = scenario.cluster.dns.ndots;
-    r.dns.push_back("resolv.conf: nameserver " + addr(cluster.dns_service_ip()) +
-                    " (kube-dns), ndots:" + std::to_string(rc.ndots) + ", search " + [&] {
+    const kube::PodResolvConf conf = model.resolv_conf_of_pod(pod);
+    const kube::ResolverConfig& rc = conf.resolver;
+    const net::Address nameserver = model.nameserver_in_cluster(conf);
+    const std::string server =
+        nameserver == cluster.dns_service_ip() ? addr(nameserver) + " (kube-dns)"
+        : nameserver != 0                      ? addr(nameserver)
+        : conf.nameservers.empty() || conf.nameservers[0] == kube::PodResolvConf::kNodeResolver
+            ? std::string("the node's resolver")
+            : conf.nameservers[0] + " (outside the cluster)";
+    r.dns.push_back("resolv.conf: nameserver " + server + ", ndots:" + std::to_string(rc.ndots) +
+                    ", search " + [&] {
                       std::string s;
                       for (const auto& d : rc.search) s += (s.empty() ? "" : " ") + d;
-                      return s;
+                      return s.empty() ? std::string("(none)") : s;
                     }());
+    if (nameserver == 0) {
+      // The resolver outside the cluster knows no cluster names.
+      const std::string& domain = scenario.cluster.dns.domain;
+      int asked = 0;
+      for (const std::string& name : rc.candidates(host)) {
+        ++asked;
+        if (name == domain || name.ends_with("." + domain)) {
+          r.dns.push_back("A+AAAA " + name + " -> NXDOMAIN (outside the cluster)");
+          continue;
+        }
+        r.dns.push_back("A+AAAA " + name +
+                        " -> answered outside the cluster: the request leaves the cluster");
+        break;
+      }
+      r.dns.push_back(std::to_string(2 * asked) + " queries to the resolver outside the cluster, " +
+                      scenario.cluster.dns.upstream_latency.to_string() + " each");
+    }
     int queries = 0;
-    for (const std::string& name : rc.candidates(host)) {
+    for (const std::string& name :
+         nameserver == 0 ? std::vector<std::string>{} : rc.candidates(host)) {
       queries += 2;  // A and AAAA, in parallel from one socket
       const kube::DnsAnswer a = cluster.lookup(name);
       if (a.kind == kube::DnsAnswer::Kind::nxdomain) {
@@ -116,9 +140,9 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
       final_name = name;
       break;
     }
-    r.dns.push_back(std::to_string(queries) + " queries over UDP to " +
-                    addr(cluster.dns_service_ip()) +
-                    ":53, each through the pod's node datapath to a CoreDNS pod");
+    if (nameserver != 0)
+      r.dns.push_back(std::to_string(queries) + " queries over UDP to " + addr(nameserver) +
+                      ":53, each through the pod's node datapath to a CoreDNS pod");
   }
 
   // --- what the address leads to ------------------------------------------------

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "models/kube/objects.hpp"
+
 namespace podwire::kube {
 
 struct ResolverConfig {
@@ -30,5 +32,32 @@ struct ResolverConfig {
   // otherwise with each search domain first and as given last.
   std::vector<std::string> candidates(std::string_view name) const;
 };
+
+// The resolv.conf kubelet writes for one pod (pkg/kubelet/network/dns,
+// GetPodDNS): its dnsPolicy's base, then the pod's dnsConfig appended
+// (nameservers and search domains without duplicates, options by name with
+// the pod's winning), cut to kubelet's limits: 3 nameservers, and the search
+// domains as cluster_first cuts them.
+struct PodResolvConf {
+  // Whose resolv.conf the base is: the cluster's (ClusterFirst, and
+  // ClusterFirstWithHostNet), the node's (Default, and ClusterFirst on a
+  // hostNetwork pod, which kubelet treats as Default), or nobody's (None).
+  enum class Base { cluster, node, none };
+  // How the node's own resolver appears among the nameservers: podwire has
+  // no address for it (the resolver outside the cluster that CoreDNS also
+  // forwards to).
+  static constexpr std::string_view kNodeResolver = "node";
+
+  Base base = Base::cluster;
+  // glibc asks the first; the others only after it times out.
+  std::vector<std::string> nameservers;
+  ResolverConfig resolver;
+};
+
+// `cluster_dns` is the kube-dns Service's address as text; `cluster_ndots`
+// what podwire's kubelet writes for ClusterFirst (cluster.dns.ndots).
+PodResolvConf pod_resolv_conf(const PodSpec& spec, std::string_view pod_namespace,
+                              std::string_view cluster_domain, int cluster_ndots,
+                              const std::string& cluster_dns);
 
 }  // namespace podwire::kube

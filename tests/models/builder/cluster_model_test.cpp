@@ -90,6 +90,23 @@ traffic:
   EXPECT_GT(r.dns.forwarded + r.dns.cache_hits, 0u);
 }
 
+// The pod's own dnsConfig (the common tuning for external names): ndots:1
+// sends example.com out as given first, one candidate instead of four.
+TEST(ClusterModel, APodsDnsConfigNdotsCutsAnExternalNamesQueries) {
+  std::string manifests = kManifests;
+  const std::string plain = "spec: {containers: [{name: curl, image: curl}]}";
+  manifests.replace(manifests.find(plain), plain.size(),
+                    "spec: {dnsConfig: {options: [{name: ndots, value: '1'}]}, containers: "
+                    "[{name: curl, image: curl}]}");
+  const ClusterRunResult r = run(kCluster + manifests + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://example.com/", rate: 10/s, keep_alive: false}
+)");
+  ASSERT_GT(r.dns_lookups, 0u);
+  EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);
+  EXPECT_EQ(r.dns.nxdomain, 0u);
+}
+
 TEST(ClusterModel, AFullyQualifiedNameIsOneCandidate) {
   const ClusterRunResult r = run(kCluster + kManifests + kWebApp + R"(
 traffic:

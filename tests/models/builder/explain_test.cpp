@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "models/node/host_stack.hpp"
@@ -97,6 +99,26 @@ TEST(Explain, AHostNetworkPodsFirstPacketLeavesFromTheNodesSocket) {
   EXPECT_EQ(path.find("node worker-0 kernel: IP forwarding"), std::string::npos) << path;
   EXPECT_TRUE(r.measured);
   EXPECT_EQ(r.status, "ok");
+}
+
+TEST(Explain, AHostNetworkPodWithClusterFirstAsksItsNodesResolver) {
+  // placement.yaml's probe says ClusterFirstWithHostNet; without it kubelet
+  // writes the node's resolv.conf, which knows no Service names.
+  std::ifstream in(std::string(PODWIRE_SOURCE_DIR) + "/scenarios/placement.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const std::string policy = "            dnsPolicy: ClusterFirstWithHostNet\n";
+  ASSERT_NE(yaml.find(policy), std::string::npos);
+  yaml.erase(yaml.find(policy), policy.size());
+  const ClusterScenario s = scenario::parse_cluster_scenario(yaml, "placement.yaml", {});
+  const ExplainResult r = explain(s, "bench/probe", "server");
+  const std::string dns = all(r.dns);
+  EXPECT_NE(dns.find("resolv.conf: nameserver the node's resolver, ndots:1, search (none)"),
+            std::string::npos)
+      << dns;
+  EXPECT_NE(dns.find("A+AAAA server -> answered outside the cluster"), std::string::npos) << dns;
+  EXPECT_EQ(dns.find("kube-dns"), std::string::npos) << dns;
 }
 
 }  // namespace

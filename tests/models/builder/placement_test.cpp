@@ -66,8 +66,11 @@ Seen run_and_watch(ClusterModel& m, std::uint32_t client_endpoint) {
 }
 
 TEST(HostNetwork, AClientsServiceTrafficLeavesWithItsNodesAddress) {
-  const std::string text =
+  // ClusterFirstWithHostNet, as hostNetwork pods that use Service names say.
+  std::string text =
       kCluster + with_host_network("spec: {containers: [{name: curl, image: curl}]}");
+  text.replace(text.find("{hostNetwork: true, "), 20,
+               "{hostNetwork: true, dnsPolicy: ClusterFirstWithHostNet, ");
   const ClusterScenario s = scenario::parse_cluster_scenario(text, "test.yaml", {});
   ClusterModel m(s);
   const kube::Cluster& c = m.cluster();
@@ -84,6 +87,31 @@ TEST(HostNetwork, AClientsServiceTrafficLeavesWithItsNodesAddress) {
   // Its packets entered the kernel from the node's own sockets (OUTPUT).
   EXPECT_GT(m.datapath(static_cast<std::size_t>(client.node)).counters().from_host,
             from_host_before + 200);
+}
+
+// Without it, kubelet gives a hostNetwork pod its node's resolv.conf: the
+// resolver outside the cluster answers 'web' with an address out there, so
+// no request reaches the Service; validation says why.
+TEST(HostNetwork, ClusterFirstOnTheHostNetworkIsTheNodesResolverAndAWarningSaysSo) {
+  const std::string text =
+      kCluster + with_host_network("spec: {containers: [{name: curl, image: curl}]}");
+  const ClusterScenario s = scenario::parse_cluster_scenario(text, "test.yaml", {});
+  ClusterModel m(s);
+  std::string notices;
+  for (const std::string& n : m.notices()) notices += n + "\n";
+  EXPECT_NE(notices.find("traffic[0].url: pod client-"), std::string::npos) << notices;
+  EXPECT_NE(notices.find("it is a hostNetwork pod with dnsPolicy ClusterFirst, which kubelet "
+                         "treats as Default"),
+            std::string::npos)
+      << notices;
+  EXPECT_NE(notices.find("set dnsPolicy: ClusterFirstWithHostNet"), std::string::npos) << notices;
+  const ClusterRunResult r = m.run();
+  EXPECT_GT(r.traffic.at(0).sent, 200u);
+  EXPECT_EQ(r.traffic.at(0).ok, 0u);
+  // One lookup per request, answered from outside after one round trip, and
+  // never a query to CoreDNS.
+  EXPECT_EQ(r.dns.queries, 0u);
+  EXPECT_GE(r.dns_lookups, r.traffic.at(0).sent);
 }
 
 TEST(HostNetwork, AServersEndpointsAreItsNodesAddresses) {
