@@ -115,6 +115,9 @@ int Lifecycle::create(std::uint32_t owner, int ordinal) {
   if (pod < 0) {
     ++counters_.unschedulable;
     emit(ChurnEventKind::unschedulable, -1, -1, static_cast<int>(owner));
+    if (std::find(unschedulable_owners_.begin(), unschedulable_owners_.end(), owner) ==
+        unschedulable_owners_.end())
+      unschedulable_owners_.push_back(owner);
     return -1;
   }
   ++counters_.pods_created;
@@ -267,7 +270,17 @@ void Lifecycle::finish(int pod) {
   cluster_.delete_pod(pod);
   ++counters_.pods_deleted;
   flush();
+  // The pending pods, woken by the deletion, are placed before the
+  // controller's replacement is created.
+  retry_unschedulable();
   reconcile(owner);
+}
+
+void Lifecycle::retry_unschedulable() {
+  if (unschedulable_owners_.empty()) return;
+  const std::vector<std::uint32_t> owners = std::move(unschedulable_owners_);
+  unschedulable_owners_.clear();
+  for (std::uint32_t o : owners) reconcile(o);  // re-listed by create() if still unplaceable
 }
 
 void Lifecycle::crash(int pod) {

@@ -198,6 +198,7 @@ class Lifecycle {
   void finish(int pod);
 
   void reconcile(std::uint32_t owner);
+  void retry_unschedulable();
   void reconcile_replicas(std::uint32_t owner);
   void reconcile_stateful(std::uint32_t owner);
   bool available(int pod) const;
@@ -216,6 +217,10 @@ class Lifecycle {
   std::vector<bool> reconciling_;
   std::vector<bool> again_;  // a change arrived during the owner's sync
   std::vector<bool> failed_nodes_;
+  // Owners whose controller wanted a pod the scheduler could not place: as
+  // kube-scheduler requeues unschedulable pods when a pod is deleted, their
+  // controllers try again each time a pod goes (retry_unschedulable).
+  std::vector<std::uint32_t> unschedulable_owners_;
   LifecycleCounters counters_;
 };
 

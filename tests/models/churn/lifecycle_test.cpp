@@ -322,6 +322,38 @@ TEST(Lifecycle, ScalingDownRemovesNotReadyPodsFirstThenTheNewest) {
   EXPECT_EQ(r.ready_endpoints(), 3);
 }
 
+// kube-scheduler requeues an unschedulable pod when a pod is deleted: a
+// scale-up that does not fit waits until room is freed, then is placed
+// before the freeing owner's own replacement.
+TEST(Lifecycle, APodThatDidNotFitIsPlacedOnceAnotherPodLeaves) {
+  // One 4-CPU node: CoreDNS 2 x 100m, big 2 CPUs, web 1 CPU.
+  const std::string big = R"(---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: big}}
+  template:
+    metadata: {labels: {app: big}}
+    spec:
+      containers: [{name: c, image: x, resources: {requests: {cpu: '2'}}}]
+)";
+  Rig r(deployment(1, "        resources: {requests: {cpu: '1'}}\n") + big, 1);
+  const std::uint32_t web = r.owner("web");
+  r.life->scale(web, 2);
+  EXPECT_EQ(r.live("web").size(), 1u);
+  EXPECT_EQ(r.life->counters().unschedulable, 1u);
+  r.sim.run_until(Time::s(5));
+  EXPECT_EQ(r.live("web").size(), 1u);  // nothing freed, nothing placed
+  r.life->scale(r.owner("big"), 0);
+  r.sim.run_until(Time::s(60));
+  EXPECT_EQ(r.live("big").size(), 0u);
+  ASSERT_EQ(r.live("web").size(), 2u);
+  EXPECT_EQ(r.ready_endpoints(), 2);
+  EXPECT_EQ(r.life->counters().unschedulable, 1u);
+}
+
 struct Delivery {
   std::uint32_t node;
   std::uint32_t frontend;
