@@ -304,3 +304,30 @@ def test_a_missing_manifest_path_names_the_scenario_line(podwire_cli, tmp_path, 
     r = validate(podwire_cli, s)
     assert r.returncode == 3  # ExitCode.SCENARIO
     assert errors(r) == [f"{s}:6:5: error: manifests[0]: '{tmp_path}/nothere.yaml': no such file or folder"]
+
+
+# --- found by the fuzzer (scripts/fuzz.py, make fuzz) ------------------------------------
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_an_empty_scenario_is_an_error_at_its_first_line(podwire_cli, tmp_path, text):
+    # Found as proxy-modes/nodeport-forwarding.yaml cut short after its comments: the
+    # error had line 0, no place in the file.
+    s = write(tmp_path, "s.yaml", text)
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:1:1: error: queueing: missing; expected a model section "
+                         "(queueing: {servers, arrival_rate, service_time})"]
+
+
+def test_nodes_too_small_for_coredns_is_an_error_at_the_node_group(podwire_cli, tmp_path, source_dir):
+    # Found as seed-web.yaml with `memory: 16B`: the CoreDNS the cluster adds itself could
+    # not be scheduled, and the error named "(added: CoreDNS as kubeadm installs it)" as its
+    # file, with no line.
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("memory: 16GiB", "memory: 16B"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert f"{s}:4:7: error: cluster.nodes: Deployment kube-system/coredns: 2 of 2 pods cannot be " \
+           "scheduled: 0/3 nodes are available: 3 Insufficient memory (added: CoreDNS as kubeadm " \
+           "installs it)" in errors(r), r.stderr
+    assert all(": error: " in e and e.split(":")[1].isdigit() and int(e.split(":")[1]) > 0
+               for e in errors(r)), r.stderr
