@@ -5,6 +5,7 @@ crash, a hang or a Python traceback."""
 from __future__ import annotations
 
 from pathlib import Path
+import time
 
 import pytest
 
@@ -331,3 +332,19 @@ def test_nodes_too_small_for_coredns_is_an_error_at_the_node_group(podwire_cli, 
            "installs it)" in errors(r), r.stderr
     assert all(": error: " in e and e.split(":")[1].isdigit() and int(e.split(":")[1]) > 0
                for e in errors(r)), r.stderr
+
+
+def test_a_huge_deployment_no_node_can_take_is_an_error_within_seconds(podwire_cli, tmp_path, source_dir):
+    # Found as placement.yaml with the servers' `replicas: 543943`: each replica that no node
+    # could take (one server per node, by pod anti-affinity) searched all the replicas before
+    # it, and the build took minutes; now the first such replica settles the rest.
+    text = (source_dir / "scenarios" / "placement.yaml").read_text()
+    assert "        replicas: 3\n" in text
+    s = write(tmp_path, "s.yaml", text.replace("        replicas: 3\n", "        replicas: 200000\n"))
+    start = time.monotonic()
+    r = validate(podwire_cli, s)
+    assert time.monotonic() - start < 10
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:43:5 (manifests[3].inline):1:1: error: Deployment bench/server: 199997 of 200000 "
+                         "pods cannot be scheduled: 0/4 nodes are available: 4 node(s) didn't match pod "
+                         "anti-affinity rules"], r.stderr
