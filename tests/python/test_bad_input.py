@@ -348,3 +348,18 @@ def test_a_huge_deployment_no_node_can_take_is_an_error_within_seconds(podwire_c
     assert errors(r) == [f"{s}:43:5 (manifests[3].inline):1:1: error: Deployment bench/server: 199997 of 200000 "
                          "pods cannot be scheduled: 0/4 nodes are available: 4 node(s) didn't match pod "
                          "anti-affinity rules"], r.stderr
+
+
+def test_an_endless_file_as_a_manifest_or_scenario_is_an_error_not_all_the_memory(podwire_cli, tmp_path, source_dir):
+    # Found with the fuzzer's manifest paths: `manifests: [/dev/zero]` read until memory ran
+    # out (MemoryError: std::bad_alloc, a traceback, or the machine's memory gone); so did
+    # `podwire validate /dev/zero`. A file is read up to 256 MiB.
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", "manifests:\n  - /dev/zero\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:6:5: error: manifests[0]: '/dev/zero': this file is larger than 256 MiB (or has "
+                         "no end, as a device may); podwire reads no more"]
+    r = validate(podwire_cli, Path("/dev/zero"))
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == ["/dev/zero: error: this file is larger than 256 MiB (or has no end, as a device may); "
+                         "podwire reads no more"]
