@@ -208,6 +208,29 @@ def m_retype(t: Text, rng: random.Random) -> str:
     return "retype"
 
 
+KEYS = [b"1", b"-1", b"1.5", b"true", b"null", b"~", b"''", b"\"\"", b"[a]", b"{a: 1}", b"? [x]\n", b"&k x",
+        b"*k", b"!!int 1", b"<<", b"a b", b"\"a\\nb\"", b"\"\\u00e9\"", b"-", b".", b"$", b"\"key:\""]
+
+
+def m_key(t: Text, rng: random.Random) -> str:
+    """A key retyped (a number, null, a list, a mapping, ...), or misspelt."""
+    m = pick_key(t, rng)
+    if m is None:
+        return "none"
+    key = m.group(3)
+    if rng.random() < 0.5 and len(key) > 1:  # a typo: two letters swapped, one dropped or doubled
+        i = rng.randrange(len(key) - 1)
+        k = rng.random()
+        new = (key[:i] + key[i + 1:i + 2] + key[i:i + 1] + key[i + 2:] if k < 0.4 else
+               key[:i] + key[i + 1:] if k < 0.7 else key[:i] + key[i:i + 1] + key[i:])
+    elif rng.random() < 0.2:
+        new = key.upper()
+    else:
+        new = rng.choice(KEYS)
+    t.set(t.data[:m.start(3)] + new + t.data[m.end(3):])
+    return "key retyped"
+
+
 def m_number(t: Text, rng: random.Random) -> str:
     found = list(NUMBER.finditer(t.data))
     if not found:
@@ -345,11 +368,12 @@ def m_items(t: Text, rng: random.Random) -> str:
     m = rng.choice(items)
     end = block_end(t.data, m)
     times = rng.choice([2, 2, 10, 10, 100, 1000])
+    times = max(1, min(times, 1_000_000 // max(1, end - m.start())))  # inputs stay under a MB or so
     t.set(t.data[:end] + (b"\n" + t.data[m.start():end]) * times + t.data[end:])
     return "list item repeated"
 
 
-MUTATIONS = [(m_delete_key, 10), (m_duplicate_key, 8), (m_retype, 14), (m_number, 16), (m_unit, 10),
+MUTATIONS = [(m_delete_key, 10), (m_duplicate_key, 8), (m_retype, 14), (m_key, 8), (m_number, 16), (m_unit, 10),
              (m_alias, 7), (m_bomb, 2), (m_nest, 3), (m_block_nest, 1), (m_bad_bytes, 6),
              (m_bytes, 10), (m_lines, 6), (m_items, 2)]
 MUTATION_FNS = [f for f, _ in MUTATIONS]
