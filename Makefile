@@ -1,13 +1,15 @@
 # The two commands of the README, plus the pieces they are made of.
 #   make demo   set up, build, run the default scenario and the cluster demo, print their summaries
 #   make test   set up, build, run every test through ctest
+#   make fuzz   set up, build, fuzz the scenario loader and the model build until Ctrl-C
+#               (FUZZ="-n 1000000" or FUZZ="--seconds 600 -j 2" to bound it; scripts/fuzz.py -h)
 SHELL := /bin/bash
 BUILD ?= build/release
 JOBS ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test setup configure build install bench asan clean
+.PHONY: demo test fuzz setup configure build install bench asan clean
 
 demo: install
 	$(VENV)/bin/podwire run scenarios/default.yaml -o build/demo.h5
@@ -16,6 +18,10 @@ demo: install
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+FUZZ ?=
+fuzz: build
+	PYTHONPATH=$(BUILD)/python $(PY) scripts/fuzz.py $(FUZZ)
 
 setup:
 	@bash scripts/setup.sh

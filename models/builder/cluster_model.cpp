@@ -12,6 +12,19 @@ namespace podwire::builder {
 
 using engine::Time;
 
+namespace {
+
+// Where a problem of the cluster as a whole is reported: its first node group
+// (the cluster section's first line), or the scenario's first line.
+kube::SourceLocation cluster_place(const ClusterScenario& s) {
+  if (!s.cluster.nodes.empty() && s.cluster.nodes.front().source.line > 0) {
+    return s.cluster.nodes.front().source;
+  }
+  return kube::SourceLocation{s.file, 1, 1};
+}
+
+}  // namespace
+
 ClusterModel::ClusterModel(const ClusterScenario& s) : ClusterModel(s, Parts{}) {}
 
 ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
@@ -22,7 +35,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   try {
     fabric_ = build_cluster_fabric(net_, s.cluster);
   } catch (const std::invalid_argument& e) {
-    diags.add(Diagnostic{Severity::error, s.file, 0, 0, "cluster", e.what()});
+    diags.add(located(Severity::error, cluster_place(s), "cluster", e.what()));
     throw ScenarioError(std::move(diags));
   }
   kube::ClusterConfig cc;
@@ -53,18 +66,28 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   try {
     cluster_ = std::make_unique<kube::Cluster>(cc, s.objects, problems);
   } catch (const std::invalid_argument& e) {
-    diags.add(Diagnostic{Severity::error, s.file, 0, 0, "cluster", e.what()});
+    diags.add(located(Severity::error, cluster_place(s), "cluster", e.what()));
     throw ScenarioError(std::move(diags));
   }
-  for (const kube::Problem& p : problems)
-    diags.add(located(severity_of(p.severity), p.source, p.field, p.message));
+  for (const kube::Problem& p : problems) {
+    if (p.source.line > 0) {
+      diags.add(located(severity_of(p.severity), p.source, p.field, p.message));
+    } else {
+      // An object the cluster adds itself (CoreDNS as kubeadm installs it)
+      // has no place in any file: its problems are the nodes' (too small
+      // to hold it), reported at the cluster's node groups.
+      diags.add(located(severity_of(p.severity), cluster_place(s), "cluster.nodes",
+                        p.message + " " + p.source.file));
+    }
+  }
 
   if (!s.objects.network_policies.empty()) {
     try {
       policy_ = std::make_unique<kube::NetworkPolicyEngine>(s.objects.network_policies,
                                                             s.objects.namespaces);
     } catch (const std::invalid_argument& e) {
-      diags.add(Diagnostic{Severity::error, s.file, 0, 0, "manifests", e.what()});
+      diags.add(
+          located(Severity::error, kube::SourceLocation{s.file, 1, 1}, "manifests", e.what()));
     }
   }
   build_nodes();

@@ -109,6 +109,12 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
     std::vector<int>
         touched;  // the nodes whose owner_pods_on_node_ entry to clear after this workload
     std::string reason;
+    // A replica that no node can take leaves the cluster as it was (nothing
+    // placed, the scheduler's rotating start where it was): every later
+    // replica, the same pod, would find no node either, and is not searched
+    // for (a Deployment of a million replicas on a few nodes with pod
+    // anti-affinity was quadratic: minutes).
+    bool unschedulable = false;
     for (int r = 0; r < count; ++r) {
       PodState p = new_pod(owner, r, owner_names_[owner]);
       int node = -1;
@@ -121,8 +127,12 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
             (t.spec->affinity.node && !t.spec->affinity.node->required_match(n.name, n.labels)))
           continue;
         node = r;
-      } else {
-        node = p.spec->node_name.empty() ? schedule(p, &why) : bound_node(p, &why);
+      } else if (!p.spec->node_name.empty()) {
+        node = bound_node(p, &why);
+      } else if (!unschedulable) {
+        const std::uint32_t start = next_start_node_;
+        node = schedule(p, &why);
+        unschedulable = node < 0 && next_start_node_ == start;
       }
       if (node < 0 || !place(p, node, &why)) {
         ++unplaced;

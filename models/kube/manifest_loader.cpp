@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include "models/kube/manifest_parser.hpp"
+#include "models/kube/yaml_documents.hpp"
 
 namespace podwire::kube {
 
@@ -42,19 +41,23 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
   namespace fs = std::filesystem;
   ObjectSet set;
   std::set<fs::path> seen;
-  const auto load_file = [&](const fs::path& path) {
+  // `problem` reports a file that cannot be read: where its path was written, or the file.
+  const auto load_file = [&](const fs::path& path, const auto& problem) {
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(path, ec);
     if (!seen.insert(ec ? path : canonical).second) return;
     const std::string name = path.generic_string();
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) {
-      diagnostics.add(Diagnostic{Severity::error, name, 0, 0, "", "cannot read this file"});
+    std::string text;
+    const FileRead read = read_text_file(name, text);
+    if (read == FileRead::too_large) {
+      problem(file_read_message(read));
       return;
     }
-    set.append(parse_manifest_text(text.str(), name, diagnostics));
+    if (read != FileRead::ok) {
+      problem("cannot read this file");
+      return;
+    }
+    set.append(parse_manifest_text(text, name, diagnostics));
   };
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const std::string& p = paths[i];
@@ -107,10 +110,12 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
               "kustomization files are not expanded; the folder's manifests are read as they are"});
           continue;
         }
-        load_file(f);
+        load_file(f, [&](const std::string& message) {
+          diagnostics.add(Diagnostic{Severity::error, f.generic_string(), 0, 0, "", message});
+        });
       }
     } else if (fs::exists(path, ec)) {
-      load_file(path);
+      load_file(path, [&](const std::string& message) { problem(Severity::error, message); });
     } else {
       problem(Severity::error, "no such file or folder");
     }

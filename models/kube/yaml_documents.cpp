@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -152,6 +153,35 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
     flush();
   }
   return documents;
+}
+
+FileRead read_text_file(const std::string& path, std::string& text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FileRead::cannot_open;
+  text.clear();
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    if (text.size() + static_cast<std::size_t>(in.gcount()) > kMaxFileBytes) {
+      return FileRead::too_large;
+    }
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  return in.bad() ? FileRead::cannot_read : FileRead::ok;
+}
+
+std::string file_read_message(FileRead r) {
+  switch (r) {
+    case FileRead::ok:
+      return "";
+    case FileRead::cannot_open:
+      return "cannot open this file";
+    case FileRead::cannot_read:
+      return "cannot read this file";
+    case FileRead::too_large:
+      return "this file is larger than " + std::to_string(kMaxFileBytes >> 20) +
+             " MiB (or has no end, as a device may); podwire reads no more";
+  }
+  return "";
 }
 
 }  // namespace podwire::kube

@@ -25,6 +25,14 @@ std::vector<YAML::Node> read_yaml_documents(const std::string& text, const std::
 // carriage return (a binary file). Nothing when the text is fine.
 std::optional<Diagnostic> not_yaml_text(const std::string& text, const std::string& file);
 
+// A file's text, read whole up to kMaxFileBytes: a larger file, or a device
+// that never ends (/dev/zero), is not read on (too_large), and so never takes
+// all the memory there is.
+inline constexpr std::size_t kMaxFileBytes = std::size_t{256} << 20;
+enum class FileRead { ok, cannot_open, cannot_read, too_large };
+FileRead read_text_file(const std::string& path, std::string& text);
+std::string file_read_message(FileRead r);  // "cannot open this file", ...
+
 // A yaml-cpp exception's message for a diagnostic: "YAML syntax error: ...",
 // printable whatever bytes the input had, or the nesting limit it hit.
 std::string yaml_error_message(const YAML::Exception& e);

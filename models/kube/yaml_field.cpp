@@ -87,10 +87,10 @@ void YamlField::report(Severity severity, const std::string& message) const {
     d.file = "--set " + *p;
   } else {
     d.file = context_->file;
-    if (!mark.is_null()) {
-      d.line = mark.line + 1;
-      d.column = mark.column + 1;
-    }
+    // A tree with no place of its own (an empty file is an empty mapping)
+    // is the file as a whole: its first line.
+    d.line = mark.is_null() ? 1 : mark.line + 1;
+    d.column = mark.is_null() ? 1 : mark.column + 1;
   }
   context_->diagnostics->add(std::move(d));
 }

@@ -1,8 +1,5 @@
 #include "models/scenario/scenario_document.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "models/kube/yaml_documents.hpp"
 #include "models/kube/yaml_fast_reader.hpp"
 #include "models/kube/yaml_tree_check.hpp"
@@ -13,15 +10,16 @@ namespace podwire::scenario {
 using engine::Time;
 
 std::string read_scenario_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  std::string text;
+  const kube::FileRead read = kube::read_text_file(path, text);
+  if (read != kube::FileRead::ok) {
     Diagnostics d;
-    d.add(Diagnostic{Severity::error, path, 0, 0, "", "cannot open the scenario file"});
+    d.add(Diagnostic{Severity::error, path, 0, 0, "",
+                     read == kube::FileRead::cannot_open ? "cannot open the scenario file"
+                                                         : kube::file_read_message(read)});
     throw ScenarioError(std::move(d));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return text;
 }
 
 YAML::Node load_scenario_document(const std::string& text,

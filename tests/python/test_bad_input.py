@@ -5,6 +5,7 @@ crash, a hang or a Python traceback."""
 from __future__ import annotations
 
 from pathlib import Path
+import time
 
 import pytest
 
@@ -304,3 +305,61 @@ def test_a_missing_manifest_path_names_the_scenario_line(podwire_cli, tmp_path, 
     r = validate(podwire_cli, s)
     assert r.returncode == 3  # ExitCode.SCENARIO
     assert errors(r) == [f"{s}:6:5: error: manifests[0]: '{tmp_path}/nothere.yaml': no such file or folder"]
+
+
+# --- found by the fuzzer (scripts/fuzz.py, make fuzz) ------------------------------------
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_an_empty_scenario_is_an_error_at_its_first_line(podwire_cli, tmp_path, text):
+    # Found as proxy-modes/nodeport-forwarding.yaml cut short after its comments: the
+    # error had line 0, no place in the file.
+    s = write(tmp_path, "s.yaml", text)
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:1:1: error: queueing: missing; expected a model section "
+                         "(queueing: {servers, arrival_rate, service_time})"]
+
+
+def test_nodes_too_small_for_coredns_is_an_error_at_the_node_group(podwire_cli, tmp_path, source_dir):
+    # Found as seed-web.yaml with `memory: 16B`: the CoreDNS the cluster adds itself could
+    # not be scheduled, and the error named "(added: CoreDNS as kubeadm installs it)" as its
+    # file, with no line.
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("memory: 16GiB", "memory: 16B"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert f"{s}:4:7: error: cluster.nodes: Deployment kube-system/coredns: 2 of 2 pods cannot be " \
+           "scheduled: 0/3 nodes are available: 3 Insufficient memory (added: CoreDNS as kubeadm " \
+           "installs it)" in errors(r), r.stderr
+    assert all(": error: " in e and e.split(":")[1].isdigit() and int(e.split(":")[1]) > 0
+               for e in errors(r)), r.stderr
+
+
+def test_a_huge_deployment_no_node_can_take_is_an_error_within_seconds(podwire_cli, tmp_path, source_dir):
+    # Found as placement.yaml with the servers' `replicas: 543943`: each replica that no node
+    # could take (one server per node, by pod anti-affinity) searched all the replicas before
+    # it, and the build took minutes; now the first such replica settles the rest.
+    text = (source_dir / "scenarios" / "placement.yaml").read_text()
+    assert "        replicas: 3\n" in text
+    s = write(tmp_path, "s.yaml", text.replace("        replicas: 3\n", "        replicas: 200000\n"))
+    start = time.monotonic()
+    r = validate(podwire_cli, s)
+    assert time.monotonic() - start < 10
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:43:5 (manifests[3].inline):1:1: error: Deployment bench/server: 199997 of 200000 "
+                         "pods cannot be scheduled: 0/4 nodes are available: 4 node(s) didn't match pod "
+                         "anti-affinity rules"], r.stderr
+
+
+def test_an_endless_file_as_a_manifest_or_scenario_is_an_error_not_all_the_memory(podwire_cli, tmp_path, source_dir):
+    # Found with the fuzzer's manifest paths: `manifests: [/dev/zero]` read until memory ran
+    # out (MemoryError: std::bad_alloc, a traceback, or the machine's memory gone); so did
+    # `podwire validate /dev/zero`. A file is read up to 256 MiB.
+    s = write(tmp_path, "s.yaml", base(source_dir).replace("manifests:\n", "manifests:\n  - /dev/zero\n"))
+    r = validate(podwire_cli, s)
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == [f"{s}:6:5: error: manifests[0]: '/dev/zero': this file is larger than 256 MiB (or has "
+                         "no end, as a device may); podwire reads no more"]
+    r = validate(podwire_cli, Path("/dev/zero"))
+    assert r.returncode == 3  # ExitCode.SCENARIO
+    assert errors(r) == ["/dev/zero: error: this file is larger than 256 MiB (or has no end, as a device may); "
+                         "podwire reads no more"]
