@@ -164,8 +164,32 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   }
 }
 
+// `n` as YAML text that reads back the same: yaml-cpp's emitter writes a
+// quoted scalar plain, so `"8080"` would come back an integer.
+void emit(YAML::Emitter& out, const YAML::Node& n) {
+  if (n.IsMap()) {
+    out << YAML::BeginMap;
+    for (const auto& kv : n) {
+      out << YAML::Key;
+      emit(out, kv.first);
+      out << YAML::Value;
+      emit(out, kv.second);
+    }
+    out << YAML::EndMap;
+  } else if (n.IsSequence()) {
+    out << YAML::BeginSeq;
+    for (const YAML::Node& e : n) emit(out, e);
+    out << YAML::EndSeq;
+  } else if (n.IsScalar()) {
+    if (n.Tag() != "?") out << YAML::DoubleQuoted;
+    out << n.Scalar();
+  } else {
+    out << YAML::Null;
+  }
+}
+
 void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir,
-                     ClusterScenario& s, Diagnostics& diags) {
+                     ClusterScenario& s, Diagnostics& diags, const kube::SchemaCheck* schema) {
   int inline_count = 0;
   std::vector<kube::WrittenAt> written_at;
   for (const YamlField& item : items(m, ctx)) {
@@ -183,14 +207,14 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
     // An inline object is read by the manifest loader from its own text, named
     // after its place in the scenario.
     YAML::Emitter out;
-    out << item["inline"].node();
+    emit(out, item["inline"].node());
     const kube::SourceLocation at = where(item, ctx.file);
     const std::string name = at.to_string() + " (" + item.path() + ".inline)";
-    s.objects.append(parse_manifest_text(out.c_str(), name, diags));
+    s.objects.append(parse_manifest_text(out.c_str(), name, diags, schema));
     ++inline_count;
   }
   if (!s.manifest_paths.empty()) {
-    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at);
+    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at, schema);
     loaded.append(std::move(s.objects));
     s.objects = std::move(loaded);
   }
@@ -264,7 +288,8 @@ bool is_cluster_scenario_text(const std::string& text) {
 }
 
 ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
-                                       const std::vector<std::string>& overrides) {
+                                       const std::vector<std::string>& overrides,
+                                       const kube::SchemaCheck* schema) {
   ClusterScenario s;
   s.file = file;
   Diagnostics diags;
@@ -280,7 +305,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   else
     parse_cluster(cluster, ctx, s);
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
-  parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags);
+  parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags, schema);
   if (!diags.has_errors()) check_manifests(s.objects, diags);
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
@@ -324,8 +349,9 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
 }
 
 ClusterScenario load_cluster_scenario(const std::string& path,
-                                      const std::vector<std::string>& overrides) {
-  return parse_cluster_scenario(read_scenario_file(path), path, overrides);
+                                      const std::vector<std::string>& overrides,
+                                      const kube::SchemaCheck* schema) {
+  return parse_cluster_scenario(read_scenario_file(path), path, overrides, schema);
 }
 
 }  // namespace podwire::scenario
