@@ -110,6 +110,24 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
                "[" + std::to_string(it->second) + "], line " +
                std::to_string(s.nodes[it->second].source.line) + ")");
   }
+  // Distinct groups can still name one node (`worker` with count 3 makes
+  // worker-1; so does a group named worker-1): once per group, at its name.
+  std::map<std::string, std::size_t> node_group;
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+    const NodeGroupSpec& g = s.nodes[i];
+    if (first_group.at(g.name) != i) continue;  // reported above
+    for (int k = 0; k < g.count; ++k) {
+      const std::string name = g.count == 1 ? g.name : g.name + "-" + std::to_string(k);
+      const auto [it, fresh] = node_group.emplace(name, i);
+      if (fresh) continue;
+      const NodeGroupSpec& other = s.nodes[it->second];
+      YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
+          .error("node name '" + name + "' of this group is also a node of " + nodes.path() + "[" +
+                 std::to_string(it->second) + "] (line " + std::to_string(other.source.line) +
+                 "); a group of count N names its nodes NAME-0 to NAME-(N-1)");
+      break;
+    }
+  }
 
   parse_parameters(c["topology"], "cluster.topology", scenario);
   read_parameters(c, "cluster", scenario);
