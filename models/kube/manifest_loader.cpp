@@ -29,15 +29,15 @@ bool is_kustomization(const std::filesystem::path& p) {
 // --- entry points ----------------------------------------------------------------------
 
 ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
-                              Diagnostics& diagnostics) {
+                              Diagnostics& diagnostics, const SchemaCheck* schema) {
   ObjectSet set;
   set.files.push_back(file);
-  ManifestParser(file, diagnostics, set).parse_text(text);
+  ManifestParser(file, diagnostics, set, schema).parse_text(text);
   return set;
 }
 
 ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics,
-                         std::span<const WrittenAt> written_at) {
+                         std::span<const WrittenAt> written_at, const SchemaCheck* schema) {
   namespace fs = std::filesystem;
   ObjectSet set;
   std::set<fs::path> seen;
@@ -57,7 +57,7 @@ ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& dia
       problem("cannot read this file");
       return;
     }
-    set.append(parse_manifest_text(text, name, diagnostics));
+    set.append(parse_manifest_text(text, name, diagnostics, schema));
   };
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const std::string& p = paths[i];

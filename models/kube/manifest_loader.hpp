@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/kube/diagnostic.hpp"
+#include "models/kube/kube_schema.hpp"
 #include "models/kube/object_set.hpp"
 
 namespace podwire::kube {
@@ -19,8 +20,10 @@ namespace podwire::kube {
 // Parses one YAML text (any number of documents). Empty documents are
 // skipped; an object with errors is reported and left out of the result.
 // Never throws.
+// `schema`, when given, checks each object against the Kubernetes API
+// schema (kube_schema.hpp).
 ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
-                              Diagnostics& diagnostics);
+                              Diagnostics& diagnostics, const SchemaCheck* schema = nullptr);
 
 // Loads files and folders. A folder contributes every *.yaml / *.yml file
 // below it, recursively, in sorted path order (kustomization files excepted:
@@ -36,6 +39,7 @@ struct WrittenAt {
 };
 inline constexpr std::size_t kMaxFolderEntries = 20'000;
 ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics,
-                         std::span<const WrittenAt> written_at = {});
+                         std::span<const WrittenAt> written_at = {},
+                         const SchemaCheck* schema = nullptr);
 
 }  // namespace podwire::kube

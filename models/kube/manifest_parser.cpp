@@ -1,5 +1,7 @@
 #include "models/kube/manifest_parser.hpp"
 
+#include <algorithm>
+
 #include "models/kube/yaml_documents.hpp"
 #include "models/kube/yaml_tree_check.hpp"
 
@@ -60,20 +62,10 @@ void ManifestParser::parse_object(const YamlField& root) {
     }
     return;
   }
-  const bool apps = group == "apps" || legacy_group;
-  if (group.empty() && *kind == "Namespace") return namespace_(root);
-  if (group.empty() && *kind == "Pod") return pod(root);
-  if (group.empty() && *kind == "Service") return service(root);
-  if (group.empty() && *kind == "ReplicationController") return replication_controller(root);
-  if (apps && *kind == "Deployment") return deployment(root, legacy_group || beta);
-  if (apps && *kind == "ReplicaSet") return replica_set(root, legacy_group || beta);
-  if (apps && *kind == "DaemonSet") return daemon_set(root, legacy_group || beta);
-  if (group == "apps" && *kind == "StatefulSet") return stateful_set(root, beta);
-  if (group == "discovery.k8s.io" && *kind == "EndpointSlice") return endpoint_slice(root);
-  if ((group == "networking.k8s.io" || legacy_group) && *kind == "Ingress")
-    return ingress(root, legacy_group || beta);
-  if ((group == "networking.k8s.io" || legacy_group) && *kind == "NetworkPolicy")
-    return network_policy(root);
+  const std::size_t errors_before = context_.diagnostics->items().size();
+  const bool modelled = parse_kind(root, group, *kind, legacy_group || beta);
+  check_schema(root, *version, *kind, modelled, errors_before);
+  if (modelled) return;
 
   const std::string key = group.empty() ? *kind : *kind + "." + group;
   Unknown& u = unknown_[key];
@@ -86,6 +78,57 @@ void ManifestParser::parse_object(const YamlField& root) {
   ++out_.unknown_kinds[key];
 }
 
+bool ManifestParser::parse_kind(const YamlField& root, const std::string& group,
+                                const std::string& kind, bool legacy) {
+  const bool legacy_group = group == "extensions";
+  const bool apps = group == "apps" || legacy_group;
+  if (group.empty() && kind == "Namespace") return namespace_(root), true;
+  if (group.empty() && kind == "Pod") return pod(root), true;
+  if (group.empty() && kind == "Service") return service(root), true;
+  if (group.empty() && kind == "ReplicationController") return replication_controller(root), true;
+  if (apps && kind == "Deployment") return deployment(root, legacy), true;
+  if (apps && kind == "ReplicaSet") return replica_set(root, legacy), true;
+  if (apps && kind == "DaemonSet") return daemon_set(root, legacy), true;
+  if (group == "apps" && kind == "StatefulSet") return stateful_set(root, legacy), true;
+  if (group == "discovery.k8s.io" && kind == "EndpointSlice") return endpoint_slice(root), true;
+  if ((group == "networking.k8s.io" || legacy_group) && kind == "Ingress")
+    return ingress(root, legacy), true;
+  if ((group == "networking.k8s.io" || legacy_group) && kind == "NetworkPolicy")
+    return network_policy(root), true;
+  return false;
+}
+
+void ManifestParser::check_schema(const YamlField& root, const std::string& version,
+                                  const std::string& kind, bool modelled, std::size_t first_new) {
+  if (schema_ == nullptr || schema_->schema == nullptr) return;
+  const KubeSchema& schema = *schema_->schema;
+  if (!schema.has_kind(version, kind)) {
+    // An unmodelled kind's notice says so (report_unknown_kinds).
+    if (modelled && unchecked_.insert(version + " " + kind).second) {
+      const YamlField at = root["apiVersion"];
+      f_.report_at(at, at.path(), Severity::notice,
+                   kind + " " + version + " is not in the Kubernetes " + schema.release() +
+                       " schema; its fields are not checked against it");
+    }
+    return;
+  }
+  Diagnostics found;
+  YamlContext context{context_.file, &found, {}};
+  schema.check(YamlField(root.node(), root.path(), context), version, kind,
+               schema_->strict ? Severity::error : Severity::warning);
+  // Where the parser has already said what is wrong, the schema's word would
+  // only repeat it.
+  const std::vector<Diagnostic>& said = context_.diagnostics->items();
+  for (const Diagnostic& d : found.items()) {
+    bool repeated = false;
+    for (std::size_t i = std::min(first_new, said.size()); i < said.size() && !repeated; ++i) {
+      repeated = said[i].severity == Severity::error && said[i].line == d.line &&
+                 said[i].column == d.column;
+    }
+    if (!repeated) context_.diagnostics->add(d);
+  }
+}
+
 void ManifestParser::report_unknown_kinds() {
   for (const std::string& key : unknown_order_) {
     const Unknown& u = unknown_.at(key);
@@ -95,6 +138,11 @@ void ManifestParser::report_unknown_kinds() {
     message += u.count == 1 ? "this object is ignored"
                             : "the " + std::to_string(u.count) +
                                   " objects of this kind in this file are ignored";
+    if (schema_ != nullptr && schema_->schema != nullptr &&
+        !schema_->schema->has_kind(u.api_version, kind)) {
+      message += "; it is not in the Kubernetes " + schema_->schema->release() +
+                 " schema (a custom resource?), so its fields are not checked";
+    }
     f_.report_at(at, u.path, Severity::notice, message);
   }
   unknown_order_.clear();

@@ -10,11 +10,13 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "models/kube/kube_fields.hpp"
+#include "models/kube/kube_schema.hpp"
 #include "models/kube/manifest_loader.hpp"
 #include "models/kube/objects.hpp"
 
@@ -22,8 +24,10 @@ namespace podwire::kube {
 
 class ManifestParser {
  public:
-  ManifestParser(const std::string& file, Diagnostics& diagnostics, ObjectSet& out)
-      : context_{file, &diagnostics, {}}, f_(context_), out_(out) {}
+  // `schema`, when given, checks every object whose kind it has.
+  ManifestParser(const std::string& file, Diagnostics& diagnostics, ObjectSet& out,
+                 const SchemaCheck* schema = nullptr)
+      : context_{file, &diagnostics, {}}, f_(context_), out_(out), schema_(schema) {}
   ManifestParser(const ManifestParser&) = delete;  // f_ points into context_
   ManifestParser& operator=(const ManifestParser&) = delete;
 
@@ -39,6 +43,13 @@ class ManifestParser {
 
   void parse_document(const YAML::Node& document);
   void parse_object(const YamlField& root);
+  // Reads a modelled kind into out_; false for a kind podwire does not model.
+  bool parse_kind(const YamlField& root, const std::string& group, const std::string& kind,
+                  bool legacy);
+  // The schema's findings for one object, less those at a place where the
+  // parser reported an error since diagnostic first_new.
+  void check_schema(const YamlField& root, const std::string& version, const std::string& kind,
+                    bool modelled, std::size_t first_new);
 
   // Common parts.
   bool metadata(const YamlField& root, ObjectMeta& meta, std::string_view kind, bool namespaced);
@@ -87,6 +98,8 @@ class ManifestParser {
   ObjectSet& out_;
   std::vector<std::string> unknown_order_;
   std::map<std::string, Unknown> unknown_;
+  const SchemaCheck* schema_;
+  std::set<std::string> unchecked_;  // modelled "apiVersion kind"s the schema lacks
 };
 
 }  // namespace podwire::kube

@@ -45,6 +45,7 @@ class YamlField {
   bool present() const { return node_.IsDefined() && !node_.IsNull(); }
   const std::string& path() const { return path_; }
   const YAML::Node& node() const { return node_; }
+  YamlContext& context() const { return *context_; }
 
   // The value under `key` of this mapping (absent when this is not a mapping).
   YamlField operator[](std::string_view key) const;

@@ -110,6 +110,24 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
                "[" + std::to_string(it->second) + "], line " +
                std::to_string(s.nodes[it->second].source.line) + ")");
   }
+  // Distinct groups can still name one node (`worker` with count 3 makes
+  // worker-1; so does a group named worker-1): once per group, at its name.
+  std::map<std::string, std::size_t> node_group;
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+    const NodeGroupSpec& g = s.nodes[i];
+    if (first_group.at(g.name) != i) continue;  // reported above
+    for (int k = 0; k < g.count; ++k) {
+      const std::string name = g.count == 1 ? g.name : g.name + "-" + std::to_string(k);
+      const auto [it, fresh] = node_group.emplace(name, i);
+      if (fresh) continue;
+      const NodeGroupSpec& other = s.nodes[it->second];
+      YamlField(nodes.node()[i], nodes.path() + "[" + std::to_string(i) + "].name", ctx)
+          .error("node name '" + name + "' of this group is also a node of " + nodes.path() + "[" +
+                 std::to_string(it->second) + "] (line " + std::to_string(other.source.line) +
+                 "); a group of count N names its nodes NAME-0 to NAME-(N-1)");
+      break;
+    }
+  }
 
   parse_parameters(c["topology"], "cluster.topology", scenario);
   read_parameters(c, "cluster", scenario);
@@ -164,8 +182,32 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   }
 }
 
+// `n` as YAML text that reads back the same: yaml-cpp's emitter writes a
+// quoted scalar plain, so `"8080"` would come back an integer.
+void emit(YAML::Emitter& out, const YAML::Node& n) {
+  if (n.IsMap()) {
+    out << YAML::BeginMap;
+    for (const auto& kv : n) {
+      out << YAML::Key;
+      emit(out, kv.first);
+      out << YAML::Value;
+      emit(out, kv.second);
+    }
+    out << YAML::EndMap;
+  } else if (n.IsSequence()) {
+    out << YAML::BeginSeq;
+    for (const YAML::Node& e : n) emit(out, e);
+    out << YAML::EndSeq;
+  } else if (n.IsScalar()) {
+    if (n.Tag() != "?") out << YAML::DoubleQuoted;
+    out << n.Scalar();
+  } else {
+    out << YAML::Null;
+  }
+}
+
 void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& base_dir,
-                     ClusterScenario& s, Diagnostics& diags) {
+                     ClusterScenario& s, Diagnostics& diags, const kube::SchemaCheck* schema) {
   int inline_count = 0;
   std::vector<kube::WrittenAt> written_at;
   for (const YamlField& item : items(m, ctx)) {
@@ -183,14 +225,14 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
     // An inline object is read by the manifest loader from its own text, named
     // after its place in the scenario.
     YAML::Emitter out;
-    out << item["inline"].node();
+    emit(out, item["inline"].node());
     const kube::SourceLocation at = where(item, ctx.file);
     const std::string name = at.to_string() + " (" + item.path() + ".inline)";
-    s.objects.append(parse_manifest_text(out.c_str(), name, diags));
+    s.objects.append(parse_manifest_text(out.c_str(), name, diags, schema));
     ++inline_count;
   }
   if (!s.manifest_paths.empty()) {
-    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at);
+    kube::ObjectSet loaded = load_manifests(s.manifest_paths, diags, written_at, schema);
     loaded.append(std::move(s.objects));
     s.objects = std::move(loaded);
   }
@@ -264,7 +306,8 @@ bool is_cluster_scenario_text(const std::string& text) {
 }
 
 ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
-                                       const std::vector<std::string>& overrides) {
+                                       const std::vector<std::string>& overrides,
+                                       const kube::SchemaCheck* schema) {
   ClusterScenario s;
   s.file = file;
   Diagnostics diags;
@@ -280,7 +323,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   else
     parse_cluster(cluster, ctx, s);
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
-  parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags);
+  parse_manifests(top["manifests"], ctx, base_dir.empty() ? "." : base_dir, s, diags, schema);
   if (!diags.has_errors()) check_manifests(s.objects, diags);
   parse_apps(top["apps"], ctx, s);
   parse_traffic(top["traffic"], ctx, s);
@@ -324,8 +367,9 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
 }
 
 ClusterScenario load_cluster_scenario(const std::string& path,
-                                      const std::vector<std::string>& overrides) {
-  return parse_cluster_scenario(read_scenario_file(path), path, overrides);
+                                      const std::vector<std::string>& overrides,
+                                      const kube::SchemaCheck* schema) {
+  return parse_cluster_scenario(read_scenario_file(path), path, overrides, schema);
 }
 
 }  // namespace podwire::scenario

@@ -16,6 +16,7 @@
 #include "models/app/call_count.hpp"
 #include "models/churn/churn_spec.hpp"
 #include "models/kube/cidr.hpp"
+#include "models/kube/kube_schema.hpp"
 #include "models/kube/object_set.hpp"
 #include "models/node/kernel_datapath.hpp"
 #include "models/proxy/proxy_config.hpp"
@@ -273,9 +274,13 @@ bool is_cluster_scenario_text(const std::string& text);
 
 // Parses the scenario and loads its manifests. Throws ScenarioError with every
 // error found in the scenario and in the manifests; warnings are kept.
+// `schema`, when given, checks the manifests against the Kubernetes API schema
+// (warnings, or errors when it is strict).
 ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
-                                       const std::vector<std::string>& overrides = {});
+                                       const std::vector<std::string>& overrides = {},
+                                       const kube::SchemaCheck* schema = nullptr);
 ClusterScenario load_cluster_scenario(const std::string& path,
-                                      const std::vector<std::string>& overrides = {});
+                                      const std::vector<std::string>& overrides = {},
+                                      const kube::SchemaCheck* schema = nullptr);
 
 }  // namespace podwire::scenario

@@ -457,8 +457,7 @@ void parse_traffic(const YamlField& traffic, YamlContext& ctx, ClusterScenario& 
     if (auto v = message_size(t["request_size"])) ts.request_bytes = *v;
     parse_mix(t, ts);
     parse_protocol(t, ts);
-    if (auto v = t["start"].time()) ts.start = *v;
-    if (auto v = t["stop"].time()) ts.stop = *v;
+    read_window(t, ts.start, ts.stop);
     s.traffic.push_back(std::move(ts));
   }
 }

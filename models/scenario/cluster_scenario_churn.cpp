@@ -194,8 +194,7 @@ void parse_churn(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario
       }
       if (e["mtbf"].present()) e["mtbf"].error(words.take_rate);
     }
-    if (auto v = e["start"].time()) p.start = *v;
-    if (auto v = e["stop"].time()) p.stop = *v;
+    read_window(e, p.start, p.stop);
     s.random.push_back(std::move(p));
   }
   parse_parameters(c["lifecycle"], "churn.lifecycle", scenario);

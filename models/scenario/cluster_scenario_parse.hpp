@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,26 @@ inline std::vector<std::string_view> keys(std::string_view prefix,
 // A mapping of parameters only (cluster.dns, cluster.datapath, ...).
 inline void parse_parameters(const YamlField& f, std::string_view prefix, ClusterScenario& s) {
   if (f.present() && f.expect_mapping(keys(prefix))) read_parameters(f, prefix, s);
+}
+
+// `start` and `stop` of an entry that runs for a while (traffic, a random
+// churn process): neither negative, stop after start.
+inline void read_window(const YamlField& f, engine::Time& start,
+                        std::optional<engine::Time>& stop) {
+  if (auto v = f["start"].time()) {
+    if (*v < engine::Time::zero())
+      f["start"].error("must not be negative, got " + v->to_string());
+    else
+      start = *v;
+  }
+  if (auto v = f["stop"].time()) {
+    if (*v < engine::Time::zero())
+      f["stop"].error("must not be negative, got " + v->to_string());
+    else if (*v <= start)
+      f["stop"].error("must be after start (" + start.to_string() + "), got " + v->to_string());
+    else
+      stop = *v;
+  }
 }
 
 // The `apps` section: each workload's handlers (its routes) and their calls.

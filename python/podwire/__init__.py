@@ -11,6 +11,7 @@ from typing import Any
 
 from podwire._core import ScenarioError, __version__
 from podwire.api import OutputPathError, RunInterrupted, Scenario, load, run
+from podwire.kube_schema import KubeVersionError
 from podwire.result import Result, open
 from podwire.summary import NotATraceError, read_summary
 from podwire.sweep import sweep
@@ -33,6 +34,7 @@ __all__ = [
     "RunInterrupted",
     "Scenario",
     "ScenarioError",
+    "KubeVersionError",
     "__version__",
     "load",
     "open",

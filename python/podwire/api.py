@@ -14,6 +14,7 @@ from typing import Any
 import weakref
 
 from podwire import _core
+from podwire.kube_schema import NOT_INSTALLED, KubeVersionError, kube_schema
 from podwire.result import Result
 
 
@@ -23,6 +24,12 @@ class Scenario:
 
     path: Path
     overrides: list[str] = field(default_factory=list)
+    #: Manifest fields the Kubernetes API schema does not have, and values of
+    #: the wrong type, are errors rather than warnings.
+    strict: bool = False
+    #: The Kubernetes release whose schema manifests are checked against
+    #: (``"1.31"``); None: ``kube_schema.DEFAULT_KUBE_VERSION``.
+    kube_version: str | None = None
 
     def set(self, path: str, value: object) -> "Scenario":
         """Override one field (same paths as ``podwire run --set path=value``;
@@ -39,12 +46,19 @@ class Scenario:
     def validate(self) -> list[dict[str, Any]]:
         """Every problem found, errors and warnings, each with file, line and column."""
         try:
-            return list(self._load().diagnostics)
+            found = list(self._load().diagnostics)
         except _core.ScenarioError as e:
             return list(e.args[1])
+        if kube_schema(self.kube_version) is None:
+            found.append({"severity": "notice", "file": "", "line": 0, "column": 0, "path": "",
+                          "message": NOT_INSTALLED, "text": f"notice: {NOT_INSTALLED}"})
+        return found
 
     def _load(self) -> Any:
-        return _core.load_scenario(str(self.path), list(self.overrides))
+        schema = kube_schema(self.kube_version)
+        if schema is None and self.strict:
+            raise KubeVersionError(f"strict checking needs the Kubernetes API schema; {NOT_INSTALLED}")
+        return _core.load_scenario(str(self.path), list(self.overrides), schema, self.strict)
 
 
 def yaml_text(value: object) -> str:
@@ -56,9 +70,14 @@ def yaml_text(value: object) -> str:
     return str(value)
 
 
-def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load a scenario; raises ``ScenarioError`` listing every problem in it."""
-    scenario = Scenario(Path(path), list(overrides or []))
+def load(path: str | Path, overrides: list[str] | None = None, *, strict: bool = False,
+         kube_version: str | None = None) -> Scenario:
+    """Load a scenario; raises ``ScenarioError`` listing every problem in it.
+    Its manifests are checked against the Kubernetes API schema of
+    ``kube_version`` (``"1.31"``; default ``kube_schema.DEFAULT_KUBE_VERSION``):
+    unknown fields and values of the wrong type are warnings, or errors when
+    ``strict``. ``KubeVersionError`` for a release with no schema."""
+    scenario = Scenario(Path(path), list(overrides or []), strict, kube_version)
     scenario._load()
     return scenario
 

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from podwire import __version__, _core
 from podwire.api import OutputPathError, RunInterrupted, check_trace_path, load, run
+from podwire.kube_schema import DEFAULT_KUBE_VERSION, KubeVersionError
 from podwire.summary import format_leftover, read_leftover, read_summary
 
 
@@ -245,9 +246,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.duration is not None:
         overrides.append(f"run.duration={args.duration}")
     try:
-        scenario = load(args.scenario, overrides)
+        scenario = load(args.scenario, overrides, strict=args.strict, kube_version=args.kube_version)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
+        return ExitCode.SCENARIO
+    except KubeVersionError as e:
+        print(f"podwire: {e}", file=sys.stderr)
         return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
@@ -318,11 +322,15 @@ def _count_errors(diagnostics: list[dict[str, Any]]) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     try:
-        scenario = load(args.scenario, list(args.set or []))
+        scenario = load(args.scenario, list(args.set or []), strict=args.strict,
+                        kube_version=args.kube_version)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
         errors = _count_errors(e.args[1])
         print(f"{args.scenario}: {errors} error(s)", file=sys.stderr)
+        return ExitCode.SCENARIO
+    except KubeVersionError as e:
+        print(f"podwire: {e}", file=sys.stderr)
         return ExitCode.SCENARIO
     diagnostics = scenario.validate()
     build_warnings = 0
@@ -385,6 +393,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
     p_val.add_argument("scenario", help="scenario YAML file")
     p_val.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
+    for p in (p_run, p_val):
+        p.add_argument("--strict", action="store_true",
+                       help="manifest fields the Kubernetes API schema lacks, and values of the wrong type, "
+                            "are errors (default: warnings)")
+        p.add_argument("--kube-version", metavar="1.N",
+                       help=f"the Kubernetes release whose API schema manifests are checked against "
+                            f"(default {DEFAULT_KUBE_VERSION})")
     p_val.set_defaults(func=_cmd_validate)
 
     p_sum = sub.add_parser("summary", help="print the summary of a trace file")

@@ -10,11 +10,13 @@
 #include <chrono>
 #include <csignal>
 #include <mutex>
+#include <optional>
 
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/explain.hpp"
 #include "models/builder/queueing_run.hpp"
 #include "models/builder/trace_hookup.hpp"
+#include "models/kube/kube_schema.hpp"
 #include "models/scenario/scenario_document.hpp"
 #include "python/src/figures_dict.hpp"
 
@@ -194,17 +196,42 @@ void register_scenario(py::module_& m) {
                              [](const engine::RunProgress& p) { return p.events.load(); });
 
   // Either kind of scenario: a `cluster:` section makes a cluster scenario.
+  py::class_<kube::KubeSchema>(
+      m, "KubeSchema",
+      "The Kubernetes API schema of one release, read from kubernetes-validate's "
+      "_definitions.json; load_scenario checks manifests against it.")
+      .def_property_readonly("release", &kube::KubeSchema::release)
+      .def_property_readonly("kinds", &kube::KubeSchema::kinds);
+  m.def(
+      "load_kube_schema",
+      [](const std::string& file, const std::string& release) {
+        std::string error;
+        std::optional<kube::KubeSchema> s;
+        {
+          py::gil_scoped_release release_gil;
+          s = kube::KubeSchema::load(file, release, &error);
+        }
+        if (!s) throw py::value_error(error);
+        return std::move(*s);
+      },
+      py::arg("file"), py::arg("release"),
+      "Read a release's _definitions.json (ValueError when it cannot be read or is no schema).");
+
   m.def(
       "load_scenario",
-      [](const std::string& path, const std::vector<std::string>& overrides) -> py::object {
+      [](const std::string& path, const std::vector<std::string>& overrides,
+         const kube::KubeSchema* schema, bool strict) -> py::object {
         if (scenario::is_cluster_scenario_text(scenario::read_scenario_file(path))) {
-          return py::cast(scenario::load_cluster_scenario(path, overrides));
+          const kube::SchemaCheck check{schema, strict};
+          return py::cast(scenario::load_cluster_scenario(path, overrides, &check));
         }
         return py::cast(scenario::load_queueing_scenario(path, overrides));
       },
       py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+      py::arg("schema") = nullptr, py::arg("strict") = false,
       "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every "
-      "problem.");
+      "problem. With a KubeSchema, manifests are checked against it: unknown fields and wrong "
+      "types are warnings, or errors when strict.");
   m.def(
       "parse_scenario",
       [](const std::string& text, const std::string& file,

@@ -222,6 +222,12 @@ def test_a_sweep_key_that_names_no_field_is_an_error_before_any_run(tmp_path, so
      ":11:25: error: apps.my-app/web-server.cpu_per_connection: must not be negative, got -1s"),
     ("cluster:\n", "churn: {lifecycle: {container_start: -1s}}\ncluster:\n",
      ":2:38: error: churn.lifecycle.container_start: must not be negative, got -1s"),
+    ("rate: 500/s", "rate: 500/s\n    start: -1s", ":18:12: error: traffic[0].start: must not be negative, got -1s"),
+    ("rate: 500/s", "rate: 500/s\n    stop: -1s", ":18:11: error: traffic[0].stop: must not be negative, got -1s"),
+    ("rate: 500/s", "rate: 500/s\n    start: 0.5s\n    stop: 0.2s",
+     ":19:11: error: traffic[0].stop: must be after start (500ms), got 200ms"),
+    ("cluster:\n", "churn: {random: [{crash: my-app/deployment/web-server, rate: 1/s, start: -2s}]}\ncluster:\n",
+     ":2:74: error: churn.random[0].start: must not be negative, got -2s"),
 ])
 def test_a_value_a_run_cannot_mean_is_an_error_at_validate(podwire_cli, tmp_path, source_dir, old, new, error):
     s = write(tmp_path, "s.yaml", base(source_dir).replace(old, new, 1))
@@ -291,6 +297,9 @@ def test_outside_traffic_to_no_public_name_or_port_is_an_error(podwire_cli, tmp_
     ("  nodes:\n    - {name: worker, count: 3,", "  pod_cidr: 10.244.0.0/24\n  node_cidr_mask: 26\n  nodes:\n"
      "    - {name: worker, count: 300,",
      ":4:19: error: cluster.node_cidr_mask: pod CIDR 10.244.0.0/24 has 4 blocks of /26, fewer than the 300 nodes"),
+    ("  nodes:\n", "  nodes:\n    - {name: worker-1, cpus: 4}\n",
+     ":5:7: error: cluster.nodes[1].name: node name 'worker-1' of this group is also a node of cluster.nodes[0] "
+     "(line 4); a group of count N names its nodes NAME-0 to NAME-(N-1)"),
 ])
 def test_a_cluster_the_build_cannot_make_is_an_error_at_its_field(podwire_cli, tmp_path, source_dir, old, new, error):
     assert old in base(source_dir)
