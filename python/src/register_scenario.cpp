@@ -11,6 +11,7 @@
 #include <csignal>
 #include <mutex>
 
+#include "models/builder/cluster_listing.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/explain.hpp"
 #include "models/builder/queueing_run.hpp"
@@ -229,6 +230,95 @@ void register_scenario(py::module_& m) {
       "while "
       "building (unschedulable pods, unknown workloads, calls to missing Services); returns the "
       "warnings.");
+
+  m.def(
+      "list_cluster",
+      [](const scenario::ClusterScenario& s) {
+        builder::ClusterListing l;
+        {
+          py::gil_scoped_release release;
+          l = builder::list_cluster(s);
+        }
+        py::list nodes;
+        for (const builder::ListedNode& n : l.nodes) {
+          py::dict d;
+          d["name"] = n.name;
+          d["ready"] = n.ready;
+          d["roles"] = n.roles;
+          d["internal_ip"] = n.internal_ip;
+          d["pod_cidr"] = n.pod_cidr;
+          d["instance_type"] = n.instance_type;
+          d["zone"] = n.zone;
+          d["cpu_millicores"] = n.cpu_millicores;
+          d["memory_bytes"] = n.memory_bytes;
+          d["max_pods"] = n.max_pods;
+          d["pods"] = n.pods;
+          nodes.append(d);
+        }
+        py::list pods;
+        for (const builder::ListedPod& p : l.pods) {
+          py::dict d;
+          d["namespace"] = p.namespace_;
+          d["name"] = p.name;
+          d["phase"] = p.phase;
+          d["node"] = p.node.empty() ? py::object(py::none()) : py::str(p.node);
+          d["ip"] = p.ip.empty() ? py::object(py::none()) : py::str(p.ip);
+          d["host_network"] = p.host_network;
+          d["containers"] = p.containers;
+          d["ready_containers"] = p.ready_containers;
+          d["restarts"] = p.restarts;
+          d["owner_kind"] = p.owner_kind;
+          d["owner"] = p.owner;
+          pods.append(d);
+        }
+        py::list services;
+        for (const builder::ListedService& sv : l.services) {
+          py::dict d;
+          d["namespace"] = sv.namespace_;
+          d["name"] = sv.name;
+          d["type"] = sv.type;
+          d["cluster_ip"] = sv.cluster_ip.empty() ? py::object(py::none()) : py::str(sv.cluster_ip);
+          d["external_ips"] = sv.external_ips;
+          d["external_name"] =
+              sv.external_name.empty() ? py::object(py::none()) : py::str(sv.external_name);
+          d["selector"] = sv.has_selector ? py::object(py::str(sv.selector)) : py::none();
+          py::list ports;
+          for (const builder::ListedServicePort& sp : sv.ports) {
+            py::dict pd;
+            pd["name"] = sp.name;
+            pd["protocol"] = sp.protocol;
+            pd["port"] = sp.port;
+            pd["target_port"] = sp.target_port;
+            pd["node_port"] = sp.node_port == 0 ? py::object(py::none()) : py::int_(sp.node_port);
+            ports.append(pd);
+          }
+          d["ports"] = ports;
+          py::list endpoints;
+          for (const builder::ListedEndpoint& e : sv.endpoints) {
+            py::dict ed;
+            ed["ip"] = e.ip;
+            ed["port"] = e.port;
+            ed["port_name"] = e.port_name;
+            ed["protocol"] = e.protocol;
+            ed["pod"] = e.pod.empty() ? py::object(py::none()) : py::str(e.pod);
+            ed["node"] = e.node.empty() ? py::object(py::none()) : py::str(e.node);
+            ed["ready"] = e.ready;
+            endpoints.append(ed);
+          }
+          d["endpoints"] = endpoints;
+          services.append(d);
+        }
+        py::dict out;
+        out["nodes"] = nodes;
+        out["pods"] = pods;
+        out["services"] = services;
+        out["problems"] = l.problems;
+        return out;
+      },
+      py::arg("scenario"),
+      "What a cluster scenario's control plane holds at time 0, before any traffic: nodes, pods "
+      "(Pending when unschedulable), Services with their allocated addresses and ports, and their "
+      "endpoints, as plain dicts; `problems` lists what building found.");
 
   m.def(
       "explain",
