@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from podwire._core import ScenarioError, __version__
-from podwire.api import OutputPathError, RunInterrupted, Scenario, load, run
+from podwire.api import OutputPathError, RunInterrupted, RunTooLarge, Scenario, load, run
 from podwire.result import Result, open
 from podwire.summary import NotATraceError, read_summary
 from podwire.sweep import sweep
@@ -31,6 +31,7 @@ __all__ = [
     "OutputPathError",
     "Result",
     "RunInterrupted",
+    "RunTooLarge",
     "Scenario",
     "ScenarioError",
     "__version__",

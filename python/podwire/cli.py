@@ -262,7 +262,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"podwire: {e}", file=sys.stderr)
         return ExitCode.OUTPUT
     try:
-        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None)
+        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None,
+                     force=args.force)
     except RunInterrupted as e:
         result = e.result
     except _core.ScenarioError as e:
@@ -526,6 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
     p_run.add_argument("--json", action="store_true",
                        help="print the summary as JSON (the keys of podwire.Result) instead of the table")
+    p_run.add_argument("--force", action="store_true",
+                       help="run even when the run's estimated memory exceeds what the machine has left")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
@@ -619,6 +622,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return ExitCode.STOPPED
+    except MemoryError:
+        print("podwire: out of memory", file=sys.stderr)
+        return ExitCode.FAILED
     except BrokenPipeError:
         # The reader went away (`podwire run ... --json | head`): nothing more
         # can be said on standard output, and Python would complain at exit.
