@@ -660,3 +660,17 @@ def test_the_get_example_of_docs_cli_md_is_what_get_prints(podwire_cli, source_d
     r = podwire_cli(*block.group(1).split())
     assert r.returncode == 0, r.stderr
     assert r.stdout == block.group(2)
+
+
+def test_explain_says_when_a_port_or_a_name_leads_nowhere(podwire_cli):
+    r = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/client", "--to", "web:8080")
+    assert r.returncode == 0, r.stderr
+    leads = r.stdout.split("where it leads\n")[1].split("\n\n")[0]
+    assert "Service my-app/web" in leads and "has no port 8080 (its ports: 80/TCP)" in leads
+    assert "outside the cluster" not in r.stdout and "SYN reaches" not in r.stdout
+    assert "the SYN goes no further" in r.stdout
+    assert "one request simulated in the idle cluster: refused" in r.stdout  # the path printed is the one simulated
+    r = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/client", "--to", "nosuch")
+    assert r.returncode == 0, r.stderr
+    assert "nosuch is no name of the cluster (NXDOMAIN under every search domain)" in r.stdout
+    assert "the simulated request did not finish within 60 s" in r.stdout
