@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "models/builder/cluster_listing.hpp"
 #include "models/builder/located.hpp"
 #include "models/kube/network_policy_engine.hpp"
 #include "models/proxy/proxy_factory.hpp"
@@ -38,30 +39,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     diags.add(located(Severity::error, cluster_place(s), "cluster", e.what()));
     throw ScenarioError(std::move(diags));
   }
-  kube::ClusterConfig cc;
-  std::vector<std::size_t> in_group(s.cluster.nodes.size(), 0);
-  for (const FabricNode& n : fabric_.nodes) {
-    const NodeGroupSpec& g = s.cluster.nodes[n.group];
-    // What the cloud provider labels it with (a label the group gives wins).
-    kube::Labels labels = g.labels;
-    labels.emplace("node.kubernetes.io/instance-type", g.instance_type);
-    labels.emplace("topology.kubernetes.io/region", g.region);
-    const std::size_t k = in_group[n.group]++;
-    labels.emplace("topology.kubernetes.io/zone",
-                   g.zones.empty() ? g.region + "-a" : g.zones[k % g.zones.size()]);
-    cc.nodes.push_back(
-        kube::NodeConfig{n.name, g.cpus * 1000LL, g.memory_bytes, g.max_pods, std::move(labels)});
-  }
-  cc.node_network = s.cluster.node_network;
-  cc.pod_cidr = s.cluster.pod_cidr;
-  cc.node_cidr_mask = s.cluster.node_cidr_mask;
-  cc.service_cidr = s.cluster.service_cidr;
-  cc.node_port_first = s.cluster.node_port_first;
-  cc.node_port_last = s.cluster.node_port_last;
-  cc.load_balancer_pool = s.cluster.load_balancer_pool;
-  cc.cluster_domain = s.cluster.dns.domain;
-  cc.dns_replicas = s.cluster.dns.replicas;
-  cc.seed = s.run.seed;
+  const kube::ClusterConfig cc = cluster_config(s);
   std::vector<kube::Problem> problems;
   try {
     cluster_ = std::make_unique<kube::Cluster>(cc, s.objects, problems);

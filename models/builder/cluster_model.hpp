@@ -29,6 +29,7 @@
 #include "models/builder/cluster_fabric.hpp"
 #include "models/builder/cluster_sampler.hpp"
 #include "models/builder/figures.hpp"
+#include "models/builder/run_estimate.hpp"
 #include "models/churn/churn_driver.hpp"
 #include "models/churn/endpoint_propagation.hpp"
 #include "models/churn/lifecycle.hpp"
@@ -108,6 +109,11 @@ class ClusterModel final : public churn::PodRuntime {
   proxy::ServiceProxy& service_proxy(std::size_t i) { return *proxies_[i]; }
   proxy::ProxySync& proxy_sync(std::size_t node) { return syncs_[node]; }
   const std::vector<std::string>& notices() const { return notices_; }
+  // True when the scenario puts `name` in the public DNS (a load balancer's
+  // name, a node's): the upstream resolver answers it with that address.
+  bool published(const std::string& name) const { return published_.contains(name); }
+  // What the run will take, before it runs (run_estimate.hpp).
+  RunEstimate estimate_run() const;
   const proxy::ServiceTable& services() const { return table_; }
   // One request from a pod to host:port (resolved with the pod's resolver),
   // sent at `at`; its record is announced on requests().finished like any.

@@ -43,6 +43,18 @@ int find_pod(const ClusterScenario& s, const kube::Cluster& c, const std::string
   fail(s, "--from", "no pod or workload '" + name + "' in namespace '" + ns + "'");
 }
 
+// The Service whose ClusterIP or load-balancer address `a` is; -1 when none.
+int service_at(const kube::Cluster& c, net::Address a) {
+  if (a == 0) return -1;
+  for (std::size_t i = 0; i < c.services().size(); ++i) {
+    const kube::ServiceState& st = c.services()[i];
+    if (st.cluster_ip == a ||
+        std::ranges::find(st.load_balancer_ips, a) != st.load_balancer_ips.end())
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // The time a packet of `bytes` takes on one link: serialization and propagation.
 Time wire(engine::BitRate rate, Time delay, std::uint64_t bytes) {
   return rate.serialization(engine::Bytes(static_cast<std::int64_t>(bytes))) + delay;
@@ -76,6 +88,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
   // --- name resolution, as the pod's glibc resolver does it --------------------
   net::Address target = 0;
   std::string final_name;
+  std::string upstream_name;  // the candidate CoreDNS forwarded upstream, when none answered
   if (const auto literal = app::address_literal(host)) {
     target = *literal;
     r.dns.push_back(host + " is an address: no lookup");
@@ -124,6 +137,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
       if (a.kind == kube::DnsAnswer::Kind::external) {
         r.dns.push_back("A+AAAA " + name +
                         " -> outside the cluster domain: CoreDNS forwards it upstream");
+        if (upstream_name.empty()) upstream_name = name;
         continue;
       }
       if (a.kind == kube::DnsAnswer::Kind::cname) {
@@ -152,6 +166,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
   const std::size_t client_node = static_cast<std::size_t>(client.node);
   const proxy::ServiceProxy& proxy = model.service_proxy(client_node);
   const node::KernelPath& path = model.datapath(client_node).kernel_path();
+  bool no_such_port = false;  // a Service's address on a port it does not have
   if (m.frontend != nullptr) {
     const proxy::ServiceFrontend& f = *m.frontend;
     const std::vector<proxy::Backend>& backends = proxy.backends(m.index);
@@ -184,6 +199,26 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
                           std::to_string(port) +
                           " serves UDP only; what follows is a TCP connection, which it refuses "
                           "(a udp:// URL sends datagrams there)");
+  } else if (const int svc = service_at(cluster, target); svc >= 0) {
+    no_such_port = true;
+    // A Service's address on a port it does not have: no rule translates it.
+    const kube::ServiceState& st = cluster.services()[static_cast<std::size_t>(svc)];
+    std::string ports;
+    for (const kube::ServicePortState& p : st.ports) {
+      ports += (ports.empty() ? "" : ", ") + std::to_string(p.port->port) + "/" +
+               std::string(kube::to_string(p.port->protocol));
+    }
+    r.endpoints.push_back("Service " + st.key + " (" + addr(target) + ") has no port " +
+                          std::to_string(port) +
+                          " (its ports: " + (ports.empty() ? std::string("none") : ports) +
+                          "): nothing serves the connection, as the node's datapath says below");
+  } else if (target == 0 && !upstream_name.empty() && !model.published(upstream_name)) {
+    r.endpoints.push_back(
+        host +
+        " is no name of the cluster (NXDOMAIN under every search domain) and no name "
+        "the scenario publishes: the simulated upstream resolver answers it with an "
+        "address outside the cluster (203.0.113.0/24) that nothing serves, so the "
+        "connection gets no answer");
   } else if (target != 0) {
     if (const auto p = cluster.pod_by_ip(target)) {
       r.endpoints.push_back(addr(target) + " is pod " +
@@ -308,7 +343,14 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     }
     r.first_packet.push_back(step);
   }
-  if (capture.seen) {
+  if (capture.seen && no_such_port && service_at(cluster, capture.last_flow.dst) >= 0) {
+    // Still addressed to a Service: rejected or dropped on the way, never delivered.
+    r.first_packet.push_back(ExplainStep{"",
+                                         "the SYN goes no further: " + addr(capture.last_flow.dst) +
+                                             ":" + std::to_string(capture.last_flow.dst_port) +
+                                             " is a Service address no rule translates",
+                                         Time::zero()});
+  } else if (capture.seen) {
     const net::Address a = capture.last_flow.dst;
     const auto at = cluster.pod_by_ip(a);
     const std::string who =

@@ -30,6 +30,8 @@ class ClusterTraceHookup {
   void finish(const ClusterRunResult& r);
   // The file made readable as it is now (ClusterTrace::checkpoint).
   void checkpoint(std::uint64_t events, engine::Time simulated);
+  // Leaves the file as its last checkpoint wrote it; returns what is kept.
+  std::string abandon() { return out_.abandon(); }
 
  private:
   trace::ClusterTrace out_;
@@ -38,7 +40,11 @@ class ClusterTraceHookup {
 
 // Runs the model to its duration; with a trace path, streams the run into
 // that HDF5 file (docs/trace-format.md), which a stop or an error closes with
-// complete = false. `progress`, when given, is updated after each slice.
+// complete = false. `progress`, when given, is updated after each slice. An
+// allocation that fails during the run (std::bad_alloc: RLIMIT_AS, a full
+// machine without overcommit) ends it with std::runtime_error saying when,
+// after the trace takes a last checkpoint and is left as that checkpoint wrote
+// it (readable, complete = false, as a killed run's).
 ClusterRunResult run_cluster(ClusterModel& model, const std::string& trace_path = {},
                              const std::atomic<bool>* stop_flag = nullptr,
                              engine::RunProgress* progress = nullptr);

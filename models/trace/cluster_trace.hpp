@@ -35,6 +35,9 @@ class ClusterTrace {
   // /meta's end of run (wall clock, simulated time, events, complete), then
   // the file closed and renamed. Tables still open are flushed first.
   void finish(std::uint64_t events, engine::Time simulated, bool complete);
+  // The run cannot go on (out of memory): the file is left as its last
+  // checkpoint wrote it (h5::File::abandon); returns what is kept.
+  std::string abandon() { return file_.abandon(); }
 
  private:
   h5::File file_;

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from podwire._core import ScenarioError, __version__
-from podwire.api import OutputPathError, RunInterrupted, Scenario, load, run
+from podwire.api import OutputPathError, RunInterrupted, RunTooLarge, Scenario, load, run
 from podwire.kube_schema import KubeVersionError
 from podwire.result import Result, open
 from podwire.summary import NotATraceError, read_summary
@@ -32,6 +32,7 @@ __all__ = [
     "OutputPathError",
     "Result",
     "RunInterrupted",
+    "RunTooLarge",
     "Scenario",
     "ScenarioError",
     "KubeVersionError",

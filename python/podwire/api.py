@@ -122,11 +122,95 @@ def check_trace_path(out: str | Path) -> Path:
     return out
 
 
-def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
+def _read_number(path: str, key: str | None = None) -> int | None:
+    """A number of bytes from /proc or cgroup files: the file's whole text, or a
+    ``key: N kB`` line of it; None when absent or unlimited ("max")."""
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return None
+    if key is None:
+        return int(text) if text.strip().isdigit() else None
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name == key:
+            number, *unit = value.split()
+            return int(number) * (1024 if unit == ["kB"] else 1)
+    return None
+
+
+def memory_available() -> tuple[float, str]:
+    """The memory a run may still take, in bytes, and where that figure comes
+    from: the least of the machine's MemAvailable (/proc/meminfo), the room
+    left under this process's RLIMIT_AS (its limit less its VmSize) and the
+    room left in its cgroup (memory.max less memory.current). ``inf`` when
+    none of them is known."""
+    import resource
+
+    room: list[tuple[float, str]] = []
+    available = _read_number("/proc/meminfo", "MemAvailable")
+    if available is not None:
+        room.append((available, "MemAvailable"))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        used = _read_number("/proc/self/status", "VmSize") or 0
+        room.append((max(0, soft - used), f"RLIMIT_AS {_bytes(soft)} less {_bytes(used)} in use"))
+    limit = _read_number("/sys/fs/cgroup/memory.max")
+    if limit is not None:
+        used = _read_number("/sys/fs/cgroup/memory.current") or 0
+        room.append((max(0, limit - used), f"cgroup memory.max {_bytes(limit)} less {_bytes(used)} in use"))
+    return min(room) if room else (float("inf"), "no limit known")
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+class RunTooLarge(RuntimeError):
+    """A cluster run whose estimate (``estimate``, the dict of
+    ``_core.estimate_run``) does not fit the memory ``available`` (bytes),
+    refused before it ran; ``run(..., force=True)`` runs it anyway."""
+
+    def __init__(self, estimate: dict[str, float], available: float, where: str) -> None:
+        self.estimate, self.available = estimate, available
+        parts = []
+        if estimate["waiting_bytes"]:
+            parts.append(f"{estimate['waiting']:,.0f} requests left waiting (offered faster than a client's threads "
+                         f"or a saturated Service serve them) at 235 B each: {_bytes(estimate['waiting_bytes'])}")
+        if estimate["time_wait_bytes"]:
+            parts.append(f"{estimate['time_wait']:,.0f} connections in TIME_WAIT at 830 B each: "
+                         f"{_bytes(estimate['time_wait_bytes'])}")
+        if estimate["programming_bytes"]:
+            parts.append(f"{estimate['programming_samples']:,.0f} (node, endpoint change) samples of "
+                         f"{estimate['endpoint_changes']:,.0f} endpoint changes at 28 B each: "
+                         f"{_bytes(estimate['programming_bytes'])}")
+        super().__init__(
+            f"this run would take about {_bytes(estimate['memory_bytes'])} of memory beyond its cluster's model, "
+            f"and {_bytes(available)} is available ({where}): " + "; ".join(parts)
+            + f"; about {estimate['events']:.2g} events for {estimate['requests']:,.0f} requests. "
+            "Lower the rate or the duration, or run it anyway with --force (podwire.run(..., force=True))")
+
+
+def _run_core(loaded: Any, out: str, progress: bool, force: bool = False) -> dict[str, Any]:
     """Runs in C++ (the GIL released); with ``progress``, a thread draws a
-    tqdm bar of simulated time, events per second and the time left."""
+    tqdm bar of simulated time, events per second and the time left. Unless
+    ``force``, a cluster run whose estimate does not fit memory_available()
+    raises RunTooLarge before it runs."""
+    available, where = (0.0, "") if force else memory_available()
+    if available == float("inf"):
+        available = 0.0  # unchecked
+    try:
+        return _run_core_checked(loaded, out, progress, available)
+    except _core.RunTooLarge as e:
+        raise RunTooLarge(e.args[1], available, where) from None
+
+
+def _run_core_checked(loaded: Any, out: str, progress: bool, available: float) -> dict[str, Any]:
     if not progress:
-        return _core.run_scenario(loaded, out)
+        return _core.run_scenario(loaded, out, None, available)
     state = _core.RunProgress()
     done = threading.Event()
 
@@ -147,7 +231,7 @@ def _run_core(loaded: Any, out: str, progress: bool) -> dict[str, Any]:
     thread = threading.Thread(target=draw, daemon=True)
     thread.start()
     try:
-        return _core.run_scenario(loaded, out, state)
+        return _core.run_scenario(loaded, out, state, available)
     finally:
         done.set()
         thread.join()
@@ -166,7 +250,7 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress: bool = False, *,
-        trace: bool = True) -> Result:
+        trace: bool = True, force: bool = False) -> Result:
     """Run a scenario to its end and return its ``Result``.
 
     The trace goes to ``out`` (HDF5); ``OutputPathError`` before anything is
@@ -180,6 +264,11 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress
     ``KeyboardInterrupt``) whose ``result`` is the partial Result, its trace
     closed with ``complete=false``; one while a cluster is being built raises
     a plain ``KeyboardInterrupt`` (nothing ran, no trace begun).
+
+    A cluster run whose estimated memory (docs/cli.md) exceeds what the
+    machine has left raises ``RunTooLarge`` before it runs, unless ``force``;
+    running out of memory during a run raises ``RuntimeError`` saying when,
+    its trace left readable as its last checkpoint wrote it.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -191,7 +280,7 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, progress
         folder = tempfile.mkdtemp(prefix="podwire-")
         out = Path(folder) / (Path(loaded.file).stem + ".h5")
     try:
-        summary = _run_core(loaded, str(out) if out is not None else "", progress)
+        summary = _run_core(loaded, str(out) if out is not None else "", progress, force)
     except BaseException:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

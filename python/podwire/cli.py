@@ -1,4 +1,4 @@
-"""The ``podwire`` command line: ``podwire run``, ``validate``, ``summary``, ``explain`` and ``report``."""
+"""The ``podwire`` command line: ``podwire run``, ``validate``, ``summary``, ``explain``, ``get`` and ``report``."""
 
 from __future__ import annotations
 
@@ -266,7 +266,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"podwire: {e}", file=sys.stderr)
         return ExitCode.OUTPUT
     try:
-        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None)
+        result = run(scenario, out, progress=sys.stderr.isatty() and not args.quiet, trace=out is not None,
+                     force=args.force)
     except RunInterrupted as e:
         result = e.result
     except _core.ScenarioError as e:
@@ -371,6 +372,152 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# `podwire get`: what a scenario's cluster holds at time 0, as kubectl lists it.
+_KINDS = {
+    "nodes": "nodes", "node": "nodes", "no": "nodes",
+    "pods": "pods", "pod": "pods", "po": "pods",
+    "services": "services", "service": "services", "svc": "services",
+    "endpoints": "endpoints", "endpoint": "endpoints", "ep": "endpoints",
+    "all": "all",
+}
+
+
+def _kind(text: str) -> str:
+    try:
+        return _KINDS[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not one of nodes, pods, services, endpoints, all (or no, po, svc, ep)") from None
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns as kubectl aligns them: left-aligned, three spaces apart."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    lines = ["   ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    return "\n".join(lines)
+
+
+AGE = "0s"  # everything is listed at simulated time 0, when it was all created
+
+
+def _endpoint_text(endpoints: list[dict[str, Any]], wide: bool) -> str:
+    ready = [f"{e['ip']}:{e['port']}" for e in endpoints if e["ready"]]
+    if not ready:
+        return "<none>"
+    if wide or len(ready) <= 3:
+        return ",".join(ready)
+    return ",".join(ready[:3]) + f" + {len(ready) - 3} more..."  # kubectl's cut
+
+
+def _ports_text(ports: list[dict[str, Any]]) -> str:
+    if not ports:
+        return "<none>"
+    return ",".join(f"{p['port']}" + (f":{p['node_port']}" if p["node_port"] else "") + f"/{p['protocol']}"
+                    for p in ports)
+
+
+def _external_ip(s: dict[str, Any]) -> str:
+    if s["type"] == "ExternalName":
+        return s["external_name"] or "<none>"
+    if s["external_ips"]:
+        return ",".join(s["external_ips"])
+    return "<pending>" if s["type"] == "LoadBalancer" else "<none>"
+
+
+def format_listing(listing: dict[str, Any], kind: str, wide: bool = False, namespaced: bool = True) -> str:
+    """One kind's table, as `kubectl get KIND [-A] [-o wide]` prints it."""
+    ns = ["NAMESPACE"] if namespaced else []
+
+    def nsc(item: dict[str, Any]) -> list[str]:
+        return [item["namespace"]] if namespaced else []
+
+    if kind == "nodes":
+        headers = ["NAME", "STATUS", "ROLES", "AGE"]
+        if wide:
+            headers += ["INTERNAL-IP", "POD-CIDR", "INSTANCE-TYPE", "ZONE", "PODS"]
+        rows = []
+        for n in listing["nodes"]:
+            row = [n["name"], "Ready" if n["ready"] else "NotReady", ",".join(n["roles"]) or "<none>", AGE]
+            if wide:
+                row += [n["internal_ip"], n["pod_cidr"], n["instance_type"] or "<none>", n["zone"] or "<none>",
+                        f"{n['pods']}/{n['max_pods']}"]
+            rows.append(row)
+    elif kind == "pods":
+        headers = ns + ["NAME", "READY", "STATUS", "RESTARTS", "AGE"] + (["IP", "NODE"] if wide else [])
+        rows = []
+        for p in listing["pods"]:
+            row = nsc(p) + [p["name"], f"{p['ready_containers']}/{p['containers']}", p["phase"], str(p["restarts"]),
+                            AGE]
+            if wide:
+                row += [p["ip"] or "<none>", p["node"] or "<none>"]
+            rows.append(row)
+    elif kind == "services":
+        headers = ns + ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"] + (["SELECTOR"] if wide else [])
+        rows = []
+        for s in listing["services"]:
+            row = nsc(s) + [s["name"], s["type"], s["cluster_ip"] or "<none>", _external_ip(s), _ports_text(s["ports"]),
+                            AGE]
+            if wide:
+                row.append(s["selector"] or "<none>")
+            rows.append(row)
+    elif kind == "endpoints":
+        headers = ns + ["NAME", "ENDPOINTS", "AGE"]
+        rows = [nsc(e) + [e["name"], _endpoint_text(e["endpoints"], wide), AGE] for e in listing["endpoints"]]
+    else:
+        raise ValueError(kind)
+    if not rows:
+        return "No resources found."
+    return _table(headers, rows)
+
+
+def cluster_listing(listing: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+    """The binding's listing with an `endpoints` list (one per Service with a
+    selector or endpoints, as the endpoints controller keeps them) and, with
+    `namespace`, only that namespace's objects."""
+    def keep(item: dict[str, Any]) -> bool:
+        return namespace is None or item["namespace"] == namespace
+
+    def key(item: dict[str, Any]) -> tuple[str, str]:  # the API server's order: namespace, then name
+        return item["namespace"], item["name"]
+
+    services = sorted((s for s in listing["services"] if keep(s)), key=key)
+    return {
+        "nodes": listing["nodes"],
+        "pods": sorted((p for p in listing["pods"] if keep(p)), key=key),
+        "services": services,
+        "endpoints": [{"namespace": s["namespace"], "name": s["name"], "endpoints": s["endpoints"]}
+                      for s in services
+                      if s["type"] != "ExternalName" and (s["selector"] is not None or s["endpoints"])],
+    }
+
+
+def _cmd_get(args: argparse.Namespace) -> int:
+    try:
+        scenario = load(args.scenario, list(args.set or []))
+        loaded = scenario._load()
+        if getattr(loaded, "kind", "queueing") != "cluster":
+            print(f"podwire: {args.scenario}: get needs a cluster scenario", file=sys.stderr)
+            return ExitCode.SCENARIO
+        raw = _core.list_cluster(loaded)
+    except _core.ScenarioError as e:
+        _print_diagnostics(e.args[1])
+        return ExitCode.SCENARIO
+    except OSError as e:
+        print(f"podwire: {e}", file=sys.stderr)
+        return ExitCode.SCENARIO
+    for problem in raw["problems"]:
+        print(problem, file=sys.stderr)
+    listing = cluster_listing(raw, args.namespace)
+    kinds = ["nodes", "pods", "services", "endpoints"] if args.kind == "all" else [args.kind]
+    if args.output == "json":
+        print(json.dumps({k: listing[k] for k in kinds}, indent=2))
+        return ExitCode.OK
+    tables = [format_listing(listing, k, wide=args.output == "wide", namespaced=args.namespace is None)
+              for k in kinds]
+    print("\n\n".join(tables))
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podwire", description="Packet-level simulator of Kubernetes cluster networking."
@@ -388,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
     p_run.add_argument("--json", action="store_true",
                        help="print the summary as JSON (the keys of podwire.Result) instead of the table")
+    p_run.add_argument("--force", action="store_true",
+                       help="run even when the run's estimated memory exceeds what the machine has left")
     p_run.set_defaults(func=_cmd_run)
 
     p_val = sub.add_parser("validate", help="check a scenario and print every problem")
@@ -415,6 +564,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_exp.add_argument("--to", required=True, metavar="NAME[:PORT]", help="a name as the pod would use it (port 80)")
     p_exp.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_exp.set_defaults(func=_cmd_explain)
+
+    p_get = sub.add_parser("get", help="list the nodes, pods, Services and endpoints a cluster scenario builds")
+    p_get.add_argument("scenario", help="cluster scenario YAML file")
+    p_get.add_argument("kind", nargs="?", type=_kind, default="all",
+                       help="nodes, pods, services, endpoints or all (the default); no, po, svc, ep")
+    p_get.add_argument("-o", "--output", choices=["wide", "json"], help="wide: more columns; json: the data")
+    p_get.add_argument("--json", dest="output", action="store_const", const="json", help="the same as -o json")
+    p_get.add_argument("-n", "--namespace", help="only this namespace's objects (default: every namespace)")
+    p_get.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
+    p_get.set_defaults(func=_cmd_get)
 
     p_rep = sub.add_parser("report", help="write one self-contained HTML page of a run's trace, or of a sweep's")
     p_rep.add_argument("traces", nargs="+", metavar="TRACE.h5", help="trace files, or a sweep's folder")
@@ -478,6 +637,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return ExitCode.STOPPED
+    except MemoryError:
+        print("podwire: out of memory", file=sys.stderr)
+        return ExitCode.FAILED
     except BrokenPipeError:
         # The reader went away (`podwire run ... --json | head`): nothing more
         # can be said on standard output, and Python would complain at exit.

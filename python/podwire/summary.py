@@ -41,7 +41,7 @@ def _unfinished(path: Path) -> str | None:
         return (f"the trace a run is still writing (process {pid} is running); it is renamed to "
                 f"{path.name[:m.start()]} and readable when the run ends")
     return (f"the unfinished trace of a run that ended without closing it (process {pid} is gone: it was killed, "
-            f"by SIGKILL, the OOM killer or a time-out, or it crashed, or a write failed)")
+            f"by SIGKILL, the OOM killer or a time-out, or it crashed, or a write failed or memory ran out)")
 
 
 def open_trace(path: str | Path) -> Any:

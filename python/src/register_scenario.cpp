@@ -10,8 +10,11 @@
 #include <chrono>
 #include <csignal>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <stdexcept>
 
+#include "models/builder/cluster_listing.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/explain.hpp"
 #include "models/builder/queueing_run.hpp"
@@ -125,6 +128,22 @@ py::dict cluster_result_dict(const builder::ClusterRunResult& r) {
   return out.take();
 }
 
+py::dict estimate_dict(const builder::RunEstimate& e) {
+  py::dict out;
+  out["requests"] = e.requests;
+  out["service_requests"] = e.service_requests;
+  out["events"] = e.events;
+  out["waiting"] = e.waiting;
+  out["time_wait"] = e.time_wait;
+  out["endpoint_changes"] = e.endpoint_changes;
+  out["programming_samples"] = e.programming_samples;
+  out["waiting_bytes"] = e.waiting_bytes;
+  out["time_wait_bytes"] = e.time_wait_bytes;
+  out["programming_bytes"] = e.programming_bytes;
+  out["memory_bytes"] = e.memory_bytes();
+  return out;
+}
+
 }  // namespace
 
 void register_scenario(py::module_& m) {
@@ -141,6 +160,16 @@ void register_scenario(py::module_& m) {
       const py::tuple args = py::make_tuple(e.what(), diagnostics_list(e.diagnostics()));
       PyErr_SetObject(error_type.get_stored().ptr(), args.ptr());
     }
+  });
+
+  // RunTooLarge(message, estimate): a RuntimeError raised before a cluster run
+  // whose estimate (run_estimate.hpp, as a dict) does not fit the memory given.
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> too_large_type;
+  too_large_type.call_once_and_store_result([&m] {
+    py::object t = py::reinterpret_steal<py::object>(
+        PyErr_NewException("podwire._core.RunTooLarge", PyExc_RuntimeError, nullptr));
+    m.attr("RunTooLarge") = t;
+    return t;
   });
 
   py::class_<scenario::QueueingScenario>(m, "QueueingScenario")
@@ -258,6 +287,95 @@ void register_scenario(py::module_& m) {
       "warnings.");
 
   m.def(
+      "list_cluster",
+      [](const scenario::ClusterScenario& s) {
+        builder::ClusterListing l;
+        {
+          py::gil_scoped_release release;
+          l = builder::list_cluster(s);
+        }
+        py::list nodes;
+        for (const builder::ListedNode& n : l.nodes) {
+          py::dict d;
+          d["name"] = n.name;
+          d["ready"] = n.ready;
+          d["roles"] = n.roles;
+          d["internal_ip"] = n.internal_ip;
+          d["pod_cidr"] = n.pod_cidr;
+          d["instance_type"] = n.instance_type;
+          d["zone"] = n.zone;
+          d["cpu_millicores"] = n.cpu_millicores;
+          d["memory_bytes"] = n.memory_bytes;
+          d["max_pods"] = n.max_pods;
+          d["pods"] = n.pods;
+          nodes.append(d);
+        }
+        py::list pods;
+        for (const builder::ListedPod& p : l.pods) {
+          py::dict d;
+          d["namespace"] = p.namespace_;
+          d["name"] = p.name;
+          d["phase"] = p.phase;
+          d["node"] = p.node.empty() ? py::object(py::none()) : py::str(p.node);
+          d["ip"] = p.ip.empty() ? py::object(py::none()) : py::str(p.ip);
+          d["host_network"] = p.host_network;
+          d["containers"] = p.containers;
+          d["ready_containers"] = p.ready_containers;
+          d["restarts"] = p.restarts;
+          d["owner_kind"] = p.owner_kind;
+          d["owner"] = p.owner;
+          pods.append(d);
+        }
+        py::list services;
+        for (const builder::ListedService& sv : l.services) {
+          py::dict d;
+          d["namespace"] = sv.namespace_;
+          d["name"] = sv.name;
+          d["type"] = sv.type;
+          d["cluster_ip"] = sv.cluster_ip.empty() ? py::object(py::none()) : py::str(sv.cluster_ip);
+          d["external_ips"] = sv.external_ips;
+          d["external_name"] =
+              sv.external_name.empty() ? py::object(py::none()) : py::str(sv.external_name);
+          d["selector"] = sv.has_selector ? py::object(py::str(sv.selector)) : py::none();
+          py::list ports;
+          for (const builder::ListedServicePort& sp : sv.ports) {
+            py::dict pd;
+            pd["name"] = sp.name;
+            pd["protocol"] = sp.protocol;
+            pd["port"] = sp.port;
+            pd["target_port"] = sp.target_port;
+            pd["node_port"] = sp.node_port == 0 ? py::object(py::none()) : py::int_(sp.node_port);
+            ports.append(pd);
+          }
+          d["ports"] = ports;
+          py::list endpoints;
+          for (const builder::ListedEndpoint& e : sv.endpoints) {
+            py::dict ed;
+            ed["ip"] = e.ip;
+            ed["port"] = e.port;
+            ed["port_name"] = e.port_name;
+            ed["protocol"] = e.protocol;
+            ed["pod"] = e.pod.empty() ? py::object(py::none()) : py::str(e.pod);
+            ed["node"] = e.node.empty() ? py::object(py::none()) : py::str(e.node);
+            ed["ready"] = e.ready;
+            endpoints.append(ed);
+          }
+          d["endpoints"] = endpoints;
+          services.append(d);
+        }
+        py::dict out;
+        out["nodes"] = nodes;
+        out["pods"] = pods;
+        out["services"] = services;
+        out["problems"] = l.problems;
+        return out;
+      },
+      py::arg("scenario"),
+      "What a cluster scenario's control plane holds at time 0, before any traffic: nodes, pods "
+      "(Pending when unschedulable), Services with their allocated addresses and ports, and their "
+      "endpoints, as plain dicts; `problems` lists what building found.");
+
+  m.def(
       "explain",
       [](const scenario::ClusterScenario& s, const std::string& from, const std::string& to) {
         builder::ExplainResult r;
@@ -304,24 +422,41 @@ void register_scenario(py::module_& m) {
   m.def(
       "run_scenario",
       [](const scenario::ClusterScenario& s, const std::string& trace_path,
-         engine::RunProgress* progress) {
+         engine::RunProgress* progress, double memory_available) {
         builder::ClusterRunResult r;
         std::vector<std::string> notices;
         bool stopped_while_building = false;
+        builder::RunEstimate estimate;
+        bool too_large = false;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          builder::ClusterModel model(s);
-          notices = model.notices();
-          stopped_while_building = g_stop_requested.load();
-          if (!stopped_while_building) {
-            r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
+          try {
+            builder::ClusterModel model(s);
+            notices = model.notices();
+            estimate = model.estimate_run();
+            too_large = memory_available > 0 && estimate.memory_bytes() > memory_available;
+            stopped_while_building = g_stop_requested.load();
+            if (!stopped_while_building && !too_large) {
+              r = builder::run_cluster(model, trace_path, &g_stop_requested, progress);
+            }
+          } catch (const std::bad_alloc&) {  // the run's own is a runtime_error saying when
+            throw std::runtime_error(
+                "out of memory (std::bad_alloc) while building the cluster; nothing was "
+                "simulated and no trace begun");
           }
         }
         // Nothing ran and no trace was opened: as Ctrl-C anywhere else in Python.
         if (stopped_while_building) {
           PyErr_SetNone(PyExc_KeyboardInterrupt);
+          throw py::error_already_set();
+        }
+        // Refused before it ran: nothing simulated, no trace begun.
+        if (too_large) {
+          const py::tuple args = py::make_tuple(
+              "the run's estimated memory exceeds what is available", estimate_dict(estimate));
+          PyErr_SetObject(too_large_type.get_stored().ptr(), args.ptr());
           throw py::error_already_set();
         }
         const double wall =
@@ -332,19 +467,42 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
+      py::arg("memory_available") = 0.0,
       "Build and run a cluster scenario (ScenarioError for problems found while building; "
-      "KeyboardInterrupt for a stop signal while building); returns a dict.");
+      "KeyboardInterrupt for a stop signal while building; RunTooLarge(message, estimate) "
+      "before running when memory_available (bytes, 0: unchecked) is less than the run's "
+      "estimated memory); returns a dict.");
+  m.def(
+      "estimate_run",
+      [](const scenario::ClusterScenario& s) {
+        builder::RunEstimate e;
+        {
+          py::gil_scoped_release release;
+          builder::ClusterModel model(s);
+          e = model.estimate_run();
+        }
+        return estimate_dict(e);
+      },
+      py::arg("scenario"),
+      "Build a cluster scenario and estimate what its run takes (events, memory it adds), "
+      "without running it.");
 
   m.def(
       "run_scenario",
+      // memory_available is taken for the same call as a cluster run's: a
+      // queueing run holds a few figures per server and its queue.
       [](const scenario::QueueingScenario& s, const std::string& trace_path,
-         engine::RunProgress* progress) {
+         engine::RunProgress* progress, double /*memory_available*/) {
         builder::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
         {
           py::gil_scoped_release release;
           SignalGuard guard;
-          r = builder::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
+          try {
+            r = builder::run_queueing_scenario(s, &g_stop_requested, trace_path, progress);
+          } catch (const std::bad_alloc&) {
+            throw std::runtime_error("out of memory (std::bad_alloc) during the run");
+          }
         }
         const double wall =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -368,6 +526,7 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("trace_path") = std::string(), py::arg("progress") = nullptr,
+      py::arg("memory_available") = 0.0,
       "Run a scenario to its end (or until SIGINT/SIGTERM/SIGHUP), streaming it to trace_path when "
       "given "
       "(HDF5, closed with complete=false if the run stops early); returns a dict of results.");

@@ -549,3 +549,128 @@ def test_a_full_disk_ends_the_run_with_the_reason_and_keeps_the_last_checkpoint(
     finally:
         if full == "tmpfs":
             subprocess.run(["umount", str(folder)], check=False)
+
+
+# --- podwire get ------------------------------------------------------------------------------
+
+
+def get_json(podwire_cli, *args: str) -> dict:
+    import json
+
+    r = podwire_cli("get", *args, "-o", "json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_get_pods_lie_in_their_nodes_pod_cidr(podwire_cli):
+    import ipaddress
+
+    listing = get_json(podwire_cli, "scenarios/seed-web.yaml")
+    nodes = {n["name"]: n for n in listing["nodes"]}
+    assert sorted(nodes) == ["worker-0", "worker-1", "worker-2"]  # 3 workers in the scenario
+    cidrs = [ipaddress.ip_network(n["pod_cidr"]) for n in nodes.values()]
+    assert len(set(cidrs)) == 3 and all(c.subnet_of(ipaddress.ip_network("10.244.0.0/16")) for c in cidrs)
+    pods = listing["pods"]
+    # 3 web-server replicas and one client (seed/my-app.yaml), and the cluster's 2 CoreDNS pods.
+    assert sorted(p["owner"] for p in pods) == ["client", "coredns", "coredns", "web-server", "web-server",
+                                                  "web-server"]
+    for p in pods:
+        assert p["phase"] == "Running" and p["ready_containers"] == p["containers"]
+        assert ipaddress.ip_address(p["ip"]) in ipaddress.ip_network(nodes[p["node"]]["pod_cidr"]), p
+        assert ipaddress.ip_address(p["ip"]) != ipaddress.ip_network(nodes[p["node"]]["pod_cidr"])[1]  # the bridge's
+    assert len({p["ip"] for p in pods}) == len(pods)
+    assert sum(n["pods"] for n in nodes.values()) == len(pods)
+
+
+def test_get_services_and_endpoints_as_kubectl_lists_them(podwire_cli):
+    import ipaddress
+
+    listing = get_json(podwire_cli, "scenarios/nodeport.yaml")
+    services = {s["name"]: s for s in listing["services"]}
+    web = services["web-nodeport"]
+    assert web["type"] == "NodePort"
+    assert ipaddress.ip_address(web["cluster_ip"]) in ipaddress.ip_network("10.96.0.0/12")
+    assert all(30000 <= p["node_port"] <= 32767 for p in web["ports"])
+    assert services["kube-dns"]["cluster_ip"] == "10.96.0.10"  # the tenth address, as kubeadm reserves it
+    pods = {p["ip"]: p for p in listing["pods"]}
+    ready_web = [p for p in listing["pods"] if p["owner"] == "web-server" and p["phase"] == "Running"]
+    endpoints = {e["name"]: e["endpoints"] for e in listing["endpoints"]}
+    assert len(endpoints["web-nodeport"]) == len(ready_web) == 3
+    for e in endpoints["web-nodeport"]:
+        assert pods[e["ip"]]["owner"] == "web-server" and e["port"] == 8080 and e["ready"]
+    # The table: kubectl's columns, the NodePort as port:nodePort/protocol.
+    r = podwire_cli("get", "scenarios/nodeport.yaml", "svc", "-n", "my-app")
+    assert r.returncode == 0, r.stderr
+    header, *rows = r.stdout.splitlines()
+    assert header.split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    row = next(line.split() for line in rows if line.startswith("web-nodeport "))
+    assert row == ["web-nodeport", "NodePort", web["cluster_ip"], "<none>",
+                   f"80:{web['ports'][0]['node_port']}/TCP", "0s"]
+    r = podwire_cli("get", "scenarios/nodeport.yaml", "ep", "-n", "my-app")
+    row = next(line.split() for line in r.stdout.splitlines() if line.startswith("web-nodeport "))
+    assert sorted(row[1].split(",")) == sorted(f"{e['ip']}:8080" for e in endpoints["web-nodeport"])
+
+
+def test_get_a_load_balancer_has_its_external_ip(podwire_cli):
+    import ipaddress
+
+    listing = get_json(podwire_cli, "scenarios/loadbalancer-cluster.yaml", "services")
+    shop = next(s for s in listing["services"] if s["type"] == "LoadBalancer")
+    assert [ipaddress.ip_address(a) in ipaddress.ip_network("198.18.0.0/15") for a in shop["external_ips"]] == [True]
+    assert 30000 <= shop["ports"][0]["node_port"] <= 32767
+
+
+def test_get_pods_wide_matches_explain_and_shows_pending(podwire_cli):
+    r = podwire_cli("get", "scenarios/seed-web.yaml", "pods", "-o", "wide")
+    assert r.returncode == 0, r.stderr
+    header, *rows = r.stdout.splitlines()
+    assert header.split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    client = next(line.split() for line in rows if " client-" in line)
+    # explain takes the same pod, with the same name and address.
+    e = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/client", "--to", "web")
+    assert e.returncode == 0, e.stderr
+    assert f"my-app/{client[1]}" in e.stdout
+    # One pod per node fits: the two CoreDNS pods and one web-server take the three nodes; the
+    # rest waits, as kube-scheduler leaves it (run and validate refuse such a scenario).
+    r = podwire_cli("get", "scenarios/seed-web.yaml", "pods", "-o", "wide", "--set", "cluster.nodes[0].max_pods=1")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in r.stdout.splitlines()[1:]]
+    pending = [row for row in rows if row[3] == "Pending"]
+    assert len(pending) == 3 and all(row[2] == "0/1" and row[6:] == ["<none>", "<none>"] for row in pending)
+    assert len([row for row in rows if row[3] == "Running"]) == 3
+    assert "cannot be scheduled" in r.stderr
+    ep = get_json(podwire_cli, "scenarios/seed-web.yaml", "ep", "--set", "cluster.nodes[0].max_pods=1")
+    assert len(next(e for e in ep["endpoints"] if e["name"] == "web")["endpoints"]) == 1
+
+
+def test_get_refuses_what_it_cannot_list(podwire_cli):
+    r = podwire_cli("get", "scenarios/default.yaml")
+    assert r.returncode == 3 and "get needs a cluster scenario" in r.stderr
+    r = podwire_cli("get", "scenarios/seed-web.yaml", "deployments")
+    assert r.returncode == 2 and "not one of nodes, pods" in r.stderr
+    r = podwire_cli("get", "scenarios/seed-web.yaml", "nodes", "-o", "wide")
+    header = r.stdout.splitlines()[0].split()
+    assert header == ["NAME", "STATUS", "ROLES", "AGE", "INTERNAL-IP", "POD-CIDR", "INSTANCE-TYPE", "ZONE", "PODS"]
+
+
+def test_the_get_example_of_docs_cli_md_is_what_get_prints(podwire_cli, source_dir):
+    text = (source_dir / "docs/cli.md").read_text()
+    block = re.search(r"```\n\$ podwire (get [^\n]+)\n(.*?)```", text, re.S)
+    assert block, "docs/cli.md shows podwire get with its output"
+    r = podwire_cli(*block.group(1).split())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == block.group(2)
+
+
+def test_explain_says_when_a_port_or_a_name_leads_nowhere(podwire_cli):
+    r = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/client", "--to", "web:8080")
+    assert r.returncode == 0, r.stderr
+    leads = r.stdout.split("where it leads\n")[1].split("\n\n")[0]
+    assert "Service my-app/web" in leads and "has no port 8080 (its ports: 80/TCP)" in leads
+    assert "outside the cluster" not in r.stdout and "SYN reaches" not in r.stdout
+    assert "the SYN goes no further" in r.stdout
+    assert "one request simulated in the idle cluster: refused" in r.stdout  # the path printed is the one simulated
+    r = podwire_cli("explain", "scenarios/seed-web.yaml", "--from", "my-app/client", "--to", "nosuch")
+    assert r.returncode == 0, r.stderr
+    assert "nosuch is no name of the cluster (NXDOMAIN under every search domain)" in r.stdout
+    assert "the simulated request did not finish within 60 s" in r.stdout

@@ -55,27 +55,38 @@ const std::string& no_path() {
 
 }  // namespace
 
-void detail::FileState::fail_write(const std::exception& error) {
-  const std::string reason = error.what();
-  if (!failed) {
-    failed = true;
-    void* vfd = nullptr;
-    if (H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &vfd) >= 0 && vfd != nullptr) {
-      const int fd = *static_cast<int*>(vfd);
-      const int read_only = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (read_only >= 0) {
-        ::dup2(read_only, fd);
-        ::close(read_only);
-      }
+void detail::FileState::stop_writing() {
+  if (failed) return;
+  failed = true;
+  void* vfd = nullptr;
+  if (H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &vfd) >= 0 && vfd != nullptr) {
+    const int fd = *static_cast<int*>(vfd);
+    const int read_only = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (read_only >= 0) {
+      ::dup2(read_only, fd);
+      ::close(read_only);
     }
   }
+}
+
+std::string detail::FileState::kept() const {
   if (checkpoints == 0) {
-    throw std::runtime_error(reason + "; nothing of the trace is kept (" + temp_path +
-                             " is removed when it closes)");
+    return "nothing of the trace is kept (" + temp_path + " is removed when it closes)";
   }
-  throw std::runtime_error(reason + "; the trace is kept as " + temp_path +
-                           ", readable as its last checkpoint left it (podwire summary " +
-                           temp_path + ")");
+  return "the trace is kept as " + temp_path + ", readable as its last checkpoint left it " +
+         "(podwire summary " + temp_path + ")";
+}
+
+void detail::FileState::fail_write(const std::exception& error) {
+  const std::string reason = error.what();
+  stop_writing();
+  throw std::runtime_error(reason + "; " + kept());
+}
+
+std::string File::abandon() {
+  ensure_open();
+  file_->stop_writing();
+  return file_->kept();
 }
 
 File File::create(const std::string& path) {

@@ -51,6 +51,12 @@ class File : public Group {
   // not (the file may be unreadable).
   void close();
 
+  // Stops writing, as a failed write does: the file stays as its last checkpoint
+  // left it, under its temporary name (removed at close when there was none), and
+  // close() writes nothing more. Returns what is kept, as the end of a sentence
+  // ("the trace is kept as run.h5.tmp-42, readable as ...").
+  std::string abandon();
+
   // The final path, as given to create/open_read.
   const std::string& file_path() const;
   // Where the data is until close(): the temporary path while writing, else file_path().

@@ -41,6 +41,10 @@ struct FileState {
   // matches the rows on disk) and throws std::runtime_error with the reason and
   // what is kept. Defined in file.cpp.
   [[noreturn]] void fail_write(const std::exception& error);
+  // The first half of fail_write: the file failed, its descriptor read-only.
+  void stop_writing();
+  // What is kept of the file once stopped, as the end of a sentence.
+  std::string kept() const;
 };
 
 }  // namespace podwire::trace::h5::detail
