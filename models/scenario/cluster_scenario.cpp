@@ -185,6 +185,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
 // `n` as YAML text that reads back the same: yaml-cpp's emitter writes a
 // quoted scalar plain, so `"8080"` would come back an integer.
 void emit(YAML::Emitter& out, const YAML::Node& n) {
+  // Flow collections stay flow, so positions in the text match the scenario's.
+  if ((n.IsMap() || n.IsSequence()) && n.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
   if (n.IsMap()) {
     out << YAML::BeginMap;
     for (const auto& kv : n) {
