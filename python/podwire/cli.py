@@ -354,20 +354,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _cmd_explain(args: argparse.Namespace) -> int:
+def _on_cluster(args: argparse.Namespace, command: str, use: Any) -> Any:
+    """``use(loaded)`` on the cluster scenario ``args`` names, or the exit code
+    (an int) after printing why it cannot be loaded or is not a cluster scenario."""
     try:
-        scenario = load(args.scenario, list(args.set or []))
-        loaded = scenario._load()
+        loaded = load(args.scenario, list(args.set or []))._load()
         if getattr(loaded, "kind", "queueing") != "cluster":
-            print(f"podwire: {args.scenario}: explain needs a cluster scenario", file=sys.stderr)
+            print(f"podwire: {args.scenario}: {command} needs a cluster scenario", file=sys.stderr)
             return ExitCode.SCENARIO
-        result = _core.explain(loaded, args.from_pod, args.to)
+        return use(loaded)
     except _core.ScenarioError as e:
         _print_diagnostics(e.args[1])
         return ExitCode.SCENARIO
     except OSError as e:
         print(f"podwire: {e}", file=sys.stderr)
         return ExitCode.SCENARIO
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    result = _on_cluster(args, "explain", lambda loaded: _core.explain(loaded, args.from_pod, args.to))
+    if isinstance(result, int):
+        return result
     print(result["text"], end="")
     return ExitCode.OK
 
@@ -492,19 +499,9 @@ def cluster_listing(listing: dict[str, Any], namespace: str | None = None) -> di
 
 
 def _cmd_get(args: argparse.Namespace) -> int:
-    try:
-        scenario = load(args.scenario, list(args.set or []))
-        loaded = scenario._load()
-        if getattr(loaded, "kind", "queueing") != "cluster":
-            print(f"podwire: {args.scenario}: get needs a cluster scenario", file=sys.stderr)
-            return ExitCode.SCENARIO
-        raw = _core.list_cluster(loaded)
-    except _core.ScenarioError as e:
-        _print_diagnostics(e.args[1])
-        return ExitCode.SCENARIO
-    except OSError as e:
-        print(f"podwire: {e}", file=sys.stderr)
-        return ExitCode.SCENARIO
+    raw = _on_cluster(args, "get", _core.list_cluster)
+    if isinstance(raw, int):
+        return raw
     for problem in raw["problems"]:
         print(problem, file=sys.stderr)
     listing = cluster_listing(raw, args.namespace)
