@@ -14,10 +14,7 @@ Iptables::Iptables(node::KernelDatapath& datapath, const ServiceTable& services,
 void Iptables::settle() const {
   if (settled_) return;
   settled_ = true;
-  node_ports_ = 0;
-  for (std::uint32_t i = 0; i < services_.size(); ++i) {
-    if (services_.frontend(i).node_port != 0) ++node_ports_;
-  }
+  node_ports_ = static_cast<std::uint32_t>(services_.node_port_count());
   const std::uint64_t n = services_.size();
   if (config_.rule_order == RuleOrder::map_order && n > 1) {
     do {

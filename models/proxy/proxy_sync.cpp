@@ -66,7 +66,7 @@ ProxySync::ProxySync(engine::Simulator& sim, ServiceProxy& proxy, SyncConfig con
     : sim_(sim), proxy_(proxy), config_(std::move(config)), cpu_(cpu), diffs_(diffs) {
   const ServiceTable& table = proxy_.services();
   services_ = table.size();
-  for (std::uint32_t i = 0; i < table.size(); ++i) endpoints_ += proxy_.backends(i).size();
+  endpoints_ = proxy_.backend_count();
   if (config_.resync_interval > Time::zero()) {
     periodic_ = sim_.schedule_in<&ProxySync::on_periodic>(config_.resync_interval, this);
   }

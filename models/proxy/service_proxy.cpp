@@ -177,6 +177,13 @@ const std::vector<Backend>& ServiceProxy::backends(std::uint32_t frontend) const
   return services_.frontend(frontend).backends;
 }
 
+std::size_t ServiceProxy::backend_count() const {
+  if (programmed_.empty()) return services_.backend_count();
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < services_.size(); ++i) n += backends(i).size();
+  return n;
+}
+
 std::size_t ServiceProxy::program(std::uint32_t frontend,
                                   std::shared_ptr<const std::vector<Backend>> list) {
   std::size_t cleared = 0;

@@ -88,6 +88,9 @@ class ServiceProxy : public node::ServiceHook {
   // node's state at time zero). Nodes share lists, so 5,000 nodes cost a
   // pointer each per change.
   const std::vector<Backend>& backends(std::uint32_t frontend) const;
+  // The endpoints of every frontend as this node has them: O(1) while it has
+  // programmed nothing (the table's count), else O(frontends).
+  std::size_t backend_count() const;
   // The list program() last set for a frontend; null when none (the table's).
   std::shared_ptr<const std::vector<Backend>> programmed(std::uint32_t frontend) const {
     const auto it = programmed_.find(frontend);

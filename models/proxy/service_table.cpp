@@ -21,6 +21,7 @@ const char* to_string(FrontendKind k) {
 }
 
 std::uint32_t ServiceTable::add(ServiceFrontend f) {
+  counted_ = false;
   frontends_.push_back(std::move(f));
   return static_cast<std::uint32_t>(frontends_.size() - 1);
 }
@@ -42,6 +43,17 @@ void ServiceTable::expose_node_port(std::uint32_t frontend, std::uint16_t node_p
                                 " is already used by another Service");
   }
   f.node_port = node_port;
+  counted_ = false;
+}
+
+void ServiceTable::count() const {
+  if (counted_) return;
+  backends_ = node_ports_ = 0;
+  for (const ServiceFrontend& f : frontends_) {
+    backends_ += f.backends.size();
+    node_ports_ += f.node_port != 0 ? 1 : 0;
+  }
+  counted_ = true;
 }
 
 ServiceTable::Match ServiceTable::find(net::Address address, std::uint16_t port,

@@ -161,6 +161,18 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
   if (px.present() && px.expect_mapping(keys("cluster.proxy", {"sync"}))) {
     read_parameters(px, "cluster.proxy", scenario);
     parse_parameters(px["sync"], "cluster.proxy.sync", scenario);
+    // Each filler endpoint is a row of the shared table that is built and
+    // walked: their product, not each factor, is what must stay buildable.
+    const std::uint64_t filler_endpoints =
+        static_cast<std::uint64_t>(s.proxy.filler_services) *
+        static_cast<std::uint64_t>(s.proxy.endpoints_per_service);
+    if (filler_endpoints > ProxySpec::kMaxFillerEndpoints) {
+      (px["endpoints_per_service"].present() ? px["endpoints_per_service"] : px["filler_services"])
+          .error("filler_services x endpoints_per_service is " + std::to_string(filler_endpoints) +
+                 " endpoints, more than " + std::to_string(ProxySpec::kMaxFillerEndpoints) +
+                 " (about " + std::to_string(ProxySpec::kMaxFillerEndpoints / 150'000) +
+                 " times the 150,000 pods Kubernetes supports in a cluster)");
+    }
     const proxy::KubeProxyVersion v = s.proxy.config.version;
     if (s.proxy.iptables_partial.value_or(false) && !v.partial_restore_available()) {
       px["sync"]["iptables_partial"].error("kube-proxy " + v.to_string() +

@@ -69,6 +69,10 @@ struct ProxySpec {
   proxy::ProxyConfig config;  // the mode, its costs and choices
   int filler_services = 0;
   int endpoints_per_service = 10;
+  // At most this many filler endpoints in all (about 20 B each in the shared
+  // table, 0.6 s to build): Kubernetes supports 150,000 pods in a cluster
+  // ("Considerations for large clusters"), so this is 66 times that.
+  static constexpr std::uint64_t kMaxFillerEndpoints = 10'000'000;
   // Where the scenario's own Services sit in an ordered rule list
   // (iptables' KUBE-SERVICES) among the fillers. map_order: as kube-proxy
   // writes it, anywhere, drawn anew by every sync of every node; the others

@@ -140,7 +140,8 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
           integer_param(
               "cluster.proxy.endpoints_per_service",
               [](S & s) -> auto& { return s.cluster.proxy.endpoints_per_service; }, 1, 10'000,
-              "endpoints of each filler Service"),
+              "endpoints of each filler Service; filler_services x endpoints_per_service at most "
+              "10,000,000"),
           Parameter{
               "cluster.proxy.measured_position", "measured_position", "map_order",
               "kube-proxy writes KUBE-SERVICES ranging over a Go map (`syncProxyRules` in "

@@ -49,6 +49,25 @@ void add_fillers(Cluster& c, int services, int endpoints) {
   }
 }
 
+// The table counts its endpoints once for every node; a change through the
+// mutable accessor, or a node's own programmed list, is seen.
+TEST(ProxySync, EndpointCountsFollowTheTableAndEachNodesProgrammedLists) {
+  Cluster c(2);
+  node::PodNetns& a = c.add_pod(1, "a");
+  node::PodNetns& b = c.add_pod(1, "b");
+  add_fillers(c, 3, 4);
+  const std::uint32_t f = c.add_service("web", parse_address("10.96.0.20"), 80, 8080, {&a});
+  EXPECT_EQ(c.services.backend_count(), 13u);
+  EXPECT_EQ(c.services.node_port_count(), 0u);
+  c.services.frontend(0).backends.pop_back();
+  c.services.expose_node_port(f, 30080);
+  EXPECT_EQ(c.services.backend_count(), 12u);
+  EXPECT_EQ(c.services.node_port_count(), 1u);
+  c.proxy(0).program(f, list_of({&a, &b}, 8080));
+  EXPECT_EQ(c.proxy(0).backend_count(), 13u);
+  EXPECT_EQ(c.proxy(1).backend_count(), 12u);
+}
+
 TEST(ProxySync, ChangesWaitForMinSyncPeriodAfterTheLastSyncStarted) {
   Cluster c(2);
   node::PodNetns& a = c.add_pod(1, "a");

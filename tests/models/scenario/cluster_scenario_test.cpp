@@ -194,6 +194,28 @@ TEST(ClusterScenario, TheProxyReleaseDecidesWhatItsSettingsMean) {
   EXPECT_EQ(now.cluster.proxy.sync_config().resync_interval, Time::s(3600));
 }
 
+TEST(ClusterScenario, FillerEndpointsAreBoundedAsAProduct) {
+  const std::string base = std::string(kSeed).substr(0, std::string(kSeed).find("manifests:"));
+  const std::string rest = std::string(kSeed).substr(std::string(kSeed).find("manifests:"));
+  const auto with = [&](const std::string& proxy) { return base + proxy + rest; };
+  // Each factor within its range; 10,000,000 in all is the most.
+  EXPECT_EQ(errors_of(with("  proxy: {filler_services: 1000000, endpoints_per_service: 10}\n")),
+            "");
+  EXPECT_EQ(errors_of(with("  proxy: {filler_services: 1000, endpoints_per_service: 10000}\n")),
+            "");
+  EXPECT_EQ(errors_of(with("  proxy: {filler_services: 1000000, endpoints_per_service: 11}\n")),
+            "s.yaml:11:60: error: cluster.proxy.endpoints_per_service: filler_services x "
+            "endpoints_per_service is 11000000 endpoints, more than 10000000 (about 66 times the "
+            "150,000 pods Kubernetes supports in a cluster)\n");
+  // Told at the override that made it so.
+  EXPECT_NE(errors_of(with("  proxy: {filler_services: 2000}\n"),
+                      {"cluster.proxy.endpoints_per_service=5001"})
+                .find("--set cluster.proxy.endpoints_per_service: error: "
+                      "cluster.proxy.endpoints_per_service: filler_services x "
+                      "endpoints_per_service is 10002000 endpoints"),
+            std::string::npos);
+}
+
 TEST(ClusterScenario, AMissingClusterOrManifestIsAnError) {
   EXPECT_NE(errors_of("run: {duration: 1s}\n").find("cluster: missing"), std::string::npos);
   const std::string e =
