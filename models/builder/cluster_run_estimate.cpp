@@ -126,6 +126,9 @@ RunEstimate ClusterModel::estimate_run() const {
   e.programming_samples = e.endpoint_changes * nodes;
   e.events += e.programming_samples * kEventsPerProgrammingSample;
 
+  e.waiting_each_bytes = kBytesPerWaitingRequest;
+  e.time_wait_each_bytes = kBytesPerTimeWait;
+  e.programming_each_bytes = kBytesPerProgrammingSample;
   e.waiting_bytes = e.waiting * kBytesPerWaitingRequest;
   e.time_wait_bytes = e.time_wait * kBytesPerTimeWait;
   e.programming_bytes = e.programming_samples * kBytesPerProgrammingSample;

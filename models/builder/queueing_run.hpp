@@ -10,6 +10,7 @@
 
 #include "engine/run_progress.hpp"
 #include "engine/time.hpp"
+#include "models/builder/run_estimate.hpp"
 #include "models/queueing/server_farm.hpp"
 #include "models/scenario/queueing_scenario.hpp"
 
@@ -43,6 +44,13 @@ QueueingResult run_queueing_scenario(const QueueingScenario& scenario,
                                      const std::atomic<bool>* stop_flag = nullptr,
                                      const std::string& trace_path = {},
                                      engine::RunProgress* progress = nullptr);
+
+// What the run will hold at its end, before it runs: jobs arriving faster
+// than the servers finish them (utilisation above 1) wait in the queue to
+// the end, (arrival rate - servers / mean service time) x duration of them;
+// events are an arrival and a departure per job. Only `requests`, `events`,
+// `waiting` and `waiting_bytes` are set.
+RunEstimate estimate_queueing_run(const QueueingScenario& scenario);
 
 // Closed-form figures for the scenario where theory has them: exact M/M/c for
 // exponential service, Pollaczek-Khinchine mean for any service with one server.

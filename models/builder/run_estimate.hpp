@@ -33,6 +33,10 @@ struct RunEstimate {
   double waiting_bytes = 0;
   double time_wait_bytes = 0;
   double programming_bytes = 0;
+  // The size of one of each, as measured (cluster_run_estimate.cpp,
+  // queueing_run.cpp).
+  double waiting_each_bytes = 0, time_wait_each_bytes = 0, programming_each_bytes = 0;
+  bool queueing = false;  // a server farm's run: jobs, not requests, wait
   // What the run adds to the model as built: the sum of the three above.
   double memory_bytes() const { return waiting_bytes + time_wait_bytes + programming_bytes; }
 };

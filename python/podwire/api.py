@@ -170,28 +170,33 @@ def _bytes(n: float) -> str:
 
 
 class RunTooLarge(RuntimeError):
-    """A cluster run whose estimate (``estimate``, the dict of
+    """A run whose estimate (``estimate``, the dict of
     ``_core.estimate_run``) does not fit the memory ``available`` (bytes),
     refused before it ran; ``run(..., force=True)`` runs it anyway."""
 
     def __init__(self, estimate: dict[str, float], available: float, where: str) -> None:
         self.estimate, self.available = estimate, available
         parts = []
+        queueing = estimate.get("kind") == "queueing"
+        each = lambda key: f"{estimate[key + '_each_bytes']:,.0f} B each"
         if estimate["waiting_bytes"]:
-            parts.append(f"{estimate['waiting']:,.0f} requests left waiting (offered faster than a client's threads "
-                         f"or a saturated Service serve them) at 235 B each: {_bytes(estimate['waiting_bytes'])}")
+            what = ("jobs left waiting in the queue (arriving faster than the servers finish them)" if queueing else
+                    "requests left waiting (offered faster than a client's threads or a saturated Service serve them)")
+            parts.append(f"{estimate['waiting']:,.0f} {what} at {each('waiting')}: {_bytes(estimate['waiting_bytes'])}")
         if estimate["time_wait_bytes"]:
-            parts.append(f"{estimate['time_wait']:,.0f} connections in TIME_WAIT at 830 B each: "
+            parts.append(f"{estimate['time_wait']:,.0f} connections in TIME_WAIT at {each('time_wait')}: "
                          f"{_bytes(estimate['time_wait_bytes'])}")
         if estimate["programming_bytes"]:
             parts.append(f"{estimate['programming_samples']:,.0f} (node, endpoint change) samples of "
-                         f"{estimate['endpoint_changes']:,.0f} endpoint changes at 28 B each: "
+                         f"{estimate['endpoint_changes']:,.0f} endpoint changes at {each('programming')}: "
                          f"{_bytes(estimate['programming_bytes'])}")
         super().__init__(
-            f"this run would take about {_bytes(estimate['memory_bytes'])} of memory beyond its cluster's model, "
-            f"and {_bytes(available)} is available ({where}): " + "; ".join(parts)
-            + f"; about {estimate['events']:.2g} events for {estimate['requests']:,.0f} requests. "
-            "Lower the rate or the duration, or run it anyway with --force (podwire.run(..., force=True))")
+            f"this run would take about {_bytes(estimate['memory_bytes'])} of memory"
+            + ("" if queueing else " beyond its cluster's model")
+            + f", and {_bytes(available)} is available ({where}): " + "; ".join(parts)
+            + f"; about {estimate['events']:.2g} events for {estimate['requests']:,.0f} "
+            + ("jobs. " if queueing else "requests. ")
+            + "Lower the rate or the duration, or run it anyway with --force (podwire.run(..., force=True))")
 
 
 def _run_core(loaded: Any, out: str, progress: bool, force: bool = False) -> dict[str, Any]:

@@ -141,6 +141,10 @@ py::dict estimate_dict(const builder::RunEstimate& e) {
   out["time_wait_bytes"] = e.time_wait_bytes;
   out["programming_bytes"] = e.programming_bytes;
   out["memory_bytes"] = e.memory_bytes();
+  out["waiting_each_bytes"] = e.waiting_each_bytes;
+  out["time_wait_each_bytes"] = e.time_wait_each_bytes;
+  out["programming_each_bytes"] = e.programming_each_bytes;
+  out["kind"] = e.queueing ? "queueing" : "cluster";
   return out;
 }
 
@@ -486,15 +490,30 @@ void register_scenario(py::module_& m) {
       py::arg("scenario"),
       "Build a cluster scenario and estimate what its run takes (events, memory it adds), "
       "without running it.");
+  m.def(
+      "estimate_run",
+      [](const scenario::QueueingScenario& s) {
+        return estimate_dict(builder::estimate_queueing_run(s));
+      },
+      py::arg("scenario"),
+      "Estimate what a queueing scenario's run takes (events, the memory its queue grows to), "
+      "without running it.");
 
   m.def(
       "run_scenario",
-      // memory_available is taken for the same call as a cluster run's: a
-      // queueing run holds a few figures per server and its queue.
+      // A queueing run holds a few figures per server and its queue: only
+      // a queue that grows without bound can be too much.
       [](const scenario::QueueingScenario& s, const std::string& trace_path,
-         engine::RunProgress* progress, double /*memory_available*/) {
+         engine::RunProgress* progress, double memory_available) {
         builder::QueueingResult r;
         const auto start = std::chrono::steady_clock::now();
+        if (const builder::RunEstimate estimate = builder::estimate_queueing_run(s);
+            memory_available > 0 && estimate.memory_bytes() > memory_available) {
+          const py::tuple args = py::make_tuple(
+              "the run's estimated memory exceeds what is available", estimate_dict(estimate));
+          PyErr_SetObject(too_large_type.get_stored().ptr(), args.ptr());
+          throw py::error_already_set();
+        }
         {
           py::gil_scoped_release release;
           SignalGuard guard;

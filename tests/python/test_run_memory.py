@@ -105,3 +105,24 @@ def test_the_events_estimate_is_the_runs_order_of_magnitude(scenario):
     estimate = _core.estimate_run(loaded)
     events = podwire.run(podwire.load(scenario), trace=False)["events"]
     assert events / 2 <= estimate["events"] <= events * 2, (estimate, events)
+
+
+def test_a_queue_that_grows_without_bound_is_refused_and_its_estimate_matches_the_run(podwire_cli):
+    # M/M/4 at 1 ms a job serves 4,000/s; offered 10^9/s for the default 600 s, the queue would
+    # hold 6 * 10^11 jobs at 32 B each: terabytes, refused before anything runs.
+    r = podwire_cli("run", "scenarios/default.yaml", "--no-trace", "--set", "queueing.arrival_rate=1000000000/s")
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert "599,997,600,000 jobs left waiting in the queue" in r.stderr and "--force" in r.stderr, r.stderr
+    # The estimate against the run's own count: what is in the system at the end.
+    scenario = podwire.load("scenarios/default.yaml",
+                            ["queueing.arrival_rate=100000/s", "run.duration=2s", "run.warmup=0s"])
+    estimate = _core.estimate_run(scenario._load())
+    assert estimate["kind"] == "queueing" and estimate["requests"] == pytest.approx(2e5)
+    result = podwire.run(scenario, trace=False)
+    left = result["simulated"]["arrivals"] - result["simulated"]["completions"]
+    assert estimate["waiting"] == pytest.approx((100_000 - 4_000) * 2)
+    assert estimate["waiting"] == pytest.approx(left, rel=0.02)
+    assert estimate["events"] == pytest.approx(result["events"], rel=0.05)
+    # A stable queue holds nothing to the end.
+    assert _core.estimate_run(podwire.load("scenarios/default.yaml")._load())["waiting"] == 0
