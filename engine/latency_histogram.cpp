@@ -90,4 +90,44 @@ void LatencyHistogram::throw_negative(std::int64_t value) {
                               std::to_string(value));
 }
 
+void CompactLatencyHistogram::record(std::int64_t value) {
+  if (value < 0) [[unlikely]] {
+    throw std::invalid_argument("CompactLatencyHistogram records non-negative values, got " +
+                                std::to_string(value));
+  }
+  const std::size_t i = LatencyHistogram::bucket_index(value);
+  if (counts_.empty()) {
+    first_ = i;
+    counts_.assign(1, 0);
+  } else if (i < first_) {
+    counts_.insert(counts_.begin(), first_ - i, 0);
+    first_ = i;
+  } else if (i >= first_ + counts_.size()) {
+    counts_.resize(i - first_ + 1, 0);
+  }
+  ++counts_[i - first_];
+  ++count_;
+  min_ = std::min(min_, value);
+  max_ = std::max(max_, value);
+}
+
+std::int64_t CompactLatencyHistogram::percentile(double p) const {
+  if (!(p >= 0.0 && p <= 100.0)) {
+    throw std::invalid_argument("percentile must be in [0, 100], got " + std::to_string(p));
+  }
+  if (count_ == 0) return 0;
+  if (p == 0.0) return min_;
+  if (p == 100.0) return max_;
+  const std::uint64_t rank = nearest_rank(p, count_);
+  std::uint64_t seen = 0;
+  std::size_t k = 0;
+  for (; k + 1 < counts_.size(); ++k) {
+    seen += counts_[k];
+    if (seen >= rank) break;
+  }
+  const std::int64_t lo = std::max(LatencyHistogram::bucket_lower(first_ + k), min_);
+  const std::int64_t hi = std::min(LatencyHistogram::bucket_upper(first_ + k), max_);
+  return lo + (hi - lo) / 2;
+}
+
 }  // namespace podwire::engine

@@ -122,11 +122,22 @@ void ClusterModel::build_proxy_syncs() {
     syncs_.back().programmed.connect(
         [](void* ctx, const proxy::ProgrammingRecord& r) {
           auto& rec = *static_cast<SyncRecorder*>(ctx);
-          rec.model->programmed_.push_back(
-              ProgrammingSample{rec.node, static_cast<std::uint32_t>(r.change_id),
-                                static_cast<float>((r.programmed_at - r.changed_at).seconds())});
+          rec.model->record_programming(rec.node, r);
         },
         &sync_recorders_.back());
+  }
+}
+
+void ClusterModel::record_programming(std::uint32_t node, const proxy::ProgrammingRecord& r) {
+  const Time latency = r.programmed_at - r.changed_at;
+  programming_all_.record(latency);
+  if (programming_by_node_.size() <= node) programming_by_node_.resize(node + 1);
+  programming_by_node_[node].record(latency);
+  if (programming_by_change_.size() <= r.change_id) programming_by_change_.resize(r.change_id + 1);
+  programming_by_change_[r.change_id].record(latency);
+  if (programmed.connected()) {
+    programmed.emit(ProgrammingSample{node, static_cast<std::uint32_t>(r.change_id),
+                                      static_cast<float>(latency.seconds())});
   }
 }
 

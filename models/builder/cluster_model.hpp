@@ -126,14 +126,17 @@ class ClusterModel final : public churn::PodRuntime {
 
   static constexpr std::uint32_t kPodIdBase = 100000;
 
-  // Every (node, endpoint change) this run's proxies programmed, with its
-  // network programming latency.
+  // Each (node, endpoint change) this run's proxies program, with its network
+  // programming latency, as it lands. The model keeps only histograms of
+  // them (overall, per node, per change: O(nodes + changes), not their
+  // product); a trace that wants every one streams them from here.
   struct ProgrammingSample {
     std::uint32_t node;
     std::uint32_t change;
     float latency_s;
   };
-  const std::vector<ProgrammingSample>& programming_samples() const { return programmed_; }
+  engine::Signal<const ProgrammingSample&> programmed;
+  bool has_churn() const { return result_.churn.present; }
   // (endpoint id, name) of every host and of every pod that is up.
   std::vector<std::pair<std::uint32_t, std::string>> endpoint_names() const;
 
@@ -337,7 +340,11 @@ class ClusterModel final : public churn::PodRuntime {
     std::uint32_t node;
   };
   std::deque<SyncRecorder> sync_recorders_;
-  std::vector<ProgrammingSample> programmed_;
+  void record_programming(std::uint32_t node, const proxy::ProgrammingRecord& r);
+  // The programming latencies, in picoseconds.
+  engine::LatencyHistogram programming_all_;
+  std::vector<engine::CompactLatencyHistogram> programming_by_node_;
+  std::vector<engine::CompactLatencyHistogram> programming_by_change_;  // by change id
   struct ServiceFrontendRef {
     int service;
     std::size_t port_index;

@@ -10,9 +10,11 @@
 //    held until the end;
 //  - connections in TIME_WAIT of traffic without keep-alive: 60 s of them,
 //    at most one per ephemeral port toward the Service per client pod;
-//  - (node, endpoint change) pairs of churn, each a programming latency sample:
-//    three endpoint changes per pod a churn action replaces (a new pod ready,
-//    the old one terminating, then gone), every node programming each;
+//  - (node, endpoint change) pairs of churn, each programmed by a node's
+//    proxy: three endpoint changes per pod a churn action replaces (a new pod
+//    ready, the old one terminating, then gone), every node programming each,
+//    held in flight until its sync lands (their latencies are kept only as
+//    histograms);
 // at bytes per item measured on this simulator (run_estimate.cpp gives each
 // figure's measurement). Events: the requests served at the events one
 // request takes (fewer with keep-alive), the waiting ones at one each, and

@@ -223,5 +223,32 @@ TEST(LatencyHistogram, TimeConvenienceAndErrors) {
   EXPECT_EQ(h.min(), 0);
 }
 
+// The compact one answers as the full one does for the same values, in any
+// order of recording (a new minimum grows the window downward), in far less.
+TEST(CompactLatencyHistogram, AnswersAsTheFullOneInAWindowOfItsBuckets) {
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> d(std::log(2e11), 0.8);  // about 0.2 s in ps
+  LatencyHistogram full;
+  CompactLatencyHistogram compact;
+  EXPECT_EQ(compact.percentile(50), 0);
+  for (int i = 0; i < 20'000; ++i) {
+    const std::int64_t v = std::llround(d(rng));
+    full.record(v);
+    compact.record(v);
+  }
+  compact.record(Time::ms(1));  // below all: the window grows down
+  full.record(Time::ms(1));
+  compact.record(7);  // an exact small value, far below
+  full.record(7);
+  EXPECT_EQ(compact.count(), full.count());
+  EXPECT_EQ(compact.min(), 7);
+  EXPECT_EQ(compact.max(), full.max());
+  for (double p : {0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 100.0})
+    EXPECT_EQ(compact.percentile(p), full.percentile(p)) << p;
+  EXPECT_LT(compact.bytes(), 40 * 128 * sizeof(std::uint32_t));  // the window, not 7,296 buckets
+  EXPECT_THROW(compact.record(-1), std::invalid_argument);
+  EXPECT_THROW((void)compact.percentile(101), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace podwire::engine

@@ -1,6 +1,6 @@
-// /programming/records: with churn, a row per (node, endpoint change)
-// programmed, written at the end; only when the scenario's
-// outputs.programming_records is true.
+// /programming/records: with churn, a row per (node, endpoint change) as it
+// is programmed (ClusterModel::programmed), streamed; only when the
+// scenario's outputs.programming_records is true.
 #include "models/builder/trace_tables/trace_table.hpp"
 #include "models/trace/columns.hpp"
 
@@ -15,28 +15,31 @@ struct Row {
 
 class ProgrammingRecordsTable final : public TraceTable {
  public:
-  explicit ProgrammingRecordsTable(const TraceContext& c) : c_(c) {}
-
-  void finish(const ClusterRunResult& run) override {
-    if (!run.churn.present) return;
-    auto t = c_.file.create_table("/programming/records",
-                                  trace::h5::Schema<Row>()
-                                      .column("node", &Row::node)
-                                      .column("change", &Row::change)
-                                      .column("latency_s", &Row::latency_s),
-                                  trace::kStreamStorage);
-    for (const ClusterModel::ProgrammingSample& p : c_.model.programming_samples()) {
-      t.append(Row{p.node, p.change, p.latency_s});
-    }
-    t.flush();
+  explicit ProgrammingRecordsTable(const TraceContext& c)
+      : model_(c.model),
+        table_(c.file.create_table("/programming/records",
+                                   trace::h5::Schema<Row>()
+                                       .column("node", &Row::node)
+                                       .column("change", &Row::change)
+                                       .column("latency_s", &Row::latency_s),
+                                   trace::kStreamStorage)) {
+    model_.programmed.connect(&ProgrammingRecordsTable::on_programmed, this);
   }
+  ~ProgrammingRecordsTable() override { model_.programmed.disconnect(this); }
+
+  void finish(const ClusterRunResult&) override { table_.flush(); }
 
  private:
-  TraceContext c_;
+  static void on_programmed(void* self, const ClusterModel::ProgrammingSample& p) {
+    static_cast<ProgrammingRecordsTable*>(self)->table_.append(Row{p.node, p.change, p.latency_s});
+  }
+
+  ClusterModel& model_;
+  trace::h5::Table<Row> table_;
 };
 
 std::unique_ptr<TraceTable> open(const TraceContext& c) {
-  if (!c.model.scenario().trace_programming_records) return nullptr;
+  if (!c.model.scenario().trace_programming_records || !c.model.has_churn()) return nullptr;
   return std::make_unique<ProgrammingRecordsTable>(c);
 }
 
