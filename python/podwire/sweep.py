@@ -46,6 +46,8 @@ class _Task:
     params: tuple[tuple[str, Any], ...]
     seed: int | None
     file: str
+    strict: bool = False  # as the sweep's scenario was loaded
+    kube_version: str | None = None
 
 
 def sweep(
@@ -136,7 +138,8 @@ def _plan(scenario: Scenario, grid: Mapping[str, Sequence[Any]], seeds: Iterable
             if name in names:
                 raise ValueError(f"the grid names one run twice: {dict(params)} seed {seed}")
             names.add(name)
-            tasks.append(_Task(str(source), tuple(overrides), params, seed, str(folder / name)))
+            tasks.append(_Task(str(source), tuple(overrides), params, seed, str(folder / name),
+                               scenario.strict, scenario.kube_version))
     return tasks
 
 
@@ -234,7 +237,8 @@ def _run_one(task: _Task) -> dict[str, Any]:
     if _stop_event is not None and _stop_event.is_set():
         return {**row, "status": "stopped", "error": "not started: the sweep was interrupted"}
     try:
-        scenario = load(task.scenario, list(task.overrides))
+        scenario = load(task.scenario, list(task.overrides), strict=task.strict,
+                        kube_version=task.kube_version)
         resolved = scenario._load().resolved_text
         if _complete_trace(task.file, resolved):
             row["status"] = "cached"

@@ -164,3 +164,13 @@ def test_a_script_read_from_standard_input_can_sweep_in_processes(tmp_path):
     """)
     r = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "['ok', 'ok']", r.stderr
+
+
+def test_every_point_is_loaded_as_strictly_as_the_sweeps_scenario(source_dir, tmp_path):
+    from podwire.sweep import _plan
+
+    base = podwire.load(source_dir / "scenarios/seed-web.yaml", strict=True, kube_version="1.31")
+    tasks = _plan(base, {"traffic[0].rate": ["100/s", "200/s"]}, [1], tmp_path)
+    assert [(t.strict, t.kube_version) for t in tasks] == [(True, "1.31")] * 2
+    lax = _plan(podwire.load(source_dir / "scenarios/seed-web.yaml"), {"traffic[0].rate": ["100/s"]}, None, tmp_path)
+    assert [(t.strict, t.kube_version) for t in lax] == [(False, None)]
