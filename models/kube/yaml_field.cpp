@@ -287,17 +287,20 @@ bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
     if (found) continue;
     const std::string child = path_.empty() ? key : path_ + "." + key;
     const YamlField at(kv.first, child, *context_);
-    // A typo in an override names no field: the run would not be what was asked.
-    if (override_of(*context_, child, kv.first.Mark().is_null()) != nullptr) {
-      std::string suggestion;
-      for (std::string_view k : closest_names(key, known)) {
-        suggestion += std::string(suggestion.empty() ? "; did you mean " : " or ") +
-                      (path_.empty() ? "" : path_ + ".") + std::string(k);
-      }
+    std::string suggestion;
+    for (std::string_view k : closest_names(key, known)) {
+      suggestion += std::string(suggestion.empty() ? "; did you mean " : " or ") +
+                    (path_.empty() ? "" : path_ + ".") + std::string(k);
+    }
+    // A typo in an override names no field: the run would not be what was
+    // asked. Under --strict, neither would one in the file.
+    if (context_->strict || override_of(*context_, child, kv.first.Mark().is_null()) != nullptr) {
       at.error("unknown field '" + key + "'" + (suggestion.empty() ? "" : suggestion + "?") +
                " (known fields: " + join(known) + ")");
     } else {
-      at.warning("unknown field '" + key + "' is ignored; known fields: " + join(known));
+      at.warning("unknown field '" + key + "' is ignored" +
+                 (suggestion.empty() ? "" : suggestion + "?") + " (known fields: " + join(known) +
+                 ")");
     }
   }
   return true;

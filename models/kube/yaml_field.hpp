@@ -29,6 +29,8 @@ struct YamlContext {
   std::string file;
   Diagnostics* diagnostics = nullptr;
   std::set<std::string> overridden_paths;
+  // An unknown field is an error, not a warning (`--strict`).
+  bool strict = false;
 };
 
 // The names of `known` closest to `name` (a typo's likely meaning): those at

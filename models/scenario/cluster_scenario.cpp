@@ -325,7 +325,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   ClusterScenario s;
   s.file = file;
   Diagnostics diags;
-  YamlContext ctx{file, &diags, {}};
+  YamlContext ctx{file, &diags, {}, schema != nullptr && schema->strict};
   const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);

@@ -279,7 +279,8 @@ bool is_cluster_scenario_text(const std::string& text);
 // Parses the scenario and loads its manifests. Throws ScenarioError with every
 // error found in the scenario and in the manifests; warnings are kept.
 // `schema`, when given, checks the manifests against the Kubernetes API schema
-// (warnings, or errors when it is strict).
+// (warnings, or errors when it is strict); when it is strict, a field the
+// scenario format does not have is an error too.
 ClusterScenario parse_cluster_scenario(const std::string& text, const std::string& file,
                                        const std::vector<std::string>& overrides = {},
                                        const kube::SchemaCheck* schema = nullptr);

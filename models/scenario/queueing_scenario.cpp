@@ -10,11 +10,11 @@ namespace podwire::scenario {
 using engine::Time;
 
 QueueingScenario parse_queueing_scenario(const std::string& text, const std::string& file,
-                                         const std::vector<std::string>& overrides) {
+                                         const std::vector<std::string>& overrides, bool strict) {
   QueueingScenario s;
   s.file = file;
   Diagnostics diags;
-  YamlContext ctx{file, &diags, {}};
+  YamlContext ctx{file, &diags, {}, strict};
   const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);
@@ -52,8 +52,8 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
 }
 
 QueueingScenario load_queueing_scenario(const std::string& path,
-                                        const std::vector<std::string>& overrides) {
-  return parse_queueing_scenario(read_scenario_file(path), path, overrides);
+                                        const std::vector<std::string>& overrides, bool strict) {
+  return parse_queueing_scenario(read_scenario_file(path), path, overrides, strict);
 }
 
 }  // namespace podwire::scenario

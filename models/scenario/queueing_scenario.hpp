@@ -29,11 +29,14 @@ struct QueueingScenario {
 
 // Parses a scenario document. Throws ScenarioError with every error found
 // (file:line:column and field path); warnings are kept in the result.
+// `strict`: an unknown field is an error, not a warning.
 QueueingScenario parse_queueing_scenario(const std::string& text, const std::string& file,
-                                         const std::vector<std::string>& overrides = {});
+                                         const std::vector<std::string>& overrides = {},
+                                         bool strict = false);
 
 // Reads and parses a file; an unreadable file is a ScenarioError too.
 QueueingScenario load_queueing_scenario(const std::string& path,
-                                        const std::vector<std::string>& overrides = {});
+                                        const std::vector<std::string>& overrides = {},
+                                        bool strict = false);
 
 }  // namespace podwire::scenario

@@ -541,8 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     for p in (p_run, p_val):
         p.add_argument("--strict", action="store_true",
-                       help="manifest fields the Kubernetes API schema lacks, and values of the wrong type, "
-                            "are errors (default: warnings)")
+                       help="scenario fields podwire does not have, manifest fields the Kubernetes API "
+                            "schema lacks, and values of the wrong type, are errors (default: warnings)")
         p.add_argument("--kube-version", metavar="1.N",
                        help=f"the Kubernetes release whose API schema manifests are checked against "
                             f"(default {DEFAULT_KUBE_VERSION})")

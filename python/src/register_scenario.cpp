@@ -258,13 +258,14 @@ void register_scenario(py::module_& m) {
           const kube::SchemaCheck check{schema, strict};
           return py::cast(scenario::load_cluster_scenario(path, overrides, &check));
         }
-        return py::cast(scenario::load_queueing_scenario(path, overrides));
+        return py::cast(scenario::load_queueing_scenario(path, overrides, strict));
       },
       py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
       py::arg("schema") = nullptr, py::arg("strict") = false,
       "Load and check a scenario file; raises ScenarioError(message, diagnostics) listing every "
       "problem. With a KubeSchema, manifests are checked against it: unknown fields and wrong "
-      "types are warnings, or errors when strict.");
+      "types are warnings, or errors when strict. When strict, a field the scenario format "
+      "does not have is an error too.");
   m.def(
       "parse_scenario",
       [](const std::string& text, const std::string& file,

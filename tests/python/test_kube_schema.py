@@ -182,3 +182,24 @@ def test_every_shipped_scenario_is_clean_under_strict(source_dir):
         said = [d["text"] for d in podwire.Scenario(path, strict=True).validate()
                 if "schema" in d["message"] and d["severity"] != "notice"]
         assert said == [], path
+
+
+@pytest.mark.parametrize("base, typo, where", [
+    ("scenarios/seed-web.yaml", ("  cni: vxlan\n", "  cni: vxlan\n  cnii: native\n"), "cluster.cnii"),
+    ("scenarios/default.yaml", ("  servers: 4\n", "  servers: 4\n  serverz: 5\n"), "queueing.serverz"),
+])
+def test_strict_makes_a_scenario_typo_an_error_too(podwire_cli, source_dir, tmp_path, base, typo, where):
+    text = (source_dir / base).read_text()
+    assert typo[0] in text
+    path = tmp_path / Path(base).name
+    path.write_text(text.replace(typo[0], typo[1], 1))
+    if "seed-web" in base:
+        (tmp_path / "seed").mkdir()
+        (tmp_path / "seed/my-app.yaml").write_text((source_dir / "scenarios/seed/my-app.yaml").read_text())
+    field, wrong = where.split(".")
+    r = podwire_cli("validate", str(path), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert f"warning: {where}: unknown field '{wrong}' is ignored; did you mean {field}." in r.stderr, r.stderr
+    r = podwire_cli("validate", "--strict", str(path), timeout=60)
+    assert r.returncode == 3, r.stderr
+    assert f"error: {where}: unknown field '{wrong}'; did you mean {field}." in r.stderr, r.stderr
