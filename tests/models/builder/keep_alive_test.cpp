@@ -99,7 +99,8 @@ TEST(KeepAlive, AMisspelledLimitIsToldWithTheFieldsThereAre) {
   std::string notices;
   for (const Diagnostic& d : s.diagnostics.sorted()) notices += d.to_string() + "\n";
   EXPECT_NE(notices.find("traffic[0].keep_alive.max_request: unknown field 'max_request' is "
-                         "ignored; known fields: max_requests, idle_timeout"),
+                         "ignored; did you mean traffic[0].keep_alive.max_requests? (known fields: "
+                         "max_requests, idle_timeout)"),
             std::string::npos)
       << notices;
 }
