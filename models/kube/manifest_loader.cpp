@@ -36,6 +36,14 @@ ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
   return set;
 }
 
+ObjectSet parse_manifest_node(const YAML::Node& object, const std::string& file,
+                              Diagnostics& diagnostics, const SchemaCheck* schema) {
+  ObjectSet set;
+  set.files.push_back(file);
+  ManifestParser(file, diagnostics, set, schema).parse_node(object);
+  return set;
+}
+
 ObjectSet load_manifests(const std::vector<std::string>& paths, Diagnostics& diagnostics,
                          std::span<const WrittenAt> written_at, const SchemaCheck* schema) {
   namespace fs = std::filesystem;

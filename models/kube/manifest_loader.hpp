@@ -24,6 +24,10 @@ namespace podwire::kube {
 // schema (kube_schema.hpp).
 ObjectSet parse_manifest_text(const std::string& text, const std::string& file,
                               Diagnostics& diagnostics, const SchemaCheck* schema = nullptr);
+// One object already read, as part of a larger document (a scenario's inline
+// manifest): its problems are told at its own marks in `file`.
+ObjectSet parse_manifest_node(const YAML::Node& object, const std::string& file,
+                              Diagnostics& diagnostics, const SchemaCheck* schema = nullptr);
 
 // Loads files and folders. A folder contributes every *.yaml / *.yml file
 // below it, recursively, in sorted path order (kustomization files excepted:

@@ -21,6 +21,15 @@ void ManifestParser::parse_text(const std::string& text) {
   report_unknown_kinds();
 }
 
+void ManifestParser::parse_node(const YAML::Node& document) {
+  try {
+    parse_document(document);
+  } catch (const std::exception& e) {  // a yaml-cpp surprise must not end the load
+    f_.root(document, "").error(std::string("could not read this object: ") + e.what());
+  }
+  report_unknown_kinds();
+}
+
 void ManifestParser::parse_document(const YAML::Node& document) {
   if (!document.IsDefined() || document.IsNull())
     return;  // empty document: a trailing `---`, comments

@@ -32,6 +32,7 @@ class ManifestParser {
   ManifestParser& operator=(const ManifestParser&) = delete;
 
   void parse_text(const std::string& text);
+  void parse_node(const YAML::Node& document);
 
  private:
   struct Unknown {

@@ -236,13 +236,9 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
       item.error("expected a path to a manifest file or folder, or {inline: <Kubernetes object>}");
       continue;
     }
-    // An inline object is read by the manifest loader from its own text, named
-    // after its place in the scenario.
-    YAML::Emitter out;
-    emit(out, item["inline"].node());
-    const kube::SourceLocation at = where(item, ctx.file);
-    const std::string name = at.to_string() + " (" + item.path() + ".inline)";
-    s.objects.append(parse_manifest_text(out.c_str(), name, diags, schema));
+    // An inline object is read where it is, so that its problems are told at
+    // their places in the scenario.
+    s.objects.append(kube::parse_manifest_node(item["inline"].node(), ctx.file, diags, schema));
     ++inline_count;
   }
   if (!s.manifest_paths.empty()) {

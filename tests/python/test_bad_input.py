@@ -354,7 +354,7 @@ def test_a_huge_deployment_no_node_can_take_is_an_error_within_seconds(podwire_c
     r = validate(podwire_cli, s)
     assert time.monotonic() - start < 10
     assert r.returncode == 3  # ExitCode.SCENARIO
-    assert errors(r) == [f"{s}:43:5 (manifests[3].inline):1:1: error: Deployment bench/server: 199997 of 200000 "
+    assert errors(r) == [f"{s}:44:7: error: Deployment bench/server: 199997 of 200000 "
                          "pods cannot be scheduled: 0/4 nodes are available: 4 node(s) didn't match pod "
                          "anti-affinity rules"], r.stderr
 

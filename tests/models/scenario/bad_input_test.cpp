@@ -104,8 +104,10 @@ TEST(BadInput, AnExternalIpListedTwiceIsAnErrorAtTheSecond) {
         ports: [{port: 81, targetPort: 8080}]
 )";
   const std::string e = errors_of(scenario("", service));
-  EXPECT_NE(e.find(":6:26: error: spec.externalIPs[1]: Duplicate value: \"1.2.3.4\" (also item 0)"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "s.yaml:27:32: error: spec.externalIPs[1]: Duplicate value: \"1.2.3.4\" (also item 0)"),
+      std::string::npos)
       << e;
   EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
 }
@@ -125,7 +127,7 @@ TEST(BadInput, TwoServicesOnOneExternalAddressAreAnError) {
   const std::string e = errors_of(scenario("", services));
   EXPECT_NE(
       e.find("error: spec.externalIPs: service 'b' (namespace default): 1.2.3.4:81/TCP is "
-             "already an external address of service 'a' (namespace default) (at s.yaml:21:5"),
+             "already an external address of service 'a' (namespace default) (at s.yaml:22:7)"),
       std::string::npos)
       << e;
 }
