@@ -121,17 +121,9 @@ std::vector<bool> ClusterModel::udp_servers() const {
       mark(t.target.host, t.from_namespace);
       continue;
     }
-    // From outside: a load balancer's published name, or a node's nodePort.
-    const auto it = published_.find(t.target.host);
-    int service = it != published_.end() ? it->second : -1;
-    for (std::size_t si = 0;
-         service < 0 && it != published_.end() && si < cluster_->services().size(); ++si) {
-      for (const auto& ps : cluster_->services()[si].ports) {
-        if (ps.node_port == t.target.port && ps.port->protocol == kube::Protocol::udp)
-          service = static_cast<int>(si);
-      }
-    }
-    for (std::size_t ai : apps_serving(service)) out[ai] = true;
+    // From outside: a load balancer's published name, or a node's UDP nodePort.
+    for (std::size_t ai : apps_serving(outside_target(t.target.host, t.target.port, true).service))
+      out[ai] = true;
   }
   for (const AppSpec& a : scenario_.apps) {
     const auto calls = [&](const std::vector<scenario::CallGroupSpec>& groups) {
@@ -546,6 +538,9 @@ std::uint16_t ClusterModel::add_probe_client(net::TcpStack& stack, app::NameReso
   cc.users = 1;
   cc.start = at;
   cc.stop = at + Time::ps(1);
+  // One request: the user thinks past `stop` after it (a datagram is done
+  // as it is sent, and the public DNS answers at once).
+  cc.think_time = engine::Distribution::constant(1.0);
   cc.target = target_index(host, port, service);
   cc.url = requests_.intern_url(host, "/");
   clients_.emplace_back(requests_, stack.endpoint().id(), cc, sim_, random_.stream("probe"));
