@@ -238,7 +238,11 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
           ? table.find_node_port(port, r.udp ? net::Protocol::tcp : net::Protocol::udp)
           : table.find(target, port, r.udp ? net::Protocol::tcp : net::Protocol::udp);
   bool no_such_port = false;  // a Service's address on a port it does not have
-  if (m.frontend != nullptr && outside) {
+  if (m.frontend != nullptr && outside && m.kind == proxy::FrontendKind::cluster_ip) {
+    r.endpoints.push_back(addr(target) + " is the ClusterIP of " + m.frontend->name +
+                          ", which only the cluster's nodes translate: no route leads there from "
+                          "outside, so the request gets no answer");
+  } else if (m.frontend != nullptr && outside) {
     const proxy::ServiceFrontend& f = *m.frontend;
     const std::string& key = cluster.services()[f.service].key;
     const std::string policy =

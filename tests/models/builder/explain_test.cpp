@@ -209,6 +209,12 @@ TEST(Explain, FromOutsideToANodePortTheSynGoesStraightToThatNode) {
   const std::string text = format_explain(r);
   EXPECT_NE(text.find("from outside the cluster to worker-2:30080"), std::string::npos) << text;
   EXPECT_NE(text.find("total along the path: " + charged.to_string()), std::string::npos) << text;
+  // A ClusterIP is translated only inside the cluster: from outside nothing leads there.
+  const ExplainResult cip = explain(s, "outside", "10.102.201.25:80");
+  EXPECT_NE(all(cip.endpoints).find("is the ClusterIP of my-app/web:80"), std::string::npos)
+      << all(cip.endpoints);
+  EXPECT_EQ(first_node(cip), "") << path_of(cip);
+  EXPECT_FALSE(cip.measured);
 }
 
 TEST(Explain, UnderExternalTrafficPolicyLocalTheLoadBalancerSendsToTheEndpointsNode) {
