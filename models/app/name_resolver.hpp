@@ -34,6 +34,12 @@ class StaticResolver final : public NameResolver {
  public:
   explicit StaticResolver(engine::Simulator& sim) : sim_(sim) {}
   void add(std::string name, net::Address a) { names_[std::move(name)] = a; }
+  // The address `name` is answered with, at once; nullopt when none.
+  std::optional<net::Address> lookup(const std::string& name) const {
+    const auto it = names_.find(name);
+    if (it == names_.end()) return std::nullopt;
+    return it->second;
+  }
   void resolve(std::string_view name, Done done, void* context, std::uint64_t cookie) override;
 
  private:

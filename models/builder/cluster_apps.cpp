@@ -121,17 +121,9 @@ std::vector<bool> ClusterModel::udp_servers() const {
       mark(t.target.host, t.from_namespace);
       continue;
     }
-    // From outside: a load balancer's published name, or a node's nodePort.
-    const auto it = published_.find(t.target.host);
-    int service = it != published_.end() ? it->second : -1;
-    for (std::size_t si = 0;
-         service < 0 && it != published_.end() && si < cluster_->services().size(); ++si) {
-      for (const auto& ps : cluster_->services()[si].ports) {
-        if (ps.node_port == t.target.port && ps.port->protocol == kube::Protocol::udp)
-          service = static_cast<int>(si);
-      }
-    }
-    for (std::size_t ai : apps_serving(service)) out[ai] = true;
+    // From outside: a load balancer's published name, or a node's UDP nodePort.
+    for (std::size_t ai : apps_serving(outside_target(t.target.host, t.target.port, true).service))
+      out[ai] = true;
   }
   for (const AppSpec& a : scenario_.apps) {
     const auto calls = [&](const std::vector<scenario::CallGroupSpec>& groups) {
@@ -523,23 +515,43 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
 
 // --- churn ------------------------------------------------------------------------
 
-void ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t port, Time at) {
+std::uint16_t ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t port, Time at,
+                                      bool udp) {
+  const int service =
+      service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_);
+  return add_probe_client(stack_of_pod(pod), resolver_of_pod(pod), host, port, at, udp, service);
+}
+
+std::uint16_t ClusterModel::add_outside_probe(const std::string& host, std::uint16_t port, Time at,
+                                              bool udp) {
+  const int service = app::address_literal(host) ? -1 : outside_target(host, port, udp).service;
+  return add_probe_client(stack_of_host(*fabric_.outside), public_dns_, host, port, at, udp,
+                          service);
+}
+
+std::uint16_t ClusterModel::add_probe_client(net::TcpStack& stack, app::NameResolver& resolver,
+                                             const std::string& host, std::uint16_t port, Time at,
+                                             bool udp, int service) {
   app::HttpClientConfig cc;
   cc.source = static_cast<std::uint32_t>(traffic_names_.size());
   cc.open_loop = false;
   cc.users = 1;
   cc.start = at;
   cc.stop = at + Time::ps(1);
-  cc.target = target_index(
-      host, port, service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_));
+  // One request: the user thinks past `stop` after it (a datagram is done
+  // as it is sent, and the public DNS answers at once).
+  cc.think_time = engine::Distribution::constant(1.0);
+  cc.target = target_index(host, port, service);
   cc.url = requests_.intern_url(host, "/");
-  clients_.emplace_back(requests_, stack_of_pod(pod).endpoint().id(), cc, sim_,
-                        random_.stream("probe"));
-  app::UpstreamConfig uc{host, port, false, 0};
-  pools_.emplace_back(stack_of_pod(pod), resolver_of_pod(pod), requests_, uc,
-                      &app::HttpClient::done, &clients_.back());
-  clients_.back().attach(pools_.back());
+  clients_.emplace_back(requests_, stack.endpoint().id(), cc, sim_, random_.stream("probe"));
+  UpstreamChoice choice;
+  choice.keep_alive = false;
+  choice.udp = udp;
+  app::Upstream& upstream =
+      make_upstream(stack, resolver, host, port, choice, &app::HttpClient::done, &clients_.back());
+  clients_.back().attach(upstream);
   clients_.back().start();
+  return udp ? udp_upstreams_.back().local_port() : 0;
 }
 
 }  // namespace podwire::builder

@@ -112,12 +112,36 @@ class ClusterModel final : public churn::PodRuntime {
   // True when the scenario puts `name` in the public DNS (a load balancer's
   // name, a node's): the upstream resolver answers it with that address.
   bool published(const std::string& name) const { return published_.contains(name); }
+  // The address the public DNS answers `name` with; nullopt when it knows none.
+  std::optional<net::Address> public_address(const std::string& name) const {
+    return public_dns_.lookup(name);
+  }
   // What the run will take, before it runs (run_estimate.hpp).
   RunEstimate estimate_run() const;
   const proxy::ServiceTable& services() const { return table_; }
+  // The cloud load balancer in front of the LoadBalancer Services.
+  const proxy::LoadBalancer& load_balancer() const { return *load_balancer_; }
   // One request from a pod to host:port (resolved with the pod's resolver),
   // sent at `at`; its record is announced on requests().finished like any.
-  void add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at);
+  // With `udp`, one fire-and-forget datagram (its fate on
+  // requests().datagram). Returns the local port of the datagram's socket
+  // (0 for TCP: a connection's port is chosen at connect()).
+  std::uint16_t add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at,
+                          bool udp = false);
+  // The same from the machine outside the cluster, which resolves with the
+  // public DNS.
+  std::uint16_t add_outside_probe(const std::string& host, std::uint16_t port, engine::Time at,
+                                  bool udp = false);
+  // What a client outside the cluster reaches by a published name at port
+  // `port`: the Service a load balancer's name or a node's nodePort fronts
+  // (-1 when none), whether the name is a node's, and why it reaches
+  // nothing ("" when it does), in the words traffic validation uses.
+  struct OutsideTarget {
+    int service = -1;
+    bool node = false;
+    std::string problem;
+  };
+  OutsideTarget outside_target(const std::string& host, std::uint16_t port, bool udp) const;
 
   // The pod's resolv.conf as kubelet writes it, and the address its first
   // nameserver has in the cluster (0: a resolver outside it, the node's).
@@ -214,6 +238,10 @@ class ClusterModel final : public churn::PodRuntime {
                                const std::string& host, std::uint16_t port,
                                const UpstreamChoice& choice, app::Upstream::Done done,
                                void* context);
+  // One client of one request (add_probe, add_outside_probe).
+  std::uint16_t add_probe_client(net::TcpStack& stack, app::NameResolver& resolver,
+                                 const std::string& host, std::uint16_t port, engine::Time at,
+                                 bool udp, int service);
   // The server apps behind a Service that were built (their calls check out).
   std::vector<std::size_t> served_by(int service) const;
   std::size_t pods_serving(std::size_t app) const;  // the app's pods, running or not

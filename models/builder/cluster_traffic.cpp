@@ -111,26 +111,9 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       // requests are the Service's that the load balancer or nodePort fronts.
       int service = -1;
       if (!app::address_literal(t.target.host)) {
-        const auto it = published_.find(t.target.host);
-        std::string problem;
-        if (it == published_.end()) {
-          problem = "'" + t.target.host +
-                    "' is not a name outside the cluster: a LoadBalancer Service is published "
-                    "as NAME.NAMESPACE.lb (or its external-dns hostname), an Ingress host at its "
-                    "controller's load balancer, and nodes by their names";
-        } else if (it->second >= 0) {
-          service = it->second;
-          problem = port_problem(service, t.target.port, t.target.udp);
-        } else {
-          for (std::size_t si = 0; si < cluster_->services().size() && service < 0; ++si) {
-            for (const auto& ps : cluster_->services()[si].ports) {
-              if (ps.node_port == t.target.port) service = static_cast<int>(si);
-            }
-          }
-          if (service < 0)
-            problem = "no Service has nodePort " + std::to_string(t.target.port) + " on node '" +
-                      t.target.host + "'";
-        }
+        const OutsideTarget o = outside_target(t.target.host, t.target.port, t.target.udp);
+        service = o.service;
+        std::string problem = o.problem;
         if (problem.empty() && service >= 0) problem = mix_problem(t, service);
         if (!problem.empty()) {
           diags.add(located(Severity::error, t.source, path + ".url", problem));
@@ -190,6 +173,36 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
                  host_costs_of_pod(pod));
     }
   }
+}
+
+ClusterModel::OutsideTarget ClusterModel::outside_target(const std::string& host,
+                                                         std::uint16_t port, bool udp) const {
+  OutsideTarget o;
+  const auto it = published_.find(host);
+  if (it == published_.end()) {
+    o.problem = "'" + host +
+                "' is not a name outside the cluster: a LoadBalancer Service is published "
+                "as NAME.NAMESPACE.lb (or its external-dns hostname), an Ingress host at its "
+                "controller's load balancer, and nodes by their names";
+    return o;
+  }
+  if (it->second >= 0) {
+    o.service = it->second;
+    o.problem = port_problem(o.service, port, udp);
+    return o;
+  }
+  // A node: every node opens every Service's nodePorts (a udp:// URL needs a UDP one).
+  o.node = true;
+  for (std::size_t si = 0; si < cluster_->services().size() && o.service < 0; ++si) {
+    for (const auto& ps : cluster_->services()[si].ports) {
+      if (ps.node_port == port && (!udp || ps.port->protocol == kube::Protocol::udp))
+        o.service = static_cast<int>(si);
+    }
+  }
+  if (o.service < 0)
+    o.problem = "no Service has " + std::string(udp ? "a UDP " : "") + "nodePort " +
+                std::to_string(port) + " on node '" + host + "'";
+  return o;
 }
 
 std::string ClusterModel::resolution_warning(int pod, const std::string& host, int service) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <optional>
 #include <sstream>
 
 #include "models/app/name_resolver.hpp"
@@ -60,6 +61,39 @@ Time wire(engine::BitRate rate, Time delay, std::uint64_t bytes) {
   return rate.serialization(engine::Bytes(static_cast<std::int64_t>(bytes))) + delay;
 }
 
+// The ready endpoints a frontend leads to, as lines: "  ns/pod ip:port on
+// node, how it is chosen". `only_node` (a topology host index) keeps those on
+// one node (internalTrafficPolicy, or externalTrafficPolicy Local at a node).
+std::vector<std::string> endpoint_lines(const ClusterModel& model, const proxy::ServiceProxy& proxy,
+                                        const proxy::ServiceTable::Match& m,
+                                        std::optional<std::uint32_t> only_node,
+                                        std::size_t* ready_count) {
+  const ClusterFabric& fabric = model.fabric();
+  std::vector<const proxy::Backend*> ready;
+  for (const proxy::Backend& b : proxy.backends(m.index)) {
+    if (b.ready && (!only_node || b.node == *only_node)) ready.push_back(&b);
+  }
+  *ready_count = ready.size();
+  std::vector<std::string> lines;
+  const std::string how = proxy.describe_choice(ready.size());
+  for (const proxy::Backend* b : ready) {
+    const std::string who = model.endpoint_name(b->id);
+    std::string node = "?";
+    for (const FabricNode& n : fabric.nodes) {
+      if (n.host->node() == b->node) node = n.name;
+    }
+    lines.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " + addr(b->address) +
+                    ":" + std::to_string(b->port) + " on " + node + ", " + how);
+  }
+  if (m.frontend->session_affinity)
+    lines.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
+  return lines;
+}
+
+std::string port_text(std::uint16_t port, bool udp) {
+  return std::to_string(port) + (udp ? "/UDP" : "/TCP");
+}
+
 }  // namespace
 
 ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
@@ -67,31 +101,55 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
   ClusterModel model(scenario, ClusterModel::Parts{false, false});
   const kube::Cluster& cluster = model.cluster();
   const ClusterFabric& fabric = model.fabric();
-  const int pod = find_pod(scenario, cluster, from);
-  const kube::PodState& client = cluster.pods()[static_cast<std::size_t>(pod)];
+  const bool outside = from == "outside";
+  const int pod = outside ? -1 : find_pod(scenario, cluster, from);
+  const kube::PodState* client = outside ? nullptr : &cluster.pods()[static_cast<std::size_t>(pod)];
   ExplainResult r;
-  r.from = pod_label(client);
+  r.outside = outside;
+  r.from = outside ? "outside" : pod_label(*client);
   r.to = to;
 
   std::string host = to;
   std::uint16_t port = 80;
-  if (const auto colon = to.rfind(':'); colon != std::string::npos) {
+  if (to.starts_with("udp://")) {
+    std::string error;
+    const std::optional<scenario::Url> url = scenario::Url::parse(to, &error);
+    if (!url) fail(scenario, "--to", error);
+    host = url->host;
+    port = url->port;
+    r.udp = true;
+  } else if (const auto colon = to.rfind(':'); colon != std::string::npos) {
     int p = 0;
     const char* end = to.data() + to.size();
     if (std::from_chars(to.data() + colon + 1, end, p).ptr != end || p < 1 || p > 65535) {
-      fail(scenario, "--to", "expected NAME[:PORT] with a port from 1 to 65535, got '" + to + "'");
+      fail(scenario, "--to",
+           "expected NAME[:PORT] or udp://NAME:PORT with a port from 1 to 65535, got '" + to + "'");
     }
     host = to.substr(0, colon);
     port = static_cast<std::uint16_t>(p);
   }
+  const net::Protocol protocol = r.udp ? net::Protocol::udp : net::Protocol::tcp;
+  const net::Address client_ip = outside ? fabric.outside->address() : client->ip;
 
-  // --- name resolution, as the pod's glibc resolver does it --------------------
+  // --- name resolution ------------------------------------------------------------
   net::Address target = 0;
   std::string final_name;
   std::string upstream_name;  // the candidate CoreDNS forwarded upstream, when none answered
+  ClusterModel::OutsideTarget published;  // from outside: what the name is published for
   if (const auto literal = app::address_literal(host)) {
     target = *literal;
     r.dns.push_back(host + " is an address: no lookup");
+  } else if (outside) {
+    // Outside the cluster only what the scenario publishes has a name, and
+    // only what traffic from outside may reach is explained.
+    published = model.outside_target(host, port, r.udp);
+    if (!published.problem.empty()) fail(scenario, "--to", published.problem);
+    target = model.public_address(host).value_or(0);
+    const std::string what =
+        published.node ? "node " + host
+                       : "the load balancer of Service " +
+                             cluster.services()[static_cast<std::size_t>(published.service)].key;
+    r.dns.push_back("the public DNS: A " + host + " -> " + addr(target) + ", " + what);
   } else {
     const kube::PodResolvConf conf = model.resolv_conf_of_pod(pod);
     const kube::ResolverConfig& rc = conf.resolver;
@@ -161,44 +219,98 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
 
   // --- what the address leads to ------------------------------------------------
   const proxy::ServiceTable& table = model.services();
-  const proxy::ServiceTable::Match m =
-      target != 0 ? table.find(target, port, net::Protocol::tcp) : proxy::ServiceTable::Match{};
-  const std::size_t client_node = static_cast<std::size_t>(client.node);
+  const std::size_t client_node = outside ? 0 : static_cast<std::size_t>(client->node);
   const proxy::ServiceProxy& proxy = model.service_proxy(client_node);
   const node::KernelPath& path = model.datapath(client_node).kernel_path();
+  const std::string other = r.udp ? "TCP" : "UDP";
+  // The node the address is, when it is one (a nodePort from outside).
+  std::size_t at_node = std::string::npos;
+  for (std::size_t i = 0; outside && i < fabric.nodes.size(); ++i) {
+    if (fabric.nodes[i].host->address() == target) at_node = i;
+  }
+  const proxy::ServiceTable::Match m = target == 0 ? proxy::ServiceTable::Match{}
+                                       : at_node != std::string::npos
+                                           ? table.find_node_port(port, protocol)
+                                           : table.find(target, port, protocol);
+  const proxy::ServiceTable::Match m_other =
+      target == 0 || m.frontend != nullptr ? proxy::ServiceTable::Match{}
+      : at_node != std::string::npos
+          ? table.find_node_port(port, r.udp ? net::Protocol::tcp : net::Protocol::udp)
+          : table.find(target, port, r.udp ? net::Protocol::tcp : net::Protocol::udp);
   bool no_such_port = false;  // a Service's address on a port it does not have
-  if (m.frontend != nullptr) {
+  if (m.frontend != nullptr && outside && m.kind == proxy::FrontendKind::cluster_ip) {
+    r.endpoints.push_back(addr(target) + " is the ClusterIP of " + m.frontend->name +
+                          ", which only the cluster's nodes translate: no route leads there from "
+                          "outside, so the request gets no answer");
+  } else if (m.frontend != nullptr && outside) {
     const proxy::ServiceFrontend& f = *m.frontend;
-    const std::vector<proxy::Backend>& backends = proxy.backends(m.index);
-    std::vector<const proxy::Backend*> ready;
-    for (const proxy::Backend& b : backends) {
-      if (b.ready && (!f.internal_local || b.node == fabric.nodes[client_node].host->node()))
-        ready.push_back(&b);
-    }
-    r.endpoints.push_back(f.name + ": ClusterIP " + addr(target) + ":" + std::to_string(port) +
-                          ", " + std::to_string(ready.size()) + " ready endpoints of " +
-                          std::to_string(backends.size()));
-    const std::string how = proxy.describe_choice(ready.size());
-    for (const proxy::Backend* b : ready) {
-      const std::string who = model.endpoint_name(b->id);
-      std::string node = "?";
+    const std::string& key = cluster.services()[f.service].key;
+    const std::string policy =
+        std::string("externalTrafficPolicy ") + (f.external_local ? "Local" : "Cluster");
+    std::size_t ready = 0;
+    if (at_node != std::string::npos) {
+      const FabricNode& n = fabric.nodes[at_node];
+      r.endpoints.push_back("node " + n.name + " " + addr(target) + ": nodePort " +
+                            port_text(port, r.udp) + " -> Service " + key + " port " +
+                            port_text(f.port, r.udp) + ", " + policy);
+      std::vector<std::string> lines =
+          endpoint_lines(model, model.service_proxy(at_node), m,
+                         f.external_local ? std::optional(n.host->node()) : std::nullopt, &ready);
+      r.endpoints.push_back(std::to_string(ready) + " ready endpoints" +
+                            (f.external_local
+                                 ? " on " + n.name + " (Local: the node sends only to its own)"
+                                 : ": the node masquerades the packet to its own address and "
+                                   "sends it to any of them"));
+      r.endpoints.insert(r.endpoints.end(), lines.begin(), lines.end());
+    } else {
+      r.endpoints.push_back("Service " + key + ": load balancer " + addr(target) + ":" +
+                            std::to_string(port) + " -> port " + port_text(f.port, r.udp) + ", " +
+                            policy);
+      // The nodes the cloud load balancer may pick (proxy::LoadBalancer).
+      std::string nodes;
       for (const FabricNode& n : fabric.nodes) {
-        if (n.host->node() == b->node) node = n.name;
+        const bool healthy =
+            !f.external_local || std::ranges::any_of(f.backends, [&](const auto& b) {
+              return b.ready && b.node == n.host->node();
+            });
+        if (healthy) nodes += (nodes.empty() ? "" : ", ") + n.name;
       }
-      r.endpoints.push_back("  " + (who.empty() ? std::string("(no pod)") : who) + " " +
-                            addr(b->address) + ":" + std::to_string(b->port) + " on " + node +
-                            ", " + how);
+      r.endpoints.push_back(
+          "the cloud load balancer (cloud-lb " + addr(fabric.load_balancer->address()) +
+          ") passes the packet through unchanged to a node it picks by flow hash among " +
+          (nodes.empty() ? std::string("none") : nodes) +
+          (f.external_local ? " (Local: only nodes with a ready endpoint pass its health check)"
+                            : " (Cluster: every node)"));
+      std::vector<std::string> lines =
+          endpoint_lines(model, model.service_proxy(0), m, std::nullopt, &ready);
+      r.endpoints.push_back(std::to_string(ready) + " ready endpoints" +
+                            (f.external_local
+                                 ? "; the node sends only to its own, keeping the client's address"
+                                 : "; the node masquerades the packet to its own address and sends "
+                                   "it to any of them"));
+      r.endpoints.insert(r.endpoints.end(), lines.begin(), lines.end());
     }
-    if (f.session_affinity)
-      r.endpoints.push_back("  sessionAffinity ClientIP: a client keeps its endpoint");
-  } else if (const proxy::ServiceTable::Match udp =
-                 target != 0 ? table.find(target, port, net::Protocol::udp)
-                             : proxy::ServiceTable::Match{};
-             udp.frontend != nullptr) {
-    r.endpoints.push_back(udp.frontend->name + ": ClusterIP " + addr(target) + ":" +
-                          std::to_string(port) +
-                          " serves UDP only; what follows is a TCP connection, which it refuses "
-                          "(a udp:// URL sends datagrams there)");
+  } else if (m.frontend != nullptr) {
+    const proxy::ServiceFrontend& f = *m.frontend;
+    std::size_t ready = 0;
+    std::vector<std::string> lines = endpoint_lines(
+        model, proxy, m,
+        f.internal_local ? std::optional(fabric.nodes[client_node].host->node()) : std::nullopt,
+        &ready);
+    r.endpoints.push_back(f.name + (r.udp ? "/UDP" : "") + ": ClusterIP " + addr(target) + ":" +
+                          std::to_string(port) + ", " + std::to_string(ready) +
+                          " ready endpoints of " + std::to_string(proxy.backends(m.index).size()));
+    r.endpoints.insert(r.endpoints.end(), lines.begin(), lines.end());
+  } else if (m_other.frontend != nullptr) {
+    no_such_port = true;  // for this protocol: the node rejects the packet
+    r.endpoints.push_back(
+        m_other.frontend->name + ": " + (at_node != std::string::npos ? "nodePort " : "") +
+        addr(target) + ":" + std::to_string(port) + " serves " + other + " only; what follows is " +
+        (r.udp ? "a UDP datagram, which nothing there takes (the TCP port is explained with "
+                 "--to " +
+                     host + ":" + std::to_string(port) + ")"
+               : "a TCP connection, which it refuses (--to udp://" + host + ":" +
+                     std::to_string(port) + " sends datagrams there)"));
   } else if (const int svc = service_at(cluster, target); svc >= 0) {
     no_such_port = true;
     // A Service's address on a port it does not have: no rule translates it.
@@ -208,22 +320,30 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
       ports += (ports.empty() ? "" : ", ") + std::to_string(p.port->port) + "/" +
                std::string(kube::to_string(p.port->protocol));
     }
-    r.endpoints.push_back("Service " + st.key + " (" + addr(target) + ") has no port " +
-                          std::to_string(port) +
+    r.endpoints.push_back("Service " + st.key + " (" + addr(target) + ") has no " +
+                          (r.udp ? "UDP " : "") + "port " + std::to_string(port) +
                           " (its ports: " + (ports.empty() ? std::string("none") : ports) +
-                          "): nothing serves the connection, as the node's datapath says below");
+                          "): nothing serves the " + (r.udp ? "datagram" : "connection") +
+                          ", as the node's datapath says below");
   } else if (target == 0 && !upstream_name.empty() && !model.published(upstream_name)) {
     r.endpoints.push_back(
         host +
         " is no name of the cluster (NXDOMAIN under every search domain) and no name "
         "the scenario publishes: the simulated upstream resolver answers it with an "
-        "address outside the cluster (203.0.113.0/24) that nothing serves, so the "
-        "connection gets no answer");
+        "address outside the cluster (203.0.113.0/24) that nothing serves, so the " +
+        std::string(r.udp ? "datagram goes" : "connection gets") + " no answer");
   } else if (target != 0) {
     if (const auto p = cluster.pod_by_ip(target)) {
       r.endpoints.push_back(addr(target) + " is pod " +
                             pod_label(cluster.pods()[static_cast<std::size_t>(*p)]) +
                             " itself (a headless name or a pod address): no Service translation");
+    } else if (at_node != std::string::npos) {
+      r.endpoints.push_back("node " + fabric.nodes[at_node].name + " " + addr(target) +
+                            " has no nodePort " + port_text(port, r.udp) + ": nothing serves the " +
+                            (r.udp ? "datagram" : "connection"));
+    } else if (outside) {
+      r.endpoints.push_back(addr(target) +
+                            " is no address of the cluster: the request never reaches it");
     } else {
       r.endpoints.push_back(addr(target) +
                             " is outside the cluster: the pod's traffic is masqueraded to its "
@@ -234,16 +354,21 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     r.notes.push_back("no NetworkPolicy: every connection is allowed");
 
   // --- one request, simulated, and its first packet as the stages charged it ----
-  // Every node's kernel tells what each stage did to the connection's SYN and
-  // what it charged: the path printed is the path simulated.
+  // Every node's kernel tells what each stage did to the connection's SYN (a
+  // datagram's first packet) and what it charged: the path printed is the
+  // path simulated.
   struct Capture {
     net::Address client_ip = 0;
-    std::uint64_t flow_id = 0;  // of the first SYN the client pod sent
-    Time sent;                  // when it was sent: its retransmissions are other packets
+    bool udp = false;
+    std::uint16_t client_port = 0;  // the datagram socket's
+    std::uint64_t flow_id = 0;      // of the first packet the client sent
+    Time sent;                      // when it was sent: its retransmissions are other packets
     bool seen = false;
+    std::uint32_t bytes = 0;  // as first seen by a node
+    net::Address first_dst = 0;
     std::vector<std::pair<std::size_t, ExplainStep>> steps;  // (node, step)
-    net::FlowKey last_flow;                                  // the SYN as it last left a stage
-  } capture{client.ip, 0, Time::zero(), false, {}, {}};
+    net::FlowKey last_flow;                                  // the packet as it last left a stage
+  } capture{client_ip, r.udp, 0, 0, Time::zero(), false, 0, 0, {}, {}};
   struct NodeTap {
     Capture* capture;
     std::size_t node;
@@ -256,15 +381,19 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
         [](void* ctx, const net::Packet& p, const std::string& what, Time cost) {
           auto& tap = *static_cast<NodeTap*>(ctx);
           Capture& c = *tap.capture;
-          const bool syn = p.flow.protocol == net::Protocol::tcp &&
-                           (p.tcp_flags & net::tcp_flags::syn) &&
-                           !(p.tcp_flags & net::tcp_flags::ack);
-          if (!syn) return;
+          // A SYN (a datagram): the reset a node answers with is another packet.
+          const bool kind = c.udp ? p.flow.protocol == net::Protocol::udp
+                                  : p.flow.protocol == net::Protocol::tcp &&
+                                        (p.tcp_flags & net::tcp_flags::syn) &&
+                                        !(p.tcp_flags & net::tcp_flags::ack);
+          if (!kind) return;
           if (!c.seen) {
-            if (p.flow.src != c.client_ip) return;
+            if (p.flow.src != c.client_ip || (c.udp && p.flow.src_port != c.client_port)) return;
             c.seen = true;
             c.flow_id = p.flow_id;
             c.sent = p.created;
+            c.bytes = p.wire_bytes;
+            c.first_dst = p.flow.dst;
           } else if (p.flow_id != c.flow_id || p.created != c.sent) {
             return;
           }
@@ -277,99 +406,213 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     std::uint32_t client_id;
     bool seen = false;
     app::RequestRecord record;
-  } probe{model.pod_endpoint_id(pod), false, {}};
+    std::uint64_t id = 0;  // of the probe's request, once seen
+    bool datagram_seen = false;
+    app::RequestTable::Datagram fate = app::RequestTable::Datagram::received;
+    app::RequestRecord at_server;  // the datagram as its receiver last announced it
+  } probe{outside ? fabric.outside->id() : model.pod_endpoint_id(pod),
+          false,
+          {},
+          0,
+          false,
+          app::RequestTable::Datagram::received,
+          {}};
   model.requests().finished.connect(
       [](void* ctx, const app::RequestRecord& rec) {
         auto& p = *static_cast<Probe*>(ctx);
         if (!p.seen && rec.parent == 0 && rec.client == p.client_id) {
           p.seen = true;
           p.record = rec;
+          p.id = rec.id;
         }
       },
       &probe);
-  model.add_probe(pod, host, port, Time::ms(10));
+  model.requests().datagram.connect(
+      [](void* ctx, const app::RequestRecord& rec, app::RequestTable::Datagram what) {
+        auto& p = *static_cast<Probe*>(ctx);
+        if (rec.parent != 0 || rec.client != p.client_id) return;
+        if (p.datagram_seen && rec.id != p.at_server.id) return;
+        p.datagram_seen = true;
+        p.fate = what;
+        p.at_server = rec;
+      },
+      &probe);
+  capture.client_port = outside ? model.add_outside_probe(host, port, Time::ms(10), r.udp)
+                                : model.add_probe(pod, host, port, Time::ms(10), r.udp);
+  const std::uint64_t lb_before = model.load_balancer().counters().packets;
+  const std::vector<std::uint64_t> lb_per_node = model.load_balancer().per_node();
   model.simulator().run_until(Time::s(60));
   for (NodeTap& t : taps) model.datapath(t.node).stage_charged.disconnect(&t);
   model.requests().finished.disconnect(&probe);
+  model.requests().datagram.disconnect(&probe);
 
+  const std::string packet = r.udp ? "datagram" : "SYN";
+  const std::uint32_t first_bytes =
+      capture.seen && (outside || r.udp) ? capture.bytes : net::kTcpSynBytes;
   r.first_packet.push_back(ExplainStep{
-      "pod " + r.from,
-      std::string(client.spec->host_network ? "hostNetwork, in the node's namespace: " : "") +
-          "connect() from " + addr(client.ip) + " to " + (target != 0 ? addr(target) : host) + ":" +
-          std::to_string(port) + ": SYN, " + std::to_string(net::kTcpSynBytes) +
-          " bytes (IP, TCP, options)",
+      outside ? "outside " + addr(client_ip) : "pod " + r.from,
+      std::string(!outside && client->spec->host_network ? "hostNetwork, in the node's namespace: "
+                                                         : "") +
+          (r.udp ? "send() from " : "connect() from ") + addr(client_ip) + " to " +
+          (target != 0 ? addr(target) : host) + ":" + std::to_string(port) + ": " +
+          (r.udp ? "UDP datagram, " + std::to_string(first_bytes) + " bytes (IP, UDP, payload)"
+                 : "SYN, " + std::to_string(first_bytes) + " bytes (IP, TCP, options)"),
       Time::zero()});
-  std::size_t last_node = client_node;
-  for (const auto& [n, step] : capture.steps) {
-    if (n != last_node) {
-      // Between two nodes' kernels: the wires and switches the SYN crossed.
-      const std::uint64_t bytes =
-          net::kTcpSynBytes + model.datapath(last_node).cni().overhead_bytes();
-      const TopologySpec& t = scenario.cluster.topology;
-      const engine::BitRate from_nic = scenario.cluster.nodes[fabric.nodes[last_node].group].nic;
-      const engine::BitRate to_nic = scenario.cluster.nodes[fabric.nodes[n].group].nic;
-      const std::string from_name = fabric.nodes[last_node].name;
-      const std::string to_name = fabric.nodes[n].name;
-      if (t.kind == TopologySpec::Kind::star) {
+
+  // The wires and switches between two places of the fabric: a node (its
+  // index) or a host outside the cluster, which hangs off the core switch
+  // (the star's switch, or the first spine).
+  const TopologySpec& t = scenario.cluster.topology;
+  const bool star = t.kind == TopologySpec::Kind::star;
+  struct Place {
+    std::size_t node;  // npos: a host outside the cluster
+    std::string name;
+    engine::BitRate rate;
+  };
+  const auto node_place = [&](std::size_t n) {
+    return Place{n, fabric.nodes[n].name, scenario.cluster.nodes[fabric.nodes[n].group].nic};
+  };
+  const auto host_place = [&](const net::Host& h) {
+    return Place{std::string::npos, h.name(), h.uplink()->config().rate};
+  };
+  const auto rack = [&](std::size_t i) { return i / static_cast<std::size_t>(t.nodes_per_rack); };
+  const auto cross = [&](const Place& a, const Place& b, std::uint64_t bytes) {
+    const auto delay_of = [&](const Place& p) {
+      return p.node != std::string::npos ? t.link_delay
+             : p.name == fabric.outside->name()
+                 ? fabric.outside->uplink()->config().propagation
+                 : fabric.load_balancer->uplink()->config().propagation;
+    };
+    const auto nic = [](const Place& p) { return p.node != std::string::npos ? " NIC" : ""; };
+    if (star) {
+      r.first_packet.push_back(
+          ExplainStep{"wire", a.name + nic(a) + " -> switch (" + std::to_string(bytes) + " bytes)",
+                      wire(a.rate, delay_of(a), bytes)});
+      r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
+      r.first_packet.push_back(
+          ExplainStep{"wire", "switch -> " + b.name + nic(b), wire(b.rate, delay_of(b), bytes)});
+      return;
+    }
+    if (a.node != std::string::npos && b.node != std::string::npos) {
+      r.first_packet.push_back(
+          ExplainStep{"wire", a.name + " NIC -> its leaf (" + std::to_string(bytes) + " bytes)",
+                      wire(a.rate, t.link_delay, bytes)});
+      r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+      if (rack(a.node) != rack(b.node)) {
+        r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
+                                             wire(t.uplink, t.link_delay, bytes)});
         r.first_packet.push_back(
-            ExplainStep{"wire", from_name + " NIC -> switch (" + std::to_string(bytes) + " bytes)",
-                        wire(from_nic, t.link_delay, bytes)});
-        r.first_packet.push_back(ExplainStep{"switch", "store and forward", t.switch_latency});
-        r.first_packet.push_back(ExplainStep{"wire", "switch -> " + to_name + " NIC",
-                                             wire(to_nic, t.link_delay, bytes)});
-      } else {
-        const auto rack = [&](std::size_t i) {
-          return i / static_cast<std::size_t>(t.nodes_per_rack);
-        };
-        r.first_packet.push_back(ExplainStep{
-            "wire", from_name + " NIC -> its leaf (" + std::to_string(bytes) + " bytes)",
-            wire(from_nic, t.link_delay, bytes)});
+            ExplainStep{"switch", "spine: store and forward", t.switch_latency});
+        r.first_packet.push_back(ExplainStep{"wire", "spine -> the endpoint's leaf",
+                                             wire(t.uplink, t.link_delay, bytes)});
         r.first_packet.push_back(
             ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
-        if (rack(last_node) != rack(n)) {
-          r.first_packet.push_back(ExplainStep{"wire", "leaf -> a spine (ECMP by flow hash)",
-                                               wire(t.uplink, t.link_delay, bytes)});
-          r.first_packet.push_back(
-              ExplainStep{"switch", "spine: store and forward", t.switch_latency});
-          r.first_packet.push_back(ExplainStep{"wire", "spine -> the endpoint's leaf",
-                                               wire(t.uplink, t.link_delay, bytes)});
-          r.first_packet.push_back(
-              ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
-        }
-        r.first_packet.push_back(
-            ExplainStep{"wire", "leaf -> " + to_name + " NIC", wire(to_nic, t.link_delay, bytes)});
       }
-      last_node = n;
+      r.first_packet.push_back(
+          ExplainStep{"wire", "leaf -> " + b.name + " NIC", wire(b.rate, t.link_delay, bytes)});
+      return;
+    }
+    // From a host outside the cluster, which hangs off spine0.
+    r.first_packet.push_back(
+        ExplainStep{"wire", a.name + " -> spine0 (" + std::to_string(bytes) + " bytes)",
+                    wire(a.rate, delay_of(a), bytes)});
+    r.first_packet.push_back(ExplainStep{"switch", "spine0: store and forward", t.switch_latency});
+    if (b.node == std::string::npos) {
+      r.first_packet.push_back(
+          ExplainStep{"wire", "spine0 -> " + b.name, wire(b.rate, delay_of(b), bytes)});
+      return;
+    }
+    r.first_packet.push_back(ExplainStep{"wire", "spine0 -> leaf" + std::to_string(rack(b.node)),
+                                         wire(t.uplink, t.link_delay, bytes)});
+    r.first_packet.push_back(ExplainStep{"switch", "leaf: store and forward", t.switch_latency});
+    r.first_packet.push_back(
+        ExplainStep{"wire", "leaf -> " + b.name + " NIC", wire(b.rate, t.link_delay, bytes)});
+  };
+
+  // From outside: the packet went to the cloud load balancer when it still
+  // carries a load-balancer address at the first node (it is pass-through),
+  // or when the balancer counted it and no node saw it (it found no node).
+  const std::uint64_t lb_packets = model.load_balancer().counters().packets - lb_before;
+  const proxy::ServiceTable::Match first_match = table.find(capture.first_dst, port, protocol);
+  const bool via_lb =
+      outside && (capture.seen ? first_match.frontend != nullptr &&
+                                     first_match.kind == proxy::FrontendKind::load_balancer
+                               : lb_packets > 0);
+  std::optional<Place> last;
+  if (outside) {
+    last = host_place(*fabric.outside);
+    if (via_lb) {
+      const Place lb = host_place(*fabric.load_balancer);
+      cross(*last, lb, first_bytes);
+      std::string picked = "no node: it drops the packet (no node passes its health check)";
+      const std::vector<std::uint64_t>& now = model.load_balancer().per_node();
+      for (std::size_t i = 0; i < now.size(); ++i) {
+        if (now[i] > lb_per_node[i] && capture.seen && i == capture.steps.front().first)
+          picked = "node " + fabric.nodes[i].name + ", picked by flow hash (pass-through: still " +
+                   "addressed to " + addr(capture.first_dst) + ")";
+      }
+      r.first_packet.push_back(ExplainStep{"cloud-lb " + addr(fabric.load_balancer->address()),
+                                           "to " + picked, Time::zero()});
+      last = lb;
+    }
+  } else {
+    last = node_place(client_node);
+  }
+  for (const auto& [n, step] : capture.steps) {
+    if (last->node != n) {
+      // Between two places: the wires and switches the packet crossed.
+      const std::uint64_t bytes =
+          last->node == std::string::npos
+              ? first_bytes
+              : first_bytes + model.datapath(last->node).cni().overhead_bytes();
+      const Place to_place = node_place(n);
+      cross(*last, to_place, bytes);
+      last = to_place;
     }
     r.first_packet.push_back(step);
   }
-  if (capture.seen && no_such_port && service_at(cluster, capture.last_flow.dst) >= 0) {
-    // Still addressed to a Service: rejected or dropped on the way, never delivered.
-    r.first_packet.push_back(ExplainStep{"",
-                                         "the SYN goes no further: " + addr(capture.last_flow.dst) +
-                                             ":" + std::to_string(capture.last_flow.dst_port) +
-                                             " is a Service address no rule translates",
-                                         Time::zero()});
+  const auto node_named = [&](net::Address a) {
+    for (const FabricNode& n : fabric.nodes) {
+      if (n.host->address() == a) return n.name;
+    }
+    return std::string();
+  };
+  if (capture.seen && no_such_port &&
+      (service_at(cluster, capture.last_flow.dst) >= 0 ||
+       !node_named(capture.last_flow.dst).empty())) {
+    // Still addressed to a Service (or a node's port): rejected or dropped on the way.
+    const std::string& node = node_named(capture.last_flow.dst);
+    r.first_packet.push_back(
+        ExplainStep{"",
+                    "the " + packet + " goes no further: " + addr(capture.last_flow.dst) + ":" +
+                        std::to_string(capture.last_flow.dst_port) + " is " +
+                        (node.empty() ? "a Service address" : "node " + node + "'s port") +
+                        " no rule translates",
+                    Time::zero()});
   } else if (capture.seen) {
     const net::Address a = capture.last_flow.dst;
     const auto at = cluster.pod_by_ip(a);
-    const std::string who =
-        at ? "pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*at)]) : "outside";
+    const std::string who = at ? "pod " + pod_label(cluster.pods()[static_cast<std::size_t>(*at)])
+                            : !node_named(a).empty() ? "node " + node_named(a)
+                                                     : "outside";
     r.first_packet.push_back(ExplainStep{
-        who, "SYN reaches " + addr(a) + ":" + std::to_string(capture.last_flow.dst_port),
+        who, packet + " reaches " + addr(a) + ":" + std::to_string(capture.last_flow.dst_port),
         Time::zero()});
-  } else {
-    r.notes.push_back(
-        "no SYN left the pod within 60 s (the name did not resolve, or nothing was sent)");
+  } else if (!via_lb) {
+    r.notes.push_back("no " + packet + " left the " + (outside ? "machine outside" : "pod") +
+                      " for a node within 60 s (the name did not resolve, or nothing was sent)");
   }
   r.notes.push_back(
       "each kernel stage's cost is CPU work on the node's cores, shared with the pods' work: a "
       "socket's packet on its sending thread's core, a packet from the NIC on the core of its RSS "
       "queue; the NIC's delay is not CPU. Under load each waits its turn");
-  r.notes.push_back(
-      "later packets of the connection hit " + path.conntrack_name + " (" +
-      path.conntrack_lookup.to_string() +
-      ") and skip the Service lookup; replies are translated back from the conntrack entry");
+  r.notes.push_back(r.udp ? "later datagrams of the socket hit " + path.conntrack_name + " (" +
+                                path.conntrack_lookup.to_string() +
+                                ") and go to the same endpoint while the entry lives"
+                          : "later packets of the connection hit " + path.conntrack_name + " (" +
+                                path.conntrack_lookup.to_string() +
+                                ") and skip the Service lookup; replies are translated back from "
+                                "the conntrack entry");
   if (probe.seen) {
     const app::RequestRecord& q = probe.record;
     r.measured = true;
@@ -380,19 +623,35 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
     r.network_time = q.network();
     r.at_server_time = q.at_server();
     r.total_time = q.total();
+    if (r.udp) {
+      // Fire and forget: the request is done when sent; its receiver tells the rest.
+      const app::RequestRecord& d = probe.at_server;
+      const bool mine = probe.datagram_seen && d.id == probe.id;
+      r.datagram = !mine ? "lost: nothing took it in"
+                   : probe.fate == app::RequestTable::Datagram::dropped
+                       ? "dropped at the receive queue"
+                       : "taken in";
+      r.served_by.clear();
+      if (mine) {
+        r.served_by = model.endpoint_name(d.server);
+        r.to_server_time = d.server_arrived - d.dns_done;
+        if (probe.fate == app::RequestTable::Datagram::consumed) r.at_server_time = d.at_server();
+      }
+    }
   }
   return r;
 }
 
 std::string format_explain(const ExplainResult& r) {
   std::ostringstream o;
-  o << "from pod " << r.from << " to " << r.to << "\n\nname resolution\n";
+  o << "from " << (r.outside ? "outside the cluster" : "pod " + r.from) << " to " << r.to
+    << "\n\nname resolution\n";
   for (const std::string& l : r.dns) o << "  " << l << "\n";
   if (!r.endpoints.empty()) {
     o << "\nwhere it leads\n";
     for (const std::string& l : r.endpoints) o << "  " << l << "\n";
   }
-  o << "\nthe connection's first packet\n";
+  o << (r.udp ? "\nthe datagram\n" : "\nthe connection's first packet\n");
   Time sum;
   std::size_t width = 0;
   for (const ExplainStep& s : r.first_packet) width = std::max(width, s.where.size());
@@ -404,7 +663,14 @@ std::string format_explain(const ExplainResult& r) {
   }
   o << "  total along the path: " << sum.to_string() << " (without queueing)\n";
   for (const std::string& l : r.notes) o << "  note: " << l << "\n";
-  if (r.measured) {
+  if (r.measured && r.udp) {
+    o << "\none datagram simulated in the idle cluster: sent (fire and forget), " << r.datagram;
+    if (!r.served_by.empty()) o << " by " << r.served_by;
+    o << "\n  dns " << r.dns_time.to_string();
+    if (!r.served_by.empty())
+      o << ", at the receiver " << r.to_server_time.to_string() << " after it was sent";
+    o << "\n";
+  } else if (r.measured) {
     o << "\none request simulated in the idle cluster: " << r.status;
     if (!r.served_by.empty()) o << ", served by " << r.served_by;
     o << "\n  dns " << r.dns_time.to_string() << ", connect " << r.connect_time.to_string()

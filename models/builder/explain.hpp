@@ -24,8 +24,10 @@ struct ExplainStep {
 };
 
 struct ExplainResult {
-  std::string from;              // "namespace/pod"
+  std::string from;              // "namespace/pod", or "outside"
   std::string to;                // as asked
+  bool outside = false;          // from the machine outside the cluster
+  bool udp = false;              // a datagram (udp://), not a TCP connection
   std::vector<std::string> dns;  // the queries the resolver sends, in order, and their answers
   std::vector<std::string> endpoints;     // what the name leads to, and how one is chosen
   std::vector<ExplainStep> first_packet;  // the connection's first packet to one endpoint
@@ -35,11 +37,20 @@ struct ExplainResult {
   std::string status;  // "ok", "refused", ...
   std::string served_by;
   engine::Time dns_time, connect_time, network_time, at_server_time, total_time;
+  // A datagram: sent and done at once; what became of it at its receiver
+  // ("taken in", "dropped at the receive queue", "lost: ..."), and how long
+  // after it was sent it arrived there.
+  std::string datagram;
+  engine::Time to_server_time;
 };
 
-// `from` is "[namespace/]pod" (or a workload, whose first pod is taken);
-// `to` is "name[:port]" (port 80 when absent). ScenarioError when the pod or
-// the name cannot be found.
+// `from` is "[namespace/]pod" (or a workload, whose first pod is taken), or
+// "outside": the machine outside the cluster, which reaches what the
+// scenario publishes (a load balancer's name, a node's nodePort) as a
+// `from: outside` traffic entry does. `to` is "name[:port]" (port 80 when
+// absent), or "udp://name:port" for one datagram instead of a connection.
+// ScenarioError when the pod or the name cannot be found, or, from outside,
+// when the name or port is not one traffic from outside may have.
 ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
                       const std::string& to);
 

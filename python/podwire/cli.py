@@ -554,11 +554,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the summary as JSON (the keys of podwire.read_summary) instead of the table")
     p_sum.set_defaults(func=_cmd_summary)
 
-    p_exp = sub.add_parser("explain", help="show the path a request from a pod to a name takes, hop by hop")
+    p_exp = sub.add_parser("explain", help="show the path a request from a pod (or from outside) to a name takes, "
+                                           "hop by hop")
     p_exp.add_argument("scenario", help="cluster scenario YAML file")
     p_exp.add_argument("--from", dest="from_pod", required=True, metavar="POD",
-                       help="[namespace/]pod, or a workload (its first pod)")
-    p_exp.add_argument("--to", required=True, metavar="NAME[:PORT]", help="a name as the pod would use it (port 80)")
+                       help="[namespace/]pod, or a workload (its first pod), or 'outside': the machine outside "
+                            "the cluster")
+    p_exp.add_argument("--to", required=True, metavar="NAME[:PORT]",
+                       help="a name as the client would use it (port 80); udp://NAME:PORT for one datagram")
     p_exp.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_exp.set_defaults(func=_cmd_explain)
 

@@ -391,6 +391,8 @@ void register_scenario(py::module_& m) {
         py::dict out;
         out["from"] = r.from;
         out["to"] = r.to;
+        out["outside"] = r.outside;
+        out["udp"] = r.udp;
         out["dns"] = r.dns;
         out["endpoints"] = r.endpoints;
         py::list steps;
@@ -412,6 +414,10 @@ void register_scenario(py::module_& m) {
           q["network_s"] = r.network_time.seconds();
           q["at_server_s"] = r.at_server_time.seconds();
           q["total_s"] = r.total_time.seconds();
+          if (r.udp) {
+            q["datagram"] = r.datagram;
+            q["to_server_s"] = r.to_server_time.seconds();
+          }
           out["measured"] = q;
         } else {
           out["measured"] = py::none();
@@ -420,9 +426,9 @@ void register_scenario(py::module_& m) {
         return out;
       },
       py::arg("scenario"), py::arg("from_pod"), py::arg("to"),
-      "The path a request from a pod to NAME[:PORT] takes, hop by hop, with each hop's simulated "
-      "cost, and one "
-      "such request simulated in the idle cluster.");
+      "The path a request from a pod (or from_pod='outside': the machine outside the cluster) to "
+      "NAME[:PORT] (or one datagram to udp://NAME:PORT) takes, hop by hop, with each hop's "
+      "simulated cost, and one such request simulated in the idle cluster.");
 
   m.def(
       "run_scenario",

@@ -674,3 +674,82 @@ def test_explain_says_when_a_port_or_a_name_leads_nowhere(podwire_cli):
     assert r.returncode == 0, r.stderr
     assert "nosuch is no name of the cluster (NXDOMAIN under every search domain)" in r.stdout
     assert "the simulated request did not finish within 60 s" in r.stdout
+
+
+def test_explain_from_outside_through_the_load_balancer_reaches_a_node_with_the_pod(podwire_cli):
+    pods = get_json(podwire_cli, "scenarios/loadbalancer-local.yaml", "pods")["pods"]
+    shop = [p for p in pods if p["owner"] == "shop"]
+    assert len(shop) == 1
+    r = podwire_cli("explain", "scenarios/loadbalancer-local.yaml", "--from", "outside", "--to", "shop.my-app.lb")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("from outside the cluster to shop.my-app.lb\n")
+    path = r.stdout.split("the connection's first packet\n")[1].split("  total along the path")[0]
+    hops = [line.split()[0] for line in path.splitlines()]
+    assert hops[0] == "outside" and "cloud-lb" in hops
+    # externalTrafficPolicy Local: the balancer sends to the node that runs the pod, which `get` lists.
+    lb = next(line for line in path.splitlines() if line.lstrip().startswith("cloud-lb"))
+    assert f"to node {shop[0]['node']}, picked by flow hash" in lb
+    assert f"pod my-app/{shop[0]['name']}  SYN reaches {shop[0]['ip']}:8080" in path
+    assert f"served by my-app/{shop[0]['name']}" in r.stdout
+
+
+def test_explain_from_outside_to_a_nodeport_goes_to_that_node_without_the_balancer(podwire_cli):
+    endpoints = get_json(podwire_cli, "scenarios/nodeport.yaml", "endpoints")["endpoints"]
+    ips = {e["ip"] for e in next(x for x in endpoints if x["name"] == "web-nodeport")["endpoints"]}
+    r = podwire_cli("explain", "scenarios/nodeport.yaml", "--from", "outside", "--to", "worker-1:30080")
+    assert r.returncode == 0, r.stderr
+    assert "the public DNS: A worker-1 -> 10.0.0.2, node worker-1" in r.stdout
+    assert "cloud-lb" not in r.stdout
+    path = r.stdout.split("the connection's first packet\n")[1].split("  total along the path")[0]
+    first_kernel = next(line.split()[1] for line in path.splitlines() if line.lstrip().startswith("node "))
+    assert first_kernel == "worker-1"
+    reached = re.search(r"SYN reaches ([\d.]+):8080", path)
+    assert reached and reached.group(1) in ips
+    assert "one request simulated in the idle cluster: ok" in r.stdout
+
+
+def test_explain_from_outside_says_what_is_not_published_in_the_words_of_validate(podwire_cli, tmp_path, source_dir):
+    r = podwire_cli("explain", "scenarios/nodeport.yaml", "--from", "outside", "--to", "web.my-app.lb")
+    assert r.returncode == 3 and r.stdout == ""
+    assert "error: --to: 'web.my-app.lb' is not a name outside the cluster" in r.stderr
+    text = (source_dir / "scenarios/nodeport.yaml").read_text().replace(
+        "url: \"http://worker-0:30080/\"", "url: \"http://web.my-app.lb/\"")
+    (tmp_path / "seed").symlink_to(source_dir / "scenarios/seed")
+    (tmp_path / "bad.yaml").write_text(text)
+    v = podwire_cli("validate", str(tmp_path / "bad.yaml"))
+    assert v.returncode == 3
+    assert r.stderr.split("--to: ")[1].splitlines()[0] == v.stderr.split("traffic[0].url: ")[1].splitlines()[0]
+    r = podwire_cli("explain", "scenarios/nodeport.yaml", "--from", "outside", "--to", "worker-0:30081")
+    assert r.returncode == 3 and "no Service has nodePort 30081 on node 'worker-0'" in r.stderr
+
+
+def test_explain_a_udp_datagram(podwire_cli):
+    r = podwire_cli("explain", "scenarios/protocols/cache-and-metrics.yaml", "--from", "client",
+                    "--to", "udp://statsd:8125")
+    assert r.returncode == 0, r.stderr
+    assert "default/statsd:8125/UDP: ClusterIP" in r.stdout
+    path = r.stdout.split("the datagram\n")[1].split("  total along the path")[0]
+    assert "UDP datagram, 228 bytes" in path and "SYN" not in path
+    receiver = re.search(r"pod (default/statsd-\S+)\s+datagram reaches", path)
+    assert receiver, path
+    assert f"sent (fire and forget), taken in by {receiver.group(1)}" in r.stdout
+    # A connection to the UDP-only port points at udp://.
+    r = podwire_cli("explain", "scenarios/protocols/cache-and-metrics.yaml", "--from", "client", "--to", "statsd:8125")
+    assert "serves UDP only" in r.stdout and "--to udp://statsd:8125 sends datagrams there" in r.stdout
+
+
+def test_the_explain_examples_of_docs_cli_md(podwire_cli, source_dir):
+    text = (source_dir / "docs/cli.md").read_text()
+    section = text[text.index("## `podwire explain"):text.index("## `podwire get")]
+    block = re.search(r"```\n\$ podwire (explain [^\n]+)\n(.*?)```", section, re.S)
+    assert block, "docs/cli.md shows podwire explain with its output"
+    r = podwire_cli(*block.group(1).split())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == block.group(2)
+    commands = re.search(r"```sh\n(.*?)```", section, re.S).group(1).strip().splitlines()
+    assert any("--from outside" in c for c in commands) and any("udp://" in c for c in commands)
+    for line in commands:
+        assert line.startswith("podwire explain "), line
+        r = podwire_cli(*line.split()[1:])
+        assert r.returncode == 0, (line, r.stderr)
+        assert "one request simulated in the idle cluster: ok" in r.stdout or "taken in by" in r.stdout, line
