@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 
 namespace podwire::engine {
@@ -18,6 +19,30 @@ std::uint64_t nearest_rank(double p, std::uint64_t n) {
   if (snapped <= 1.0) return 1;
   if (snapped >= static_cast<double>(n)) return n;
   return static_cast<std::uint64_t>(snapped);
+}
+
+// The nearest-rank percentile of the buckets first, first + 1, ... holding
+// `counts`: the midpoint of the bucket the rank falls in, narrowed to the
+// observed extremes, so that one repeated value is reported exactly.
+template <class Count>
+std::int64_t percentile_of(double p, std::uint64_t count, std::int64_t min, std::int64_t max,
+                           std::size_t first, std::span<const Count> counts) {
+  if (!(p >= 0.0 && p <= 100.0)) {
+    throw std::invalid_argument("percentile must be in [0, 100], got " + std::to_string(p));
+  }
+  if (count == 0) return 0;
+  if (p == 0.0) return min;
+  if (p == 100.0) return max;
+  const std::uint64_t rank = nearest_rank(p, count);
+  std::uint64_t seen = 0;
+  std::size_t k = 0;
+  for (; k + 1 < counts.size(); ++k) {
+    seen += counts[k];
+    if (seen >= rank) break;
+  }
+  const std::int64_t lo = std::max(LatencyHistogram::bucket_lower(first + k), min);
+  const std::int64_t hi = std::min(LatencyHistogram::bucket_upper(first + k), max);
+  return lo + (hi - lo) / 2;
 }
 
 }  // namespace
@@ -48,25 +73,11 @@ double LatencyHistogram::mean() const {
 }
 
 std::int64_t LatencyHistogram::percentile(double p) const {
-  if (!(p >= 0.0 && p <= 100.0)) {
-    throw std::invalid_argument("percentile must be in [0, 100], got " + std::to_string(p));
-  }
-  if (count_ == 0) return 0;
-  if (p == 0.0) return min_;
-  if (p == 100.0) return max_;
-  const std::uint64_t rank = nearest_rank(p, count_);
-  const std::size_t last = bucket_index(max_);
-  std::uint64_t seen = 0;
-  std::size_t i = bucket_index(min_);
-  for (; i < last; ++i) {
-    seen += counts_[i];
-    if (seen >= rank) break;
-  }
-  // The observed extremes narrow the end buckets, so a histogram of one
-  // repeated value reports that value exactly.
-  const std::int64_t lo = std::max(bucket_lower(i), min_);
-  const std::int64_t hi = std::min(bucket_upper(i), max_);
-  return lo + (hi - lo) / 2;
+  if (count_ == 0) return percentile_of<std::uint64_t>(p, 0, 0, 0, 0, {});
+  const std::size_t first = bucket_index(min_);
+  return percentile_of(
+      p, count_, min_, max_, first,
+      std::span<const std::uint64_t>(counts_.data() + first, bucket_index(max_) - first + 1));
 }
 
 std::int64_t LatencyHistogram::bucket_lower(std::size_t index) {
@@ -112,22 +123,7 @@ void CompactLatencyHistogram::record(std::int64_t value) {
 }
 
 std::int64_t CompactLatencyHistogram::percentile(double p) const {
-  if (!(p >= 0.0 && p <= 100.0)) {
-    throw std::invalid_argument("percentile must be in [0, 100], got " + std::to_string(p));
-  }
-  if (count_ == 0) return 0;
-  if (p == 0.0) return min_;
-  if (p == 100.0) return max_;
-  const std::uint64_t rank = nearest_rank(p, count_);
-  std::uint64_t seen = 0;
-  std::size_t k = 0;
-  for (; k + 1 < counts_.size(); ++k) {
-    seen += counts_[k];
-    if (seen >= rank) break;
-  }
-  const std::int64_t lo = std::max(LatencyHistogram::bucket_lower(first_ + k), min_);
-  const std::int64_t hi = std::min(LatencyHistogram::bucket_upper(first_ + k), max_);
-  return lo + (hi - lo) / 2;
+  return percentile_of(p, count_, min_, max_, first_, std::span<const std::uint32_t>(counts_));
 }
 
 }  // namespace podwire::engine
