@@ -66,6 +66,13 @@ struct Encapsulation {
   bool present() const { return overhead_bytes != 0; }
 };
 
+// Who sent a TCP data segment: the write() that queued its bytes, the kernel
+// later on its own (an ACK that opened the window, a freed local queue: the
+// write's system call and copy were its writer's, paid when it wrote), or a
+// retransmission (Linux tcp_retransmit_skb sends the queued buffer again: no
+// copy at all).
+enum class SentBy : std::uint8_t { write, kernel, retransmission };
+
 struct Packet {
   FlowKey flow;
   std::uint32_t wire_bytes = 0;     // everything serialised on a link, headers included
@@ -92,6 +99,7 @@ struct Packet {
   Address dsr_address = 0;
   std::uint16_t dsr_port = 0;
   bool traced = false;  // its hops are reported to the pool's tracer
+  SentBy sent_by = SentBy::write;
   // The receiving kernel's GRO merges this segment with the next of its flow,
   // queued right behind it: the receiver's TCP takes them as one packet and
   // decides on an ACK at the last (Linux napi_gro_receive, tcp_gro_receive).

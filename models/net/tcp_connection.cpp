@@ -150,7 +150,9 @@ void TcpConnection::send_message(std::uint64_t bytes, std::uint64_t tag) {
   snd_end_ += bytes;
   messages_.push_back(OutMessage{snd_end_, tag});
   count(&TcpCounters::messages_sent);
+  in_write_ = true;
   try_send();
+  in_write_ = false;
   leave();
 }
 

@@ -237,6 +237,7 @@ class TcpConnection {
   std::uint64_t peer_window_ = 0;
   TcpCongestion cc_;
   bool cwnd_limited_ = false;
+  bool in_write_ = false;  // send_message() is sending: its segments are the write's
   std::uint32_t dupacks_ = 0;
   bool in_recovery_ = false;
   std::uint64_t recover_ = 0;  // NewReno: snd_max_ when recovery (or a timeout) began

@@ -119,6 +119,7 @@ void TcpConnection::send_data(std::uint64_t seq, std::uint32_t len, const OutMes
   p.wire_bytes = len + kTcpSegmentOverhead;
   p.request_id = m.tag;
   p.ecn_capable = config_.ecn;
+  p.sent_by = seq < snd_max_ ? SentBy::retransmission : in_write_ ? SentBy::write : SentBy::kernel;
   count(&TcpCounters::data_segments_sent);
   count(&TcpCounters::bytes_sent, len);
   if (seq < snd_max_) count(&TcpCounters::retransmissions);

@@ -40,6 +40,15 @@ StackCharge HostStack::send(const Packet& p) const {
   const HostStackCosts& c = costs_;
   const Time copied = copy(c.tx_copy_ns_per_byte, p.payload_bytes);
   if (!is_tcp(p)) return StackCharge{c.syscall + c.tx_transport + copied, Time::zero()};
+  if (p.payload_bytes > 0 && p.sent_by != net::SentBy::write && !has(p, flags::syn | flags::fin)) {
+    // tcp_write_xmit from tcp_ack (or a timer): the bytes were copied, and
+    // the send() made, when the writer wrote; a retransmission copies nothing.
+    const Time output = bulk(p) ? c.tx_tso_segment : c.tx_transport;
+    const Time write = p.sent_by == net::SentBy::retransmission ? Time::zero()
+                       : bulk(p)                                ? copied
+                                                                : c.syscall + copied;
+    return StackCharge{Time::zero(), output, write};
+  }
   if (bulk(p)) return StackCharge{c.tx_tso_segment + copied, Time::zero()};
   if (has(p, flags::syn) && !has(p, flags::ack))
     return StackCharge{c.connect + c.tx_transport, Time::zero()};
@@ -83,6 +92,11 @@ Time HostStack::read(const HostStackCosts& c, std::uint64_t bytes, bool woken) {
 
 std::string HostStack::describe_send(const Packet& p) {
   if (!is_tcp(p)) return "sendmsg(): UDP and IP output, copy from user space";
+  if (p.payload_bytes > 0 && p.sent_by == net::SentBy::retransmission &&
+      !has(p, flags::syn | flags::fin))
+    return "TCP output of a retransmission";
+  if (p.payload_bytes > 0 && p.sent_by == net::SentBy::kernel && !has(p, flags::syn | flags::fin))
+    return "TCP output of data an ACK let out (its copy was the writer's, when it wrote)";
   if (bulk(p)) return "a further segment TSO cuts from the write, copy from user space";
   if (has(p, flags::syn) && !has(p, flags::ack))
     return "connect(): socket, port choice, route, SYN built";

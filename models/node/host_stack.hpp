@@ -59,10 +59,14 @@ struct HostStackCosts {
 
 // What one packet costs a node's kernel at one end, split by where Linux runs
 // it: in the socket owner's process context (system time, on the sending or
-// reading thread's core) or in softirq.
+// reading thread's core) or in softirq. `writer` is work off the packet's
+// path: the send() and copy a data segment the kernel sends on its own (on an
+// ACK that opened the window) cost its writer when it wrote, in the writer's
+// thread; total() leaves it out.
 struct StackCharge {
   engine::Time system;
   engine::Time softirq;
+  engine::Time writer = engine::Time::zero();
   engine::Time total() const { return system + softirq; }
 };
 
@@ -79,7 +83,10 @@ class HostStack {
   explicit HostStack(const HostStackCosts& costs) : costs_(costs) {}
 
   // A packet a local socket sends (the node's own or a pod's): the system
-  // call and TCP/UDP output, and connect() or close() for a SYN or FIN.
+  // call and TCP/UDP output, and connect() or close() for a SYN or FIN. A
+  // data segment the kernel sends later (net::SentBy::kernel) runs its TCP
+  // output in the softirq that let it out, its write's part falling to the
+  // writer; a retransmission is TCP output alone.
   StackCharge send(const net::Packet& p) const;
   // The NIC driver's part of a packet leaving by the NIC.
   engine::Time transmit(const net::Packet& p) const;

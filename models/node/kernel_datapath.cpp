@@ -90,8 +90,9 @@ void KernelDatapath::PodSide::receive(Packet& p) {
   if (dp->down_) return dp->drop(p, DropReason::node_down);
   dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
-  dp->add_stack(p, dp->stack_.send(p), work,
-                [&] { return "pod socket: " + HostStack::describe_send(p); });
+  const StackCharge sent = dp->stack_.send(p);
+  dp->add_stack(p, sent, work, [&] { return "pod socket: " + HostStack::describe_send(p); });
+  dp->charge_writer(p, sent.writer);
   // Over the veth into the host's backlog: softirq on the sending core.
   work += dp->config_.costs.veth;
   dp->note(
@@ -105,8 +106,9 @@ void KernelDatapath::HostSide::receive(Packet& p) {
   if (dp->down_) return dp->drop(p, DropReason::node_down);
   dp->system_ = dp->stack_part_ = Time::zero();
   Time work = Time::zero();
-  dp->add_stack(p, dp->stack_.send(p), work,
-                [&] { return "node socket: " + HostStack::describe_send(p); });
+  const StackCharge sent = dp->stack_.send(p);
+  dp->add_stack(p, sent, work, [&] { return "node socket: " + HostStack::describe_send(p); });
+  dp->charge_writer(p, sent.writer);
   dp->process(p, Origin::host, work);
 }
 
@@ -352,6 +354,22 @@ void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
   } else {
     sim_.schedule_in<&KernelDatapath::on_charged>(work, this, packet);
   }
+}
+
+void KernelDatapath::charge_writer(const Packet& p, Time work) {
+  if (work == Time::zero()) return;
+  counters_.work += work;
+  counters_.system_work += work;
+  note(
+      p,
+      [&] {
+        return "the writer's thread, when it wrote: send() and the copy, " + work.to_string() +
+               " off this packet's path";
+      },
+      Time::zero());
+  // The writing thread's own time: on whichever core runs it, off this
+  // packet's path.
+  if (cpu_ != nullptr) cpu_->run(work, work, nullptr, nullptr, 0);
 }
 
 void KernelDatapath::on_charged(std::uint64_t packet) {

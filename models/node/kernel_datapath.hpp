@@ -258,6 +258,9 @@ class KernelDatapath final : public net::PacketSink {
   // The XDP program's packet out of the NIC again (XDP_TX).
   void xdp_transmit(net::Packet& p, engine::Time work);
 
+  // The write() part of a segment the kernel sent on its own: system time
+  // of the writing thread, on the node's shared run queue.
+  void charge_writer(const net::Packet& p, engine::Time work);
   void on_charged(std::uint64_t packet);
   static void on_cpu_done(void* self, std::uint64_t packet);
   // A packet from the NIC: GRO holds a bulk segment whose flow's next segment

@@ -49,9 +49,10 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
   if (k.busy && k.kind == CpuWork::application) {
     // Preempt: the application job keeps what it has done and waits with the rest.
     const Time done_so_far = sim_.now() - k.started;
-    k.application_done += done_so_far;
+    k.account(done_so_far);
     k.preempted = k.job;
     k.preempted.work = k.job.work - done_so_far;
+    k.preempted.system = std::max(Time::zero(), k.job.system - done_so_far);
     k.has_preempted = true;
     sim_.cancel(k.finish);
     start(c, Job{work, system, done, context, tag}, CpuWork::kernel);
@@ -62,17 +63,30 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
   }
 }
 
-void NodeCpu::run(Time work, Done done, void* context, std::uint64_t tag) {
+void NodeCpu::Core::account(Time elapsed) {
+  if (kind == CpuWork::kernel) {
+    kernel_done += elapsed;
+    system_done += std::min(elapsed, job.system);
+    return;
+  }
+  const Time system = std::min(elapsed, job.system);  // a job's system part comes first
+  kernel_done += system;
+  system_done += system;
+  application_done += elapsed - system;
+}
+
+void NodeCpu::run(Time work, Time system, Done done, void* context, std::uint64_t tag) {
   check_work(work, name_);
   work = scaled(work);
+  system = std::min(scaled(system), work);
   // An idle core has no pinned work waiting, and shared work waits only while
   // every core is busy, so an idle core can take this job at once.
   const std::size_t c = lowest_idle();
   if (c < cores_.size()) {
-    start(c, Job{work, Time::zero(), done, context, tag}, CpuWork::application);
+    start(c, Job{work, system, done, context, tag}, CpuWork::application);
   } else {
     ++counters_.application_waited;
-    shared_.push_back(Job{work, Time::zero(), done, context, tag});
+    shared_.push_back(Job{work, system, done, context, tag});
   }
 }
 
@@ -92,14 +106,8 @@ void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
 void NodeCpu::on_finish(std::uint64_t core) {
   Core& c = cores_[core];
   const Job finished = c.job;
-  if (c.kind == CpuWork::kernel) {
-    c.kernel_done += c.job.work;
-    c.system_done += c.job.system;
-    ++counters_.kernel_jobs;
-  } else {
-    c.application_done += c.job.work;
-    ++counters_.application_jobs;
-  }
+  c.account(c.job.work);
+  ++(c.kind == CpuWork::kernel ? counters_.kernel_jobs : counters_.application_jobs);
   // The next job starts before the callback runs, so work the callback submits
   // queues behind what was already waiting.
   if (!c.pinned.empty()) {
@@ -147,12 +155,10 @@ CpuUsage NodeCpu::usage() const {
     u.application += c.application_done;
     if (!c.busy) continue;
     const Time running = now - c.started;
-    if (c.kind == CpuWork::kernel) {
-      u.kernel += running;
-      u.system += std::min(running, c.job.system);  // a job's system part comes first
-    } else {
-      u.application += running;
-    }
+    const Time system = std::min(running, c.job.system);  // a job's system part comes first
+    u.kernel += c.kind == CpuWork::kernel ? running : system;
+    u.system += system;
+    if (c.kind == CpuWork::application) u.application += running - system;
   }
   return u;
 }

@@ -77,7 +77,12 @@ class NodeCpu {
   // Application work in the shared FIFO, started on the lowest-numbered idle
   // core. Zero work still completes through an event (never inside this call).
   // O(cores / 64) to find an idle core; O(1) amortised otherwise.
-  void run(engine::Time work, Done done, void* context, std::uint64_t tag);
+  void run(engine::Time work, Done done, void* context, std::uint64_t tag) {
+    run(work, engine::Time::zero(), done, context, tag);
+  }
+  // The same with `system` (at most work) of it a thread's time in the
+  // kernel, accounted as system time: a write's send() and copy.
+  void run(engine::Time work, engine::Time system, Done done, void* context, std::uint64_t tag);
 
   // Member-function forms: cpu.run<&Server::on_cpu_done>(work, this, slot);
   // Method is void (T::*)(std::uint64_t tag).
@@ -136,7 +141,7 @@ class NodeCpu {
  private:
   struct Job {
     engine::Time work;
-    engine::Time system;  // kernel jobs: the part that is system time
+    engine::Time system;  // the part that is system time (first)
     Done done = nullptr;
     void* context = nullptr;
     std::uint64_t tag = 0;
@@ -152,6 +157,9 @@ class NodeCpu {
     engine::Time started;
     Job job;
     engine::EventId finish;
+    // Charges `elapsed` of the running job to its accounts (an application
+    // job's system part first).
+    void account(engine::Time elapsed);
     bool has_preempted = false;  // an application job waits for the kernel work
     Job preempted;               // its remaining work
     engine::Time kernel_done;    // charged by finished jobs

@@ -15,7 +15,9 @@ void add_node_sections(std::vector<ParameterSection>& out) {
       "2021 benchmark's Ryzen 9 3950X, Linux 5.10); a node group's `cpu`/`cpu_speed`\n"
       "scales them. A local socket's packet is charged on its sending thread's core\n"
       "(system time, and softirq for the veth's backlog), a packet from the NIC on\n"
-      "its RSS queue's core (softirq). Sources: `host-stack-costs.md` sections 1, 2\n"
+      "its RSS queue's core (softirq). Data that an ACK lets out later leaves from\n"
+      "that ACK's softirq; its send() and copy were the writing thread's, paid as\n"
+      "system time when it wrote. Sources: `host-stack-costs.md` sections 1, 2\n"
       "and 7; Cai et al. (SIGCOMM 2021) give the per-packet split; `tests/models/node/\n"
       "host_stack_test.cpp` checks the result against the Cilium 2021 netperf table.",
       {
@@ -25,8 +27,8 @@ void add_node_sections(std::vector<ParameterSection>& out) {
               "2013) and interrupt delivery, one way; the residual of TCP_RR node to node "
               "(host-stack-costs.md 7.3). The interrupt it arms takes in every packet that "
               "reached the same RSS queue meanwhile (one NAPI poll), so a bulk flow's segments "
-              "reach GRO together: node-to-node TCP_STREAM 35 Gbit/s against 41.6 (Cilium "
-              "2021), 22 when each packet was delayed alone"),
+              "reach GRO together: node-to-node TCP_STREAM 38 Gbit/s against 41.6 (Cilium "
+              "2021)"),
           time_param(
               "cluster.host.rx_driver", [](S & s) -> auto& { return s.cluster.host.rx_driver; },
               "IRQ, NAPI, skb, GRO, IP receive: Cai 2021 receiver without offloads, 2.39 µs per "

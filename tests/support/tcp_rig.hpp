@@ -139,6 +139,8 @@ struct Dropper final : PacketSink {
     std::uint8_t flags;
     Time at;
     bool dropped;
+    SentBy sent_by;
+    std::uint32_t payload;
   };
   std::vector<Seen> log;
 
@@ -152,7 +154,7 @@ struct Dropper final : PacketSink {
       drop = true;
     }
     if (sim->now() >= drop_from && sim->now() < drop_until) drop = true;
-    log.push_back(Seen{p.seq, p.tcp_flags, sim->now(), drop});
+    log.push_back(Seen{p.seq, p.tcp_flags, sim->now(), drop, p.sent_by, p.payload_bytes});
     if (drop) {
       ++dropped;
       pool->release(p);

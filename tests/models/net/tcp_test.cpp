@@ -323,6 +323,40 @@ TEST(TcpLoss, OneDroppedSegmentIsFastRetransmittedOnce) {
   EXPECT_LT(server.messages[0].at, 10_ms);  // no 200 ms timeout on the way
 }
 
+// Who sent each data segment, for the host stack to charge its write where
+// Linux does: the write itself sends what the initial window allows; the rest
+// leaves as ACKs open the window (the kernel's own tcp_write_xmit); the lost
+// one is sent again by the kernel as a retransmission.
+TEST(TcpLoss, EachSegmentSaysWhetherItsWriteTheKernelOrARetransmissionSentIt) {
+  Fabric f(2, kTenGig);
+  Dropper drop(f.sim, f.pool, *f.sw);
+  drop.drop_data_index = 100;
+  f.hosts[0]->uplink()->connect(&drop);
+  App client(f.sim), server(f.sim);
+  client.send_on_established = 1'000'000;
+  f.server().listen(80, server.callbacks());
+  f.client().connect(f.server_address(), 80, client.callbacks());
+  f.sim.run_until(100_ms);
+  ASSERT_EQ(server.messages.size(), 1u);
+  std::uint64_t by_write = 0, by_kernel = 0, retransmitted = 0, lost_seq = 0;
+  for (const Dropper::Seen& s : drop.log) {
+    if (s.payload == 0) continue;
+    if (s.dropped) lost_seq = s.seq;
+    if (s.sent_by == SentBy::write) {
+      EXPECT_EQ(by_kernel, 0u);  // the write went first, with the initial window
+      ++by_write;
+    }
+    if (s.sent_by == SentBy::kernel) ++by_kernel;
+    if (s.sent_by == SentBy::retransmission) {
+      ++retransmitted;
+      EXPECT_EQ(s.seq, lost_seq);
+    }
+  }
+  EXPECT_EQ(by_write, 10u);  // RFC 6928's initial window
+  EXPECT_EQ(retransmitted, 1u);
+  EXPECT_EQ(by_write + by_kernel + retransmitted, client.conn->counters().data_segments_sent);
+}
+
 // 5b. A lost SYN is sent again after the initial RTO of exactly 1 s.
 TEST(TcpLoss, DroppedSynIsRetransmittedOneSecondLater) {
   Fabric f(2, kTenGig);

@@ -146,6 +146,29 @@ TEST(NodeCpu, BusyTimeIsExactAndSplitByKind) {
   EXPECT_EQ(cpu.busy_fraction(CpuWork::kernel, cpu.usage()), 0.0);  // empty window
 }
 
+// A thread's time in the kernel (a write's send() and copy) runs on the
+// shared queue like its user time but is accounted as system time, first;
+// preempted halfway, it keeps the split.
+TEST(NodeCpu, SharedWorkWithASystemPartIsAccountedAsSystemTimeFirst) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 1, "node");
+  cpu.run(5_us, 3_us, nullptr, nullptr, 0);
+  sim.run_until(2_us);
+  CpuUsage u = cpu.usage();
+  EXPECT_EQ(u.system, 2_us);
+  EXPECT_EQ(u.kernel, 2_us);
+  EXPECT_EQ(u.application, Time::zero());
+  cpu.run_on_core(0, 1_us, nullptr, nullptr, 0);  // softirq takes the core [2, 3)
+  sim.run();
+  u = cpu.usage();
+  EXPECT_EQ(u.system, 3_us);
+  EXPECT_EQ(u.kernel, 4_us);  // 3 of the thread's system time, 1 of softirq
+  EXPECT_EQ(u.softirq(), 1_us);
+  EXPECT_EQ(u.application, 2_us);
+  EXPECT_EQ(cpu.core_busy_time(0), 6_us);
+  EXPECT_EQ(cpu.counters().application_jobs, 1u);
+}
+
 TEST(NodeCpu, SharedWorkTakesTheLowestIdleCore) {
   engine::Simulator sim;
   NodeCpu cpu(sim, 70, "big");  // more than one word of the idle mask
