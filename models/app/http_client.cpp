@@ -87,8 +87,8 @@ void HttpClient::done(void* ctx, std::uint64_t cookie, std::uint64_t request) {
     // Reading the answer takes the program's CPU; the request is finished
     // already, but a busy thread delays what comes next.
     if (self->program_ != nullptr && !r.oneway) {
-      self->program_->run<&HttpClient::on_read>(self->program_->read_cost(r.response_bytes), self,
-                                                0);
+      const Time read = self->program_->read_cost(r.response_bytes);
+      self->program_->run<&HttpClient::on_read>(read, read, self, 0);
     }
   }
   if (cookie == kOpenLoop) return;

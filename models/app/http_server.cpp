@@ -37,8 +37,9 @@ void HttpServer::on_accept(void* ctx, net::TcpConnection& tcp) {
   // accept() on one of the program's threads; the connection's first request
   // queues behind it when every thread is busy.
   if (self->cpu_ != nullptr) {
-    self->program_.run<&HttpServer::on_accepted>(
-        self->program_.accept_cost() + self->config_.cpu_per_connection, self, 0);
+    const Time accept = self->program_.accept_cost();
+    self->program_.run<&HttpServer::on_accepted>(accept + self->config_.cpu_per_connection, accept,
+                                                 self, 0);
   }
 }
 
@@ -119,12 +120,12 @@ void HttpServer::start(std::uint32_t w) {
   work_[w].queued_bytes = 0;
   table_.at(work_[w].request).service_started = sim_.now();
   // Reading the request, then the program's own work, on one of its threads.
-  const Time work = cpu_ != nullptr
-                        ? program_.read_cost(table_.at(work_[w].request).request_bytes) +
-                              config_.handlers[work_[w].handler].cpu_per_request
-                        : Time::zero();
+  const Time read = cpu_ != nullptr ? program_.read_cost(table_.at(work_[w].request).request_bytes)
+                                    : Time::zero();
+  const Time work =
+      cpu_ != nullptr ? read + config_.handlers[work_[w].handler].cpu_per_request : Time::zero();
   if (work > Time::zero()) {
-    program_.run(work, &HttpServer::on_cpu_done, this, w);
+    program_.run(work, read, &HttpServer::on_cpu_done, this, w);
   } else {
     on_cpu_done(this, w);
   }

@@ -1,5 +1,7 @@
 #include "models/app/program_cpu.hpp"
 
+#include <algorithm>
+
 namespace podwire::app {
 
 ProgramCpu::ProgramCpu(node::NodeCpu* cpu, int threads, const node::HostStackCosts* host)
@@ -7,12 +9,13 @@ ProgramCpu::ProgramCpu(node::NodeCpu* cpu, int threads, const node::HostStackCos
       host_(host),
       threads_(threads > 0 ? threads : (cpu != nullptr ? cpu->cores() : 1)) {}
 
-void ProgramCpu::run(engine::Time work, Done done, void* context, std::uint64_t tag) {
+void ProgramCpu::run(engine::Time work, engine::Time system, Done done, void* context,
+                     std::uint64_t tag) {
   if (cpu_ == nullptr || work <= engine::Time::zero()) {
     done(context, tag);
     return;
   }
-  const Job job{work, done, context, tag};
+  const Job job{work, std::min(system, work), done, context, tag};
   if (busy_ < threads_) {
     start(job);
   } else {
@@ -25,7 +28,7 @@ void ProgramCpu::start(const Job& job) {
   ++busy_;
   const std::uint32_t slot = running_.acquire();
   running_[slot] = job;
-  cpu_->run(job.work, &ProgramCpu::on_done, this, slot);
+  cpu_->run(job.work, job.system, &ProgramCpu::on_done, this, slot);
 }
 
 void ProgramCpu::on_done(void* self, std::uint64_t slot) {

@@ -29,10 +29,20 @@ class ProgramCpu {
 
   // Runs `work` on one of the program's threads, then calls done(context,
   // tag). Zero work, or no CPU, calls done at once, inside this call.
-  void run(engine::Time work, Done done, void* context, std::uint64_t tag);
+  void run(engine::Time work, Done done, void* context, std::uint64_t tag) {
+    run(work, engine::Time::zero(), done, context, tag);
+  }
   template <auto Method, class T>
   void run(engine::Time work, T* object, std::uint64_t tag) {
     run(work, &thunk<Method, T>, object, tag);
+  }
+  // The same where the first `system` of `work` is the thread's time in the
+  // kernel (recv(), accept(), a wake-up: read_cost(), accept_cost()), which
+  // the node accounts as system time rather than user time.
+  void run(engine::Time work, engine::Time system, Done done, void* context, std::uint64_t tag);
+  template <auto Method, class T>
+  void run(engine::Time work, engine::Time system, T* object, std::uint64_t tag) {
+    run(work, system, &thunk<Method, T>, object, tag);
   }
 
   // What reading a message of `bytes` costs the program now: recv() and the
@@ -63,6 +73,7 @@ class ProgramCpu {
  private:
   struct Job {
     engine::Time work;
+    engine::Time system;
     Done done = nullptr;
     void* context = nullptr;
     std::uint64_t tag = 0;

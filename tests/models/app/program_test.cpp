@@ -66,6 +66,24 @@ TEST(ProgramCpu, ReadingWakesOnlyAProgramThatSlept) {
   EXPECT_EQ(loop.accept_cost(), host.accept);
 }
 
+// recv(), accept() and the wake-up are the thread's time in the kernel: the
+// node counts them as system time, the program's own work as user time.
+TEST(ProgramCpu, ReadingAndAcceptingAreSystemTimeTheProgramsWorkUserTime) {
+  engine::Simulator sim;
+  node::NodeCpu cpu(sim, 2, "node");
+  const node::HostStackCosts host;
+  ProgramCpu server(&cpu, 1, &host);
+  Finished f{&sim, {}};
+  const Time read = server.read_cost(1000);  // a wake-up, recv() and the copy
+  server.run<&Finished::done>(read + Time::us(3), read, &f, 0);
+  sim.run();
+  const node::CpuUsage u = cpu.usage();
+  EXPECT_EQ(u.system, read);
+  EXPECT_EQ(u.softirq(), Time::zero());
+  EXPECT_EQ(u.application, Time::us(3));
+  EXPECT_EQ(f.at.back(), read + Time::us(3));
+}
+
 // ---------------------------------------------------------------------------
 // nginx as the NGINX 2017 benchmark ran it: one worker process on a 2x Xeon
 // E5-2699 v3 server (72 hardware threads; the NIC's interrupts on all of
