@@ -51,8 +51,10 @@ ClusterFabric build_cluster_fabric(net::Network& net, const ClusterSpec& spec) {
       net::Host& h =
           net.add_host(name, spec.node_network.at(i + 1), static_cast<std::uint32_t>(group.cpus));
       net::Switch& tor = star ? *leaves[0] : *leaves[i / per_rack];
-      net.connect(h, tor, link(group.nic),
-                  spec.host.nic_latency);  // the node's NIC delay on its last hop
+      // The node's NIC delay on its last hop, adapted under bulk flows.
+      net.connect(
+          h, tor, link(group.nic),
+          net::RxModeration{spec.host.nic_latency, spec.host.rx_itr_step, spec.host.rx_itr_max});
       f.nodes.push_back(FabricNode{name, g, &h});
     }
   }

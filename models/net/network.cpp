@@ -31,14 +31,15 @@ Switch& Network::add_switch(std::string name, engine::Time forwarding_latency) {
   return switches_.emplace_back(sim_, pool_, std::move(name), forwarding_latency, salt);
 }
 
-void Network::connect(Host& host, Switch& sw, const LinkConfig& config, engine::Time nic_delay) {
+void Network::connect(Host& host, Switch& sw, const LinkConfig& config,
+                      const RxModeration& moderation) {
   if (host.uplink() != nullptr) {
     throw std::invalid_argument("host '" + host.name() + "' already has an uplink");
   }
   const std::size_t s = index_in(switches_, sw);
   Link& up = links_.emplace_back(sim_, pool_, config, host.name() + "->" + sw.name());
   Link& down = links_.emplace_back(sim_, pool_, config, sw.name() + "->" + host.name());
-  host.set_rx_moderation(nic_delay);
+  host.set_rx_moderation(moderation);
   up.connect(&sw);
   down.connect(&host);
   host.attach_uplink(up);

@@ -32,7 +32,10 @@ class Network {
   // `nic_delay`: the host NIC's receive delay (DMA, interrupt moderation and
   // delivery before the kernel sees the packet): Host::set_rx_moderation.
   void connect(Host& host, Switch& sw, const LinkConfig& config,
-               engine::Time nic_delay = engine::Time::zero());
+               engine::Time nic_delay = engine::Time::zero()) {
+    connect(host, sw, config, RxModeration{nic_delay, engine::Time::zero(), engine::Time::zero()});
+  }
+  void connect(Host& host, Switch& sw, const LinkConfig& config, const RxModeration& moderation);
   void connect(Switch& a, Switch& b, const LinkConfig& config);
 
   // Fills every switch's forwarding table. std::invalid_argument naming a host

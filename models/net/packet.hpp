@@ -100,6 +100,9 @@ struct Packet {
   std::uint16_t dsr_port = 0;
   bool traced = false;  // its hops are reported to the pool's tracer
   SentBy sent_by = SentBy::write;
+  // The receive queue the NIC's RSS hash put it on (whose interrupt, and so
+  // whose softirq, takes it in); set when a host's NIC receives it.
+  std::uint16_t rx_queue = 0;
   // The receiving kernel's GRO merges this segment with the next of its flow,
   // queued right behind it: the receiver's TCP takes them as one packet and
   // decides on an ACK at the last (Linux napi_gro_receive, tcp_gro_receive).

@@ -17,7 +17,8 @@ bool has(const Packet& p, std::uint8_t f) { return (p.tcp_flags & f) != 0; }
 
 HostStackCosts HostStackCosts::none() {
   HostStackCosts c;
-  c.nic_latency = c.rx_driver = c.rx_gro_segment = c.rx_transport = Time::zero();
+  c.nic_latency = c.rx_itr_step = c.rx_itr_max = c.rx_driver = c.rx_gro_segment = c.rx_transport =
+      Time::zero();
   c.tx_transport = c.tx_tso_segment = c.tx_driver = c.ip_forward = Time::zero();
   c.xdp_driver = c.xdp_tx = Time::zero();
   c.rx_copy_ns_per_byte = c.tx_copy_ns_per_byte = 0.0;

@@ -24,6 +24,11 @@ struct HostStackCosts {
   // wire and the receive softirq, paid by every packet a NIC takes in. The
   // fabric adds it to the last hop into the node (net::Network::connect).
   engine::Time nic_latency = engine::Time::ns(5000);
+  // How the NIC lengthens that wait under a bulk flow (net::RxModeration, as
+  // Intel's ice driver adapts its interrupt throttle): by rx_itr_step per
+  // interrupt that took in 4 to 55 packets, up to rx_itr_max. Zero step: fixed.
+  engine::Time rx_itr_step = engine::Time::us(2);       // ICE_ITR_ADAPTIVE_MIN_INC
+  engine::Time rx_itr_max = engine::Time::us(126);      // ICE_ITR_ADAPTIVE_MAX_USECS
   engine::Time rx_driver = engine::Time::ns(750);       // IRQ, NAPI poll, skb, GRO, IP receive
   engine::Time rx_gro_segment = engine::Time::ns(200);  // a bulk segment GRO merges into the next
   engine::Time rx_transport = engine::Time::ns(900);  // TCP/UDP input, socket enqueue, ACK decision

@@ -333,8 +333,10 @@ void KernelDatapath::charge(Packet& p, Origin origin, Time work) {
   if (cpu_ != nullptr) {
     // A local socket's packet runs on its sender's core (a reply sent from
     // the work that took a packet in runs where that work ran); one from the
-    // NIC on the core of the RSS queue its flow hashes to.
-    int core = origin != Origin::fabric ? cpu_->current_core() : -1;
+    // NIC on the core its RSS queue's interrupt is bound to (queue i on CPU
+    // i, as set_irq_affinity binds them and irqbalance spreads them).
+    int core = origin != Origin::fabric ? cpu_->current_core()
+                                        : static_cast<int>(p.rx_queue % cpu_->cores());
     if (core < 0) {
       core = static_cast<int>(p.flow.hash(host_.address()) %
                               static_cast<std::uint64_t>(cpu_->cores()));

@@ -52,7 +52,8 @@ struct Cluster {
   // tests see the stages alone (the calibration tests give the defaults).
   explicit Cluster(int n, std::string cni = "vxlan", std::string mode = "iptables",
                    IpvsScheduler scheduler = IpvsScheduler::rr, const net::LinkConfig& link = kLink,
-                   const node::HostStackCosts& host = node::HostStackCosts::none()) {
+                   const node::HostStackCosts& host = node::HostStackCosts::none(),
+                   std::uint32_t rss_queues = 1) {
     config.cni = std::move(cni);
     config.host = host;
     proxy_config.mode = std::move(mode);
@@ -61,9 +62,12 @@ struct Cluster {
                        kube::Cidr::parse("10.0.0.0/16")};
     sw = &net.add_switch("tor");
     for (int i = 0; i < n; ++i) {
+      // One receive queue per core when the test gives the nodes CPUs, as
+      // a multi-queue NIC has by default.
       net::Host& h = net.add_host("node-" + std::to_string(i),
-                                  parse_address("10.0.0.1") + static_cast<Address>(i));
-      net.connect(h, *sw, link, host.nic_latency);
+                                  parse_address("10.0.0.1") + static_cast<Address>(i), rss_queues);
+      net.connect(h, *sw, link,
+                  net::RxModeration{host.nic_latency, host.rx_itr_step, host.rx_itr_max});
       nodes.push_back(&h);
     }
     outside = &net.add_host("outside", parse_address("192.168.1.10"));

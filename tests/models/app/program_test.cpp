@@ -97,7 +97,7 @@ constexpr std::uint64_t kRequestBytes = 100;   // "GET / HTTP/1.1", Host, and wr
 constexpr std::uint64_t kResponseBytes = 240;  // nginx's status line and headers, no body
 
 struct NginxBench {
-  Cluster c{2, "native", "iptables", proxy::IpvsScheduler::rr, k40G, node::HostStackCosts{}};
+  Cluster c{2, "native", "iptables", proxy::IpvsScheduler::rr, k40G, node::HostStackCosts{}, 72};
   std::deque<node::NodeCpu> cpus;
   const node::HostStackCosts host{};
   const ProgramProfile& nginx = *find_program("nginx");

@@ -179,7 +179,7 @@ struct Bench {
           variant == "node"          ? "iptables"
           : variant == "ebpf-legacy" ? "ebpf"
                                      : variant,
-          proxy::IpvsScheduler::rr, k100G, HostStackCosts{}) {
+          proxy::IpvsScheduler::rr, k100G, HostStackCosts{}, 32) {
     for (int i = 0; i < 2; ++i) {
       cpus.emplace_back(c.sim, 32, "node-" + std::to_string(i));
       c.datapaths[static_cast<std::size_t>(i)].set_cpu(&cpus.back());
@@ -346,9 +346,8 @@ TEST(Cilium2021, NodeToNodeTcpCrrOneProcessWithin10Percent) {
   expect_within(netperf(row.variant, true, 1).rate, row.crr, 0.10, "node to node TCP_CRR/s");
 }
 
-// The CPU chart is comparable node to node only: on the Kubernetes columns it
-// also holds the CNI agents' and kube-proxy's own background work
-// (host-stack-costs.md 7.3), which is not simulated.
+// The CPU chart within 25% node to node; the Kubernetes columns are among
+// the gaps below.
 TEST(Cilium2021, NodeToNodeCpuAt50kTcpRrWithin25Percent) {
   const Row& row = kCilium2021[0];
   const Measured m = netperf(row.variant, false, 1);
@@ -373,11 +372,12 @@ TEST(Cilium2021, PodToPodThroughEbpfTcpCrrOneProcessWithin10Percent) {
 }
 
 // TCP_STREAM is receiver-bound, as the benchmark's notes say: the receiving
-// softirq's core is the one that fills, its GRO merges as large as the queue
-// behind it lets them be. The sender's segments mostly leave from the ACKs'
-// softirq, their copies made by the writer on another core.
-TEST(Cilium2021, TcpStreamNodeToNodeAndThroughEbpfWithin15Percent) {
-  for (const Row& row : {kCilium2021[0], kCilium2021[1]}) {
+// softirq's core is the one that fills, its GRO merges as large as the batch
+// the NIC's adaptive interrupt moderation hands NAPI lets them be. The
+// sender's segments mostly leave from the ACKs' softirq, their copies made by
+// the writer on another core.
+TEST(Cilium2021, TcpStreamEveryColumnWithin15Percent) {
+  for (const Row& row : kCilium2021) {
     expect_within(netperf_stream(row.variant), row.stream_gbps, 0.15,
                   std::string(row.name) + " TCP_STREAM Gbit/s");
   }
@@ -389,18 +389,17 @@ TEST(Cilium2021, TcpStreamNodeToNodeAndThroughEbpfWithin15Percent) {
 //   routing: +8%): a new connection through a pod costs less here than the
 //   5-9 us per node more the table implies (host-stack-costs.md 7.3);
 //   Calico's own policy chains, walked by every packet, are not simulated;
-// - with 32 processes every column is 38-66% too fast: what slows 32
+// - with 32 processes every column is 38-62% too fast: what slows 32
 //   concurrent flows on a 16-core SMT machine (sibling hyperthreads,
-//   wake-ups across cores, interrupt moderation adapting to the rate) is not
-//   simulated;
-// - TCP_STREAM through netfilter pods is 18-22% below the published rate
-//   (node to node -8.5%, eBPF -12%): GRO merges only what queued behind the
-//   segment being processed, about 22 segments here, where the NIC's adaptive
-//   interrupt moderation waits longer under a bulk flow and hands NAPI
-//   batches that merge into 64 KB (the per-merged-packet netfilter path then
-//   costs less per byte); that moderation is not simulated;
-// - the CPU chart of the Kubernetes columns also holds the CNI agents' and
-//   kube-proxy's own background work (host-stack-costs.md 7.3).
+//   wake-ups across cores) is not simulated; the NIC's adaptive interrupt
+//   moderation is, and one transaction in flight per flow keeps it at its
+//   latency setting;
+// - the CPU chart of the Kubernetes columns is 33-45% above what is
+//   simulated. The agents' idle work does not explain it (cilium-agent at
+//   0.15% of two vCPUs, Cilium's scalability report), and Cilium's own
+//   32-process figure (close to 1 M transactions/s at about 30% of both
+//   machines) gives the same 9-10 us per transaction a side: CPU the pod
+//   path spends off the latency path that is not simulated.
 class Cilium2021Gaps : public testing::TestWithParam<Row> {};
 INSTANTIATE_TEST_SUITE_P(Table, Cilium2021Gaps, testing::ValuesIn(kCilium2021),
                          [](const testing::TestParamInfo<Row>& info) {
@@ -425,12 +424,6 @@ TEST_P(Cilium2021Gaps, DISABLED_TcpRr32Processes) {
   const Row& row = GetParam();
   expect_within(netperf(row.variant, false, 32).rate, row.rr32, 0.10,
                 std::string(row.name) + " TCP_RR/s, 32 processes");
-}
-
-TEST_P(Cilium2021Gaps, DISABLED_TcpStream) {
-  const Row& row = GetParam();
-  expect_within(netperf_stream(row.variant), row.stream_gbps, 0.15,
-                std::string(row.name) + " TCP_STREAM Gbit/s");
 }
 
 TEST_P(Cilium2021Gaps, DISABLED_CpuAt50kTcpRr) {

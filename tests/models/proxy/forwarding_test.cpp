@@ -42,7 +42,7 @@ struct Forwarded {
 };
 
 Forwarded forward(const std::string& mode, bool xdp) {
-  Cluster c(2, "native", mode, IpvsScheduler::rr, test_support::kLink, node::HostStackCosts{});
+  Cluster c(2, "native", mode, IpvsScheduler::rr, test_support::kLink, node::HostStackCosts{}, 4);
   c.proxy_config.ebpf_xdp = xdp;
   c.rebuild_proxies();
   std::deque<node::NodeCpu> cpus;
