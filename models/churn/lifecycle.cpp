@@ -115,12 +115,23 @@ int Lifecycle::create(std::uint32_t owner, int ordinal) {
   if (pod < 0) {
     ++counters_.unschedulable;
     emit(ChurnEventKind::unschedulable, -1, -1, static_cast<int>(owner));
-    if (std::find(unschedulable_owners_.begin(), unschedulable_owners_.end(), owner) ==
-        unschedulable_owners_.end())
-      unschedulable_owners_.push_back(owner);
+    const auto list = [owner](std::vector<std::uint32_t>& owners) {
+      if (std::find(owners.begin(), owners.end(), owner) == owners.end()) owners.push_back(owner);
+    };
+    list(unschedulable_owners_);
+    // (The scheduler's reasons as kube-scheduler words them; a spread
+    // constraint's missing node label is not a pod's to satisfy.)
+    if (why.find("didn't match pod affinity rules") != std::string::npos ||
+        why.find("pod topology spread constraints;") != std::string::npos ||
+        why.ends_with("pod topology spread constraints"))
+      list(waiting_for_pods_);
     return -1;
   }
   ++counters_.pods_created;
+  if (!waiting_for_pods_.empty() && !pod_placed_armed_) {
+    pod_placed_armed_ = true;
+    sim_.schedule_in<&Lifecycle::on_pod_placed>(Time::zero(), this);
+  }
   PodLife& l = life(pod);
   l = PodLife{};
   l.phase = Phase::starting;
@@ -280,6 +291,13 @@ void Lifecycle::retry_unschedulable() {
   if (unschedulable_owners_.empty()) return;
   const std::vector<std::uint32_t> owners = std::move(unschedulable_owners_);
   unschedulable_owners_.clear();
+  for (std::uint32_t o : owners) reconcile(o);  // re-listed by create() if still unplaceable
+}
+
+void Lifecycle::on_pod_placed(std::uint64_t) {
+  pod_placed_armed_ = false;
+  const std::vector<std::uint32_t> owners = std::move(waiting_for_pods_);
+  waiting_for_pods_.clear();
   for (std::uint32_t o : owners) reconcile(o);  // re-listed by create() if still unplaceable
 }
 

@@ -194,6 +194,7 @@ class Lifecycle {
   void on_restart(std::uint64_t arg);
   void on_node_not_ready(std::uint64_t node);
   void on_node_evict(std::uint64_t node);
+  void on_pod_placed(std::uint64_t);
   void became_ready(int pod);
   void finish(int pod);
 
@@ -221,6 +222,12 @@ class Lifecycle {
   // kube-scheduler requeues unschedulable pods when a pod is deleted, their
   // controllers try again each time a pod goes (retry_unschedulable).
   std::vector<std::uint32_t> unschedulable_owners_;
+  // Those of them that failed on pod affinity or topology spreading, which
+  // a pod placed elsewhere can satisfy: kube-scheduler requeues them when a
+  // pod is bound too (the InterPodAffinity and PodTopologySpread plugins'
+  // Pod/Add event), which on_pod_placed does after the placing sync.
+  std::vector<std::uint32_t> waiting_for_pods_;
+  bool pod_placed_armed_ = false;
   LifecycleCounters counters_;
 };
 

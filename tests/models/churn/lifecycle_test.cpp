@@ -354,6 +354,40 @@ spec:
   EXPECT_EQ(r.life->counters().unschedulable, 1u);
 }
 
+// And when a pod is placed, for a pod waiting on pod affinity: the
+// InterPodAffinity plugin requeues it on a bound pod's arrival.
+TEST(Lifecycle, APodWaitingOnPodAffinityIsPlacedWhenAMatchingPodArrives) {
+  const std::string cache = R"(---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cache}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec:
+      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: web}}
+            topologyKey: kubernetes.io/hostname
+      containers: [{name: c, image: x}]
+)";
+  Rig r(deployment(0) + cache);
+  r.life->scale(r.owner("cache"), 1);
+  EXPECT_EQ(r.life->counters().unschedulable, 1u);
+  r.sim.run_until(Time::s(5));
+  EXPECT_EQ(r.live("cache").size(), 0u);  // no web pod to go with
+  r.life->scale(r.owner("web"), 1);
+  r.sim.run_until(Time::s(10));
+  ASSERT_EQ(r.live("web").size(), 1u);
+  ASSERT_EQ(r.live("cache").size(), 1u);
+  const auto node = [&](int pod) { return r.cluster.pods()[static_cast<std::size_t>(pod)].node; };
+  EXPECT_EQ(node(r.live("cache")[0]), node(r.live("web")[0]));
+  EXPECT_EQ(r.life->counters().unschedulable, 1u);
+}
+
 struct Delivery {
   std::uint32_t node;
   std::uint32_t frontend;
