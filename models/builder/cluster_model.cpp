@@ -105,7 +105,8 @@ void ClusterModel::build_nodes() {
     dc.conntrack_max = scenario_.cluster.conntrack_max != 0
                            ? scenario_.cluster.conntrack_max
                            : node::Conntrack::kube_proxy_max(g.cpus);
-    node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc, g.cpu_speed);
+    node::Node& nd = nodes_.emplace_back(sim_, *n.host, directory_, g.cpus, dc, g.cpu_speed,
+                                         node::Smt{g.smt, scenario_.cluster.host.smt_share});
     if (policy_) nd.datapath().set_policy(policy_.get());
     proxies_.push_back(proxy::make_service_proxy(nd.datapath(), table_, proxy_config,
                                                  random_.stream("proxy/" + n.name)));

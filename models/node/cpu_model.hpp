@@ -12,6 +12,7 @@ namespace podwire::node {
 struct CpuModel {
   std::string_view name;
   double speed;  // work per second relative to the reference machine
+  bool smt;      // two hardware threads per physical core
   std::string_view source;
 };
 

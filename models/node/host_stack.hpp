@@ -24,6 +24,11 @@ struct HostStackCosts {
   // wire and the receive softirq, paid by every packet a NIC takes in. The
   // fabric adds it to the last hop into the node (net::Network::connect).
   engine::Time nic_latency = engine::Time::ns(5000);
+  // The pace of each of a physical core's two hardware threads while both
+  // are busy, relative to one alone (node groups with `smt`): Linux's
+  // Documentation/networking/scaling.rst, "for interrupt handling, HT has
+  // shown no benefit": two siblings do what one core does.
+  double smt_share = 0.5;
   // How the NIC lengthens that wait under a bulk flow (net::RxModeration, as
   // Intel's ice driver adapts its interrupt throttle): by rx_itr_step per
   // interrupt that took in 4 to 55 packets, up to rx_itr_max. Zero step: fixed.

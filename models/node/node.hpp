@@ -17,11 +17,11 @@ namespace podwire::node {
 class Node {
  public:
   // The datapath's packet work runs on the node's `cores`, at `cpu_speed`
-  // relative to the reference machine.
+  // relative to the reference machine, two hardware threads to a core with `smt`.
   Node(engine::Simulator& sim, net::Host& host, const PodDirectory& pods, int cores,
-       DatapathConfig config, double cpu_speed = 1.0)
+       DatapathConfig config, double cpu_speed = 1.0, Smt smt = {})
       : host_(host),
-        cpu_(sim, cores, host.name(), cpu_speed),
+        cpu_(sim, cores, host.name(), cpu_speed, smt),
         datapath_(host, pods, std::move(config)) {
     datapath_.set_cpu(&cpu_);
   }

@@ -9,8 +9,8 @@ namespace podwire::node {
 
 using engine::Time;
 
-NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed)
-    : sim_(sim), name_(std::move(name)), created_(sim.now()), speed_(speed) {
+NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed, Smt smt)
+    : sim_(sim), name_(std::move(name)), created_(sim.now()), speed_(speed), smt_(smt) {
   if (cores < 1) {
     throw std::invalid_argument("node CPU '" + name_ + "' needs at least 1 core, got " +
                                 std::to_string(cores));
@@ -18,6 +18,11 @@ NodeCpu::NodeCpu(engine::Simulator& sim, int cores, std::string name, double spe
   if (!(speed > 0.0) || !std::isfinite(speed)) {
     throw std::invalid_argument("node CPU '" + name_ + "': speed must be a positive number, got " +
                                 std::to_string(speed));
+  }
+  if (smt_.on && !(smt_.share > 0.0 && smt_.share <= 1.0)) {
+    throw std::invalid_argument("node CPU '" + name_ +
+                                "': a hardware thread's share of its core must be in (0, 1], got " +
+                                std::to_string(smt_.share));
   }
   cores_.resize(static_cast<std::size_t>(cores));
   idle_mask_.assign((cores_.size() + 63) / 64, 0);
@@ -48,11 +53,8 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
   Core& k = cores_[c];
   if (k.busy && k.kind == CpuWork::application) {
     // Preempt: the application job keeps what it has done and waits with the rest.
-    const Time done_so_far = sim_.now() - k.started;
-    k.account(done_so_far);
+    k.advance(sim_.now());
     k.preempted = k.job;
-    k.preempted.work = k.job.work - done_so_far;
-    k.preempted.system = std::max(Time::zero(), k.job.system - done_so_far);
     k.has_preempted = true;
     sim_.cancel(k.finish);
     start(c, Job{work, system, done, context, tag}, CpuWork::kernel);
@@ -63,16 +65,34 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
   }
 }
 
+Time NodeCpu::Core::system_wall(Time elapsed) const {
+  // A job's system part comes first, at the pace the job runs.
+  const Time system = rate == 1.0 ? job.system
+                                  : Time::ps(static_cast<std::int64_t>(
+                                        std::ceil(static_cast<double>(job.system.ps()) / rate)));
+  return std::min(elapsed, system);
+}
+
 void NodeCpu::Core::account(Time elapsed) {
+  const Time system = system_wall(elapsed);
   if (kind == CpuWork::kernel) {
     kernel_done += elapsed;
-    system_done += std::min(elapsed, job.system);
+    system_done += system;
     return;
   }
-  const Time system = std::min(elapsed, job.system);  // a job's system part comes first
   kernel_done += system;
   system_done += system;
   application_done += elapsed - system;
+}
+
+void NodeCpu::Core::advance(Time now) {
+  const Time elapsed = now - started;
+  account(elapsed);
+  const Time done =
+      rate == 1.0 ? elapsed : Time::ps(std::llround(static_cast<double>(elapsed.ps()) * rate));
+  job.work = std::max(Time::zero(), job.work - done);
+  job.system = std::max(Time::zero(), job.system - done);
+  started = now;
 }
 
 void NodeCpu::run(Time work, Time system, Done done, void* context, std::uint64_t tag) {
@@ -90,9 +110,34 @@ void NodeCpu::run(Time work, Time system, Done done, void* context, std::uint64_
   }
 }
 
+double NodeCpu::rate_for(std::size_t core) const {
+  const int other = sibling(static_cast<int>(core));
+  if (other < 0) return 1.0;
+  return cores_[static_cast<std::size_t>(other)].busy ? smt_.share : 1.0;
+}
+
+void NodeCpu::schedule_finish(std::size_t core) {
+  Core& c = cores_[core];
+  const Time wall = c.rate == 1.0 ? c.job.work
+                                  : Time::ps(static_cast<std::int64_t>(
+                                        std::ceil(static_cast<double>(c.job.work.ps()) / c.rate)));
+  c.finish = sim_.schedule_in<&NodeCpu::on_finish>(wall, this, core);
+}
+
+void NodeCpu::repace(std::size_t core) {
+  Core& c = cores_[core];
+  const double rate = rate_for(core);
+  if (rate == c.rate) return;
+  c.advance(sim_.now());
+  c.rate = rate;
+  sim_.cancel(c.finish);
+  schedule_finish(core);
+}
+
 void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
   Core& c = cores_[core];
-  if (!c.busy) {
+  const bool was_idle = !c.busy;
+  if (was_idle) {
     c.busy = true;
     ++busy_;
     set_idle(core, false);
@@ -100,13 +145,17 @@ void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
   c.kind = kind;
   c.started = sim_.now();
   c.job = job;
-  c.finish = sim_.schedule_in<&NodeCpu::on_finish>(job.work, this, core);
+  c.rate = rate_for(core);
+  schedule_finish(core);
+  if (const int other = sibling(static_cast<int>(core)); was_idle && other >= 0) {
+    if (cores_[static_cast<std::size_t>(other)].busy) repace(static_cast<std::size_t>(other));
+  }
 }
 
 void NodeCpu::on_finish(std::uint64_t core) {
   Core& c = cores_[core];
   const Job finished = c.job;
-  c.account(c.job.work);
+  c.account(sim_.now() - c.started);
   ++(c.kind == CpuWork::kernel ? counters_.kernel_jobs : counters_.application_jobs);
   // The next job starts before the callback runs, so work the callback submits
   // queues behind what was already waiting.
@@ -119,8 +168,12 @@ void NodeCpu::on_finish(std::uint64_t core) {
     start(core, shared_.pop_front(), CpuWork::application);
   } else {
     c.busy = false;
+    c.rate = 1.0;
     --busy_;
     set_idle(core, true);
+    if (const int other = sibling(static_cast<int>(core)); other >= 0) {
+      if (cores_[static_cast<std::size_t>(other)].busy) repace(static_cast<std::size_t>(other));
+    }
   }
   if (finished.done != nullptr) {
     current_core_ = static_cast<int>(core);
@@ -155,7 +208,7 @@ CpuUsage NodeCpu::usage() const {
     u.application += c.application_done;
     if (!c.busy) continue;
     const Time running = now - c.started;
-    const Time system = std::min(running, c.job.system);  // a job's system part comes first
+    const Time system = c.system_wall(running);
     u.kernel += c.kind == CpuWork::kernel ? running : system;
     u.system += system;
     if (c.kind == CpuWork::application) u.application += running - system;

@@ -5,7 +5,12 @@
 // machine (docs/parameters.md); the cores run it at their relative `speed`. Kernel work
 // preempts an application job on its core, as softirqs interrupt a process:
 // the application job resumes, delayed by that much, once the core's kernel
-// work is done. Neither kind preempts its own kind.
+// work is done. Neither kind preempts its own kind. With simultaneous
+// multithreading, core i and core i + cores/2 are two hardware threads of one
+// physical core (Linux's numbering on x86; of an odd number the last core
+// has none): while both are busy each runs at
+// `Smt::share` of its speed alone, and a job already running slows down or
+// speeds up from that moment.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +48,13 @@ struct CpuUsage {
   engine::Time softirq() const { return kernel - system; }
 };
 
+// Two hardware threads per physical core, each running at `share` of its
+// speed alone while its sibling is busy; share 1 makes them independent.
+struct Smt {
+  bool on = false;
+  double share = 1.0;
+};
+
 class NodeCpu {
  public:
   // Called when a piece of work has finished, with the context and tag the
@@ -53,7 +65,9 @@ class NodeCpu {
   // std::invalid_argument naming the node when cores < 1 or speed is not
   // positive. speed: how fast a core runs work relative to the reference
   // machine (2.0 halves every cost).
-  NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed = 1.0);
+  // With `smt.on`, share must be in (0, 1]; of an odd number of cores the
+  // last has no sibling.
+  NodeCpu(engine::Simulator& sim, int cores, std::string name, double speed = 1.0, Smt smt = {});
   NodeCpu(const NodeCpu&) = delete;
   NodeCpu& operator=(const NodeCpu&) = delete;
 
@@ -73,6 +87,13 @@ class NodeCpu {
   // callback submits (a packet sent in reply) runs in that thread's context.
   int current_core() const { return current_core_; }
   double speed() const { return speed_; }
+  const Smt& smt() const { return smt_; }
+  // The other hardware thread of `core`'s physical core, or -1 without SMT.
+  int sibling(int core) const {
+    const int half = cores() / 2;
+    if (!smt_.on || core >= 2 * half) return -1;
+    return core < half ? core + half : core - half;
+  }
 
   // Application work in the shared FIFO, started on the lowest-numbered idle
   // core. Zero work still completes through an event (never inside this call).
@@ -154,12 +175,17 @@ class NodeCpu {
   struct Core {
     bool busy = false;
     CpuWork kind = CpuWork::application;
-    engine::Time started;
+    engine::Time started;  // when `job` (its work left then) last changed pace
+    double rate = 1.0;     // work done per unit of time: below 1 while the SMT sibling is busy
     Job job;
     engine::EventId finish;
-    // Charges `elapsed` of the running job to its accounts (an application
-    // job's system part first).
+    // The wall time of `elapsed` the running job spent in its system part.
+    engine::Time system_wall(engine::Time elapsed) const;
+    // Charges `elapsed` (wall time) of the running job to its accounts (an
+    // application job's system part first).
     void account(engine::Time elapsed);
+    // Charges the time since `started` and takes the work done off the job.
+    void advance(engine::Time now);
     bool has_preempted = false;  // an application job waits for the kernel work
     Job preempted;               // its remaining work
     engine::Time kernel_done;    // charged by finished jobs
@@ -169,6 +195,10 @@ class NodeCpu {
   };
 
   void start(std::size_t core, const Job& job, CpuWork kind);
+  // The running job on `core` goes on at the pace its sibling now allows.
+  void repace(std::size_t core);
+  void schedule_finish(std::size_t core);
+  double rate_for(std::size_t core) const;
   void on_finish(std::uint64_t core);
   void set_idle(std::size_t core, bool idle);
   // Lowest idle core, or cores() when none is idle.
@@ -186,6 +216,7 @@ class NodeCpu {
   int busy_ = 0;
   int current_core_ = -1;
   double speed_ = 1.0;
+  Smt smt_;
   NodeCpuCounters counters_;
 };
 

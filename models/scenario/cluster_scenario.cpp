@@ -43,8 +43,8 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     nodes.error(
         "missing; expected a list of node groups, e.g. [{name: worker, count: 3, cpus: 8}]");
   for (const YamlField& g : items(nodes, ctx)) {
-    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "memory", "max_pods", "nic",
-                           "labels", "instance_type", "region", "zone"})) {
+    if (!g.expect_mapping({"name", "count", "cpus", "cpu", "cpu_speed", "smt", "memory", "max_pods",
+                           "nic", "labels", "instance_type", "region", "zone"})) {
       continue;
     }
     NodeGroupSpec n;
@@ -57,12 +57,14 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
       if (auto v = cpu.string()) {
         if (const node::CpuModel* m = node::find_cpu_model(*v)) {
           n.cpu_speed = m->speed;
+          n.smt = m->smt;
         } else {
           cpu.error("expected " + one_of(node::cpu_model_names()) + ", got '" + *v + "'");
         }
       }
     }
     if (auto v = g["cpu_speed"].number(0.01, 100.0)) n.cpu_speed = *v;
+    if (auto v = boolean(g["smt"])) n.smt = *v;
     if (auto v = g["memory"].bytes()) n.memory_bytes = v->count();
     if (auto v = g["max_pods"].integer(1, 10000)) n.max_pods = static_cast<int>(*v);
     if (auto v = g["nic"].bit_rate()) {

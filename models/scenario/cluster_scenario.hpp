@@ -31,6 +31,7 @@ struct NodeGroupSpec {
   int count = 1;
   int cpus = 4;
   double cpu_speed = 1.0;  // relative to the reference machine (docs/parameters.md)
+  bool smt = true;         // cpus are hardware threads, two to a physical core
   std::int64_t memory_bytes = std::int64_t{16} << 30;
   int max_pods = 110;
   engine::BitRate nic = engine::BitRate(25'000'000'000);

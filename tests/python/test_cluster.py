@@ -177,9 +177,12 @@ def test_proxy_modes_summary_names_the_client_nodes_ceiling(podwire_cli):
 
     iptables, nftables = run("iptables"), run("nftables")
     # Behind 10,000 Services, iptables' rule walk makes the client node the
-    # busiest, and bounds the request rate far below what nftables allows.
+    # busiest, and bounds the request rate far below what nftables allows:
+    # the client node's 4 hardware threads are 2 physical cores, and a walk of
+    # 10,000 rules at 52 ns each takes about 0.52 ms of one, so about 3,800
+    # new connections a second fill them.
     assert iptables.startswith("busiest node: client")
-    assert 5_000 < ceiling(iptables) < 30_000
+    assert 2_500 < ceiling(iptables) < 6_000
     assert ceiling(nftables) > 5 * ceiling(iptables)
 
 

@@ -138,8 +138,8 @@ TEST(HostStack, GroMergesSegmentsQueuedOnTheReceivingCoreIntoOnePacketAckedOnce)
 
 // ---------------------------------------------------------------------------
 // netperf between two nodes as the Cilium 2021 CNI benchmark ran it: two
-// machines of 32 hardware threads back to back over 100 Gbit/s, every cost at
-// its default, netperf's own user work from its program profile.
+// machines of 16 cores, 32 hardware threads, back to back over 100 Gbit/s,
+// every cost at its default, netperf's own user work from its program profile.
 
 const net::LinkConfig k100G{engine::BitRate::parse("100Gbps"), Time::ns(5), 1000, 0, 0};
 
@@ -181,7 +181,8 @@ struct Bench {
                                      : variant,
           proxy::IpvsScheduler::rr, k100G, HostStackCosts{}, 32) {
     for (int i = 0; i < 2; ++i) {
-      cpus.emplace_back(c.sim, 32, "node-" + std::to_string(i));
+      cpus.emplace_back(c.sim, 32, "node-" + std::to_string(i), 1.0,
+                        Smt{true, HostStackCosts{}.smt_share});
       c.datapaths[static_cast<std::size_t>(i)].set_cpu(&cpus.back());
     }
     if (variant == "ebpf-legacy") {
@@ -389,11 +390,13 @@ TEST(Cilium2021, TcpStreamEveryColumnWithin15Percent) {
 //   routing: +8%): a new connection through a pod costs less here than the
 //   5-9 us per node more the table implies (host-stack-costs.md 7.3);
 //   Calico's own policy chains, walked by every packet, are not simulated;
-// - with 32 processes every column is 38-62% too fast: what slows 32
-//   concurrent flows on a 16-core SMT machine (sibling hyperthreads,
-//   wake-ups across cores) is not simulated; the NIC's adaptive interrupt
-//   moderation is, and one transaction in flight per flow keeps it at its
-//   latency setting;
+// - with 32 processes the columns are 15% (node to node) to 36% too fast.
+//   Sibling hyperthreads are simulated (cluster.host.smt_share; without them
+//   38-62%); what else slows 32 concurrent flows on a 16-core machine is
+//   not: wake-ups on another core than the softirq's (an IPI, an idle
+//   core's wake-up, its cold cache) and the boost clock falling as every
+//   core wakes. The NIC's adaptive interrupt moderation is simulated, and
+//   one transaction in flight per flow keeps it at its latency setting;
 // - the CPU chart of the Kubernetes columns is 33-45% above what is
 //   simulated. The agents' idle work does not explain it (cilium-agent at
 //   0.15% of two vCPUs, Cilium's scalability report), and Cilium's own

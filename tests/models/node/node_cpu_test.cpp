@@ -237,5 +237,94 @@ TEST(NodeCpuValidation, SharedQueueMatchesErlangC) {
   EXPECT_EQ(cpu.busy_time(CpuWork::kernel), Time::zero());
 }
 
+// ---------------------------------------------------------------------------
+// Simultaneous multithreading: cores i and i + cores/2 are one physical core.
+
+TEST(NodeCpuSmt, PairsCoreIWithIPlusHalfAndRejectsAShareOutsideZeroToOne) {
+  engine::Simulator sim;
+  EXPECT_EQ(NodeCpu(sim, 3, "n", 1.0, Smt{true, 0.5}).sibling(2), -1);  // the odd one out
+  EXPECT_EQ(NodeCpu(sim, 3, "n", 1.0, Smt{true, 0.5}).sibling(1), 0);
+  EXPECT_THROW(NodeCpu(sim, 4, "n", 1.0, Smt{true, 0.0}), std::invalid_argument);
+  EXPECT_THROW(NodeCpu(sim, 4, "n", 1.0, Smt{true, 1.5}), std::invalid_argument);
+  NodeCpu cpu(sim, 4, "n", 1.0, Smt{true, 0.5});
+  EXPECT_EQ(cpu.sibling(0), 2);
+  EXPECT_EQ(cpu.sibling(3), 1);
+  EXPECT_EQ(NodeCpu(sim, 4, "n").sibling(0), -1);
+}
+
+TEST(NodeCpuSmt, TwoBusySiblingsEachRunAtTheirShare) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 4, "n", 1.0, Smt{true, 0.6});
+  Log log{&sim, {}};
+  cpu.run_on_core(0, 6_us, &Log::on_done, &log, 0);
+  cpu.run_on_core(2, 6_us, &Log::on_done, &log, 2);
+  cpu.run_on_core(1, 6_us, &Log::on_done, &log, 1);  // core 1's sibling (3) is idle
+  sim.run();
+  ASSERT_EQ(log.done.size(), 3u);
+  EXPECT_EQ(log.done[0].tag, 1u);
+  EXPECT_EQ(log.done[0].at, 6_us);
+  EXPECT_EQ(log.done[1].at, 10_us);  // 6 us of work at 0.6
+  EXPECT_EQ(log.done[2].at, 10_us);
+  // Each hardware thread was busy for the wall time it took, as Linux counts it.
+  EXPECT_EQ(cpu.core_busy_time(0), 10_us);
+  EXPECT_EQ(cpu.core_busy_time(2), 10_us);
+  EXPECT_EQ(cpu.core_busy_time(1), 6_us);
+}
+
+TEST(NodeCpuSmt, ARunningJobSlowsWhileItsSiblingWorksAndSpeedsUpAfter) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 2, "n", 1.0, Smt{true, 0.5});
+  Log log{&sim, {}};
+  cpu.run_on_core(0, 10_us, &Log::on_done, &log, 0);
+  sim.run_until(4_us);
+  cpu.run_on_core(1, 2_us, &Log::on_done, &log, 1);
+  sim.run();
+  ASSERT_EQ(log.done.size(), 2u);
+  // Core 1: 2 us of work at half pace, from 4 to 8 us. Core 0: 4 us alone,
+  // 2 us of work in the 4 us beside it, the last 4 us alone: 12 us.
+  EXPECT_EQ(log.done[0].tag, 1u);
+  EXPECT_EQ(log.done[0].at, 8_us);
+  EXPECT_EQ(log.done[1].at, 12_us);
+  EXPECT_EQ(cpu.usage().kernel, 12_us + 4_us);
+}
+
+TEST(NodeCpuSmt, SystemTimeStretchesWithTheJobThatSpendsIt) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 2, "n", 1.0, Smt{true, 0.5});
+  Log log{&sim, {}};
+  cpu.run_on_core(1, 40_us, &Log::on_done, &log, 1);  // keeps core 0's sibling busy
+  cpu.run(10_us, 4_us, &Log::on_done, &log, 0);       // lowest idle core: 0
+  sim.run_until(20_us);
+  ASSERT_EQ(log.done.size(), 1u);
+  EXPECT_EQ(log.done[0].at, 20_us);
+  const CpuUsage u = cpu.usage();
+  EXPECT_EQ(u.application, 12_us);    // 6 us of user work at half pace
+  EXPECT_EQ(u.system, 8_us);          // 4 us of system work at half pace
+  EXPECT_EQ(u.kernel, 8_us + 20_us);  // and core 1's 20 us so far
+}
+
+TEST(NodeCpuSmt, KernelWorkPreemptingAThreadKeepsTheSiblingsPace) {
+  engine::Simulator sim;
+  NodeCpu cpu(sim, 2, "n", 1.0, Smt{true, 0.5});
+  Log log{&sim, {}};
+  cpu.run(8_us, &Log::on_done, &log, 0);  // core 0, alone
+  sim.run_until(2_us);
+  cpu.run_on_core(1, 4_us, &Log::on_done, &log, 1);  // sibling: both at half pace
+  sim.run_until(4_us);
+  cpu.run_on_core(0, 1_us, &Log::on_done, &log, 2);  // preempts the thread on core 0
+  sim.run();
+  ASSERT_EQ(log.done.size(), 3u);
+  // Core 0's thread: 2 us alone, 1 us of work from 2 to 4 us; the softirq's
+  // 1 us at half pace, 4 to 6 us; core 1 finishes 4 us of work at 10 us, by
+  // which time core 0's thread has done 2 more (6 to 10 us); its last 3 us
+  // alone: 13 us.
+  EXPECT_EQ(log.done[0].tag, 2u);
+  EXPECT_EQ(log.done[0].at, 6_us);
+  EXPECT_EQ(log.done[1].tag, 1u);
+  EXPECT_EQ(log.done[1].at, 10_us);
+  EXPECT_EQ(log.done[2].tag, 0u);
+  EXPECT_EQ(log.done[2].at, 13_us);
+}
+
 }  // namespace
 }  // namespace podwire::node
