@@ -56,7 +56,7 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
     k.advance(sim_.now());
     k.preempted = k.job;
     k.has_preempted = true;
-    sim_.cancel(k.finish);
+    ++k.generation;  // its pending finish is void
     start(c, Job{work, system, done, context, tag}, CpuWork::kernel);
   } else if (k.busy) {
     k.pinned.push_back(Job{work, system, done, context, tag});
@@ -116,12 +116,16 @@ double NodeCpu::rate_for(std::size_t core) const {
   return cores_[static_cast<std::size_t>(other)].busy ? smt_.share : 1.0;
 }
 
-void NodeCpu::schedule_finish(std::size_t core) {
+Time NodeCpu::wall(const Core& c) {
+  if (c.rate == 1.0) return c.job.work;
+  return Time::ps(
+      static_cast<std::int64_t>(std::ceil(static_cast<double>(c.job.work.ps()) / c.rate)));
+}
+
+void NodeCpu::arm(std::size_t core, Time at) {
   Core& c = cores_[core];
-  const Time wall = c.rate == 1.0 ? c.job.work
-                                  : Time::ps(static_cast<std::int64_t>(
-                                        std::ceil(static_cast<double>(c.job.work.ps()) / c.rate)));
-  c.finish = sim_.schedule_in<&NodeCpu::on_finish>(wall, this, core);
+  c.armed = at;
+  sim_.schedule_at<&NodeCpu::on_finish>(at, this, core | (std::uint64_t{c.generation} << 32));
 }
 
 void NodeCpu::repace(std::size_t core) {
@@ -130,8 +134,12 @@ void NodeCpu::repace(std::size_t core) {
   if (rate == c.rate) return;
   c.advance(sim_.now());
   c.rate = rate;
-  sim_.cancel(c.finish);
-  schedule_finish(core);
+  c.due = sim_.now() + wall(c);
+  // Later than the pending event: it finds the job unfinished and waits on.
+  if (c.due < c.armed) {
+    ++c.generation;
+    arm(core, c.due);
+  }
 }
 
 void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
@@ -146,14 +154,22 @@ void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
   c.started = sim_.now();
   c.job = job;
   c.rate = rate_for(core);
-  schedule_finish(core);
+  c.due = sim_.now() + wall(c);
+  ++c.generation;
+  arm(core, c.due);
   if (const int other = sibling(static_cast<int>(core)); was_idle && other >= 0) {
     if (cores_[static_cast<std::size_t>(other)].busy) repace(static_cast<std::size_t>(other));
   }
 }
 
-void NodeCpu::on_finish(std::uint64_t core) {
+void NodeCpu::on_finish(std::uint64_t tag) {
+  const std::uint64_t core = tag & 0xffffffffu;
   Core& c = cores_[core];
+  if (!c.busy || tag >> 32 != c.generation) return;  // stale
+  if (sim_.now() < c.due) {                          // slowed down since it was armed
+    arm(core, c.due);
+    return;
+  }
   const Job finished = c.job;
   c.account(sim_.now() - c.started);
   ++(c.kind == CpuWork::kernel ? counters_.kernel_jobs : counters_.application_jobs);

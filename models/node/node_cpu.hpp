@@ -178,7 +178,14 @@ class NodeCpu {
     engine::Time started;  // when `job` (its work left then) last changed pace
     double rate = 1.0;     // work done per unit of time: below 1 while the SMT sibling is busy
     Job job;
-    engine::EventId finish;
+    // The running job's finish: `due` at its pace now. One event is pending
+    // for it at `armed` (at most `due`); an event of an older generation is
+    // stale and does nothing, so a pace change never cancels one: slowing
+    // down leaves the event to find the job unfinished and wait on, speeding
+    // up arms an earlier one.
+    engine::Time due;
+    engine::Time armed;
+    std::uint32_t generation = 0;
     // The wall time of `elapsed` the running job spent in its system part.
     engine::Time system_wall(engine::Time elapsed) const;
     // Charges `elapsed` (wall time) of the running job to its accounts (an
@@ -197,9 +204,10 @@ class NodeCpu {
   void start(std::size_t core, const Job& job, CpuWork kind);
   // The running job on `core` goes on at the pace its sibling now allows.
   void repace(std::size_t core);
-  void schedule_finish(std::size_t core);
+  static engine::Time wall(const Core& c);  // the running job's work left, at its pace
   double rate_for(std::size_t core) const;
-  void on_finish(std::uint64_t core);
+  void on_finish(std::uint64_t tag);  // core | generation << 32
+  void arm(std::size_t core, engine::Time at);
   void set_idle(std::size_t core, bool idle);
   // Lowest idle core, or cores() when none is idle.
   std::size_t lowest_idle() const;

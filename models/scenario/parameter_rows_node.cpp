@@ -93,7 +93,7 @@ void add_node_sections(std::vector<ParameterSection>& out) {
               "CPU model: cores i and i + cpus/2 are siblings, as Linux numbers them on x86): "
               "Linux's Documentation/networking/scaling.rst, \"for interrupt handling, HT has "
               "shown no benefit\" (two siblings do what one core does). With it, netperf TCP_RR "
-              "with 32 processes node to node comes to 1.27 M/s against Cilium 2021's 1.10 M "
+              "with 32 processes node to node comes to 1.29 M/s against Cilium 2021's 1.10 M "
               "(1.53 M without); one flow does not move"),
           number_param(
               "cluster.host.rx_copy_ns_per_byte",
