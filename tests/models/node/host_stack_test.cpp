@@ -390,7 +390,7 @@ TEST(Cilium2021, TcpStreamEveryColumnWithin15Percent) {
 //   routing: +8%): a new connection through a pod costs less here than the
 //   5-9 us per node more the table implies (host-stack-costs.md 7.3);
 //   Calico's own policy chains, walked by every packet, are not simulated;
-// - with 32 processes the columns are 15% (node to node) to 36% too fast.
+// - with 32 processes the columns are 16% (node to node) to 36% too fast.
 //   Sibling hyperthreads are simulated (cluster.host.smt_share; without them
 //   38-62%); what else slows 32 concurrent flows on a 16-core machine is
 //   not: wake-ups on another core than the softirq's (an IPI, an idle
