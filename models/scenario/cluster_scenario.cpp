@@ -34,6 +34,8 @@ using detail::parse_churn;
 using detail::parse_parameters;
 using detail::parse_traffic;
 
+void apply_kernel(const YamlField& c, ClusterSpec& s);
+
 void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenario) {
   ClusterSpec& s = scenario.cluster;
   c.expect_mapping(
@@ -193,6 +195,33 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
           "its check for a deleted canary chain), so this changes nothing; a release up to "
           "1.16 (iptables) or IPVS mode resyncs every syncPeriod");
     }
+  }
+  apply_kernel(c, s);
+}
+
+// What the nodes' kernel decides of what kube-proxy and Cilium set up.
+void apply_kernel(const YamlField& c, ClusterSpec& s) {
+  const node::KernelVersion k = s.kernel;
+  const YamlField px = c["proxy"];
+  const YamlField kernel = c["kernel"];
+  proxy::ProxyConfig& config = s.proxy.config;
+  if (config.mode == "nftables" && !k.at_least(5, 13)) {
+    (kernel.present() ? kernel : px["mode"])
+        .error("kube-proxy in nftables mode requires kernel 5.13 or later; the nodes run " +
+               k.to_string());
+  }
+  // kube-proxy sets net.ipv4.vs.conn_reuse_mode to 0 before 5.9 and leaves
+  // the kernel's 1 from then on.
+  if (!px["ipvs_conn_reuse_mode"].present()) {
+    config.ipvs_table.conn_reuse_mode = k.at_least(5, 9) ? 1 : 0;
+  }
+  if (!px["ebpf_host_routing"].present()) {
+    config.ebpf_host_routing = k.at_least(5, 10);
+  } else if (config.ebpf_host_routing && config.mode == "ebpf" && !k.at_least(5, 10)) {
+    px["ebpf_host_routing"].error(
+        "BPF host routing needs kernel 5.10 or later (bpf_redirect_peer, bpf_redirect_neigh); "
+        "the nodes run " +
+        k.to_string() + ", where Cilium routes through the host stack");
   }
 }
 

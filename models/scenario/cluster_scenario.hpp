@@ -19,6 +19,7 @@
 #include "models/kube/kube_schema.hpp"
 #include "models/kube/object_set.hpp"
 #include "models/node/kernel_datapath.hpp"
+#include "models/node/kernel_version.hpp"
 #include "models/proxy/proxy_config.hpp"
 #include "models/proxy/proxy_sync.hpp"
 #include "models/scenario/queueing_scenario.hpp"
@@ -101,7 +102,8 @@ struct UdpSpec {
 struct ClusterSpec {
   std::vector<NodeGroupSpec> nodes;
   TopologySpec topology;
-  std::string cni = "vxlan";  // a name of node::cni_names()
+  std::string cni = "vxlan";   // a name of node::cni_names()
+  node::KernelVersion kernel;  // the nodes' Linux release
   kube::Cidr pod_cidr = kube::Cidr::parse("10.244.0.0/16");
   int node_cidr_mask = 24;
   kube::Cidr service_cidr = kube::Cidr::parse("10.96.0.0/12");

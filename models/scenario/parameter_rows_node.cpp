@@ -180,6 +180,23 @@ void add_node_sections(std::vector<ParameterSection>& out) {
       "benchmark (calibration.md). Each can be set in the scenario\n"
       "(`cluster.datapath.veth: 1us`, ...).",
       {
+          Parameter{
+              "cluster.kernel", "kernel", defaults().cluster.kernel.to_string(),
+              "the nodes' Linux release (a current LTS: Debian 12, Amazon Linux 2023). It decides "
+              "what kube-proxy and Cilium set up: IPVS's conn_reuse_mode is left at the "
+              "kernel's 1 from 5.9 and set to 0 before (pkg/proxy/ipvs, kubernetes#93297), the "
+              "nftables mode needs 5.13 (pkg/proxy/nftables/supported.go), and BPF host routing "
+              "5.10 (bpf_redirect_peer and bpf_redirect_neigh; Cilium falls back to legacy host "
+              "routing before). No cost default is known to differ between 5.10 and 6.1",
+              [](const YamlField& f, S& s) {
+                if (auto v = f.string()) {
+                  if (!node::KernelVersion::parse(*v, s.cluster.kernel)) {
+                    f.error("expected a Linux release such as '5.10' or '6.1.0-18-amd64', got '" +
+                            *v + "'");
+                  }
+                }
+              },
+              "a Linux release"},
           name_param(
               "cluster.cni", [](S & s) -> auto& { return s.cluster.cni; },
               [] { return node::cni_names(); },

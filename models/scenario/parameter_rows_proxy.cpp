@@ -90,7 +90,8 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
               "cluster.proxy.ipvs_conn_reuse_mode",
               [](S & s) -> auto& { return s.cluster.proxy.config.ipvs_table.conn_reuse_mode; }, 0,
               1,
-              "net.ipv4.vs.conn_reuse_mode: the kernel's 1, which kube-proxy leaves on kernels "
+              "net.ipv4.vs.conn_reuse_mode, by `cluster.kernel` when not given: the kernel's 1, "
+              "which kube-proxy leaves on kernels "
               "from 5.9 (there a closing connection's tuple is scheduled afresh, without the "
               "dropped SYN of older kernels); kube-proxy set 0 before, and then a new connection "
               "on a tuple IPVS still tracks goes where the old one went, to a deleted pod after "
@@ -126,8 +127,8 @@ void add_proxy_sections(std::vector<ParameterSection>& out) {
           bool_param(
               "cluster.proxy.ebpf_host_routing",
               [](S & s) -> auto& { return s.cluster.proxy.config.ebpf_host_routing; },
-              "Cilium's `bpf.hostLegacyRouting: false`: BPF host routing is the default from "
-              "kernel 5.10 "
+              "Cilium's `bpf.hostLegacyRouting: false`, by `cluster.kernel` when not given: BPF "
+              "host routing is the default from kernel 5.10 "
               "(Cilium tuning guide); off is the legacy host routing of the Cilium 2021 benchmark"),
           integer_param(
               "cluster.proxy.maglev_table_size",

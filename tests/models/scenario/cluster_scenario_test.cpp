@@ -194,6 +194,44 @@ TEST(ClusterScenario, TheProxyReleaseDecidesWhatItsSettingsMean) {
   EXPECT_EQ(now.cluster.proxy.sync_config().resync_interval, Time::s(3600));
 }
 
+// kube-proxy and Cilium look at the kernel: IPVS's conn_reuse_mode is set
+// to 0 before 5.9, nftables mode refuses to start before 5.13, and Cilium
+// routes in BPF only from 5.10.
+TEST(ClusterScenario, TheNodesKernelDecidesWhatTheProxiesSetUp) {
+  const std::string base = std::string(kSeed).substr(0, std::string(kSeed).find("manifests:"));
+  const std::string rest = std::string(kSeed).substr(std::string(kSeed).find("manifests:"));
+  const auto with = [&](const std::string& lines) { return base + lines + rest; };
+  const auto parsed = [&](const std::string& lines) {
+    return parse_cluster_scenario(with(lines), "s.yaml", {});
+  };
+  const ClusterScenario current = parsed("");
+  EXPECT_EQ(current.cluster.kernel.to_string(), "6.1");
+  EXPECT_EQ(current.cluster.proxy.config.ipvs_table.conn_reuse_mode, 1);
+  EXPECT_TRUE(current.cluster.proxy.config.ebpf_host_routing);
+  const ClusterScenario old = parsed("  kernel: 5.4.0-150-generic\n");
+  EXPECT_EQ(old.cluster.kernel.to_string(), "5.4");
+  EXPECT_EQ(old.cluster.proxy.config.ipvs_table.conn_reuse_mode, 0);
+  EXPECT_FALSE(old.cluster.proxy.config.ebpf_host_routing);
+  // What the scenario says itself stands.
+  EXPECT_EQ(parsed("  kernel: '5.4'\n  proxy: {ipvs_conn_reuse_mode: 1}\n")
+                .cluster.proxy.config.ipvs_table.conn_reuse_mode,
+            1);
+  EXPECT_EQ(parsed("  kernel: '5.9'\n").cluster.proxy.config.ipvs_table.conn_reuse_mode, 1);
+  EXPECT_NE(errors_of(with("  kernel: '5.10'\n  proxy: {mode: nftables}\n"))
+                .find("cluster.kernel: kube-proxy in nftables mode requires kernel 5.13 or later; "
+                      "the nodes run 5.10"),
+            std::string::npos);
+  EXPECT_EQ(errors_of(with("  kernel: '5.13'\n  proxy: {mode: nftables}\n")), "");
+  EXPECT_NE(errors_of(with("  kernel: '5.4'\n  proxy: {mode: ebpf, ebpf_host_routing: true}\n"))
+                .find("cluster.proxy.ebpf_host_routing: BPF host routing needs kernel 5.10"),
+            std::string::npos);
+  EXPECT_NE(errors_of(with("  kernel: five\n"))
+                .find("cluster.kernel: expected a Linux release such as '5.10' or "
+                      "'6.1.0-18-amd64', got 'five'"),
+            std::string::npos);
+  EXPECT_NE(errors_of(with("  kernel: '5'\n")).find("cluster.kernel: expected"), std::string::npos);
+}
+
 TEST(ClusterScenario, FillerEndpointsAreBoundedAsAProduct) {
   const std::string base = std::string(kSeed).substr(0, std::string(kSeed).find("manifests:"));
   const std::string rest = std::string(kSeed).substr(std::string(kSeed).find("manifests:"));
