@@ -58,6 +58,8 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
     f.softirq_cpu_s = u.softirq().seconds();
     f.system_cpu_s = u.system.seconds();
     f.cores = c.cores();
+    f.cpu_work_s = u.work.seconds();
+    f.capacity = c.capacity();
     f.conntrack_entries = nodes_[i].conntrack().size();
     f.conntrack_drops = nodes_[i].datapath().counters().conntrack_drops;
     r.nodes.push_back(std::move(f));

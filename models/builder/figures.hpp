@@ -175,7 +175,12 @@ struct NodeFigures {
   double kernel_cpu_s = 0;       // softirq + system
   double softirq_cpu_s = 0;
   double system_cpu_s = 0;
-  int cores = 0;
+  int cores = 0;  // CPUs as Linux counts them: hardware threads with SMT
+  // The work itself, at a hardware thread's pace alone (below the busy time
+  // by what busy siblings slowed it), and how much of it a second the CPUs
+  // deliver when all are busy (node::NodeCpu::capacity).
+  double cpu_work_s = 0;
+  double capacity = 0;
   std::uint64_t conntrack_entries = 0;  // at the end
   std::uint64_t conntrack_drops = 0;
 
@@ -187,6 +192,8 @@ struct NodeFigures {
     v("kernel_cpu_s", kernel_cpu_s);
     v("softirq_cpu_s", softirq_cpu_s);
     v("system_cpu_s", system_cpu_s);
+    v("cpu_work_s", cpu_work_s);
+    v("capacity", capacity);
     v("conntrack_entries", conntrack_entries);
     v("conntrack_drops", conntrack_drops);
   }

@@ -73,7 +73,13 @@ Time NodeCpu::Core::system_wall(Time elapsed) const {
   return std::min(elapsed, system);
 }
 
+Time NodeCpu::Core::progress(Time elapsed) const {
+  if (rate == 1.0) return elapsed;
+  return Time::ps(std::llround(static_cast<double>(elapsed.ps()) * rate));
+}
+
 void NodeCpu::Core::account(Time elapsed) {
+  work_done += progress(elapsed);
   const Time system = system_wall(elapsed);
   if (kind == CpuWork::kernel) {
     kernel_done += elapsed;
@@ -88,8 +94,7 @@ void NodeCpu::Core::account(Time elapsed) {
 void NodeCpu::Core::advance(Time now) {
   const Time elapsed = now - started;
   account(elapsed);
-  const Time done =
-      rate == 1.0 ? elapsed : Time::ps(std::llround(static_cast<double>(elapsed.ps()) * rate));
+  const Time done = progress(elapsed);
   job.work = std::max(Time::zero(), job.work - done);
   job.system = std::max(Time::zero(), job.system - done);
   started = now;
@@ -217,13 +222,15 @@ std::size_t NodeCpu::lowest_idle() const {
 
 CpuUsage NodeCpu::usage() const {
   const Time now = sim_.now();
-  CpuUsage u{now, Time::zero(), Time::zero(), Time::zero()};
+  CpuUsage u{now, Time::zero(), Time::zero(), Time::zero(), Time::zero()};
   for (const Core& c : cores_) {
     u.kernel += c.kernel_done;
     u.system += c.system_done;
     u.application += c.application_done;
+    u.work += c.work_done;
     if (!c.busy) continue;
     const Time running = now - c.started;
+    u.work += c.progress(running);
     const Time system = c.system_wall(running);
     u.kernel += c.kind == CpuWork::kernel ? running : system;
     u.system += system;

@@ -40,11 +40,14 @@ struct NodeCpuCounters {
 // Kernel time splits as Linux's accounting does: `system` is the part spent
 // in a process's context (system calls, TCP output from send()), the rest of
 // `kernel` softirq; `application` is user time.
+// `work` is what the jobs needed at a hardware thread's pace alone: below
+// kernel + application by what busy SMT siblings slowed them.
 struct CpuUsage {
   engine::Time at;
   engine::Time kernel;
   engine::Time application;
   engine::Time system;  // part of kernel
+  engine::Time work;
   engine::Time softirq() const { return kernel - system; }
 };
 
@@ -88,6 +91,13 @@ class NodeCpu {
   int current_core() const { return current_core_; }
   double speed() const { return speed_; }
   const Smt& smt() const { return smt_; }
+  // The work per second the cores deliver when every one is busy, in
+  // hardware threads' worth at their pace alone: cores() without SMT, each
+  // pair of siblings 2 x share with it.
+  double capacity() const {
+    const int pairs = smt_.on ? cores() / 2 : 0;
+    return (cores() - 2 * pairs) + 2.0 * pairs * smt_.share;
+  }
   // The other hardware thread of `core`'s physical core, or -1 without SMT.
   int sibling(int core) const {
     const int half = cores() / 2;
@@ -188,6 +198,8 @@ class NodeCpu {
     std::uint32_t generation = 0;
     // The wall time of `elapsed` the running job spent in its system part.
     engine::Time system_wall(engine::Time elapsed) const;
+    // The work the running job does in `elapsed` at its pace.
+    engine::Time progress(engine::Time elapsed) const;
     // Charges `elapsed` (wall time) of the running job to its accounts (an
     // application job's system part first).
     void account(engine::Time elapsed);
@@ -198,6 +210,7 @@ class NodeCpu {
     engine::Time kernel_done;    // charged by finished jobs
     engine::Time system_done;    // of which system time
     engine::Time application_done;
+    engine::Time work_done;  // at the pace alone
     engine::RingQueue<Job> pinned;
   };
 

@@ -115,13 +115,16 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             busy = (busiest["kernel_cpu_s"] + busiest["application_cpu_s"]) / cores
             offered = sum(t["sent"] + t.get("warmup_sent", 0) for t in result["traffic"]) / span
             ceiling = ""
-            if 0 < busy < 1 and offered > 0:
-                # CPU per request stays the same as load grows, until the cores run out.
-                ceiling = f"; at this mix its cores run out near {offered / busy:,.0f} requests/s"
+            work = busiest.get("cpu_work_s", 0.0) / span  # at a hardware thread's pace alone
+            if 0 < busy < 1 and offered > 0 and work > 0:
+                # The work per request stays the same as load grows, until the CPUs run out;
+                # two busy hardware threads of a core deliver less than two cores.
+                ceiling = (f"; at this mix its CPUs run out near "
+                           f"{offered * busiest['capacity'] / work:,.0f} requests/s")
             lines.append(
                 f"busiest node: {busiest['name']}, CPU {100 * busiest['softirq_cpu_s'] / cores:.1f}% softirq + "
                 f"{100 * busiest['system_cpu_s'] / cores:.1f}% system + "
-                f"{100 * busiest['application_cpu_s'] / cores:.1f}% user of {busiest['cores']} cores{ceiling}")
+                f"{100 * busiest['application_cpu_s'] / cores:.1f}% user of {busiest['cores']} CPUs{ceiling}")
         lines.append(
             f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")

@@ -1,5 +1,6 @@
 // /summary/nodes: a row per node: its cores and the CPU it spent over the
-// whole run (user, softirq and system time), its conntrack table at the end
+// whole run (user, softirq and system time; the work at the pace alone and
+// the CPUs' capacity for it), its conntrack table at the end
 // and the flows that table dropped; written at the end from the run's figures.
 #include "models/builder/trace_tables/trace_table.hpp"
 #include "models/trace/columns.hpp"
@@ -11,6 +12,7 @@ struct Row {
   char name[64];
   std::int64_t cores;
   double application_cpu_s, kernel_cpu_s, softirq_cpu_s, system_cpu_s;  // busy core-seconds
+  double cpu_work_s, capacity;
   std::uint64_t conntrack_entries, conntrack_drops;
 };
 
@@ -22,6 +24,8 @@ trace::h5::Schema<Row> schema() {
       .column("kernel_cpu_s", &Row::kernel_cpu_s)
       .column("softirq_cpu_s", &Row::softirq_cpu_s)
       .column("system_cpu_s", &Row::system_cpu_s)
+      .column("cpu_work_s", &Row::cpu_work_s)
+      .column("capacity", &Row::capacity)
       .column("conntrack_entries", &Row::conntrack_entries)
       .column("conntrack_drops", &Row::conntrack_drops);
 }
@@ -40,6 +44,8 @@ class NodeSummaryTable final : public TraceTable {
       row.kernel_cpu_s = n.kernel_cpu_s;
       row.softirq_cpu_s = n.softirq_cpu_s;
       row.system_cpu_s = n.system_cpu_s;
+      row.cpu_work_s = n.cpu_work_s;
+      row.capacity = n.capacity;
       row.conntrack_entries = n.conntrack_entries;
       row.conntrack_drops = n.conntrack_drops;
       t.append(row);

@@ -269,6 +269,11 @@ TEST(NodeCpuSmt, TwoBusySiblingsEachRunAtTheirShare) {
   EXPECT_EQ(cpu.core_busy_time(0), 10_us);
   EXPECT_EQ(cpu.core_busy_time(2), 10_us);
   EXPECT_EQ(cpu.core_busy_time(1), 6_us);
+  // The work itself is what the jobs needed; the pairs deliver 2 x 0.6 each.
+  EXPECT_EQ(cpu.usage().work, 18_us);
+  EXPECT_DOUBLE_EQ(cpu.capacity(), 2.4);
+  EXPECT_DOUBLE_EQ(NodeCpu(sim, 3, "n", 1.0, Smt{true, 0.5}).capacity(), 2.0);
+  EXPECT_DOUBLE_EQ(NodeCpu(sim, 3, "n").capacity(), 3.0);
 }
 
 TEST(NodeCpuSmt, ARunningJobSlowsWhileItsSiblingWorksAndSpeedsUpAfter) {
@@ -286,6 +291,7 @@ TEST(NodeCpuSmt, ARunningJobSlowsWhileItsSiblingWorksAndSpeedsUpAfter) {
   EXPECT_EQ(log.done[0].at, 8_us);
   EXPECT_EQ(log.done[1].at, 12_us);
   EXPECT_EQ(cpu.usage().kernel, 12_us + 4_us);
+  EXPECT_EQ(cpu.usage().work, 10_us + 2_us);
 }
 
 TEST(NodeCpuSmt, SystemTimeStretchesWithTheJobThatSpendsIt) {
