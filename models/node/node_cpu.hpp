@@ -160,7 +160,7 @@ class NodeCpu {
   // The part of the kernel's share that was system time.
   double system_fraction(const CpuUsage& since) const;
   double busy_fraction(CpuWork kind) const {
-    return busy_fraction(kind, CpuUsage{created_, {}, {}, {}});
+    return busy_fraction(kind, CpuUsage{created_, {}, {}, {}, {}});
   }
 
   // node::NodeCpu' names for the same figures.
