@@ -65,12 +65,14 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
   }
 }
 
+Time NodeCpu::Core::stretched(Time work) const {
+  if (rate == 1.0) return work;
+  return Time::ps(static_cast<std::int64_t>(std::ceil(static_cast<double>(work.ps()) / rate)));
+}
+
 Time NodeCpu::Core::system_wall(Time elapsed) const {
   // A job's system part comes first, at the pace the job runs.
-  const Time system = rate == 1.0 ? job.system
-                                  : Time::ps(static_cast<std::int64_t>(
-                                        std::ceil(static_cast<double>(job.system.ps()) / rate)));
-  return std::min(elapsed, system);
+  return std::min(elapsed, stretched(job.system));
 }
 
 Time NodeCpu::Core::progress(Time elapsed) const {
@@ -121,12 +123,6 @@ double NodeCpu::rate_for(std::size_t core) const {
   return cores_[static_cast<std::size_t>(other)].busy ? smt_.share : 1.0;
 }
 
-Time NodeCpu::wall(const Core& c) {
-  if (c.rate == 1.0) return c.job.work;
-  return Time::ps(
-      static_cast<std::int64_t>(std::ceil(static_cast<double>(c.job.work.ps()) / c.rate)));
-}
-
 void NodeCpu::arm(std::size_t core, Time at) {
   Core& c = cores_[core];
   c.armed = at;
@@ -139,12 +135,18 @@ void NodeCpu::repace(std::size_t core) {
   if (rate == c.rate) return;
   c.advance(sim_.now());
   c.rate = rate;
-  c.due = sim_.now() + wall(c);
+  c.due = sim_.now() + c.stretched(c.job.work);
   // Later than the pending event: it finds the job unfinished and waits on.
   if (c.due < c.armed) {
     ++c.generation;
     arm(core, c.due);
   }
+}
+
+void NodeCpu::repace_sibling(std::size_t core) {
+  const int other = sibling(static_cast<int>(core));
+  if (other >= 0 && cores_[static_cast<std::size_t>(other)].busy)
+    repace(static_cast<std::size_t>(other));
 }
 
 void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
@@ -159,12 +161,10 @@ void NodeCpu::start(std::size_t core, const Job& job, CpuWork kind) {
   c.started = sim_.now();
   c.job = job;
   c.rate = rate_for(core);
-  c.due = sim_.now() + wall(c);
+  c.due = sim_.now() + c.stretched(c.job.work);
   ++c.generation;
   arm(core, c.due);
-  if (const int other = sibling(static_cast<int>(core)); was_idle && other >= 0) {
-    if (cores_[static_cast<std::size_t>(other)].busy) repace(static_cast<std::size_t>(other));
-  }
+  if (was_idle) repace_sibling(core);
 }
 
 void NodeCpu::on_finish(std::uint64_t tag) {
@@ -189,12 +189,9 @@ void NodeCpu::on_finish(std::uint64_t tag) {
     start(core, shared_.pop_front(), CpuWork::application);
   } else {
     c.busy = false;
-    c.rate = 1.0;
     --busy_;
     set_idle(core, true);
-    if (const int other = sibling(static_cast<int>(core)); other >= 0) {
-      if (cores_[static_cast<std::size_t>(other)].busy) repace(static_cast<std::size_t>(other));
-    }
+    repace_sibling(core);
   }
   if (finished.done != nullptr) {
     current_core_ = static_cast<int>(core);

@@ -90,7 +90,6 @@ class NodeCpu {
   // callback submits (a packet sent in reply) runs in that thread's context.
   int current_core() const { return current_core_; }
   double speed() const { return speed_; }
-  const Smt& smt() const { return smt_; }
   // The work per second the cores deliver when every one is busy, in
   // hardware threads' worth at their pace alone: cores() without SMT, each
   // pair of siblings 2 x share with it.
@@ -196,6 +195,8 @@ class NodeCpu {
     engine::Time due;
     engine::Time armed;
     std::uint32_t generation = 0;
+    // The wall time `work` takes at the running job's pace.
+    engine::Time stretched(engine::Time work) const;
     // The wall time of `elapsed` the running job spent in its system part.
     engine::Time system_wall(engine::Time elapsed) const;
     // The work the running job does in `elapsed` at its pace.
@@ -217,7 +218,8 @@ class NodeCpu {
   void start(std::size_t core, const Job& job, CpuWork kind);
   // The running job on `core` goes on at the pace its sibling now allows.
   void repace(std::size_t core);
-  static engine::Time wall(const Core& c);  // the running job's work left, at its pace
+  // A busy core's sibling goes on at the pace this core's start or stop allows.
+  void repace_sibling(std::size_t core);
   double rate_for(std::size_t core) const;
   void on_finish(std::uint64_t tag);  // core | generation << 32
   void arm(std::size_t core, engine::Time at);
