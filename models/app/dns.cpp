@@ -1,6 +1,7 @@
 #include "models/app/dns.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace podwire::app {
 
@@ -8,9 +9,6 @@ using engine::Time;
 using kube::DnsAnswer;
 
 namespace {
-constexpr std::uint16_t kFirstPort = 40000;  // the resolver's source ports rotate over 40000..41023
-constexpr std::uint16_t kPorts = 1024;
-
 // What the resolver outside the cluster answers for a name: a stable address
 // in 203.0.113.0/24 (TEST-NET-3) derived from the name.
 net::Address upstream_address(const std::string& name) {
@@ -124,14 +122,37 @@ void CoreDns::reply(std::uint64_t job) {
 
 // --- the stub resolver ----------------------------------------------------------
 
-DnsStubResolver::DnsStubResolver(net::Endpoint& pod, DnsWire& wire, StubResolverConfig config)
-    : pod_(pod), wire_(wire), config_(std::move(config)) {}
+DnsStubResolver::DnsStubResolver(net::Endpoint& pod, DnsWire& wire, StubResolverConfig config,
+                                 engine::RandomStream random)
+    : pod_(pod), wire_(wire), config_(std::move(config)), random_(random) {
+  if (config_.port_first == 0 || config_.port_last < config_.port_first) {
+    throw std::invalid_argument("DNS resolver of " + pod_.name() +
+                                ": the source port range must be non-empty and start above 0");
+  }
+}
 
-std::uint16_t DnsStubResolver::next_port() {
-  const std::uint16_t p = static_cast<std::uint16_t>(kFirstPort + port_);
-  port_ = static_cast<std::uint16_t>((port_ + 1) % kPorts);
-  if (!pod_.udp_bound(p)) pod_.bind_udp(p, &DnsStubResolver::on_datagram, this);
-  return p;
+// udp_lib_get_port for a socket without a port: a random place in the range,
+// then onwards to the first port no socket of the pod holds. The range has
+// more ports than a pod has lookups in flight.
+std::uint16_t DnsStubResolver::open_socket() {
+  const std::uint32_t first = config_.port_first;
+  const std::uint32_t ports = config_.port_last - first + 1;
+  std::uint32_t offset = static_cast<std::uint32_t>(random_.uniform_int(ports));
+  for (std::uint32_t tries = ports; tries > 0; --tries) {
+    const auto port = static_cast<std::uint16_t>(first + offset);
+    if (!pod_.udp_bound(port)) {
+      pod_.bind_udp(port, &DnsStubResolver::on_datagram, this);
+      return port;
+    }
+    offset = offset + 1 == ports ? 0 : offset + 1;
+  }
+  throw std::runtime_error("DNS resolver of " + pod_.name() + ": every source port is in use");
+}
+
+void DnsStubResolver::close_socket(Lookup& l) {
+  if (l.port == 0) return;
+  pod_.unbind_udp(l.port);
+  l.port = 0;
 }
 
 void DnsStubResolver::resolve(std::string_view name, Done done, void* context,
@@ -195,11 +216,15 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
   l.aaaa_query = wire_.post(fqdn, true);
   by_query_[l.a_query] = index;
   by_query_[l.aaaa_query] = index;
-  // A and AAAA from one socket, back to back, as glibc sends them.
-  const std::uint16_t port = next_port();
+  // A and AAAA from one socket, back to back, as glibc sends them; a retry
+  // of the same name goes out of the same socket.
+  if (l.attempt == 0) {
+    close_socket(l);
+    l.port = open_socket();
+  }
   const std::uint32_t bytes = DnsWire::query_bytes(fqdn);
-  pod_.send_udp(port, config_.nameserver, 53, bytes, l.a_query);
-  pod_.send_udp(port, config_.nameserver, 53, bytes, l.aaaa_query);
+  pod_.send_udp(l.port, config_.nameserver, 53, bytes, l.a_query);
+  pod_.send_udp(l.port, config_.nameserver, 53, bytes, l.aaaa_query);
   counters_.queries_sent += 2;
   l.queries += 2;
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
@@ -273,6 +298,7 @@ void DnsStubResolver::finish(std::uint32_t index, bool ok, net::Address address)
   Lookup& l = lookups_[index];
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
   l.timer_armed = false;
+  close_socket(l);
   for (std::uint64_t id : {l.a_query, l.aaaa_query}) {
     wire_.erase(id);
     by_query_.erase(id);

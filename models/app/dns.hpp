@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/random_stream.hpp"
 #include "engine/signal.hpp"
 #include "engine/simulator.hpp"
 #include "models/app/name_resolver.hpp"
@@ -120,6 +121,11 @@ struct StubResolverConfig {
   engine::Time outside_latency = engine::Time::ms(10);
   std::string cluster_domain = "cluster.local";
   bool cache = false;  // glibc has none
+  // Each name tried gets a socket of its own (glibc closes it after the
+  // res_send of one name), whose source port Linux's UDP autobind draws at
+  // random from net.ipv4.ip_local_port_range, skipping ports in use.
+  std::uint16_t port_first = 32768;
+  std::uint16_t port_last = 60999;
 };
 
 struct StubResolverCounters {
@@ -143,7 +149,9 @@ struct DnsLookupRecord {
 
 class DnsStubResolver final : public NameResolver {
  public:
-  DnsStubResolver(net::Endpoint& pod, DnsWire& wire, StubResolverConfig config);
+  // std::invalid_argument when the port range is empty.
+  DnsStubResolver(net::Endpoint& pod, DnsWire& wire, StubResolverConfig config,
+                  engine::RandomStream random);
   DnsStubResolver(const DnsStubResolver&) = delete;
   DnsStubResolver& operator=(const DnsStubResolver&) = delete;
 
@@ -175,6 +183,7 @@ class DnsStubResolver final : public NameResolver {
     engine::Time started;
     std::uint32_t queries = 0;
     std::uint32_t timeouts = 0;
+    std::uint16_t port = 0;  // the socket of the name being tried; 0 when none is open
   };
   struct Immediate {
     Waiter w;
@@ -189,7 +198,8 @@ class DnsStubResolver final : public NameResolver {
   void finish(std::uint32_t lookup, bool ok, net::Address address);
   void answer_later(const Waiter& w, bool ok, net::Address a);
   void on_immediate(std::uint64_t slot);
-  std::uint16_t next_port();
+  std::uint16_t open_socket();
+  void close_socket(Lookup& l);
 
   net::Endpoint& pod_;
   DnsWire& wire_;
@@ -204,7 +214,7 @@ class DnsStubResolver final : public NameResolver {
   std::unordered_map<std::string, Cached> cache_;
   std::vector<Immediate> immediate_;
   std::vector<std::uint64_t> free_immediate_;
-  std::uint16_t port_ = 0;
+  engine::RandomStream random_;
   std::vector<net::Address> answer_;  // the A records of the lookup being answered
   StubResolverCounters counters_;
 };

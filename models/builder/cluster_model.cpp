@@ -383,7 +383,8 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
     cfg.cluster_domain = scenario_.cluster.dns.domain;
     cfg.cache = scenario_.cluster.dns.client_cache;
     r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
-                                               dns_wire_, cfg);
+                                               dns_wire_, cfg,
+                                               random_.stream("dns/" + std::to_string(pod)));
     r->looked_up.connect(
         [](void* model, const app::DnsLookupRecord& rec) {
           static_cast<ClusterModel*>(model)->dns_looked_up.emit(rec);

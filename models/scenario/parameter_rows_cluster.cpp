@@ -170,6 +170,11 @@ void add_cluster_sections(std::vector<ParameterSection>& out) {
                    "`<ns>.svc.<domain> svc.<domain> <domain>` + node domains, at most 6",
                    "kubelet `pkg/kubelet/network/dns/dns.go`"),
           constant("resolver timeout / attempts", "5s / 2", "glibc `resolv.h`"),
+          constant("resolver source port",
+                   "a new socket per name tried (its retries reuse it), on a port drawn at "
+                   "random from 32768 .. 60999, skipping ports in use",
+                   "glibc `res_send` closes its socket after each name; Linux `udp_lib_get_port` "
+                   "picks an unbound socket's port at random in `ip_local_port_range`"),
       },
       ""});
 

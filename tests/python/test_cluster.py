@@ -179,11 +179,13 @@ def test_proxy_modes_summary_names_the_client_nodes_ceiling(podwire_cli):
     # Behind 10,000 Services, iptables' rule walk makes the client node the
     # busiest, and bounds the request rate far below what nftables allows:
     # the client node's 4 hardware threads are 2 physical cores, and a walk of
-    # 10,000 rules at 52 ns each takes about 0.52 ms of one, so about 3,800
-    # new connections a second fill them (less what programming the 10,000
-    # Services takes of the run's CPU).
+    # 10,000 rules at 52 ns each takes about 0.52 ms of one. Each request walks
+    # it twice: its connection's SYN, and its DNS lookup's first query, sent
+    # from a new socket whose random source port makes a new conntrack entry
+    # toward kube-dns, which sits last too. About 1,900 requests a second fill
+    # the two cores.
     assert iptables.startswith("busiest node: client")
-    assert 2_500 < ceiling(iptables) < 6_000
+    assert 1_500 < ceiling(iptables) < 3_000
     assert ceiling(nftables) > 5 * ceiling(iptables)
 
 

@@ -236,6 +236,34 @@ traffic:
   EXPECT_LE(r.datapath.service_translations, r.dns_queries);
 }
 
+// Each name a pod's resolver tries goes out of a new socket, whose source
+// port Linux's UDP autobind draws at random from ip_local_port_range (28,232
+// ports); a query on a tuple that conntrack still holds (UDP entries outlive
+// this run) takes the entry's translation, any other makes a new one. With a
+// headless Service only the DNS queries to kube-dns are translated, so their
+// count is the number of distinct ports among n draws: 28,232 (1 - e^(-n / 28,232)).
+TEST(ClusterModel, EachLookupsSocketTakesARandomSourcePortAndANewConntrackEntryWithIt) {
+  const ClusterRunResult r = run(kCluster + kManifests + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-direct, namespace: my-app}
+      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
+)" + kWebApp + R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web-direct:8080/", rate: 1500/s, keep_alive: false}
+)");
+  ASSERT_EQ(r.traffic[0].failed, 0u);
+  ASSERT_EQ(r.dns_queries, 2 * r.dns_lookups);  // one name tried each, A and AAAA from one socket
+  const double n = static_cast<double>(r.dns_lookups);
+  const double ports = 60999 - 32768 + 1;
+  const double distinct = ports * (1 - std::exp(-n / ports));
+  std::printf("%.0f lookups: %llu translated, %.0f distinct ports expected\n", n,
+              static_cast<unsigned long long>(r.datapath.service_translations), distinct);
+  EXPECT_GT(n, 5000);
+  EXPECT_NEAR(static_cast<double>(r.datapath.service_translations) / distinct, 1.0, 0.02);
+}
+
 TEST(ClusterModel, AnExternalNameServiceIsACnameForwardedUpstream) {
   const ClusterRunResult r = run(kCluster + kManifests + R"(
   - inline:
