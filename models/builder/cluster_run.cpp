@@ -60,6 +60,9 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
     f.cores = c.cores();
     f.cpu_work_s = u.work.seconds();
     f.capacity = c.capacity();
+    // Every sync runs on the node's CPUs; one still running at the end has
+    // done part of its work.
+    f.background_work_s = std::min(f.cpu_work_s, syncs_[i].counters().busy.seconds() / c.speed());
     f.conntrack_entries = nodes_[i].conntrack().size();
     f.conntrack_drops = nodes_[i].datapath().counters().conntrack_drops;
     r.nodes.push_back(std::move(f));

@@ -181,6 +181,9 @@ struct NodeFigures {
   // deliver when all are busy (node::NodeCpu::capacity).
   double cpu_work_s = 0;
   double capacity = 0;
+  // The part of cpu_work_s that does not grow with traffic: the proxy's
+  // rule programming (its syncs), at the same pace.
+  double background_work_s = 0;
   std::uint64_t conntrack_entries = 0;  // at the end
   std::uint64_t conntrack_drops = 0;
 
@@ -194,6 +197,7 @@ struct NodeFigures {
     v("system_cpu_s", system_cpu_s);
     v("cpu_work_s", cpu_work_s);
     v("capacity", capacity);
+    v("background_work_s", background_work_s);
     v("conntrack_entries", conntrack_entries);
     v("conntrack_drops", conntrack_drops);
   }

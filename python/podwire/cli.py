@@ -115,12 +115,16 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
             busy = (busiest["kernel_cpu_s"] + busiest["application_cpu_s"]) / cores
             offered = sum(t["sent"] + t.get("warmup_sent", 0) for t in result["traffic"]) / span
             ceiling = ""
-            work = busiest.get("cpu_work_s", 0.0) / span  # at a hardware thread's pace alone
-            if 0 < busy < 1 and offered > 0 and work > 0:
-                # The work per request stays the same as load grows, until the CPUs run out;
-                # two busy hardware threads of a core deliver less than two cores.
+            # The work at a hardware thread's pace alone, and what the CPUs could do of it;
+            # two busy hardware threads of a core deliver less than two cores.
+            work, capacity = busiest.get("cpu_work_s", 0.0), busiest.get("capacity", 0.0) * span
+            # The proxy's rule programming takes its share whatever the load.
+            background = busiest.get("background_work_s", 0.0)
+            work, capacity = work - background, capacity - background
+            if 0 < busy < 1 and offered > 0 and work > 0 and capacity > 0:
+                # The work per request stays the same as load grows, until the CPUs run out.
                 ceiling = (f"; at this mix its CPUs run out near "
-                           f"{offered * busiest['capacity'] / work:,.0f} requests/s")
+                           f"{offered * capacity / work:,.0f} requests/s")
             lines.append(
                 f"busiest node: {busiest['name']}, CPU {100 * busiest['softirq_cpu_s'] / cores:.1f}% softirq + "
                 f"{100 * busiest['system_cpu_s'] / cores:.1f}% system + "

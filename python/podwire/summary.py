@@ -285,8 +285,10 @@ def _read_cluster_summary(f: Any) -> dict[str, Any]:
             "name": _text(row["name"]),
             "cores": int(row["cores"]),
             **{k: float(row[k]) for k in ("application_cpu_s", "kernel_cpu_s", "softirq_cpu_s", "system_cpu_s")},
-            # Traces written before the hardware threads have neither.
-            **{k: float(row[k]) if k in row.dtype.names else 0.0 for k in ("cpu_work_s", "capacity")},
+            # Traces written before the hardware threads have neither; before the
+            # syncs' share was counted, no background_work_s.
+            **{k: float(row[k]) if k in row.dtype.names else 0.0
+               for k in ("cpu_work_s", "capacity", "background_work_s")},
             **{k: int(row[k]) for k in ("conntrack_entries", "conntrack_drops")},
         } for row in f["summary/nodes"][:]]
     for name, item in f["summary"].items():  # the run's records (datapath, dns), one attribute a field

@@ -189,6 +189,34 @@ def test_proxy_modes_summary_names_the_client_nodes_ceiling(podwire_cli):
     assert ceiling(nftables) > 5 * ceiling(iptables)
 
 
+def test_the_ceiling_leaves_the_proxys_rule_programming_out_and_holds_at_any_load(podwire_cli, tmp_path):
+    # A rolling update makes every node's kube-proxy restore its rules again
+    # and again, whatever the load; the work that grows with the load is the
+    # rest. The ceiling read at a quarter of the load is then the same.
+    def busiest(rate):
+        text = (SOURCE / "scenarios/churn/rolling-update.yaml").read_text()
+        scenario = tmp_path / f"roll-{rate}.yaml"
+        scenario.write_text(text.replace("rate: 2000/s", f"rate: {rate}/s"))
+        trace = tmp_path / f"roll-{rate}.h5"
+        r = podwire_cli("run", str(scenario), "--duration", "20s", "-o", str(trace))
+        assert r.returncode == 0, r.stderr
+        line = next(l for l in r.stdout.splitlines() if l.startswith("busiest node"))
+        name = line.split(": ")[1].split(",")[0]
+        with h5py.File(trace, "r") as f:
+            node = next(row for row in f["summary/nodes"][:] if row["name"].decode() == name)
+            offered = sum(int(t["sent"]) + int(t["warmup_sent"]) for t in f["summary/traffic"][:]) / 20
+        return int(line.split("near ")[1].split(" ")[0].replace(",", "")), node, offered
+
+    light, node, offered = busiest(500)
+    heavy, _, _ = busiest(2000)
+    assert node["background_work_s"] > 0.2 * node["cpu_work_s"]
+    assert abs(light / heavy - 1) < 0.03
+    # Counted as if it grew with the load, the programming would lower the
+    # light run's ceiling by its share of the work.
+    as_if_load = offered * node["capacity"] / (node["cpu_work_s"] / 20)
+    assert as_if_load < 0.85 * light
+
+
 def test_a_rollout_without_prestop_fails_requests_and_the_trace_times_them(podwire_cli, tmp_path):
     shorter = ["--duration", "16s", "--set", "churn.events[0].at=2s", "--set", "traffic[0].rate=500/s"]
     trace = tmp_path / "roll.h5"

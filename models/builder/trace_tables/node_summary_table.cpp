@@ -1,7 +1,8 @@
 // /summary/nodes: a row per node: its cores and the CPU it spent over the
 // whole run (user, softirq and system time; the work at the pace alone and
-// the CPUs' capacity for it), its conntrack table at the end
-// and the flows that table dropped; written at the end from the run's figures.
+// the CPUs' capacity for it, the part of that work the proxy's syncs did),
+// its conntrack table at the end and the flows that table dropped; written at
+// the end from the run's figures.
 #include "models/builder/trace_tables/trace_table.hpp"
 #include "models/trace/columns.hpp"
 
@@ -12,7 +13,7 @@ struct Row {
   char name[64];
   std::int64_t cores;
   double application_cpu_s, kernel_cpu_s, softirq_cpu_s, system_cpu_s;  // busy core-seconds
-  double cpu_work_s, capacity;
+  double cpu_work_s, capacity, background_work_s;
   std::uint64_t conntrack_entries, conntrack_drops;
 };
 
@@ -26,6 +27,7 @@ trace::h5::Schema<Row> schema() {
       .column("system_cpu_s", &Row::system_cpu_s)
       .column("cpu_work_s", &Row::cpu_work_s)
       .column("capacity", &Row::capacity)
+      .column("background_work_s", &Row::background_work_s)
       .column("conntrack_entries", &Row::conntrack_entries)
       .column("conntrack_drops", &Row::conntrack_drops);
 }
@@ -46,6 +48,7 @@ class NodeSummaryTable final : public TraceTable {
       row.system_cpu_s = n.system_cpu_s;
       row.cpu_work_s = n.cpu_work_s;
       row.capacity = n.capacity;
+      row.background_work_s = n.background_work_s;
       row.conntrack_entries = n.conntrack_entries;
       row.conntrack_drops = n.conntrack_drops;
       t.append(row);
