@@ -126,7 +126,9 @@ TEST(ChurnModel, AFailedNodesPodsTimeOutUntilTheyMoveWithNewAddresses) {
       EXPECT_EQ(t.seconds[s].failed, 0u) << "second " << s;
     }
   }
-  if (t.seconds.size() > 1) EXPECT_LE(t.seconds[1].failed, 2u);
+  if (t.seconds.size() > 1) {
+    EXPECT_LE(t.seconds[1].failed, 2u);
+  }
   // The two pods of worker-1 were evicted at 17 s and replaced elsewhere.
   int evicted = 0, created = 0;
   for (const churn::ChurnEvent& e : r.result.churn.events) {
