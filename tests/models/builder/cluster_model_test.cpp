@@ -219,17 +219,25 @@ traffic:
   EXPECT_EQ(r.datapath.service_translations, 0u);  // the kubelet dials the pod's localhost
 }
 
-TEST(ClusterModel, AHeadlessServiceResolvesToPodsWithoutTranslation) {
-  const ClusterRunResult r = run(kCluster + kManifests + R"(
+// The web pods behind a headless Service, asked by name at `rate`, a new
+// connection each.
+std::string headless_web(const std::string& rate) {
+  return kCluster + kManifests + R"(
   - inline:
       apiVersion: v1
       kind: Service
       metadata: {name: web-direct, namespace: my-app}
       spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
-)" + kWebApp + R"(
+)" + kWebApp +
+         R"(
 traffic:
-  - {name: c, from: my-app/client, url: "http://web-direct:8080/", rate: 100/s, keep_alive: false}
-)");
+  - {name: c, from: my-app/client, url: "http://web-direct:8080/", rate: )" +
+         rate + R"(, keep_alive: false}
+)";
+}
+
+TEST(ClusterModel, AHeadlessServiceResolvesToPodsWithoutTranslation) {
+  const ClusterRunResult r = run(headless_web("100/s"));
   EXPECT_GT(r.traffic[0].ok, 200u);
   EXPECT_EQ(r.traffic[0].failed, 0u);
   // Only the DNS queries to the kube-dns ClusterIP were translated.
@@ -243,16 +251,7 @@ traffic:
 // headless Service only the DNS queries to kube-dns are translated, so their
 // count is the number of distinct ports among n draws: 28,232 (1 - e^(-n / 28,232)).
 TEST(ClusterModel, EachLookupsSocketTakesARandomSourcePortAndANewConntrackEntryWithIt) {
-  const ClusterRunResult r = run(kCluster + kManifests + R"(
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web-direct, namespace: my-app}
-      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
-)" + kWebApp + R"(
-traffic:
-  - {name: c, from: my-app/client, url: "http://web-direct:8080/", rate: 1500/s, keep_alive: false}
-)");
+  const ClusterRunResult r = run(headless_web("1500/s"));
   ASSERT_EQ(r.traffic[0].failed, 0u);
   ASSERT_EQ(r.dns_queries, 2 * r.dns_lookups);  // one name tried each, A and AAAA from one socket
   const double n = static_cast<double>(r.dns_lookups);
