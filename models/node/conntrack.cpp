@@ -27,6 +27,8 @@ const char* to_string(CtState s) {
       return "UNREPLIED";
     case CtState::udp_replied:
       return "REPLIED";
+    case CtState::udp_stream:
+      return "ASSURED";
   }
   return "?";
 }
@@ -53,6 +55,8 @@ Time Conntrack::timeout_of(CtState s) const {
     case CtState::udp_unreplied:
       return timeouts_.udp_unreplied;
     case CtState::udp_replied:
+      return timeouts_.udp_unreplied;
+    case CtState::udp_stream:
       return timeouts_.udp_replied;
   }
   return timeouts_.tcp_close;
@@ -96,6 +100,7 @@ CtEntry* Conntrack::insert(const net::FlowKey& original, const net::FlowKey& rep
   e = CtEntry{};
   e.original = original;
   e.reply = reply;
+  e.created = now;
   if (original.protocol == net::Protocol::tcp) {
     e.state = (tcp_flags & flags::rst) ? CtState::tcp_close
               : (tcp_flags & flags::syn)
@@ -123,7 +128,14 @@ bool Conntrack::add_alias(CtEntry& e, const net::FlowKey& alias) {
 
 void Conntrack::update(CtEntry& e, CtDirection direction, std::uint8_t tcp_flags, Time now) {
   if (e.original.protocol != net::Protocol::tcp) {
-    if (direction == CtDirection::reply) e.state = CtState::udp_replied;
+    // nf_conntrack_udp_packet runs before nf_conntrack_in marks the first
+    // reply seen, so that reply itself is timed as unreplied; a later packet
+    // is a stream's only once the entry is older than the grace period.
+    if (e.state == CtState::udp_unreplied) {
+      if (direction == CtDirection::reply) e.state = CtState::udp_replied;
+    } else if (now - e.created > timeouts_.udp_stream_after) {
+      e.state = CtState::udp_stream;
+    }
   } else if (tcp_flags & flags::rst) {
     e.state = CtState::tcp_close;
   } else {

@@ -15,7 +15,10 @@
 namespace podwire::node {
 
 // The kernel's timeouts per state (net/netfilter/nf_conntrack_proto_{tcp,udp}.c),
-// with the two kube-proxy overrides (established 24 h, close_wait 1 h).
+// with the two kube-proxy overrides (established 24 h, close_wait 1 h). A UDP
+// entry that has seen a reply stays on the unreplied timeout until it is
+// udp_stream_after old; only a packet after that moves it to the stream
+// timeout (Linux from 5.10: an A and AAAA lookup is not a stream).
 struct ConntrackTimeouts {
   engine::Time tcp_syn_sent = engine::Time::s(120);
   engine::Time tcp_syn_recv = engine::Time::s(60);
@@ -26,6 +29,7 @@ struct ConntrackTimeouts {
   engine::Time tcp_close = engine::Time::s(10);
   engine::Time udp_unreplied = engine::Time::s(30);
   engine::Time udp_replied = engine::Time::s(120);
+  engine::Time udp_stream_after = engine::Time::s(2);
 };
 
 enum class CtState : std::uint8_t {
@@ -37,7 +41,8 @@ enum class CtState : std::uint8_t {
   tcp_time_wait,  // both sides sent FIN
   tcp_close,      // RST seen
   udp_unreplied,
-  udp_replied,
+  udp_replied,  // a reply seen; still on the unreplied timeout
+  udp_stream,   // a packet after both directions and udp_stream_after: ASSURED
 };
 const char* to_string(CtState s);
 
@@ -47,6 +52,7 @@ struct CtEntry {
   net::FlowKey original;  // as the first packet was sent
   net::FlowKey reply;     // as replies arrive (after NAT): reply.src is the real peer
   engine::Time expires;
+  engine::Time created;
   CtState state = CtState::udp_unreplied;
   bool fin_original = false;
   bool fin_reply = false;

@@ -270,8 +270,16 @@ void add_node_sections(std::vector<ParameterSection>& out) {
                    "kube-proxy overrides of the kernel defaults"),
           constant("TCP SYN_SENT, SYN_RECV, FIN_WAIT, TIME_WAIT, CLOSE",
                    "120s, 60s, 120s, 120s, 10s", "`net/netfilter/nf_conntrack_proto_tcp.c`"),
-          constant("UDP unreplied / replied", "30s / 120s",
-                   "`net/netfilter/nf_conntrack_proto_udp.c`"),
+          constant("UDP unreplied / stream", "30s / 120s",
+                   "`net/netfilter/nf_conntrack_proto_udp.c` (`nf_conntrack_udp_timeout`, "
+                   "`_stream`)"),
+          constant("UDP stream grace", "2s",
+                   "`nf_conntrack_udp_packet`, as in the 5.10 sources on (commit d535c8a69c19): "
+                   "an entry that has seen a reply keeps the 30 s timeout until it is 2 s old, "
+                   "and only a packet after that gives it the stream timeout and ASSURED. The "
+                   "first reply itself is timed as unreplied (the reply bit is set after the "
+                   "protocol's handler). So a lookup's A and AAAA pair ends 30 s after its last "
+                   "answer, not 120 s. podwire applies this at every `cluster.kernel`"),
           constant("session affinity timeout", "10800s",
                    "Kubernetes Service `sessionAffinityConfig` default"),
       },

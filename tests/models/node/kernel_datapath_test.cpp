@@ -520,14 +520,39 @@ TEST(Conntrack, TcpStatesFollowTheHandshakeAndTheClose) {
   EXPECT_EQ(e->expires, Time::s(122));
 }
 
-TEST(Conntrack, UdpEntryIsRepliedOnceTheReplyPasses) {
+// nf_conntrack_udp_packet (Linux 5.10 on): a reply alone keeps the 30 s
+// timeout, and so does anything within 2 s of the entry's creation; a packet
+// after both directions and 2 s makes it a stream, 120 s.
+TEST(Conntrack, UdpEntryBecomesAStreamOnlyAfterAReplyAndTwoSeconds) {
   Conntrack ct;
   const net::FlowKey k{1, 2, 5353, 53, net::Protocol::udp};
   CtEntry* e = ct.insert(k, k.reversed(), 0, Time::zero());
   EXPECT_EQ(e->expires, Time::s(30));
   ct.update(*e, CtDirection::reply, 0, Time::s(1));
   EXPECT_EQ(e->state, CtState::udp_replied);
-  EXPECT_EQ(e->expires, Time::s(121));
+  EXPECT_EQ(e->expires, Time::s(31));
+  ct.update(*e, CtDirection::original, 0, Time::ms(1500));
+  EXPECT_EQ(e->state, CtState::udp_replied);
+  EXPECT_EQ(e->expires, Time::ms(31500));
+  ct.update(*e, CtDirection::original, 0, Time::ms(2500));
+  EXPECT_EQ(e->state, CtState::udp_stream);
+  EXPECT_EQ(e->expires, Time::ms(122500));
+}
+
+// glibc's lookup: A and AAAA from one socket, both answered within a
+// millisecond. The entry stays unassured and goes 30 s after the last answer.
+TEST(Conntrack, ALookupsQueryPairEndsThirtySecondsAfterItsLastAnswer) {
+  Conntrack ct;
+  const net::FlowKey k{1, 2, 40000, 53, net::Protocol::udp};
+  CtEntry* e = ct.insert(k, k.reversed(), 0, Time::zero());
+  ct.update(*e, CtDirection::original, 0, Time::us(5));
+  ct.update(*e, CtDirection::reply, 0, Time::us(400));
+  ct.update(*e, CtDirection::reply, 0, Time::us(450));
+  EXPECT_EQ(e->state, CtState::udp_replied);
+  EXPECT_STREQ(to_string(e->state), "REPLIED");
+  EXPECT_EQ(e->expires, Time::us(450) + Time::s(30));
+  EXPECT_NE(ct.find(k, Time::s(30)).entry, nullptr);
+  EXPECT_EQ(ct.find(k, Time::s(31)).entry, nullptr);
 }
 
 }  // namespace
