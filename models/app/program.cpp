@@ -14,15 +14,20 @@ const std::array<ProgramProfile, 6> kPrograms{{
     {"netperf", 1, Time::ns(200), Time::zero(), true, false,
      "netperf/netserver, one process per test: TCP_RR's user work per transaction is a loop around "
      "send() and recv() (host-stack-costs.md 7.2, an estimate); TCP_CRR opens a connection per "
-     "transaction"},
+     "transaction; resolves the remote host once, at start (netlib's resolve_host)",
+     0, Time::zero(), true},
     {"wrk", 2, Time::ns(1500), Time::zero(), true, true,
      "wrk defaults: 2 threads, 10 connections, HTTP/1.1 keep-alive always (wrk.c parse_args); CPU "
      "per request "
-     "assumed as nginx's without the file work (host-stack-costs.md 7.2)"},
+     "assumed as nginx's without the file work (host-stack-costs.md 7.2); resolves its host once "
+     "(getaddrinfo in main)",
+     0, Time::zero(), true},
     {"ab", 1, Time::ns(1000), Time::zero(), false, true,
      "ApacheBench: one thread, one request at a time, no keep-alive unless -k (httpd ab docs); "
      "user work per "
-     "request an estimate (host-stack-costs.md 7.2)"},
+     "request an estimate (host-stack-costs.md 7.2); resolves its host once "
+     "(apr_sockaddr_info_get before the loop)",
+     0, Time::zero(), true},
     {"fortio", 4, Time::ns(1500), Time::zero(), true, true,
      "fortio defaults: 4 connections, one goroutine each, keep-alive (fortio README); CPU per "
      "request as wrk's"},

@@ -28,6 +28,9 @@ struct ProgramProfile {
   // and after this long idle (0: no limit).
   std::uint32_t keepalive_requests = 0;
   engine::Time keepalive_timeout = engine::Time::zero();
+  // As a client: resolves its target once at start (getaddrinfo() before the
+  // benchmark's loop) rather than at each connection.
+  bool resolves_once = false;
 };
 
 // Every named profile, in the order docs/parameters.md lists them.

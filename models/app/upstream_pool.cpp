@@ -105,39 +105,72 @@ void UpstreamPool::pipeline_onto(Conn& c, const Pending& p) {
 
 void UpstreamPool::open_for(const Pending& p) {
   ++open_;
+  if (config_.resolve_once && have_address_) {
+    table_.at(p.request).dns_done = stack_.endpoint().simulator().now();
+    connect_to(p, kept_address_);
+    return;
+  }
   const std::uint32_t slot = resolving_.acquire();
   resolving_[slot] = p;
+  if (config_.resolve_once && first_lookup_ != kNoLookup) {
+    awaiting_address_.push_back(slot);  // the one lookup in flight answers it too
+    return;
+  }
+  if (config_.resolve_once) first_lookup_ = slot;
   resolver_.resolve(config_.host, &UpstreamPool::on_resolved, this, slot);
 }
 
 void UpstreamPool::on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address) {
   auto* self = static_cast<UpstreamPool*>(context);
-  const Pending p = self->resolving_[static_cast<std::uint32_t>(slot)];
-  self->resolving_.release(static_cast<std::uint32_t>(slot));
-  RequestTable& table = self->table_;
-  const engine::Time now = self->stack_.endpoint().simulator().now();
-  table.at(p.request).dns_done = now;
-  if (!ok) {
-    --self->open_;
-    table.at(p.request).connected = now;
-    table.finish(p.request, RequestStatus::dns_failure, now);
-    self->done_(self->context_, p.cookie, p.request);
+  const auto own = static_cast<std::uint32_t>(slot);
+  if (self->first_lookup_ != own) {
+    self->resolved(own, ok, address);
     return;
   }
-  Conn& c = self->allocate_conn();
+  // resolve_once: the answer serves every connection that waited for it; a
+  // failure fails them all, and the next connection asks again.
+  self->first_lookup_ = kNoLookup;
+  if (ok) {
+    self->kept_address_ = address;
+    self->have_address_ = true;
+  }
+  std::vector<std::uint32_t> waiting;
+  waiting.swap(self->awaiting_address_);
+  self->resolved(own, ok, address);
+  for (const std::uint32_t w : waiting) self->resolved(w, ok, address);
+}
+
+void UpstreamPool::resolved(std::uint32_t slot, bool ok, net::Address address) {
+  const Pending p = resolving_[slot];
+  resolving_.release(slot);
+  const engine::Time now = stack_.endpoint().simulator().now();
+  table_.at(p.request).dns_done = now;
+  if (!ok) {
+    --open_;
+    table_.at(p.request).connected = now;
+    table_.finish(p.request, RequestStatus::dns_failure, now);
+    done_(context_, p.cookie, p.request);
+    return;
+  }
+  connect_to(p, address);
+}
+
+void UpstreamPool::connect_to(const Pending& p, net::Address address) {
+  Conn& c = allocate_conn();
   c.current = p;
-  c.tcp = self->stack_.connect(address, self->config_.port, self->callbacks(c));
+  c.tcp = stack_.connect(address, config_.port, callbacks(c));
   if (c.tcp == nullptr) {
     // connect() found no free local port toward the address (EADDRNOTAVAIL):
     // this request fails at once and is not retried, as a client's would be.
-    self->conns_.release(c.index);
-    --self->open_;
-    table.at(p.request).connected = now;
-    table.finish(p.request, RequestStatus::addr_unavailable, now);
-    self->done_(self->context_, p.cookie, p.request);
+    const engine::Time now = stack_.endpoint().simulator().now();
+    conns_.release(c.index);
+    --open_;
+    table_.at(p.request).connected = now;
+    table_.finish(p.request, RequestStatus::addr_unavailable, now);
+    done_(context_, p.cookie, p.request);
     return;
   }
-  ++self->counters_.connections_opened;
+  ++counters_.connections_opened;
 }
 
 UpstreamPool::Conn& UpstreamPool::allocate_conn() {

@@ -4,7 +4,8 @@
 // reused and more are opened (up to a limit, then requests queue) when all are
 // busy; without it, each request resolves the name, connects, and closes after
 // its response (the client closes, so TIME_WAIT stays on the client). The name
-// is resolved each time a connection is opened, as getaddrinfo() is. With
+// is resolved each time a connection is opened, as getaddrinfo() is, unless
+// `resolve_once` (a benchmark that resolves its target before its loop). With
 // `pipeline` N above 1 (Redis, Memcached) a busy connection takes more
 // requests before the pool opens another, up to N outstanding, answered in
 // order: the answer it waits for is always its oldest request's.
@@ -44,6 +45,10 @@ struct UpstreamConfig {
   // Requests outstanding at once on one connection (1: HTTP/1.1, one at a
   // time). With keep-alive only.
   int pipeline = 1;
+  // Resolves the name at the first connection and keeps the address, as
+  // wrk, ab and netperf call getaddrinfo() once at start; otherwise every
+  // connection resolves it (fortio, a server's HTTP client library).
+  bool resolve_once = false;
 };
 
 struct UpstreamCounters {
@@ -95,6 +100,8 @@ class UpstreamPool final : public Upstream {
   void arm_timeout(std::uint64_t request);
   static void on_timeout(void* pool, std::uint64_t arg);
   static void on_resolved(void* context, std::uint64_t slot, bool ok, net::Address address);
+  void resolved(std::uint32_t slot, bool ok, net::Address address);
+  void connect_to(const Pending& p, net::Address address);
   net::TcpCallbacks callbacks(Conn& c);
   Conn& allocate_conn();
   void release_conn(Conn& c);
@@ -116,6 +123,13 @@ class UpstreamPool final : public Upstream {
 
   net::TcpStack& stack_;
   NameResolver& resolver_;
+  // resolve_once: the first answer, the lookup that will give it, and the
+  // connections (`resolving_` slots) waiting for it.
+  static constexpr std::uint32_t kNoLookup = 0xffffffffu;
+  net::Address kept_address_ = 0;
+  bool have_address_ = false;
+  std::uint32_t first_lookup_ = kNoLookup;
+  std::vector<std::uint32_t> awaiting_address_;
   RequestTable& table_;
   UpstreamConfig config_;
   Done done_;

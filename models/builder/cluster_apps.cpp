@@ -175,6 +175,7 @@ app::Upstream& ClusterModel::make_upstream(net::TcpStack& stack, app::NameResolv
   uc.max_requests = choice.limits.max_requests;
   uc.idle_timeout = choice.limits.idle_timeout;
   uc.pipeline = choice.pipeline;
+  uc.resolve_once = choice.resolve_once;
   return pools_.emplace_back(stack, resolver, requests_, uc, done, context);
 }
 

@@ -224,6 +224,7 @@ class ClusterModel final : public churn::PodRuntime {
     int pipeline = 1;
     bool udp = false;
     bool reply = false;
+    bool resolve_once = false;  // the client program's (app::ProgramProfile::resolves_once)
   };
   template <class Spec>
   static UpstreamChoice choice_of(const Spec& s) {

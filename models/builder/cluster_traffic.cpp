@@ -60,7 +60,9 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         program.set_event_loop(app::find_program(t.program)->event_loop);
         clients_.back().set_program(&program);
       }
-      clients_.back().attach(make_upstream(stack, resolver, host, port, choice_of(t),
+      UpstreamChoice choice = choice_of(t);
+      choice.resolve_once = app::find_program(t.program)->resolves_once;
+      clients_.back().attach(make_upstream(stack, resolver, host, port, choice,
                                            &app::HttpClient::done, &clients_.back()));
     };
 

@@ -125,6 +125,26 @@ traffic:
   EXPECT_LE(r.dns_lookups, 2u);  // one per connection, two users
 }
 
+// ab calls getaddrinfo() once before its loop and keeps the address; fortio,
+// the default client, asks at every connection, as an HTTP library does.
+TEST(ClusterModel, AnAbClientResolvesItsTargetOnceAFortioClientPerConnection) {
+  const std::string traffic = R"(
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 100/s, keep_alive: false, client: CLIENT}
+)";
+  const auto with = [&](const std::string& client) {
+    std::string t = traffic;
+    t.replace(t.find("CLIENT"), 6, client);
+    return run(kCluster + kManifests + kWebApp + t);
+  };
+  const ClusterRunResult ab = with("ab");
+  EXPECT_GT(ab.traffic[0].ok, 250u);
+  EXPECT_EQ(ab.traffic[0].failed, 0u);
+  EXPECT_EQ(ab.dns_lookups, 1u);
+  const ClusterRunResult fortio = with("fortio");
+  EXPECT_GE(fortio.dns_lookups, fortio.traffic[0].sent);
+}
+
 const std::string kNodePortService = R"(
   - inline:
       apiVersion: v1
