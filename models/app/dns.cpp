@@ -149,10 +149,16 @@ std::uint16_t DnsStubResolver::open_socket() {
   throw std::runtime_error("DNS resolver of " + pod_.name() + ": every source port is in use");
 }
 
-void DnsStubResolver::close_socket(Lookup& l) {
-  if (l.port == 0) return;
-  pod_.unbind_udp(l.port);
-  l.port = 0;
+void DnsStubResolver::close_socket(std::uint16_t& port) {
+  if (port == 0) return;
+  pod_.unbind_udp(port);
+  port = 0;
+}
+
+void DnsStubResolver::close_sockets(Lookup& l) {
+  if (l.aaaa_port == l.a_port) l.aaaa_port = 0;  // one socket for both
+  close_socket(l.a_port);
+  close_socket(l.aaaa_port);
 }
 
 void DnsStubResolver::resolve(std::string_view name, Done done, void* context,
@@ -202,31 +208,40 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
     }
   }
   const std::string& fqdn = l.candidates[l.candidate];
+  const std::uint32_t questions = config_.aaaa ? 2 : 1;
   if (config_.nameserver == 0) {
-    // A and AAAA to the resolver outside the cluster: one round trip.
+    // A (and AAAA) to the resolver outside the cluster: one round trip.
     l.a_query = l.aaaa_query = 0;
-    counters_.queries_sent += 2;
-    l.queries += 2;
+    counters_.queries_sent += questions;
+    l.queries += questions;
     l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_outside_answer>(
         config_.outside_latency, this, index);
     l.timer_armed = true;
     return;
   }
   l.a_query = wire_.post(fqdn, false);
-  l.aaaa_query = wire_.post(fqdn, true);
   by_query_[l.a_query] = index;
-  by_query_[l.aaaa_query] = index;
-  // A and AAAA from one socket, back to back, as glibc sends them; a retry
-  // of the same name goes out of the same socket.
-  if (l.attempt == 0) {
-    close_socket(l);
-    l.port = open_socket();
+  l.aaaa_query = 0;
+  if (config_.aaaa) {
+    l.aaaa_query = wire_.post(fqdn, true);
+    by_query_[l.aaaa_query] = index;
+  }
+  if (config_.socket_per_query) {
+    // Go's exchange(): a socket dialled for one question and one attempt.
+    close_sockets(l);
+    l.a_port = open_socket();
+    if (config_.aaaa) l.aaaa_port = open_socket();
+  } else if (l.attempt == 0) {
+    // A and AAAA from one socket, back to back, as glibc sends them; a
+    // retry of the same name goes out of the same socket.
+    close_sockets(l);
+    l.a_port = l.aaaa_port = open_socket();
   }
   const std::uint32_t bytes = DnsWire::query_bytes(fqdn);
-  pod_.send_udp(l.port, config_.nameserver, 53, bytes, l.a_query);
-  pod_.send_udp(l.port, config_.nameserver, 53, bytes, l.aaaa_query);
-  counters_.queries_sent += 2;
-  l.queries += 2;
+  pod_.send_udp(l.a_port, config_.nameserver, 53, bytes, l.a_query);
+  if (config_.aaaa) pod_.send_udp(l.aaaa_port, config_.nameserver, 53, bytes, l.aaaa_query);
+  counters_.queries_sent += questions;
+  l.queries += questions;
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
   l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(
       Time::s(config_.resolv.timeout_s), this, index);
@@ -244,10 +259,12 @@ void DnsStubResolver::on_datagram(void* ctx, const net::Packet& p) {
   if (p.request_id == l.a_query) {
     l.a_done = true;
     l.a_answer = q->answer;
+    if (self->config_.socket_per_query) self->close_socket(l.a_port);
   } else if (p.request_id == l.aaaa_query) {
     l.aaaa_done = true;
+    if (self->config_.socket_per_query) self->close_socket(l.aaaa_port);
   }
-  if (!(l.a_done && l.aaaa_done)) return;
+  if (!(l.a_done && (l.aaaa_done || !self->config_.aaaa))) return;
   if (l.a_answer.kind == DnsAnswer::Kind::a && !l.a_answer.addresses.empty()) {
     self->finish(index, true, l.a_answer.addresses.front());
     return;
@@ -298,8 +315,9 @@ void DnsStubResolver::finish(std::uint32_t index, bool ok, net::Address address)
   Lookup& l = lookups_[index];
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
   l.timer_armed = false;
-  close_socket(l);
+  close_sockets(l);
   for (std::uint64_t id : {l.a_query, l.aaaa_query}) {
+    if (id == 0) continue;
     wire_.erase(id);
     by_query_.erase(id);
   }

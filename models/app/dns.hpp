@@ -1,6 +1,7 @@
 // DNS as real UDP packets: the stub resolver a pod's glibc runs under the
 // resolv.conf kubelet writes (search path, ndots, A and AAAA in parallel from
-// one socket, 5 s timeout, 2 attempts) and the CoreDNS server that answers
+// one socket, 5 s timeout, 2 attempts), or Go's (a socket per question), and
+// the CoreDNS server that answers
 // from the cluster's state and forwards other names upstream. A packet only
 // carries sizes and ids, so the question and the answer travel through a
 // run-wide DnsWire keyed by the query id in Packet::request_id: the payload's
@@ -121,9 +122,15 @@ struct StubResolverConfig {
   engine::Time outside_latency = engine::Time::ms(10);
   std::string cluster_domain = "cluster.local";
   bool cache = false;  // glibc has none
+  // Also an AAAA question beside each A (getaddrinfo() with AF_UNSPEC); off
+  // for a client that asks for IPv4 only (Go's LookupIP with "ip4").
+  bool aaaa = true;
   // Each name tried gets a socket of its own (glibc closes it after the
   // res_send of one name), whose source port Linux's UDP autobind draws at
-  // random from net.ipv4.ip_local_port_range, skipping ports in use.
+  // random from net.ipv4.ip_local_port_range, skipping ports in use. With
+  // `socket_per_query` (Go's resolver) each question, and each attempt at it,
+  // gets its own, closed when its answer comes.
+  bool socket_per_query = false;
   std::uint16_t port_first = 32768;
   std::uint16_t port_last = 60999;
 };
@@ -183,7 +190,9 @@ class DnsStubResolver final : public NameResolver {
     engine::Time started;
     std::uint32_t queries = 0;
     std::uint32_t timeouts = 0;
-    std::uint16_t port = 0;  // the socket of the name being tried; 0 when none is open
+    // The sockets of the name being tried (one port for both questions, but
+    // with socket_per_query); 0 when none is open.
+    std::uint16_t a_port = 0, aaaa_port = 0;
   };
   struct Immediate {
     Waiter w;
@@ -199,7 +208,8 @@ class DnsStubResolver final : public NameResolver {
   void answer_later(const Waiter& w, bool ok, net::Address a);
   void on_immediate(std::uint64_t slot);
   std::uint16_t open_socket();
-  void close_socket(Lookup& l);
+  void close_socket(std::uint16_t& port);
+  void close_sockets(Lookup& l);
 
   net::Endpoint& pod_;
   DnsWire& wire_;

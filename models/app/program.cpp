@@ -30,7 +30,9 @@ const std::array<ProgramProfile, 6> kPrograms{{
      0, Time::zero(), true},
     {"fortio", 4, Time::ns(1500), Time::zero(), true, true,
      "fortio defaults: 4 connections, one goroutine each, keep-alive (fortio README); CPU per "
-     "request as wrk's"},
+     "request as wrk's; resolves at each new connection (fhttp FastClient.connect), A only "
+     "(-resolve-ip-type ip4), with Go's resolver (a socket per question, net/dnsclient_unix.go)",
+     0, Time::zero(), false, NameLookup::go_ipv4},
     {"nginx", 0, Time::ns(2500), Time::zero(), true, true,
      "nginx, worker_processes auto, keep-alive: 145,551 req/s per worker core at 0 KB on Xeon "
      "E5-2699 v3 "

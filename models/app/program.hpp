@@ -5,6 +5,7 @@
 // docs/parameters.md gives each figure's source.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,12 @@
 #include "engine/time.hpp"
 
 namespace podwire::app {
+
+// How a program resolves a name when it connects somewhere.
+enum class NameLookup : std::uint8_t {
+  glibc,    // getaddrinfo(): A and AAAA back to back from one socket per name tried
+  go_ipv4,  // Go's resolver asked for "ip4": A only, each question on a socket of its own
+};
 
 struct ProgramProfile {
   std::string name;
@@ -31,6 +38,7 @@ struct ProgramProfile {
   // As a client: resolves its target once at start (getaddrinfo() before the
   // benchmark's loop) rather than at each connection.
   bool resolves_once = false;
+  NameLookup lookup = NameLookup::glibc;
 };
 
 // Every named profile, in the order docs/parameters.md lists them.

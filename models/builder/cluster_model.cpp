@@ -372,8 +372,8 @@ void ClusterModel::watch_connections(net::TcpStack& stack) {
       &stack_watches_.back());
 }
 
-app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
-  auto& r = pod_resolvers_[static_cast<std::size_t>(pod)];
+app::NameResolver& ClusterModel::resolver_of_pod(int pod, app::NameLookup kind) {
+  auto& r = pod_resolvers_[static_cast<std::size_t>(pod)][static_cast<std::size_t>(kind)];
   if (!r) {
     const kube::PodResolvConf conf = resolv_conf_of_pod(pod);
     app::StubResolverConfig cfg;
@@ -382,9 +382,14 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod) {
     cfg.outside_latency = scenario_.cluster.dns.upstream_latency;
     cfg.cluster_domain = scenario_.cluster.dns.domain;
     cfg.cache = scenario_.cluster.dns.client_cache;
+    std::string stream = "dns/" + std::to_string(pod);
+    if (kind == app::NameLookup::go_ipv4) {
+      cfg.aaaa = false;
+      cfg.socket_per_query = true;
+      stream += "/go";
+    }
     r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
-                                               dns_wire_, cfg,
-                                               random_.stream("dns/" + std::to_string(pod)));
+                                               dns_wire_, cfg, random_.stream(stream));
     r->looked_up.connect(
         [](void* model, const app::DnsLookupRecord& rec) {
           static_cast<ClusterModel*>(model)->dns_looked_up.emit(rec);

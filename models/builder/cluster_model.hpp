@@ -6,6 +6,7 @@
 // request is announced on requests().finished for trace writers.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,7 @@
 #include "models/app/http_server.hpp"
 #include "models/app/ingress_controller.hpp"
 #include "models/app/multiplexed_channel.hpp"
+#include "models/app/program.hpp"
 #include "models/app/udp_upstream.hpp"
 #include "models/builder/cluster_fabric.hpp"
 #include "models/builder/cluster_sampler.hpp"
@@ -277,7 +279,9 @@ class ClusterModel final : public churn::PodRuntime {
     std::uint32_t endpoint;
   };
   std::deque<StackWatch> stack_watches_;
-  app::NameResolver& resolver_of_pod(int pod);
+  // The pod's resolver of that kind (made at first use): the library a
+  // program's name lookups go through.
+  app::NameResolver& resolver_of_pod(int pod, app::NameLookup kind = app::NameLookup::glibc);
   // The Service a URL host names from a pod of `ns`: "web", "web.ns",
   // "web.ns.svc", "web.ns.svc.<domain>"; -1 when none.
   int service_named(const std::string& host, const std::string& ns) const;
@@ -313,7 +317,8 @@ class ClusterModel final : public churn::PodRuntime {
   // pod, its node's Host; null when not running.
   std::vector<net::Endpoint*> pod_endpoints_;
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
-  std::vector<std::unique_ptr<app::DnsStubResolver>> pod_resolvers_;
+  // By pod index, then app::NameLookup.
+  std::vector<std::array<std::unique_ptr<app::DnsStubResolver>, 2>> pod_resolvers_;
   std::deque<net::TcpStack> host_stacks_;
   std::vector<std::pair<net::Host*, net::TcpStack*>> host_stack_index_;
   app::StaticResolver public_dns_{sim_};

@@ -39,11 +39,13 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
     r.dns.forwarded += d.counters().forwarded;
     r.dns.cache_hits += d.counters().cache_hits;
   }
-  for (const auto& res : pod_resolvers_) {
-    if (!res) continue;
-    r.dns_lookups += res->counters().lookups;
-    r.dns_queries += res->counters().queries_sent;
-    r.dns_timeouts += res->counters().timeouts;
+  for (const auto& kinds : pod_resolvers_) {
+    for (const auto& res : kinds) {
+      if (!res) continue;
+      r.dns_lookups += res->counters().lookups;
+      r.dns_queries += res->counters().queries_sent;
+      r.dns_timeouts += res->counters().timeouts;
+    }
   }
   r.nodes.clear();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {

@@ -170,7 +170,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         if (mine.users == 0) continue;
       }
       const int pod = running[static_cast<std::size_t>(k)];
-      add_client(stack_of_pod(pod), resolver_of_pod(pod), t.target.host, t.target.port, mine,
+      add_client(stack_of_pod(pod), resolver_of_pod(pod, app::find_program(t.program)->lookup),
+                 t.target.host, t.target.port, mine,
                  cluster_->pods()[static_cast<std::size_t>(pod)].name, cpu_of_pod(pod),
                  host_costs_of_pod(pod));
     }
