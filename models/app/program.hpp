@@ -5,6 +5,7 @@
 // docs/parameters.md gives each figure's source.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,8 +19,10 @@ namespace podwire::app {
 // How a program resolves a name when it connects somewhere.
 enum class NameLookup : std::uint8_t {
   glibc,    // getaddrinfo(): A and AAAA back to back from one socket per name tried
-  go_ipv4,  // Go's resolver asked for "ip4": A only, each question on a socket of its own
+  go,       // Go's resolver (net.Dial): A and AAAA in parallel, each on a socket of its own
+  go_ipv4,  // Go's resolver asked for "ip4": A only, on a socket of its own
 };
+inline constexpr std::size_t kNameLookups = 3;
 
 struct ProgramProfile {
   std::string name;

@@ -402,8 +402,8 @@ void ClusterModel::start_servers(std::size_t ai, int pod) {
         for (std::size_t c = 0; c < groups[g].calls.size(); ++c) {
           const CallSpec& call = groups[g].calls[c];
           app::Upstream& upstream = make_upstream(
-              stack_of_pod(pod), resolver_of_pod(pod), call.target.host, call.target.port,
-              choice_of(call), &app::HttpServer::call_done, &server);
+              stack_of_pod(pod), resolver_of_pod(pod, a.resolver), call.target.host,
+              call.target.port, choice_of(call), &app::HttpServer::call_done, &server);
           group.calls.push_back(app::Call{&upstream, plan.handlers[h].call_targets[g][c],
                                           route_id(call.route),
                                           static_cast<std::uint64_t>(call.request_bytes.count()),
@@ -517,10 +517,11 @@ void ClusterModel::build_ingress(std::size_t ai, const std::vector<int>& pods, D
 // --- churn ------------------------------------------------------------------------
 
 std::uint16_t ClusterModel::add_probe(int pod, const std::string& host, std::uint16_t port, Time at,
-                                      bool udp) {
+                                      bool udp, app::NameLookup lookup) {
   const int service =
       service_named(host, cluster_->pods()[static_cast<std::size_t>(pod)].namespace_);
-  return add_probe_client(stack_of_pod(pod), resolver_of_pod(pod), host, port, at, udp, service);
+  return add_probe_client(stack_of_pod(pod), resolver_of_pod(pod, lookup), host, port, at, udp,
+                          service);
 }
 
 std::uint16_t ClusterModel::add_outside_probe(const std::string& host, std::uint16_t port, Time at,

@@ -383,10 +383,10 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod, app::NameLookup kind) 
     cfg.cluster_domain = scenario_.cluster.dns.domain;
     cfg.cache = scenario_.cluster.dns.client_cache;
     std::string stream = "dns/" + std::to_string(pod);
-    if (kind == app::NameLookup::go_ipv4) {
-      cfg.aaaa = false;
+    if (kind != app::NameLookup::glibc) {
+      cfg.aaaa = kind == app::NameLookup::go;
       cfg.socket_per_query = true;
-      stream += "/go";
+      stream += kind == app::NameLookup::go ? "/go" : "/go-ipv4";
     }
     r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
                                                dns_wire_, cfg, random_.stream(stream));

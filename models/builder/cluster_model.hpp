@@ -128,8 +128,9 @@ class ClusterModel final : public churn::PodRuntime {
   // With `udp`, one fire-and-forget datagram (its fate on
   // requests().datagram). Returns the local port of the datagram's socket
   // (0 for TCP: a connection's port is chosen at connect()).
+  // `lookup`: the library the probe resolves with.
   std::uint16_t add_probe(int pod, const std::string& host, std::uint16_t port, engine::Time at,
-                          bool udp = false);
+                          bool udp = false, app::NameLookup lookup = app::NameLookup::glibc);
   // The same from the machine outside the cluster, which resolves with the
   // public DNS.
   std::uint16_t add_outside_probe(const std::string& host, std::uint16_t port, engine::Time at,
@@ -318,7 +319,7 @@ class ClusterModel final : public churn::PodRuntime {
   std::vector<net::Endpoint*> pod_endpoints_;
   std::vector<std::unique_ptr<net::TcpStack>> pod_stacks_;
   // By pod index, then app::NameLookup.
-  std::vector<std::array<std::unique_ptr<app::DnsStubResolver>, 2>> pod_resolvers_;
+  std::vector<std::array<std::unique_ptr<app::DnsStubResolver>, app::kNameLookups>> pod_resolvers_;
   std::deque<net::TcpStack> host_stacks_;
   std::vector<std::pair<net::Host*, net::TcpStack*>> host_stack_index_;
   app::StaticResolver public_dns_{sim_};

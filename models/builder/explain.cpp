@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "models/app/name_resolver.hpp"
+#include "models/app/program.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/kube/resolver_config.hpp"
 #include "models/net/packet.hpp"
@@ -94,6 +95,41 @@ std::string port_text(std::uint16_t port, bool udp) {
   return std::to_string(port) + (udp ? "/UDP" : "/TCP");
 }
 
+// The library a request from `pod` resolves its name with: the client
+// program of a traffic entry the pod sends, else the resolver of the app it
+// runs, else glibc's.
+struct Lookup {
+  app::NameLookup kind = app::NameLookup::glibc;
+  std::string who;
+};
+Lookup lookup_of_pod(const ClusterScenario& scenario, const kube::Cluster& cluster, int pod) {
+  const auto runs = [&](const std::string& ns, const std::string& workload) {
+    const std::vector<int> pods = cluster.pods_of(ns, workload);
+    return std::find(pods.begin(), pods.end(), pod) != pods.end();
+  };
+  const auto described = [](app::NameLookup kind, const std::string& whose) {
+    switch (kind) {
+      case app::NameLookup::go_ipv4:
+        return whose + " resolves with Go's resolver, A only: a socket per question";
+      case app::NameLookup::go:
+        return whose + " resolves with Go's resolver: A and AAAA in parallel, a socket each";
+      case app::NameLookup::glibc:
+        break;
+    }
+    return whose + " resolves with glibc's getaddrinfo(): A and AAAA from one socket";
+  };
+  for (const scenario::TrafficSpec& t : scenario.traffic) {
+    if (t.from != scenario::TrafficSpec::From::pod || !runs(t.from_namespace, t.from_workload))
+      continue;
+    const app::NameLookup kind = app::find_program(t.program)->lookup;
+    return Lookup{kind, described(kind, "its traffic's client, " + t.program + ",")};
+  }
+  for (const scenario::AppSpec& a : scenario.apps) {
+    if (runs(a.namespace_, a.workload)) return Lookup{a.resolver, described(a.resolver, "its app")};
+  }
+  return Lookup{app::NameLookup::glibc, described(app::NameLookup::glibc, "a program")};
+}
+
 }  // namespace
 
 ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
@@ -104,6 +140,7 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
   const bool outside = from == "outside";
   const int pod = outside ? -1 : find_pod(scenario, cluster, from);
   const kube::PodState* client = outside ? nullptr : &cluster.pods()[static_cast<std::size_t>(pod)];
+  const Lookup lookup = outside ? Lookup{} : lookup_of_pod(scenario, cluster, pod);
   ExplainResult r;
   r.outside = outside;
   r.from = outside ? "outside" : pod_label(*client);
@@ -166,6 +203,9 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
                       for (const auto& d : rc.search) s += (s.empty() ? "" : " ") + d;
                       return s.empty() ? std::string("(none)") : s;
                     }());
+    r.dns.push_back(lookup.who);
+    const std::string asks = lookup.kind == app::NameLookup::go_ipv4 ? "A " : "A+AAAA ";
+    const int per_name = lookup.kind == app::NameLookup::go_ipv4 ? 1 : 2;
     if (nameserver == 0) {
       // The resolver outside the cluster knows no cluster names.
       const std::string& domain = scenario.cluster.dns.domain;
@@ -173,48 +213,50 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
       for (const std::string& name : rc.candidates(host)) {
         ++asked;
         if (name == domain || name.ends_with("." + domain)) {
-          r.dns.push_back("A+AAAA " + name + " -> NXDOMAIN (outside the cluster)");
+          r.dns.push_back(asks + name + " -> NXDOMAIN (outside the cluster)");
           continue;
         }
-        r.dns.push_back("A+AAAA " + name +
+        r.dns.push_back(asks + name +
                         " -> answered outside the cluster: the request leaves the cluster");
         break;
       }
-      r.dns.push_back(std::to_string(2 * asked) + " queries to the resolver outside the cluster, " +
+      r.dns.push_back(std::to_string(per_name * asked) +
+                      (per_name * asked == 1 ? " query" : " queries") +
+                      " to the resolver outside the cluster, " +
                       scenario.cluster.dns.upstream_latency.to_string() + " each");
     }
     int queries = 0;
     for (const std::string& name :
          nameserver == 0 ? std::vector<std::string>{} : rc.candidates(host)) {
-      queries += 2;  // A and AAAA, in parallel from one socket
+      queries += per_name;
       const kube::DnsAnswer a = cluster.lookup(name);
       if (a.kind == kube::DnsAnswer::Kind::nxdomain) {
-        r.dns.push_back("A+AAAA " + name + " -> NXDOMAIN");
+        r.dns.push_back(asks + name + " -> NXDOMAIN");
         continue;
       }
       if (a.kind == kube::DnsAnswer::Kind::external) {
-        r.dns.push_back("A+AAAA " + name +
+        r.dns.push_back(asks + name +
                         " -> outside the cluster domain: CoreDNS forwards it upstream");
         if (upstream_name.empty()) upstream_name = name;
         continue;
       }
       if (a.kind == kube::DnsAnswer::Kind::cname) {
-        r.dns.push_back("A+AAAA " + name + " -> CNAME " + a.cname +
+        r.dns.push_back(asks + name + " -> CNAME " + a.cname +
                         " (ExternalName): resolved upstream");
         final_name = a.cname;
         break;
       }
       std::string list;
       for (net::Address x : a.addresses) list += (list.empty() ? "" : ", ") + addr(x);
-      r.dns.push_back("A+AAAA " + name + " -> " + list + " (TTL " + std::to_string(a.ttl_s) +
-                      " s)");
+      r.dns.push_back(asks + name + " -> " + list + " (TTL " + std::to_string(a.ttl_s) + " s)");
       target = a.addresses.front();
       final_name = name;
       break;
     }
     if (nameserver != 0)
-      r.dns.push_back(std::to_string(queries) + " queries over UDP to " + addr(nameserver) +
-                      ":53, each through the pod's node datapath to a CoreDNS pod");
+      r.dns.push_back(std::to_string(queries) + (queries == 1 ? " query" : " queries") +
+                      " over UDP to " + addr(nameserver) + (queries == 1 ? ":53, " : ":53, each ") +
+                      "through the pod's node datapath to a CoreDNS pod");
   }
 
   // --- what the address leads to ------------------------------------------------
@@ -437,8 +479,9 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
         p.at_server = rec;
       },
       &probe);
-  capture.client_port = outside ? model.add_outside_probe(host, port, Time::ms(10), r.udp)
-                                : model.add_probe(pod, host, port, Time::ms(10), r.udp);
+  capture.client_port = outside
+                            ? model.add_outside_probe(host, port, Time::ms(10), r.udp)
+                            : model.add_probe(pod, host, port, Time::ms(10), r.udp, lookup.kind);
   const std::uint64_t lb_before = model.load_balancer().counters().packets;
   const std::vector<std::uint64_t> lb_per_node = model.load_balancer().per_node();
   model.simulator().run_until(Time::s(60));

@@ -14,6 +14,7 @@
 #include "engine/time.hpp"
 #include "engine/units.hpp"
 #include "models/app/call_count.hpp"
+#include "models/app/program.hpp"
 #include "models/churn/churn_spec.hpp"
 #include "models/kube/cidr.hpp"
 #include "models/kube/kube_schema.hpp"
@@ -62,7 +63,7 @@ struct DnsSpec {
   engine::Time cpu_per_query = engine::Time::us(59);
   engine::Time upstream_latency = engine::Time::ms(10);
   int ndots = 5;
-  bool client_cache = false;  // glibc has none; Go and Java clients cache
+  bool client_cache = false;  // glibc's and Go's resolvers keep no answers
 };
 
 // The service proxy every node runs, and synthetic "filler" Services that
@@ -197,6 +198,8 @@ struct AppSpec {
   engine::Time cpu_per_request = engine::Time::ns(2500);
   engine::Time cpu_per_connection = engine::Time::zero();
   int threads = 0;  // 0: one per core of the pod's node
+  // The library its calls resolve names with.
+  app::NameLookup resolver = app::NameLookup::glibc;
   // How long its server keeps a client's connection (nginx keepalive_requests
   // and keepalive_timeout); the program's unless given.
   // Unset: the program's, except that a gRPC server (one reached by a

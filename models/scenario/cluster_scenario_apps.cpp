@@ -302,7 +302,8 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     const YamlField a(kv.second, (apps.path().empty() ? "" : apps.path() + ".") + key, ctx);
     if (!a.expect_mapping({"role", "port", "concurrency", "service_time", "program",
                            "cpu_per_request", "cpu_per_connection", "threads", "response_size",
-                           "calls", "routes", "keepalive_requests", "keepalive_timeout"})) {
+                           "calls", "routes", "keepalive_requests", "keepalive_timeout",
+                           "resolver"})) {
       continue;
     }
     AppSpec app;
@@ -340,6 +341,14 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
     if (auto v = cpu_cost(a["cpu_per_request"])) app.cpu_per_request = *v;
     if (auto v = cpu_cost(a["cpu_per_connection"])) app.cpu_per_connection = *v;
     if (auto v = a["threads"].integer(0, 100'000)) app.threads = static_cast<int>(*v);
+    if (auto v = a["resolver"].string()) {
+      if (*v == "glibc")
+        app.resolver = app::NameLookup::glibc;
+      else if (*v == "go")
+        app.resolver = app::NameLookup::go;
+      else
+        a["resolver"].error("expected glibc or go, got '" + *v + "'");
+    }
     if (auto v = a["keepalive_requests"].integer(0, 1'000'000'000))
       app.keepalive_requests = static_cast<std::uint32_t>(*v);
     if (auto v = a["keepalive_timeout"].time()) {

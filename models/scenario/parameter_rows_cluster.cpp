@@ -205,7 +205,9 @@ void add_cluster_sections(std::vector<ParameterSection>& out) {
               "kubelet writes `options ndots:5` into every pod's resolv.conf"),
           bool_param(
               "cluster.dns.client_cache", [](S & s) -> auto& { return s.cluster.dns.client_cache; },
-              "glibc has no cache; Go and Java clients cache"),
+              "glibc's getaddrinfo() and Go's resolver keep no answers (Go's net package has no "
+              "cache); `true` keeps each answer for its TTL (5 s from CoreDNS's kubernetes "
+              "plugin), as a caching stub such as nscd does"),
       },
       ""});
 }

@@ -188,6 +188,45 @@ traffic:
   EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);
 }
 
+// An app whose calls go through Go's resolver asks A and AAAA from a socket
+// each, where glibc sends both from one: each lookup of a headless Service's
+// name makes one more conntrack entry toward kube-dns, and the DNS queries
+// are the only packets translated but for the NodePort's few kept-alive
+// connections.
+TEST(ClusterModel, GosResolverTakesASocketPerQuestion) {
+  const auto with = [&](const std::string& resolver) {
+    return run(kCluster + kManifests + kNodePortService + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-direct, namespace: my-app}
+      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
+apps:
+  my-app/web-server:
+    concurrency: 4
+    service_time: 1ms
+    resolver: )" +
+               resolver + R"(
+    calls: [{sequential: [{url: "http://web-direct:8080", max_depth: 1, keep_alive: false}]}]
+traffic:
+  - {name: n, url: "http://worker-0:30080/", rate: 100/s}
+)");
+  };
+  const ClusterRunResult glibc = with("glibc");
+  const ClusterRunResult go = with("go");
+  for (const ClusterRunResult* r : {&glibc, &go}) {
+    EXPECT_GT(r->traffic[0].ok, 250u);
+    EXPECT_EQ(r->traffic[0].failed, 0u);
+    EXPECT_EQ(r->dns_queries, 2 * r->dns_lookups);
+  }
+  const double lookups = static_cast<double>(go.dns_lookups);
+  EXPECT_GT(lookups, 250);
+  EXPECT_NEAR(static_cast<double>(glibc.dns_lookups), lookups, 0.02 * lookups);
+  const double more = static_cast<double>(go.datapath.service_translations) -
+                      static_cast<double>(glibc.datapath.service_translations);
+  EXPECT_NEAR(more, lookups, 0.05 * lookups);
+}
+
 std::string load_balancer(const std::string& policy) {
   // One web-server pod on three nodes: Local may only use its node.
   return kCluster + kManifests + R"(
