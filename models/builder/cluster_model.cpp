@@ -386,7 +386,7 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod, app::NameLookup kind) 
     if (kind != app::NameLookup::glibc) {
       cfg.aaaa = kind == app::NameLookup::go;
       cfg.socket_per_query = true;
-      stream += kind == app::NameLookup::go ? "/go" : "/go-ipv4";
+      stream += kind == app::NameLookup::go ? "/go-both" : "/go";
     }
     r = std::make_unique<app::DnsStubResolver>(*pod_endpoints_[static_cast<std::size_t>(pod)],
                                                dns_wire_, cfg, random_.stream(stream));
