@@ -208,21 +208,23 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
     }
   }
   const std::string& fqdn = l.candidates[l.candidate];
+  const bool both_now = config_.aaaa && !sequential();
   const std::uint32_t questions = config_.aaaa ? 2 : 1;
   if (config_.nameserver == 0) {
-    // A (and AAAA) to the resolver outside the cluster: one round trip.
+    // A (and AAAA) to the resolver outside the cluster: one round trip, two
+    // when the AAAA question waits for the A answer.
     l.a_query = l.aaaa_query = 0;
     counters_.queries_sent += questions;
     l.queries += questions;
     l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_outside_answer>(
-        config_.outside_latency, this, index);
+        config_.outside_latency * (sequential() ? 2 : 1), this, index);
     l.timer_armed = true;
     return;
   }
   l.a_query = wire_.post(fqdn, false);
   by_query_[l.a_query] = index;
   l.aaaa_query = 0;
-  if (config_.aaaa) {
+  if (both_now) {
     l.aaaa_query = wire_.post(fqdn, true);
     by_query_[l.aaaa_query] = index;
   }
@@ -230,7 +232,7 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
     // Go's exchange(): a socket dialled for one question and one attempt.
     close_sockets(l);
     l.a_port = open_socket();
-    if (config_.aaaa) l.aaaa_port = open_socket();
+    if (both_now) l.aaaa_port = open_socket();
   } else if (l.attempt == 0) {
     // A and AAAA from one socket, back to back, as glibc sends them; a
     // retry of the same name goes out of the same socket.
@@ -239,13 +241,37 @@ void DnsStubResolver::send_candidate(std::uint32_t index) {
   }
   const std::uint32_t bytes = DnsWire::query_bytes(fqdn);
   pod_.send_udp(l.a_port, config_.nameserver, 53, bytes, l.a_query);
-  if (config_.aaaa) pod_.send_udp(l.aaaa_port, config_.nameserver, 53, bytes, l.aaaa_query);
-  counters_.queries_sent += questions;
-  l.queries += questions;
+  if (both_now) pod_.send_udp(l.aaaa_port, config_.nameserver, 53, bytes, l.aaaa_query);
+  counters_.queries_sent += both_now ? 2 : 1;
+  l.queries += both_now ? 2 : 1;
   if (l.timer_armed) pod_.simulator().cancel(l.timer);
   l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(
       Time::s(config_.resolv.timeout_s), this, index);
   l.timer_armed = true;
+}
+
+// single-request: the AAAA question, once the A question is answered. glibc
+// sends it from the same socket (single-request-reopen: from a new one, which
+// its later retries keep) within the same timeout; Go's tryOneName gives it a
+// socket and a timeout of its own.
+void DnsStubResolver::send_aaaa(std::uint32_t index) {
+  Lookup& l = lookups_[index];
+  const std::string& fqdn = l.candidates[l.candidate];
+  l.aaaa_query = wire_.post(fqdn, true);
+  by_query_[l.aaaa_query] = index;
+  if (config_.socket_per_query) {
+    l.aaaa_port = open_socket();
+    if (l.timer_armed) pod_.simulator().cancel(l.timer);
+    l.timer = pod_.simulator().schedule_in<&DnsStubResolver::on_timeout>(
+        Time::s(config_.resolv.timeout_s), this, index);
+    l.timer_armed = true;
+  } else if (config_.resolv.reopen) {
+    close_sockets(l);
+    l.a_port = l.aaaa_port = open_socket();
+  }
+  pod_.send_udp(l.aaaa_port, config_.nameserver, 53, DnsWire::query_bytes(fqdn), l.aaaa_query);
+  ++counters_.queries_sent;
+  ++l.queries;
 }
 
 void DnsStubResolver::on_datagram(void* ctx, const net::Packet& p) {
@@ -260,6 +286,10 @@ void DnsStubResolver::on_datagram(void* ctx, const net::Packet& p) {
     l.a_done = true;
     l.a_answer = q->answer;
     if (self->config_.socket_per_query) self->close_socket(l.a_port);
+    if (self->sequential() && l.aaaa_query == 0) {
+      self->send_aaaa(index);
+      return;
+    }
   } else if (p.request_id == l.aaaa_query) {
     l.aaaa_done = true;
     if (self->config_.socket_per_query) self->close_socket(l.aaaa_port);

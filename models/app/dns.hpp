@@ -201,6 +201,9 @@ class DnsStubResolver final : public NameResolver {
   };
 
   void send_candidate(std::uint32_t lookup);
+  void send_aaaa(std::uint32_t lookup);
+  // The AAAA question waits for the A answer (resolv.conf single-request).
+  bool sequential() const { return config_.aaaa && config_.resolv.single_request; }
   static void on_datagram(void* ctx, const net::Packet& p);
   void on_timeout(std::uint64_t lookup);
   void on_outside_answer(std::uint64_t lookup);

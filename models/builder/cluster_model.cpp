@@ -383,6 +383,7 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod, app::NameLookup kind) 
     cfg.cluster_domain = scenario_.cluster.dns.domain;
     cfg.cache = scenario_.cluster.dns.client_cache;
     std::string stream = "dns/" + std::to_string(pod);
+    cfg.aaaa = !conf.resolver.no_aaaa;  // glibc's no-aaaa; Go's resolver does not read it
     if (kind != app::NameLookup::glibc) {
       cfg.aaaa = kind == app::NameLookup::go;
       cfg.socket_per_query = true;

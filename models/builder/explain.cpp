@@ -204,8 +204,12 @@ ExplainResult explain(const ClusterScenario& scenario, const std::string& from,
                       return s.empty() ? std::string("(none)") : s;
                     }());
     r.dns.push_back(lookup.who);
-    const std::string asks = lookup.kind == app::NameLookup::go_ipv4 ? "A " : "A+AAAA ";
-    const int per_name = lookup.kind == app::NameLookup::go_ipv4 ? 1 : 2;
+    // Go's resolver does not read glibc's no-aaaa; both read single-request.
+    const bool aaaa = lookup.kind == app::NameLookup::go        ? true
+                      : lookup.kind == app::NameLookup::go_ipv4 ? false
+                                                                : !rc.no_aaaa;
+    const std::string asks = !aaaa ? "A " : rc.single_request ? "A then AAAA " : "A+AAAA ";
+    const int per_name = aaaa ? 2 : 1;
     if (nameserver == 0) {
       // The resolver outside the cluster knows no cluster names.
       const std::string& domain = scenario.cluster.dns.domain;

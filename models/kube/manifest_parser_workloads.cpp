@@ -30,6 +30,23 @@ std::optional<std::int64_t> sleep_command_seconds(std::vector<std::string> words
   return std::stoll(n);
 }
 
+// What podwire says of a dnsConfig option it does not act on: TCP queries and
+// server rotation are not modelled, and a name neither glibc's resolver nor
+// Go's knows (both ignore those) is likely a typo. "" for the rest.
+std::string resolver_option_warning(const std::string& name) {
+  if (name == "use-vc" || name == "usevc" || name == "tcp")
+    return "option '" + name + "' (DNS over TCP) is not modelled: queries go over UDP";
+  if (name == "rotate") return "option 'rotate' is not modelled: the first nameserver is asked";
+  static const std::set<std::string> known = {
+      "ndots",        "timeout",        "attempts",   "single-request", "single-request-reopen",
+      "no-aaaa",      "edns0",          "trust-ad",   "no-reload",      "no-check-names",
+      "inet6",        "ip6-bytestring", "ip6-dotint", "no-ip6-dotint",  "no-tld-query",
+      "no_tld_query", "debug"};
+  if (known.count(name) == 0)
+    return "'" + name + "' is no resolver option glibc or Go knows: both ignore it";
+  return "";
+}
+
 }  // namespace
 
 int ManifestParser::replicas(const YamlField& spec) {
@@ -222,6 +239,7 @@ PodSpec ManifestParser::pod_spec(const YamlField& spec) {
         continue;
       }
       const std::string value = o["value"].string().value_or("");
+      if (const std::string w = resolver_option_warning(*name); !w.empty()) o["name"].warning(w);
       config.options.emplace_back(*name, value);
       if (*name == "ndots") config.ndots = f_.integer(o["value"], 0, 15);
     }

@@ -88,6 +88,10 @@ PodResolvConf pod_resolv_conf(const PodSpec& spec, std::string_view pod_namespac
     if (name == "ndots") c.resolver.ndots = option_value(value, 0, 15, c.resolver.ndots);
     if (name == "timeout") c.resolver.timeout_s = option_value(value, 1, 30, c.resolver.timeout_s);
     if (name == "attempts") c.resolver.attempts = option_value(value, 1, 5, c.resolver.attempts);
+    if (name == "single-request" || name == "single-request-reopen")
+      c.resolver.single_request = true;
+    if (name == "single-request-reopen") c.resolver.reopen = true;
+    if (name == "no-aaaa") c.resolver.no_aaaa = true;
   }
   return c;
 }

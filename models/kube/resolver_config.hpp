@@ -17,6 +17,12 @@ struct ResolverConfig {
   int ndots = 5;                    // names with fewer dots try the search list first
   int timeout_s = 5;                // glibc: seconds per try
   int attempts = 2;                 // glibc: tries per name and server
+  // options single-request and single-request-reopen: the AAAA question only
+  // after the A question's answer (glibc's send_dg; Go reads both as
+  // singleRequest); with reopen, glibc sends it from a new socket.
+  bool single_request = false;
+  bool reopen = false;
+  bool no_aaaa = false;  // options no-aaaa (glibc 2.36): no AAAA question at all
 
   // The resolv.conf kubelet writes for dnsPolicy ClusterFirst (pkg/kubelet/network/dns):
   // search <ns>.svc.<domain> svc.<domain> <domain>, then the node's own search

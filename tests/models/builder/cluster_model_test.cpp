@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "tests/support/build_errors.hpp"
 #include "tests/support/my_app_manifests.hpp"
@@ -225,6 +226,85 @@ traffic:
   const double more = static_cast<double>(go.datapath.service_translations) -
                       static_cast<double>(glibc.datapath.service_translations);
   EXPECT_NEAR(more, lookups, 0.05 * lookups);
+}
+
+// The pod's dnsConfig options, read as glibc reads them (a server's calls
+// resolve through glibc): single-request waits for the A answer before it
+// asks AAAA, so a lookup takes two round trips to CoreDNS instead of one;
+// single-request-reopen also asks it from a new socket (one more conntrack
+// entry, seen through a headless Service, whose calls are not translated);
+// no-aaaa asks A alone.
+struct Lookups {
+  double seconds = 0;
+  std::uint64_t count = 0;
+};
+
+TEST(ClusterModel, ThePodsResolverOptionsDecideHowGlibcAsks) {
+  const auto with = [&](const std::string& option) {
+    std::string manifests = kManifests;
+    const std::string plain =
+        "spec: {containers: [{name: web, image: nginx, ports: [{name: http, containerPort: "
+        "8080}]}]}";
+    if (!option.empty()) {
+      manifests.replace(manifests.find(plain), plain.size(),
+                        "spec: {dnsConfig: {options: [{name: " + option +
+                            "}]}, containers: [{name: web, image: nginx, ports: [{name: http, "
+                            "containerPort: 8080}]}]}");
+    }
+    const ClusterScenario s =
+        scenario::parse_cluster_scenario(kCluster + manifests + kNodePortService + R"(
+  - inline:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-direct, namespace: my-app}
+      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
+apps:
+  my-app/web-server:
+    concurrency: 4
+    service_time: 1ms
+    calls: [{sequential: [{url: "http://web-direct:8080", max_depth: 1, keep_alive: false}]}]
+traffic:
+  - {name: n, url: "http://worker-0:30080/", rate: 100/s}
+)",
+                                         "test.yaml", {});
+    ClusterModel m(s);
+    Lookups looked;
+    m.dns_looked_up.connect(
+        [](void* ctx, const app::DnsLookupRecord& r) {
+          auto& l = *static_cast<Lookups*>(ctx);
+          l.seconds += (r.finished - r.started).seconds();
+          ++l.count;
+        },
+        &looked);
+    ClusterRunResult r = m.run();
+    return std::make_pair(r, looked.seconds / static_cast<double>(looked.count));
+  };
+  const auto [plain, plain_dns] = with("");
+  const auto [single, single_dns] = with("single-request");
+  const auto [reopen, reopen_dns] = with("single-request-reopen");
+  const auto [no_aaaa, no_aaaa_dns] = with("no-aaaa");
+  for (const ClusterRunResult* r : {&plain, &single, &reopen, &no_aaaa}) {
+    EXPECT_GT(r->dns_lookups, 250u);
+    EXPECT_EQ(r->traffic[0].failed, 0u);
+  }
+  EXPECT_EQ(plain.dns_queries, 2 * plain.dns_lookups);
+  EXPECT_EQ(single.dns_queries, 2 * single.dns_lookups);
+  EXPECT_EQ(no_aaaa.dns_queries, no_aaaa.dns_lookups);
+  // A lookup: one round trip to CoreDNS, or two.
+  std::printf("lookup: %.1f us, single-request %.1f us, reopen %.1f us, no-aaaa %.1f us\n",
+              plain_dns * 1e6, single_dns * 1e6, reopen_dns * 1e6, no_aaaa_dns * 1e6);
+  EXPECT_GT(plain_dns, 0.0);
+  EXPECT_NEAR(single_dns / plain_dns, 2.0, 0.25);
+  EXPECT_NEAR(reopen_dns / plain_dns, 2.0, 0.25);
+  EXPECT_NEAR(no_aaaa_dns / plain_dns, 1.0, 0.1);
+  // The same conntrack entries with single-request; one more per lookup when
+  // the AAAA question reopens.
+  const double lookups = static_cast<double>(reopen.dns_lookups);
+  EXPECT_NEAR(static_cast<double>(single.datapath.service_translations),
+              static_cast<double>(plain.datapath.service_translations), 0.05 * lookups);
+  EXPECT_NEAR(static_cast<double>(reopen.datapath.service_translations) -
+                  static_cast<double>(plain.datapath.service_translations),
+              lookups, 0.05 * lookups);
 }
 
 std::string load_balancer(const std::string& policy) {

@@ -192,6 +192,30 @@ spec:
   EXPECT_EQ(c.pre_stop->sleep_seconds, 5);
 }
 
+// glibc and Go ignore a resolver option they do not know; podwire says so,
+// and says which options it does not model.
+TEST(ManifestLoader, ResolverOptionsItDoesNotActOnAreWarnings) {
+  const Loaded l = parse(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  dnsConfig:
+    options:
+      - {name: single-request-reopen}
+      - {name: use-vc}
+      - {name: single-requests}
+  containers: [{name: c, image: busybox}]
+)");
+  EXPECT_EQ(l.errors(), std::vector<std::string>{});
+  EXPECT_EQ(l.warnings(),
+            (std::vector<std::string>{
+                "test.yaml:9:16: warning: spec.dnsConfig.options[1].name: option 'use-vc' (DNS "
+                "over TCP) is not modelled: queries go over UDP",
+                "test.yaml:10:16: warning: spec.dnsConfig.options[2].name: 'single-requests' is "
+                "no resolver option glibc or Go knows: both ignore it"}));
+}
+
 TEST(ManifestLoader, ListKindAndUnknownKinds) {
   const Loaded l = parse(R"(
 apiVersion: v1

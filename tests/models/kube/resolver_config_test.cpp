@@ -99,6 +99,21 @@ TEST(PodResolvConf, DnsConfigIsAppendedWithoutDuplicatesAndItsOptionsWin) {
   EXPECT_EQ(c.resolver.candidates("api.corp.example").front(), "api.corp.example");
 }
 
+TEST(PodResolvConf, SingleRequestAndNoAaaaAreReadAsGlibcReadsThem) {
+  DnsConfig d;
+  d.options = {{"single-request-reopen", ""}};
+  const ResolverConfig reopen = conf_of(spec_with(DnsPolicy::cluster_first, false, d)).resolver;
+  EXPECT_TRUE(reopen.single_request);  // send_dg: reopen implies a single request at a time
+  EXPECT_TRUE(reopen.reopen);
+  d.options = {{"single-request", ""}, {"no-aaaa", ""}};
+  const ResolverConfig single = conf_of(spec_with(DnsPolicy::cluster_first, false, d)).resolver;
+  EXPECT_TRUE(single.single_request);
+  EXPECT_FALSE(single.reopen);
+  EXPECT_TRUE(single.no_aaaa);
+  const ResolverConfig plain = conf_of(spec_with(DnsPolicy::cluster_first, false)).resolver;
+  EXPECT_FALSE(plain.single_request || plain.reopen || plain.no_aaaa);
+}
+
 TEST(PodResolvConf, NoneIsOnlyTheDnsConfig) {
   DnsConfig d;
   d.nameservers = {"10.96.0.10"};
