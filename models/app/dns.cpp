@@ -174,7 +174,7 @@ void DnsStubResolver::resolve(std::string_view name, Done done, void* context,
     const auto it = cache_.find(key);
     if (it != cache_.end() && it->second.until > pod_.simulator().now()) {
       ++counters_.cache_hits;
-      answer_later(w, true, it->second.address);
+      answer_later(w, it->second.address != 0, it->second.address);
       return;
     }
   }
@@ -352,8 +352,15 @@ void DnsStubResolver::finish(std::uint32_t index, bool ok, net::Address address)
     by_query_.erase(id);
   }
   if (!ok) ++counters_.failures;
-  if (ok && config_.cache) {
-    cache_[l.name] = Cached{address, pod_.simulator().now() + Time::s(l.a_answer.ttl_s)};
+  if (config_.cache) {
+    const Time now = pod_.simulator().now();
+    if (ok) {
+      const Time kept =
+          config_.cache_for > Time::zero() ? config_.cache_for : Time::s(l.a_answer.ttl_s);
+      cache_[l.name] = Cached{address, now + kept};
+    } else if (config_.failures_for > Time::zero()) {
+      cache_[l.name] = Cached{0, now + config_.failures_for};
+    }
   }
   if (looked_up.connected()) {
     looked_up.emit(DnsLookupRecord{pod_.id(), l.name, l.queries, l.timeouts, ok, address, l.started,

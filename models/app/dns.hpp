@@ -122,6 +122,12 @@ struct StubResolverConfig {
   engine::Time outside_latency = engine::Time::ms(10);
   std::string cluster_domain = "cluster.local";
   bool cache = false;  // glibc has none
+  // With `cache`: how long an answer is kept, and a failed lookup (zero:
+  // an answer for its TTL, a failure not at all). A JVM keeps answers 30 s
+  // and failures 10 s whatever the TTL (networkaddress.cache.ttl and
+  // .negative.ttl, sun.net.InetAddressCachePolicy).
+  engine::Time cache_for = engine::Time::zero();
+  engine::Time failures_for = engine::Time::zero();
   // Also an AAAA question beside each A (getaddrinfo() with AF_UNSPEC); off
   // for a client that asks for IPv4 only (Go's LookupIP with "ip4").
   bool aaaa = true;
@@ -221,7 +227,7 @@ class DnsStubResolver final : public NameResolver {
   std::vector<std::uint32_t> free_lookups_;
   std::unordered_map<std::uint64_t, std::uint32_t> by_query_;  // query id -> lookup
   struct Cached {
-    net::Address address;
+    net::Address address;  // 0: the lookup failed
     engine::Time until;
   };
   std::unordered_map<std::string, Cached> cache_;

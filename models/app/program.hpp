@@ -21,8 +21,9 @@ enum class NameLookup : std::uint8_t {
   glibc,    // getaddrinfo(): A and AAAA back to back from one socket per name tried
   go,       // Go's resolver (net.Dial): A and AAAA in parallel, each on a socket of its own
   go_ipv4,  // Go's resolver asked for "ip4": A only, on a socket of its own
+  java,     // a JVM's InetAddress: glibc's getaddrinfo() behind a cache of 30 s (failures 10 s)
 };
-inline constexpr std::size_t kNameLookups = 3;
+inline constexpr std::size_t kNameLookups = 4;
 
 struct ProgramProfile {
   std::string name;

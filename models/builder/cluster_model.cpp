@@ -384,7 +384,12 @@ app::NameResolver& ClusterModel::resolver_of_pod(int pod, app::NameLookup kind) 
     cfg.cache = scenario_.cluster.dns.client_cache;
     std::string stream = "dns/" + std::to_string(pod);
     cfg.aaaa = !conf.resolver.no_aaaa;  // glibc's no-aaaa; Go's resolver does not read it
-    if (kind != app::NameLookup::glibc) {
+    if (kind == app::NameLookup::java) {
+      cfg.cache = true;
+      cfg.cache_for = Time::s(30);
+      cfg.failures_for = Time::s(10);
+      stream += "/java";
+    } else if (kind != app::NameLookup::glibc) {
       cfg.aaaa = kind == app::NameLookup::go;
       cfg.socket_per_query = true;
       stream += kind == app::NameLookup::go ? "/go-both" : "/go";

@@ -45,6 +45,7 @@ ClusterRunResult ClusterModel::run(const std::atomic<bool>* stop_flag,
       r.dns_lookups += res->counters().lookups;
       r.dns_queries += res->counters().queries_sent;
       r.dns_timeouts += res->counters().timeouts;
+      r.dns_client_cache_hits += res->counters().cache_hits;
     }
   }
   r.nodes.clear();

@@ -113,6 +113,8 @@ Lookup lookup_of_pod(const ClusterScenario& scenario, const kube::Cluster& clust
         return whose + " resolves with Go's resolver, A only: a socket per question";
       case app::NameLookup::go:
         return whose + " resolves with Go's resolver: A and AAAA in parallel, a socket each";
+      case app::NameLookup::java:
+        return whose + " resolves through a JVM's cache (30 s) over glibc's getaddrinfo()";
       case app::NameLookup::glibc:
         break;
     }

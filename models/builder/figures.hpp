@@ -289,6 +289,7 @@ struct ClusterRunResult {
   std::optional<engine::Time> first_addr_unavailable;
   std::uint64_t unfinished = 0;  // requests of any kind pending at the end, after the warm-up
   std::uint64_t dns_lookups = 0, dns_queries = 0, dns_timeouts = 0;
+  std::uint64_t dns_client_cache_hits = 0;  // lookups a pod's resolver answered from its cache
   double node_cpu_application_s = 0, node_cpu_kernel_s = 0;  // summed over nodes
   ChurnFigures churn;
   std::uint64_t events = 0;
@@ -310,6 +311,7 @@ struct ClusterRunResult {
       d("lookups", dns_lookups);
       d("queries_sent", dns_queries);
       d("timeouts", dns_timeouts);
+      d("client_cache_hits", dns_client_cache_hits);
       dns.visit(d);
     });
     v.record("ports", [this](auto& p) {

@@ -346,8 +346,10 @@ void parse_apps(const YamlField& apps, YamlContext& ctx, ClusterScenario& s) {
         app.resolver = app::NameLookup::glibc;
       else if (*v == "go")
         app.resolver = app::NameLookup::go;
+      else if (*v == "java")
+        app.resolver = app::NameLookup::java;
       else
-        a["resolver"].error("expected glibc or go, got '" + *v + "'");
+        a["resolver"].error("expected glibc, go or java, got '" + *v + "'");
     }
     if (auto v = a["keepalive_requests"].integer(0, 1'000'000'000))
       app.keepalive_requests = static_cast<std::uint32_t>(*v);

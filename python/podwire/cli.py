@@ -129,8 +129,10 @@ def format_cluster_summary(result: dict[str, Any]) -> str:
                 f"busiest node: {busiest['name']}, CPU {100 * busiest['softirq_cpu_s'] / cores:.1f}% softirq + "
                 f"{100 * busiest['system_cpu_s'] / cores:.1f}% system + "
                 f"{100 * busiest['application_cpu_s'] / cores:.1f}% user of {busiest['cores']} CPUs{ceiling}")
+        cached = dns.get("client_cache_hits", 0)  # traces written before have none
+        from_cache = f" ({cached:,} answered from a client's cache)" if cached else ""
         lines.append(
-            f"dns: {dns['lookups']:,} lookups sent {dns['queries_sent']:,} queries "
+            f"dns: {dns['lookups']:,} lookups{from_cache} sent {dns['queries_sent']:,} queries "
             f"({dns['nxdomain']:,} NXDOMAIN, {dns['forwarded']:,} forwarded upstream, {dns['timeouts']:,} timeouts)")
     if "churn" in result:
         lines.extend(_format_churn(result))

@@ -234,6 +234,31 @@ traffic:
 // single-request-reopen also asks it from a new socket (one more conntrack
 // entry, seen through a headless Service, whose calls are not translated);
 // no-aaaa asks A alone.
+// A JVM keeps an answer 30 s and a failure 10 s, whatever the TTL (5 s from
+// CoreDNS): in a 12 s run each of the three web-server pods asks for the
+// Service once (an A and an AAAA query, through glibc), and twice for a name
+// that does not exist (fully qualified: one name tried).
+TEST(ClusterModel, AJavaAppsCallsResolveOnceEveryThirtySeconds) {
+  const ClusterRunResult r = run(kCluster + kManifests + kNodePortService + R"(
+apps:
+  my-app/web-server:
+    concurrency: 4
+    service_time: 1ms
+    resolver: java
+    calls:
+      - sequential:
+          - {url: "http://web:80", max_depth: 1, keep_alive: false}
+          - {url: "http://gone.my-app.svc.cluster.local.:80", max_depth: 1}
+traffic:
+  - {name: n, url: "http://worker-0:30080/", rate: 100/s, keep_alive: false}
+)",
+                                 {"run.duration=12s"});
+  EXPECT_GT(r.traffic[0].ok, 1000u);
+  EXPECT_GT(r.dns_lookups, 2 * r.traffic[0].ok);
+  EXPECT_EQ(r.dns_queries, 3u * (2 + 2 * 2));
+  EXPECT_EQ(r.dns.nxdomain, 3u * 2 * 2);
+}
+
 struct Lookups {
   double seconds = 0;
   std::uint64_t count = 0;

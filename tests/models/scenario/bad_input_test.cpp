@@ -228,7 +228,7 @@ TEST(BadInput, ValuesARunCannotMeanAreErrorsAtTheirField) {
                                "max: 1ms}}\n")),
             "s.yaml:22:52: error: apps.web.service_time.min: must not be negative, got -1ms\n");
   EXPECT_EQ(errors_of(scenario("apps:\n  web: {resolver: musl}\n")),
-            "s.yaml:22:19: error: apps.web.resolver: expected glibc or go, got 'musl'\n");
+            "s.yaml:22:19: error: apps.web.resolver: expected glibc, go or java, got 'musl'\n");
 }
 
 TEST(BadInput, MinutesHoursAndDaysAreTimes) {
