@@ -22,7 +22,9 @@ EventId Simulator::schedule_in(Time delay, EventFn fn, void* context, std::uint6
     throw std::invalid_argument("cannot schedule an event with negative delay " +
                                 delay.to_string());
   }
-  return schedule_at(Time::checked_add(now_, delay), fn, context, arg);
+  // Saturates: a delay beyond the end of simulated time (a heavy-tailed
+  // draw) is an event at Time::max(), after any run's end.
+  return schedule_at(now_ + delay, fn, context, arg);
 }
 
 bool Simulator::cancel(EventId id) {

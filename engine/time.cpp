@@ -46,6 +46,12 @@ Time Time::from_seconds(double seconds) {
   return Time(static_cast<std::int64_t>(ps));
 }
 
+Time Time::drawn(double seconds) {
+  if (!(seconds > 0)) return Time::zero();
+  if (seconds >= 9.2e6) return Time::max();
+  return from_seconds(seconds);
+}
+
 Time Time::parse(std::string_view text) {
   const UnitText n = split_unit_text(text, "time");
   if (n.unit.empty()) {

@@ -26,6 +26,9 @@ class Time {
 
   // Rounds to the nearest picosecond; throws on NaN, infinity or overflow.
   static Time from_seconds(double seconds);
+  // A duration drawn from a distribution: a negative draw (a normal's tail)
+  // counts as 0, one beyond simulated time (a heavy Pareto tail) as max().
+  static Time drawn(double seconds);
 
   static constexpr Time zero() { return Time(0); }
   static constexpr Time max() { return Time(std::numeric_limits<std::int64_t>::max()); }
@@ -47,11 +50,19 @@ class Time {
 
   constexpr auto operator<=>(const Time&) const = default;
 
-  constexpr Time operator+(Time o) const { return Time(ps_ + o.ps_); }
+  // Saturates at max() (and at the lowest value): an event that far out
+  // never comes, where wrapping round would put it in the past.
+  constexpr Time operator+(Time o) const {
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(ps_, o.ps_, &out))
+      return Time(o.ps_ > 0 ? std::numeric_limits<std::int64_t>::max()
+                            : std::numeric_limits<std::int64_t>::min());
+    return Time(out);
+  }
   constexpr Time operator-(Time o) const { return Time(ps_ - o.ps_); }
   constexpr Time operator-() const { return Time(-ps_); }
   constexpr Time& operator+=(Time o) {
-    ps_ += o.ps_;
+    *this = *this + o;
     return *this;
   }
   constexpr Time& operator-=(Time o) {

@@ -23,7 +23,7 @@ void HttpClient::start() {
   if (pool_ == nullptr) throw std::logic_error("HttpClient::start before attach");
   const Time first = std::max(config_.start, sim_.now()) - sim_.now();
   if (config_.open_loop) {
-    const Time gap = Time::from_seconds(config_.interarrival.sample(random_));
+    const Time gap = Time::drawn(config_.interarrival.sample(random_));
     if (sim_.now() + first + gap < config_.stop)
       sim_.schedule_in<&HttpClient::on_arrival>(first + gap, this);
   } else {
@@ -35,7 +35,7 @@ void HttpClient::start() {
 
 void HttpClient::on_arrival() {
   send(kOpenLoop);
-  const Time gap = Time::from_seconds(config_.interarrival.sample(random_));
+  const Time gap = Time::drawn(config_.interarrival.sample(random_));
   if (sim_.now() + gap < config_.stop) sim_.schedule_in<&HttpClient::on_arrival>(gap, this);
 }
 
@@ -92,7 +92,7 @@ void HttpClient::done(void* ctx, std::uint64_t cookie, std::uint64_t request) {
     }
   }
   if (cookie == kOpenLoop) return;
-  const Time think = Time::from_seconds(self->config_.think_time.sample(self->random_));
+  const Time think = Time::drawn(self->config_.think_time.sample(self->random_));
   self->sim_.schedule_in<&HttpClient::on_user>(think, self, cookie);
 }
 

@@ -134,7 +134,7 @@ void HttpServer::start(std::uint32_t w) {
 void HttpServer::on_cpu_done(void* ctx, std::uint64_t w) {
   auto* self = static_cast<HttpServer*>(ctx);
   const RouteHandler& h = self->config_.handlers[self->work_[w].handler];
-  const Time service = Time::from_seconds(h.service_time.sample(self->random_));
+  const Time service = Time::drawn(h.service_time.sample(self->random_));
   self->sim_.schedule_in<&HttpServer::on_service_done>(service, self, w);
 }
 

@@ -67,8 +67,8 @@ void EndpointPropagation::changed(int service, Time at) {
   s.pending.push_back(changes_.back().id);
   if (s.queued) return;  // rides along with the sync already queued
   s.queued = true;
-  const double delay = std::max(0.0, config_.slice_delay.sample(random_));
-  sim_.schedule_in<&EndpointPropagation::on_slice_sync>(Time::from_seconds(delay), this,
+  const Time delay = Time::drawn(config_.slice_delay.sample(random_));
+  sim_.schedule_in<&EndpointPropagation::on_slice_sync>(delay, this,
                                                         static_cast<std::uint64_t>(service));
 }
 
@@ -130,8 +130,8 @@ void EndpointPropagation::on_slice_sync(std::uint64_t service_index) {
   const Time now = sim_.now();
   for (std::size_t node = 0; node < last_delivery_.size(); ++node) {
     if (!listening_[node]) continue;
-    const double delay = std::max(0.0, config_.watch_delay.sample(random_));
-    const Time at = std::max(now + Time::from_seconds(delay), last_delivery_[node]);
+    const Time delay = Time::drawn(config_.watch_delay.sample(random_));
+    const Time at = std::max(now + delay, last_delivery_[node]);
     last_delivery_[node] = at;
     ++b.undelivered;
     counters_.watch_events += writes;

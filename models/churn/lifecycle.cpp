@@ -143,8 +143,8 @@ int Lifecycle::create(std::uint32_t owner, int ordinal) {
     l.on_failed_node = true;
     return pod;
   }
-  const double start = std::max(0.0, config_.container_start.sample(random_));
-  sim_.schedule_in<&Lifecycle::on_started>(Time::from_seconds(start), this, timer_arg(pod));
+  const Time start = Time::drawn(config_.container_start.sample(random_));
+  sim_.schedule_in<&Lifecycle::on_started>(start, this, timer_arg(pod));
   return pod;
 }
 

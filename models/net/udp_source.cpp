@@ -24,7 +24,7 @@ UdpSource::UdpSource(Endpoint& host, const engine::RandomRoot& random, UdpSource
 }
 
 void UdpSource::start() {
-  const engine::Time first = engine::Time::from_seconds(config_.gap.sample(gaps_));
+  const engine::Time first = engine::Time::drawn(config_.gap.sample(gaps_));
   if (host_.simulator().now() + first < config_.stop_at) {
     host_.simulator().schedule_in<&UdpSource::send_next>(first, this);
   }
@@ -37,7 +37,7 @@ void UdpSource::send_next() {
   host_.send_udp(config_.src_port, dst, config_.dst_port,
                  config_.wire_bytes - kUdpHeader - kIpv4Header);
   ++sent_;
-  const engine::Time gap = engine::Time::from_seconds(config_.gap.sample(gaps_));
+  const engine::Time gap = engine::Time::drawn(config_.gap.sample(gaps_));
   if (host_.simulator().now() + gap < config_.stop_at) {
     host_.simulator().schedule_in<&UdpSource::send_next>(gap, this);
   }

@@ -36,9 +36,17 @@ void NodeCpu::check_work(Time work, const std::string& name) {
   }
 }
 
+namespace {
+// Picoseconds as a Time, saturating where a slow core stretches a huge job
+// past the end of simulated time (converting such a double is undefined).
+Time saturated_ps(double ps) {
+  return ps >= 9.2e18 ? Time::max() : Time::ps(static_cast<std::int64_t>(ps));
+}
+}  // namespace
+
 Time NodeCpu::scaled(Time work) const {
   if (speed_ == 1.0) return work;
-  return Time::ps(std::llround(static_cast<double>(work.ps()) / speed_));
+  return saturated_ps(std::round(static_cast<double>(work.ps()) / speed_));
 }
 
 void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* context,
@@ -67,7 +75,7 @@ void NodeCpu::run_on_core(int core, Time work, Time system, Done done, void* con
 
 Time NodeCpu::Core::stretched(Time work) const {
   if (rate == 1.0) return work;
-  return Time::ps(static_cast<std::int64_t>(std::ceil(static_cast<double>(work.ps()) / rate)));
+  return saturated_ps(std::ceil(static_cast<double>(work.ps()) / rate));
 }
 
 Time NodeCpu::Core::system_wall(Time elapsed) const {

@@ -29,8 +29,7 @@ void ServerFarm::start() {
 }
 
 Time ServerFarm::draw(const engine::Distribution& d, engine::RandomStream& s) {
-  const double seconds = d.sample(s);
-  return seconds <= 0 ? Time::zero() : Time::from_seconds(seconds);
+  return Time::drawn(d.sample(s));
 }
 
 void ServerFarm::on_arrival() {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,17 @@ TEST(Time, ConstructorsRefuseOverflow) {
   EXPECT_THROW(Time::from_seconds(1e10), std::overflow_error);
   EXPECT_THROW(Time::from_seconds(std::nan("")), std::invalid_argument);
   EXPECT_THROW(Time::checked_add(Time::max(), 1_ps), std::overflow_error);
+}
+
+TEST(Time, SumsSaturateAndDrawsAreClamped) {
+  EXPECT_EQ(Time::max() + 1_ps, Time::max());
+  EXPECT_EQ(Time::s(9'000'000) + Time::s(9'000'000), Time::max());
+  EXPECT_LT(-Time::max() + -(2_ps), -Time::max());  // the lowest value, not a wrap
+  EXPECT_EQ(Time::drawn(-1e-3), Time::zero());      // a normal's negative tail
+  EXPECT_EQ(Time::drawn(1e300), Time::max());       // a heavy Pareto tail
+  EXPECT_EQ(Time::drawn(std::numeric_limits<double>::infinity()), Time::max());
+  EXPECT_EQ(Time::drawn(std::nan("")), Time::zero());
+  EXPECT_EQ(Time::drawn(1.5e-6), Time::ps(1'500'000));
 }
 
 TEST(Time, ParsesEveryUnitExactly) {

@@ -62,6 +62,26 @@ traffic:
   EXPECT_LT(t.at_server_s.mean(), 1e-3 + 2.5e-6 + 6e-6);
 }
 
+// A normal service time's negative draws count as 0, so the mean time at the
+// server is E[max(0, X)] = mu Phi(mu / sigma) + sigma phi(mu / sigma): 2.79 ms
+// for mu 2 ms and sigma 4 ms, not the 2 ms a normal's mean would give.
+TEST(ClusterModel, ANormalServiceTimeCountsItsNegativeDrawsAsZero) {
+  const ClusterRunResult r = run(kCluster + kManifests + R"(
+apps:
+  my-app/web-server: {concurrency: 64, service_time: {distribution: normal, mean: 2ms, stddev: 4ms}}
+traffic:
+  - {name: c, from: my-app/client, url: "http://web/", rate: 500/s}
+)");
+  const TrafficFigures& t = r.traffic[0];
+  EXPECT_GT(t.ok, 1000u);
+  EXPECT_EQ(t.failed, 0u);
+  const double z = 0.5;
+  const double phi = std::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+  const double expected = 2e-3 * cdf + 4e-3 * phi;
+  EXPECT_NEAR(t.at_server_s.mean() / expected, 1.0, 0.08) << t.at_server_s.mean();
+}
+
 TEST(ClusterModel, AOneThreadServerReadsARequestAfterAcceptingItsConnection) {
   // 500 us of user work per connection on one thread: a request on a new
   // connection waits for it, less the half round trip between the client's
