@@ -198,6 +198,9 @@ class ClusterModel final : public churn::PodRuntime {
   // for is outside the cluster domain (a low ndots), which the resolver out
   // there answers instead of the Service.
   std::string resolution_warning(int pod, const std::string& host, int service) const;
+  // "" unless every endpoint of Service `service` is a pod that runs no app:
+  // then nothing answers its requests, which stay unfinished.
+  std::string unserved_warning(int service) const;
   void build_churn(Diagnostics& diags);
   void build_proxy_syncs();
   void bring_up_pod(int pod);

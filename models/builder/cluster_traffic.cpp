@@ -1,6 +1,8 @@
 // The traffic of a cluster scenario: each entry's load generators, where
 // they run (outside, in a workload's pods, or through kubectl port-forward),
 // what they reach and which routes they ask for.
+#include <algorithm>
+
 #include "models/app/program.hpp"
 #include "models/builder/cluster_model.hpp"
 #include "models/builder/located.hpp"
@@ -121,6 +123,10 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
           diags.add(located(Severity::error, t.source, path + ".url", problem));
           continue;
         }
+        if (service >= 0) {
+          if (const std::string w = unserved_warning(service); !w.empty())
+            diags.add(located(Severity::warning, t.source, path + ".url", w));
+        }
       }
       cc.target = target_index(t.target.host, t.target.port, service);
       add_client(stack_of_host(*fabric_.outside), public_dns_, t.target.host, t.target.port, cc,
@@ -154,6 +160,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
         continue;
       }
       if (const std::string w = resolution_warning(running[0], t.target.host, service); !w.empty())
+        diags.add(located(Severity::warning, t.source, path + ".url", w));
+      if (const std::string w = unserved_warning(service); !w.empty())
         diags.add(located(Severity::warning, t.source, path + ".url", w));
     }
     cc.target = target_index(t.target.host, t.target.port, service);
@@ -206,6 +214,27 @@ ClusterModel::OutsideTarget ClusterModel::outside_target(const std::string& host
     o.problem = "no Service has " + std::string(udp ? "a UDP " : "") + "nodePort " +
                 std::to_string(port) + " on node '" + host + "'";
   return o;
+}
+
+std::string ClusterModel::unserved_warning(int service) const {
+  const kube::ServiceState& st = cluster_->services()[static_cast<std::size_t>(service)];
+  std::vector<int> served;  // the pods of every app, servers and ingress controllers
+  for (const AppSpec& a : scenario_.apps) {
+    const std::vector<int> pods = cluster_->pods_of(a.namespace_, a.workload);
+    served.insert(served.end(), pods.begin(), pods.end());
+  }
+  bool any = false;
+  for (const kube::ServicePortState& port : st.ports) {
+    for (const kube::EndpointState& e : port.endpoints) {
+      if (e.pod < 0) return "";  // an address of a hand-written EndpointSlice
+      any = true;
+      if (std::find(served.begin(), served.end(), e.pod) != served.end()) return "";
+    }
+  }
+  if (!any) return "";
+  return "the pods behind Service " + st.key +
+         " run no app (no entry under `apps:` for their workload): nothing answers these "
+         "requests, which stay unfinished";
 }
 
 std::string ClusterModel::resolution_warning(int pod, const std::string& host, int service) const {

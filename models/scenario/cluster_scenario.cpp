@@ -51,7 +51,12 @@ void parse_cluster(const YamlField& c, YamlContext& ctx, ClusterScenario& scenar
     }
     NodeGroupSpec n;
     n.source = where(g, ctx.file);
-    if (auto v = g["name"].string()) n.name = *v;
+    if (auto v = g["name"].string()) {
+      n.name = *v;
+      // The nodes are NAME-0, NAME-1, ...: Node names, DNS subdomains.
+      if (const std::string problem = kube::dns_subdomain_problem(*v + "-0"); !problem.empty())
+        g["name"].error("'" + *v + "' cannot name nodes: " + problem);
+    }
     if (auto v = g["count"].integer(1, 100000)) n.count = static_cast<int>(*v);
     if (auto v = g["cpus"].integer(1, 4096)) n.cpus = static_cast<int>(*v);
     // What the cores are: a named model, or a speed relative to the reference machine.
@@ -257,7 +262,13 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
   std::vector<kube::WrittenAt> written_at;
   for (const YamlField& item : items(m, ctx)) {
     if (item.node().IsScalar()) {
-      std::filesystem::path p(item.node().as<std::string>());
+      const std::string text = item.node().as<std::string>();
+      if (text.empty()) {
+        // "" would be the scenario's own folder, the scenario file included.
+        item.error("an empty path: give a manifest file or folder");
+        continue;
+      }
+      std::filesystem::path p(text);
       if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
       s.manifest_paths.push_back(p.lexically_normal().string());
       written_at.push_back(kube::WrittenAt{where(item, ctx.file), item.path()});
@@ -267,6 +278,7 @@ void parse_manifests(const YamlField& m, YamlContext& ctx, const std::string& ba
       item.error("expected a path to a manifest file or folder, or {inline: <Kubernetes object>}");
       continue;
     }
+    if (!item.expect_mapping({"inline"})) continue;
     // An inline object is read where it is, so that its problems are told at
     // their places in the scenario.
     s.objects.append(kube::parse_manifest_node(item["inline"].node(), ctx.file, diags, schema));

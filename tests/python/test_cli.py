@@ -506,6 +506,20 @@ def test_validate_counts_the_warnings_that_building_the_model_finds(podwire_cli)
     assert "warning(s))" in r.stdout
 
 
+def test_validate_warns_of_traffic_to_pods_that_run_no_app(podwire_cli, tmp_path):
+    # Without an `apps:` entry nothing listens in the web pods: every request
+    # would stay unfinished, so validate says so at the traffic's URL.
+    text = (Path(__file__).resolve().parents[2] / "scenarios/seed-web.yaml").read_text()
+    start = text.index("\napps:")
+    end = text.index("\ntraffic:")
+    seed = Path(__file__).resolve().parents[2] / "scenarios/seed"
+    scenario = tmp_path / "no-apps.yaml"
+    scenario.write_text((text[:start] + text[end:]).replace("- seed/", f"- {seed}/"))
+    r = podwire_cli("validate", str(scenario))
+    assert r.returncode == 0, r.stderr
+    assert "warning: traffic[0].url: the pods behind Service my-app/web run no app" in r.stderr
+
+
 def _file_size_limit(limit: int):
     """In the child: writes beyond `limit` bytes fail with EFBIG, as on a full disk (SIGXFSZ ignored)."""
     import resource

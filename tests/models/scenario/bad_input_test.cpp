@@ -156,9 +156,12 @@ cluster:
   nodes: [{name: "a\nb\u0001"}, {name: "a\nb\u0001"}]
 )");
   EXPECT_EQ(e,
+            "s.yaml:3:18: error: cluster.nodes[0].name: 'a\\nb\\x01' cannot name nodes: a DNS "
+            "subdomain may contain only lowercase letters, digits, '-' and '.'\n"
             "s.yaml:3:33: error: cluster.nodes[1].name: node group name 'a\\nb\\x01' is used twice "
-            "(first by "
-            "cluster.nodes[0], line 3)\n");
+            "(first by cluster.nodes[0], line 3)\n"
+            "s.yaml:3:40: error: cluster.nodes[1].name: 'a\\nb\\x01' cannot name nodes: a DNS "
+            "subdomain may contain only lowercase letters, digits, '-' and '.'\n");
 }
 
 const std::string kTraffic = "traffic:\n  - {url: http://web/, rate: 1/s}\n";
@@ -229,6 +232,16 @@ TEST(BadInput, ValuesARunCannotMeanAreErrorsAtTheirField) {
             "s.yaml:22:52: error: apps.web.service_time.min: must not be negative, got -1ms\n");
   EXPECT_EQ(errors_of(scenario("apps:\n  web: {resolver: musl}\n")),
             "s.yaml:22:19: error: apps.web.resolver: expected glibc, go or java, got 'musl'\n");
+}
+
+TEST(BadInput, AnEmptyManifestPathAndANodeGroupThatCannotNameNodesAreErrors) {
+  EXPECT_EQ(errors_of(scenario("", "  - \"\"\n")),
+            "s.yaml:21:5: error: manifests[2]: an empty path: give a manifest file or folder\n");
+  std::string text = scenario();
+  text.replace(text.find("name: worker"), 12, "name: Big Node");
+  EXPECT_EQ(errors_of(text),
+            "s.yaml:4:14: error: cluster.nodes[0].name: 'Big Node' cannot name nodes: a DNS "
+            "subdomain may contain only lowercase letters, digits, '-' and '.'\n");
 }
 
 TEST(BadInput, MinutesHoursAndDaysAreTimes) {
