@@ -117,10 +117,37 @@ std::optional<PreStopHook> ManifestParser::pre_stop(const YamlField& p) {
   return hook;
 }
 
+namespace {
+
+// Kubernetes refuses a container resource that is neither standard (cpu,
+// memory, ephemeral-storage, hugepages-<size>) nor qualified by a domain
+// (example.com/gpu): a misspelt "memroy" would otherwise request nothing.
+void check_resource_names(const YamlField& m) {
+  static constexpr std::string_view kStandard[] = {"cpu", "memory", "ephemeral-storage"};
+  if (!m.present() || !m.node().IsMap()) return;
+  for (const auto& kv : m.node()) {
+    const std::string name = kv.first.as<std::string>("");
+    if (name.find('/') != std::string::npos || name.starts_with("hugepages-")) continue;
+    if (std::find(std::begin(kStandard), std::end(kStandard), name) != std::end(kStandard))
+      continue;
+    std::string suggestion;
+    for (std::string_view k : closest_names(name, kStandard)) {
+      suggestion += std::string(suggestion.empty() ? "; did you mean " : " or ") + std::string(k);
+    }
+    m[name].error("'" + name + "' is no resource a container can ask for (cpu, memory, " +
+                  "ephemeral-storage, hugepages-<size>, or a name with a domain such as " +
+                  "example.com/gpu)" + (suggestion.empty() ? "" : suggestion + "?"));
+  }
+}
+
+}  // namespace
+
 void ManifestParser::resources(const YamlField& r, Container& c) {
   if (!f_.is_mapping(r, "a mapping with requests and/or limits")) return;
   const YamlField requests = r["requests"];
   const YamlField limits = r["limits"];
+  check_resource_names(requests);
+  check_resource_names(limits);
   if (f_.is_mapping(requests, "a mapping of resource names to quantities")) {
     c.cpu_request_millicores = f_.cpu(requests["cpu"]);
     c.memory_request_bytes = f_.memory(requests["memory"]);

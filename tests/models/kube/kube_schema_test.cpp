@@ -179,7 +179,7 @@ spec:
 TEST(KubeSchema, WrongTypes) {
   std::string text = kDeployment;
   text.replace(text.find("replcas: 3"), 10, "replicas: 3\n  minReadySeconds: \"10\"\n  paused: 1");
-  text += "        resources:\n          requests: {cpu: 500m, memory: 1, gpu: true}\n";
+  text += "        resources:\n          requests: {cpu: 500m, memory: 1, example.com/gpu: true}\n";
   text.replace(text.find("labels: {app: web}"), 18, "labels: {app: web, tier: 2}");
   EXPECT_EQ(check(text, Severity::warning),
             (std::vector<std::string>{
@@ -189,7 +189,8 @@ TEST(KubeSchema, WrongTypes) {
                 "integer 1 (the Kubernetes 1.99 schema)",
                 "app.yaml:13:32: warning: spec.template.metadata.labels.tier: expected a string, "
                 "got the integer 2 (quote it to make it a string) (the Kubernetes 1.99 schema)",
-                "app.yaml:19:49: warning: spec.template.spec.containers[0].resources.requests.gpu: "
+                "app.yaml:19:61: warning: "
+                "spec.template.spec.containers[0].resources.requests.example.com/gpu: "
                 "expected a quantity (a number or a string such as 500m), got the boolean true "
                 "(the Kubernetes 1.99 schema)"}));
 }

@@ -216,6 +216,27 @@ spec:
                 "no resolver option glibc or Go knows: both ignore it"}));
 }
 
+// Kubernetes refuses a container resource that is neither standard nor
+// qualified by a domain: a misspelt name would otherwise request nothing.
+TEST(ManifestLoader, AContainerResourceNameMustBeStandardOrQualified) {
+  const Loaded l = parse(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: c
+      image: busybox
+      resources: {requests: {cpu: 100m, memroy: 64Gi, example.com/gpu: 1, hugepages-2Mi: 8Mi}}
+)");
+  EXPECT_EQ(l.errors(),
+            std::vector<std::string>{
+                "test.yaml:9:49: error: spec.containers[0].resources.requests.memroy: 'memroy' is "
+                "no resource a container can ask for (cpu, memory, ephemeral-storage, "
+                "hugepages-<size>, or a name with a domain such as example.com/gpu); did you "
+                "mean memory?"});
+}
+
 TEST(ManifestLoader, ListKindAndUnknownKinds) {
   const Loaded l = parse(R"(
 apiVersion: v1
