@@ -209,14 +209,11 @@ traffic:
   EXPECT_EQ(r.dns_queries, 2 * r.dns_lookups);
 }
 
-// An app whose calls go through Go's resolver asks A and AAAA from a socket
-// each, where glibc sends both from one: each lookup of a headless Service's
-// name makes one more conntrack entry toward kube-dns, and the DNS queries
-// are the only packets translated but for the NodePort's few kept-alive
-// connections.
-TEST(ClusterModel, GosResolverTakesASocketPerQuestion) {
-  const auto with = [&](const std::string& resolver) {
-    return run(kCluster + kManifests + kNodePortService + R"(
+// The web pods behind a NodePort, each request calling the headless
+// web-direct on a new connection: the lookups that reach kube-dns are the
+// servers' own. `app` adds lines to the web-server app.
+std::string calls_to_headless(const std::string& manifests, const std::string& app) {
+  return kCluster + manifests + kNodePortService + R"(
   - inline:
       apiVersion: v1
       kind: Service
@@ -226,12 +223,21 @@ apps:
   my-app/web-server:
     concurrency: 4
     service_time: 1ms
-    resolver: )" +
-               resolver + R"(
-    calls: [{sequential: [{url: "http://web-direct:8080", max_depth: 1, keep_alive: false}]}]
+)" + app +
+         R"(    calls: [{sequential: [{url: "http://web-direct:8080", max_depth: 1, keep_alive: false}]}]
 traffic:
   - {name: n, url: "http://worker-0:30080/", rate: 100/s}
-)");
+)";
+}
+
+// An app whose calls go through Go's resolver asks A and AAAA from a socket
+// each, where glibc sends both from one: each lookup of a headless Service's
+// name makes one more conntrack entry toward kube-dns, and the DNS queries
+// are the only packets translated but for the NodePort's few kept-alive
+// connections.
+TEST(ClusterModel, GosResolverTakesASocketPerQuestion) {
+  const auto with = [&](const std::string& resolver) {
+    return run(calls_to_headless(kManifests, "    resolver: " + resolver + "\n"));
   };
   const ClusterRunResult glibc = with("glibc");
   const ClusterRunResult go = with("go");
@@ -297,21 +303,7 @@ TEST(ClusterModel, ThePodsResolverOptionsDecideHowGlibcAsks) {
                             "containerPort: 8080}]}]}");
     }
     const ClusterScenario s =
-        scenario::parse_cluster_scenario(kCluster + manifests + kNodePortService + R"(
-  - inline:
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web-direct, namespace: my-app}
-      spec: {clusterIP: None, selector: {app: web-server}, ports: [{port: 8080}]}
-apps:
-  my-app/web-server:
-    concurrency: 4
-    service_time: 1ms
-    calls: [{sequential: [{url: "http://web-direct:8080", max_depth: 1, keep_alive: false}]}]
-traffic:
-  - {name: n, url: "http://worker-0:30080/", rate: 100/s}
-)",
-                                         "test.yaml", {});
+        scenario::parse_cluster_scenario(calls_to_headless(manifests, ""), "test.yaml", {});
     ClusterModel m(s);
     Lookups looked;
     m.dns_looked_up.connect(
