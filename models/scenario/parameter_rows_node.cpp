@@ -282,6 +282,10 @@ void add_node_sections(std::vector<ParameterSection>& out) {
                    "answer, not 120 s. podwire applies this at every `cluster.kernel`"),
           constant("session affinity timeout", "10800s",
                    "Kubernetes Service `sessionAffinityConfig` default"),
+          constant("JVM name cache (apps with `resolver: java`)", "30s answers, 10s failures",
+                   "OpenJDK `sun.net.InetAddressCachePolicy` without a security manager "
+                   "(`networkaddress.cache.ttl`, `networkaddress.cache.negative.ttl`): kept that "
+                   "long whatever the answer's TTL"),
       },
       ""});
 
