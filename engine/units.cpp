@@ -133,6 +133,12 @@ Rate Rate::parse(std::string_view text) {
                                   " is too small: one event in more than 106 days, the longest "
                                   "simulated time");
     }
+    // Nor may it be shorter than simulated time's step: 1 ps.
+    if (v > 1e12) {
+      throw std::invalid_argument("rate " + quoted(text) +
+                                  " is too large: more than one event per picosecond, the step "
+                                  "of simulated time");
+    }
     return Rate(v);
   }
   throw std::invalid_argument("rate " + quoted(text) + " has unknown unit " + quoted(n.unit) +

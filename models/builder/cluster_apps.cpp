@@ -64,6 +64,8 @@ void ClusterModel::build_apps(Diagnostics& diags) {
                 problem.empty() && !w.empty())
               diags.add(located(Severity::warning, call.source, at, w));
           }
+          if (const std::string w = outside_warning(pods[0], call.target.host, service); !w.empty())
+            diags.add(located(Severity::warning, call.source, at, w));
           plan.handlers[h].call_targets.back().push_back(
               target_index(call.target.host, call.target.port, service));
         }

@@ -201,6 +201,10 @@ class ClusterModel final : public churn::PodRuntime {
   // "" unless every endpoint of Service `service` is a pod that runs no app:
   // then nothing answers its requests, which stay unfinished.
   std::string unserved_warning(int service) const;
+  // "" unless what `pod`'s resolver first gets an answer for by the name
+  // `host` (or Service `service`'s ExternalName) is outside the cluster
+  // domain: CoreDNS forwards it upstream, and no machine out there runs.
+  std::string outside_warning(int pod, const std::string& host, int service) const;
   void build_churn(Diagnostics& diags);
   void build_proxy_syncs();
   void bring_up_pod(int pod);

@@ -164,6 +164,8 @@ void ClusterModel::build_traffic(Diagnostics& diags) {
       if (const std::string w = unserved_warning(service); !w.empty())
         diags.add(located(Severity::warning, t.source, path + ".url", w));
     }
+    if (const std::string w = outside_warning(running[0], t.target.host, service); !w.empty())
+      diags.add(located(Severity::warning, t.source, path + ".url", w));
     cc.target = target_index(t.target.host, t.target.port, service);
     // The pods share the traffic: each sends 1/n of the rate, and the users are dealt out.
     const auto n = static_cast<int>(running.size());
@@ -235,6 +237,40 @@ std::string ClusterModel::unserved_warning(int service) const {
   return "the pods behind Service " + st.key +
          " run no app (no entry under `apps:` for their workload): nothing answers these "
          "requests, which stay unfinished";
+}
+
+std::string ClusterModel::outside_warning(int pod, const std::string& host, int service) const {
+  if (app::address_literal(host)) return "";
+  std::string name = host;
+  if (service >= 0) {
+    const kube::Service& svc = *cluster_->services()[static_cast<std::size_t>(service)].service;
+    if (svc.type != kube::ServiceType::external_name) return "";
+    name = svc.external_name;
+    if (app::address_literal(name)) return "";
+  } else if (host.find('.') == std::string::npos) {
+    return "";
+  }
+  const kube::PodResolvConf conf = resolv_conf_of_pod(pod);
+  const std::string& domain = scenario_.cluster.dns.domain;
+  // Names are tried in the resolver's order; the first that is answered wins.
+  for (const std::string& candidate : conf.resolver.candidates(name)) {
+    const bool inside = candidate == domain || candidate.ends_with("." + domain);
+    if (inside) {
+      if (cluster_->lookup(candidate).kind != kube::DnsAnswer::Kind::nxdomain) return "";
+      // A headless Service or a pod's name, whose answers readiness brings.
+      if (service_named(candidate, "") >= 0) return "";
+      continue;
+    }
+    if (nameserver_in_cluster(conf) == 0) return "";  // resolution_warning's case
+    return (service >= 0
+                ? "Service " + cluster_->services()[static_cast<std::size_t>(service)].key +
+                      " is an ExternalName for '" + name + "', which"
+                : "'" + host + "'") +
+           " is answered from outside the cluster (CoreDNS forwards '" + candidate +
+           "' upstream), and podwire simulates no machine there: nothing answers these requests, "
+           "which stay unfinished";
+  }
+  return "";
 }
 
 std::string ClusterModel::resolution_warning(int pod, const std::string& host, int service) const {

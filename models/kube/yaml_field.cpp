@@ -284,7 +284,15 @@ bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
     const std::string key = kv.first.Scalar();
     bool found = false;
     for (std::string_view k : known) found = found || k == key;
-    if (found) continue;
+    if (found) {
+      if (context_->report_nulls && kv.second.IsNull()) {
+        const YamlField value(kv.second, path_.empty() ? key : path_ + "." + key, *context_,
+                              kv.first.Mark());
+        value.report(context_->strict ? Severity::error : Severity::warning,
+                     "has no value, so it is read as absent");
+      }
+      continue;
+    }
     const std::string child = path_.empty() ? key : path_ + "." + key;
     const YamlField at(kv.first, child, *context_);
     std::string suggestion;

@@ -31,6 +31,9 @@ struct YamlContext {
   std::set<std::string> overridden_paths;
   // An unknown field is an error, not a warning (`--strict`).
   bool strict = false;
+  // A key with no value is reported, as a scenario's are (a manifest's
+  // `creationTimestamp: null` is the API's way of saying "unset").
+  bool report_nulls = false;
 };
 
 // The names of `known` closest to `name` (a typo's likely meaning): those at
@@ -70,6 +73,7 @@ class YamlField {
   // Warns about keys of this mapping that are not in `known` (a typo in a
   // scenario should not pass silently), and errors when this is not a mapping.
   // A key that a --set override wrote is an error, with the closest known keys.
+  // Under report_nulls a known key with no value warns (errs under --strict).
   bool expect_mapping(std::initializer_list<std::string_view> known) const;
   bool expect_mapping(std::span<const std::string_view> known) const;
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "models/app/program.hpp"
 #include "models/churn/churn_action.hpp"
@@ -304,6 +306,45 @@ proxy::SyncConfig ProxySpec::sync_config() const {
   return c;
 }
 
+namespace {
+
+// Why `host` can name no machine ("" when it can): an IPv4 address in dotted
+// quads, or a DNS name of letters, digits and inner hyphens (RFC 1123), whose
+// last label is not all digits, or it would be an address.
+std::string host_problem(std::string_view host) {
+  const auto all_digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  std::vector<std::string_view> labels;
+  for (std::size_t start = 0;;) {
+    const auto dot = host.find('.', start);
+    labels.push_back(host.substr(start, dot == std::string_view::npos ? host.npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (labels.size() > 1 && labels.back().empty()) labels.pop_back();  // a rooted name: "web."
+  if (all_digits(labels.back())) {
+    bool quad = labels.size() == 4;
+    for (std::string_view l : labels)
+      quad = quad && all_digits(l) && l.size() <= 3 && std::stoi(std::string(l)) <= 255;
+    return quad ? "" : "the host is neither an IPv4 address nor a DNS name";
+  }
+  if (host.size() > 253) return "a DNS name is at most 253 characters";
+  for (std::string_view l : labels) {
+    const bool ok = !l.empty() && l.size() <= 63 && l.front() != '-' && l.back() != '-' &&
+                    l.find_first_not_of(
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789-") == std::string_view::npos;
+    if (!ok) {
+      return "'" + std::string(l) + "' in host '" + std::string(host) +
+             "' is not a DNS label (1 to 63 letters, digits or inner hyphens)";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 std::optional<Url> Url::parse(std::string_view text, std::string* error) {
   Url u;
   u.text = std::string(text);
@@ -343,6 +384,10 @@ std::optional<Url> Url::parse(std::string_view text, std::string* error) {
     if (error) *error = "'" + std::string(text) + "': no host name";
     return std::nullopt;
   }
+  if (const std::string why = host_problem(authority); !why.empty()) {
+    if (error) *error = "'" + std::string(text) + "': " + why;
+    return std::nullopt;
+  }
   u.host = std::string(authority);
   return u;
 }
@@ -364,7 +409,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
   ClusterScenario s;
   s.file = file;
   Diagnostics diags;
-  YamlContext ctx{file, &diags, {}, schema != nullptr && schema->strict};
+  YamlContext ctx{file, &diags, {}, schema != nullptr && schema->strict, true};
   const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);

@@ -45,7 +45,16 @@ inline std::vector<YamlField> items(const YamlField& f, YamlContext& ctx) {
     return out;
   }
   for (std::size_t i = 0; i < f.node().size(); ++i) {
-    out.emplace_back(f.node()[i], f.path() + "[" + std::to_string(i) + "]", ctx);
+    YamlField item(f.node()[i], f.path() + "[" + std::to_string(i) + "]", ctx, f.node().Mark());
+    // `- ` with nothing after it: a slip, not an item.
+    if (item.node().IsNull()) {
+      if (ctx.strict)
+        item.error("an empty list item");
+      else
+        item.warning("an empty list item is ignored");
+      continue;
+    }
+    out.push_back(std::move(item));
   }
   return out;
 }

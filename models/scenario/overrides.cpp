@@ -19,6 +19,11 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
       fail("expected path=value, e.g. queueing.servers=8");
       continue;
     }
+    // `--set a.b=` is a value left out; `a.b=null` says "absent" on purpose.
+    if (a.find_first_not_of(" \t", eq + 1) == std::string::npos) {
+      fail("no value after '='; write " + path + "=null to leave the field out");
+      continue;
+    }
     YAML::Node value;
     try {
       value = YAML::Load(a.substr(eq + 1));

@@ -14,7 +14,7 @@ QueueingScenario parse_queueing_scenario(const std::string& text, const std::str
   QueueingScenario s;
   s.file = file;
   Diagnostics diags;
-  YamlContext ctx{file, &diags, {}, strict};
+  YamlContext ctx{file, &diags, {}, strict, true};
   const YAML::Node root = load_scenario_document(text, overrides, ctx);
 
   const YamlField top(root, "", ctx);

@@ -1,7 +1,6 @@
 #include "models/scenario/scenario_document.hpp"
 
 #include "models/kube/yaml_documents.hpp"
-#include "models/kube/yaml_fast_reader.hpp"
 #include "models/kube/yaml_tree_check.hpp"
 #include "models/scenario/overrides.hpp"
 
@@ -28,20 +27,28 @@ YAML::Node load_scenario_document(const std::string& text,
     context.diagnostics->add(std::move(*d));
     throw ScenarioError(std::move(*context.diagnostics));
   }
-  YAML::Node root;
-  try {
-    // libyaml first (a 10,000-app scenario is 400 KB); yaml-cpp for its
-    // messages when libyaml refuses. Both take the first document.
-    if (auto documents = kube::read_yaml_fast(text)) {
-      if (!documents->empty()) root = (*documents)[0];
-    } else {
-      root = YAML::Load(text);
-    }
-  } catch (const YAML::Exception& e) {
-    Diagnostic d{Severity::error, context.file, 0, 0, "", kube::yaml_error_message(e)};
-    if (!e.mark.is_null()) {
-      d.line = e.mark.line + 1;
-      d.column = e.mark.column + 1;
+  // libyaml first (a 10,000-app scenario is 400 KB); yaml-cpp, guarded, for
+  // its messages when libyaml refuses.
+  const std::size_t errors_before = context.diagnostics->count(Severity::error);
+  const std::vector<YAML::Node> documents =
+      kube::read_yaml_documents(text, context.file, *context.diagnostics);
+  if (context.diagnostics->count(Severity::error) > errors_before)
+    throw ScenarioError(std::move(*context.diagnostics));
+  YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+  // A scenario is one document: what follows a `---` would not be read.
+  for (std::size_t i = 1; i < documents.size(); ++i) {
+    const YAML::Node& extra = documents[i];
+    if (!extra.IsDefined() || extra.IsNull()) continue;
+    Diagnostic d{Severity::error,
+                 context.file,
+                 0,
+                 0,
+                 "",
+                 "a scenario is one YAML document, and a second one begins here; Kubernetes "
+                 "objects go in a file that manifests: names, or inline: under it"};
+    if (!extra.Mark().is_null()) {
+      d.line = extra.Mark().line + 1;
+      d.column = extra.Mark().column + 1;
     }
     context.diagnostics->add(std::move(d));
     throw ScenarioError(std::move(*context.diagnostics));

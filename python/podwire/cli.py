@@ -535,7 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("scenario", help="scenario YAML file")
     p_run.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a field (repeatable)")
     p_run.add_argument("--seed", type=int, help="run seed (same as --set run.seed=N)")
-    p_run.add_argument("--duration", help="simulated duration with unit, e.g. 60s")
+    p_run.add_argument(
+        "--duration", type=_duration, help="simulated duration with unit, e.g. 60s"
+    )
     p_run.add_argument("-o", "--output", metavar="FILE.h5", help="trace file (default: <scenario name>.h5 here)")
     p_run.add_argument("--no-trace", action="store_true", help="write no trace file")
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it is drawn only on a terminal)")
@@ -594,6 +596,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_par = sub.add_parser("parameters", help="print every parameter with its default and source (docs/parameters.md)")
     p_par.set_defaults(func=_cmd_parameters)
     return parser
+
+
+def _duration(text: str) -> str:
+    # The scenario checks the time itself; an empty one would read as "absent".
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a simulated time with its unit, e.g. 60s")
+    return text
 
 
 def _positive(text: str) -> int:

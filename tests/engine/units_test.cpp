@@ -73,6 +73,11 @@ TEST(Rate, ParsesPerUnit) {
   EXPECT_EQ(error_of([] { Rate::parse("1e-7/s"); }),
             "rate '1e-7/s' is too small: one event in more than 106 days, the longest simulated "
             "time");
+  // Nor may its gap be shorter than 1 ps, simulated time's step.
+  EXPECT_EQ(error_of([] { Rate::parse("1e13/s"); }),
+            "rate '1e13/s' is too large: more than one event per picosecond, the step of "
+            "simulated time");
+  EXPECT_DOUBLE_EQ(Rate::parse("1e6/us").per_second(), 1e12);
   EXPECT_DOUBLE_EQ(Rate::parse("1/h").per_second(), 1.0 / 3600);
   EXPECT_DOUBLE_EQ(Rate::parse("0/s").per_second(), 0.0);  // zero is for the caller to refuse
 }

@@ -767,3 +767,20 @@ def test_the_explain_examples_of_docs_cli_md(podwire_cli, source_dir):
         r = podwire_cli(*line.split()[1:])
         assert r.returncode == 0, (line, r.stderr)
         assert "one request simulated in the idle cluster: ok" in r.stdout or "taken in by" in r.stdout, line
+
+
+def test_validate_warns_of_traffic_to_a_name_outside_the_cluster(podwire_cli):
+    # CoreDNS forwards example.com upstream, where podwire runs no machine.
+    r = podwire_cli("validate", "scenarios/seed-web.yaml", "--set", "traffic[0].url=http://example.com/")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "warning: traffic[0].url: 'example.com' is answered from outside the cluster (CoreDNS forwards "
+        "'example.com' upstream), and podwire simulates no machine there" in r.stderr
+    )
+    assert "answered from outside" not in podwire_cli("validate", "scenarios/seed-web.yaml").stderr
+
+
+def test_an_empty_duration_is_refused_where_it_is_given(podwire_cli):
+    r = podwire_cli("run", "scenarios/default.yaml", "--duration=", "--no-trace")
+    assert r.returncode == 2
+    assert "argument --duration: expected a simulated time with its unit, e.g. 60s" in r.stderr

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/kube/kube_schema.hpp"
 #include "models/scenario/cluster_scenario.hpp"
 
 namespace podwire::scenario {
@@ -51,6 +52,14 @@ std::string errors_of(const std::string& text, const std::vector<std::string>& o
     return out;
   }
   return "";
+}
+
+// The warnings of a scenario that loads, one a line.
+std::string warnings_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  std::string out;
+  for (const Diagnostic& d : parse_cluster_scenario(text, "s.yaml", overrides).diagnostics.sorted())
+    out += d.to_string() + "\n";
+  return out;
 }
 
 TEST(BadInput, TheBaseScenarioLoads) { EXPECT_EQ(errors_of(scenario()), ""); }
@@ -298,6 +307,71 @@ TEST(BadInput, WhatTheClusterMustHoldIsReportedAtTheFieldThatSetsIt) {
 TEST(BadInput, AMissingManifestPathIsReportedWhereTheScenarioNamesIt) {
   EXPECT_EQ(errors_of(scenario("", "  - no/such/file.yaml\n")),
             "s.yaml:21:5: error: manifests[2]: 'no/such/file.yaml': no such file or folder\n");
+}
+
+// A key with no value and a `-` with nothing after it are slips: each is
+// reported, and under --strict refused (a manifest keeps its nulls).
+TEST(BadInput, AScenarioKeyWithNoValueAndAnEmptyListItemAreReported) {
+  const std::string text = scenario(
+      "apps:\n  web: {service_time: , calls: [null]}\ntraffic:\n  -\n  - {url: http://web/, rate: "
+      "1/s}\n");
+  EXPECT_EQ(warnings_of(text),
+            "s.yaml:22:23: warning: apps.web.service_time: has no value, so it is read as absent\n"
+            "s.yaml:22:33: warning: apps.web.calls[0]: an empty list item is ignored\n"
+            "s.yaml:24:4: warning: traffic[0]: an empty list item is ignored\n");
+  const ClusterScenario s = parse_cluster_scenario(text, "s.yaml");
+  ASSERT_EQ(s.traffic.size(), 1u);
+  EXPECT_TRUE(s.apps.at(0).calls.empty());
+  kube::SchemaCheck strict;
+  strict.strict = true;
+  try {
+    parse_cluster_scenario(text, "s.yaml", {}, &strict);
+    FAIL() << "accepted under --strict";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.diagnostics().count(Severity::error), 3u);
+  }
+  // `creationTimestamp: null`, as kubectl writes it, is no slip.
+  EXPECT_EQ(
+      warnings_of(scenario("",
+                           "  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: c, "
+                           "creationTimestamp: null}}\n")),
+      "");
+}
+
+TEST(BadInput, AnOverrideWithNoValueIsAnError) {
+  EXPECT_EQ(errors_of(scenario(), {"run.duration="}),
+            "--set run.duration=: error: run.duration: no value after '='; write "
+            "run.duration=null to leave the field out\n");
+  EXPECT_EQ(parse_cluster_scenario(scenario(), "s.yaml", {"run.duration=null"}).run.duration,
+            RunSettings{}.duration);
+}
+
+TEST(BadInput, ASecondDocumentInAScenarioIsAnError) {
+  EXPECT_EQ(errors_of(scenario() + "---\napiVersion: v1\nkind: Pod\n"),
+            "s.yaml:22:1: error: a scenario is one YAML document, and a second one begins here; "
+            "Kubernetes objects go in a file that manifests: names, or inline: under it\n");
+  EXPECT_EQ(errors_of(scenario() + "---\n"), "");  // a document end with nothing after it
+}
+
+TEST(BadInput, AUrlsHostMustBeAnAddressOrADnsName) {
+  const auto url = [](const std::string& u) {
+    return errors_of(scenario("traffic:\n  - {url: " + u + ", rate: 1/s}\n"));
+  };
+  EXPECT_EQ(url("http://999.1.1.1/"),
+            "s.yaml:22:11: error: traffic[0].url: 'http://999.1.1.1/': the host is neither an "
+            "IPv4 address nor a DNS name\n");
+  EXPECT_EQ(url("1.5"),
+            "s.yaml:22:11: error: traffic[0].url: '1.5': the host is neither an IPv4 address nor "
+            "a DNS name\n");
+  EXPECT_EQ(url("http://we_b/"),
+            "s.yaml:22:11: error: traffic[0].url: 'http://we_b/': 'we_b' in host 'we_b' is not a "
+            "DNS label (1 to 63 letters, digits or inner hyphens)\n");
+  EXPECT_EQ(url("http://-web.default/"),
+            "s.yaml:22:11: error: traffic[0].url: 'http://-web.default/': '-web' in host "
+            "'-web.default' is not a DNS label (1 to 63 letters, digits or inner hyphens)\n");
+  EXPECT_EQ(url("http://10.96.0.10:80/"), "");
+  EXPECT_EQ(url("http://web.default.svc.cluster.local./"), "");  // rooted
+  EXPECT_EQ(url("web:80"), "");  // no scheme: http, as curl reads it
 }
 
 }  // namespace
