@@ -171,6 +171,15 @@ bool KubeSchema::has_kind(const std::string& api_version, const std::string& kin
   return kinds_.contains({api_version, kind});
 }
 
+std::vector<std::string_view> KubeSchema::kinds_of(const std::string& api_version) const {
+  std::vector<std::string_view> out;
+  for (auto it = kinds_.lower_bound({api_version, ""});
+       it != kinds_.end() && it->first.first == api_version; ++it) {
+    out.push_back(it->first.second);
+  }
+  return out;
+}
+
 // --- checking an object ------------------------------------------------------------
 
 namespace {

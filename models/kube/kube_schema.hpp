@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,9 @@ class KubeSchema {
   const std::string& release() const { return release_; }
   std::size_t kinds() const { return kinds_.size(); }
   bool has_kind(const std::string& api_version, const std::string& kind) const;
+  // The kinds the schema has in `api_version`: none for a version it does
+  // not serve (a custom resource's).
+  std::vector<std::string_view> kinds_of(const std::string& api_version) const;
 
   // Reports every field of `object` (a mapping whose apiVersion and kind the
   // schema has) that the schema does not name, and every value of the wrong

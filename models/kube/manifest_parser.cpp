@@ -71,6 +71,20 @@ void ManifestParser::parse_object(const YamlField& root) {
     }
     return;
   }
+  // A kind that a version the API server serves does not have is refused
+  // there ("no matches for kind"): a typo, not a custom resource.
+  if (schema_ != nullptr && schema_->schema != nullptr &&
+      !schema_->schema->has_kind(*version, *kind)) {
+    if (const auto kinds = schema_->schema->kinds_of(*version); !kinds.empty()) {
+      std::string suggestion;
+      for (std::string_view k : closest_names(*kind, kinds))
+        suggestion += (suggestion.empty() ? "; did you mean " : " or ") + std::string(k);
+      kind_field.error("no kind '" + *kind + "' in " + *version + " (Kubernetes " +
+                       schema_->schema->release() + ")" +
+                       (suggestion.empty() ? "" : suggestion + "?"));
+      return;
+    }
+  }
   const std::size_t errors_before = context_.diagnostics->items().size();
   const bool modelled = parse_kind(root, group, *kind, legacy_group || beta);
   check_schema(root, *version, *kind, modelled, errors_before);

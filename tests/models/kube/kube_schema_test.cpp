@@ -224,6 +224,21 @@ spec:
             "1.99 schema; its fields are not checked against it");
 }
 
+// The API server serves apps/v1 and refuses a kind it does not have there
+// ("no matches for kind"); only a version it does not serve can be a custom
+// resource's.
+TEST(KubeSchema, AKindMissingFromAVersionTheSchemaServesIsAnError) {
+  const std::string text = R"(apiVersion: apps/v1
+kind: Deploymnet
+metadata: {name: web}
+spec: {}
+)";
+  EXPECT_EQ(check(text, Severity::error),
+            std::vector<std::string>{"app.yaml:2:7: error: kind: no kind 'Deploymnet' in apps/v1 "
+                                     "(Kubernetes 1.99); did you mean Deployment?"});
+  EXPECT_TRUE(check(text, Severity::notice).empty());
+}
+
 TEST(KubeSchema, AnObjectInAListIsChecked) {
   const std::string text = R"(apiVersion: v1
 kind: List
