@@ -37,6 +37,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     fabric_ = build_cluster_fabric(net_, s.cluster);
   } catch (const std::invalid_argument& e) {
     diags.add(located(Severity::error, cluster_place(s), "cluster", e.what()));
+    diags.place_overrides(s.overridden_paths);
     throw ScenarioError(std::move(diags));
   }
   const kube::ClusterConfig cc = cluster_config(s);
@@ -45,6 +46,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
     cluster_ = std::make_unique<kube::Cluster>(cc, s.objects, problems);
   } catch (const std::invalid_argument& e) {
     diags.add(located(Severity::error, cluster_place(s), "cluster", e.what()));
+    diags.place_overrides(s.overridden_paths);
     throw ScenarioError(std::move(diags));
   }
   for (const kube::Problem& p : problems) {
@@ -79,6 +81,7 @@ ClusterModel::ClusterModel(const ClusterScenario& s, Parts parts)
   build_proxy_syncs();
   describe_targets();
   if (!diags.has_errors()) estimate();
+  diags.place_overrides(s.overridden_paths);
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   for (const Diagnostic& d : diags.sorted()) notices_.push_back(d.to_string());
   requests_.finished.connect(&ClusterModel::on_request_finished, this);

@@ -105,6 +105,33 @@ void Diagnostics::add(Diagnostic d) {
   items_.push_back(std::move(d));
 }
 
+namespace {
+bool descends(const std::string& path, const std::string& ancestor) {
+  return path.size() > ancestor.size() && path.compare(0, ancestor.size(), ancestor) == 0 &&
+         (path[ancestor.size()] == '.' || path[ancestor.size()] == '[');
+}
+}  // namespace
+
+const std::string* override_of(const std::set<std::string>& overridden, const std::string& path,
+                               bool placeless) {
+  for (const std::string& p : overridden) {
+    if (p == path || descends(path, p) || (placeless && descends(p, path))) return &p;
+  }
+  return nullptr;
+}
+
+void Diagnostics::place_overrides(const std::set<std::string>& overridden_paths) {
+  if (overridden_paths.empty()) return;
+  for (Diagnostic& d : items_) {
+    if (d.path.empty()) continue;
+    if (const std::string* p = override_of(overridden_paths, d.path, d.line == 0)) {
+      d.file = printable("--set " + *p);
+      d.line = 0;
+      d.column = 0;
+    }
+  }
+}
+
 bool Diagnostics::has_errors() const { return count(Severity::error) > 0; }
 
 std::size_t Diagnostics::count(Severity s) const { return counts_[static_cast<int>(s)]; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,12 @@ bool is_utf8(std::string_view text, std::size_t* bad = nullptr);
 // diagnostic over lines or into invalid text.
 std::string printable(std::string_view text);
 
+// The --set path a problem at `path` belongs to: the overridden path itself,
+// one inside an overridden value, or, for a problem with no place in the file
+// (`placeless`), a mapping an override created, e.g. `a` for --set a.b=1.
+const std::string* override_of(const std::set<std::string>& overridden, const std::string& path,
+                               bool placeless);
+
 class Diagnostics {
  public:
   // Of each severity, the first kMaxShown are kept; the others are counted.
@@ -41,6 +48,10 @@ class Diagnostics {
   // Keeps d with its file, path and message made printable().
   void add(Diagnostic d);
   const std::vector<Diagnostic>& items() const { return items_; }
+  // Reports at `--set P` what belongs to a value overridden by P (see
+  // override_of): the model, built after the overrides, only knows places in
+  // the file.
+  void place_overrides(const std::set<std::string>& overridden_paths);
   bool has_errors() const;
   // Of one severity, kept or not.
   std::size_t count(Severity s) const;

@@ -17,22 +17,6 @@ std::string join(std::span<const std::string_view> items) {
   return out;
 }
 
-bool descends(const std::string& path, const std::string& ancestor) {
-  return path.size() > ancestor.size() && path.compare(0, ancestor.size(), ancestor) == 0 &&
-         (path[ancestor.size()] == '.' || path[ancestor.size()] == '[');
-}
-
-// The --set path a problem at `path` belongs to: the overridden path itself,
-// one inside an overridden value, or a mapping an override created (it has no
-// place in the file), e.g. `a` for --set a.b=1.
-const std::string* override_of(const YamlContext& context, const std::string& path,
-                               bool placeless) {
-  for (const std::string& p : context.overridden_paths) {
-    if (p == path || descends(path, p) || (placeless && descends(p, path))) return &p;
-  }
-  return nullptr;
-}
-
 // Optimal string alignment distance: edits, with a swap of two neighbours as one.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
@@ -83,7 +67,7 @@ void YamlField::report(Severity severity, const std::string& message) const {
   d.path = path_;
   d.message = message;
   const YAML::Mark mark = node_.IsDefined() ? node_.Mark() : parent_mark_;
-  if (const std::string* p = override_of(*context_, path_, mark.is_null())) {
+  if (const std::string* p = override_of(context_->overridden_paths, path_, mark.is_null())) {
     d.file = "--set " + *p;
   } else {
     d.file = context_->file;
@@ -302,7 +286,8 @@ bool YamlField::expect_mapping(std::span<const std::string_view> known) const {
     }
     // A typo in an override names no field: the run would not be what was
     // asked. Under --strict, neither would one in the file.
-    if (context_->strict || override_of(*context_, child, kv.first.Mark().is_null()) != nullptr) {
+    if (context_->strict ||
+        override_of(context_->overridden_paths, child, kv.first.Mark().is_null()) != nullptr) {
       at.error("unknown field '" + key + "'" + (suggestion.empty() ? "" : suggestion + "?") +
                " (known fields: " + join(known) + ")");
     } else {

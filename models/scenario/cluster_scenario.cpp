@@ -460,6 +460,7 @@ ClusterScenario parse_cluster_scenario(const std::string& text, const std::strin
 
   if (diags.has_errors()) throw ScenarioError(std::move(diags));
   s.resolved_text = resolved_text(root);
+  s.overridden_paths = ctx.overridden_paths;
   s.diagnostics = std::move(diags);
   return s;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -254,7 +255,8 @@ struct TrafficSpec {
 struct ClusterScenario {
   std::string file;
   std::string resolved_text;
-  Diagnostics diagnostics;  // warnings and notices found while loading
+  Diagnostics diagnostics;                 // warnings and notices found while loading
+  std::set<std::string> overridden_paths;  // the --set paths, for the model's diagnostics
   RunSettings run;
   ClusterSpec cluster;
   std::vector<std::string> manifest_paths;  // as resolved against the scenario's folder

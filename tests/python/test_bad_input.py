@@ -268,6 +268,19 @@ def test_traffic_to_a_port_its_service_does_not_have_is_an_error(podwire_cli, tm
     assert errors(r) == [f"{s}:14:5: error: traffic[0].url: Service my-app/web has no port 8080 (its ports: 80)"]
 
 
+def test_what_the_model_finds_wrong_in_an_override_is_reported_at_the_override(podwire_cli, tmp_path, source_dir):
+    # The model is built after the overrides; its problems with a value that
+    # --set wrote belong to the --set, not to a line of the file.
+    s = write(tmp_path, "s.yaml", base(source_dir))
+    r = validate(podwire_cli, s, "--set", "traffic[0].from=my-app/nope", "--set", "apps.my-app/nope.concurrency=2")
+    assert r.returncode == 3
+    assert errors(r) == [
+        "--set apps.my-app/nope.concurrency: error: apps.my-app/nope: no workload (Deployment, StatefulSet, "
+        "DaemonSet, ReplicaSet, ReplicationController or Pod) named 'nope' in namespace 'my-app'",
+        "--set traffic[0].from: error: traffic[0].from: no running pods of a workload 'nope' in namespace 'my-app'",
+    ]
+
+
 INGRESS = "scenarios/ingress-fanout.yaml"
 
 
