@@ -31,7 +31,7 @@ class ExitCode(enum.IntEnum):
 
 
 def _fmt_time(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or math.isnan(seconds):  # a figure of no samples
         return "-"
     if seconds >= 1:
         return f"{seconds:.3f} s"
@@ -41,7 +41,7 @@ def _fmt_time(seconds: float | None) -> str:
 
 
 def _fmt_num(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
 def format_cluster_summary(result: dict[str, Any]) -> str:

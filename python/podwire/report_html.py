@@ -362,7 +362,7 @@ def _queueing(summary: dict[str, Any], data: RunData) -> str:
             ("mean in system", "mean_in_system", False))
 
     def cell(v: Any, is_time: Any) -> str:
-        return fmt_time(v) if is_time else "-" if v is None else f"{v:.3f}"
+        return fmt_time(v) if is_time else "-" if v is None or math.isnan(v) else f"{v:.3f}"
 
     sim_values = {**sim, "utilisation": sim["utilisation"] / summary["scenario"]["servers"]}
     rows = [(name, cell(sim_values.get(k), t), cell(th.get(k), t)) for name, k, t in keys]

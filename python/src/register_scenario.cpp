@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -103,12 +104,14 @@ py::dict stats_dict(const queueing::ServerFarmStats& s) {
   out["completions"] = s.completions;
   out["mean_wait_s"] = s.wait_s.mean();
   out["mean_sojourn_s"] = s.sojourn_s.mean();
+  // Figures of the requests measured are NaN when none was, as the means are.
+  const double none = std::numeric_limits<double>::quiet_NaN();
   out["p_wait"] = s.wait.count() == 0
-                      ? 0.0
+                      ? none
                       : static_cast<double>(s.waited) / static_cast<double>(s.wait.count());
   for (auto [name, p] :
        {std::pair{"p50_s", 50.0}, {"p90_s", 90.0}, {"p99_s", 99.0}, {"p999_s", 99.9}}) {
-    out[name] = s.sojourn.empty() ? 0.0 : s.sojourn.percentile_time(p).seconds();
+    out[name] = s.sojourn.empty() ? none : s.sojourn.percentile_time(p).seconds();
   }
   out["mean_in_system"] = s.mean_in_system;
   out["utilisation"] = s.mean_busy;

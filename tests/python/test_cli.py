@@ -784,3 +784,14 @@ def test_an_empty_duration_is_refused_where_it_is_given(podwire_cli):
     r = podwire_cli("run", "scenarios/default.yaml", "--duration=", "--no-trace")
     assert r.returncode == 2
     assert "argument --duration: expected a simulated time with its unit, e.g. 60s" in r.stderr
+
+
+def test_a_queueing_run_that_measures_no_request_shows_no_figures_of_them(podwire_cli, tmp_path):
+    s = tmp_path / "idle.yaml"
+    s.write_text("run: {duration: 1s}\nqueueing: {servers: 1, arrival_rate: 1e-6/s, service_time: 1ms}\n")
+    r = podwire_cli("run", str(s), "--no-trace")
+    assert r.returncode == 0, r.stderr
+    assert "0 requests measured" in r.stdout and "nan" not in r.stdout
+    rows = {line[:16].strip(): line[16:30].strip() for line in r.stdout.splitlines()[4:]}
+    assert rows["mean wait"] == rows["p50 response"] == rows["P(wait)"] == "-"
+    assert rows["utilisation"] == "0.000"
