@@ -162,6 +162,9 @@ void Lifecycle::on_started(std::uint64_t arg) {
     became_ready(pod);
     return;
   }
+  // A probe of a port the container does not name fails every time, and the
+  // pod stays unready (the manifest's warning says so).
+  if (!cluster_.pods()[static_cast<std::size_t>(pod)].spec->readiness_can_pass()) return;
   sim_.schedule_in<&Lifecycle::on_probe>(Time::s(probe->initial_delay_seconds), this,
                                          timer_arg(pod));
 }

@@ -138,7 +138,7 @@ void Cluster::create_pods(const ObjectSet& objects, std::vector<Problem>& proble
         ++unplaced;
         if (reason.empty()) reason = why;
       } else {
-        p.ready = true;
+        p.ready = p.spec->readiness_can_pass();
         if (owner_pods_on_node_[static_cast<std::size_t>(node)]++ == 0) touched.push_back(node);
       }
       const int index = static_cast<int>(pods_.size());

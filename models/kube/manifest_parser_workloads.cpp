@@ -200,6 +200,21 @@ Container ManifestParser::container(const YamlField& y) {
   resources(y["resources"], c);
   if (y["readinessProbe"].present()) c.readiness_probe = probe(y["readinessProbe"]);
   if (y["livenessProbe"].present()) c.liveness_probe = probe(y["livenessProbe"]);
+  // The API server takes any port name in a probe. kubelet then finds no such
+  // port in the container: the probe errs, and kubelet discards the attempt
+  // (prober/worker.go), so the result stays where it started: not ready for a
+  // readiness probe, alive for a liveness probe.
+  for (const auto& [key, probe] :
+       {std::pair{"readinessProbe", &c.readiness_probe}, {"livenessProbe", &c.liveness_probe}}) {
+    if (!*probe || c.resolves((*probe)->port)) continue;
+    const YamlField action =
+        y[key][(*probe)->action == Probe::Action::http_get ? "httpGet" : "tcpSocket"];
+    action["port"].warning("container '" + c.name + "' has no port named '" + (*probe)->port.name +
+                           "', so kubelet cannot run this probe: " +
+                           (std::string_view(key) == "readinessProbe"
+                                ? "the pod never becomes Ready, and no Service sends it traffic"
+                                : "it never fails, and never restarts the container"));
+  }
   if (y["lifecycle"]["preStop"].present()) c.pre_stop = pre_stop(y["lifecycle"]["preStop"]);
   const YamlField env = y["env"];
   const std::size_t n_env = f_.list_size(env);

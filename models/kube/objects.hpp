@@ -137,6 +137,16 @@ struct Container {
   std::optional<PreStopHook> pre_stop;
   std::vector<EnvVar> env;
   SourceLocation source;
+
+  // Whether kubelet can find `port` in this container, as it looks up a
+  // probe's named port: among this container's own ports, by name.
+  bool resolves(const PortRef& port) const {
+    if (!port.named()) return true;
+    for (const ContainerPort& p : ports) {
+      if (p.name == port.name) return true;
+    }
+    return false;
+  }
 };
 
 // "Default" (inherit the node's resolver) is spelled default_.
@@ -238,6 +248,15 @@ struct TopologySpreadConstraint {
 // Per-container settings that Kubernetes keeps per container (probes, preStop)
 // are in Container.
 struct PodSpec {
+  // False when a container's readiness probe names a port kubelet cannot
+  // find in it: that probe never passes, and the pod is never Ready.
+  bool readiness_can_pass() const {
+    for (const Container& c : containers) {
+      if (c.readiness_probe && !c.resolves(c.readiness_probe->port)) return false;
+    }
+    return true;
+  }
+
   std::vector<Container> containers;
   std::vector<Container>
       init_containers;  // they run before the pod serves; their ports do not matter

@@ -70,6 +70,37 @@ TEST(Cluster, PodsGetAddressesFromTheirNodesBlockAndSpreadAcrossNodes) {
   for (auto [node, n] : per_node) EXPECT_EQ(n, 2) << "node " << node;  // 6 replicas over 3 nodes
 }
 
+// kubelet looks a probe's named port up in the probed container's own ports;
+// when it finds none the probe fails every time, and the pod is never Ready.
+TEST(Cluster, APodWhoseReadinessProbeNamesAPortItLacksIsNeverReady) {
+  std::string text = kWeb;
+  const std::string ports = "ports: [{name: http, containerPort: 8080}]";
+  text.replace(text.find(ports), ports.size(),
+               ports +
+                   ", readinessProbe: {httpGet: {port: http}}}, {name: sidecar, image: envoy, "
+                   "readinessProbe: {tcpSocket: {port: admin}}");
+  Diagnostics d;
+  const ObjectSet o = parse_manifest_text(text, "web.yaml", d);
+  EXPECT_EQ(d.to_string(),
+            "web.yaml:15:197: warning: spec.template.spec.containers[1].readinessProbe.tcpSocket."
+            "port: container 'sidecar' has no port named 'admin', so kubelet cannot run this "
+            "probe: the pod never becomes Ready, and no Service sends it traffic\n");
+  std::vector<Problem> problems;
+  Cluster c(nodes(3), o, problems);
+  for (int i : c.pods_of("my-app", "web-server"))
+    EXPECT_FALSE(c.pods()[static_cast<std::size_t>(i)].ready);
+  for (const EndpointState& e : c.services()[*c.service_index("my-app", "web")].ports[0].endpoints)
+    EXPECT_FALSE(e.ready);
+  // The web container's own probe finds its port: with it alone the pods are Ready.
+  Diagnostics d2;
+  text.replace(text.find(", {name: sidecar"),
+               text.find("]", text.find(", {name: sidecar")) - text.find(", {name: sidecar"), "");
+  Cluster ready(nodes(3), parse_manifest_text(text, "web.yaml", d2), problems);
+  EXPECT_EQ(d2.to_string(), "");
+  for (int i : ready.pods_of("my-app", "web-server"))
+    EXPECT_TRUE(ready.pods()[static_cast<std::size_t>(i)].ready);
+}
+
 TEST(Cluster, SchedulesByResourceRequestsAndReportsWhatDoesNotFit) {
   const ObjectSet o = objects_of(R"(
 apiVersion: apps/v1
