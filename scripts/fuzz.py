@@ -510,7 +510,7 @@ def check(core, text: bytes, file: str, overrides: list[bytes]) -> list[tuple[st
     try:
         notices = core.build_scenario(s)
         for n in notices:
-            if not LOCATED.match(n):
+            if not LOCATED.match(n) and not n.startswith("--set "):  # an override's, by its --set
                 problems.append(("unlocated diagnostic", f"build notice: {n}"))
     except core.ScenarioError as e:
         located(e.args[1] if len(e.args) > 1 else [{"text": str(e)}], "build")
