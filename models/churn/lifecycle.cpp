@@ -99,6 +99,20 @@ const kube::Probe* Lifecycle::readiness_probe(int pod) const {
   return nullptr;
 }
 
+const kube::Probe* Lifecycle::startup_probe(int pod) const {
+  for (const kube::Container& c : cluster_.pods()[static_cast<std::size_t>(pod)].spec->containers) {
+    if (c.startup_probe) return &*c.startup_probe;
+  }
+  return nullptr;
+}
+
+Time Lifecycle::tick_at_or_after(Time added, Time period, Time t) {
+  if (t <= added) return added;
+  const std::int64_t p = period.ps();
+  const std::int64_t ticks = ((t - added).ps() + p - 1) / p;
+  return added + Time::ps(ticks * p);
+}
+
 Time Lifecycle::pre_stop(int pod) const {
   // Containers run their hooks in parallel; the longest decides.
   Time longest;
@@ -135,6 +149,7 @@ int Lifecycle::create(std::uint32_t owner, int ordinal) {
   PodLife& l = life(pod);
   l = PodLife{};
   l.phase = Phase::starting;
+  l.added = sim_.now();
   emit(ChurnEventKind::created, pod);
   const int node = cluster_.pods()[static_cast<std::size_t>(pod)].node;
   if (failed_nodes_[static_cast<std::size_t>(node)]) {
@@ -157,16 +172,36 @@ void Lifecycle::on_started(std::uint64_t arg) {
   l.probe_successes = 0;
   runtime_.start(pod);
   emit(ChurnEventKind::started, pod);
+  // A probe of a port the container does not name cannot run, and the pod
+  // stays unready (the manifest's warning says so).
+  if (!cluster_.pods()[static_cast<std::size_t>(pod)].spec->readiness_can_pass()) return;
+  // kubelet's probe workers (prober/worker.go) tick every periodSeconds from
+  // when the pod was added, skip a probe while the container has run less
+  // than initialDelaySeconds, and run no readiness probe until the startup
+  // probe has passed. A pod status update runs a readiness probe that has no
+  // result yet at once (prober_manager.go): when the container starts, and
+  // when its startup probe passes.
+  const Time now = sim_.now();
+  Time trigger = now;
+  if (const kube::Probe* startup = startup_probe(pod)) {
+    trigger = tick_at_or_after(l.added, Time::s(std::max(1, startup->period_seconds)),
+                               now + Time::s(startup->initial_delay_seconds));
+  }
   const kube::Probe* probe = readiness_probe(pod);
   if (probe == nullptr) {
-    became_ready(pod);
+    if (trigger == now) {
+      became_ready(pod);
+    } else {
+      sim_.schedule_in<&Lifecycle::on_probe>(trigger - now, this, timer_arg(pod));
+    }
     return;
   }
-  // A probe of a port the container does not name fails every time, and the
-  // pod stays unready (the manifest's warning says so).
-  if (!cluster_.pods()[static_cast<std::size_t>(pod)].spec->readiness_can_pass()) return;
-  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(probe->initial_delay_seconds), this,
-                                         timer_arg(pod));
+  const Time eligible = now + Time::s(probe->initial_delay_seconds);
+  const Time first =
+      trigger >= eligible
+          ? trigger
+          : tick_at_or_after(l.added, Time::s(std::max(1, probe->period_seconds)), eligible);
+  sim_.schedule_in<&Lifecycle::on_probe>(first - now, this, timer_arg(pod));
 }
 
 void Lifecycle::on_probe(std::uint64_t arg) {
@@ -174,13 +209,15 @@ void Lifecycle::on_probe(std::uint64_t arg) {
   if (!current(arg, &pod)) return;
   PodLife& l = life(pod);
   if (l.phase != Phase::running) return;
-  const kube::Probe& probe = *readiness_probe(pod);
-  if (++l.probe_successes >= std::max(1, probe.success_threshold)) {
+  const kube::Probe* probe = readiness_probe(pod);
+  if (probe == nullptr || ++l.probe_successes >= std::max(1, probe->success_threshold)) {
     became_ready(pod);
     return;
   }
-  sim_.schedule_in<&Lifecycle::on_probe>(Time::s(std::max(1, probe.period_seconds)), this,
-                                         timer_arg(pod));
+  // The next success is the worker's next tick.
+  const Time period = Time::s(std::max(1, probe->period_seconds));
+  const Time next = tick_at_or_after(l.added, period, sim_.now() + Time::ps(1));
+  sim_.schedule_in<&Lifecycle::on_probe>(next - sim_.now(), this, timer_arg(pod));
 }
 
 void Lifecycle::became_ready(int pod) {

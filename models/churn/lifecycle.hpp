@@ -167,6 +167,9 @@ class Lifecycle {
     Phase phase = Phase::running;
     std::uint32_t epoch = 0;  // timers of an older epoch are stale
     int probe_successes = 0;
+    // When the kubelet took the pod in and started its probe workers: each
+    // probes at once, then every periodSeconds from here.
+    engine::Time added;
     bool signalled = false;
     bool on_failed_node = false;
     engine::Time ready_since;
@@ -205,6 +208,10 @@ class Lifecycle {
   bool available(int pod) const;
   int min_ready_seconds(std::uint32_t owner) const;
   const kube::Probe* readiness_probe(int pod) const;
+  const kube::Probe* startup_probe(int pod) const;
+  // The first tick of a probe worker of `period`, started at `added`, at or
+  // after `t`.
+  static engine::Time tick_at_or_after(engine::Time added, engine::Time period, engine::Time t);
   engine::Time pre_stop(int pod) const;
 
   engine::Simulator& sim_;

@@ -200,20 +200,31 @@ Container ManifestParser::container(const YamlField& y) {
   resources(y["resources"], c);
   if (y["readinessProbe"].present()) c.readiness_probe = probe(y["readinessProbe"]);
   if (y["livenessProbe"].present()) c.liveness_probe = probe(y["livenessProbe"]);
+  if (y["startupProbe"].present()) c.startup_probe = probe(y["startupProbe"]);
+  for (const char* key : {"livenessProbe", "startupProbe"}) {
+    const YamlField threshold = y[key]["successThreshold"];
+    if (threshold.present() && threshold.string() != "1")
+      threshold.error("must be 1 for a " + std::string(key) + ", as the API server requires");
+  }
   // The API server takes any port name in a probe. kubelet then finds no such
   // port in the container: the probe errs, and kubelet discards the attempt
   // (prober/worker.go), so the result stays where it started: not ready for a
-  // readiness probe, alive for a liveness probe.
-  for (const auto& [key, probe] :
-       {std::pair{"readinessProbe", &c.readiness_probe}, {"livenessProbe", &c.liveness_probe}}) {
+  // readiness probe, alive for a liveness probe, not started for a startup
+  // probe (and no other probe runs until one has started).
+  for (const auto& [key, probe] : {std::pair{"readinessProbe", &c.readiness_probe},
+                                   {"livenessProbe", &c.liveness_probe},
+                                   {"startupProbe", &c.startup_probe}}) {
     if (!*probe || c.resolves((*probe)->port)) continue;
     const YamlField action =
         y[key][(*probe)->action == Probe::Action::http_get ? "httpGet" : "tcpSocket"];
-    action["port"].warning("container '" + c.name + "' has no port named '" + (*probe)->port.name +
-                           "', so kubelet cannot run this probe: " +
-                           (std::string_view(key) == "readinessProbe"
-                                ? "the pod never becomes Ready, and no Service sends it traffic"
-                                : "it never fails, and never restarts the container"));
+    const std::string_view k = key;
+    action["port"].warning(
+        "container '" + c.name + "' has no port named '" + (*probe)->port.name +
+        "', so kubelet cannot run this probe: " +
+        (k == "livenessProbe"  ? "it never fails, and never restarts the container"
+         : k == "startupProbe" ? "the container never counts as started, no readiness probe "
+                                 "runs, and the pod never becomes Ready"
+                               : "the pod never becomes Ready, and no Service sends it traffic"));
   }
   if (y["lifecycle"]["preStop"].present()) c.pre_stop = pre_stop(y["lifecycle"]["preStop"]);
   const YamlField env = y["env"];

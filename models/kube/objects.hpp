@@ -134,6 +134,7 @@ struct Container {
   std::optional<std::int64_t> memory_limit_bytes;
   std::optional<Probe> readiness_probe;
   std::optional<Probe> liveness_probe;
+  std::optional<Probe> startup_probe;  // until it passes, kubelet runs no other probe
   std::optional<PreStopHook> pre_stop;
   std::vector<EnvVar> env;
   SourceLocation source;
@@ -248,11 +249,13 @@ struct TopologySpreadConstraint {
 // Per-container settings that Kubernetes keeps per container (probes, preStop)
 // are in Container.
 struct PodSpec {
-  // False when a container's readiness probe names a port kubelet cannot
-  // find in it: that probe never passes, and the pod is never Ready.
+  // False when a container's readiness or startup probe names a port kubelet
+  // cannot find in it: that probe never passes, and the pod is never Ready.
   bool readiness_can_pass() const {
     for (const Container& c : containers) {
-      if (c.readiness_probe && !c.resolves(c.readiness_probe->port)) return false;
+      for (const std::optional<Probe>* p : {&c.readiness_probe, &c.startup_probe}) {
+        if (*p && !c.resolves((*p)->port)) return false;
+      }
     }
     return true;
   }

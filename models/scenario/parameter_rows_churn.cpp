@@ -10,8 +10,12 @@ void add_churn_sections(std::vector<ParameterSection>& out) {
       "",
       {
           constant("`terminationGracePeriodSeconds`", "30s (from the manifest)", "Pod API default"),
-          constant("readiness probe `initialDelaySeconds` / `periodSeconds` / `successThreshold`",
-                   "0 / 10s / 1 (from the manifest)", "Probe API defaults"),
+          constant("readiness and startup probe `initialDelaySeconds` / `periodSeconds` / "
+                   "`successThreshold`",
+                   "0 / 10s / 1 (from the manifest)",
+                   "Probe API defaults; probed on each worker's tick from the pod's creation, "
+                   "and at once when the container starts or its startup probe passes "
+                   "(kubelet `prober/worker.go`, `prober_manager.go` UpdatePodStatus)"),
           constant("`maxSurge` / `maxUnavailable`",
                    "25% / 25% (from the manifest; up / down rounding)",
                    "Deployment API defaults; Deployment controller `ResolveFenceposts`"),

@@ -131,15 +131,40 @@ TEST(Lifecycle, ReadinessProbeGatesTheEndpoint) {
   const int fresh = pods.back();
   EXPECT_FALSE(r.cluster.pods()[static_cast<std::size_t>(fresh)].ready);
   EXPECT_NE(r.cluster.pods()[static_cast<std::size_t>(fresh)].ip, 0u);  // address at creation
-  // Containers start after 1 s; probes at +5 s and +15 s; two successes needed.
-  r.sim.run_until(Time::s(15) + Time::ms(999));
+  // kubelet's probe worker ticks every 10 s from when it took the pod in (at
+  // 0 s); the container starts at 1 s. The probe its start triggers comes
+  // before the 5 s initial delay and is skipped; the ticks at 10 s and 20 s
+  // are the two successes needed.
+  r.sim.run_until(Time::s(20) - Time::ps(1));
   EXPECT_EQ(r.runtime.started.at(fresh), Time::s(1));
   EXPECT_EQ(r.ready_endpoints(), 2);
   EXPECT_TRUE(r.changes.empty());
-  r.sim.run_until(Time::s(17));
+  r.sim.run_until(Time::s(21));
   EXPECT_EQ(r.ready_endpoints(), 3);
   ASSERT_EQ(r.changes.size(), 1u);
-  EXPECT_EQ(r.changes[0].second, Time::s(16));
+  EXPECT_EQ(r.changes[0].second, Time::s(20));
+}
+
+// Without an initial delay, the probe that the container's start triggers
+// passes at once. A startup probe holds every readiness probe back until its
+// own worker's tick finds the container started; passing triggers one.
+TEST(Lifecycle, AStartupProbeHoldsReadinessUntilItsOwnTick) {
+  const auto ready_at = [](const std::string& probes) {
+    Rig r(deployment(1, probes));
+    r.life->scale(r.owner("web"), 2);
+    r.sim.run_until(Time::s(30));
+    EXPECT_EQ(r.ready_endpoints(), 2) << probes;
+    return r.changes.empty() ? Time::max() : r.changes[0].second;
+  };
+  const std::string readiness = "        readinessProbe: {tcpSocket: {port: 8080}}\n";
+  EXPECT_EQ(ready_at(readiness), Time::s(1));
+  EXPECT_EQ(
+      ready_at(readiness + "        startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 3}\n"),
+      Time::s(3));
+  EXPECT_EQ(
+      ready_at(readiness + "        startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 3, "
+                           "initialDelaySeconds: 4}\n"),
+      Time::s(6));
 }
 
 TEST(Lifecycle, GracefulTerminationRunsPreStopThenSigtermAndReleasesTheAddress) {
@@ -310,7 +335,7 @@ TEST(Lifecycle, ScalingDownRemovesNotReadyPodsFirstThenTheNewest) {
           initialDelaySeconds: 30
 )"));
   const std::uint32_t web = r.owner("web");
-  r.life->scale(web, 6);  // two more, not ready for 31 s
+  r.life->scale(web, 6);  // two more, not ready before the first tick past 31 s: 40 s
   r.sim.run_until(Time::s(5));
   const std::vector<int> before = r.live("web");
   ASSERT_EQ(before.size(), 6u);

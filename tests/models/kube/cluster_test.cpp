@@ -101,6 +101,37 @@ TEST(Cluster, APodWhoseReadinessProbeNamesAPortItLacksIsNeverReady) {
     EXPECT_TRUE(ready.pods()[static_cast<std::size_t>(i)].ready);
 }
 
+// Until a startup probe passes kubelet runs no readiness probe: one that
+// cannot run keeps the pod unready too. Liveness and startup probes pass once
+// or not at all, so their successThreshold must be 1.
+TEST(Cluster, AStartupProbeThatCannotRunKeepsThePodUnreadyAndItsThresholdIsOne) {
+  const std::string ports = "ports: [{name: http, containerPort: 8080}]";
+  const auto with = [&](const std::string& probes) {
+    std::string text = kWeb;
+    text.replace(text.find(ports), ports.size(), ports + ", " + probes);
+    return text;
+  };
+  Diagnostics d;
+  const ObjectSet o =
+      parse_manifest_text(with("startupProbe: {httpGet: {port: metrics}}"), "web.yaml", d);
+  EXPECT_EQ(d.to_string(),
+            "web.yaml:15:121: warning: spec.template.spec.containers[0].startupProbe.httpGet.port: "
+            "container 'web' has no port named 'metrics', so kubelet cannot run this probe: the "
+            "container never counts as started, no readiness probe runs, and the pod never "
+            "becomes Ready\n");
+  std::vector<Problem> problems;
+  Cluster c(nodes(3), o, problems);
+  ASSERT_EQ(c.pods_of("my-app", "web-server").size(), 6u);
+  for (int i : c.pods_of("my-app", "web-server"))
+    EXPECT_FALSE(c.pods()[static_cast<std::size_t>(i)].ready);
+  Diagnostics e;
+  parse_manifest_text(with("livenessProbe: {tcpSocket: {port: http}, successThreshold: 2}"),
+                      "web.yaml", e);
+  EXPECT_EQ(e.to_string(),
+            "web.yaml:15:149: error: spec.template.spec.containers[0].livenessProbe."
+            "successThreshold: must be 1 for a livenessProbe, as the API server requires\n");
+}
+
 TEST(Cluster, SchedulesByResourceRequestsAndReportsWhatDoesNotFit) {
   const ObjectSet o = objects_of(R"(
 apiVersion: apps/v1
