@@ -92,19 +92,14 @@ void Lifecycle::flush() {
 
 // --- one pod ------------------------------------------------------------------
 
-const kube::Probe* Lifecycle::readiness_probe(int pod) const {
+const kube::Probe* Lifecycle::probe_of(int pod, ProbeField which) const {
   for (const kube::Container& c : cluster_.pods()[static_cast<std::size_t>(pod)].spec->containers) {
-    if (c.readiness_probe) return &*c.readiness_probe;
+    if (c.*which) return &*(c.*which);
   }
   return nullptr;
 }
 
-const kube::Probe* Lifecycle::startup_probe(int pod) const {
-  for (const kube::Container& c : cluster_.pods()[static_cast<std::size_t>(pod)].spec->containers) {
-    if (c.startup_probe) return &*c.startup_probe;
-  }
-  return nullptr;
-}
+Time Lifecycle::period_of(const kube::Probe& p) { return Time::s(std::max(1, p.period_seconds)); }
 
 Time Lifecycle::tick_at_or_after(Time added, Time period, Time t) {
   if (t <= added) return added;
@@ -183,11 +178,11 @@ void Lifecycle::on_started(std::uint64_t arg) {
   // when its startup probe passes.
   const Time now = sim_.now();
   Time trigger = now;
-  if (const kube::Probe* startup = startup_probe(pod)) {
-    trigger = tick_at_or_after(l.added, Time::s(std::max(1, startup->period_seconds)),
+  if (const kube::Probe* startup = probe_of(pod, &kube::Container::startup_probe)) {
+    trigger = tick_at_or_after(l.added, period_of(*startup),
                                now + Time::s(startup->initial_delay_seconds));
   }
-  const kube::Probe* probe = readiness_probe(pod);
+  const kube::Probe* probe = probe_of(pod, &kube::Container::readiness_probe);
   if (probe == nullptr) {
     if (trigger == now) {
       became_ready(pod);
@@ -198,9 +193,7 @@ void Lifecycle::on_started(std::uint64_t arg) {
   }
   const Time eligible = now + Time::s(probe->initial_delay_seconds);
   const Time first =
-      trigger >= eligible
-          ? trigger
-          : tick_at_or_after(l.added, Time::s(std::max(1, probe->period_seconds)), eligible);
+      trigger >= eligible ? trigger : tick_at_or_after(l.added, period_of(*probe), eligible);
   sim_.schedule_in<&Lifecycle::on_probe>(first - now, this, timer_arg(pod));
 }
 
@@ -209,14 +202,13 @@ void Lifecycle::on_probe(std::uint64_t arg) {
   if (!current(arg, &pod)) return;
   PodLife& l = life(pod);
   if (l.phase != Phase::running) return;
-  const kube::Probe* probe = readiness_probe(pod);
+  const kube::Probe* probe = probe_of(pod, &kube::Container::readiness_probe);
   if (probe == nullptr || ++l.probe_successes >= std::max(1, probe->success_threshold)) {
     became_ready(pod);
     return;
   }
   // The next success is the worker's next tick.
-  const Time period = Time::s(std::max(1, probe->period_seconds));
-  const Time next = tick_at_or_after(l.added, period, sim_.now() + Time::ps(1));
+  const Time next = tick_at_or_after(l.added, period_of(*probe), sim_.now() + Time::ps(1));
   sim_.schedule_in<&Lifecycle::on_probe>(next - sim_.now(), this, timer_arg(pod));
 }
 

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -207,8 +208,10 @@ class Lifecycle {
   void reconcile_stateful(std::uint32_t owner);
   bool available(int pod) const;
   int min_ready_seconds(std::uint32_t owner) const;
-  const kube::Probe* readiness_probe(int pod) const;
-  const kube::Probe* startup_probe(int pod) const;
+  // The first of the pod's containers' probes of one kind (readiness, startup).
+  using ProbeField = std::optional<kube::Probe> kube::Container::*;
+  const kube::Probe* probe_of(int pod, ProbeField which) const;
+  static engine::Time period_of(const kube::Probe& p);  // periodSeconds, at least 1 s
   // The first tick of a probe worker of `period`, started at `added`, at or
   // after `t`.
   static engine::Time tick_at_or_after(engine::Time added, engine::Time period, engine::Time t);

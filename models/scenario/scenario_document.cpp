@@ -23,12 +23,9 @@ std::string read_scenario_file(const std::string& path) {
 
 YAML::Node load_scenario_document(const std::string& text,
                                   const std::vector<std::string>& overrides, YamlContext& context) {
-  if (auto d = kube::not_yaml_text(text, context.file)) {
-    context.diagnostics->add(std::move(*d));
-    throw ScenarioError(std::move(*context.diagnostics));
-  }
-  // libyaml first (a 10,000-app scenario is 400 KB); yaml-cpp, guarded, for
-  // its messages when libyaml refuses.
+  // Text that is not YAML text is one error (not_yaml_text); then libyaml (a
+  // 10,000-app scenario is 400 KB), and yaml-cpp, guarded, for its messages
+  // when libyaml refuses.
   const std::size_t errors_before = context.diagnostics->count(Severity::error);
   const std::vector<YAML::Node> documents =
       kube::read_yaml_documents(text, context.file, *context.diagnostics);

@@ -254,12 +254,6 @@ TEST(ClusterModel, GosResolverTakesASocketPerQuestion) {
   EXPECT_NEAR(more, lookups, 0.05 * lookups);
 }
 
-// The pod's dnsConfig options, read as glibc reads them (a server's calls
-// resolve through glibc): single-request waits for the A answer before it
-// asks AAAA, so a lookup takes two round trips to CoreDNS instead of one;
-// single-request-reopen also asks it from a new socket (one more conntrack
-// entry, seen through a headless Service, whose calls are not translated);
-// no-aaaa asks A alone.
 // A JVM keeps an answer 30 s and a failure 10 s, whatever the TTL (5 s from
 // CoreDNS): in a 12 s run each of the three web-server pods asks for the
 // Service once (an A and an AAAA query, through glibc), and twice for a name
@@ -290,6 +284,12 @@ struct Lookups {
   std::uint64_t count = 0;
 };
 
+// The pod's dnsConfig options, read as glibc reads them (a server's calls
+// resolve through glibc): single-request waits for the A answer before it
+// asks AAAA, so a lookup takes two round trips to CoreDNS instead of one;
+// single-request-reopen also asks it from a new socket (one more conntrack
+// entry, seen through a headless Service, whose calls are not translated);
+// no-aaaa asks A alone.
 TEST(ClusterModel, ThePodsResolverOptionsDecideHowGlibcAsks) {
   const auto with = [&](const std::string& option) {
     std::string manifests = kManifests;
